@@ -1,0 +1,30 @@
+package dev.kiln.contracts.messaging;
+
+import java.util.List;
+
+/**
+ * Every Kafka topic Kiln uses. The major schema version is part of the name, so a breaking change
+ * gets a new topic and old consumers keep working until they are moved.
+ */
+public final class Topics {
+
+    /** {@link dev.kiln.contracts.runs.TrainRequestV1} records, keyed by run id. */
+    public static final String TRAIN_REQUESTS = "kiln.train-requests.v1";
+    /** Train requests a worker could not process (unreadable, unknown run): kept for inspection, never retried. */
+    public static final String TRAIN_REQUESTS_DLQ = "kiln.train-requests.v1.dlq";
+    /** {@link dev.kiln.contracts.runs.RunEventV1} records, keyed by run id. */
+    public static final String RUN_EVENTS = "kiln.run-events.v1";
+
+    /** A topic and the partition count the launcher and the test broker create it with. */
+    public record TopicSpec(String name, int partitions) {
+    }
+
+    /** Partitions bound how many trainer workers can consume in parallel. */
+    public static final List<TopicSpec> ALL = List.of(
+            new TopicSpec(TRAIN_REQUESTS, 6),
+            new TopicSpec(TRAIN_REQUESTS_DLQ, 1),
+            new TopicSpec(RUN_EVENTS, 6));
+
+    private Topics() {
+    }
+}

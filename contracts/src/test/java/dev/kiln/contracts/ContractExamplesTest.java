@@ -1,0 +1,88 @@
+package dev.kiln.contracts;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.kiln.contracts.messaging.Json;
+import dev.kiln.contracts.messaging.MalformedMessageException;
+import dev.kiln.contracts.runs.RunEventType;
+import dev.kiln.contracts.runs.RunEventV1;
+import dev.kiln.contracts.runs.TrainRequestV1;
+import dev.kiln.contracts.runs.TrainingSpec;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The JSON documented in contracts/README.md is exactly what the records read and write. */
+class ContractExamplesTest {
+
+    private static final Pattern EXAMPLE =
+            Pattern.compile("<!-- example: (\\w+) -->\\s*```json\\s*(.*?)```", Pattern.DOTALL);
+    private static final Map<String, String> EXAMPLES = new HashMap<>();
+
+    @BeforeAll
+    static void readReadme() throws Exception {
+        Matcher m = EXAMPLE.matcher(Files.readString(Path.of("README.md")));
+        while (m.find()) {
+            EXAMPLES.put(m.group(1), m.group(2));
+        }
+        assertThat(EXAMPLES).containsOnlyKeys("TrainingSpec", "TrainRequestV1", "RunEventV1");
+    }
+
+    @Test
+    void documentedTrainRequestRoundTrips() throws Exception {
+        TrainRequestV1 request = Json.read(EXAMPLES.get("TrainRequestV1"), TrainRequestV1.class).requireComplete();
+
+        assertThat(request.spec()).isEqualTo(new TrainingSpec("fashion-mnist", "mnist-cnn", 3, 64, "adam", 0.001, 42L));
+        assertSameJson(Json.write(request), EXAMPLES.get("TrainRequestV1"));
+    }
+
+    @Test
+    void documentedRunEventRoundTrips() throws Exception {
+        RunEventV1 event = Json.read(EXAMPLES.get("RunEventV1"), RunEventV1.class);
+
+        assertThat(event.type()).isEqualTo(RunEventType.CLAIMED);
+        assertSameJson(Json.write(event), EXAMPLES.get("RunEventV1"));
+    }
+
+    @Test
+    void documentedSpecIsComplete() {
+        TrainingSpec spec = Json.read(EXAMPLES.get("TrainingSpec"), TrainingSpec.class);
+
+        assertThat(spec.withDefaults()).isEqualTo(spec);
+    }
+
+    @Test
+    void readersIgnoreFieldsAddedWithinTheVersion() {
+        String withExtra = EXAMPLES.get("RunEventV1").replace("\"type\"", "\"addedLater\": 1, \"type\"");
+
+        assertThat(Json.read(withExtra, RunEventV1.class).type()).isEqualTo(RunEventType.CLAIMED);
+    }
+
+    @Test
+    void wrongSchemaOrMissingFieldsAreMalformed() {
+        String otherVersion = EXAMPLES.get("TrainRequestV1").replace("train-request.v1", "train-request.v2");
+        assertThatThrownBy(() -> Json.read(otherVersion, TrainRequestV1.class).requireComplete())
+                .isInstanceOf(MalformedMessageException.class).hasMessageContaining("kiln.train-request.v2");
+
+        assertThatThrownBy(() -> Json.read("{\"schema\":\"kiln.train-request.v1\"}", TrainRequestV1.class)
+                .requireComplete()).isInstanceOf(MalformedMessageException.class).hasMessageContaining("runId");
+
+        assertThatThrownBy(() -> Json.read("not json", TrainRequestV1.class))
+                .isInstanceOf(MalformedMessageException.class);
+    }
+
+    private static void assertSameJson(String actual, String expected) throws Exception {
+        ObjectMapper mapper = new ObjectMapper();
+        JsonNode a = mapper.readTree(actual);
+        JsonNode e = mapper.readTree(expected);
+        assertThat(a).isEqualTo(e);
+    }
+}

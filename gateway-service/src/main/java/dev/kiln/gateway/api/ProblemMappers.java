@@ -1,0 +1,110 @@
+package dev.kiln.gateway.api;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.exc.StreamReadException;
+import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.exc.InvalidFormatException;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
+import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import dev.kiln.contracts.validation.FieldError;
+import jakarta.ws.rs.WebApplicationException;
+import jakarta.ws.rs.core.Response;
+import java.util.List;
+import java.util.UUID;
+import java.util.stream.Collectors;
+import org.jboss.logging.Logger;
+import org.jboss.resteasy.reactive.RestResponse;
+import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
+
+/**
+ * Every error leaves the gateway as a problem document naming what was wrong: never a stack trace,
+ * and a 500 only for our own faults (logged with a reference the client can quote).
+ */
+public class ProblemMappers {
+
+    private static final Logger LOG = Logger.getLogger(ProblemMappers.class);
+    private static final String BODY = "(body)";
+
+    @ServerExceptionMapper
+    public RestResponse<Problem> invalid(InvalidRequestException e) {
+        return problem(400, "Invalid request", "The request has " + e.violations().size() + " problem(s)",
+                e.violations());
+    }
+
+    @ServerExceptionMapper
+    public RestResponse<Problem> notFound(NotFoundProblem e) {
+        return problem(404, "Not found", e.getMessage(), List.of());
+    }
+
+    /** Unreadable JSON: malformed text, a wrong type, or a field we do not know. */
+    @ServerExceptionMapper
+    public RestResponse<Problem> unreadable(JsonProcessingException e) {
+        return problem(400, "Invalid request", "The body is not a valid request", List.of(describe(e)));
+    }
+
+    /** Declared for the subtype too: Quarkus ships its own mapper for it, which would otherwise win. */
+    @ServerExceptionMapper
+    public RestResponse<Problem> mismatched(MismatchedInputException e) {
+        return unreadable(e);
+    }
+
+    @ServerExceptionMapper
+    public RestResponse<Problem> web(WebApplicationException e) {
+        // The JSON reader wraps syntax errors (truncated or malformed text) in a 400 WebApplicationException.
+        if (e.getCause() instanceof JsonProcessingException unreadable) {
+            return unreadable(unreadable);
+        }
+        Response response = e.getResponse();
+        return problem(response.getStatus(), response.getStatusInfo().getReasonPhrase(), e.getMessage(), List.of());
+    }
+
+    @ServerExceptionMapper
+    public RestResponse<Problem> unexpected(Throwable e) {
+        String reference = UUID.randomUUID().toString();
+        LOG.errorf(e, "Unexpected error, reference %s", reference);
+        return problem(500, "Internal error",
+                "The gateway failed to handle this request; quote reference " + reference, List.of());
+    }
+
+    static FieldError describe(JsonProcessingException e) {
+        String field = e instanceof JsonMappingException mapping && !mapping.getPath().isEmpty()
+                ? mapping.getPath().stream()
+                        .map(ref -> ref.getFieldName() != null ? ref.getFieldName() : "[" + ref.getIndex() + "]")
+                        .collect(Collectors.joining(".")).replace(".[", "[")
+                : BODY;
+        if (e instanceof StreamReadException || e.getCause() instanceof StreamReadException) {
+            return new FieldError(field, "malformed JSON: " + e.getOriginalMessage());
+        }
+        if (e instanceof UnrecognizedPropertyException unknown) {
+            return new FieldError(field, "unknown field; known fields: " + unknown.getKnownPropertyIds());
+        }
+        if (e instanceof InvalidFormatException format) {
+            return new FieldError(field, "expected " + simpleType(format.getTargetType()) + ", got "
+                    + format.getValue());
+        }
+        if (e instanceof MismatchedInputException mismatch && mismatch.getTargetType() != null) {
+            return new FieldError(field, "expected " + simpleType(mismatch.getTargetType()));
+        }
+        return new FieldError(field, e.getOriginalMessage());
+    }
+
+    private static String simpleType(Class<?> type) {
+        if (type == Integer.class || type == int.class || type == Long.class || type == long.class) {
+            return "an integer";
+        }
+        if (type == Double.class || type == double.class) {
+            return "a number";
+        }
+        if (type == String.class) {
+            return "a string";
+        }
+        return "an object (" + type.getSimpleName() + ")";
+    }
+
+    private static RestResponse<Problem> problem(int status, String title, String detail, List<FieldError> violations) {
+        return RestResponse.ResponseBuilder.<Problem>create(status)
+                .entity(new Problem(title, status, detail, violations))
+                .type(Problem.MEDIA_TYPE)
+                .build();
+    }
+}

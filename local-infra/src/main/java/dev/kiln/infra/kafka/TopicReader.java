@@ -1,0 +1,48 @@
+package dev.kiln.infra.kafka;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Predicate;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.StringDeserializer;
+
+/** Reads a whole topic from the beginning, for tests and the demo to see what really reached Kafka. */
+public final class TopicReader {
+
+    private TopicReader() {
+    }
+
+    /**
+     * Polls every partition of {@code topic} from the start until a record matches or {@code timeout} passes.
+     *
+     * @return the first matching record, or null
+     */
+    public static ConsumerRecord<String, String> await(String bootstrapServers, String topic,
+            Predicate<ConsumerRecord<String, String>> match, Duration timeout) {
+        try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
+                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false),
+                new StringDeserializer(), new StringDeserializer())) {
+            List<TopicPartition> partitions = new ArrayList<>();
+            consumer.partitionsFor(topic, timeout)
+                    .forEach(p -> partitions.add(new TopicPartition(topic, p.partition())));
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            Instant deadline = Instant.now().plus(timeout);
+            while (Instant.now().isBefore(deadline)) {
+                for (ConsumerRecord<String, String> record : consumer.poll(Duration.ofMillis(200))) {
+                    if (match.test(record)) {
+                        return record;
+                    }
+                }
+            }
+            return null;
+        }
+    }
+}

@@ -1,0 +1,38 @@
+package dev.kiln.vision.engine;
+
+import ai.djl.engine.Engine;
+import ai.djl.util.Utils;
+
+/**
+ * The one entry to DJL's PyTorch engine. It loads the natives from the {@code pytorch-native-*} jar on
+ * the classpath and never reaches the network: offline mode and opted-out usage tracking are the
+ * defaults (DJL otherwise probes a cloud metadata address at every engine start). A user who wants
+ * DJL to download something sets {@code -Doffline=false} explicitly.
+ */
+public final class DjlRuntime {
+
+    public static final String ENGINE = "PyTorch";
+
+    private static EngineInfo info;
+
+    private DjlRuntime() {
+    }
+
+    /** Starts the engine once per process and describes it; later calls return the same answer. */
+    public static synchronized EngineInfo start() {
+        if (info == null) {
+            defaultProperty("offline", "true");
+            defaultProperty("OPT_OUT_TRACKING", "true");
+            Engine engine = Engine.getEngine(ENGINE);
+            info = new EngineInfo(engine.getEngineName(), engine.getVersion(), Engine.getDjlVersion(),
+                    engine.getGpuCount(), engine.defaultDevice().toString(), Utils.getEngineCacheDir().toString());
+        }
+        return info;
+    }
+
+    private static void defaultProperty(String name, String value) {
+        if (System.getProperty(name) == null && System.getenv(name) == null) {
+            System.setProperty(name, value);
+        }
+    }
+}
