@@ -30,6 +30,11 @@ public final class DjlRuntime {
         return info;
     }
 
+    /** {@code ./kiln up} runs this once so the natives are unpacked before several services start at once. */
+    public static void main(String[] args) {
+        System.out.println("DJL engine: " + start());
+    }
+
     private static void defaultProperty(String name, String value) {
         if (System.getProperty(name) == null && System.getenv(name) == null) {
             System.setProperty(name, value);
