@@ -1,16 +1,7 @@
 package dev.kiln.contracts.runs;
 
-/** What happened to a run; each maps to the {@link RunStatus} the run has afterwards. */
+/** What happened to a run. */
 public enum RunEventType {
-    CLAIMED(RunStatus.CLAIMED);
-
-    private final RunStatus statusAfter;
-
-    RunEventType(RunStatus statusAfter) {
-        this.statusAfter = statusAfter;
-    }
-
-    public RunStatus statusAfter() {
-        return statusAfter;
-    }
+    /** A trainer worker took the request and recorded itself as the run's owner (status CLAIMED). */
+    CLAIMED
 }

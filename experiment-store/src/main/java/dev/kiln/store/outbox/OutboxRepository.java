@@ -31,8 +31,4 @@ public class OutboxRepository implements PanacheRepositoryBase<OutboxMessage, Lo
                 .setParameter(1, limit)
                 .getResultList();
     }
-
-    public long countPending() {
-        return count("publishedAt is null");
-    }
 }

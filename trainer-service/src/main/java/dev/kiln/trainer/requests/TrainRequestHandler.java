@@ -1,7 +1,6 @@
 package dev.kiln.trainer.requests;
 
 import dev.kiln.contracts.messaging.Json;
-import dev.kiln.contracts.messaging.MalformedMessageException;
 import dev.kiln.contracts.runs.RunEventType;
 import dev.kiln.contracts.runs.RunEventV1;
 import dev.kiln.contracts.runs.TrainRequestV1;
@@ -57,7 +56,7 @@ public class TrainRequestHandler {
         for (int attempt = 1; ; attempt++) {
             try {
                 return claims.claim(request.runId());
-            } catch (UnknownRunException | MalformedMessageException poison) {
+            } catch (UnknownRunException poison) {
                 throw poison;
             } catch (RuntimeException e) {
                 if (attempt == ATTEMPTS) {
