@@ -63,13 +63,13 @@ class RunApiTest {
         assertThat(record).as("train request for run %s on %s", id, Topics.TRAIN_REQUESTS).isNotNull();
         TrainRequestV1 request = Json.read(record.value(), TrainRequestV1.class).requireComplete();
         assertThat(request.runId()).hasToString(id);
-        assertThat(request.spec()).isEqualTo(new TrainingSpec("fashion-mnist", "mnist-cnn", 2, 64, "adam", 0.001, 42L));
+        assertThat(request.spec()).isEqualTo(TrainingSpec.of("fashion-mnist", "mnist-cnn", 2, 64, "adam", 0.001, 42L).withDefaults());
     }
 
     @Test
     void messageLeftInTheOutboxByACrashIsPublishedLater() {
         UUID runId = UUID.randomUUID();
-        TrainingSpec spec = new TrainingSpec("mnist-sample", "mlp", 1, 20, "sgd", 0.01, 7L).withDefaults();
+        TrainingSpec spec = TrainingSpec.of("mnist-sample", "mlp", 1, 20, "sgd", 0.01, 7L).withDefaults();
         // As if the gateway died right after committing: the row is stored, nobody triggered the relay.
         QuarkusTransaction.requiringNew().run(() -> outbox.enqueue(Topics.TRAIN_REQUESTS, runId.toString(),
                 Json.write(TrainRequestV1.of(runId, spec, Instant.now())), Instant.now()));

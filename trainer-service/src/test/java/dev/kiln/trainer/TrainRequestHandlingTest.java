@@ -44,7 +44,7 @@ import org.junit.jupiter.api.Test;
 class TrainRequestHandlingTest {
 
     private static final Duration WAIT = Duration.ofSeconds(30);
-    private static final TrainingSpec SPEC = new TrainingSpec("fashion-mnist", "mnist-cnn", 1, 64, "adam", 0.001, 42L);
+    private static final TrainingSpec SPEC = TrainingSpec.of("fashion-mnist", "mnist-cnn", 1, 64, "adam", 0.001, 42L);
 
     @ConfigProperty(name = "kafka.bootstrap.servers")
     String bootstrap;

@@ -1,44 +1,100 @@
 package dev.kiln.contracts.runs;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 /**
  * What to train: the one form of a training job, used by the REST API, the Kafka request and the
- * command-line runner. Optional fields are {@code null} when not given; {@link #withDefaults()} fills them.
+ * command-line runner. Optional fields are {@code null} when not given; {@link #withDefaults()} fills them,
+ * so a worker never guesses. contracts/README.md documents every field with its default and bounds.
  *
- * @param dataset      a data set name from {@link Catalog#DATASETS}
- * @param model        a model name from {@link Catalog#MODELS}
- * @param epochs       passes over the training data, 1 to {@value Catalog#MAX_EPOCHS}
- * @param batchSize    images per optimizer step, 1 to {@value Catalog#MAX_BATCH_SIZE}
- * @param optimizer    one of {@link Catalog#OPTIMIZERS}
- * @param learningRate greater than 0 and at most {@value Catalog#MAX_LEARNING_RATE}
- * @param seed         seeds every random number generator of the run
+ * @param dataset         a data set name from {@link Catalog#DATASETS}
+ * @param model           a model name from {@link Catalog#MODELS}
+ * @param modelArgs       the model's architecture arguments (e.g. confignet's c1, c2, l1, d1)
+ * @param epochs          passes over the training data, 1 to {@value Catalog#MAX_EPOCHS} (an upper bound with early stopping)
+ * @param batchSize       images per optimizer step
+ * @param validationSplit the fraction of the training data held out for validation, chosen by seed
+ * @param optimizer       one of {@link Catalog#OPTIMIZERS}
+ * @param learningRate    the initial learning rate
+ * @param momentum        SGD momentum
+ * @param nesterov        Nesterov momentum (SGD only)
+ * @param weightDecay     L2 penalty (decoupled for adamw); never applied to biases or normalisation parameters
+ * @param schedule        how the learning rate changes per epoch
+ * @param earlyStopping   stop on a validation-loss plateau; null: run every epoch
+ * @param augmentation    train-only augmentation
+ * @param normalization   one of {@link Catalog#NORMALIZATIONS}
+ * @param labelSmoothing  eps spread uniformly over all classes (eps/C each), as PyTorch's CrossEntropyLoss does
+ * @param mixupAlpha      mixup with lambda ~ Beta(alpha, alpha); 0 is off
+ * @param gradClipNorm    clip the global gradient L2 norm to this value; null is off
+ * @param seed            seeds every random number generator of the run
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record TrainingSpec(
         String dataset,
         String model,
+        Map<String, Double> modelArgs,
         Integer epochs,
         Integer batchSize,
+        Double validationSplit,
         String optimizer,
         Double learningRate,
+        Double momentum,
+        Boolean nesterov,
+        Double weightDecay,
+        ScheduleSpec schedule,
+        EarlyStoppingSpec earlyStopping,
+        AugmentationSpec augmentation,
+        String normalization,
+        Double labelSmoothing,
+        Double mixupAlpha,
+        Double gradClipNorm,
         Long seed) {
 
     public static final int DEFAULT_EPOCHS = 1;
     public static final int DEFAULT_BATCH_SIZE = 64;
+    public static final double DEFAULT_VALIDATION_SPLIT = 0.1;
     public static final String DEFAULT_OPTIMIZER = "adam";
     public static final double DEFAULT_LEARNING_RATE = 0.001;
+    public static final double DEFAULT_SGD_MOMENTUM = 0.9;
     public static final long DEFAULT_SEED = 42L;
 
-    /** The same spec with every optional field that was not given set to its default. */
+    /** A spec with the fields most specs set; everything else unset. */
+    public static TrainingSpec of(String dataset, String model, Integer epochs, Integer batchSize, String optimizer,
+            Double learningRate, Long seed) {
+        return new TrainingSpec(dataset, model, null, epochs, batchSize, null, optimizer, learningRate, null, null, null, null, null,
+                null, null, null, null, null, seed);
+    }
+
+    /**
+     * The same spec with every optional field set to its default. Call it on a valid spec only: the defaults
+     * of model arguments and normalisation come from the catalog entries the spec names.
+     */
     public TrainingSpec withDefaults() {
+        String resolvedOptimizer = optimizer == null ? DEFAULT_OPTIMIZER : optimizer;
+        boolean sgd = resolvedOptimizer.equals("sgd");
+        Map<String, Double> args = new LinkedHashMap<>();
+        Catalog.model(model).args().forEach((name, arg) ->
+                args.put(name, modelArgs != null && modelArgs.containsKey(name) ? modelArgs.get(name) : arg.defaultValue()));
         return new TrainingSpec(
                 dataset,
                 model,
+                args,
                 epochs == null ? DEFAULT_EPOCHS : epochs,
                 batchSize == null ? DEFAULT_BATCH_SIZE : batchSize,
-                optimizer == null ? DEFAULT_OPTIMIZER : optimizer,
+                validationSplit == null ? DEFAULT_VALIDATION_SPLIT : validationSplit,
+                resolvedOptimizer,
                 learningRate == null ? DEFAULT_LEARNING_RATE : learningRate,
+                momentum == null ? (sgd ? DEFAULT_SGD_MOMENTUM : 0.0) : momentum,
+                nesterov != null && nesterov,
+                weightDecay == null ? 0.0 : weightDecay,
+                schedule == null ? ScheduleSpec.NONE : schedule.withDefaults(),
+                earlyStopping,
+                augmentation == null ? AugmentationSpec.NONE : augmentation.withDefaults(),
+                normalization == null ? Catalog.dataset(dataset).normalization() : normalization,
+                labelSmoothing == null ? 0.0 : labelSmoothing,
+                mixupAlpha == null ? 0.0 : mixupAlpha,
+                gradClipNorm,
                 seed == null ? DEFAULT_SEED : seed);
     }
 }

@@ -1,13 +1,25 @@
 package dev.kiln.contracts.runs;
 
+import dev.kiln.contracts.runs.Catalog.DatasetInfo;
+import dev.kiln.contracts.runs.Catalog.ModelArg;
+import dev.kiln.contracts.runs.Catalog.ModelInfo;
 import dev.kiln.contracts.validation.FieldError;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
-/** Checks a {@link TrainingSpec} before any work starts and lists every problem, not just the first. */
+/**
+ * Checks a {@link TrainingSpec} before any work starts and lists every problem, not just the first: names,
+ * ranges, and the combinations that cannot work (a batch larger than the training split, hue jitter on grey
+ * images, a model too deep for the image size, early stopping without validation data...).
+ */
 public final class TrainingSpecValidator {
 
-    private TrainingSpecValidator() {
+    private final List<FieldError> errors = new ArrayList<>();
+    private final String prefix;
+
+    private TrainingSpecValidator(String prefix) {
+        this.prefix = prefix;
     }
 
     /**
@@ -16,38 +28,187 @@ public final class TrainingSpecValidator {
      * @return the problems, empty when the spec is valid
      */
     public static List<FieldError> validate(TrainingSpec spec, String prefix) {
-        List<FieldError> errors = new ArrayList<>();
+        TrainingSpecValidator validator = new TrainingSpecValidator(prefix);
         if (spec == null) {
-            errors.add(new FieldError(prefix, "is required"));
-            return errors;
+            validator.errors.add(new FieldError(prefix, "is required"));
+        } else {
+            validator.check(spec);
         }
-        oneOf(errors, prefix + ".dataset", spec.dataset(), Catalog.DATASETS, true);
-        oneOf(errors, prefix + ".model", spec.model(), Catalog.MODELS, true);
-        oneOf(errors, prefix + ".optimizer", spec.optimizer(), Catalog.OPTIMIZERS, false);
-        if (spec.epochs() != null && (spec.epochs() < 1 || spec.epochs() > Catalog.MAX_EPOCHS)) {
-            errors.add(new FieldError(prefix + ".epochs",
-                    "must be between 1 and " + Catalog.MAX_EPOCHS + ", got " + spec.epochs()));
-        }
-        if (spec.batchSize() != null && (spec.batchSize() < 1 || spec.batchSize() > Catalog.MAX_BATCH_SIZE)) {
-            errors.add(new FieldError(prefix + ".batchSize",
-                    "must be between 1 and " + Catalog.MAX_BATCH_SIZE + ", got " + spec.batchSize()));
-        }
-        Double lr = spec.learningRate();
-        if (lr != null && (lr.isNaN() || lr <= 0 || lr > Catalog.MAX_LEARNING_RATE)) {
-            errors.add(new FieldError(prefix + ".learningRate",
-                    "must be greater than 0 and at most " + Catalog.MAX_LEARNING_RATE + ", got " + lr));
-        }
-        return errors;
+        return List.copyOf(validator.errors);
     }
 
-    private static void oneOf(List<FieldError> errors, String field, String value, List<String> allowed,
-            boolean required) {
+    private void check(TrainingSpec spec) {
+        boolean knownDataset = oneOf("dataset", spec.dataset(), Catalog.DATASETS, true);
+        boolean knownModel = oneOf("model", spec.model(), Catalog.MODELS, true);
+        oneOf("optimizer", spec.optimizer(), Catalog.OPTIMIZERS, false);
+        oneOf("normalization", spec.normalization(), Catalog.NORMALIZATIONS, false);
+        range("epochs", spec.epochs(), 1, Catalog.MAX_EPOCHS);
+        range("batchSize", spec.batchSize(), 1, Catalog.MAX_BATCH_SIZE);
+        range("validationSplit", spec.validationSplit(), 0, Catalog.MAX_VALIDATION_SPLIT);
+        positive("learningRate", spec.learningRate(), Catalog.MAX_LEARNING_RATE);
+        if (spec.momentum() != null && !(spec.momentum() >= 0 && spec.momentum() < 1)) {
+            errors.add(error("momentum", "must be at least 0 and below 1, got " + spec.momentum()));
+        }
+        range("weightDecay", spec.weightDecay(), 0, 1);
+        if (spec.labelSmoothing() != null && !(spec.labelSmoothing() >= 0 && spec.labelSmoothing() < 1)) {
+            errors.add(error("labelSmoothing", "must be at least 0 and below 1, got " + spec.labelSmoothing()));
+        }
+        range("mixupAlpha", spec.mixupAlpha(), 0, 10);
+        positive("gradClipNorm", spec.gradClipNorm(), 1e6);
+        if (Boolean.TRUE.equals(spec.nesterov())) {
+            boolean sgd = "sgd".equals(spec.optimizer());
+            if (!sgd || spec.momentum() != null && spec.momentum() == 0) {
+                errors.add(error("nesterov", "needs optimizer 'sgd' with momentum above 0"));
+            }
+        }
+        if (knownModel) {
+            checkModelArgs(Catalog.model(spec.model()), spec.modelArgs());
+        }
+        int epochs = spec.epochs() == null ? TrainingSpec.DEFAULT_EPOCHS : spec.epochs();
+        checkSchedule(spec.schedule(), epochs);
+        if (spec.earlyStopping() != null) {
+            Integer patience = spec.earlyStopping().patience();
+            if (patience == null) {
+                errors.add(error("earlyStopping.patience", "is required when earlyStopping is given"));
+            } else {
+                range("earlyStopping.patience", patience, 1, Catalog.MAX_EPOCHS);
+            }
+        }
+        if (knownDataset) {
+            checkAgainstData(spec, Catalog.dataset(spec.dataset()), knownModel);
+        }
+    }
+
+    private void checkModelArgs(ModelInfo model, Map<String, Double> args) {
+        if (args == null) {
+            return;
+        }
+        args.forEach((name, value) -> {
+            ModelArg arg = model.args().get(name);
+            String field = "modelArgs." + name;
+            if (arg == null) {
+                errors.add(error(field, "is not an argument of " + model.name() + (model.args().isEmpty()
+                        ? ", which takes none" : "; it takes " + model.args().keySet())));
+            } else if (value == null || value.isNaN() || value < arg.min() || value > arg.max()) {
+                errors.add(error(field, "must be between " + number(arg.min()) + " and " + number(arg.max())
+                        + ", got " + value));
+            } else if (arg.integer() && value != Math.rint(value)) {
+                errors.add(error(field, "must be a whole number, got " + value));
+            }
+        });
+    }
+
+    private void checkSchedule(ScheduleSpec schedule, int epochs) {
+        if (schedule == null) {
+            return;
+        }
+        String type = schedule.type() == null ? "none" : schedule.type();
+        if (!oneOf("schedule.type", type, Catalog.SCHEDULES, false)) {
+            return;
+        }
+        if (type.equals("step")) {
+            if (schedule.stepSize() == null) {
+                errors.add(error("schedule.stepSize", "is required for a 'step' schedule"));
+            } else {
+                range("schedule.stepSize", schedule.stepSize(), 1, Catalog.MAX_EPOCHS);
+            }
+        }
+        if (type.equals("multistep")) {
+            List<Integer> milestones = schedule.milestones();
+            if (milestones == null || milestones.isEmpty()) {
+                errors.add(error("schedule.milestones", "is required for a 'multistep' schedule: epochs after which"
+                        + " the rate drops"));
+            } else {
+                for (int i = 0; i < milestones.size(); i++) {
+                    Integer m = milestones.get(i);
+                    if (m == null || m < 1 || m > epochs || i > 0 && milestones.get(i - 1) != null && m <= milestones.get(i - 1)) {
+                        errors.add(error("schedule.milestones[" + i + "]", "must be an epoch in 1.." + epochs
+                                + ", each larger than the one before, got " + m));
+                    }
+                }
+            }
+        }
+        if (schedule.gamma() != null && !(schedule.gamma() > 0 && schedule.gamma() <= 1)) {
+            errors.add(error("schedule.gamma", "must be above 0 and at most 1, got " + schedule.gamma()));
+        }
+        Integer warmup = schedule.warmupEpochs();
+        if (warmup != null && warmup != 0 && (warmup < 0 || warmup >= epochs)) {
+            errors.add(error("schedule.warmupEpochs", "must be between 0 and epochs - 1 (" + (epochs - 1) + "), got "
+                    + schedule.warmupEpochs()));
+        }
+        range("schedule.patience", schedule.patience(), 0, Catalog.MAX_EPOCHS);
+    }
+
+    private void checkAgainstData(TrainingSpec spec, DatasetInfo data, boolean knownModel) {
+        double split = spec.validationSplit() == null ? TrainingSpec.DEFAULT_VALIDATION_SPLIT : spec.validationSplit();
+        int trainImages = (int) Math.round(data.trainSize() * (1 - split));
+        if (spec.batchSize() != null && spec.batchSize() <= Catalog.MAX_BATCH_SIZE && spec.batchSize() > trainImages) {
+            errors.add(error("batchSize", "is larger than the " + trainImages + " training images of " + data.name()
+                    + " left after the validation split"));
+        }
+        if (split == 0) {
+            if (spec.earlyStopping() != null) {
+                errors.add(error("earlyStopping", "needs validation data: set validationSplit above 0"));
+            }
+            if (spec.schedule() != null && "plateau".equals(spec.schedule().type())) {
+                errors.add(error("schedule.type", "'plateau' needs validation data: set validationSplit above 0"));
+            }
+        }
+        if (knownModel) {
+            ModelInfo model = Catalog.model(spec.model());
+            if (Math.min(data.height(), data.width()) < model.minImageSize()) {
+                errors.add(error("model", model.name() + " needs images of at least " + model.minImageSize() + "x"
+                        + model.minImageSize() + "; " + data.name() + " has " + data.height() + "x" + data.width()));
+            }
+        }
+        if ("cifar".equals(spec.normalization()) && data.channels() != 3) {
+            errors.add(error("normalization", "'cifar' has per-channel statistics for colour images; " + data.name()
+                    + " is grey: use 'mnist', 'half', 'dataset' or 'none'"));
+        }
+        AugmentationSpec aug = spec.augmentation();
+        if (aug != null) {
+            int maxPadding = Math.min(data.height(), data.width()) / 2;
+            range("augmentation.cropPadding", aug.cropPadding(), 0, maxPadding);
+            range("augmentation.rotationDegrees", aug.rotationDegrees(), 0, 180);
+            range("augmentation.brightness", aug.brightness(), 0, 1);
+            range("augmentation.hue", aug.hue(), 0, 0.5);
+            if (aug.hue() != null && aug.hue() > 0 && data.channels() != 3) {
+                errors.add(error("augmentation.hue", "needs colour images; " + data.name() + " is grey"));
+            }
+        }
+    }
+
+    private boolean oneOf(String field, String value, List<String> allowed, boolean required) {
         if (value == null || value.isBlank()) {
             if (required) {
-                errors.add(new FieldError(field, "is required; one of " + allowed));
+                errors.add(error(field, "is required; one of " + allowed));
             }
-        } else if (!allowed.contains(value)) {
-            errors.add(new FieldError(field, "unknown value '" + value + "'; one of " + allowed));
+            return false;
         }
+        if (!allowed.contains(value)) {
+            errors.add(error(field, "unknown value '" + value + "'; one of " + allowed));
+            return false;
+        }
+        return true;
+    }
+
+    private void range(String field, Number value, double min, double max) {
+        if (value != null && (Double.isNaN(value.doubleValue()) || value.doubleValue() < min || value.doubleValue() > max)) {
+            errors.add(error(field, "must be between " + number(min) + " and " + number(max) + ", got " + value));
+        }
+    }
+
+    private void positive(String field, Double value, double max) {
+        if (value != null && (value.isNaN() || value <= 0 || value > max)) {
+            errors.add(error(field, "must be greater than 0 and at most " + number(max) + ", got " + value));
+        }
+    }
+
+    private FieldError error(String field, String message) {
+        return new FieldError(prefix + "." + field, message);
+    }
+
+    private static String number(double value) {
+        return value == Math.rint(value) ? String.valueOf((long) value) : String.valueOf(value);
     }
 }
