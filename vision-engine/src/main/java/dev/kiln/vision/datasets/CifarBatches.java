@@ -55,27 +55,43 @@ final class CifarBatches {
     }
 
     void validate(Path dir) throws IOException {
-        long expectedSize = (long) recordsPerBatch * RECORD_BYTES;
         for (String name : BATCH_FILES) {
-            Path file = dir.resolve(name);
-            long size = Files.size(file);
-            if (size != expectedSize) {
-                throw new IOException(name + ": " + size + " bytes, expected " + expectedSize + " (" + recordsPerBatch
-                        + " records of " + RECORD_BYTES + " bytes); not a complete CIFAR-10 binary batch");
-            }
-            byte[] records = Files.readAllBytes(file);
-            for (int record = 0; record < recordsPerBatch; record++) {
-                int label = records[record * RECORD_BYTES] & 0xff;
-                if (label >= CLASSES) {
-                    throw new IOException(name + ": record " + record + " (counting from 0) has label " + label
-                            + ", expected 0..9; the file is corrupt");
-                }
+            readBatch(dir.resolve(name));
+        }
+        readClassNames(dir.resolve(META_FILE));
+    }
+
+    /** Reads one batch file after checking its size and every record's label; errors name the file. */
+    byte[] readBatch(Path file) throws IOException {
+        String name = file.getFileName().toString();
+        long expectedSize = (long) recordsPerBatch * RECORD_BYTES;
+        long size = Files.size(file);
+        if (size != expectedSize) {
+            throw new IOException(name + ": " + size + " bytes, expected " + expectedSize + " (" + recordsPerBatch
+                    + " records of " + RECORD_BYTES + " bytes); not a complete CIFAR-10 binary batch");
+        }
+        byte[] records = Files.readAllBytes(file);
+        for (int record = 0; record < recordsPerBatch; record++) {
+            int label = records[record * RECORD_BYTES] & 0xff;
+            if (label >= CLASSES) {
+                throw new IOException(name + ": record " + record + " (counting from 0) has label " + label
+                        + ", expected 0..9; the file is corrupt");
             }
         }
-        long classNames = Files.readAllLines(dir.resolve(META_FILE), StandardCharsets.UTF_8).stream()
-                .filter(line -> !line.isBlank()).count();
-        if (classNames != CLASSES) {
-            throw new IOException(META_FILE + ": " + classNames + " class names, expected " + CLASSES);
+        return records;
+    }
+
+    /** The class names in batches.meta.txt, one per line (blank lines, as the official file ends, skipped). */
+    static List<String> readClassNames(Path metaFile) throws IOException {
+        List<String> names = Files.readAllLines(metaFile, StandardCharsets.UTF_8).stream()
+                .filter(line -> !line.isBlank()).map(String::strip).toList();
+        if (names.size() != CLASSES) {
+            throw new IOException(metaFile.getFileName() + ": " + names.size() + " class names, expected " + CLASSES);
         }
+        return names;
+    }
+
+    int recordsPerBatch() {
+        return recordsPerBatch;
     }
 }

@@ -3,6 +3,7 @@ package dev.kiln.vision.datasets;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 
 /** Writes CIFAR-10 binary batches in the official record format, with few records per batch. */
 final class CifarFixture {
@@ -37,6 +38,17 @@ final class CifarFixture {
     static void setLabel(Path batch, int record, int label) throws IOException {
         byte[] records = Files.readAllBytes(batch);
         records[record * CifarBatches.RECORD_BYTES] = (byte) label;
+        Files.write(batch, records);
+    }
+
+    /** Fills the red, green and blue planes of one record, each with one value. */
+    static void setPlanes(Path batch, int record, int red, int green, int blue) throws IOException {
+        byte[] records = Files.readAllBytes(batch);
+        int plane = 32 * 32;
+        int offset = record * CifarBatches.RECORD_BYTES + 1;
+        Arrays.fill(records, offset, offset + plane, (byte) red);
+        Arrays.fill(records, offset + plane, offset + 2 * plane, (byte) green);
+        Arrays.fill(records, offset + 2 * plane, offset + 3 * plane, (byte) blue);
         Files.write(batch, records);
     }
 }
