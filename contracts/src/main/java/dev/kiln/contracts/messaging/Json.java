@@ -37,4 +37,16 @@ public final class Json {
                     "Not a valid " + type.getSimpleName() + ": " + e.getOriginalMessage(), e);
         }
     }
+
+    /**
+     * Reads what a person wrote (a spec file): unlike {@link #read}, an unknown field is an error, because
+     * there it is a typo, not a newer producer.
+     */
+    public static <T> T readStrict(String json, Class<T> type) {
+        try {
+            return MAPPER.readerFor(type).with(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES).readValue(json);
+        } catch (JsonProcessingException e) {
+            throw new MalformedMessageException(e.getOriginalMessage(), e);
+        }
+    }
 }

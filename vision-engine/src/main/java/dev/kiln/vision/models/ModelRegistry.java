@@ -33,7 +33,7 @@ public final class ModelRegistry {
      * @param args architecture arguments (n_hidden, n_feature, c1, c2, l1, d1); missing ones take the
      *             published defaults
      */
-    public static Block build(String name, Map<String, Number> args) {
+    public static Block build(String name, Map<String, ? extends Number> args) {
         return switch (name) {
             case "fc2layer" -> fc2layer(arg(args, "n_hidden", 8).intValue());
             case "mnist-cnn" -> mnistCnn(arg(args, "n_feature", 6).intValue());
@@ -49,8 +49,9 @@ public final class ModelRegistry {
         };
     }
 
-    private static Number arg(Map<String, Number> args, String key, Number fallback) {
-        return args.getOrDefault(key, fallback);
+    private static Number arg(Map<String, ? extends Number> args, String key, Number fallback) {
+        Number value = args.get(key);
+        return value == null ? fallback : value;
     }
 
     static Block fc2layer(int hidden) {

@@ -1,0 +1,25 @@
+package dev.kiln.vision.checkpoints;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import dev.kiln.contracts.runs.TrainingSpec;
+import dev.kiln.vision.training.EpochMetrics;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * manifest.json of a checkpoint: everything needed to rebuild, verify and use the model without the
+ * code that trained it (no pickled objects: the architecture is a registry name plus arguments).
+ *
+ * @param format           {@value #FORMAT}
+ * @param epoch            the epoch whose end this checkpoint captures
+ * @param metrics          that epoch's metrics
+ * @param parametersSha256 SHA-256 of parameters.params, checked on every load
+ * @param versions         kiln, djl and pytorch versions that wrote it
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record CheckpointManifest(String format, String model, Map<String, Double> modelArgs, List<String> classes,
+        EvalTransform evalTransform, int epoch, EpochMetrics metrics, long seed, String device, TrainingSpec spec,
+        Map<String, String> versions, String parametersSha256, String createdAt) {
+
+    public static final String FORMAT = "kiln.checkpoint.v1";
+}

@@ -1,0 +1,60 @@
+package dev.kiln.vision.cli;
+
+import dev.kiln.vision.evaluation.ClassMetrics;
+import dev.kiln.vision.evaluation.EvaluationReport;
+import dev.kiln.vision.training.EpochMetrics;
+import dev.kiln.vision.training.TrainingResult;
+import java.util.List;
+import java.util.Locale;
+
+/** The text a person reads after training: epoch lines, the test summary, per-class table, confusion matrix. */
+final class Tables {
+
+    private Tables() {
+    }
+
+    static String epochLine(EpochMetrics m) {
+        String validation = m.validationLoss() == null ? ""
+                : String.format(Locale.ROOT, "  val loss %.4f  val acc %6.2f%%", m.validationLoss(), 100 * m.validationAccuracy());
+        return String.format(Locale.ROOT, "epoch %3d  train loss %.4f  train acc %6.2f%%%s  lr %.2e  %,.0f img/s (pipeline %,.0f)  %.1fs",
+                m.epoch(), m.trainLoss(), 100 * m.trainAccuracy(), validation, m.learningRate(), m.imagesPerSecond(),
+                m.pipelineImagesPerSecond(), m.seconds());
+    }
+
+    static String summary(TrainingResult result) {
+        StringBuilder text = new StringBuilder();
+        text.append(String.format(Locale.ROOT, "%nRun %s on %s in %.1fs%s%n", result.outcome(), result.device(),
+                result.seconds(), result.reason() == null ? "" : ": " + result.reason()));
+        EvaluationReport test = result.test();
+        if (test == null) {
+            return text.toString();
+        }
+        text.append(String.format(Locale.ROOT, "Weights of epoch %d; test set (%,d images): loss %.4f  top-1 %.2f%%  top-%d %.2f%%%n%n",
+                result.bestEpoch(), test.images(), test.loss(), 100 * test.accuracy(), test.topK(), 100 * test.topKAccuracy()));
+        int nameWidth = Math.max(5, test.classes().stream().mapToInt(String::length).max().orElse(5));
+        text.append(String.format(Locale.ROOT, "%-" + nameWidth + "s  %7s  %9s  %6s%n", "class", "support", "precision", "recall"));
+        for (ClassMetrics c : test.perClass()) {
+            text.append(String.format(Locale.ROOT, "%-" + nameWidth + "s  %7d  %8.2f%%  %5.2f%%%n", c.name(), c.support(),
+                    100 * c.precision(), 100 * c.recall()));
+        }
+        text.append("\nConfusion matrix (rows: true class, columns: predicted, by index)\n");
+        text.append(confusion(test.classes(), test.confusion()));
+        return text.toString();
+    }
+
+    static String confusion(List<String> classes, long[][] counts) {
+        StringBuilder text = new StringBuilder(String.format("%4s", ""));
+        for (int c = 0; c < classes.size(); c++) {
+            text.append(String.format("%6d", c));
+        }
+        text.append('\n');
+        for (int t = 0; t < classes.size(); t++) {
+            text.append(String.format("%4d", t));
+            for (int p = 0; p < classes.size(); p++) {
+                text.append(String.format("%6d", counts[t][p]));
+            }
+            text.append("  ").append(classes.get(t)).append('\n');
+        }
+        return text.toString();
+    }
+}

@@ -1,0 +1,55 @@
+package dev.kiln.vision.evaluation;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.nn.Block;
+import ai.djl.training.ParameterStore;
+import dev.kiln.vision.pipeline.ImageBatches;
+import java.util.List;
+
+/**
+ * Evaluates a block on a whole set in inference mode (dropout off, BatchNorm on its running statistics),
+ * so evaluating twice gives the same numbers. Loss is plain cross-entropy, whatever the training loss was.
+ */
+public final class Evaluator {
+
+    private Evaluator() {
+    }
+
+    /**
+     * @param batchSize images per forward pass (only memory depends on it)
+     * @param topK      the k of top-k accuracy, at most the number of classes
+     */
+    public static EvaluationReport evaluate(Block block, ImageBatches data, List<String> classes, int batchSize,
+            int topK) {
+        ConfusionMatrix matrix = new ConfusionMatrix(classes);
+        double lossSum = 0;
+        long topKCorrect = 0;
+        for (ImageBatches.Batch batch : data.epoch(batchSize, null, null)) {
+            try (batch) {
+                NDArray logits = block.forward(new ParameterStore(batch.manager(), false),
+                        new NDList(batch.images()), false).singletonOrThrow();
+                NDArray labels = batch.labels();
+                lossSum += crossEntropySum(logits, labels);
+                matrix.addAll(labels.toLongArray(), logits.argMax(1).toType(DataType.INT64, false).toLongArray());
+                topKCorrect += topKHits(logits, labels, topK);
+            }
+        }
+        return EvaluationReport.of(matrix, lossSum, topK, topKCorrect);
+    }
+
+    /** Sum over the batch of -log softmax(logits)[label]. */
+    public static double crossEntropySum(NDArray logits, NDArray labels) {
+        NDArray logProbabilities = logits.logSoftmax(1);
+        NDArray picked = logProbabilities.mul(labels.oneHot((int) logits.getShape().get(1))).sum(new int[] {1});
+        return -picked.sum().getFloat();
+    }
+
+    /** How many labels are among their row's k largest logits. */
+    static long topKHits(NDArray logits, NDArray labels, int k) {
+        NDArray top = logits.topK(k, 1).get(1).toType(DataType.INT64, false);
+        // Each row holds its label at most once, so the matches summed are the hits.
+        return top.eq(labels.reshape(-1, 1)).toType(DataType.INT64, false).sum().getLong();
+    }
+}

@@ -1,0 +1,136 @@
+package dev.kiln.vision.pipeline;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import dev.kiln.vision.datasets.ImageSet;
+import java.util.Iterator;
+import java.util.NoSuchElementException;
+import java.util.Random;
+
+/**
+ * An {@link ImageSet} moved once to the training device (as bytes) and served as normalised float batches.
+ * Shuffling is one gather per epoch; each batch is then a contiguous slice, scaled, augmented (training
+ * only) and normalised with whole-batch NDArray operations.
+ */
+public final class ImageBatches implements AutoCloseable {
+
+    /** A batch of images (N x C x H x W, normalised) and their labels (int64); closing frees both. */
+    public record Batch(NDArray images, NDArray labels, int size, NDManager manager) implements AutoCloseable {
+        @Override
+        public void close() {
+            manager.close();
+        }
+    }
+
+    private final NDManager manager;
+    private final NDArray images;
+    private final NDArray labels;
+    private final NDArray mean;
+    private final NDArray std;
+    private final int size;
+    private long pipelineNanos;
+
+    public ImageBatches(ImageSet set, Normalization normalization, NDManager parent, Device device) {
+        if (normalization.channels() != set.channels()) {
+            throw new IllegalArgumentException(normalization.channels() + "-channel normalisation for "
+                    + set.channels() + "-channel images");
+        }
+        this.manager = parent.newSubManager(device);
+        this.size = set.size();
+        this.images = manager.create(set.pixels(), new Shape(size, set.channels(), set.height(), set.width()))
+                .toType(DataType.UINT8, false);
+        long[] longLabels = new long[size];
+        for (int i = 0; i < size; i++) {
+            longLabels[i] = set.labels()[i];
+        }
+        this.labels = manager.create(longLabels);
+        this.mean = manager.create(normalization.mean()).reshape(1, set.channels(), 1, 1);
+        this.std = manager.create(normalization.std()).reshape(1, set.channels(), 1, 1);
+    }
+
+    public int size() {
+        return size;
+    }
+
+    /** Time spent preparing batches so far, to report the pipeline's own throughput. */
+    public long pipelineNanos() {
+        return pipelineNanos;
+    }
+
+    /**
+     * One pass over the data.
+     *
+     * @param shuffle   null keeps the stored order (evaluation)
+     * @param augmenter null for none (always null for evaluation data)
+     */
+    public Iterable<Batch> epoch(int batchSize, Random shuffle, BatchAugmenter augmenter) {
+        return () -> new Iterator<>() {
+            private final NDManager epochScope = manager.newSubManager();
+            private final NDArray order = shuffle == null ? null : permutation(shuffle);
+            private final NDArray epochImages = order == null ? images : inScope(images.get(order));
+            private final NDArray epochLabels = order == null ? labels : inScope(labels.get(order));
+            private int next;
+
+            @Override
+            public boolean hasNext() {
+                if (next >= size) {
+                    epochScope.close();
+                    return false;
+                }
+                return true;
+            }
+
+            @Override
+            public Batch next() {
+                if (!hasNext()) {
+                    throw new NoSuchElementException();
+                }
+                long start = System.nanoTime();
+                int end = Math.min(next + batchSize, size);
+                NDManager batchScope = manager.newSubManager();
+                NDIndex range = new NDIndex(next + ":" + end);
+                NDArray slice = epochImages.get(range);
+                NDArray y = epochLabels.get(range);
+                // Attached first, so every array computed from them below lives and dies with the batch.
+                slice.attach(batchScope);
+                y.attach(batchScope);
+                NDArray x = slice.toType(DataType.FLOAT32, false).div(255f);
+                if (augmenter != null) {
+                    x = augmenter.apply(x);
+                }
+                Batch batch = new Batch(x.sub(mean).div(std), y, end - next, batchScope);
+                next = end;
+                pipelineNanos += System.nanoTime() - start;
+                return batch;
+            }
+
+            private NDArray permutation(Random random) {
+                long[] indices = new long[size];
+                for (int i = 0; i < size; i++) {
+                    indices[i] = i;
+                }
+                for (int i = size - 1; i > 0; i--) {
+                    int j = random.nextInt(i + 1);
+                    long t = indices[i];
+                    indices[i] = indices[j];
+                    indices[j] = t;
+                }
+                return epochScope.create(indices);
+            }
+
+            private NDArray inScope(NDArray array) {
+                array.attach(epochScope);
+                return array;
+            }
+        };
+    }
+
+    @Override
+    public void close() {
+        manager.close();
+    }
+}

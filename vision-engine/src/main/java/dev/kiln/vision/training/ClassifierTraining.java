@@ -1,0 +1,402 @@
+package dev.kiln.vision.training;
+
+import ai.djl.Device;
+import ai.djl.Model;
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Block;
+import ai.djl.nn.Parameter;
+import ai.djl.training.DefaultTrainingConfig;
+import ai.djl.training.GradientCollector;
+import ai.djl.training.Trainer;
+import ai.djl.util.Pair;
+import dev.kiln.contracts.runs.AugmentationSpec;
+import dev.kiln.contracts.runs.TrainingSpec;
+import dev.kiln.vision.checkpoints.Checkpoint;
+import dev.kiln.vision.checkpoints.CheckpointException;
+import dev.kiln.vision.checkpoints.CheckpointManifest;
+import dev.kiln.vision.checkpoints.EvalTransform;
+import dev.kiln.vision.checkpoints.ResumeState;
+import dev.kiln.vision.datasets.ImageSet;
+import dev.kiln.vision.engine.Devices;
+import dev.kiln.vision.engine.DjlRuntime;
+import dev.kiln.vision.engine.EngineInfo;
+import dev.kiln.vision.evaluation.EvaluationReport;
+import dev.kiln.vision.evaluation.Evaluator;
+import dev.kiln.vision.models.Initialization;
+import dev.kiln.vision.models.ModelRegistry;
+import dev.kiln.vision.pipeline.AugmentationSettings;
+import dev.kiln.vision.pipeline.BatchAugmenter;
+import dev.kiln.vision.pipeline.DataSplit;
+import dev.kiln.vision.pipeline.ImageBatches;
+import dev.kiln.vision.pipeline.Normalization;
+import dev.kiln.vision.pipeline.TrainTestData;
+import java.io.ByteArrayOutputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.function.BooleanSupplier;
+
+/**
+ * The training loop: one spec, one data set, one device. Each epoch reseeds every generator from
+ * (seed, epoch), trains on shuffled (and augmented) batches, validates, then hands the epoch to the
+ * listeners, which record, checkpoint or stop. The result's weights are those of the epoch with the lowest
+ * validation loss, reloaded from its checkpoint for the test evaluation, as serving would load them.
+ */
+public final class ClassifierTraining {
+
+    private static final int EVALUATION_BATCH = 500;
+
+    private final TrainingSpec spec;
+    private final TrainTestData data;
+    private final Device device;
+    private final List<EpochListener> listeners = new ArrayList<>();
+    private BooleanSupplier cancelled = () -> false;
+    private Checkpoint resumeFrom;
+
+    /** @param spec a valid spec; its defaults are filled here */
+    public ClassifierTraining(TrainingSpec spec, TrainTestData data, Device device) {
+        this.spec = spec.withDefaults();
+        this.data = data;
+        this.device = device;
+        if (this.spec.earlyStopping() != null) {
+            listeners.add(new EarlyStopping(this.spec.earlyStopping().patience()));
+        }
+    }
+
+    public ClassifierTraining listener(EpochListener listener) {
+        listeners.add(listener);
+        return this;
+    }
+
+    /** Checked before every batch: a cancelled run stops within one batch. */
+    public ClassifierTraining cancelWhen(BooleanSupplier cancelled) {
+        this.cancelled = cancelled;
+        return this;
+    }
+
+    /** Continues from a checkpoint's resume state instead of starting at epoch 1. */
+    public ClassifierTraining resumeFrom(Checkpoint checkpoint) {
+        if (checkpoint.resume() == null) {
+            throw new IllegalArgumentException("the checkpoint holds no resume state (an inference-only checkpoint)");
+        }
+        this.resumeFrom = checkpoint;
+        return this;
+    }
+
+    public TrainingSpec spec() {
+        return spec;
+    }
+
+    public TrainingResult run() {
+        EngineInfo engine = DjlRuntime.start();
+        long started = System.nanoTime();
+        DataSplit split = DataSplit.of(data.train(), spec.validationSplit(), spec.seed());
+        ImageSet train = split.kept();
+        ImageSet validation = split.heldOut();
+        Normalization normalization = Normalization.of(spec.normalization(), train);
+        Engine.getEngine(DjlRuntime.ENGINE).setRandomSeed(Long.hashCode(spec.seed()));
+        Block block = ModelRegistry.build(spec.model(), spec.modelArgs());
+        Initialization.apply(block);
+        KilnOptimizer optimizer = new KilnOptimizer(spec.optimizer(), spec.learningRate(), spec.momentum(),
+                spec.nesterov(), spec.weightDecay());
+        try (Model model = Model.newInstance(spec.model(), device, DjlRuntime.ENGINE)) {
+            model.setBlock(block);
+            if (resumeFrom != null) {
+                // Before the trainer exists: its parameter store must see the restored arrays.
+                resumeFrom.loadParametersInto(block, model.getNDManager());
+            }
+            DefaultTrainingConfig config = new DefaultTrainingConfig(new SoftTargetLoss())
+                    .optOptimizer(optimizer)
+                    .optDevices(new Device[] {device});
+            try (Trainer trainer = model.newTrainer(config);
+                    ImageBatches trainBatches = new ImageBatches(train, normalization, model.getNDManager(), device);
+                    ImageBatches validationBatches = new ImageBatches(validation, normalization, model.getNDManager(), device);
+                    ImageBatches testBatches = new ImageBatches(data.test(), normalization, model.getNDManager(), device)) {
+                trainer.initialize(new Shape(1, train.channels(), train.height(), train.width()));
+                optimizer.bind(block.getParameters());
+                Loop loop = new Loop(model, trainer, optimizer, normalization, engine, trainBatches, validationBatches);
+                if (resumeFrom != null) {
+                    loop.restore(resumeFrom);
+                }
+                return loop.run(testBatches, started);
+            }
+        } catch (CheckpointException e) {
+            throw new IllegalArgumentException("cannot resume: " + e.getMessage(), e);
+        }
+    }
+
+    /** The state of one run of the loop. */
+    private final class Loop implements EpochControl {
+        private final Model model;
+        private final Trainer trainer;
+        private final KilnOptimizer optimizer;
+        private final Normalization normalization;
+        private final EngineInfo engine;
+        private final ImageBatches train;
+        private final ImageBatches validation;
+        private final LearningRateSchedule schedule;
+        private final List<EpochMetrics> history = new ArrayList<>();
+        private int bestEpoch;
+        private double bestValidationLoss = Double.POSITIVE_INFINITY;
+        private byte[] bestParameters;
+        private String stopReason;
+        private EpochMetrics current;
+
+        Loop(Model model, Trainer trainer, KilnOptimizer optimizer, Normalization normalization, EngineInfo engine,
+                ImageBatches train, ImageBatches validation) {
+            this.model = model;
+            this.trainer = trainer;
+            this.optimizer = optimizer;
+            this.normalization = normalization;
+            this.engine = engine;
+            this.train = train;
+            this.validation = validation;
+            this.schedule = new LearningRateSchedule(spec.schedule(), spec.learningRate(), spec.epochs());
+        }
+
+        void restore(Checkpoint checkpoint) {
+            ResumeState state = checkpoint.resume();
+            history.addAll(state.history());
+            bestEpoch = state.bestEpoch();
+            bestValidationLoss = state.bestValidationLoss() == null ? Double.POSITIVE_INFINITY : state.bestValidationLoss();
+            schedule.restore(state.plateau());
+            try (NDManager scratch = model.getNDManager().newSubManager()) {
+                optimizer.restore(checkpoint.optimizerState(scratch), state.optimizerSteps(), model.getNDManager());
+            }
+            bestParameters = checkpoint.bestParameters() != null ? checkpoint.bestParameters() : checkpoint.parameters();
+        }
+
+        TrainingResult run(ImageBatches test, long started) {
+            String deviceName = Devices.name(device);
+            int firstEpoch = history.size() + 1;
+            for (int epoch = firstEpoch; epoch <= spec.epochs() && stopReason == null; epoch++) {
+                try {
+                    current = epoch(epoch);
+                } catch (DivergenceException e) {
+                    return new TrainingResult(TrainingResult.Outcome.FAILED, e.getMessage(), deviceName,
+                            List.copyOf(history), bestEpoch, null, bestModel(), seconds(started));
+                } catch (CancellationException e) {
+                    return new TrainingResult(TrainingResult.Outcome.CANCELLED, "cancelled during epoch " + epoch,
+                            deviceName, List.copyOf(history), bestEpoch, null, bestModel(), seconds(started));
+                }
+                history.add(current);
+                boolean validated = current.validationLoss() != null;
+                if (!validated || current.validationLoss() < bestValidationLoss) {
+                    bestEpoch = epoch;
+                    bestValidationLoss = validated ? current.validationLoss() : Double.POSITIVE_INFINITY;
+                    bestParameters = parameters();
+                }
+                if (validated) {
+                    schedule.observe(current.validationAccuracy());
+                }
+                for (EpochListener listener : listeners) {
+                    listener.onEpoch(current, this);
+                }
+            }
+            Checkpoint best = bestModel();
+            EvaluationReport report;
+            try (NDManager scope = model.getNDManager().newSubManager()) {
+                report = Evaluator.evaluate(best.loadBlock(scope), test, data.test().classes(), EVALUATION_BATCH,
+                        Math.min(5, data.test().classes().size()));
+            } catch (CheckpointException e) {
+                throw new IllegalStateException("the checkpoint just written does not load", e);
+            }
+            return new TrainingResult(stopReason == null ? TrainingResult.Outcome.COMPLETED
+                    : TrainingResult.Outcome.STOPPED_EARLY, stopReason, deviceName, List.copyOf(history), bestEpoch,
+                    report, best, seconds(started));
+        }
+
+        private EpochMetrics epoch(int epoch) throws DivergenceException {
+            long start = System.nanoTime();
+            long pipelineBefore = train.pipelineNanos();
+            long seed = epochSeed(epoch);
+            Engine.getEngine(DjlRuntime.ENGINE).setRandomSeed(Long.hashCode(seed));
+            Random random = new Random(seed);
+            double rate = schedule.rateFor(epoch);
+            optimizer.setLearningRate(rate);
+            AugmentationSpec aug = spec.augmentation();
+            AugmentationSettings settings = new AugmentationSettings(aug.cropPadding(), aug.horizontalFlip(),
+                    aug.rotationDegrees(), aug.brightness(), aug.hue());
+            BatchAugmenter augmenter = settings.enabled() ? new BatchAugmenter(settings, random) : null;
+            int classes = data.train().classes().size();
+            int batches = (train.size() + spec.batchSize() - 1) / spec.batchSize();
+            double lossSum = 0;
+            long correct = 0;
+            int seen = 0;
+            int index = 0;
+            for (ImageBatches.Batch batch : train.epoch(spec.batchSize(), random, augmenter)) {
+                try (batch) {
+                    if (cancelled.getAsBoolean()) {
+                        throw new CancellationException();
+                    }
+                    float[] stats = step(batch, classes, random);
+                    if (!Float.isFinite(stats[0])) {
+                        throw new DivergenceException("diverged: the training loss became " + stats[0] + " in epoch "
+                                + epoch + ", batch " + (index + 1) + " (learning rate " + rate
+                                + "); lower learningRate or set gradClipNorm");
+                    }
+                    lossSum += stats[0] * batch.size();
+                    correct += (long) stats[1];
+                    seen += batch.size();
+                    index++;
+                    EpochListener.BatchProgress progress = new EpochListener.BatchProgress(epoch, spec.epochs(), index,
+                            batches, lossSum / seen);
+                    listeners.forEach(l -> l.onBatch(progress));
+                }
+            }
+            double trainSeconds = (System.nanoTime() - start) / 1e9;
+            double pipelineSeconds = (train.pipelineNanos() - pipelineBefore) / 1e9;
+            Double validationLoss = null;
+            Double validationAccuracy = null;
+            if (validation.size() > 0) {
+                EvaluationReport report = Evaluator.evaluate(model.getBlock(), validation, data.train().classes(),
+                        EVALUATION_BATCH, 1);
+                validationLoss = report.loss();
+                validationAccuracy = report.accuracy();
+            }
+            return new EpochMetrics(epoch, lossSum / seen, (double) correct / seen, validationLoss, validationAccuracy,
+                    rate, seen / trainSeconds, pipelineSeconds > 0 ? seen / pipelineSeconds : 0,
+                    (System.nanoTime() - start) / 1e9);
+        }
+
+        /** One optimizer step; returns {mean loss, correct predictions}. */
+        private float[] step(ImageBatches.Batch batch, int classes, Random random) {
+            NDArray images = batch.images();
+            NDArray labels = batch.labels();
+            NDArray targets = SoftTargetLoss.targets(labels, classes, spec.labelSmoothing());
+            if (spec.mixupAlpha() > 0) {
+                double lambda = Sampling.symmetricBeta(random, spec.mixupAlpha());
+                NDArray order = batch.manager().create(Sampling.permutation(random, batch.size()));
+                images = images.mul(lambda).add(images.get(order).mul(1 - lambda));
+                targets = targets.mul(lambda).add(targets.get(order).mul(1 - lambda));
+            }
+            NDArray loss;
+            NDArray logits;
+            try (GradientCollector collector = trainer.newGradientCollector()) {
+                logits = trainer.forward(new NDList(images)).singletonOrThrow();
+                loss = trainer.getLoss().evaluate(new NDList(targets), new NDList(logits));
+                collector.backward(loss);
+            }
+            if (spec.gradClipNorm() != null) {
+                clipGradients(spec.gradClipNorm());
+            }
+            trainer.step();
+            NDArray correct = logits.argMax(1).toType(DataType.INT64, false).eq(labels).sum().toType(DataType.FLOAT32, false);
+            return new float[] {loss.getFloat(), correct.getFloat()};
+        }
+
+        /** Scales all gradients together so their global L2 norm is at most maxNorm (torch.nn.utils.clip_grad_norm_). */
+        private void clipGradients(double maxNorm) {
+            try (NDManager scope = model.getNDManager().newSubManager()) {
+                List<NDArray> gradients = new ArrayList<>();
+                for (Pair<String, Parameter> p : model.getBlock().getParameters()) {
+                    if (p.getValue().requiresGradient()) {
+                        // getGradient() returns a new handle each call: owned by the scope, freed with it.
+                        NDArray gradient = p.getValue().getArray().getGradient();
+                        gradient.attach(scope);
+                        gradients.add(gradient);
+                    }
+                }
+                double squares = 0;
+                for (NDArray gradient : gradients) {
+                    squares += gradient.square().sum().getFloat();
+                }
+                double norm = Math.sqrt(squares);
+                if (norm > maxNorm) {
+                    float scale = (float) (maxNorm / (norm + 1e-6));
+                    gradients.forEach(g -> g.muli(scale));
+                }
+            }
+        }
+
+        private long epochSeed(int epoch) {
+            return spec.seed() * 1_000_003L + epoch;
+        }
+
+        private byte[] parameters() {
+            ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+            try (DataOutputStream out = new DataOutputStream(bytes)) {
+                model.getBlock().saveParameters(out);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            return bytes.toByteArray();
+        }
+
+        private Checkpoint bestModel() {
+            if (bestParameters == null) {
+                return null;
+            }
+            EpochMetrics metrics = history.get(bestEpoch - 1);
+            return new Checkpoint(manifest(bestParameters, bestEpoch, metrics), bestParameters, null, null, null);
+        }
+
+        private CheckpointManifest manifest(byte[] parameters, int epoch, EpochMetrics metrics) {
+            ImageSet shape = data.train();
+            Map<String, String> versions = new LinkedHashMap<>();
+            versions.put("kiln", String.valueOf(ClassifierTraining.class.getPackage().getImplementationVersion()));
+            versions.put("djl", engine.djlVersion());
+            versions.put("pytorch", engine.engineVersion());
+            return new CheckpointManifest(CheckpointManifest.FORMAT, spec.model(), spec.modelArgs(),
+                    shape.classes(), new EvalTransform(shape.channels(), shape.height(), shape.width(),
+                            boxed(normalization.mean()), boxed(normalization.std())),
+                    epoch, metrics, spec.seed(), Devices.name(device), spec, versions, Checkpoint.sha256(parameters),
+                    Instant.now().toString());
+        }
+
+        @Override
+        public boolean isBest() {
+            return bestEpoch == current.epoch();
+        }
+
+        @Override
+        public int epochsSinceBest() {
+            return current.epoch() - bestEpoch;
+        }
+
+        @Override
+        public void stop(String reason) {
+            stopReason = reason;
+        }
+
+        @Override
+        public Checkpoint snapshot() {
+            byte[] parameters = parameters();
+            ResumeState state = new ResumeState(List.copyOf(history), bestEpoch,
+                    Double.isInfinite(bestValidationLoss) ? null : bestValidationLoss, schedule.plateauState(),
+                    optimizer.stepCounts());
+            return new Checkpoint(manifest(parameters, current.epoch(), current), parameters,
+                    optimizer.exportState().encode(), state, isBest() ? null : bestParameters);
+        }
+    }
+
+    private static List<Float> boxed(float[] values) {
+        List<Float> list = new ArrayList<>();
+        for (float v : values) {
+            list.add(v);
+        }
+        return list;
+    }
+
+    private static double seconds(long started) {
+        return (System.nanoTime() - started) / 1e9;
+    }
+
+    /** Thrown inside the loop when the run is cancelled; never escapes it. */
+    private static final class CancellationException extends RuntimeException {
+        CancellationException() {
+            super(null, null, false, false);
+        }
+    }
+}
