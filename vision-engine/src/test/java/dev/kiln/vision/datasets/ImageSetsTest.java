@@ -2,8 +2,8 @@ package dev.kiln.vision.datasets;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.assertj.core.api.Assertions.fail;
 
+import dev.kiln.vision.RepoFiles;
 import java.awt.Color;
 import java.awt.Graphics2D;
 import java.awt.image.BufferedImage;
@@ -224,7 +224,7 @@ class ImageSetsTest {
 
     @Test
     void readsTheInstalledFashionMnist() throws IOException {
-        Path dir = installed("fashion-mnist", "train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz",
+        Path dir = RepoFiles.installed("fashion-mnist", "train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz",
                 "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz");
 
         ImageSet train = ImageSets.idx(dir.resolve("train-images-idx3-ubyte.gz"),
@@ -241,7 +241,7 @@ class ImageSetsTest {
 
     @Test
     void readsTheInstalledMnistSample() throws IOException {
-        Path dir = installed("mnist-sample", "images-idx3-ubyte.gz", "labels-idx1-ubyte.gz");
+        Path dir = RepoFiles.installed("mnist-sample", "images-idx3-ubyte.gz", "labels-idx1-ubyte.gz");
 
         ImageSet digits = ImageSets.idx(dir.resolve("images-idx3-ubyte.gz"), dir.resolve("labels-idx1-ubyte.gz"),
                 ImageSets.DIGITS);
@@ -250,24 +250,6 @@ class ImageSetsTest {
         assertThat(List.of(digits.channels(), digits.height(), digits.width())).containsExactly(1, 28, 28);
         assertThat(digits.labels()).isSorted();
         assertThat(IntStream.of(digits.labels()).distinct().toArray()).containsExactly(0, 1, 2, 3, 4, 5, 6, 7, 8, 9);
-    }
-
-    /** The installed data set's folder; fails, not skips: the project's test command installs the data first. */
-    private static Path installed(String name, String... files) {
-        Path root = Path.of(System.getProperty("user.dir")).toAbsolutePath();
-        while (root != null && !Files.isRegularFile(root.resolve("kiln"))) {
-            root = root.getParent();
-        }
-        if (root == null) {
-            return fail("no folder holding the kiln launcher above " + System.getProperty("user.dir"));
-        }
-        Path dir = root.resolve(".kiln/data").resolve(name);
-        for (String file : files) {
-            if (!Files.isRegularFile(dir.resolve(file))) {
-                return fail(dir.resolve(file) + " is missing: run ./kiln data " + name);
-            }
-        }
-        return dir;
     }
 
     private Path write(IdxFile idx, String name) throws IOException {
