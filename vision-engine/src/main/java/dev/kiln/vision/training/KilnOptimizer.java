@@ -85,7 +85,8 @@ public final class KilnOptimizer extends Optimizer {
             if (kind.equals("sgd")) {
                 sgd(name, weight, g, owner);
             } else {
-                if (decay > 0) {
+                if (decay > 0 && kind.equals("adamw")) {
+                    // Decoupled decay; plain Adam already has its L2 term in g.
                     weight.muli(1 - learningRate * decay);
                 }
                 adam(name, weight, g, step, owner);
