@@ -1,0 +1,138 @@
+package dev.kiln.vision.pipeline;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import dev.kiln.vision.datasets.ImageSet;
+import dev.kiln.vision.engine.DjlRuntime;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+class ImageBatchesTest {
+
+    private static final int N = 7;
+    private static final Normalization NORMALIZATION = new Normalization(new float[] {0.5f}, new float[] {0.25f});
+
+    private NDManager manager;
+    private ImageBatches batches;
+
+    @BeforeAll
+    static void startEngine() {
+        DjlRuntime.start();
+    }
+
+    /** Image i (1x1x2) holds bytes 30i and 30i + 70 (up to 250, so unsigned bytes are exercised) and has label i. */
+    private static byte[] pixelsOf(int i) {
+        return new byte[] {(byte) (30 * i), (byte) (30 * i + 70)};
+    }
+
+    @BeforeEach
+    void sevenImages() {
+        manager = NDManager.newBaseManager(Device.cpu(), "PyTorch");
+        byte[] pixels = new byte[2 * N];
+        int[] labels = new int[N];
+        List<String> classes = new ArrayList<>();
+        for (int i = 0; i < N; i++) {
+            System.arraycopy(pixelsOf(i), 0, pixels, 2 * i, 2);
+            labels[i] = i;
+            classes.add("c" + i);
+        }
+        batches = new ImageBatches(new ImageSet(classes, 1, 1, 2, pixels, labels), NORMALIZATION, manager, Device.cpu());
+    }
+
+    @AfterEach
+    void close() {
+        batches.close();
+        manager.close();
+    }
+
+    /** What one epoch served: batch sizes, labels in order, and each image's two values. */
+    private record Served(List<Integer> sizes, List<Long> labels, List<float[]> images) {
+    }
+
+    private Served epoch(int batchSize, Random shuffle) {
+        Served served = new Served(new ArrayList<>(), new ArrayList<>(), new ArrayList<>());
+        for (ImageBatches.Batch batch : batches.epoch(batchSize, shuffle, null)) {
+            try (batch) {
+                assertThat(batch.images().getShape()).isEqualTo(new Shape(batch.size(), 1, 1, 2));
+                assertThat(batch.labels().getDataType()).isEqualTo(DataType.INT64);
+                served.sizes().add(batch.size());
+                float[] values = batch.images().toFloatArray();
+                long[] labels = batch.labels().toLongArray();
+                for (int i = 0; i < labels.length; i++) {
+                    served.labels().add(labels[i]);
+                    served.images().add(new float[] {values[2 * i], values[2 * i + 1]});
+                }
+            }
+        }
+        return served;
+    }
+
+    /** (byte / 255 - mean) / std, computed independently of the pipeline. */
+    private static float[] normalised(int image) {
+        byte[] bytes = pixelsOf(image);
+        float[] out = new float[bytes.length];
+        for (int k = 0; k < bytes.length; k++) {
+            out[k] = ((bytes[k] & 0xff) / 255f - 0.5f) / 0.25f;
+        }
+        return out;
+    }
+
+    private static void assertImagesMatchLabels(Served served) {
+        for (int i = 0; i < served.labels().size(); i++) {
+            int image = Math.toIntExact(served.labels().get(i));
+            assertThat(served.images().get(i)).as("image %d", image).containsExactly(normalised(image), within(1e-6f));
+        }
+    }
+
+    @Test
+    void theLastBatchHoldsTheRemainder() {
+        assertThat(epoch(3, null).sizes()).containsExactly(3, 3, 1);
+        assertThat(epoch(7, null).sizes()).containsExactly(7);
+        assertThat(epoch(10, null).sizes()).containsExactly(7);
+    }
+
+    @Test
+    void evaluationOrderIsTheStoredOrderWithNormalisedValues() {
+        Served served = epoch(3, null);
+
+        assertThat(served.labels()).containsExactly(0L, 1L, 2L, 3L, 4L, 5L, 6L);
+        assertImagesMatchLabels(served);
+    }
+
+    @Test
+    void aShuffledEpochServesEveryImageOnceWithItsLabel() {
+        Served served = epoch(3, new Random(11));
+
+        assertThat(served.sizes()).containsExactly(3, 3, 1);
+        assertThat(served.labels()).containsExactlyInAnyOrder(0L, 1L, 2L, 3L, 4L, 5L, 6L)
+                .isNotEqualTo(List.of(0L, 1L, 2L, 3L, 4L, 5L, 6L));
+        assertImagesMatchLabels(served);
+    }
+
+    @Test
+    void theSameSeedShufflesTheSameWay() {
+        List<Long> order = epoch(3, new Random(11)).labels();
+
+        assertThat(epoch(3, new Random(11)).labels()).isEqualTo(order);
+        assertThat(epoch(3, new Random(12)).labels()).isNotEqualTo(order);
+    }
+
+    @Test
+    void aNormalisationForOtherChannelsIsRefused() {
+        ImageSet colour = new ImageSet(List.of("a"), 3, 1, 1, new byte[3], new int[] {0});
+
+        assertThatThrownBy(() -> new ImageBatches(colour, NORMALIZATION, manager, Device.cpu()))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+}
