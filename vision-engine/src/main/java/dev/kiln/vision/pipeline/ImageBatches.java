@@ -29,8 +29,9 @@ public final class ImageBatches implements AutoCloseable {
     private final NDManager manager;
     private final NDArray images;
     private final NDArray labels;
-    private final NDArray mean;
-    private final NDArray std;
+    /** (byte / 255 - mean) / std, folded into byte * scale - shift: two operations per batch, not three. */
+    private final NDArray scale;
+    private final NDArray shift;
     private final int size;
     private long pipelineNanos;
 
@@ -48,8 +49,14 @@ public final class ImageBatches implements AutoCloseable {
             longLabels[i] = set.labels()[i];
         }
         this.labels = manager.create(longLabels);
-        this.mean = manager.create(normalization.mean()).reshape(1, set.channels(), 1, 1);
-        this.std = manager.create(normalization.std()).reshape(1, set.channels(), 1, 1);
+        float[] scales = new float[set.channels()];
+        float[] shifts = new float[set.channels()];
+        for (int c = 0; c < scales.length; c++) {
+            scales[c] = 1f / (255f * normalization.std()[c]);
+            shifts[c] = normalization.mean()[c] / normalization.std()[c];
+        }
+        this.scale = manager.create(scales).reshape(1, set.channels(), 1, 1);
+        this.shift = manager.create(shifts).reshape(1, set.channels(), 1, 1);
     }
 
     public int size() {
@@ -98,11 +105,12 @@ public final class ImageBatches implements AutoCloseable {
                 // Attached first, so every array computed from them below lives and dies with the batch.
                 slice.attach(batchScope);
                 y.attach(batchScope);
-                NDArray x = slice.toType(DataType.FLOAT32, false).div(255f);
+                NDArray x = slice.toType(DataType.FLOAT32, false);
                 if (augmenter != null) {
-                    x = augmenter.apply(x);
+                    // The augmenter works on [0, 1] values (brightness, hue); normalise after it.
+                    x = augmenter.apply(x.div(255f)).mul(255f);
                 }
-                Batch batch = new Batch(x.sub(mean).div(std), y, end - next, batchScope);
+                Batch batch = new Batch(x.mul(scale).sub(shift), y, end - next, batchScope);
                 next = end;
                 pipelineNanos += System.nanoTime() - start;
                 return batch;

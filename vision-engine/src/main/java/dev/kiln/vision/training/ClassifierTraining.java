@@ -6,7 +6,6 @@ import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
@@ -14,6 +13,7 @@ import ai.djl.training.DefaultTrainingConfig;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.Trainer;
 import ai.djl.util.Pair;
+import dev.kiln.contracts.messaging.Json;
 import dev.kiln.contracts.runs.AugmentationSpec;
 import dev.kiln.contracts.runs.TrainingSpec;
 import dev.kiln.vision.checkpoints.Checkpoint;
@@ -85,13 +85,35 @@ public final class ClassifierTraining {
         return this;
     }
 
-    /** Continues from a checkpoint's resume state instead of starting at epoch 1. */
+    /**
+     * Continues from a checkpoint's resume state instead of starting at epoch 1. The spec must be the one
+     * the checkpoint was trained with; only {@code epochs} may differ (to train further).
+     */
     public ClassifierTraining resumeFrom(Checkpoint checkpoint) {
         if (checkpoint.resume() == null) {
             throw new IllegalArgumentException("the checkpoint holds no resume state (an inference-only checkpoint)");
         }
+        TrainingSpec trained = checkpoint.manifest().spec();
+        if (!sameExceptEpochs(trained, spec)) {
+            throw new IllegalArgumentException("the checkpoint was trained with another spec: " + Json.write(trained));
+        }
+        if (checkpoint.resume().history().size() >= spec.epochs()) {
+            throw new IllegalArgumentException("the checkpoint already has " + checkpoint.resume().history().size()
+                    + " epochs; raise epochs above that to train further");
+        }
         this.resumeFrom = checkpoint;
         return this;
+    }
+
+    private static boolean sameExceptEpochs(TrainingSpec a, TrainingSpec b) {
+        return Json.write(withEpochs(a)).equals(Json.write(withEpochs(b)));
+    }
+
+    private static TrainingSpec withEpochs(TrainingSpec s) {
+        return new TrainingSpec(s.dataset(), s.model(), s.modelArgs(), 0, s.batchSize(), s.validationSplit(),
+                s.optimizer(), s.learningRate(), s.momentum(), s.nesterov(), s.weightDecay(), s.schedule(),
+                s.earlyStopping(), s.augmentation(), s.normalization(), s.labelSmoothing(), s.mixupAlpha(),
+                s.gradClipNorm(), s.seed());
     }
 
     public TrainingSpec spec() {
@@ -147,8 +169,7 @@ public final class ClassifierTraining {
         private final ImageBatches validation;
         private final LearningRateSchedule schedule;
         private final List<EpochMetrics> history = new ArrayList<>();
-        private int bestEpoch;
-        private double bestValidationLoss = Double.POSITIVE_INFINITY;
+        private BestEpoch best = new BestEpoch();
         private byte[] bestParameters;
         private String stopReason;
         private EpochMetrics current;
@@ -168,8 +189,7 @@ public final class ClassifierTraining {
         void restore(Checkpoint checkpoint) {
             ResumeState state = checkpoint.resume();
             history.addAll(state.history());
-            bestEpoch = state.bestEpoch();
-            bestValidationLoss = state.bestValidationLoss() == null ? Double.POSITIVE_INFINITY : state.bestValidationLoss();
+            best = new BestEpoch(state.bestEpoch(), state.bestValidationLoss());
             schedule.restore(state.plateau());
             try (NDManager scratch = model.getNDManager().newSubManager()) {
                 optimizer.restore(checkpoint.optimizerState(scratch), state.optimizerSteps(), model.getNDManager());
@@ -185,36 +205,33 @@ public final class ClassifierTraining {
                     current = epoch(epoch);
                 } catch (DivergenceException e) {
                     return new TrainingResult(TrainingResult.Outcome.FAILED, e.getMessage(), deviceName,
-                            List.copyOf(history), bestEpoch, null, bestModel(), seconds(started));
+                            List.copyOf(history), best.epoch(), null, bestModel(), seconds(started));
                 } catch (CancellationException e) {
                     return new TrainingResult(TrainingResult.Outcome.CANCELLED, "cancelled during epoch " + epoch,
-                            deviceName, List.copyOf(history), bestEpoch, null, bestModel(), seconds(started));
+                            deviceName, List.copyOf(history), best.epoch(), null, bestModel(), seconds(started));
                 }
                 history.add(current);
-                boolean validated = current.validationLoss() != null;
-                if (!validated || current.validationLoss() < bestValidationLoss) {
-                    bestEpoch = epoch;
-                    bestValidationLoss = validated ? current.validationLoss() : Double.POSITIVE_INFINITY;
+                if (best.offer(epoch, current.validationLoss())) {
                     bestParameters = parameters();
                 }
-                if (validated) {
+                if (current.validationAccuracy() != null) {
                     schedule.observe(current.validationAccuracy());
                 }
                 for (EpochListener listener : listeners) {
                     listener.onEpoch(current, this);
                 }
             }
-            Checkpoint best = bestModel();
+            Checkpoint result = bestModel();
             EvaluationReport report;
             try (NDManager scope = model.getNDManager().newSubManager()) {
-                report = Evaluator.evaluate(best.loadBlock(scope), test, data.test().classes(), EVALUATION_BATCH,
+                report = Evaluator.evaluate(result.loadBlock(scope), test, data.test().classes(), EVALUATION_BATCH,
                         Math.min(5, data.test().classes().size()));
             } catch (CheckpointException e) {
                 throw new IllegalStateException("the checkpoint just written does not load", e);
             }
             return new TrainingResult(stopReason == null ? TrainingResult.Outcome.COMPLETED
-                    : TrainingResult.Outcome.STOPPED_EARLY, stopReason, deviceName, List.copyOf(history), bestEpoch,
-                    report, best, seconds(started));
+                    : TrainingResult.Outcome.STOPPED_EARLY, stopReason, deviceName, List.copyOf(history), best.epoch(),
+                    report, result, seconds(started));
         }
 
         private EpochMetrics epoch(int epoch) throws DivergenceException {
@@ -292,8 +309,7 @@ public final class ClassifierTraining {
                 clipGradients(spec.gradClipNorm());
             }
             trainer.step();
-            NDArray correct = logits.argMax(1).toType(DataType.INT64, false).eq(labels).sum().toType(DataType.FLOAT32, false);
-            return new float[] {loss.getFloat(), correct.getFloat()};
+            return new float[] {loss.getFloat(), logits.argMax(1).eq(labels).countNonzero().getLong()};
         }
 
         /** Scales all gradients together so their global L2 norm is at most maxNorm (torch.nn.utils.clip_grad_norm_). */
@@ -338,8 +354,8 @@ public final class ClassifierTraining {
             if (bestParameters == null) {
                 return null;
             }
-            EpochMetrics metrics = history.get(bestEpoch - 1);
-            return new Checkpoint(manifest(bestParameters, bestEpoch, metrics), bestParameters, null, null, null);
+            EpochMetrics metrics = history.get(best.epoch() - 1);
+            return new Checkpoint(manifest(bestParameters, best.epoch(), metrics), bestParameters, null, null, null);
         }
 
         private CheckpointManifest manifest(byte[] parameters, int epoch, EpochMetrics metrics) {
@@ -357,12 +373,12 @@ public final class ClassifierTraining {
 
         @Override
         public boolean isBest() {
-            return bestEpoch == current.epoch();
+            return best.epoch() == current.epoch();
         }
 
         @Override
         public int epochsSinceBest() {
-            return current.epoch() - bestEpoch;
+            return best.epochsSince(current.epoch());
         }
 
         @Override
@@ -373,9 +389,8 @@ public final class ClassifierTraining {
         @Override
         public Checkpoint snapshot() {
             byte[] parameters = parameters();
-            ResumeState state = new ResumeState(List.copyOf(history), bestEpoch,
-                    Double.isInfinite(bestValidationLoss) ? null : bestValidationLoss, schedule.plateauState(),
-                    optimizer.stepCounts());
+            ResumeState state = new ResumeState(List.copyOf(history), best.epoch(), best.loss(),
+                    schedule.plateauState(), optimizer.stepCounts());
             return new Checkpoint(manifest(parameters, current.epoch(), current), parameters,
                     optimizer.exportState().encode(), state, isBest() ? null : bestParameters);
         }

@@ -1,0 +1,154 @@
+package dev.kiln.vision.bench;
+
+import ai.djl.Device;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.kiln.contracts.messaging.Json;
+import dev.kiln.contracts.runs.TrainingSpec;
+import dev.kiln.vision.datasets.ImageSet;
+import dev.kiln.vision.pipeline.TrainTestData;
+import dev.kiln.vision.training.ClassifierTraining;
+import dev.kiln.vision.training.EpochMetrics;
+import dev.kiln.vision.training.TrainingResult;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.stream.IntStream;
+
+/**
+ * {@code ./kiln bench train}: Kiln's training loop against the same CNN in plain PyTorch (Debian's
+ * python3-torch), on the same Fashion-MNIST images, batch size, optimizer and thread count, back to back
+ * for several rounds; prints images/s of both, their ratio, and the data pipeline's own throughput.
+ * A measurement, never a test: the numbers depend on the machine and on what else runs on it.
+ */
+public final class TrainBench {
+
+    static final String USAGE = """
+            Usage: ./kiln bench train [--model M] [--images N] [--batch B] [--threads T] [--rounds R] [--json]
+
+            Trains one epoch of M (default cifar-cnn; also mnist-cnn, lenet, mlp) on the first N (default 20000)
+            Fashion-MNIST training images with SGD (lr 0.01, momentum 0.9), batch B (default 64), on T threads
+            (default: all cores), in Kiln and then in plain PyTorch, R times (default 5) after one uncounted warm-up
+            round, and prints the medians and the median of the per-round ratios (rounds are paired because the
+            machine's speed drifts).
+            """;
+
+    private TrainBench() {
+    }
+
+    public static void main(String[] args) throws IOException, InterruptedException {
+        Map<String, String> options = new LinkedHashMap<>(Map.of("--model", "cifar-cnn", "--images", "20000",
+                "--batch", "64", "--threads", String.valueOf(Runtime.getRuntime().availableProcessors()),
+                "--rounds", "5", "--data", ".kiln/data", "--python", "/usr/bin/python3"));
+        boolean json = false;
+        for (int i = 0; i < args.length; i++) {
+            if (args[i].equals("--json")) {
+                json = true;
+            } else if (args[i].equals("-h") || args[i].equals("--help")) {
+                System.out.print(USAGE);
+                return;
+            } else if (options.containsKey(args[i]) && i + 1 < args.length) {
+                options.put(args[i], args[++i]);
+            } else {
+                System.err.print(USAGE);
+                System.err.println("error: unknown or incomplete option " + args[i]);
+                System.exit(2);
+            }
+        }
+        int threads = Integer.parseInt(options.get("--threads"));
+        // Read by DJL's PyTorch engine when it starts: the same intra-op thread count as the reference.
+        System.setProperty("ai.djl.pytorch.num_threads", String.valueOf(threads));
+        System.setProperty("ai.djl.pytorch.num_interop_threads", "1");
+        int images = Integer.parseInt(options.get("--images"));
+        int batch = Integer.parseInt(options.get("--batch"));
+        String model = options.get("--model");
+        Path dataDir = Path.of(options.get("--data"));
+        TrainTestData full = TrainTestData.load("fashion-mnist", dataDir);
+        TrainTestData data = new TrainTestData(full.name(), first(full.train(), images), first(full.test(), 1000));
+        TrainingSpec spec = Json.read("""
+                {"dataset": "fashion-mnist", "model": "%s", "epochs": 1, "batchSize": %d, "validationSplit": 0,
+                 "optimizer": "sgd", "learningRate": 0.01, "momentum": 0.9, "seed": 42}
+                """.formatted(model, batch), TrainingSpec.class);
+
+        int rounds = Integer.parseInt(options.get("--rounds"));
+        List<Double> kiln = new ArrayList<>();
+        List<Double> pipeline = new ArrayList<>();
+        List<Double> pytorch = new ArrayList<>();
+        JsonNode reference = null;
+        List<Double> ratios = new ArrayList<>();
+        for (int round = 0; round <= rounds; round++) {
+            TrainingResult result = new ClassifierTraining(spec, data, Device.cpu()).run();
+            EpochMetrics epoch = result.epochs().get(0);
+            reference = runReference(options, model, images, batch, threads);
+            double referenceSpeed = reference.get("images_per_second").asDouble();
+            if (round == 0) {
+                // Warm-up: JIT, native libraries and page cache; not counted.
+                continue;
+            }
+            kiln.add(epoch.imagesPerSecond());
+            pipeline.add(epoch.pipelineImagesPerSecond());
+            pytorch.add(referenceSpeed);
+            ratios.add(epoch.imagesPerSecond() / referenceSpeed);
+            if (!json) {
+                System.out.printf(Locale.ROOT, "round %d: kiln %,.0f img/s, pytorch %,.0f img/s, ratio %.2f%n", round,
+                        epoch.imagesPerSecond(), referenceSpeed, epoch.imagesPerSecond() / referenceSpeed);
+            }
+        }
+        double kilnMedian = median(kiln);
+        double pytorchMedian = median(pytorch);
+        double pipelineMedian = median(pipeline);
+        Map<String, Object> report = new LinkedHashMap<>();
+        report.put("model", model);
+        report.put("images", images);
+        report.put("batchSize", batch);
+        report.put("threads", threads);
+        report.put("rounds", rounds);
+        report.put("kilnImagesPerSecond", kilnMedian);
+        report.put("pytorchImagesPerSecond", pytorchMedian);
+        report.put("ratio", median(ratios));
+        report.put("ratioMin", ratios.stream().mapToDouble(Double::doubleValue).min().orElseThrow());
+        report.put("ratioMax", ratios.stream().mapToDouble(Double::doubleValue).max().orElseThrow());
+        report.put("pipelineImagesPerSecond", pipelineMedian);
+        report.put("pytorchVersion", reference.get("torch").asText());
+        if (json) {
+            System.out.println(Json.write(report));
+        } else {
+            System.out.printf(Locale.ROOT, "%nmedian of %d rounds: %s, %,d Fashion-MNIST images, batch %d, SGD momentum,"
+                    + " %d threads, CPU%n  kiln     %,8.0f img/s%n  pytorch  %,8.0f img/s (torch %s)%n"
+                    + "  ratio    %.2fx (median of the rounds' ratios; %.2f to %.2f)%n"
+                    + "  kiln data pipeline alone %,.0f img/s (%.0fx the training step)%n", rounds, model, images, batch,
+                    threads, kilnMedian, pytorchMedian, reference.get("torch").asText(), median(ratios),
+                    report.get("ratioMin"), report.get("ratioMax"), pipelineMedian, pipelineMedian / kilnMedian);
+        }
+    }
+
+    private static JsonNode runReference(Map<String, String> options, String model, int images, int batch, int threads)
+            throws IOException, InterruptedException {
+        Process process = new ProcessBuilder(options.get("--python"), "bench/pytorch_reference.py",
+                "--data", Path.of(options.get("--data")).resolve("fashion-mnist").toString(), "--model", model,
+                "--images", String.valueOf(images), "--batch", String.valueOf(batch), "--threads", String.valueOf(threads))
+                .redirectError(ProcessBuilder.Redirect.INHERIT)
+                .start();
+        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (process.waitFor() != 0) {
+            throw new IOException("the PyTorch reference failed (exit " + process.exitValue() + ")");
+        }
+        return new ObjectMapper().readTree(output);
+    }
+
+    private static ImageSet first(ImageSet set, int count) {
+        return set.subset(IntStream.range(0, Math.min(count, set.size())).toArray());
+    }
+
+    private static double median(List<Double> values) {
+        double[] sorted = values.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+        int n = sorted.length;
+        return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+    }
+
+}
