@@ -77,7 +77,7 @@ public final class ImageBatches implements AutoCloseable {
     public Iterable<Batch> epoch(int batchSize, Random shuffle, BatchAugmenter augmenter) {
         return () -> new Iterator<>() {
             private final NDManager epochScope = manager.newSubManager();
-            private final NDArray order = shuffle == null ? null : permutation(shuffle);
+            private final NDArray order = shuffle == null ? null : epochScope.create(Permutation.of(shuffle, size));
             private final NDArray epochImages = order == null ? images : inScope(images.get(order));
             private final NDArray epochLabels = order == null ? labels : inScope(labels.get(order));
             private int next;
@@ -114,20 +114,6 @@ public final class ImageBatches implements AutoCloseable {
                 next = end;
                 pipelineNanos += System.nanoTime() - start;
                 return batch;
-            }
-
-            private NDArray permutation(Random random) {
-                long[] indices = new long[size];
-                for (int i = 0; i < size; i++) {
-                    indices[i] = i;
-                }
-                for (int i = size - 1; i > 0; i--) {
-                    int j = random.nextInt(i + 1);
-                    long t = indices[i];
-                    indices[i] = indices[j];
-                    indices[j] = t;
-                }
-                return epochScope.create(indices);
             }
 
             private NDArray inScope(NDArray array) {

@@ -33,6 +33,7 @@ import dev.kiln.vision.pipeline.AugmentationSettings;
 import dev.kiln.vision.pipeline.BatchAugmenter;
 import dev.kiln.vision.pipeline.DataSplit;
 import dev.kiln.vision.pipeline.ImageBatches;
+import dev.kiln.vision.pipeline.Permutation;
 import dev.kiln.vision.pipeline.Normalization;
 import dev.kiln.vision.pipeline.TrainTestData;
 import java.io.ByteArrayOutputStream;
@@ -294,7 +295,7 @@ public final class ClassifierTraining {
             NDArray targets = SoftTargetLoss.targets(labels, classes, spec.labelSmoothing());
             if (spec.mixupAlpha() > 0) {
                 double lambda = Sampling.symmetricBeta(random, spec.mixupAlpha());
-                NDArray order = batch.manager().create(Sampling.permutation(random, batch.size()));
+                NDArray order = batch.manager().create(Permutation.of(random, batch.size()));
                 images = images.mul(lambda).add(images.get(order).mul(1 - lambda));
                 targets = targets.mul(lambda).add(targets.get(order).mul(1 - lambda));
             }

@@ -35,19 +35,4 @@ final class Sampling {
             }
         }
     }
-
-    /** A seeded Fisher-Yates permutation of 0..n-1. */
-    static long[] permutation(Random random, int n) {
-        long[] order = new long[n];
-        for (int i = 0; i < n; i++) {
-            order[i] = i;
-        }
-        for (int i = n - 1; i > 0; i--) {
-            int j = random.nextInt(i + 1);
-            long t = order[i];
-            order[i] = order[j];
-            order[j] = t;
-        }
-        return order;
-    }
 }

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.within;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
+import dev.kiln.vision.NDArrayTest;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
@@ -15,35 +15,14 @@ import ai.djl.nn.SequentialBlock;
 import ai.djl.nn.core.Linear;
 import ai.djl.util.Pair;
 import dev.kiln.vision.datasets.ImageSet;
-import dev.kiln.vision.engine.DjlRuntime;
 import dev.kiln.vision.pipeline.ImageBatches;
 import dev.kiln.vision.pipeline.Normalization;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-class EvaluatorTest {
+class EvaluatorTest extends NDArrayTest {
 
     private static final List<String> CLASSES = List.of("x", "y", "z");
-
-    private NDManager manager;
-
-    @BeforeAll
-    static void startEngine() {
-        DjlRuntime.start();
-    }
-
-    @BeforeEach
-    void openManager() {
-        manager = NDManager.newBaseManager(Device.cpu(), "PyTorch");
-    }
-
-    @AfterEach
-    void closeManager() {
-        manager.close();
-    }
 
     /** -log softmax(row)[label], computed in double precision. */
     private static double crossEntropy(double[] logits, int label) {

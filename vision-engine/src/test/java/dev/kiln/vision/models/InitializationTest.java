@@ -3,9 +3,8 @@ package dev.kiln.vision.models;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.withinPercentage;
 
-import ai.djl.Device;
 import ai.djl.engine.Engine;
-import ai.djl.ndarray.NDManager;
+import dev.kiln.vision.NDArrayTest;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
@@ -15,12 +14,9 @@ import ai.djl.nn.SequentialBlock;
 import ai.djl.nn.norm.BatchNorm;
 import ai.djl.nn.pooling.Pool;
 import ai.djl.util.Pair;
-import dev.kiln.vision.engine.DjlRuntime;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -29,24 +25,11 @@ import org.junit.jupiter.api.Test;
  * would fail: sqrt(2/144) against sqrt(2/576) for the convolution, sqrt(2/64) against sqrt(2/264) for the
  * linear layer. With thousands of draws the sample std is within about 1% of the true one.
  */
-class InitializationTest {
-
-    private NDManager manager;
-
-    @BeforeAll
-    static void startEngine() {
-        DjlRuntime.start();
-    }
+class InitializationTest extends NDArrayTest {
 
     @BeforeEach
-    void openManager() {
-        manager = NDManager.newBaseManager(Device.cpu(), "PyTorch");
+    void seed() {
         Engine.getInstance().setRandomSeed(5);
-    }
-
-    @AfterEach
-    void closeManager() {
-        manager.close();
     }
 
     /** 16 channels in: conv 64 x 3x3 (bias), BatchNorm, global average pool, linear 64 -> 200, nested in a sequence. */

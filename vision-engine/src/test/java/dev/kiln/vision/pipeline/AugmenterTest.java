@@ -5,36 +5,15 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
+import dev.kiln.vision.NDArrayTest;
 import ai.djl.ndarray.types.Shape;
-import dev.kiln.vision.engine.DjlRuntime;
 import dev.kiln.vision.pipeline.BatchAugmenter.Draw;
 import java.util.Random;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-class AugmenterTest {
+class AugmenterTest extends NDArrayTest {
 
     private static final AugmentationSettings ALL = new AugmentationSettings(4, true, 15, 0.4, 0.1);
-
-    private NDManager manager;
-
-    @BeforeAll
-    static void startEngine() {
-        DjlRuntime.start();
-    }
-
-    @BeforeEach
-    void openManager() {
-        manager = NDManager.newBaseManager();
-    }
-
-    @AfterEach
-    void closeManager() {
-        manager.close();
-    }
 
     @Test
     void settingsRejectOutOfRangeValues() {

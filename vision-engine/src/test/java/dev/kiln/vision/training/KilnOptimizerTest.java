@@ -9,15 +9,12 @@ import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import dev.kiln.vision.NDArrayTest;
 import ai.djl.nn.Parameter;
 import ai.djl.training.GradientCollector;
 import ai.djl.util.PairList;
-import dev.kiln.vision.engine.DjlRuntime;
 import java.util.Map;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -27,28 +24,11 @@ import org.junit.jupiter.params.provider.MethodSource;
  * Every update is driven as in training: a real backward pass fills the weight's gradient (which PyTorch
  * accumulates), and {@code update} gets a copy of it, as DJL's LocalParameterServer passes one.
  */
-class KilnOptimizerTest {
+class KilnOptimizerTest extends NDArrayTest {
 
     private static final float[] START = {1f, -2f, 0.5f, 3f};
     /** loss = sum(C * w^2) / 2, so the gradient is C * w: it changes from step to step. */
     private static final float[] C = {1f, 0.5f, 2f, 0.25f};
-
-    private NDManager manager;
-
-    @BeforeAll
-    static void startEngine() {
-        DjlRuntime.start();
-    }
-
-    @BeforeEach
-    void openManager() {
-        manager = NDManager.newBaseManager(Device.cpu(), "PyTorch");
-    }
-
-    @AfterEach
-    void closeManager() {
-        manager.close();
-    }
 
     private Parameter parameter(String name, Parameter.Type type) {
         NDArray array = manager.create(START);

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 import static org.assertj.core.api.Assertions.withinPercentage;
 
+import dev.kiln.vision.pipeline.Permutation;
 import java.util.Arrays;
 import java.util.Random;
 import java.util.function.DoubleSupplier;
@@ -74,11 +75,11 @@ class SamplingTest {
 
     @Test
     void permutationHoldsEachIndexOnceAndDependsOnTheSeed() {
-        long[] order = Sampling.permutation(new Random(5), 50);
+        long[] order = Permutation.of(new Random(5), 50);
 
         assertThat(Arrays.stream(order).sorted().toArray()).containsExactly(LongStream.range(0, 50).toArray());
         assertThat(order).isNotEqualTo(LongStream.range(0, 50).toArray());
-        assertThat(Sampling.permutation(new Random(5), 50)).containsExactly(order);
-        assertThat(Sampling.permutation(new Random(6), 50)).isNotEqualTo(order);
+        assertThat(Permutation.of(new Random(5), 50)).containsExactly(order);
+        assertThat(Permutation.of(new Random(6), 50)).isNotEqualTo(order);
     }
 }

@@ -3,39 +3,17 @@ package dev.kiln.vision.training;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
-import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
-import ai.djl.ndarray.NDManager;
+import dev.kiln.vision.NDArrayTest;
 import ai.djl.ndarray.types.Shape;
-import dev.kiln.vision.engine.DjlRuntime;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-class SoftTargetLossTest {
+class SoftTargetLossTest extends NDArrayTest {
 
     /** Two rows of logits over four classes, with labels 2 and 0. */
     private static final float[][] LOGITS = {{0.5f, -1f, 2f, 0f}, {1f, 1f, -0.5f, 3f}};
     private static final long[] LABELS = {2, 0};
-
-    private NDManager manager;
-
-    @BeforeAll
-    static void startEngine() {
-        DjlRuntime.start();
-    }
-
-    @BeforeEach
-    void openManager() {
-        manager = NDManager.newBaseManager(Device.cpu(), "PyTorch");
-    }
-
-    @AfterEach
-    void closeManager() {
-        manager.close();
-    }
 
     private NDArray logits() {
         return manager.create(LOGITS);
