@@ -3,5 +3,15 @@ package dev.kiln.contracts.runs;
 /** What happened to a run. */
 public enum RunEventType {
     /** A trainer worker took the request and recorded itself as the run's owner (status CLAIMED). */
-    CLAIMED
+    CLAIMED,
+    /** Training started (status RUNNING), or resumed from a checkpoint after a worker was lost ({@code epoch} > 0). */
+    STARTED,
+    /** An epoch finished: {@code epoch} and its {@code metrics}; its checkpoint is stored. */
+    EPOCH,
+    /** The run succeeded: {@code test} holds the test set's evaluation of its result. */
+    COMPLETED,
+    /** The run failed: {@code reason} says why (divergence, an error). */
+    FAILED,
+    /** The run was cancelled. */
+    CANCELLED
 }

@@ -1,5 +1,6 @@
 package dev.kiln.contracts.runs;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import java.time.Instant;
 import java.util.UUID;
 
@@ -13,12 +14,18 @@ import java.util.UUID;
  * @param type       what happened
  * @param worker     the trainer worker that did it
  * @param occurredAt when
+ * @param epoch      EPOCH: the epoch that finished; STARTED: the epoch training resumes after (0 for a fresh start)
+ * @param metrics    EPOCH: its metrics
+ * @param test       COMPLETED: the test set's evaluation of the run's result
+ * @param reason     FAILED, CANCELLED: why
  */
-public record RunEventV1(String schema, UUID runId, RunEventType type, String worker, Instant occurredAt) {
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record RunEventV1(String schema, UUID runId, RunEventType type, String worker, Instant occurredAt,
+        Integer epoch, EpochMetrics metrics, EvaluationReport test, String reason) {
 
     public static final String SCHEMA = "kiln.run-event.v1";
 
     public static RunEventV1 of(UUID runId, RunEventType type, String worker, Instant occurredAt) {
-        return new RunEventV1(SCHEMA, runId, type, worker, occurredAt);
+        return new RunEventV1(SCHEMA, runId, type, worker, occurredAt, null, null, null, null);
     }
 }

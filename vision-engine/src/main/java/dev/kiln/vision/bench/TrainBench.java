@@ -8,7 +8,7 @@ import dev.kiln.contracts.runs.TrainingSpec;
 import dev.kiln.vision.datasets.ImageSet;
 import dev.kiln.vision.pipeline.TrainTestData;
 import dev.kiln.vision.training.ClassifierTraining;
-import dev.kiln.vision.training.EpochMetrics;
+import dev.kiln.contracts.runs.EpochMetrics;
 import dev.kiln.vision.training.TrainingResult;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

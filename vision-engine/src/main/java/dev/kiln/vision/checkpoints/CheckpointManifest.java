@@ -2,7 +2,7 @@ package dev.kiln.vision.checkpoints;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.kiln.contracts.runs.TrainingSpec;
-import dev.kiln.vision.training.EpochMetrics;
+import dev.kiln.contracts.runs.EpochMetrics;
 import java.util.List;
 import java.util.Map;
 

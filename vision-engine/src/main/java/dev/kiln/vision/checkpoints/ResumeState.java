@@ -1,6 +1,6 @@
 package dev.kiln.vision.checkpoints;
 
-import dev.kiln.vision.training.EpochMetrics;
+import dev.kiln.contracts.runs.EpochMetrics;
 import dev.kiln.vision.training.LearningRateSchedule.PlateauState;
 import java.util.List;
 import java.util.Map;

@@ -2,7 +2,7 @@ package dev.kiln.vision.cli;
 
 import dev.kiln.vision.training.EpochControl;
 import dev.kiln.vision.training.EpochListener;
-import dev.kiln.vision.training.EpochMetrics;
+import dev.kiln.contracts.runs.EpochMetrics;
 import java.io.PrintStream;
 import java.util.Locale;
 

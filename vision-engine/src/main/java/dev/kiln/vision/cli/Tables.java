@@ -1,8 +1,8 @@
 package dev.kiln.vision.cli;
 
-import dev.kiln.vision.evaluation.ClassMetrics;
-import dev.kiln.vision.evaluation.EvaluationReport;
-import dev.kiln.vision.training.EpochMetrics;
+import dev.kiln.contracts.runs.ClassMetrics;
+import dev.kiln.contracts.runs.EvaluationReport;
+import dev.kiln.contracts.runs.EpochMetrics;
 import dev.kiln.vision.training.TrainingResult;
 import java.util.List;
 import java.util.Locale;

@@ -154,7 +154,7 @@ public final class TrainCli {
 
     /** result.json and --json: the run's outcome without the checkpoint bytes. */
     record CliResult(String outcome, String reason, String device, int bestEpoch, double seconds, String runDir,
-            List<dev.kiln.vision.training.EpochMetrics> epochs, dev.kiln.vision.evaluation.EvaluationReport test) {
+            List<dev.kiln.contracts.runs.EpochMetrics> epochs, dev.kiln.contracts.runs.EvaluationReport test) {
         CliResult(TrainingResult r, String runDir) {
             this(r.outcome().name(), r.reason(), r.device(), r.bestEpoch(), r.seconds(), runDir, r.epochs(), r.test());
         }

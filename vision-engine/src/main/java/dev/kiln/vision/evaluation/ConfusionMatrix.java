@@ -1,5 +1,8 @@
 package dev.kiln.vision.evaluation;
 
+import dev.kiln.contracts.runs.ClassMetrics;
+import dev.kiln.contracts.runs.EvaluationReport;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -81,5 +84,15 @@ public final class ConfusionMatrix {
             row += n;
         }
         return row;
+    }
+
+    /** The report of an evaluation these counts come from. */
+    EvaluationReport report(double lossSum, int topK, long topKCorrect) {
+        List<ClassMetrics> perClass = new ArrayList<>();
+        for (int c = 0; c < classes.size(); c++) {
+            perClass.add(new ClassMetrics(classes.get(c), support(c), precision(c), recall(c)));
+        }
+        return new EvaluationReport((int) total, total == 0 ? 0 : lossSum / total, accuracy(), topK,
+                total == 0 ? 0 : (double) topKCorrect / total, classes, counts(), perClass);
     }
 }

@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.nn.Block;
 import ai.djl.training.ParameterStore;
+import dev.kiln.contracts.runs.EvaluationReport;
 import dev.kiln.vision.pipeline.ImageBatches;
 import java.util.List;
 
@@ -36,7 +37,7 @@ public final class Evaluator {
                 topKCorrect += topKHits(logits, labels, topK);
             }
         }
-        return EvaluationReport.of(matrix, lossSum, topK, topKCorrect);
+        return matrix.report(lossSum, topK, topKCorrect);
     }
 
     /** Sum over the batch of -log softmax(logits)[label]. */

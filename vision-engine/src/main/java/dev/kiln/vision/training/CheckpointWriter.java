@@ -1,5 +1,6 @@
 package dev.kiln.vision.training;
 
+import dev.kiln.contracts.runs.EpochMetrics;
 import dev.kiln.vision.checkpoints.Checkpoint;
 import java.io.IOException;
 import java.io.UncheckedIOException;

@@ -1,5 +1,6 @@
 package dev.kiln.vision.training;
 
+import dev.kiln.contracts.runs.EpochMetrics;
 import ai.djl.Device;
 import ai.djl.Model;
 import ai.djl.engine.Engine;
@@ -25,7 +26,7 @@ import dev.kiln.vision.datasets.ImageSet;
 import dev.kiln.vision.engine.Devices;
 import dev.kiln.vision.engine.DjlRuntime;
 import dev.kiln.vision.engine.EngineInfo;
-import dev.kiln.vision.evaluation.EvaluationReport;
+import dev.kiln.contracts.runs.EvaluationReport;
 import dev.kiln.vision.evaluation.Evaluator;
 import dev.kiln.vision.models.Initialization;
 import dev.kiln.vision.models.ModelRegistry;

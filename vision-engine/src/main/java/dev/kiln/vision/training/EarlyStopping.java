@@ -1,5 +1,7 @@
 package dev.kiln.vision.training;
 
+import dev.kiln.contracts.runs.EpochMetrics;
+
 /**
  * Stops when the validation loss has not strictly improved for {@code patience} epochs (an equal loss
  * does not reset the count), as the seed recipes' EarlyStopping does.

@@ -1,5 +1,7 @@
 package dev.kiln.vision.training;
 
+import dev.kiln.contracts.runs.EpochMetrics;
+
 /**
  * Cross-cutting work around the training loop (progress, metrics recording, checkpoints, early stopping),
  * in the spirit of DJL's TrainingListener but fed with Kiln's per-epoch results, including validation,

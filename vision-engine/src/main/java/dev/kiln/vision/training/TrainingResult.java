@@ -1,7 +1,8 @@
 package dev.kiln.vision.training;
 
+import dev.kiln.contracts.runs.EpochMetrics;
 import dev.kiln.vision.checkpoints.Checkpoint;
-import dev.kiln.vision.evaluation.EvaluationReport;
+import dev.kiln.contracts.runs.EvaluationReport;
 import java.util.List;
 
 /**

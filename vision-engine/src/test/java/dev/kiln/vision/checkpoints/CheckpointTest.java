@@ -15,7 +15,7 @@ import dev.kiln.contracts.messaging.Json;
 import dev.kiln.contracts.runs.TrainingSpec;
 import dev.kiln.vision.engine.DjlRuntime;
 import dev.kiln.vision.models.ModelRegistry;
-import dev.kiln.vision.training.EpochMetrics;
+import dev.kiln.contracts.runs.EpochMetrics;
 import dev.kiln.vision.training.LearningRateSchedule.PlateauState;
 import java.io.ByteArrayOutputStream;
 import java.io.DataOutputStream;

@@ -1,5 +1,7 @@
 package dev.kiln.vision.evaluation;
 
+import dev.kiln.contracts.runs.ClassMetrics;
+import dev.kiln.contracts.runs.EvaluationReport;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
@@ -72,7 +74,7 @@ class ConfusionMatrixTest {
 
     @Test
     void reportDividesSumsByTheSampleCountAndListsEveryClass() {
-        EvaluationReport report = EvaluationReport.of(tenSamples(), 5.0, 2, 8);
+        EvaluationReport report = tenSamples().report(5.0, 2, 8);
 
         assertThat(report.images()).isEqualTo(10);
         assertThat(report.loss()).isEqualTo(0.5);

@@ -1,5 +1,6 @@
 package dev.kiln.vision.evaluation;
 
+import dev.kiln.contracts.runs.EvaluationReport;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 

@@ -1,5 +1,6 @@
 package dev.kiln.vision.training;
 
+import dev.kiln.contracts.runs.EpochMetrics;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.kiln.vision.checkpoints.Checkpoint;

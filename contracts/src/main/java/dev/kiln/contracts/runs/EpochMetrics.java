@@ -1,4 +1,4 @@
-package dev.kiln.vision.training;
+package dev.kiln.contracts.runs;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 
