@@ -53,6 +53,32 @@ class MigrationsTest {
         }
     }
 
+    @Test
+    void trainingProgressBelongsToItsRunAndCheckpointKindsAreChecked() throws Exception {
+        flyway().migrate();
+        try (Connection c = connect()) {
+            c.createStatement().execute("insert into runs (id, status, spec, created_at, updated_at) "
+                    + "values ('00000000-0000-0000-0000-000000000001', 'RUNNING', '{}', now(), now())");
+            c.createStatement().execute("insert into run_epochs values "
+                    + "('00000000-0000-0000-0000-000000000001', 1, '{}', now())");
+            c.createStatement().execute("insert into run_checkpoints values ('00000000-0000-0000-0000-000000000001',"
+                    + " 'last', 1, repeat('0', 64), 1, '\\x00', now())");
+            assertThatThrownBy(() -> c.createStatement().execute("insert into run_checkpoints values "
+                    + "('00000000-0000-0000-0000-000000000001', 'other', 1, repeat('0', 64), 1, '\\x00', now())"))
+                    .isInstanceOf(SQLException.class).hasMessageContaining("run_checkpoints_kind_check");
+            assertThatThrownBy(() -> c.createStatement().execute("insert into run_epochs values "
+                    + "('00000000-0000-0000-0000-000000000009', 1, '{}', now())"))
+                    .isInstanceOf(SQLException.class).hasMessageContaining("run_epochs_run_id_fkey");
+
+            c.createStatement().execute("delete from runs where id = '00000000-0000-0000-0000-000000000001'");
+
+            var left = c.createStatement().executeQuery(
+                    "select (select count(*) from run_epochs) + (select count(*) from run_checkpoints)");
+            left.next();
+            assertThat(left.getLong(1)).as("epochs and checkpoints deleted with their run").isZero();
+        }
+    }
+
     private static Connection connect() throws SQLException {
         return DriverManager.getConnection(postgres.jdbcUrl(), LocalPostgres.USER, LocalPostgres.PASSWORD);
     }

@@ -2,6 +2,7 @@ package dev.kiln.gateway;
 
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.contains;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.hasItem;
 import static org.hamcrest.Matchers.hasItems;
@@ -10,12 +11,15 @@ import static org.hamcrest.Matchers.startsWith;
 
 import dev.kiln.contracts.messaging.Json;
 import dev.kiln.contracts.messaging.Topics;
+import dev.kiln.contracts.runs.EpochMetrics;
 import dev.kiln.contracts.runs.TrainRequestV1;
 import dev.kiln.contracts.runs.TrainingSpec;
 import dev.kiln.infra.kafka.KafkaTestResource;
 import dev.kiln.infra.kafka.TopicReader;
 import dev.kiln.infra.postgres.PostgresTestResource;
 import dev.kiln.store.outbox.OutboxRepository;
+import dev.kiln.store.progress.EpochRepository;
+import dev.kiln.store.runs.RunRepository;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -41,6 +45,12 @@ class RunApiTest {
 
     @Inject
     OutboxRepository outbox;
+
+    @Inject
+    RunRepository runs;
+
+    @Inject
+    EpochRepository epochs;
 
     @Test
     void acceptedRunIsStoredQueuedAndPublishedToKafka() {
@@ -122,6 +132,25 @@ class RunApiTest {
                 .post("/api/v1/runs")
                 .then().statusCode(400).body("violations[0].field", is("spec.epochs"))
                 .body("violations[0].message", containsString("integer"));
+    }
+
+    @Test
+    void metricsListTheRecordedEpochsInOrder() {
+        UUID runId = UUID.randomUUID();
+        Instant now = Instant.now();
+        QuarkusTransaction.requiringNew().run(() -> {
+            runs.createQueued(runId, TrainingSpec.of("mnist-sample", "mlp", 2, 64, "sgd", 0.1, 1L).withDefaults(), now);
+            // As a trainer records them, the later epoch first to show the order comes from the query.
+            epochs.record(runId, 2, Json.write(new EpochMetrics(2, 0.3, 0.9, 0.35, 0.88, 0.1, 900, 50_000, 2.5)), now);
+            epochs.record(runId, 1, Json.write(new EpochMetrics(1, 0.6, 0.8, 0.5, 0.84, 0.1, 800, 40_000, 3.0)), now);
+        });
+
+        given().get("/api/v1/runs/" + runId + "/metrics").then().statusCode(200)
+                .body("epoch", contains(1, 2))
+                .body("[0].validationAccuracy", is(0.84f))
+                .body("[1].trainLoss", is(0.3f));
+        given().get("/api/v1/runs/" + UUID.randomUUID() + "/metrics").then().statusCode(404);
+        given().get("/api/v1/runs/" + runId).then().statusCode(200).body("epochsDone", is(0));
     }
 
     @Test

@@ -8,6 +8,8 @@ import static org.hamcrest.Matchers.is;
 
 import dev.kiln.contracts.messaging.Json;
 import dev.kiln.contracts.messaging.Topics;
+import dev.kiln.contracts.runs.EpochMetrics;
+import dev.kiln.contracts.runs.EvaluationReport;
 import dev.kiln.contracts.runs.RunEventType;
 import dev.kiln.contracts.runs.RunEventV1;
 import dev.kiln.contracts.runs.RunStatus;
@@ -16,6 +18,15 @@ import dev.kiln.contracts.runs.TrainingSpec;
 import dev.kiln.infra.kafka.KafkaTestResource;
 import dev.kiln.infra.kafka.TopicReader;
 import dev.kiln.infra.postgres.PostgresTestResource;
+import ai.djl.Device;
+import dev.kiln.vision.checkpoints.Checkpoint;
+import dev.kiln.vision.pipeline.TrainTestData;
+import dev.kiln.vision.training.ClassifierTraining;
+import dev.kiln.vision.training.EpochControl;
+import dev.kiln.vision.training.EpochListener;
+import dev.kiln.store.progress.CheckpointRecord;
+import dev.kiln.store.progress.CheckpointRepository;
+import dev.kiln.store.progress.EpochRepository;
 import dev.kiln.store.runs.RunRecord;
 import dev.kiln.store.runs.RunRepository;
 import io.quarkus.narayana.jta.QuarkusTransaction;
@@ -23,9 +34,11 @@ import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -43,8 +56,10 @@ import org.junit.jupiter.api.Test;
 @QuarkusTestResource(PostgresTestResource.class)
 class TrainRequestHandlingTest {
 
-    private static final Duration WAIT = Duration.ofSeconds(30);
-    private static final TrainingSpec SPEC = TrainingSpec.of("fashion-mnist", "mnist-cnn", 1, 64, "adam", 0.001, 42L);
+    private static final Duration WAIT = Duration.ofSeconds(60);
+    /** Trains in about a second on the MNIST sample, so tests can wait for whole runs. */
+    private static final TrainingSpec SPEC = TrainingSpec.of("mnist-sample", "fc2layer", 1, 64, "sgd", 0.05, 42L)
+            .withDefaults();
 
     @ConfigProperty(name = "kafka.bootstrap.servers")
     String bootstrap;
@@ -52,21 +67,109 @@ class TrainRequestHandlingTest {
     @Inject
     RunRepository runs;
 
+    @Inject
+    EpochRepository epochs;
+
+    @Inject
+    CheckpointRepository checkpoints;
+
     @Test
-    void queuedRunIsClaimedAndAnnounced() throws Exception {
-        UUID runId = storeQueuedRun();
+    void aQueuedRunIsClaimedTrainedAndRecordedWithItsEpochsCheckpointsAndResult() throws Exception {
+        TrainingSpec spec = TrainingSpec.of("mnist-sample", "fc2layer", 2, 64, "sgd", 0.05, 7L).withDefaults();
+        UUID runId = storeQueuedRun(spec);
 
-        send(runId.toString(), Json.write(TrainRequestV1.of(runId, SPEC, Instant.now())));
+        send(runId.toString(), Json.write(TrainRequestV1.of(runId, spec, Instant.now())));
 
-        RunRecord run = awaitStatus(runId, RunStatus.CLAIMED);
+        RunRecord run = awaitStatus(runId, RunStatus.SUCCEEDED);
         assertThat(run.worker).startsWith("trainer-");
         assertThat(run.claimedAt).isNotNull();
-        ConsumerRecord<String, String> event = TopicReader.await(bootstrap, Topics.RUN_EVENTS,
-                r -> runId.toString().equals(r.key()), WAIT);
-        assertThat(event).as("CLAIMED event on %s", Topics.RUN_EVENTS).isNotNull();
-        RunEventV1 claimed = Json.read(event.value(), RunEventV1.class);
-        assertThat(claimed.type()).isEqualTo(RunEventType.CLAIMED);
-        assertThat(claimed.worker()).isEqualTo(run.worker);
+        assertThat(run.startedAt).isAfterOrEqualTo(run.claimedAt);
+        assertThat(run.finishedAt).isAfterOrEqualTo(run.startedAt);
+        assertThat(run.device).isEqualTo("cpu");
+        assertThat(run.epochsDone).isEqualTo(2);
+        assertThat(run.bestEpoch).isBetween(1, 2);
+        EvaluationReport result = Json.read(run.resultJson, EvaluationReport.class);
+        assertThat(result.images()).isEqualTo(2_000);
+        assertThat(result.accuracy()).isGreaterThan(0.8);
+
+        List<EpochMetrics> epochs = QuarkusTransaction.requiringNew().call(() -> this.epochs.forRun(runId)).stream()
+                .map(e -> Json.read(e.metricsJson, EpochMetrics.class)).toList();
+        assertThat(epochs).extracting(EpochMetrics::epoch).containsExactly(1, 2);
+        assertThat(epochs).allSatisfy(m -> assertThat(m.validationAccuracy()).isGreaterThan(0.5));
+
+        for (CheckpointRecord.Kind kind : CheckpointRecord.Kind.values()) {
+            CheckpointRecord stored = QuarkusTransaction.requiringNew().call(() -> checkpoints.find(runId, kind));
+            assertThat(stored).as("%s checkpoint", kind).isNotNull();
+            assertThat(stored.sha256).isEqualTo(Checkpoint.sha256(stored.content));
+            assertThat(Checkpoint.fromBytes(stored.content).manifest().model()).isEqualTo("fc2layer");
+        }
+        assertThat(QuarkusTransaction.requiringNew().call(() -> checkpoints.find(runId, CheckpointRecord.Kind.model)).epoch)
+                .isEqualTo(run.bestEpoch);
+
+        RunEventV1 completed = awaitEvent(runId, RunEventType.COMPLETED);
+        assertThat(completed.worker()).isEqualTo(run.worker);
+        assertThat(completed.test().accuracy()).isEqualTo(result.accuracy());
+        assertThat(awaitEvent(runId, RunEventType.CLAIMED)).isNotNull();
+        assertThat(awaitEvent(runId, RunEventType.STARTED).epoch()).isZero();
+        RunEventV1 epoch = awaitEvent(runId, RunEventType.EPOCH);
+        assertThat(epoch.metrics().epoch()).isEqualTo(epoch.epoch());
+    }
+
+    @Test
+    void aDivergingRunEndsFailedWithItsReason() throws Exception {
+        TrainingSpec spec = TrainingSpec.of("mnist-sample", "mlp", 2, 64, "sgd", 10.0, 3L).withDefaults();
+        UUID runId = storeQueuedRun(spec);
+
+        send(runId.toString(), Json.write(TrainRequestV1.of(runId, spec, Instant.now())));
+
+        RunRecord run = awaitStatus(runId, RunStatus.FAILED);
+        assertThat(run.failureReason).contains("diverged");
+        assertThat(run.resultJson).isNull();
+        assertThat(awaitEvent(runId, RunEventType.FAILED).reason()).isEqualTo(run.failureReason);
+    }
+
+    @Test
+    void aRunWhoseWorkerWasLostIsResumedFromItsLastCheckpointByAnotherWorker() throws Exception {
+        TrainingSpec spec = TrainingSpec.of("mnist-sample", "fc2layer", 3, 64, "sgd", 0.05, 9L).withDefaults();
+        Checkpoint afterEpoch1 = checkpointAfterFirstEpoch(spec);
+        UUID runId = UUID.randomUUID();
+        String lost = "trainer-killed@elsewhere";
+        Instant longAgo = Instant.now().minus(Duration.ofMinutes(10)).truncatedTo(ChronoUnit.MICROS);
+        // What a worker killed during epoch 2 leaves behind: its run RUNNING, epoch 1 and that epoch's checkpoint.
+        QuarkusTransaction.requiringNew().run(() -> {
+            runs.createQueued(runId, spec, longAgo);
+            runs.claim(runId, lost, longAgo);
+            runs.start(runId, lost, "cpu", longAgo);
+            epochs.record(runId, 1, Json.write(afterEpoch1.manifest().metrics()), longAgo);
+            byte[] content = afterEpoch1.toBytes();
+            checkpoints.store(runId, CheckpointRecord.Kind.last, 1, content, Checkpoint.sha256(content), longAgo);
+        });
+
+        RunRecord run = awaitStatus(runId, RunStatus.SUCCEEDED);
+
+        assertThat(run.worker).startsWith("trainer-").isNotEqualTo(lost);
+        assertThat(run.epochsDone).isEqualTo(3);
+        assertThat(awaitEvent(runId, RunEventType.STARTED).epoch()).as("resumed after epoch").isEqualTo(1);
+        List<EpochMetrics> recorded = QuarkusTransaction.requiringNew().call(() -> epochs.forRun(runId)).stream()
+                .map(e -> Json.read(e.metricsJson, EpochMetrics.class)).toList();
+        assertThat(recorded).extracting(EpochMetrics::epoch).containsExactly(1, 2, 3);
+        assertThat(recorded.get(0).trainLoss()).as("epoch 1 kept, not trained again")
+                .isEqualTo(afterEpoch1.manifest().metrics().trainLoss());
+    }
+
+    /** Trains the spec's first epoch here, as the lost worker did, and returns its resume checkpoint. */
+    private static Checkpoint checkpointAfterFirstEpoch(TrainingSpec spec) throws Exception {
+        Checkpoint[] snapshot = new Checkpoint[1];
+        new ClassifierTraining(spec, TrainTestData.load(spec.dataset(), Path.of("../.kiln/data")), Device.cpu())
+                .listener(new EpochListener() {
+                    @Override
+                    public void onEpoch(EpochMetrics metrics, EpochControl control) {
+                        snapshot[0] = control.snapshot();
+                        control.stop("the worker is killed");
+                    }
+                })
+                .run();
+        return snapshot[0];
     }
 
     @Test
@@ -79,7 +182,7 @@ class TrainRequestHandlingTest {
         send(key, Json.write(TrainRequestV1.of(unknownRun, SPEC, Instant.now())));
         send(key, Json.write(TrainRequestV1.of(goodRun, SPEC, Instant.now())));
 
-        awaitStatus(goodRun, RunStatus.CLAIMED);
+        awaitClaimed(goodRun);
         ConsumerRecord<String, String> garbage = TopicReader.await(bootstrap, Topics.TRAIN_REQUESTS_DLQ,
                 r -> r.value().startsWith("{ this is not json"), WAIT);
         assertThat(garbage).as("unreadable request dead-lettered").isNotNull();
@@ -95,13 +198,14 @@ class TrainRequestHandlingTest {
         UUID runId = storeQueuedRun();
         String request = Json.write(TrainRequestV1.of(runId, SPEC, Instant.now()));
         send(runId.toString(), request);
-        String owner = awaitStatus(runId, RunStatus.CLAIMED).worker;
-        Instant claimedAt = awaitStatus(runId, RunStatus.CLAIMED).claimedAt;
+        RunRecord claimed = awaitClaimed(runId);
+        String owner = claimed.worker;
+        Instant claimedAt = claimed.claimedAt;
 
         send(runId.toString(), request);
         UUID marker = storeQueuedRun();
         send(runId.toString(), Json.write(TrainRequestV1.of(marker, SPEC, Instant.now())));
-        awaitStatus(marker, RunStatus.CLAIMED);
+        awaitClaimed(marker);
 
         RunRecord run = QuarkusTransaction.requiringNew().call(() -> runs.findById(runId));
         assertThat(run.worker).isEqualTo(owner);
@@ -117,10 +221,28 @@ class TrainRequestHandlingTest {
     }
 
     private UUID storeQueuedRun() {
+        return storeQueuedRun(SPEC);
+    }
+
+    private UUID storeQueuedRun(TrainingSpec spec) {
         UUID id = UUID.randomUUID();
         QuarkusTransaction.requiringNew().run(() ->
-                runs.createQueued(id, SPEC, Instant.now().truncatedTo(ChronoUnit.MICROS)));
+                runs.createQueued(id, spec, Instant.now().truncatedTo(ChronoUnit.MICROS)));
         return id;
+    }
+
+    /** Claimed by a worker at some point (it may be training or done by now). */
+    private RunRecord awaitClaimed(UUID runId) {
+        return await().atMost(WAIT).until(
+                () -> QuarkusTransaction.requiringNew().call(() -> runs.findById(runId)),
+                run -> run != null && run.claimedAt != null);
+    }
+
+    private RunEventV1 awaitEvent(UUID runId, RunEventType type) {
+        ConsumerRecord<String, String> record = TopicReader.await(bootstrap, Topics.RUN_EVENTS,
+                r -> runId.toString().equals(r.key()) && Json.read(r.value(), RunEventV1.class).type() == type, WAIT);
+        assertThat(record).as("%s event for run %s on %s", type, runId, Topics.RUN_EVENTS).isNotNull();
+        return Json.read(record.value(), RunEventV1.class);
     }
 
     private RunRecord awaitStatus(UUID runId, RunStatus status) {

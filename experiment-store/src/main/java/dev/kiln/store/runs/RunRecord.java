@@ -43,6 +43,33 @@ public class RunRecord extends PanacheEntityBase {
     @Column(name = "claimed_at")
     public Instant claimedAt;
 
+    @Column(name = "started_at")
+    public Instant startedAt;
+
+    @Column(name = "finished_at")
+    public Instant finishedAt;
+
+    /** Renewed by the owning worker while it trains; a stale one lets another worker take the run over. */
+    @Column(name = "heartbeat_at")
+    public Instant heartbeatAt;
+
+    /** Where it trains: "cpu" or "gpu:N". */
+    public String device;
+
+    @Column(name = "epochs_done", nullable = false)
+    public int epochsDone;
+
+    @Column(name = "best_epoch")
+    public Integer bestEpoch;
+
+    /** The test set's evaluation of the run's result (an EvaluationReport as JSON), once it succeeded. */
+    @JdbcTypeCode(SqlTypes.JSON)
+    @Column(name = "result")
+    public String resultJson;
+
+    @Column(name = "failure_reason")
+    public String failureReason;
+
     public TrainingSpec spec() {
         return Json.read(specJson, TrainingSpec.class);
     }

@@ -34,8 +34,61 @@ public class RunRepository implements PanacheRepositoryBase<RunRecord, UUID> {
      * @return true if this call claimed the run, false if it was no longer queued
      */
     public boolean claim(UUID id, String worker, Instant now) {
-        return update("status = ?1, worker = ?2, claimedAt = ?3, updatedAt = ?3 where id = ?4 and status = ?5",
-                RunStatus.CLAIMED, worker, now, id, RunStatus.QUEUED) == 1;
+        return update("status = ?1, worker = ?2, claimedAt = ?3, updatedAt = ?3, heartbeatAt = ?3"
+                + " where id = ?4 and status = ?5", RunStatus.CLAIMED, worker, now, id, RunStatus.QUEUED) == 1;
+    }
+
+    /**
+     * The owner starts (or resumes) training.
+     *
+     * @return false if the worker no longer owns the run (another worker took it over, or it was cancelled)
+     */
+    public boolean start(UUID id, String worker, String device, Instant now) {
+        return update("status = ?1, device = ?2, startedAt = coalesce(startedAt, ?3), heartbeatAt = ?3, updatedAt = ?3"
+                + " where id = ?4 and worker = ?5 and status in (?6, ?1)", RunStatus.RUNNING, device, now, id, worker,
+                RunStatus.CLAIMED) == 1;
+    }
+
+    /** Records a finished epoch and renews the heartbeat; false if the worker no longer owns the run. */
+    public boolean epochFinished(UUID id, String worker, int epochsDone, int bestEpoch, Instant now) {
+        return update("epochsDone = ?1, bestEpoch = ?2, heartbeatAt = ?3, updatedAt = ?3"
+                + " where id = ?4 and worker = ?5 and status = ?6", epochsDone, bestEpoch, now, id, worker,
+                RunStatus.RUNNING) == 1;
+    }
+
+    /** Renews the owner's heartbeat between epochs; false if the worker no longer owns the run. */
+    public boolean heartbeat(UUID id, String worker, Instant now) {
+        return update("heartbeatAt = ?1 where id = ?2 and worker = ?3 and status in (?4, ?5)", now, id, worker,
+                RunStatus.CLAIMED, RunStatus.RUNNING) == 1;
+    }
+
+    /** Runs owned by a worker whose heartbeat is older than {@code staleBefore}: that worker is presumed lost. */
+    public List<RunRecord> stale(Instant staleBefore, int limit) {
+        return find("status in ?1 and heartbeatAt < ?2", Sort.ascending("heartbeatAt"),
+                List.of(RunStatus.CLAIMED, RunStatus.RUNNING), staleBefore).page(Page.ofSize(limit)).list();
+    }
+
+    /**
+     * Takes over a run from a lost worker, atomically: of several workers trying, one wins.
+     *
+     * @return true if {@code worker} now owns the run
+     */
+    public boolean adopt(UUID id, String worker, Instant staleBefore, Instant now) {
+        return update("worker = ?1, heartbeatAt = ?2, updatedAt = ?2 where id = ?3 and status in ?4 and heartbeatAt < ?5",
+                worker, now, id, List.of(RunStatus.CLAIMED, RunStatus.RUNNING), staleBefore) == 1;
+    }
+
+    /**
+     * Ends the run.
+     *
+     * @param status     SUCCEEDED, FAILED or CANCELLED
+     * @param resultJson the test evaluation, for SUCCEEDED
+     * @param reason     why it failed or was cancelled
+     */
+    public boolean finish(UUID id, String worker, RunStatus status, String resultJson, String reason, Instant now) {
+        return update("status = ?1, resultJson = ?2, failureReason = ?3, finishedAt = ?4, updatedAt = ?4"
+                + " where id = ?5 and worker = ?6 and status in (?7, ?8)", status, resultJson, reason, now, id, worker,
+                RunStatus.CLAIMED, RunStatus.RUNNING) == 1;
     }
 
     /** Newest first, optionally only one status. */

@@ -1,10 +1,13 @@
 package dev.kiln.gateway.runs;
 
+import dev.kiln.contracts.messaging.Json;
+import dev.kiln.contracts.runs.EpochMetrics;
 import dev.kiln.contracts.runs.RunStatus;
 import dev.kiln.contracts.validation.FieldError;
 import dev.kiln.gateway.api.InvalidRequestException;
 import dev.kiln.gateway.api.NotFoundProblem;
 import dev.kiln.gateway.outbox.OutboxRelay;
+import dev.kiln.store.progress.EpochRepository;
 import dev.kiln.store.runs.RunRecord;
 import dev.kiln.store.runs.RunRepository;
 import jakarta.ws.rs.Consumes;
@@ -33,11 +36,13 @@ public class RunResource {
 
     private final RunSubmissions submissions;
     private final RunRepository runs;
+    private final EpochRepository epochs;
     private final OutboxRelay relay;
 
-    public RunResource(RunSubmissions submissions, RunRepository runs, OutboxRelay relay) {
+    public RunResource(RunSubmissions submissions, RunRepository runs, EpochRepository epochs, OutboxRelay relay) {
         this.submissions = submissions;
         this.runs = runs;
+        this.epochs = epochs;
         this.relay = relay;
     }
 
@@ -63,6 +68,19 @@ public class RunResource {
             throw new NotFoundProblem("No run with id " + id);
         }
         return RunView.of(run);
+    }
+
+    @GET
+    @Path("{id}/metrics")
+    @Operation(summary = "A run's per-epoch metrics, oldest first",
+            description = "One entry per finished epoch: training and validation loss and accuracy, learning rate, "
+                    + "throughput and duration. Empty until the first epoch finishes.")
+    public List<EpochMetrics> metrics(@PathParam("id") String id) {
+        UUID runId = parseId(id);
+        if (runs.findById(runId) == null) {
+            throw new NotFoundProblem("No run with id " + id);
+        }
+        return epochs.forRun(runId).stream().map(e -> Json.read(e.metricsJson, EpochMetrics.class)).toList();
     }
 
     @GET

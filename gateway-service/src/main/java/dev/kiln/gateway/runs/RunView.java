@@ -1,22 +1,40 @@
 package dev.kiln.gateway.runs;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
+import dev.kiln.contracts.messaging.Json;
+import dev.kiln.contracts.runs.EvaluationReport;
 import dev.kiln.contracts.runs.RunStatus;
 import dev.kiln.contracts.runs.TrainingSpec;
 import dev.kiln.store.runs.RunRecord;
 import java.time.Instant;
 import java.util.UUID;
 
-/** A run as the REST API shows it. {@code worker} and {@code claimedAt} are null until a worker claims it. */
+/**
+ * A run as the REST API shows it. Fields fill in as the run advances: {@code worker} and {@code claimedAt}
+ * once a worker claims it, {@code startedAt} and {@code device} once it trains, {@code epochsDone} and
+ * {@code bestEpoch} per epoch, {@code finishedAt} with {@code result} (the test set's evaluation of the
+ * result's weights) or {@code failureReason} at the end.
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
 public record RunView(
         UUID id,
         RunStatus status,
         TrainingSpec spec,
         String worker,
+        String device,
+        int epochsDone,
+        Integer bestEpoch,
+        EvaluationReport result,
+        String failureReason,
         Instant createdAt,
         Instant updatedAt,
-        Instant claimedAt) {
+        Instant claimedAt,
+        Instant startedAt,
+        Instant finishedAt) {
 
     static RunView of(RunRecord run) {
-        return new RunView(run.id, run.status, run.spec(), run.worker, run.createdAt, run.updatedAt, run.claimedAt);
+        return new RunView(run.id, run.status, run.spec(), run.worker, run.device, run.epochsDone, run.bestEpoch,
+                run.resultJson == null ? null : Json.read(run.resultJson, EvaluationReport.class), run.failureReason,
+                run.createdAt, run.updatedAt, run.claimedAt, run.startedAt, run.finishedAt);
     }
 }

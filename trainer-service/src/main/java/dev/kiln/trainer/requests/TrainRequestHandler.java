@@ -4,15 +4,13 @@ import dev.kiln.contracts.messaging.Json;
 import dev.kiln.contracts.runs.RunEventType;
 import dev.kiln.contracts.runs.RunEventV1;
 import dev.kiln.contracts.runs.TrainRequestV1;
+import dev.kiln.trainer.events.RunEvents;
+import dev.kiln.trainer.training.TrainingSlots;
 import io.smallrye.common.annotation.Blocking;
-import io.smallrye.reactive.messaging.MutinyEmitter;
-import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
 import java.time.Instant;
-import org.eclipse.microprofile.reactive.messaging.Channel;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
-import org.eclipse.microprofile.reactive.messaging.Message;
 import org.jboss.logging.Logger;
 
 /**
@@ -29,26 +27,41 @@ public class TrainRequestHandler {
 
     private final RunClaims claims;
     private final WorkerIdentity worker;
-    private final MutinyEmitter<String> events;
+    private final RunEvents events;
+    private final TrainingSlots slots;
 
-    public TrainRequestHandler(RunClaims claims, WorkerIdentity worker,
-            @Channel("run-events") MutinyEmitter<String> events) {
+    public TrainRequestHandler(RunClaims claims, WorkerIdentity worker, RunEvents events, TrainingSlots slots) {
         this.claims = claims;
         this.worker = worker;
         this.events = events;
+        this.slots = slots;
     }
 
+    /**
+     * Waits for a free training slot, claims the run, starts training it in that slot and returns, which
+     * acknowledges the message: the training outlives the message, and the store, not Kafka, tracks it.
+     */
     @Incoming("train-requests")
     @Blocking
     public void handle(String payload) throws InterruptedException {
         TrainRequestV1 request = Json.read(payload, TrainRequestV1.class).requireComplete();
-        if (claimWithRetries(request)) {
-            LOG.infof("Run %s (%s on %s) claimed by %s", request.runId(), request.spec().model(),
-                    request.spec().dataset(), worker.id());
-            publish(RunEventV1.of(request.runId(), RunEventType.CLAIMED, worker.id(), Instant.now()));
-        } else {
-            LOG.infof("Run %s was already claimed; redelivered request ignored", request.runId());
+        slots.acquire();
+        boolean claimed;
+        try {
+            claimed = claimWithRetries(request);
+        } catch (RuntimeException | InterruptedException e) {
+            slots.release();
+            throw e;
         }
+        if (!claimed) {
+            slots.release();
+            LOG.infof("Run %s was already claimed; redelivered request ignored", request.runId());
+            return;
+        }
+        LOG.infof("Run %s (%s on %s) claimed by %s", request.runId(), request.spec().model(),
+                request.spec().dataset(), worker.id());
+        events.publish(RunEventV1.of(request.runId(), RunEventType.CLAIMED, worker.id(), Instant.now()));
+        slots.start(request.runId(), request.spec());
     }
 
     private boolean claimWithRetries(TrainRequestV1 request) throws InterruptedException {
@@ -67,17 +80,6 @@ public class TrainRequestHandler {
                 Thread.sleep(backoff.toMillis());
                 backoff = backoff.multipliedBy(2);
             }
-        }
-    }
-
-    private void publish(RunEventV1 event) {
-        // The store already holds the claim; a lost event only delays watchers, so it is logged, not retried.
-        try {
-            events.sendMessage(Message.of(Json.write(event)).addMetadata(OutgoingKafkaRecordMetadata.<String>builder()
-                    .withKey(event.runId().toString()).build()))
-                    .await().atMost(Duration.ofSeconds(20));
-        } catch (RuntimeException e) {
-            LOG.warnf("Could not publish %s event for run %s: %s", event.type(), event.runId(), e.getMessage());
         }
     }
 }

@@ -1,6 +1,7 @@
 package dev.kiln.vision.engine;
 
 import ai.djl.engine.Engine;
+import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.util.Utils;
 
 /**
@@ -28,6 +29,16 @@ public final class DjlRuntime {
                     engine.getGpuCount(), engine.defaultDevice().toString(), Utils.getEngineCacheDir().toString());
         }
         return info;
+    }
+
+    /**
+     * Makes the calling thread ready for training or inference. PyTorch's autograd mode is per thread and
+     * on by default; DJL turns it off only on the thread that loads the engine. Left on, every forward pass
+     * records a graph, and an optimizer's in-place update of a weight is refused.
+     */
+    public static void prepareThread() {
+        start();
+        JniUtils.setGradMode(false);
     }
 
     /** {@code ./kiln up} runs this once so the natives are unpacked before several services start at once. */

@@ -6,6 +6,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.nn.Block;
 import ai.djl.training.ParameterStore;
 import dev.kiln.contracts.runs.EvaluationReport;
+import dev.kiln.vision.engine.DjlRuntime;
 import dev.kiln.vision.pipeline.ImageBatches;
 import java.util.List;
 
@@ -24,6 +25,7 @@ public final class Evaluator {
      */
     public static EvaluationReport evaluate(Block block, ImageBatches data, List<String> classes, int batchSize,
             int topK) {
+        DjlRuntime.prepareThread();
         ConfusionMatrix matrix = new ConfusionMatrix(classes);
         double lossSum = 0;
         long topKCorrect = 0;

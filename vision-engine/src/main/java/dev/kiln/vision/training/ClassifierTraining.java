@@ -124,6 +124,7 @@ public final class ClassifierTraining {
 
     public TrainingResult run() {
         EngineInfo engine = DjlRuntime.start();
+        DjlRuntime.prepareThread();
         long started = System.nanoTime();
         DataSplit split = DataSplit.of(data.train(), spec.validationSplit(), spec.seed());
         ImageSet train = split.kept();

@@ -9,6 +9,7 @@ import dev.kiln.contracts.runs.TrainingSpec;
 import dev.kiln.vision.RepoFiles;
 import dev.kiln.vision.checkpoints.Checkpoint;
 import dev.kiln.vision.datasets.ImageSet;
+import dev.kiln.vision.engine.DjlRuntime;
 import dev.kiln.vision.pipeline.TrainTestData;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -92,6 +93,20 @@ class ClassifierTrainingTest {
         assertThat(losses(resumed)).isEqualTo(losses(uninterrupted));
         assertThat(resumed.bestEpoch()).isEqualTo(uninterrupted.bestEpoch());
         assertThat(resumed.test().accuracy()).isEqualTo(uninterrupted.test().accuracy());
+    }
+
+    @Test
+    void trainsOnAThreadOtherThanTheOneThatLoadedTheEngine() throws Exception {
+        // PyTorch's autograd mode is per thread: a worker's training thread must be prepared like the main one.
+        DjlRuntime.start();
+        TrainingResult[] result = new TrainingResult[1];
+        Thread worker = new Thread(() -> result[0] = new ClassifierTraining(TrainingSpec.of("mnist-sample", "fc2layer",
+                1, 64, "sgd", 0.05, 2L), mnistSample, Device.cpu()).run());
+        worker.start();
+        worker.join();
+
+        assertThat(result[0]).as("training on another thread finished").isNotNull();
+        assertThat(result[0].outcome()).isEqualTo(TrainingResult.Outcome.COMPLETED);
     }
 
     @Test

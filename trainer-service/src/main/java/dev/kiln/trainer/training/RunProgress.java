@@ -1,0 +1,29 @@
+package dev.kiln.trainer.training;
+
+import dev.kiln.contracts.runs.EpochMetrics;
+import dev.kiln.vision.checkpoints.Checkpoint;
+import dev.kiln.vision.training.TrainingResult;
+import java.util.UUID;
+
+/**
+ * Where a training records what it does (the store, then run events). Every call returns false when this
+ * worker no longer owns the run (taken over after a missed heartbeat, or cancelled): the training stops.
+ */
+public interface RunProgress {
+
+    /** The newest resume checkpoint of a run taken over from a lost worker; null for a fresh start. */
+    Checkpoint resumePoint(UUID runId);
+
+    boolean started(UUID runId, String device, int resumedAfterEpoch);
+
+    /**
+     * @param snapshot the full resume state after this epoch
+     * @param best     whether this epoch is the best so far
+     */
+    boolean epochFinished(UUID runId, EpochMetrics metrics, Checkpoint snapshot, boolean best, int bestEpoch);
+
+    void finished(UUID runId, TrainingResult result);
+
+    /** The training broke (not a divergence: those are results); the run fails with the reason. */
+    void crashed(UUID runId, String reason);
+}

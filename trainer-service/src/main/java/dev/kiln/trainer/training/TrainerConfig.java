@@ -1,0 +1,33 @@
+package dev.kiln.trainer.training;
+
+import io.smallrye.config.ConfigMapping;
+import java.time.Duration;
+import io.smallrye.config.WithDefault;
+
+/** How a trainer worker trains ({@code kiln.trainer.*}). */
+@ConfigMapping(prefix = "kiln.trainer")
+public interface TrainerConfig {
+
+    /** Trainings this worker runs at once; it takes no new request while all are busy. */
+    @WithDefault("1")
+    int slots();
+
+    /** auto (a GPU when one is visible), cpu or gpu:N. */
+    @WithDefault("auto")
+    String device();
+
+    /** Where {@code ./kiln data} installed the data sets. */
+    @WithDefault(".kiln/data")
+    String dataDir();
+
+    /** How often a worker renews the heartbeat of the runs it trains, and looks for runs of lost workers. */
+    @WithDefault("5s")
+    Duration heartbeatInterval();
+
+    /**
+     * A run whose heartbeat is older than this is taken over (resumed from its last checkpoint) by a worker
+     * with a free slot: the bound on how long a killed worker's run waits.
+     */
+    @WithDefault("30s")
+    Duration lease();
+}

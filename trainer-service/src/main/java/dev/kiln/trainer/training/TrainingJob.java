@@ -1,0 +1,105 @@
+package dev.kiln.trainer.training;
+
+import ai.djl.Device;
+import dev.kiln.contracts.runs.EpochMetrics;
+import dev.kiln.contracts.runs.TrainingSpec;
+import dev.kiln.vision.checkpoints.Checkpoint;
+import dev.kiln.vision.engine.Devices;
+import dev.kiln.vision.pipeline.TrainTestData;
+import dev.kiln.vision.training.ClassifierTraining;
+import dev.kiln.vision.training.EpochControl;
+import dev.kiln.vision.training.EpochListener;
+import dev.kiln.vision.training.TrainingResult;
+import java.io.IOException;
+import java.util.UUID;
+import java.util.function.BooleanSupplier;
+import org.jboss.logging.Logger;
+
+/**
+ * One run on a worker: resume from the stored checkpoint when there is one, train, and record every epoch
+ * (metrics and checkpoint together) and the outcome. Plain Java; the store and Kafka sit behind
+ * {@link RunProgress}.
+ */
+public final class TrainingJob implements Runnable {
+
+    /** Loads a data set by name. */
+    public interface DataSets {
+        TrainTestData load(String name) throws IOException;
+    }
+
+    private static final Logger LOG = Logger.getLogger(TrainingJob.class);
+
+    private final UUID runId;
+    private final TrainingSpec spec;
+    private final Device device;
+    private final DataSets data;
+    private final RunProgress progress;
+    private final BooleanSupplier shuttingDown;
+    private volatile boolean lostOwnership;
+
+    public TrainingJob(UUID runId, TrainingSpec spec, Device device, DataSets data, RunProgress progress,
+            BooleanSupplier shuttingDown) {
+        this.runId = runId;
+        this.spec = spec;
+        this.device = device;
+        this.data = data;
+        this.progress = progress;
+        this.shuttingDown = shuttingDown;
+    }
+
+    /** Stops the training within one batch, leaving the run's state to its new owner. */
+    public void loseOwnership() {
+        lostOwnership = true;
+    }
+
+    @Override
+    public void run() {
+        try {
+            Checkpoint resume = progress.resumePoint(runId);
+            ClassifierTraining training = new ClassifierTraining(spec, data.load(spec.dataset()), device)
+                    .cancelWhen(() -> lostOwnership || shuttingDown.getAsBoolean())
+                    .listener(new Recorder(resume == null ? 0 : resume.resume().bestEpoch()));
+            if (resume != null) {
+                training.resumeFrom(resume);
+            }
+            int resumedAfter = resume == null ? 0 : resume.manifest().epoch();
+            if (!progress.started(runId, Devices.name(device), resumedAfter)) {
+                LOG.infof("Run %s is no longer ours; not starting it", runId);
+                return;
+            }
+            LOG.infof("Run %s: training %s on %s on %s%s", runId, spec.model(), spec.dataset(), Devices.name(device),
+                    resumedAfter > 0 ? " from the checkpoint of epoch " + resumedAfter : "");
+            TrainingResult result = training.run();
+            if (lostOwnership || result.outcome() == TrainingResult.Outcome.CANCELLED && shuttingDown.getAsBoolean()) {
+                // Another worker owns it now, or this one is stopping: whoever resumes it records the outcome.
+                LOG.infof("Run %s stopped here after %d epochs; left to be resumed", runId, result.epochs().size());
+                return;
+            }
+            progress.finished(runId, result);
+            LOG.infof("Run %s: %s%s", runId, result.outcome(), result.reason() == null ? "" : " (" + result.reason() + ")");
+        } catch (IOException | RuntimeException e) {
+            LOG.errorf(e, "Run %s broke", runId);
+            progress.crashed(runId, e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage());
+        }
+    }
+
+    /** Records each epoch with its checkpoint; stops the training when the run is no longer ours. */
+    private final class Recorder implements EpochListener {
+        private int bestEpoch;
+
+        Recorder(int bestEpoch) {
+            this.bestEpoch = bestEpoch;
+        }
+
+        @Override
+        public void onEpoch(EpochMetrics metrics, EpochControl control) {
+            if (control.isBest()) {
+                bestEpoch = metrics.epoch();
+            }
+            if (!progress.epochFinished(runId, metrics, control.snapshot(), control.isBest(), bestEpoch)) {
+                lostOwnership = true;
+                control.stop("the run is no longer owned by this worker");
+            }
+        }
+    }
+}
