@@ -10,7 +10,11 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Instant;
+import java.util.Locale;
+import java.util.function.Predicate;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 
 /**
@@ -24,6 +28,7 @@ public final class StackProbe {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Duration READY_TIMEOUT = Duration.ofSeconds(90);
     private static final Duration CLAIM_TIMEOUT = Duration.ofSeconds(60);
+    private static final Duration TRAIN_TIMEOUT = Duration.ofMinutes(15);
 
     private StackProbe() {
     }
@@ -33,10 +38,10 @@ public final class StackProbe {
             for (int i = 1; i < args.length; i++) {
                 awaitReady(args[i]);
             }
-        } else if (args.length == 3 && args[0].equals("demo")) {
-            demo(args[1], args[2]);
+        } else if (args.length == 4 && args[0].equals("demo")) {
+            demo(args[1], args[2], Files.readString(Path.of(args[3])));
         } else {
-            System.err.println("usage: StackProbe ready URL... | demo GATEWAY_URL KAFKA_BOOTSTRAP");
+            System.err.println("usage: StackProbe ready URL... | demo GATEWAY_URL KAFKA_BOOTSTRAP SPEC_FILE");
             System.exit(2);
         }
     }
@@ -60,10 +65,10 @@ public final class StackProbe {
         fail(baseUrl + " not ready after " + READY_TIMEOUT.toSeconds() + " s (" + last + ")");
     }
 
-    private static void demo(String gateway, String bootstrap) throws Exception {
-        String spec = "{\"spec\": {\"dataset\": \"fashion-mnist\", \"model\": \"mnist-cnn\", \"epochs\": 3}}";
-        System.out.println("1. POST " + gateway + "/api/v1/runs " + spec);
-        HttpResponse<String> created = post(gateway + "/api/v1/runs", spec);
+    private static void demo(String gateway, String bootstrap, String specJson) throws Exception {
+        String request = "{\"spec\": " + specJson.strip() + "}";
+        System.out.println("1. POST " + gateway + "/api/v1/runs " + JSON.readTree(request));
+        HttpResponse<String> created = post(gateway + "/api/v1/runs", request);
         if (created.statusCode() != 201) {
             fail("gateway answered " + created.statusCode() + ": " + created.body());
         }
@@ -78,33 +83,78 @@ public final class StackProbe {
             fail("no train request for run " + id + " on " + Topics.TRAIN_REQUESTS);
         }
         System.out.println("2. Kafka " + record.topic() + " partition " + record.partition() + " offset "
-                + record.offset() + ": " + record.value());
+                + record.offset());
 
-        JsonNode claimed = awaitClaimed(gateway, id);
+        JsonNode claimed = await(gateway, id, r -> r.hasNonNull("worker"), CLAIM_TIMEOUT, "claimed by a trainer");
         System.out.println("3. trainer worker " + claimed.get("worker").asText() + " consumed it and claimed the run");
-        System.out.println("4. PostgreSQL, via GET /api/v1/runs/" + id + ": " + claimed);
+
+        System.out.println("4. training; each epoch as the worker records it (GET /api/v1/runs/" + id + "/metrics):");
+        JsonNode done = followEpochs(gateway, id);
+        System.out.println("5. " + done.path("status").asText() + " on " + done.path("device").asText()
+                + " after " + done.path("epochsDone").asInt() + " epochs; the result is epoch "
+                + done.path("bestEpoch").asInt() + "'s weights (lowest validation loss)");
+        if (!"SUCCEEDED".equals(done.path("status").asText())) {
+            fail("the run did not succeed: " + done.path("failureReason").asText());
+        }
+        printResult(done.path("result"));
 
         String bad = "{\"spec\": {\"dataset\": \"imagenet\", \"model\": \"mnist-cnn\", \"learningRate\": -1}}";
         HttpResponse<String> rejected = post(gateway + "/api/v1/runs", bad);
-        System.out.println("5. An invalid request is refused before any work: " + rejected.statusCode() + " "
+        System.out.println("6. An invalid request is refused before any work: " + rejected.statusCode() + " "
                 + rejected.body());
         if (rejected.statusCode() != 400) {
             fail("expected 400 for an invalid spec");
         }
-        System.out.println("Round trip OK: gateway -> Kafka -> trainer -> PostgreSQL.");
+        System.out.println("Round trip OK: gateway -> Kafka -> trainer (DJL) -> PostgreSQL -> gateway.");
     }
 
-    private static JsonNode awaitClaimed(String gateway, String id) throws Exception {
-        Instant deadline = Instant.now().plus(CLAIM_TIMEOUT);
+    /** Prints each new epoch until the run ends; returns the finished run. */
+    private static JsonNode followEpochs(String gateway, String id) throws Exception {
+        Instant deadline = Instant.now().plus(TRAIN_TIMEOUT);
+        int shown = 0;
+        while (Instant.now().isBefore(deadline)) {
+            JsonNode run = JSON.readTree(get(gateway + "/api/v1/runs/" + id).body());
+            JsonNode epochs = JSON.readTree(get(gateway + "/api/v1/runs/" + id + "/metrics").body());
+            for (; shown < epochs.size(); shown++) {
+                JsonNode e = epochs.get(shown);
+                System.out.printf(Locale.ROOT, "   epoch %2d  train loss %.4f  acc %6.2f%%  val loss %.4f  acc %6.2f%%"
+                        + "  lr %.2e  %,.0f img/s  %.1fs%n", e.path("epoch").asInt(), e.path("trainLoss").asDouble(),
+                        100 * e.path("trainAccuracy").asDouble(), e.path("validationLoss").asDouble(),
+                        100 * e.path("validationAccuracy").asDouble(), e.path("learningRate").asDouble(),
+                        e.path("imagesPerSecond").asDouble(), e.path("seconds").asDouble());
+            }
+            if (run.hasNonNull("finishedAt")) {
+                return run;
+            }
+            Thread.sleep(1000);
+        }
+        fail("run " + id + " did not finish within " + TRAIN_TIMEOUT.toMinutes() + " minutes");
+        return null;
+    }
+
+    private static void printResult(JsonNode result) {
+        System.out.printf(Locale.ROOT, "   test set (%,d images): loss %.4f  top-1 %.2f%%  top-%d %.2f%%%n",
+                result.path("images").asInt(), result.path("loss").asDouble(), 100 * result.path("accuracy").asDouble(),
+                result.path("topK").asInt(), 100 * result.path("topKAccuracy").asDouble());
+        System.out.printf("   %-12s %8s %10s %8s%n", "class", "support", "precision", "recall");
+        for (JsonNode c : result.path("perClass")) {
+            System.out.printf(Locale.ROOT, "   %-12s %8d %9.2f%% %7.2f%%%n", c.path("name").asText(), c.path("support").asInt(),
+                    100 * c.path("precision").asDouble(), 100 * c.path("recall").asDouble());
+        }
+    }
+
+    private static JsonNode await(String gateway, String id, Predicate<JsonNode> condition, Duration timeout,
+            String what) throws Exception {
+        Instant deadline = Instant.now().plus(timeout);
         JsonNode run = null;
         while (Instant.now().isBefore(deadline)) {
             run = JSON.readTree(get(gateway + "/api/v1/runs/" + id).body());
-            if ("CLAIMED".equals(run.path("status").asText())) {
+            if (condition.test(run)) {
                 return run;
             }
             Thread.sleep(250);
         }
-        fail("run " + id + " not claimed by a trainer within " + CLAIM_TIMEOUT.toSeconds() + " s: " + run);
+        fail("run " + id + " not " + what + " within " + timeout.toSeconds() + " s: " + run);
         return run;
     }
 
