@@ -3,6 +3,9 @@ package dev.kiln.gateway;
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.hamcrest.Matchers.contains;
+import static org.hamcrest.Matchers.containsInAnyOrder;
+import static org.hamcrest.Matchers.everyItem;
+import static org.hamcrest.Matchers.notNullValue;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.hasItem;
 import static org.hamcrest.Matchers.hasItems;
@@ -12,6 +15,9 @@ import static org.hamcrest.Matchers.startsWith;
 import dev.kiln.contracts.messaging.Json;
 import dev.kiln.contracts.messaging.Topics;
 import dev.kiln.contracts.runs.EpochMetrics;
+import dev.kiln.contracts.runs.RunCommandV1;
+import dev.kiln.contracts.runs.RunEventType;
+import dev.kiln.contracts.runs.RunEventV1;
 import dev.kiln.contracts.runs.TrainRequestV1;
 import dev.kiln.contracts.runs.TrainingSpec;
 import dev.kiln.infra.kafka.KafkaTestResource;
@@ -57,13 +63,15 @@ class RunApiTest {
         var created = given().contentType(ContentType.JSON)
                 .body("{\"spec\": {\"dataset\": \"fashion-mnist\", \"model\": \"mnist-cnn\", \"epochs\": 2}}")
                 .post("/api/v1/runs")
-                .then().statusCode(201)
+                .then().statusCode(202)
                 .body("status", is("QUEUED"))
                 .body("spec.batchSize", is(64))
                 .body("spec.optimizer", is("adam"))
                 .extract();
         String id = created.path("id");
         assertThat(created.header("Location")).endsWith("/api/v1/runs/" + id);
+        assertThat(created.<String>path("links.metrics")).isEqualTo("/api/v1/runs/" + id + "/metrics");
+        assertThat(created.<String>path("links.events")).isEqualTo("/api/v1/runs/" + id + "/events");
 
         given().get("/api/v1/runs/" + id).then().statusCode(200)
                 .body("id", is(id)).body("status", is("QUEUED")).body("spec.epochs", is(2));
@@ -161,14 +169,82 @@ class RunApiTest {
     }
 
     @Test
-    void listFiltersByStatusAndChecksItsParameters() {
-        String id = given().contentType(ContentType.JSON)
-                .body("{\"spec\": {\"dataset\": \"cifar10\", \"model\": \"lenet\"}}")
-                .post("/api/v1/runs").then().statusCode(201).extract().path("id");
+    void listFiltersByExperimentStatusAndModelAPageAtATime() {
+        String experiment = "filters-" + UUID.randomUUID().toString().substring(0, 8);
+        String first = submit("{\"experiment\": \"" + experiment + "\", \"spec\": {\"dataset\": \"cifar10\", \"model\": \"lenet\"}}");
+        String second = submit("{\"experiment\": \"" + experiment + "\", \"spec\": {\"dataset\": \"cifar10\", \"model\": \"vgg11\"}}");
+        String third = submit("{\"experiment\": \"" + experiment + "\", \"spec\": {\"dataset\": \"cifar10\", \"model\": \"lenet\"}}");
 
-        given().get("/api/v1/runs?status=queued&limit=500").then().statusCode(200).body("id", hasItem(id));
-        given().get("/api/v1/runs?status=bogus").then().statusCode(400).body("violations[0].field", is("status"));
-        given().get("/api/v1/runs?limit=0").then().statusCode(400).body("violations[0].field", is("limit"));
+        given().get("/api/v1/runs?experiment=" + experiment).then().statusCode(200)
+                .body("id", contains(third, second, first)).body("experiment", everyItem(is(experiment)));
+        given().get("/api/v1/runs?experiment=" + experiment + "&model=lenet&status=queued").then().statusCode(200)
+                .body("id", contains(third, first));
+        given().get("/api/v1/runs?experiment=" + experiment + "&offset=1&limit=1").then().statusCode(200)
+                .body("id", contains(second));
+        given().get("/api/v1/runs?status=bogus&limit=0&offset=-1&model=alexnet").then().statusCode(400)
+                .body("violations.field", containsInAnyOrder("status", "limit", "offset", "model"));
+    }
+
+    @Test
+    void anIdempotencyKeyMakesARetryReturnTheSameRun() {
+        String key = "retry-" + UUID.randomUUID();
+        String body = "{\"spec\": {\"dataset\": \"mnist-sample\", \"model\": \"mlp\", \"epochs\": 2}}";
+
+        String id = given().contentType(ContentType.JSON).header("Idempotency-Key", key).body(body)
+                .post("/api/v1/runs").then().statusCode(202).extract().path("id");
+        given().contentType(ContentType.JSON).header("Idempotency-Key", key).body(body)
+                .post("/api/v1/runs").then().statusCode(200).body("id", is(id));
+        // The same request without the optional fields it defaulted is the same request.
+        given().contentType(ContentType.JSON).header("Idempotency-Key", key)
+                .body("{\"spec\": {\"dataset\": \"mnist-sample\", \"model\": \"mlp\", \"epochs\": 2, \"batchSize\": 64}}")
+                .post("/api/v1/runs").then().statusCode(200).body("id", is(id));
+
+        given().contentType(ContentType.JSON).header("Idempotency-Key", key)
+                .body("{\"spec\": {\"dataset\": \"mnist-sample\", \"model\": \"mlp\", \"epochs\": 3}}")
+                .post("/api/v1/runs").then().statusCode(409).body("detail", containsString(id));
+        given().contentType(ContentType.JSON).header("Idempotency-Key", "k".repeat(201)).body(body)
+                .post("/api/v1/runs").then().statusCode(400).body("violations[0].field", is("Idempotency-Key"));
+        assertThat(TopicReader.count(bootstrap, Topics.TRAIN_REQUESTS, r -> id.equals(r.key()), Duration.ofSeconds(3)))
+                .as("one train request for the run").isEqualTo(1);
+    }
+
+    @Test
+    void cancellingAQueuedRunStopsItAndTellsWorkersAndWatchers() {
+        String id = submit("{\"spec\": {\"dataset\": \"mnist-sample\", \"model\": \"mlp\"}}");
+
+        given().post("/api/v1/runs/" + id + "/cancel").then().statusCode(202)
+                .body("status", is("CANCELLED")).body("failureReason", is("cancelled by request"))
+                .body("finishedAt", notNullValue());
+
+        ConsumerRecord<String, String> command = TopicReader.await(bootstrap, Topics.RUN_COMMANDS,
+                r -> id.equals(r.key()), KAFKA_WAIT);
+        assertThat(command).as("cancel command").isNotNull();
+        assertThat(Json.read(command.value(), RunCommandV1.class).type()).isEqualTo(RunCommandV1.Type.CANCEL);
+        ConsumerRecord<String, String> event = TopicReader.await(bootstrap, Topics.RUN_EVENTS,
+                r -> id.equals(r.key()), KAFKA_WAIT);
+        assertThat(Json.read(event.value(), RunEventV1.class).type()).isEqualTo(RunEventType.CANCELLED);
+        given().post("/api/v1/runs/" + id + "/cancel").then().statusCode(409).body("detail", containsString("CANCELLED"));
+        given().post("/api/v1/runs/" + UUID.randomUUID() + "/cancel").then().statusCode(404);
+    }
+
+    @Test
+    void anOversizedBodyIsRefusedWith413() {
+        String huge = "{\"spec\": {\"dataset\": \"mnist-sample\", \"model\": \"mlp\"}, \"experiment\": \""
+                + "x".repeat(2_000_000) + "\"}";
+
+        given().contentType(ContentType.JSON).body(huge).post("/api/v1/runs").then().statusCode(413);
+    }
+
+    @Test
+    void anInvalidExperimentNameIsNamed() {
+        given().contentType(ContentType.JSON)
+                .body("{\"experiment\": \"no spaces please\", \"spec\": {\"dataset\": \"mnist-sample\", \"model\": \"mlp\"}}")
+                .post("/api/v1/runs").then().statusCode(400).body("violations[0].field", is("experiment"));
+    }
+
+    private String submit(String body) {
+        return given().contentType(ContentType.JSON).body(body).post("/api/v1/runs").then().statusCode(202)
+                .extract().path("id");
     }
 
     @Test

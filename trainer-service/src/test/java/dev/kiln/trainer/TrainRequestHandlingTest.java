@@ -10,6 +10,7 @@ import dev.kiln.contracts.messaging.Json;
 import dev.kiln.contracts.messaging.Topics;
 import dev.kiln.contracts.runs.EpochMetrics;
 import dev.kiln.contracts.runs.EvaluationReport;
+import dev.kiln.contracts.runs.RunCommandV1;
 import dev.kiln.contracts.runs.RunEventType;
 import dev.kiln.contracts.runs.RunEventV1;
 import dev.kiln.contracts.runs.RunStatus;
@@ -157,6 +158,31 @@ class TrainRequestHandlingTest {
                 .isEqualTo(afterEpoch1.manifest().metrics().trainLoss());
     }
 
+    @Test
+    void aCancelledRunStopsTrainingAndFreesItsSlot() throws Exception {
+        // 50 epochs would take minutes: the next run below only trains in time if this one really stops.
+        TrainingSpec longRun = TrainingSpec.of("mnist-sample", "mnist-cnn", 50, 16, "sgd", 0.01, 5L).withDefaults();
+        UUID runId = storeQueuedRun(longRun);
+        send(runId.toString(), Json.write(TrainRequestV1.of(runId, longRun, Instant.now())));
+        int epochsAtCancel = await().atMost(WAIT).until(
+                () -> QuarkusTransaction.requiringNew().call(() -> runs.findById(runId)),
+                run -> run.epochsDone >= 1).epochsDone;
+
+        // As the gateway cancels: the store first, then the command to the workers.
+        Instant now = Instant.now().truncatedTo(ChronoUnit.MICROS);
+        QuarkusTransaction.requiringNew().run(() -> runs.cancel(runId, "cancelled by request", now));
+        send(Topics.RUN_COMMANDS, runId.toString(), Json.write(RunCommandV1.cancel(runId, now)));
+
+        UUID next = storeQueuedRun();
+        send(next.toString(), Json.write(TrainRequestV1.of(next, SPEC, Instant.now())));
+        awaitStatus(next, RunStatus.SUCCEEDED);
+        RunRecord cancelled = QuarkusTransaction.requiringNew().call(() -> runs.findById(runId));
+        assertThat(cancelled.status).isEqualTo(RunStatus.CANCELLED);
+        assertThat(cancelled.failureReason).isEqualTo("cancelled by request");
+        assertThat(cancelled.epochsDone).as("no epoch recorded after the cancel took effect")
+                .isLessThanOrEqualTo(epochsAtCancel + 1);
+    }
+
     /** Trains the spec's first epoch here, as the lost worker did, and returns its resume checkpoint. */
     private static Checkpoint checkpointAfterFirstEpoch(TrainingSpec spec) throws Exception {
         Checkpoint[] snapshot = new Checkpoint[1];
@@ -252,10 +278,14 @@ class TrainRequestHandlingTest {
     }
 
     private void send(String key, String value) throws Exception {
+        send(Topics.TRAIN_REQUESTS, key, value);
+    }
+
+    private void send(String topic, String key, String value) throws Exception {
         try (KafkaProducer<String, String> producer = new KafkaProducer<>(
                 Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap),
                 new StringSerializer(), new StringSerializer())) {
-            producer.send(new ProducerRecord<>(Topics.TRAIN_REQUESTS, key, value)).get();
+            producer.send(new ProducerRecord<>(topic, key, value)).get();
         }
     }
 

@@ -14,6 +14,10 @@ public final class Topics {
     public static final String TRAIN_REQUESTS_DLQ = "kiln.train-requests.v1.dlq";
     /** {@link dev.kiln.contracts.runs.RunEventV1} records, keyed by run id. */
     public static final String RUN_EVENTS = "kiln.run-events.v1";
+    /** {@link dev.kiln.contracts.runs.RunCommandV1} records (cancel), keyed by run id; every trainer reads them all. */
+    public static final String RUN_COMMANDS = "kiln.run-commands.v1";
+    /** Run commands a worker could not read. */
+    public static final String RUN_COMMANDS_DLQ = "kiln.run-commands.v1.dlq";
 
     /** A topic and the partition count the launcher and the test broker create it with. */
     public record TopicSpec(String name, int partitions) {
@@ -23,7 +27,9 @@ public final class Topics {
     public static final List<TopicSpec> ALL = List.of(
             new TopicSpec(TRAIN_REQUESTS, 6),
             new TopicSpec(TRAIN_REQUESTS_DLQ, 1),
-            new TopicSpec(RUN_EVENTS, 6));
+            new TopicSpec(RUN_EVENTS, 6),
+            new TopicSpec(RUN_COMMANDS, 1),
+            new TopicSpec(RUN_COMMANDS_DLQ, 1));
 
     private Topics() {
     }

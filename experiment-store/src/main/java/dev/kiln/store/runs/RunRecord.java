@@ -34,6 +34,21 @@ public class RunRecord extends PanacheEntityBase {
 
     public String worker;
 
+    /** The experiment the run belongs to, or null. */
+    public String experiment;
+
+    /** The spec's model, a column of its own so runs can be filtered by it. */
+    @Column(nullable = false)
+    public String model;
+
+    /** The client's Idempotency-Key, or null. */
+    @Column(name = "idempotency_key")
+    public String idempotencyKey;
+
+    /** SHA-256 of the request that created the run, to tell a retry from a different request reusing a key. */
+    @Column(name = "request_hash")
+    public String requestHash;
+
     @Column(name = "created_at", nullable = false)
     public Instant createdAt;
 

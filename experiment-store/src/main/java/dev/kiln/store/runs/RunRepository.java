@@ -8,7 +8,10 @@ import io.quarkus.panache.common.Page;
 import io.quarkus.panache.common.Sort;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 
 /** Data access for runs. Callers own the transaction. */
@@ -17,14 +20,43 @@ public class RunRepository implements PanacheRepositoryBase<RunRecord, UUID> {
 
     /** Stores a new run in {@link RunStatus#QUEUED}. */
     public RunRecord createQueued(UUID id, TrainingSpec spec, Instant now) {
+        return createQueued(id, spec, null, null, null, now);
+    }
+
+    /**
+     * Stores a new run in {@link RunStatus#QUEUED}.
+     *
+     * @param idempotencyKey unique among runs; a second run with the same key violates the constraint
+     */
+    public RunRecord createQueued(UUID id, TrainingSpec spec, String experiment, String idempotencyKey,
+            String requestHash, Instant now) {
         RunRecord run = new RunRecord();
         run.id = id;
         run.status = RunStatus.QUEUED;
         run.specJson = Json.write(spec);
+        run.model = spec.model();
+        run.experiment = experiment;
+        run.idempotencyKey = idempotencyKey;
+        run.requestHash = requestHash;
         run.createdAt = now;
         run.updatedAt = now;
         persist(run);
         return run;
+    }
+
+    public RunRecord findByIdempotencyKey(String key) {
+        return find("idempotencyKey", key).firstResult();
+    }
+
+    /**
+     * Cancels a run that has not finished: at once for the store; a worker training it stops when it next
+     * hears of it (the cancel command, or its next heartbeat).
+     *
+     * @return false if the run had already finished
+     */
+    public boolean cancel(UUID id, String reason, Instant now) {
+        return update("status = ?1, failureReason = ?2, finishedAt = ?3, updatedAt = ?3 where id = ?4 and status in ?5",
+                RunStatus.CANCELLED, reason, now, id, List.of(RunStatus.QUEUED, RunStatus.CLAIMED, RunStatus.RUNNING)) == 1;
     }
 
     /**
@@ -91,10 +123,28 @@ public class RunRepository implements PanacheRepositoryBase<RunRecord, UUID> {
                 RunStatus.CLAIMED, RunStatus.RUNNING) == 1;
     }
 
-    /** Newest first, optionally only one status. */
-    public List<RunRecord> listNewestFirst(RunStatus status, int limit) {
-        Sort newest = Sort.descending("createdAt");
-        var query = status == null ? findAll(newest) : find("status", newest, status);
-        return query.page(Page.ofSize(limit)).list();
+    /** What to list: each filter is optional (null). */
+    public record Filter(String experiment, RunStatus status, String model) {
+    }
+
+    /** Newest first, matching every given filter, one page. */
+    public List<RunRecord> list(Filter filter, int offset, int limit) {
+        List<String> conditions = new ArrayList<>();
+        Map<String, Object> parameters = new HashMap<>();
+        if (filter.experiment() != null) {
+            conditions.add("experiment = :experiment");
+            parameters.put("experiment", filter.experiment());
+        }
+        if (filter.status() != null) {
+            conditions.add("status = :status");
+            parameters.put("status", filter.status());
+        }
+        if (filter.model() != null) {
+            conditions.add("model = :model");
+            parameters.put("model", filter.model());
+        }
+        Sort newest = Sort.descending("createdAt").and("id");
+        var query = conditions.isEmpty() ? findAll(newest) : find(String.join(" and ", conditions), newest, parameters);
+        return query.range(offset, offset + limit - 1).list();
     }
 }

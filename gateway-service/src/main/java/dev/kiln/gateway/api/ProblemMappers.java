@@ -9,9 +9,12 @@ import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import dev.kiln.contracts.validation.FieldError;
 import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.core.Response;
+import java.sql.SQLException;
+import java.sql.SQLTransientConnectionException;
 import java.util.List;
 import java.util.UUID;
 import java.util.stream.Collectors;
+import org.hibernate.exception.JDBCConnectionException;
 import org.jboss.logging.Logger;
 import org.jboss.resteasy.reactive.RestResponse;
 import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
@@ -34,6 +37,11 @@ public class ProblemMappers {
     @ServerExceptionMapper
     public RestResponse<Problem> notFound(NotFoundProblem e) {
         return problem(404, "Not found", e.getMessage(), List.of());
+    }
+
+    @ServerExceptionMapper
+    public RestResponse<Problem> conflict(ConflictProblem e) {
+        return problem(409, "Conflict", e.getMessage(), List.of());
     }
 
     /** Unreadable JSON: malformed text, a wrong type, or a field we do not know. */
@@ -60,6 +68,15 @@ public class ProblemMappers {
 
     @ServerExceptionMapper
     public RestResponse<Problem> unexpected(Throwable e) {
+        if (databaseUnavailable(e)) {
+            LOG.warnf("Database unavailable: %s", e.getMessage());
+            return RestResponse.ResponseBuilder.<Problem>create(503)
+                    .entity(new Problem("Service unavailable", 503,
+                            "The experiment store (PostgreSQL) cannot be reached; nothing was stored. Retry later.", List.of()))
+                    .type(Problem.MEDIA_TYPE)
+                    .header("Retry-After", "5")
+                    .build();
+        }
         String reference = UUID.randomUUID().toString();
         LOG.errorf(e, "Unexpected error, reference %s", reference);
         return problem(500, "Internal error",
@@ -99,6 +116,17 @@ public class ProblemMappers {
             return "a string";
         }
         return "an object (" + type.getSimpleName() + ")";
+    }
+
+    /** No connection to PostgreSQL (down, unreachable, pool exhausted): the client may retry, nothing is lost. */
+    static boolean databaseUnavailable(Throwable e) {
+        for (Throwable cause = e; cause != null; cause = cause.getCause()) {
+            if (cause instanceof SQLTransientConnectionException || cause instanceof JDBCConnectionException
+                    || cause instanceof SQLException sql && sql.getSQLState() != null && sql.getSQLState().startsWith("08")) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static RestResponse<Problem> problem(int status, String title, String detail, List<FieldError> violations) {

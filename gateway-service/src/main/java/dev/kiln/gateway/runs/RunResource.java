@@ -1,6 +1,7 @@
 package dev.kiln.gateway.runs;
 
 import dev.kiln.contracts.messaging.Json;
+import dev.kiln.contracts.runs.Catalog;
 import dev.kiln.contracts.runs.EpochMetrics;
 import dev.kiln.contracts.runs.RunStatus;
 import dev.kiln.contracts.validation.FieldError;
@@ -20,11 +21,13 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.UriInfo;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.UUID;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+import org.jboss.resteasy.reactive.RestHeader;
 import org.jboss.resteasy.reactive.RestResponse;
 
 @Path("/api/v1/runs")
@@ -49,14 +52,33 @@ public class RunResource {
     @POST
     @Consumes(MediaType.APPLICATION_JSON)
     @Operation(summary = "Submit a training run",
-            description = "Validates the spec, stores the run as QUEUED and queues it for a trainer worker. "
-                    + "Answers 201 with the run, or 400 listing every invalid field.")
-    public RestResponse<RunView> submit(CreateRunRequest request, UriInfo uri) {
-        RunView run = submissions.submit(request);
-        relay.publishSoon();
-        return RestResponse.ResponseBuilder.<RunView>created(uri.getAbsolutePathBuilder().path(run.id().toString()).build())
+            description = "Validates the spec, stores the run as QUEUED and queues it for a trainer worker. Answers "
+                    + "202 with the run and the URLs to follow it (Location: the run), or 400 listing every invalid "
+                    + "field. With an Idempotency-Key header, repeating the request returns the run the first one "
+                    + "created (200) instead of creating another; the same key with a different body is a 409. "
+                    + "503 only when the database is down (nothing stored); Kafka being down does not matter here.")
+    public RestResponse<RunView> submit(CreateRunRequest request, @RestHeader("Idempotency-Key") String idempotencyKey,
+            UriInfo uri) {
+        RunSubmissions.Submission submission = submissions.submit(request, idempotencyKey);
+        if (submission.created()) {
+            relay.publishSoon();
+        }
+        RunView run = submission.run();
+        return RestResponse.ResponseBuilder.<RunView>create(submission.created() ? 202 : 200)
+                .location(uri.getBaseUriBuilder().path(run.links().self()).build())
                 .entity(run)
                 .build();
+    }
+
+    @POST
+    @Path("{id}/cancel")
+    @Operation(summary = "Cancel a run",
+            description = "A queued run never starts; a training run stops within one batch. 202 with the run, "
+                    + "now CANCELLED; 409 if it had already finished; 404 if there is no such run.")
+    public RestResponse<RunView> cancel(@PathParam("id") String id) {
+        RunView run = submissions.cancel(parseId(id));
+        relay.publishSoon();
+        return RestResponse.ResponseBuilder.<RunView>create(202).entity(run).build();
     }
 
     @GET
@@ -84,13 +106,26 @@ public class RunResource {
     }
 
     @GET
-    @Operation(summary = "Runs, newest first")
-    public List<RunView> list(@QueryParam("status") String status, @QueryParam("limit") @DefaultValue("50") int limit) {
+    @Operation(summary = "Runs, newest first, filtered by experiment, status and model, a page at a time")
+    public List<RunView> list(@QueryParam("experiment") String experiment, @QueryParam("status") String status,
+            @QueryParam("model") String model, @QueryParam("offset") @DefaultValue("0") int offset,
+            @QueryParam("limit") @DefaultValue("50") int limit) {
+        List<FieldError> errors = new ArrayList<>();
         if (limit < 1 || limit > MAX_LIMIT) {
-            throw new InvalidRequestException(List.of(
-                    new FieldError("limit", "must be between 1 and " + MAX_LIMIT + ", got " + limit)));
+            errors.add(new FieldError("limit", "must be between 1 and " + MAX_LIMIT + ", got " + limit));
         }
-        return runs.listNewestFirst(parseStatus(status), limit).stream().map(RunView::of).toList();
+        if (offset < 0) {
+            errors.add(new FieldError("offset", "must be 0 or more, got " + offset));
+        }
+        if (model != null && !Catalog.MODELS.contains(model)) {
+            errors.add(new FieldError("model", "unknown model '" + model + "'; one of " + Catalog.MODELS));
+        }
+        RunStatus wanted = parseStatus(status, errors);
+        if (!errors.isEmpty()) {
+            throw new InvalidRequestException(errors);
+        }
+        return runs.list(new RunRepository.Filter(experiment, wanted, model), offset, limit).stream()
+                .map(RunView::of).toList();
     }
 
     private static UUID parseId(String id) {
@@ -101,15 +136,15 @@ public class RunResource {
         }
     }
 
-    private static RunStatus parseStatus(String status) {
+    private static RunStatus parseStatus(String status, List<FieldError> errors) {
         if (status == null || status.isBlank()) {
             return null;
         }
         try {
             return RunStatus.valueOf(status.toUpperCase());
         } catch (IllegalArgumentException e) {
-            throw new InvalidRequestException(List.of(new FieldError("status",
-                    "unknown status '" + status + "'; one of " + Arrays.toString(RunStatus.values()))));
+            errors.add(new FieldError("status", "unknown status '" + status + "'; one of " + Arrays.toString(RunStatus.values())));
+            return null;
         }
     }
 }

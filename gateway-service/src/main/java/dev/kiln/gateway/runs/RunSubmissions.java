@@ -2,27 +2,47 @@ package dev.kiln.gateway.runs;
 
 import dev.kiln.contracts.messaging.Json;
 import dev.kiln.contracts.messaging.Topics;
+import dev.kiln.contracts.runs.RunCommandV1;
+import dev.kiln.contracts.runs.RunEventType;
+import dev.kiln.contracts.runs.RunEventV1;
 import dev.kiln.contracts.runs.TrainRequestV1;
 import dev.kiln.contracts.runs.TrainingSpec;
 import dev.kiln.contracts.runs.TrainingSpecValidator;
 import dev.kiln.contracts.validation.FieldError;
+import dev.kiln.gateway.api.ConflictProblem;
 import dev.kiln.gateway.api.InvalidRequestException;
+import dev.kiln.gateway.api.NotFoundProblem;
 import dev.kiln.store.outbox.OutboxRepository;
 import dev.kiln.store.runs.RunRecord;
 import dev.kiln.store.runs.RunRepository;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.persistence.PersistenceException;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.UUID;
+import java.util.regex.Pattern;
 
 /**
- * Accepting a train request: validate it, then store the run and its Kafka message in one transaction
- * (the outbox), so an accepted request survives a crash or a Kafka outage.
+ * Accepting and cancelling runs. A request is validated, then the run and its Kafka message are stored in
+ * one transaction (the outbox), so an accepted request survives a crash or a Kafka outage. With an
+ * Idempotency-Key, a retried request returns the run the first one created.
  */
 @ApplicationScoped
 public class RunSubmissions {
+
+    static final Pattern EXPERIMENT = Pattern.compile("[A-Za-z0-9._-]{1,100}");
+    static final Pattern IDEMPOTENCY_KEY = Pattern.compile("[\\x21-\\x7e]{1,200}");
+
+    /** The run, and whether this request created it (false: an earlier request with the same key did). */
+    public record Submission(RunView run, boolean created) {
+    }
 
     private final RunRepository runs;
     private final OutboxRepository outbox;
@@ -32,19 +52,84 @@ public class RunSubmissions {
         this.outbox = outbox;
     }
 
-    public RunView submit(CreateRunRequest request) {
-        List<FieldError> errors = TrainingSpecValidator.validate(request == null ? null : request.spec(), "spec");
+    public Submission submit(CreateRunRequest request, String idempotencyKey) {
+        List<FieldError> errors = new ArrayList<>(TrainingSpecValidator.validate(request == null ? null : request.spec(), "spec"));
+        if (request != null && request.experiment() != null && !EXPERIMENT.matcher(request.experiment()).matches()) {
+            errors.add(new FieldError("experiment", "must be 1 to 100 letters, digits, '.', '_' or '-', got '"
+                    + request.experiment() + "'"));
+        }
+        if (idempotencyKey != null && !IDEMPOTENCY_KEY.matcher(idempotencyKey).matches()) {
+            errors.add(new FieldError("Idempotency-Key", "must be 1 to 200 visible ASCII characters"));
+        }
         if (!errors.isEmpty()) {
             throw new InvalidRequestException(errors);
         }
         TrainingSpec spec = request.spec().withDefaults();
+        String hash = sha256(Json.write(new CreateRunRequest(spec, request.experiment())));
+        if (idempotencyKey != null) {
+            Submission earlier = earlier(idempotencyKey, hash);
+            if (earlier != null) {
+                return earlier;
+            }
+        }
         UUID id = UUID.randomUUID();
         // PostgreSQL keeps microseconds: truncate so the answer equals what a later read returns.
         Instant now = Instant.now().truncatedTo(ChronoUnit.MICROS);
+        try {
+            return QuarkusTransaction.requiringNew().call(() -> {
+                RunRecord run = runs.createQueued(id, spec, request.experiment(), idempotencyKey, hash, now);
+                outbox.enqueue(Topics.TRAIN_REQUESTS, id.toString(), Json.write(TrainRequestV1.of(id, spec, now)), now);
+                return new Submission(RunView.of(run), true);
+            });
+        } catch (PersistenceException e) {
+            // Two requests with one key at the same moment: the unique index let one in; answer with its run.
+            Submission earlier = idempotencyKey == null ? null : earlier(idempotencyKey, hash);
+            if (earlier == null) {
+                throw e;
+            }
+            return earlier;
+        }
+    }
+
+    /**
+     * Cancels a run that has not finished; the worker training it is told through the run-commands topic,
+     * and watchers through a CANCELLED run event, both from the outbox.
+     */
+    public RunView cancel(UUID id) {
+        Instant now = Instant.now().truncatedTo(ChronoUnit.MICROS);
         return QuarkusTransaction.requiringNew().call(() -> {
-            RunRecord run = runs.createQueued(id, spec, now);
-            outbox.enqueue(Topics.TRAIN_REQUESTS, id.toString(), Json.write(TrainRequestV1.of(id, spec, now)), now);
+            RunRecord run = runs.findById(id);
+            if (run == null) {
+                throw new NotFoundProblem("No run with id " + id);
+            }
+            if (!runs.cancel(id, "cancelled by request", now)) {
+                throw new ConflictProblem("Run " + id + " has already finished: " + run.status);
+            }
+            outbox.enqueue(Topics.RUN_COMMANDS, id.toString(), Json.write(RunCommandV1.cancel(id, now)), now);
+            outbox.enqueue(Topics.RUN_EVENTS, id.toString(), Json.write(new RunEventV1(RunEventV1.SCHEMA, id,
+                    RunEventType.CANCELLED, run.worker, now, null, null, null, "cancelled by request")), now);
+            runs.getEntityManager().refresh(run);
             return RunView.of(run);
         });
+    }
+
+    private Submission earlier(String idempotencyKey, String hash) {
+        RunRecord existing = QuarkusTransaction.requiringNew().call(() -> runs.findByIdempotencyKey(idempotencyKey));
+        if (existing == null) {
+            return null;
+        }
+        if (!hash.equals(existing.requestHash)) {
+            throw new ConflictProblem("Idempotency-Key '" + idempotencyKey + "' was used for a different request (run "
+                    + existing.id + "); use a new key for a new run");
+        }
+        return new Submission(RunView.of(existing), false);
+    }
+
+    private static String sha256(String text) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("the JDK always has SHA-256", e);
+        }
     }
 }

@@ -10,7 +10,7 @@ import java.time.Instant;
 import java.util.UUID;
 
 /**
- * A run as the REST API shows it. Fields fill in as the run advances: {@code worker} and {@code claimedAt}
+ * A run as the REST API shows it, with the URLs to follow it ({@code links}). Fields fill in as the run advances: {@code worker} and {@code claimedAt}
  * once a worker claims it, {@code startedAt} and {@code device} once it trains, {@code epochsDone} and
  * {@code bestEpoch} per epoch, {@code finishedAt} with {@code result} (the test set's evaluation of the
  * result's weights) or {@code failureReason} at the end.
@@ -20,6 +20,7 @@ public record RunView(
         UUID id,
         RunStatus status,
         TrainingSpec spec,
+        String experiment,
         String worker,
         String device,
         int epochsDone,
@@ -30,11 +31,21 @@ public record RunView(
         Instant updatedAt,
         Instant claimedAt,
         Instant startedAt,
-        Instant finishedAt) {
+        Instant finishedAt,
+        Links links) {
+
+    /** Where to follow the run. */
+    public record Links(String self, String metrics, String events, String cancel) {
+        static Links of(UUID id) {
+            String self = "/api/v1/runs/" + id;
+            return new Links(self, self + "/metrics", self + "/events", self + "/cancel");
+        }
+    }
 
     static RunView of(RunRecord run) {
-        return new RunView(run.id, run.status, run.spec(), run.worker, run.device, run.epochsDone, run.bestEpoch,
-                run.resultJson == null ? null : Json.read(run.resultJson, EvaluationReport.class), run.failureReason,
-                run.createdAt, run.updatedAt, run.claimedAt, run.startedAt, run.finishedAt);
+        return new RunView(run.id, run.status, run.spec(), run.experiment, run.worker, run.device, run.epochsDone,
+                run.bestEpoch, run.resultJson == null ? null : Json.read(run.resultJson, EvaluationReport.class),
+                run.failureReason, run.createdAt, run.updatedAt, run.claimedAt, run.startedAt, run.finishedAt,
+                Links.of(run.id));
     }
 }

@@ -25,6 +25,27 @@ public final class TopicReader {
      */
     public static ConsumerRecord<String, String> await(String bootstrapServers, String topic,
             Predicate<ConsumerRecord<String, String>> match, Duration timeout) {
+        List<ConsumerRecord<String, String>> found = new ArrayList<>();
+        read(bootstrapServers, topic, timeout, record -> match.test(record) && found.add(record));
+        return found.isEmpty() ? null : found.get(0);
+    }
+
+    /** Reads {@code topic} from the start for {@code readFor} and counts the matching records. */
+    public static long count(String bootstrapServers, String topic, Predicate<ConsumerRecord<String, String>> match,
+            Duration readFor) {
+        long[] count = {0};
+        read(bootstrapServers, topic, readFor, record -> {
+            if (match.test(record)) {
+                count[0]++;
+            }
+            return false;
+        });
+        return count[0];
+    }
+
+    /** Reads every partition from the start until {@code stop} says so or {@code timeout} passes. */
+    private static void read(String bootstrapServers, String topic, Duration timeout,
+            Predicate<ConsumerRecord<String, String>> stop) {
         try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(Map.of(
                 ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
                 ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false),
@@ -37,12 +58,11 @@ public final class TopicReader {
             Instant deadline = Instant.now().plus(timeout);
             while (Instant.now().isBefore(deadline)) {
                 for (ConsumerRecord<String, String> record : consumer.poll(Duration.ofMillis(200))) {
-                    if (match.test(record)) {
-                        return record;
+                    if (stop.test(record)) {
+                        return;
                     }
                 }
             }
-            return null;
         }
     }
 }
