@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.kiln.contracts.messaging.Json;
 import dev.kiln.contracts.messaging.MalformedMessageException;
+import dev.kiln.contracts.runs.RunCommandV1;
 import dev.kiln.contracts.runs.RunEventType;
 import dev.kiln.contracts.runs.RunEventV1;
 import dev.kiln.contracts.runs.TrainRequestV1;
@@ -33,7 +34,7 @@ class ContractExamplesTest {
         while (m.find()) {
             EXAMPLES.put(m.group(1), m.group(2));
         }
-        assertThat(EXAMPLES).containsOnlyKeys("TrainingSpec", "TrainRequestV1", "RunEventV1");
+        assertThat(EXAMPLES).containsOnlyKeys("TrainingSpec", "TrainRequestV1", "RunEventV1", "RunCommandV1");
     }
 
     @Test
@@ -52,6 +53,14 @@ class ContractExamplesTest {
 
         assertThat(event.type()).isEqualTo(RunEventType.CLAIMED);
         assertSameJson(Json.write(event), EXAMPLES.get("RunEventV1"));
+    }
+
+    @Test
+    void documentedRunCommandRoundTrips() throws Exception {
+        RunCommandV1 command = Json.read(EXAMPLES.get("RunCommandV1"), RunCommandV1.class);
+
+        assertThat(command.type()).isEqualTo(RunCommandV1.Type.CANCEL);
+        assertSameJson(Json.write(command), EXAMPLES.get("RunCommandV1"));
     }
 
     @Test
