@@ -3,6 +3,7 @@ package dev.kiln.infra.kafka;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Predicate;
@@ -41,6 +42,19 @@ public final class TopicReader {
             return false;
         });
         return count[0];
+    }
+
+    /** Reads {@code topic} from the start for {@code readFor}: how many records each key has (keys passing the filter). */
+    public static Map<String, Integer> countByKey(String bootstrapServers, String topic, Predicate<String> keys,
+            Duration readFor) {
+        Map<String, Integer> counts = new HashMap<>();
+        read(bootstrapServers, topic, readFor, record -> {
+            if (record.key() != null && keys.test(record.key())) {
+                counts.merge(record.key(), 1, Integer::sum);
+            }
+            return false;
+        });
+        return counts;
     }
 
     /** Reads every partition from the start until {@code stop} says so or {@code timeout} passes. */

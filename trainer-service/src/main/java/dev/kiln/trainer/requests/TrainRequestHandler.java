@@ -55,7 +55,8 @@ public class TrainRequestHandler {
         }
         if (!claimed) {
             slots.release();
-            LOG.infof("Run %s was already claimed; redelivered request ignored", request.runId());
+            LOG.infof("Run %s is no longer queued (claimed on an earlier delivery, or cancelled); request ignored",
+                    request.runId());
             return;
         }
         LOG.infof("Run %s (%s on %s) claimed by %s", request.runId(), request.spec().model(),
