@@ -44,11 +44,11 @@ class MigrationsTest {
         assertThat(second.migrationsExecuted).isZero();
         flyway().validate();
         try (Connection c = connect()) {
-            c.createStatement().execute("insert into runs (id, status, spec, created_at, updated_at) "
-                    + "values (gen_random_uuid(), 'QUEUED', '{}', now(), now())");
+            c.createStatement().execute("insert into runs (id, status, spec, model, created_at, updated_at) "
+                    + "values (gen_random_uuid(), 'QUEUED', '{}', 'mlp', now(), now())");
             assertThatThrownBy(() -> c.createStatement().execute(
-                    "insert into runs (id, status, spec, created_at, updated_at) "
-                            + "values (gen_random_uuid(), 'BOGUS', '{}', now(), now())"))
+                    "insert into runs (id, status, spec, model, created_at, updated_at) "
+                            + "values (gen_random_uuid(), 'BOGUS', '{}', 'mlp', now(), now())"))
                     .isInstanceOf(SQLException.class).hasMessageContaining("runs_status_check");
         }
     }
@@ -57,8 +57,8 @@ class MigrationsTest {
     void trainingProgressBelongsToItsRunAndCheckpointKindsAreChecked() throws Exception {
         flyway().migrate();
         try (Connection c = connect()) {
-            c.createStatement().execute("insert into runs (id, status, spec, created_at, updated_at) "
-                    + "values ('00000000-0000-0000-0000-000000000001', 'RUNNING', '{}', now(), now())");
+            c.createStatement().execute("insert into runs (id, status, spec, model, created_at, updated_at) "
+                    + "values ('00000000-0000-0000-0000-000000000001', 'RUNNING', '{}', 'mlp', now(), now())");
             c.createStatement().execute("insert into run_epochs values "
                     + "('00000000-0000-0000-0000-000000000001', 1, '{}', now())");
             c.createStatement().execute("insert into run_checkpoints values ('00000000-0000-0000-0000-000000000001',"
