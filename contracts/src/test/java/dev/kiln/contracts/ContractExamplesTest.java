@@ -88,6 +88,11 @@ class ContractExamplesTest {
 
         assertThatThrownBy(() -> Json.read("not json", TrainRequestV1.class))
                 .isInstanceOf(MalformedMessageException.class);
+
+        assertThatThrownBy(() -> Json.read("{\"schema\":\"kiln.run-event.v1\",\"type\":\"EPOCH\"}", RunEventV1.class)
+                .requireComplete()).isInstanceOf(MalformedMessageException.class).hasMessageContaining("runId");
+        assertThat(Json.read(EXAMPLES.get("RunEventV1"), RunEventV1.class).requireComplete().type().isTerminal())
+                .isFalse();
     }
 
     private static void assertSameJson(String actual, String expected) throws Exception {

@@ -2,6 +2,7 @@ package dev.kiln.gateway;
 
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.contains;
 import static org.hamcrest.Matchers.containsInAnyOrder;
 import static org.hamcrest.Matchers.everyItem;
@@ -249,7 +250,9 @@ class RunApiTest {
 
     @Test
     void healthOpenApiAndMetricsAreServed() {
-        given().get("/q/health/ready").then().statusCode(200).body("status", is("UP"));
+        // Ready once the run-events consumer holds its partitions, which can take a moment after start.
+        await().atMost(KAFKA_WAIT).untilAsserted(() ->
+                given().get("/q/health/ready").then().statusCode(200).body("status", is("UP")));
         given().get("/q/openapi").then().statusCode(200).body(containsString("/api/v1/runs"));
         given().get("/q/metrics").then().statusCode(200).body(containsString("kiln_outbox_published"));
     }

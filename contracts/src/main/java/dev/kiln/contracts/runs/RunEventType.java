@@ -13,5 +13,10 @@ public enum RunEventType {
     /** The run failed: {@code reason} says why (divergence, an error). */
     FAILED,
     /** The run was cancelled. */
-    CANCELLED
+    CANCELLED;
+
+    /** Whether this is a run's last event: COMPLETED, FAILED or CANCELLED. */
+    public boolean isTerminal() {
+        return this == COMPLETED || this == FAILED || this == CANCELLED;
+    }
 }

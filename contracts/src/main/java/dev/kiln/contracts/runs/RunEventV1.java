@@ -1,6 +1,7 @@
 package dev.kiln.contracts.runs;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import dev.kiln.contracts.messaging.MalformedMessageException;
 import java.time.Instant;
 import java.util.UUID;
 
@@ -27,5 +28,16 @@ public record RunEventV1(String schema, UUID runId, RunEventType type, String wo
 
     public static RunEventV1 of(UUID runId, RunEventType type, String worker, Instant occurredAt) {
         return new RunEventV1(SCHEMA, runId, type, worker, occurredAt, null, null, null, null);
+    }
+
+    /** Throws {@link MalformedMessageException} unless the schema is v1 and the run, type and time are present. */
+    public RunEventV1 requireComplete() {
+        if (!SCHEMA.equals(schema)) {
+            throw new MalformedMessageException("Expected schema " + SCHEMA + ", got " + schema);
+        }
+        if (runId == null || type == null || occurredAt == null) {
+            throw new MalformedMessageException("A " + SCHEMA + " needs runId, type and occurredAt");
+        }
+        return this;
     }
 }

@@ -58,7 +58,10 @@ public class OutboxRelay {
         soon.execute(this::publishPendingQuietly);
     }
 
-    @Scheduled(every = "${kiln.outbox.poll-interval}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    // Not before start-up completes: the timer can fire while Reactive Messaging is still wiring its channels,
+    // and creating this bean then fails to connect the emitter.
+    @Scheduled(every = "${kiln.outbox.poll-interval}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP,
+            skipExecutionIf = Scheduled.ApplicationNotRunning.class)
     void publishOnTimer() {
         publishPendingQuietly();
     }

@@ -6,7 +6,6 @@ import dev.kiln.contracts.runs.EpochMetrics;
 import dev.kiln.contracts.runs.RunStatus;
 import dev.kiln.contracts.validation.FieldError;
 import dev.kiln.gateway.api.InvalidRequestException;
-import dev.kiln.gateway.api.NotFoundProblem;
 import dev.kiln.gateway.outbox.OutboxRelay;
 import dev.kiln.store.progress.EpochRepository;
 import dev.kiln.store.runs.RunRecord;
@@ -76,7 +75,7 @@ public class RunResource {
             description = "A queued run never starts; a training run stops within one batch. 202 with the run, "
                     + "now CANCELLED; 409 if it had already finished; 404 if there is no such run.")
     public RestResponse<RunView> cancel(@PathParam("id") String id) {
-        RunView run = submissions.cancel(parseId(id));
+        RunView run = submissions.cancel(RunIds.parse(id));
         relay.publishSoon();
         return RestResponse.ResponseBuilder.<RunView>create(202).entity(run).build();
     }
@@ -85,9 +84,10 @@ public class RunResource {
     @Path("{id}")
     @Operation(summary = "One run, with its status and the worker that owns it")
     public RunView get(@PathParam("id") String id) {
-        RunRecord run = runs.findById(parseId(id));
+        UUID runId = RunIds.parse(id);
+        RunRecord run = runs.findById(runId);
         if (run == null) {
-            throw new NotFoundProblem("No run with id " + id);
+            throw RunIds.unknown(runId);
         }
         return RunView.of(run);
     }
@@ -98,9 +98,9 @@ public class RunResource {
             description = "One entry per finished epoch: training and validation loss and accuracy, learning rate, "
                     + "throughput and duration. Empty until the first epoch finishes.")
     public List<EpochMetrics> metrics(@PathParam("id") String id) {
-        UUID runId = parseId(id);
+        UUID runId = RunIds.parse(id);
         if (runs.findById(runId) == null) {
-            throw new NotFoundProblem("No run with id " + id);
+            throw RunIds.unknown(runId);
         }
         return epochs.forRun(runId).stream().map(e -> Json.read(e.metricsJson, EpochMetrics.class)).toList();
     }
@@ -126,14 +126,6 @@ public class RunResource {
         }
         return runs.list(new RunRepository.Filter(experiment, wanted, model), offset, limit).stream()
                 .map(RunView::of).toList();
-    }
-
-    private static UUID parseId(String id) {
-        try {
-            return UUID.fromString(id);
-        } catch (IllegalArgumentException e) {
-            throw new InvalidRequestException(List.of(new FieldError("id", "not a run id (UUID): " + id)));
-        }
     }
 
     private static RunStatus parseStatus(String status, List<FieldError> errors) {

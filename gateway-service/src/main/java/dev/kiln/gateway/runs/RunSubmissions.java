@@ -11,7 +11,6 @@ import dev.kiln.contracts.runs.TrainingSpecValidator;
 import dev.kiln.contracts.validation.FieldError;
 import dev.kiln.gateway.api.ConflictProblem;
 import dev.kiln.gateway.api.InvalidRequestException;
-import dev.kiln.gateway.api.NotFoundProblem;
 import dev.kiln.store.outbox.OutboxRepository;
 import dev.kiln.store.runs.RunRecord;
 import dev.kiln.store.runs.RunRepository;
@@ -100,7 +99,7 @@ public class RunSubmissions {
         return QuarkusTransaction.requiringNew().call(() -> {
             RunRecord run = runs.findById(id);
             if (run == null) {
-                throw new NotFoundProblem("No run with id " + id);
+                throw RunIds.unknown(id);
             }
             if (!runs.cancel(id, "cancelled by request", now)) {
                 throw new ConflictProblem("Run " + id + " has already finished: " + run.status);

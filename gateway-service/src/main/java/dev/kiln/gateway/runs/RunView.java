@@ -42,7 +42,8 @@ public record RunView(
         }
     }
 
-    static RunView of(RunRecord run) {
+    /** The view of a stored run. */
+    public static RunView of(RunRecord run) {
         return new RunView(run.id, run.status, run.spec(), run.experiment, run.worker, run.device, run.epochsDone,
                 run.bestEpoch, run.resultJson == null ? null : Json.read(run.resultJson, EvaluationReport.class),
                 run.failureReason, run.createdAt, run.updatedAt, run.claimedAt, run.startedAt, run.finishedAt,
