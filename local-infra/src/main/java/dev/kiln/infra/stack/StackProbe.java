@@ -69,12 +69,12 @@ public final class StackProbe {
         String request = "{\"spec\": " + specJson.strip() + "}";
         System.out.println("1. POST " + gateway + "/api/v1/runs " + JSON.readTree(request));
         HttpResponse<String> created = post(gateway + "/api/v1/runs", request);
-        if (created.statusCode() != 201) {
+        if (created.statusCode() != 202) {
             fail("gateway answered " + created.statusCode() + ": " + created.body());
         }
         JsonNode run = JSON.readTree(created.body());
         String id = run.get("id").asText();
-        System.out.println("   201 Created, run " + id + " is " + run.get("status").asText()
+        System.out.println("   202 Accepted, run " + id + " is " + run.get("status").asText()
                 + " (stored in PostgreSQL with its message in the outbox)");
 
         ConsumerRecord<String, String> record = TopicReader.await(bootstrap, Topics.TRAIN_REQUESTS,
@@ -88,7 +88,7 @@ public final class StackProbe {
         JsonNode claimed = await(gateway, id, r -> r.hasNonNull("worker"), CLAIM_TIMEOUT, "claimed by a trainer");
         System.out.println("3. trainer worker " + claimed.get("worker").asText() + " consumed it and claimed the run");
 
-        System.out.println("4. training; each epoch as the worker records it (GET /api/v1/runs/" + id + "/metrics):");
+        System.out.println("4. training, followed live (Server-Sent Events, GET /api/v1/runs/" + id + "/events):");
         JsonNode done = followEpochs(gateway, id);
         System.out.println("5. " + done.path("status").asText() + " on " + done.path("device").asText()
                 + " after " + done.path("epochsDone").asInt() + " epochs; the result is epoch "
@@ -108,28 +108,30 @@ public final class StackProbe {
         System.out.println("Round trip OK: gateway -> Kafka -> trainer (DJL) -> PostgreSQL -> gateway.");
     }
 
-    /** Prints each new epoch until the run ends; returns the finished run. */
+    /**
+     * Follows the run's Server-Sent Events (GET /api/v1/runs/{id}/events), printing each epoch as the worker
+     * records it, until the stream ends with the run; returns the finished run.
+     */
     private static JsonNode followEpochs(String gateway, String id) throws Exception {
-        Instant deadline = Instant.now().plus(TRAIN_TIMEOUT);
-        int shown = 0;
-        while (Instant.now().isBefore(deadline)) {
-            JsonNode run = JSON.readTree(get(gateway + "/api/v1/runs/" + id).body());
-            JsonNode epochs = JSON.readTree(get(gateway + "/api/v1/runs/" + id + "/metrics").body());
-            for (; shown < epochs.size(); shown++) {
-                JsonNode e = epochs.get(shown);
+        HttpRequest request = HttpRequest.newBuilder(URI.create(gateway + "/api/v1/runs/" + id + "/events"))
+                .header("Accept", "text/event-stream").timeout(TRAIN_TIMEOUT).build();
+        String event = null;
+        for (String line : (Iterable<String>) HTTP.send(request, HttpResponse.BodyHandlers.ofLines()).body()::iterator) {
+            if (line.startsWith("event:")) {
+                event = line.substring(6).trim();
+            } else if (line.startsWith("data:") && "epoch".equals(event)) {
+                JsonNode e = JSON.readTree(line.substring(5)).path("metrics");
                 System.out.printf(Locale.ROOT, "   epoch %2d  train loss %.4f  acc %6.2f%%  val loss %.4f  acc %6.2f%%"
                         + "  lr %.2e  %,.0f img/s  %.1fs%n", e.path("epoch").asInt(), e.path("trainLoss").asDouble(),
                         100 * e.path("trainAccuracy").asDouble(), e.path("validationLoss").asDouble(),
                         100 * e.path("validationAccuracy").asDouble(), e.path("learningRate").asDouble(),
                         e.path("imagesPerSecond").asDouble(), e.path("seconds").asDouble());
+            } else if (line.startsWith("data:") && event != null && !event.equals("run")) {
+                System.out.println("   " + event + " (" + JSON.readTree(line.substring(5)).path("worker").asText() + ")");
             }
-            if (run.hasNonNull("finishedAt")) {
-                return run;
-            }
-            Thread.sleep(1000);
         }
-        fail("run " + id + " did not finish within " + TRAIN_TIMEOUT.toMinutes() + " minutes");
-        return null;
+        // The stream ends with the run: read its final state.
+        return await(gateway, id, r -> r.hasNonNull("finishedAt"), CLAIM_TIMEOUT, "finished");
     }
 
     private static void printResult(JsonNode result) {
