@@ -84,12 +84,7 @@ public class RunResource {
     @Path("{id}")
     @Operation(summary = "One run, with its status and the worker that owns it")
     public RunView get(@PathParam("id") String id) {
-        UUID runId = RunIds.parse(id);
-        RunRecord run = runs.findById(runId);
-        if (run == null) {
-            throw RunIds.unknown(runId);
-        }
-        return RunView.of(run);
+        return RunView.of(stored(id));
     }
 
     @GET
@@ -98,10 +93,7 @@ public class RunResource {
             description = "One entry per finished epoch: training and validation loss and accuracy, learning rate, "
                     + "throughput and duration. Empty until the first epoch finishes.")
     public List<EpochMetrics> metrics(@PathParam("id") String id) {
-        UUID runId = RunIds.parse(id);
-        if (runs.findById(runId) == null) {
-            throw RunIds.unknown(runId);
-        }
+        UUID runId = stored(id).id;
         return epochs.forRun(runId).stream().map(e -> Json.read(e.metricsJson, EpochMetrics.class)).toList();
     }
 
@@ -126,6 +118,16 @@ public class RunResource {
         }
         return runs.list(new RunRepository.Filter(experiment, wanted, model), offset, limit).stream()
                 .map(RunView::of).toList();
+    }
+
+    /** The stored run a path names: 400 for a malformed id, 404 for an unknown one. */
+    private RunRecord stored(String id) {
+        UUID runId = RunIds.parse(id);
+        RunRecord run = runs.findById(runId);
+        if (run == null) {
+            throw RunIds.unknown(runId);
+        }
+        return run;
     }
 
     private static RunStatus parseStatus(String status, List<FieldError> errors) {
