@@ -141,11 +141,16 @@ public final class KilnOptimizer extends Optimizer {
         return Map.copyOf(steps);
     }
 
-    /** Restores what {@link #exportState()} and {@link #stepCounts()} gave; arrays are copied to the model's device. */
+    /**
+     * Restores what {@link #exportState()} and {@link #stepCounts()} gave; the arrays are copied to the model's
+     * device and owned by {@code owner}, so the state may be closed afterwards.
+     */
     public void restore(NDList state, Map<String, Integer> stepCounts, NDManager owner) {
         for (NDArray array : state) {
             String[] parts = array.getName().split("/", 2);
-            NDArray copy = array.toDevice(owner.getDevice(), true);
+            // A real copy: on the same device toDevice returns an alias of the decoded array, whose memory is
+            // freed with it (a crash later, when the collector reclaims the buffer).
+            NDArray copy = array.toDevice(owner.getDevice(), false).duplicate();
             copy.attach(owner);
             (parts[0].equals("first") ? first : second).put(parts[1], copy);
         }

@@ -219,6 +219,31 @@ class KilnOptimizerTest extends NDArrayTest {
         assertThat(values(copy)).isNotEqualTo(stepFromScratch(settings, values(original)));
     }
 
+    @Test
+    void restoredMomentsAreCopiesNotViewsOfTheCheckpointsArrays() {
+        Parameter w = parameter("w", Parameter.Type.WEIGHT);
+        KilnOptimizer adam = bound(new KilnOptimizer("adam", 0.05, 0, false, 0), w);
+        step(adam, w);
+        byte[] moments = adam.exportState().encode();
+        KilnOptimizer resumed = bound(new KilnOptimizer("adam", 0.05, 0, false, 0), w);
+
+        try (NDManager loading = NDManager.newBaseManager(Device.cpu(), "PyTorch")) {
+            NDList decoded = NDList.decode(loading, moments);
+            resumed.restore(decoded, adam.stepCounts(), manager);
+            // The decoded arrays' memory goes away with their manager: the optimizer must not share it.
+            decoded.forEach(a -> a.muli(0).addi(123));
+        }
+
+        try (NDManager reading = NDManager.newBaseManager(Device.cpu(), "PyTorch")) {
+            NDList expected = NDList.decode(reading, moments);
+            NDList restored = resumed.exportState();
+            for (int i = 0; i < expected.size(); i++) {
+                assertThat(restored.get(i).toFloatArray()).as(restored.get(i).getName())
+                        .containsExactly(expected.get(i).toFloatArray());
+            }
+        }
+    }
+
     static Stream<Settings> resumable() {
         return Stream.of(new Settings("sgd", 0.1, 0.9, true, 0.05), new Settings("adam", 0.05, 0, false, 0.05),
                 new Settings("adamw", 0.05, 0, false, 0.05));
