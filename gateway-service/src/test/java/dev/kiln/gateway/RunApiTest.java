@@ -4,6 +4,7 @@ import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.contains;
+import static org.hamcrest.Matchers.empty;
 import static org.hamcrest.Matchers.containsInAnyOrder;
 import static org.hamcrest.Matchers.everyItem;
 import static org.hamcrest.Matchers.notNullValue;
@@ -82,6 +83,10 @@ class RunApiTest {
         assertThat(record).as("train request for run %s on %s", id, Topics.TRAIN_REQUESTS).isNotNull();
         TrainRequestV1 request = Json.read(record.value(), TrainRequestV1.class).requireComplete();
         assertThat(request.runId()).hasToString(id);
+        ConsumerRecord<String, String> queued = TopicReader.await(bootstrap, Topics.RUN_EVENTS,
+                r -> id.equals(r.key()), KAFKA_WAIT);
+        assertThat(Json.read(queued.value(), RunEventV1.class).type()).isEqualTo(RunEventType.QUEUED);
+        given().get("/api/v1/runs/" + id).then().body("checkpoints", empty());
         assertThat(request.spec()).isEqualTo(TrainingSpec.of("fashion-mnist", "mnist-cnn", 2, 64, "adam", 0.001, 42L).withDefaults());
     }
 
@@ -222,8 +227,9 @@ class RunApiTest {
         assertThat(command).as("cancel command").isNotNull();
         assertThat(Json.read(command.value(), RunCommandV1.class).type()).isEqualTo(RunCommandV1.Type.CANCEL);
         ConsumerRecord<String, String> event = TopicReader.await(bootstrap, Topics.RUN_EVENTS,
-                r -> id.equals(r.key()), KAFKA_WAIT);
-        assertThat(Json.read(event.value(), RunEventV1.class).type()).isEqualTo(RunEventType.CANCELLED);
+                r -> id.equals(r.key()) && Json.read(r.value(), RunEventV1.class).type() == RunEventType.CANCELLED,
+                KAFKA_WAIT);
+        assertThat(event).as("CANCELLED event").isNotNull();
         given().post("/api/v1/runs/" + id + "/cancel").then().statusCode(409).body("detail", containsString("CANCELLED"));
         given().post("/api/v1/runs/" + UUID.randomUUID() + "/cancel").then().statusCode(404);
     }

@@ -8,6 +8,7 @@ import static org.hamcrest.Matchers.is;
 
 import dev.kiln.contracts.messaging.Json;
 import dev.kiln.contracts.messaging.Topics;
+import dev.kiln.contracts.runs.CheckpointRef;
 import dev.kiln.contracts.runs.EpochMetrics;
 import dev.kiln.contracts.runs.EvaluationReport;
 import dev.kiln.contracts.runs.RunCommandV1;
@@ -114,6 +115,12 @@ class TrainRequestHandlingTest {
         assertThat(awaitEvent(runId, RunEventType.STARTED).epoch()).isZero();
         RunEventV1 epoch = awaitEvent(runId, RunEventType.EPOCH);
         assertThat(epoch.metrics().epoch()).isEqualTo(epoch.epoch());
+        CheckpointRecord model = QuarkusTransaction.requiringNew().call(() -> checkpoints.find(runId, CheckpointRecord.Kind.model));
+        ConsumerRecord<String, String> modelEvent = TopicReader.await(bootstrap, Topics.RUN_EVENTS,
+                r -> runId.toString().equals(r.key()) && r.value().contains("\"kind\":\"model\""), WAIT);
+        assertThat(modelEvent).as("CHECKPOINT event for the model").isNotNull();
+        assertThat(Json.read(modelEvent.value(), RunEventV1.class).checkpoint())
+                .isEqualTo(new CheckpointRef("model", model.epoch, model.sha256, model.sizeBytes));
     }
 
     @Test

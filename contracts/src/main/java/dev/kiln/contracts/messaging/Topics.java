@@ -1,5 +1,6 @@
 package dev.kiln.contracts.messaging;
 
+import java.time.Duration;
 import java.util.List;
 
 /**
@@ -19,17 +20,22 @@ public final class Topics {
     /** Run commands a worker could not read. */
     public static final String RUN_COMMANDS_DLQ = "kiln.run-commands.v1.dlq";
 
-    /** A topic and the partition count the launcher and the test broker create it with. */
-    public record TopicSpec(String name, int partitions) {
+    /** A topic as the launcher and the test brokers create it: partitions and how long records are kept. */
+    public record TopicSpec(String name, int partitions, Duration retention) {
     }
 
-    /** Partitions bound how many trainer workers can consume in parallel. */
+    private static final Duration WEEK = Duration.ofDays(7);
+
+    /**
+     * Partitions bound how many trainer workers consume in parallel. Retention only bounds replay: the store
+     * is the truth, so a lost record delays, never loses, anything. Dead letters are kept a month for people.
+     */
     public static final List<TopicSpec> ALL = List.of(
-            new TopicSpec(TRAIN_REQUESTS, 6),
-            new TopicSpec(TRAIN_REQUESTS_DLQ, 1),
-            new TopicSpec(RUN_EVENTS, 6),
-            new TopicSpec(RUN_COMMANDS, 1),
-            new TopicSpec(RUN_COMMANDS_DLQ, 1));
+            new TopicSpec(TRAIN_REQUESTS, 6, WEEK),
+            new TopicSpec(TRAIN_REQUESTS_DLQ, 1, Duration.ofDays(30)),
+            new TopicSpec(RUN_EVENTS, 6, WEEK),
+            new TopicSpec(RUN_COMMANDS, 1, Duration.ofDays(1)),
+            new TopicSpec(RUN_COMMANDS_DLQ, 1, Duration.ofDays(30)));
 
     private Topics() {
     }

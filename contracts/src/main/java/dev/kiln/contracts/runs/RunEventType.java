@@ -2,12 +2,16 @@ package dev.kiln.contracts.runs;
 
 /** What happened to a run. */
 public enum RunEventType {
+    /** The gateway accepted and stored the run (status QUEUED); published from its outbox. */
+    QUEUED,
     /** A trainer worker took the request and recorded itself as the run's owner (status CLAIMED). */
     CLAIMED,
     /** Training started (status RUNNING), or resumed from a checkpoint after a worker was lost ({@code epoch} > 0). */
     STARTED,
     /** An epoch finished: {@code epoch} and its {@code metrics}; its checkpoint is stored. */
     EPOCH,
+    /** A checkpoint was stored: {@code checkpoint} says which (last, best, model), of which epoch, with its digest. */
+    CHECKPOINT,
     /** The run succeeded: {@code test} holds the test set's evaluation of its result. */
     COMPLETED,
     /** The run failed: {@code reason} says why (divergence, an error). */

@@ -19,15 +19,16 @@ import java.util.UUID;
  * @param metrics    EPOCH: its metrics
  * @param test       COMPLETED: the test set's evaluation of the run's result
  * @param reason     FAILED, CANCELLED: why
+ * @param checkpoint CHECKPOINT: the checkpoint stored
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record RunEventV1(String schema, UUID runId, RunEventType type, String worker, Instant occurredAt,
-        Integer epoch, EpochMetrics metrics, EvaluationReport test, String reason) {
+        Integer epoch, EpochMetrics metrics, EvaluationReport test, String reason, CheckpointRef checkpoint) {
 
     public static final String SCHEMA = "kiln.run-event.v1";
 
     public static RunEventV1 of(UUID runId, RunEventType type, String worker, Instant occurredAt) {
-        return new RunEventV1(SCHEMA, runId, type, worker, occurredAt, null, null, null, null);
+        return new RunEventV1(SCHEMA, runId, type, worker, occurredAt, null, null, null, null, null);
     }
 
     /** Throws {@link MalformedMessageException} unless the schema is v1 and the run, type and time are present. */

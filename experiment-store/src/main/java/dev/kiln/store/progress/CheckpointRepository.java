@@ -2,7 +2,9 @@ package dev.kiln.store.progress;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import io.quarkus.hibernate.orm.panache.PanacheRepositoryBase;
+import dev.kiln.contracts.runs.CheckpointRef;
 import java.time.Instant;
+import java.util.List;
 import java.util.UUID;
 
 /** Checkpoint files of runs, one per kind. Callers own the transaction. */
@@ -20,6 +22,13 @@ public class CheckpointRepository implements PanacheRepositoryBase<CheckpointRec
         row.sizeBytes = content.length;
         row.createdAt = now;
         getEntityManager().merge(row);
+    }
+
+    /** What checkpoints the run has, without their content. */
+    public List<CheckpointRef> describe(UUID runId) {
+        return getEntityManager().createQuery("select new dev.kiln.contracts.runs.CheckpointRef(c.kind, c.epoch, c.sha256,"
+                + " c.sizeBytes) from CheckpointRecord c where c.runId = :run order by c.kind", CheckpointRef.class)
+                .setParameter("run", runId).getResultList();
     }
 
     /** The checkpoint, or null; callers verify {@link CheckpointRecord#sha256} against the content. */

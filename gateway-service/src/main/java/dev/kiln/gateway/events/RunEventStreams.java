@@ -82,7 +82,7 @@ public class RunEventStreams {
     /** A stored epoch as the EPOCH event that announced it; the store does not keep which worker trained it. */
     private static RunEventV1 epochEvent(EpochRecord epoch) {
         return new RunEventV1(RunEventV1.SCHEMA, epoch.runId, RunEventType.EPOCH, null, epoch.recordedAt,
-                epoch.epoch, Json.read(epoch.metricsJson, EpochMetrics.class), null, null);
+                epoch.epoch, Json.read(epoch.metricsJson, EpochMetrics.class), null, null, null);
     }
 
     /** What the store held when the stream opened. */

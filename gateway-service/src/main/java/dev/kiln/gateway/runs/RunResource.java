@@ -7,6 +7,7 @@ import dev.kiln.contracts.runs.RunStatus;
 import dev.kiln.contracts.validation.FieldError;
 import dev.kiln.gateway.api.InvalidRequestException;
 import dev.kiln.gateway.outbox.OutboxRelay;
+import dev.kiln.store.progress.CheckpointRepository;
 import dev.kiln.store.progress.EpochRepository;
 import dev.kiln.store.runs.RunRecord;
 import dev.kiln.store.runs.RunRepository;
@@ -39,12 +40,15 @@ public class RunResource {
     private final RunSubmissions submissions;
     private final RunRepository runs;
     private final EpochRepository epochs;
+    private final CheckpointRepository checkpoints;
     private final OutboxRelay relay;
 
-    public RunResource(RunSubmissions submissions, RunRepository runs, EpochRepository epochs, OutboxRelay relay) {
+    public RunResource(RunSubmissions submissions, RunRepository runs, EpochRepository epochs,
+            CheckpointRepository checkpoints, OutboxRelay relay) {
         this.submissions = submissions;
         this.runs = runs;
         this.epochs = epochs;
+        this.checkpoints = checkpoints;
         this.relay = relay;
     }
 
@@ -84,7 +88,8 @@ public class RunResource {
     @Path("{id}")
     @Operation(summary = "One run, with its status and the worker that owns it")
     public RunView get(@PathParam("id") String id) {
-        return RunView.of(stored(id));
+        RunRecord run = stored(id);
+        return RunView.of(run, checkpoints.describe(run.id));
     }
 
     @GET

@@ -78,6 +78,8 @@ public class RunSubmissions {
             return QuarkusTransaction.requiringNew().call(() -> {
                 RunRecord run = runs.createQueued(id, spec, request.experiment(), idempotencyKey, hash, now);
                 outbox.enqueue(Topics.TRAIN_REQUESTS, id.toString(), Json.write(TrainRequestV1.of(id, spec, now)), now);
+                outbox.enqueue(Topics.RUN_EVENTS, id.toString(),
+                        Json.write(RunEventV1.of(id, RunEventType.QUEUED, null, now)), now);
                 return new Submission(RunView.of(run), true);
             });
         } catch (PersistenceException e) {
@@ -106,7 +108,7 @@ public class RunSubmissions {
             }
             outbox.enqueue(Topics.RUN_COMMANDS, id.toString(), Json.write(RunCommandV1.cancel(id, now)), now);
             outbox.enqueue(Topics.RUN_EVENTS, id.toString(), Json.write(new RunEventV1(RunEventV1.SCHEMA, id,
-                    RunEventType.CANCELLED, run.worker, now, null, null, null, "cancelled by request")), now);
+                    RunEventType.CANCELLED, run.worker, now, null, null, null, "cancelled by request", null)), now);
             runs.getEntityManager().refresh(run);
             return RunView.of(run);
         });

@@ -2,18 +2,21 @@ package dev.kiln.gateway.runs;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.kiln.contracts.messaging.Json;
+import dev.kiln.contracts.runs.CheckpointRef;
 import dev.kiln.contracts.runs.EvaluationReport;
 import dev.kiln.contracts.runs.RunStatus;
 import dev.kiln.contracts.runs.TrainingSpec;
 import dev.kiln.store.runs.RunRecord;
 import java.time.Instant;
+import java.util.List;
 import java.util.UUID;
 
 /**
  * A run as the REST API shows it, with the URLs to follow it ({@code links}). Fields fill in as the run advances: {@code worker} and {@code claimedAt}
  * once a worker claims it, {@code startedAt} and {@code device} once it trains, {@code epochsDone} and
  * {@code bestEpoch} per epoch, {@code finishedAt} with {@code result} (the test set's evaluation of the
- * result's weights) or {@code failureReason} at the end.
+ * result's weights) or {@code failureReason} at the end; {@code checkpoints} (one run only) lists the stored
+ * checkpoints: {@code last}, {@code best} and, once it succeeded, {@code model}, each with epoch and SHA-256.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record RunView(
@@ -32,6 +35,7 @@ public record RunView(
         Instant claimedAt,
         Instant startedAt,
         Instant finishedAt,
+        List<CheckpointRef> checkpoints,
         Links links) {
 
     /** Where to follow the run. */
@@ -42,11 +46,19 @@ public record RunView(
         }
     }
 
-    /** The view of a stored run. */
+    /** The view of a stored run, with what checkpoints it has ({@code GET /api/v1/runs/{id}}). */
+    public static RunView of(RunRecord run, List<CheckpointRef> checkpoints) {
+        RunView view = of(run);
+        return new RunView(view.id, view.status, view.spec, view.experiment, view.worker, view.device, view.epochsDone,
+                view.bestEpoch, view.result, view.failureReason, view.createdAt, view.updatedAt, view.claimedAt,
+                view.startedAt, view.finishedAt, checkpoints, view.links);
+    }
+
+    /** The view of a stored run, without its checkpoints (lists). */
     public static RunView of(RunRecord run) {
         return new RunView(run.id, run.status, run.spec(), run.experiment, run.worker, run.device, run.epochsDone,
                 run.bestEpoch, run.resultJson == null ? null : Json.read(run.resultJson, EvaluationReport.class),
-                run.failureReason, run.createdAt, run.updatedAt, run.claimedAt, run.startedAt, run.finishedAt,
+                run.failureReason, run.createdAt, run.updatedAt, run.claimedAt, run.startedAt, run.finishedAt, null,
                 Links.of(run.id));
     }
 }

@@ -114,7 +114,7 @@ class RunEventsStreamTest {
             send(producer, epoch(otherRun, 1));
             send(producer, epoch(runId, 2));
             send(producer, new RunEventV1(RunEventV1.SCHEMA, runId, RunEventType.COMPLETED, WORKER, now(), 2, null,
-                    null, null));
+                    null, null, null));
 
             SseEvent second = stream.next();
             assertThat(second.name()).as("epoch 1 is not repeated, the malformed record and the other run's event "
@@ -201,7 +201,7 @@ class RunEventsStreamTest {
 
     private static RunEventV1 epoch(UUID runId, int epoch) {
         return new RunEventV1(RunEventV1.SCHEMA, runId, RunEventType.EPOCH, WORKER, now(), epoch, metrics(epoch),
-                null, null);
+                null, null, null);
     }
 
     private static EpochMetrics metrics(int epoch) {

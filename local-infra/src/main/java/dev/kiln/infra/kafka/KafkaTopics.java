@@ -25,7 +25,8 @@ public final class KafkaTopics {
             Set<String> existing = admin.listTopics().names().get(30, TimeUnit.SECONDS);
             List<NewTopic> missing = Topics.ALL.stream()
                     .filter(t -> !existing.contains(t.name()))
-                    .map(t -> new NewTopic(t.name(), t.partitions(), (short) 1))
+                    .map(t -> new NewTopic(t.name(), t.partitions(), (short) 1)
+                            .configs(Map.of("retention.ms", String.valueOf(t.retention().toMillis()))))
                     .toList();
             admin.createTopics(missing).all().get(30, TimeUnit.SECONDS);
             return missing.stream().map(NewTopic::name).toList();

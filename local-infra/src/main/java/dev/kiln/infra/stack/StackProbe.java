@@ -13,6 +13,7 @@ import java.time.Duration;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.List;
 import java.util.Locale;
 import java.util.function.Predicate;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -126,7 +127,8 @@ public final class StackProbe {
                         100 * e.path("trainAccuracy").asDouble(), e.path("validationLoss").asDouble(),
                         100 * e.path("validationAccuracy").asDouble(), e.path("learningRate").asDouble(),
                         e.path("imagesPerSecond").asDouble(), e.path("seconds").asDouble());
-            } else if (line.startsWith("data:") && event != null && !event.equals("run")) {
+            } else if (line.startsWith("data:") && event != null && List.of("started", "completed", "failed", "cancelled")
+                    .contains(event)) {
                 System.out.println("   " + event + " (" + JSON.readTree(line.substring(5)).path("worker").asText() + ")");
             }
         }

@@ -1,6 +1,7 @@
 package dev.kiln.trainer.training;
 
 import dev.kiln.contracts.messaging.Json;
+import dev.kiln.contracts.runs.CheckpointRef;
 import dev.kiln.contracts.runs.EpochMetrics;
 import dev.kiln.contracts.runs.RunEventType;
 import dev.kiln.contracts.runs.RunEventV1;
@@ -93,6 +94,12 @@ public class StoreRunProgress implements RunProgress {
         });
         if (ours) {
             events.publish(event(runId, RunEventType.EPOCH, metrics.epoch(), metrics, null, null));
+            CheckpointRef stored = new CheckpointRef(CheckpointRecord.Kind.last.name(), metrics.epoch(), digest, content.length);
+            events.publish(checkpointEvent(runId, stored));
+            if (best) {
+                events.publish(checkpointEvent(runId, new CheckpointRef(CheckpointRecord.Kind.best.name(),
+                        metrics.epoch(), digest, content.length)));
+            }
         }
         return ours;
     }
@@ -104,16 +111,20 @@ public class StoreRunProgress implements RunProgress {
             case FAILED -> RunStatus.FAILED;
             case CANCELLED -> RunStatus.CANCELLED;
         };
+        byte[] model = status == RunStatus.SUCCEEDED && result.model() != null ? result.model().toBytes() : null;
         boolean recorded = QuarkusTransaction.requiringNew().call(() -> {
             Instant now = now();
-            if (result.model() != null && status == RunStatus.SUCCEEDED) {
-                byte[] model = result.model().toBytes();
+            if (model != null) {
                 checkpoints.store(runId, CheckpointRecord.Kind.model, result.bestEpoch(), model, Checkpoint.sha256(model), now);
             }
             return runs.finish(runId, worker.id(), status, result.test() == null ? null : Json.write(result.test()),
                     status == RunStatus.SUCCEEDED ? null : result.reason(), now);
         });
         if (recorded) {
+            if (model != null) {
+                events.publish(checkpointEvent(runId, new CheckpointRef(CheckpointRecord.Kind.model.name(),
+                        result.bestEpoch(), Checkpoint.sha256(model), model.length)));
+            }
             RunEventType type = switch (status) {
                 case SUCCEEDED -> RunEventType.COMPLETED;
                 case CANCELLED -> RunEventType.CANCELLED;
@@ -134,7 +145,12 @@ public class StoreRunProgress implements RunProgress {
 
     private RunEventV1 event(UUID runId, RunEventType type, Integer epoch, EpochMetrics metrics,
             dev.kiln.contracts.runs.EvaluationReport test, String reason) {
-        return new RunEventV1(RunEventV1.SCHEMA, runId, type, worker.id(), now(), epoch, metrics, test, reason);
+        return new RunEventV1(RunEventV1.SCHEMA, runId, type, worker.id(), now(), epoch, metrics, test, reason, null);
+    }
+
+    private RunEventV1 checkpointEvent(UUID runId, CheckpointRef checkpoint) {
+        return new RunEventV1(RunEventV1.SCHEMA, runId, RunEventType.CHECKPOINT, worker.id(), now(), checkpoint.epoch(),
+                null, null, null, checkpoint);
     }
 
     private static Instant now() {
