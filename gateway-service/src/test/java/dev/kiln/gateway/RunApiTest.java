@@ -187,6 +187,8 @@ class RunApiTest {
                 .body("id", contains(third, first));
         given().get("/api/v1/runs?experiment=" + experiment + "&offset=1&limit=1").then().statusCode(200)
                 .body("id", contains(second));
+        given().get("/api/v1/experiments").then().statusCode(200)
+                .body("find { it.name == '" + experiment + "' }.runs.QUEUED", is(3));
         given().get("/api/v1/runs?status=bogus&limit=0&offset=-1&model=alexnet").then().statusCode(400)
                 .body("violations.field", containsInAnyOrder("status", "limit", "offset", "model"));
     }

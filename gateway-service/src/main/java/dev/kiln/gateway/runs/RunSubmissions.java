@@ -11,6 +11,7 @@ import dev.kiln.contracts.runs.TrainingSpecValidator;
 import dev.kiln.contracts.validation.FieldError;
 import dev.kiln.gateway.api.ConflictProblem;
 import dev.kiln.gateway.api.InvalidRequestException;
+import dev.kiln.store.experiments.ExperimentRepository;
 import dev.kiln.store.outbox.OutboxRepository;
 import dev.kiln.store.runs.RunRecord;
 import dev.kiln.store.runs.RunRepository;
@@ -45,10 +46,12 @@ public class RunSubmissions {
 
     private final RunRepository runs;
     private final OutboxRepository outbox;
+    private final ExperimentRepository experiments;
 
-    public RunSubmissions(RunRepository runs, OutboxRepository outbox) {
+    public RunSubmissions(RunRepository runs, OutboxRepository outbox, ExperimentRepository experiments) {
         this.runs = runs;
         this.outbox = outbox;
+        this.experiments = experiments;
     }
 
     public Submission submit(CreateRunRequest request, String idempotencyKey) {
@@ -76,6 +79,9 @@ public class RunSubmissions {
         Instant now = Instant.now().truncatedTo(ChronoUnit.MICROS);
         try {
             return QuarkusTransaction.requiringNew().call(() -> {
+                if (request.experiment() != null) {
+                    experiments.ensure(request.experiment(), now);
+                }
                 RunRecord run = runs.createQueued(id, spec, request.experiment(), idempotencyKey, hash, now);
                 outbox.enqueue(Topics.TRAIN_REQUESTS, id.toString(), Json.write(TrainRequestV1.of(id, spec, now)), now);
                 outbox.enqueue(Topics.RUN_EVENTS, id.toString(),

@@ -1,0 +1,50 @@
+package dev.kiln.store.experiments;
+
+import dev.kiln.contracts.runs.RunStatus;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import jakarta.persistence.EntityManager;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** Experiments: named groups of runs. Callers own the transaction. */
+@ApplicationScoped
+public class ExperimentRepository {
+
+    /** An experiment and how many of its runs are in each status. */
+    public record ExperimentSummary(String name, Instant createdAt, Map<RunStatus, Long> runs) {
+    }
+
+    @Inject
+    EntityManager entityManager;
+
+    /** Creates the experiment unless it exists; safe when two requests name a new experiment at once. */
+    public void ensure(String name, Instant now) {
+        entityManager.createNativeQuery("insert into experiments (name, created_at) values (?1, ?2) on conflict do nothing")
+                .setParameter(1, name).setParameter(2, now).executeUpdate();
+    }
+
+    /** Every experiment, newest first, with its runs counted by status. */
+    public List<ExperimentSummary> summaries() {
+        List<Object[]> experiments = entityManager.createNativeQuery(
+                "select name, created_at from experiments order by created_at desc, name").getResultList();
+        List<Object[]> counts = entityManager.createNativeQuery(
+                "select experiment, status, count(*) from runs where experiment is not null group by experiment, status")
+                .getResultList();
+        Map<String, Map<RunStatus, Long>> byExperiment = new LinkedHashMap<>();
+        for (Object[] row : counts) {
+            byExperiment.computeIfAbsent((String) row[0], k -> new LinkedHashMap<>())
+                    .put(RunStatus.valueOf((String) row[1]), ((Number) row[2]).longValue());
+        }
+        return experiments.stream().map(row -> new ExperimentSummary((String) row[0], toInstant(row[1]),
+                byExperiment.getOrDefault((String) row[0], Map.of()))).toList();
+    }
+
+    private static Instant toInstant(Object timestamp) {
+        return timestamp instanceof Instant instant ? instant
+                : timestamp instanceof java.time.OffsetDateTime offset ? offset.toInstant()
+                : ((java.sql.Timestamp) timestamp).toInstant();
+    }
+}
