@@ -112,10 +112,11 @@ public class StoreRunProgress implements RunProgress {
             case CANCELLED -> RunStatus.CANCELLED;
         };
         byte[] model = status == RunStatus.SUCCEEDED && result.model() != null ? result.model().toBytes() : null;
+        String modelDigest = model == null ? null : Checkpoint.sha256(model);
         boolean recorded = QuarkusTransaction.requiringNew().call(() -> {
             Instant now = now();
             if (model != null) {
-                checkpoints.store(runId, CheckpointRecord.Kind.model, result.bestEpoch(), model, Checkpoint.sha256(model), now);
+                checkpoints.store(runId, CheckpointRecord.Kind.model, result.bestEpoch(), model, modelDigest, now);
             }
             return runs.finish(runId, worker.id(), status, result.test() == null ? null : Json.write(result.test()),
                     status == RunStatus.SUCCEEDED ? null : result.reason(), now);
@@ -123,7 +124,7 @@ public class StoreRunProgress implements RunProgress {
         if (recorded) {
             if (model != null) {
                 events.publish(checkpointEvent(runId, new CheckpointRef(CheckpointRecord.Kind.model.name(),
-                        result.bestEpoch(), Checkpoint.sha256(model), model.length)));
+                        result.bestEpoch(), modelDigest, model.length)));
             }
             RunEventType type = switch (status) {
                 case SUCCEEDED -> RunEventType.COMPLETED;

@@ -391,7 +391,8 @@ public final class ClassifierTraining {
 
         @Override
         public Checkpoint snapshot() {
-            byte[] parameters = parameters();
+            // The best epoch's parameters were just serialised; the current ones are those.
+            byte[] parameters = isBest() ? bestParameters : parameters();
             ResumeState state = new ResumeState(List.copyOf(history), best.epoch(), best.loss(),
                     schedule.plateauState(), optimizer.stepCounts());
             return new Checkpoint(manifest(parameters, current.epoch(), current), parameters,
