@@ -28,6 +28,7 @@ import dev.kiln.vision.training.EpochControl;
 import dev.kiln.vision.training.EpochListener;
 import dev.kiln.store.progress.CheckpointRecord;
 import dev.kiln.store.progress.CheckpointRepository;
+import dev.kiln.store.progress.EpochRecord;
 import dev.kiln.store.progress.EpochRepository;
 import dev.kiln.store.runs.RunRecord;
 import dev.kiln.store.runs.RunRepository;
@@ -95,7 +96,7 @@ class TrainRequestHandlingTest {
         assertThat(result.accuracy()).isGreaterThan(0.8);
 
         List<EpochMetrics> epochs = QuarkusTransaction.requiringNew().call(() -> this.epochs.forRun(runId)).stream()
-                .map(e -> Json.read(e.metricsJson, EpochMetrics.class)).toList();
+                .map(EpochRecord::metrics).toList();
         assertThat(epochs).extracting(EpochMetrics::epoch).containsExactly(1, 2);
         assertThat(epochs).allSatisfy(m -> assertThat(m.validationAccuracy()).isGreaterThan(0.5));
 
@@ -159,7 +160,7 @@ class TrainRequestHandlingTest {
         assertThat(run.epochsDone).isEqualTo(3);
         assertThat(awaitEvent(runId, RunEventType.STARTED).epoch()).as("resumed after epoch").isEqualTo(1);
         List<EpochMetrics> recorded = QuarkusTransaction.requiringNew().call(() -> epochs.forRun(runId)).stream()
-                .map(e -> Json.read(e.metricsJson, EpochMetrics.class)).toList();
+                .map(EpochRecord::metrics).toList();
         assertThat(recorded).extracting(EpochMetrics::epoch).containsExactly(1, 2, 3);
         assertThat(recorded.get(0).trainLoss()).as("epoch 1 kept, not trained again")
                 .isEqualTo(afterEpoch1.manifest().metrics().trainLoss());

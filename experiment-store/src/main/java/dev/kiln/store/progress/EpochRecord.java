@@ -1,5 +1,7 @@
 package dev.kiln.store.progress;
 
+import dev.kiln.contracts.messaging.Json;
+import dev.kiln.contracts.runs.EpochMetrics;
 import io.quarkus.hibernate.orm.panache.PanacheEntityBase;
 import jakarta.persistence.Column;
 import jakarta.persistence.Entity;
@@ -26,13 +28,17 @@ public class EpochRecord extends PanacheEntityBase {
     @Id
     public int epoch;
 
-    /** {@link dev.kiln.contracts.runs.EpochMetrics} as JSON. */
+    /** {@link EpochMetrics} as JSON; read it with {@link #metrics()}. */
     @JdbcTypeCode(SqlTypes.JSON)
     @Column(name = "metrics", nullable = false)
     public String metricsJson;
 
     @Column(name = "recorded_at", nullable = false)
     public Instant recordedAt;
+
+    public EpochMetrics metrics() {
+        return Json.read(metricsJson, EpochMetrics.class);
+    }
 
     /** The primary key: run and epoch. */
     public static class Key implements Serializable {

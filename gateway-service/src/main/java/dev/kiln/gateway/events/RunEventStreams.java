@@ -1,7 +1,5 @@
 package dev.kiln.gateway.events;
 
-import dev.kiln.contracts.messaging.Json;
-import dev.kiln.contracts.runs.EpochMetrics;
 import dev.kiln.contracts.runs.RunEventType;
 import dev.kiln.contracts.runs.RunEventV1;
 import dev.kiln.gateway.runs.RunIds;
@@ -82,7 +80,7 @@ public class RunEventStreams {
     /** A stored epoch as the EPOCH event that announced it; the store does not keep which worker trained it. */
     private static RunEventV1 epochEvent(EpochRecord epoch) {
         return new RunEventV1(RunEventV1.SCHEMA, epoch.runId, RunEventType.EPOCH, null, epoch.recordedAt,
-                epoch.epoch, Json.read(epoch.metricsJson, EpochMetrics.class), null, null, null);
+                epoch.epoch, epoch.metrics(), null, null, null);
     }
 
     /** What the store held when the stream opened. */

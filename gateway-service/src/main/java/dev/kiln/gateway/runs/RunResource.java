@@ -1,6 +1,5 @@
 package dev.kiln.gateway.runs;
 
-import dev.kiln.contracts.messaging.Json;
 import dev.kiln.contracts.runs.Catalog;
 import dev.kiln.contracts.runs.EpochMetrics;
 import dev.kiln.contracts.runs.RunStatus;
@@ -8,6 +7,7 @@ import dev.kiln.contracts.validation.FieldError;
 import dev.kiln.gateway.api.InvalidRequestException;
 import dev.kiln.gateway.outbox.OutboxRelay;
 import dev.kiln.store.progress.CheckpointRepository;
+import dev.kiln.store.progress.EpochRecord;
 import dev.kiln.store.progress.EpochRepository;
 import dev.kiln.store.runs.RunRecord;
 import dev.kiln.store.runs.RunRepository;
@@ -99,7 +99,7 @@ public class RunResource {
                     + "throughput and duration. Empty until the first epoch finishes.")
     public List<EpochMetrics> metrics(@PathParam("id") String id) {
         UUID runId = stored(id).id;
-        return epochs.forRun(runId).stream().map(e -> Json.read(e.metricsJson, EpochMetrics.class)).toList();
+        return epochs.forRun(runId).stream().map(EpochRecord::metrics).toList();
     }
 
     @GET
