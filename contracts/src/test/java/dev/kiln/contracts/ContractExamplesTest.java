@@ -7,6 +7,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.kiln.contracts.messaging.Json;
 import dev.kiln.contracts.messaging.MalformedMessageException;
+import dev.kiln.contracts.models.ModelPromotedV1;
+import dev.kiln.contracts.models.ModelServingEventV1;
 import dev.kiln.contracts.runs.RunCommandV1;
 import dev.kiln.contracts.runs.RunEventType;
 import dev.kiln.contracts.runs.RunEventV1;
@@ -34,7 +36,8 @@ class ContractExamplesTest {
         while (m.find()) {
             EXAMPLES.put(m.group(1), m.group(2));
         }
-        assertThat(EXAMPLES).containsOnlyKeys("TrainingSpec", "TrainRequestV1", "RunEventV1", "RunCommandV1");
+        assertThat(EXAMPLES).containsOnlyKeys("TrainingSpec", "TrainRequestV1", "RunEventV1", "RunCommandV1",
+                "ModelPromotedV1", "ModelServingEventV1");
     }
 
     @Test
@@ -61,6 +64,23 @@ class ContractExamplesTest {
 
         assertThat(command.type()).isEqualTo(RunCommandV1.Type.CANCEL);
         assertSameJson(Json.write(command), EXAMPLES.get("RunCommandV1"));
+    }
+
+    @Test
+    void documentedPromotionRoundTrips() throws Exception {
+        ModelPromotedV1 promotion = Json.read(EXAMPLES.get("ModelPromotedV1"), ModelPromotedV1.class);
+
+        assertThat(promotion.reason()).isEqualTo(ModelPromotedV1.Reason.POLICY);
+        assertThat(promotion.previousVersion()).isEqualTo(2);
+        assertSameJson(Json.write(promotion), EXAMPLES.get("ModelPromotedV1"));
+    }
+
+    @Test
+    void documentedServingEventRoundTrips() throws Exception {
+        ModelServingEventV1 event = Json.read(EXAMPLES.get("ModelServingEventV1"), ModelServingEventV1.class);
+
+        assertThat(event.type()).isEqualTo(ModelServingEventV1.Type.LOAD_FAILED);
+        assertSameJson(Json.write(event), EXAMPLES.get("ModelServingEventV1"));
     }
 
     @Test

@@ -19,9 +19,20 @@ public final class Topics {
     public static final String RUN_COMMANDS = "kiln.run-commands.v1";
     /** Run commands a worker could not read. */
     public static final String RUN_COMMANDS_DLQ = "kiln.run-commands.v1.dlq";
+    /** {@link dev.kiln.contracts.models.ModelPromotedV1} records, keyed by {@code <model>/<alias>}; every inference replica reads them all. */
+    public static final String MODEL_PROMOTIONS = "kiln.model-promotions.v1";
+    /** {@link dev.kiln.contracts.models.ModelServingEventV1} records from inference replicas, keyed by model name. */
+    public static final String MODEL_SERVING_EVENTS = "kiln.model-serving-events.v1";
 
-    /** A topic as the launcher and the test brokers create it: partitions and how long records are kept. */
+    /**
+     * A topic as the launcher and the test brokers create it: partitions and how long records are kept, or,
+     * for a compacted topic (retention null), the newest record of every key kept for good.
+     */
     public record TopicSpec(String name, int partitions, Duration retention) {
+
+        public boolean compacted() {
+            return retention == null;
+        }
     }
 
     private static final Duration WEEK = Duration.ofDays(7);
@@ -35,7 +46,10 @@ public final class Topics {
             new TopicSpec(TRAIN_REQUESTS_DLQ, 1, Duration.ofDays(30)),
             new TopicSpec(RUN_EVENTS, 6, WEEK),
             new TopicSpec(RUN_COMMANDS, 1, Duration.ofDays(1)),
-            new TopicSpec(RUN_COMMANDS_DLQ, 1, Duration.ofDays(30)));
+            new TopicSpec(RUN_COMMANDS_DLQ, 1, Duration.ofDays(30)),
+            // Compacted: the newest promotion of every model stays, so a reader can always learn the current state.
+            new TopicSpec(MODEL_PROMOTIONS, 3, null),
+            new TopicSpec(MODEL_SERVING_EVENTS, 3, WEEK));
 
     private Topics() {
     }

@@ -37,6 +37,10 @@ public class RunRecord extends PanacheEntityBase {
     /** The experiment the run belongs to, or null. */
     public String experiment;
 
+    /** The registered model the run competes for (its result is registered as a version when it succeeds), or null. */
+    @Column(name = "registered_model")
+    public String registeredModel;
+
     /** The spec's model, a column of its own so runs can be filtered by it. */
     @Column(nullable = false)
     public String model;

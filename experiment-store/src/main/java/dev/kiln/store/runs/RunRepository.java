@@ -20,22 +20,24 @@ public class RunRepository implements PanacheRepositoryBase<RunRecord, UUID> {
 
     /** Stores a new run in {@link RunStatus#QUEUED}. */
     public RunRecord createQueued(UUID id, TrainingSpec spec, Instant now) {
-        return createQueued(id, spec, null, null, null, now);
+        return createQueued(id, spec, null, null, null, null, now);
     }
 
     /**
      * Stores a new run in {@link RunStatus#QUEUED}.
      *
-     * @param idempotencyKey unique among runs; a second run with the same key violates the constraint
+     * @param registeredModel the registered model the run competes for, or null
+     * @param idempotencyKey  unique among runs; a second run with the same key violates the constraint
      */
-    public RunRecord createQueued(UUID id, TrainingSpec spec, String experiment, String idempotencyKey,
-            String requestHash, Instant now) {
+    public RunRecord createQueued(UUID id, TrainingSpec spec, String experiment, String registeredModel,
+            String idempotencyKey, String requestHash, Instant now) {
         RunRecord run = new RunRecord();
         run.id = id;
         run.status = RunStatus.QUEUED;
         run.specJson = Json.write(spec);
         run.model = spec.model();
         run.experiment = experiment;
+        run.registeredModel = registeredModel;
         run.idempotencyKey = idempotencyKey;
         run.requestHash = requestHash;
         run.createdAt = now;

@@ -82,7 +82,7 @@ public class RunSubmissions {
                 if (request.experiment() != null) {
                     experiments.ensure(request.experiment(), now);
                 }
-                RunRecord run = runs.createQueued(id, spec, request.experiment(), idempotencyKey, hash, now);
+                RunRecord run = runs.createQueued(id, spec, request.experiment(), null, idempotencyKey, hash, now);
                 outbox.enqueue(Topics.TRAIN_REQUESTS, id.toString(), Json.write(TrainRequestV1.of(id, spec, now)), now);
                 outbox.enqueue(Topics.RUN_EVENTS, id.toString(),
                         Json.write(RunEventV1.of(id, RunEventType.QUEUED, null, now)), now);

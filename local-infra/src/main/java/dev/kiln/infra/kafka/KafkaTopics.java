@@ -26,7 +26,8 @@ public final class KafkaTopics {
             List<NewTopic> missing = Topics.ALL.stream()
                     .filter(t -> !existing.contains(t.name()))
                     .map(t -> new NewTopic(t.name(), t.partitions(), (short) 1)
-                            .configs(Map.of("retention.ms", String.valueOf(t.retention().toMillis()))))
+                            .configs(t.compacted() ? Map.of("cleanup.policy", "compact")
+                                    : Map.of("retention.ms", String.valueOf(t.retention().toMillis()))))
                     .toList();
             admin.createTopics(missing).all().get(30, TimeUnit.SECONDS);
             return missing.stream().map(NewTopic::name).toList();

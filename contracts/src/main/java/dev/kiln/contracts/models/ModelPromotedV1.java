@@ -1,0 +1,31 @@
+package dev.kiln.contracts.models;
+
+import java.time.Instant;
+import java.util.UUID;
+
+/**
+ * An alias of a registered model now points at another version. Published by the gateway (through its
+ * outbox, in the transaction that moves the alias) to {@link dev.kiln.contracts.messaging.Topics#MODEL_PROMOTIONS},
+ * keyed by {@code <model>/<alias>} (compaction keeps the newest per alias); every inference replica reads
+ * every promotion. JSON: contracts/README.md.
+ *
+ * @param schema           always {@value #SCHEMA}
+ * @param model            the registered model's name, e.g. {@code fashion-cnn}
+ * @param alias            the alias moved, e.g. {@code champion}
+ * @param version          the version the alias now points at
+ * @param runId            the run whose {@code model} checkpoint that version serves
+ * @param checkpointSha256 the checkpoint file's SHA-256, hex; a replica serves it only if the bytes match
+ * @param previousVersion  the version the alias pointed at before, absent for the first promotion
+ * @param reason           {@code MANUAL} (the API) or {@code POLICY} (a completed run beat the champion)
+ */
+public record ModelPromotedV1(String schema, String model, String alias, int version, UUID runId,
+        String checkpointSha256, Integer previousVersion, Reason reason, Instant promotedAt) {
+
+    public static final String SCHEMA = "kiln.model-promoted.v1";
+
+    /** Why the alias moved. */
+    public enum Reason {
+        MANUAL,
+        POLICY
+    }
+}

@@ -1,0 +1,186 @@
+package dev.kiln.store.registry;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import jakarta.persistence.EntityManager;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.util.List;
+import java.util.UUID;
+
+/**
+ * The model registry's tables (Flyway V5): registered models, their versions, aliases and promotion history.
+ * Callers own the transaction; {@link #lock} serialises changes to one model across gateway replicas.
+ */
+@ApplicationScoped
+public class ModelRegistryRepository {
+
+    /** The alias every replica serves unless a request pins a version. */
+    public static final String CHAMPION = "champion";
+
+    /** A registered model and its promotion policy. */
+    public record RegisteredModel(String name, String metric, boolean autoPromote, double minImprovement,
+            Instant createdAt, Instant updatedAt) {
+    }
+
+    /** One version: a succeeded run's {@code model} checkpoint, pinned by its digest. */
+    public record ModelVersion(String model, int version, UUID runId, String checkpointSha256, Double metricValue,
+            Instant createdAt) {
+    }
+
+    /** Where an alias points, with what a server needs to fetch and verify the checkpoint. */
+    public record AliasTarget(String model, String alias, int version, UUID runId, String checkpointSha256,
+            Instant updatedAt) {
+    }
+
+    /** One move of an alias. */
+    public record Promotion(long id, String model, String alias, int version, Integer previousVersion, String reason,
+            Instant promotedAt) {
+    }
+
+    @Inject
+    EntityManager entityManager;
+
+    /** Creates the model with the default policy unless it exists; safe when two callers race. */
+    public void ensure(String name, Instant now) {
+        entityManager.createNativeQuery("insert into registered_models (name, created_at, updated_at) values (?1, ?2, ?2)"
+                + " on conflict do nothing").setParameter(1, name).setParameter(2, now).executeUpdate();
+    }
+
+    /** Locks the model's row until the transaction ends: versions and aliases of one model change one at a time. */
+    public RegisteredModel lock(String name) {
+        return single(entityManager.createNativeQuery(MODEL_COLUMNS + " where name = ?1 for update")
+                .setParameter(1, name).getResultList());
+    }
+
+    public RegisteredModel find(String name) {
+        return single(entityManager.createNativeQuery(MODEL_COLUMNS + " where name = ?1")
+                .setParameter(1, name).getResultList());
+    }
+
+    public List<RegisteredModel> models() {
+        List<Object[]> rows = entityManager.createNativeQuery(MODEL_COLUMNS + " order by name").getResultList();
+        return rows.stream().map(ModelRegistryRepository::model).toList();
+    }
+
+    public void updatePolicy(String name, String metric, boolean autoPromote, double minImprovement, Instant now) {
+        entityManager.createNativeQuery("update registered_models set metric = ?2, auto_promote = ?3,"
+                + " min_improvement = ?4, updated_at = ?5 where name = ?1")
+                .setParameter(1, name).setParameter(2, metric).setParameter(3, autoPromote)
+                .setParameter(4, minImprovement).setParameter(5, now).executeUpdate();
+    }
+
+    /** Adds the next version of a locked model. */
+    public ModelVersion addVersion(String model, UUID runId, String checkpointSha256, Double metricValue, Instant now) {
+        int version = ((Number) entityManager.createNativeQuery(
+                "select coalesce(max(version), 0) + 1 from model_versions where model = ?1")
+                .setParameter(1, model).getSingleResult()).intValue();
+        entityManager.createNativeQuery("insert into model_versions (model, version, run_id, checkpoint_sha256,"
+                + " metric_value, created_at) values (?1, ?2, ?3, ?4, ?5, ?6)")
+                .setParameter(1, model).setParameter(2, version).setParameter(3, runId)
+                .setParameter(4, checkpointSha256).setParameter(5, metricValue).setParameter(6, now).executeUpdate();
+        return new ModelVersion(model, version, runId, checkpointSha256, metricValue, now);
+    }
+
+    /** The model's versions, newest first. */
+    public List<ModelVersion> versions(String model) {
+        List<Object[]> rows = entityManager.createNativeQuery(VERSION_COLUMNS + " where model = ?1 order by version desc")
+                .setParameter(1, model).getResultList();
+        return rows.stream().map(ModelRegistryRepository::version).toList();
+    }
+
+    public ModelVersion findVersion(String model, int version) {
+        List<Object[]> rows = entityManager.createNativeQuery(VERSION_COLUMNS + " where model = ?1 and version = ?2")
+                .setParameter(1, model).setParameter(2, version).getResultList();
+        return rows.isEmpty() ? null : version(rows.get(0));
+    }
+
+    public ModelVersion findVersionOfRun(String model, UUID runId) {
+        List<Object[]> rows = entityManager.createNativeQuery(VERSION_COLUMNS + " where model = ?1 and run_id = ?2")
+                .setParameter(1, model).setParameter(2, runId).getResultList();
+        return rows.isEmpty() ? null : version(rows.get(0));
+    }
+
+    /** Where the alias of this model points, or null. */
+    public AliasTarget alias(String model, String alias) {
+        List<Object[]> rows = entityManager.createNativeQuery(ALIAS_COLUMNS + " where a.model = ?1 and a.alias = ?2")
+                .setParameter(1, model).setParameter(2, alias).getResultList();
+        return rows.isEmpty() ? null : aliasTarget(rows.get(0));
+    }
+
+    /** The model's aliases, by name. */
+    public List<AliasTarget> aliases(String model) {
+        List<Object[]> rows = entityManager.createNativeQuery(ALIAS_COLUMNS + " where a.model = ?1 order by a.alias")
+                .setParameter(1, model).getResultList();
+        return rows.stream().map(ModelRegistryRepository::aliasTarget).toList();
+    }
+
+    /** This alias of every model that has it, e.g. every champion, by model name. */
+    public List<AliasTarget> aliasOfEveryModel(String alias) {
+        List<Object[]> rows = entityManager.createNativeQuery(ALIAS_COLUMNS + " where a.alias = ?1 order by a.model")
+                .setParameter(1, alias).getResultList();
+        return rows.stream().map(ModelRegistryRepository::aliasTarget).toList();
+    }
+
+    /**
+     * Points the alias of a locked model at a version and records the move.
+     *
+     * @return the move, with the version the alias pointed at before (null if it is new)
+     */
+    public Promotion moveAlias(String model, String alias, int version, String reason, Instant now) {
+        AliasTarget before = alias(model, alias);
+        entityManager.createNativeQuery("insert into model_aliases (model, alias, version, updated_at)"
+                + " values (?1, ?2, ?3, ?4) on conflict (model, alias) do update set version = ?3, updated_at = ?4")
+                .setParameter(1, model).setParameter(2, alias).setParameter(3, version).setParameter(4, now)
+                .executeUpdate();
+        Integer previous = before == null ? null : before.version();
+        long id = ((Number) entityManager.createNativeQuery("insert into model_promotions (model, alias, version,"
+                + " previous_version, reason, promoted_at) values (?1, ?2, ?3, ?4, ?5, ?6) returning id")
+                .setParameter(1, model).setParameter(2, alias).setParameter(3, version)
+                .setParameter(4, previous).setParameter(5, reason).setParameter(6, now)
+                .getSingleResult()).longValue();
+        return new Promotion(id, model, alias, version, previous, reason, now);
+    }
+
+    /** The model's promotions, newest first. */
+    public List<Promotion> promotions(String model, int limit) {
+        List<Object[]> rows = entityManager.createNativeQuery("select id, model, alias, version, previous_version, reason,"
+                + " promoted_at from model_promotions where model = ?1 order by id desc limit ?2")
+                .setParameter(1, model).setParameter(2, limit).getResultList();
+        return rows.stream().map(r -> new Promotion(((Number) r[0]).longValue(), (String) r[1], (String) r[2],
+                ((Number) r[3]).intValue(), r[4] == null ? null : ((Number) r[4]).intValue(), (String) r[5],
+                instant(r[6]))).toList();
+    }
+
+    private static final String MODEL_COLUMNS =
+            "select name, metric, auto_promote, min_improvement, created_at, updated_at from registered_models";
+    private static final String VERSION_COLUMNS =
+            "select model, version, run_id, checkpoint_sha256, metric_value, created_at from model_versions";
+    private static final String ALIAS_COLUMNS = "select a.model, a.alias, a.version, v.run_id, v.checkpoint_sha256,"
+            + " a.updated_at from model_aliases a join model_versions v on v.model = a.model and v.version = a.version";
+
+    private static RegisteredModel single(List<?> rows) {
+        return rows.isEmpty() ? null : model((Object[]) rows.get(0));
+    }
+
+    private static RegisteredModel model(Object[] r) {
+        return new RegisteredModel((String) r[0], (String) r[1], (Boolean) r[2], ((Number) r[3]).doubleValue(),
+                instant(r[4]), instant(r[5]));
+    }
+
+    private static ModelVersion version(Object[] r) {
+        return new ModelVersion((String) r[0], ((Number) r[1]).intValue(), (UUID) r[2], ((String) r[3]).trim(),
+                r[4] == null ? null : ((Number) r[4]).doubleValue(), instant(r[5]));
+    }
+
+    private static AliasTarget aliasTarget(Object[] r) {
+        return new AliasTarget((String) r[0], (String) r[1], ((Number) r[2]).intValue(), (UUID) r[3],
+                ((String) r[4]).trim(), instant(r[5]));
+    }
+
+    static Instant instant(Object timestamp) {
+        return timestamp instanceof Instant instant ? instant
+                : timestamp instanceof OffsetDateTime offset ? offset.toInstant()
+                : ((java.sql.Timestamp) timestamp).toInstant();
+    }
+}
