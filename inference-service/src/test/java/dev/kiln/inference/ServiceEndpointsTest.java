@@ -5,22 +5,31 @@ import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.is;
 import static org.hamcrest.Matchers.startsWith;
 
+import dev.kiln.infra.kafka.KafkaTestResource;
+import dev.kiln.infra.postgres.PostgresTestResource;
+import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import org.junit.jupiter.api.Test;
 
 @QuarkusTest
+@QuarkusTestResource(KafkaTestResource.class)
+@QuarkusTestResource(PostgresTestResource.class)
 class ServiceEndpointsTest {
 
     @Test
-    void readyOnceThePytorchEngineLoaded() {
+    void readyOnceThePytorchEngineAndTheChampionsLoaded() {
         given().get("/q/health/ready").then().statusCode(200)
                 .body("status", is("UP"))
-                .body("checks.find { it.name == 'djl-engine' }.data.engineVersion", startsWith("2.0.1"));
+                .body("checks.find { it.name == 'djl-engine' }.data.engineVersion", startsWith("2.0.1"))
+                .body("checks.find { it.name == 'champions' }.status", is("UP"));
+        given().get("/v2/health/ready").then().statusCode(200).body("ready", is(true));
+        given().get("/v2/health/live").then().statusCode(200).body("live", is(true));
     }
 
     @Test
     void openApiAndMetricsAreServed() {
-        given().get("/q/openapi").then().statusCode(200).body(containsString("Kiln inference API"));
-        given().get("/q/metrics").then().statusCode(200).body(containsString("jvm_memory_used_bytes"));
+        given().get("/q/openapi").then().statusCode(200).body(containsString("Kiln inference API"))
+                .body(containsString("/v2/models/{name}/infer")).body(containsString("/api/v1/models/{name}/predict"));
+        given().get("/q/metrics").then().statusCode(200).body(containsString("kiln_inference_versions_resident"));
     }
 }

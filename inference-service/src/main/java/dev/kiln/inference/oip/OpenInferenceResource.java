@@ -1,0 +1,176 @@
+package dev.kiln.inference.oip;
+
+import dev.kiln.inference.api.InvalidInputException;
+import dev.kiln.inference.oip.ModelMetadata.TensorMetadata;
+import dev.kiln.inference.predict.TopK;
+import dev.kiln.inference.predict.VersionParam;
+import dev.kiln.inference.serving.InferenceConfig;
+import dev.kiln.inference.serving.Predictions;
+import dev.kiln.inference.serving.ServedModels;
+import dev.kiln.inference.serving.ServedVersion;
+import dev.kiln.vision.checkpoints.EvalTransform;
+import dev.kiln.vision.serving.Classifier;
+import io.smallrye.common.annotation.Blocking;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletionStage;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+import org.jboss.resteasy.reactive.RestPath;
+import org.jboss.resteasy.reactive.RestResponse;
+
+/**
+ * The Open Inference Protocol v2 (KServe, Triton): health, server and model metadata, readiness and
+ * {@code infer} with FP32 tensors. A model name without a version means its champion.
+ */
+@Path("/v2")
+@Produces(MediaType.APPLICATION_JSON)
+@Tag(name = "open-inference-protocol")
+@Blocking
+public class OpenInferenceResource {
+
+    private static final String API = "infer";
+
+    private final ServedModels served;
+    private final Predictions predictions;
+    private final int maxImages;
+
+    public OpenInferenceResource(ServedModels served, Predictions predictions, InferenceConfig config) {
+        this.served = served;
+        this.predictions = predictions;
+        this.maxImages = config.maxImagesPerRequest();
+    }
+
+    @GET
+    @Operation(summary = "Server metadata")
+    public Map<String, Object> server() {
+        return Map.of("name", "kiln-inference", "version", "1", "extensions", List.of());
+    }
+
+    @GET
+    @Path("/health/live")
+    @Operation(summary = "Liveness: the server answers")
+    public Map<String, Boolean> live() {
+        return Map.of("live", true);
+    }
+
+    @GET
+    @Path("/health/ready")
+    @Operation(summary = "Readiness: every registered champion is loaded (503 otherwise)")
+    public RestResponse<Map<String, Boolean>> ready() {
+        boolean ready = served.ready();
+        return RestResponse.status(ready ? RestResponse.Status.OK : RestResponse.Status.SERVICE_UNAVAILABLE,
+                Map.of("ready", ready));
+    }
+
+    @GET
+    @Path("/models/{name}")
+    @Operation(summary = "Metadata of the model's champion")
+    public ModelMetadata metadata(@RestPath String name) {
+        return metadata(name, null);
+    }
+
+    @GET
+    @Path("/models/{name}/versions/{version}")
+    @Operation(summary = "Metadata of a version of the model")
+    public ModelMetadata metadataOfVersion(@RestPath String name, @RestPath String version) {
+        return metadata(name, VersionParam.parse(version));
+    }
+
+    @GET
+    @Path("/models/{name}/ready")
+    @Operation(summary = "Whether the model's champion answers on this replica (404 unknown, 503 not loaded)")
+    public Map<String, Object> modelReady(@RestPath String name) {
+        return readiness(name, null);
+    }
+
+    @GET
+    @Path("/models/{name}/versions/{version}/ready")
+    @Operation(summary = "Whether the version answers on this replica; loads it if needed")
+    public Map<String, Object> versionReady(@RestPath String name, @RestPath String version) {
+        return readiness(name, VersionParam.parse(version));
+    }
+
+    @POST
+    @Path("/models/{name}/infer")
+    @Consumes(MediaType.APPLICATION_JSON)
+    @Operation(summary = "Run the model's champion on a tensor of normalised images")
+    public CompletionStage<InferResponse> infer(@RestPath String name, InferRequest request) {
+        return infer(name, null, request);
+    }
+
+    @POST
+    @Path("/models/{name}/versions/{version}/infer")
+    @Consumes(MediaType.APPLICATION_JSON)
+    @Operation(summary = "Run a version of the model on a tensor of normalised images")
+    public CompletionStage<InferResponse> inferWithVersion(@RestPath String name, @RestPath String version,
+            InferRequest request) {
+        return infer(name, VersionParam.parse(version), request);
+    }
+
+    private CompletionStage<InferResponse> infer(String name, Integer version, InferRequest request) {
+        ServedVersion lease = predictions.lease(name, version);
+        float[] inputs;
+        int images;
+        try {
+            Classifier classifier = lease.classifier();
+            images = InferenceTensors.images(request, classifier.transform(), maxImages);
+            inputs = InferenceTensors.data(request.inputs().get(0), images * classifier.inputSize());
+        } catch (InvalidInputException e) {
+            lease.release();
+            predictions.count(lease.model(), API, "bad_input");
+            throw e;
+        }
+        List<String> wanted = InferenceTensors.wanted(request);
+        List<String> classes = lease.classifier().classes();
+        return predictions.run(API, lease, inputs, images).thenApply(result -> {
+            List<InferResponse.Output> outputs = new ArrayList<>();
+            for (String output : wanted) {
+                if (output.equals(InferenceTensors.PROBABILITIES)) {
+                    outputs.add(new InferResponse.Output(output, List.of((long) images, (long) classes.size()), "FP32",
+                            result.probabilities()));
+                } else {
+                    outputs.add(new InferResponse.Output(output, List.of((long) images), "BYTES",
+                            labels(result.probabilities(), images, classes)));
+                }
+            }
+            return new InferResponse(lease.model(), String.valueOf(lease.version()), request.id(), outputs);
+        });
+    }
+
+    private ModelMetadata metadata(String name, Integer version) {
+        ServedVersion lease = predictions.lease(name, version);
+        try {
+            EvalTransform t = lease.classifier().transform();
+            return new ModelMetadata(name, List.of(String.valueOf(lease.version())), "kiln-djl-pytorch",
+                    List.of(new TensorMetadata(InferenceTensors.INPUT, "FP32",
+                            List.of(-1L, (long) t.channels(), (long) t.height(), (long) t.width()))),
+                    List.of(new TensorMetadata(InferenceTensors.PROBABILITIES, "FP32",
+                                    List.of(-1L, (long) lease.classifier().classes().size())),
+                            new TensorMetadata(InferenceTensors.LABEL, "BYTES", List.of(-1L))));
+        } finally {
+            lease.release();
+        }
+    }
+
+    private Map<String, Object> readiness(String name, Integer version) {
+        ServedVersion lease = predictions.lease(name, version);
+        lease.release();
+        return Map.of("name", name, "version", String.valueOf(lease.version()), "ready", true);
+    }
+
+    private static List<String> labels(float[] probabilities, int images, List<String> classes) {
+        List<String> labels = new ArrayList<>(images);
+        for (int i = 0; i < images; i++) {
+            labels.add(TopK.of(probabilities, i, classes, 1).get(0).label());
+        }
+        return labels;
+    }
+}

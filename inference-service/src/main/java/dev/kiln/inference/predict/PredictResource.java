@@ -1,0 +1,151 @@
+package dev.kiln.inference.predict;
+
+import dev.kiln.inference.api.InvalidInputException;
+import dev.kiln.inference.predict.PredictResponse.ClassProbability;
+import dev.kiln.inference.predict.PredictResponse.ImagePrediction;
+import dev.kiln.inference.serving.InferenceConfig;
+import dev.kiln.inference.serving.Predictions;
+import dev.kiln.inference.serving.ServedVersion;
+import dev.kiln.vision.checkpoints.EvalTransform;
+import dev.kiln.vision.serving.ImageDecodeException;
+import dev.kiln.vision.serving.ImageInputs;
+import io.smallrye.common.annotation.Blocking;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletionStage;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+import org.jboss.resteasy.reactive.RestForm;
+import org.jboss.resteasy.reactive.RestPath;
+import org.jboss.resteasy.reactive.RestQuery;
+import org.jboss.resteasy.reactive.multipart.FileUpload;
+
+/**
+ * Image classification: PNG or JPEG images in, top-k classes out, each image resized and normalised with
+ * the served model's own evaluation transform. One image as the raw body, or several as the files of a
+ * multipart form (one batch, answered in the order sent).
+ */
+@Path("/api/v1/models/{name}")
+@Produces(MediaType.APPLICATION_JSON)
+@Tag(name = "predict")
+@Blocking
+public class PredictResource {
+
+    private static final String API = "predict";
+    private static final int DEFAULT_TOP_K = 3;
+
+    /** An encoded image and the name it is answered under. */
+    private record NamedImage(String name, byte[] bytes) {
+    }
+
+    private final Predictions predictions;
+    private final int maxImages;
+
+    public PredictResource(Predictions predictions, InferenceConfig config) {
+        this.predictions = predictions;
+        this.maxImages = config.maxImagesPerRequest();
+    }
+
+    @POST
+    @Path("/predict")
+    @Consumes({"image/png", "image/jpeg"})
+    @Operation(summary = "Classify one image (the raw body) with the model's champion")
+    public CompletionStage<PredictResponse> predictImage(@RestPath String name, @RestQuery Integer topK, byte[] body) {
+        return predict(name, null, topK, List.of(new NamedImage("body", body)));
+    }
+
+    @POST
+    @Path("/predict")
+    @Consumes(MediaType.MULTIPART_FORM_DATA)
+    @Operation(summary = "Classify the images sent as files of a multipart form with the model's champion")
+    public CompletionStage<PredictResponse> predictFiles(@RestPath String name, @RestQuery Integer topK,
+            @RestForm(FileUpload.ALL) List<FileUpload> files) {
+        return predict(name, null, topK, read(files));
+    }
+
+    @POST
+    @Path("/versions/{version}/predict")
+    @Consumes({"image/png", "image/jpeg"})
+    @Operation(summary = "Classify one image (the raw body) with a given version of the model")
+    public CompletionStage<PredictResponse> predictImageWithVersion(@RestPath String name, @RestPath String version,
+            @RestQuery Integer topK, byte[] body) {
+        return predict(name, VersionParam.parse(version), topK, List.of(new NamedImage("body", body)));
+    }
+
+    @POST
+    @Path("/versions/{version}/predict")
+    @Consumes(MediaType.MULTIPART_FORM_DATA)
+    @Operation(summary = "Classify the images of a multipart form with a given version of the model")
+    public CompletionStage<PredictResponse> predictFilesWithVersion(@RestPath String name, @RestPath String version,
+            @RestQuery Integer topK, @RestForm(FileUpload.ALL) List<FileUpload> files) {
+        return predict(name, VersionParam.parse(version), topK, read(files));
+    }
+
+    private CompletionStage<PredictResponse> predict(String name, Integer version, Integer topK, List<NamedImage> images) {
+        if (images.isEmpty()) {
+            throw new InvalidInputException("(body)", "no image: send one as the body or as files of a multipart form");
+        }
+        if (images.size() > maxImages) {
+            throw new InvalidInputException("(body)", images.size() + " images in one request; at most " + maxImages);
+        }
+        if (topK != null && topK < 1) {
+            throw new InvalidInputException("topK", "must be at least 1, got " + topK);
+        }
+        ServedVersion lease = predictions.lease(name, version);
+        float[] inputs;
+        try {
+            inputs = decode(images, lease.classifier().transform(), lease.classifier().inputSize());
+        } catch (RuntimeException e) {
+            lease.release();
+            predictions.count(lease.model(), API, "bad_input");
+            throw e;
+        }
+        List<String> classes = lease.classifier().classes();
+        int k = Math.min(topK == null ? DEFAULT_TOP_K : topK, classes.size());
+        return predictions.run(API, lease, inputs, images.size()).thenApply(result -> {
+            List<ImagePrediction> answers = new ArrayList<>(images.size());
+            for (int i = 0; i < images.size(); i++) {
+                List<ClassProbability> top = TopK.of(result.probabilities(), i, classes, k);
+                answers.add(new ImagePrediction(images.get(i).name(), top.get(0).label(), top));
+            }
+            return new PredictResponse(lease.model(), lease.version(), lease.runId(), answers);
+        });
+    }
+
+    private static float[] decode(List<NamedImage> images, EvalTransform transform, int inputSize) {
+        float[] inputs = new float[images.size() * inputSize];
+        for (int i = 0; i < images.size(); i++) {
+            NamedImage image = images.get(i);
+            if (image.bytes() == null || image.bytes().length == 0) {
+                throw new InvalidInputException(image.name(), "the image is empty");
+            }
+            try {
+                System.arraycopy(ImageInputs.fromEncoded(image.bytes(), transform), 0, inputs, i * inputSize, inputSize);
+            } catch (ImageDecodeException e) {
+                throw new InvalidInputException(image.name(), e.getMessage());
+            }
+        }
+        return inputs;
+    }
+
+    private static List<NamedImage> read(List<FileUpload> files) {
+        List<NamedImage> images = new ArrayList<>(files.size());
+        for (FileUpload file : files) {
+            try {
+                images.add(new NamedImage(file.fileName() != null ? file.fileName() : file.name(),
+                        Files.readAllBytes(file.uploadedFile())));
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+        return images;
+    }
+}

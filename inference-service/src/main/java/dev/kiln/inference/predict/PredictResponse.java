@@ -1,0 +1,22 @@
+package dev.kiln.inference.predict;
+
+import java.util.List;
+import java.util.UUID;
+
+/**
+ * The answer of {@code POST /api/v1/models/{name}/predict}: the version that answered and, per image in the
+ * order sent, the top-k classes.
+ */
+public record PredictResponse(String model, int version, UUID runId, List<ImagePrediction> predictions) {
+
+    /**
+     * @param image the multipart file name, or "body" for a raw image
+     * @param label the most probable class
+     * @param top   the k most probable classes, most probable first
+     */
+    public record ImagePrediction(String image, String label, List<ClassProbability> top) {
+    }
+
+    public record ClassProbability(String label, int classIndex, double probability) {
+    }
+}

@@ -1,0 +1,167 @@
+package dev.kiln.inference.serving;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.function.IntConsumer;
+
+/**
+ * Groups concurrent requests into one forward pass: the first queued request waits at most
+ * {@code maxDelay} for others, up to {@code maxBatchSize} images. One thread per served version runs the
+ * passes, so a version's forward calls never overlap and the thread is prepared for inference once.
+ */
+public final class DynamicBatcher implements AutoCloseable {
+
+    /** The model: {@code count} inputs in, {@code count * outputSize} floats out. */
+    @FunctionalInterface
+    public interface Forward {
+        float[] apply(float[] inputs, int count);
+    }
+
+    private record Job(float[] inputs, int count, CompletableFuture<float[]> result) {
+    }
+
+    private static final Job STOP = new Job(new float[0], 0, null);
+
+    private final Forward forward;
+    private final int inputSize;
+    private final int maxBatchSize;
+    private final long maxDelayNanos;
+    private final IntConsumer batchSizes;
+    private final BlockingQueue<Job> queue = new LinkedBlockingQueue<>();
+    private final Thread worker;
+    private volatile boolean closed;
+
+    /**
+     * @param threadSetup runs first on the batching thread (PyTorch's grad mode is per thread)
+     * @param batchSizes  told the image count of every forward pass, for metrics
+     */
+    public DynamicBatcher(String name, Forward forward, int inputSize, int maxBatchSize, Duration maxDelay,
+            Runnable threadSetup, IntConsumer batchSizes) {
+        if (maxBatchSize < 1) {
+            throw new IllegalArgumentException("maxBatchSize must be at least 1, got " + maxBatchSize);
+        }
+        this.forward = forward;
+        this.inputSize = inputSize;
+        this.maxBatchSize = maxBatchSize;
+        this.maxDelayNanos = maxDelay.toNanos();
+        this.batchSizes = batchSizes;
+        this.worker = new Thread(() -> {
+            threadSetup.run();
+            run();
+        }, "batcher-" + name);
+        worker.setDaemon(true);
+        worker.start();
+    }
+
+    /**
+     * Queues {@code count} images given as {@code count * inputSize} floats.
+     *
+     * @return completes with this request's outputs, image after image
+     */
+    public CompletableFuture<float[]> submit(float[] inputs, int count) {
+        if (inputs.length != count * inputSize || count < 1) {
+            throw new IllegalArgumentException(inputs.length + " floats are not " + count + " inputs of " + inputSize);
+        }
+        CompletableFuture<float[]> result = new CompletableFuture<>();
+        if (closed) {
+            result.completeExceptionally(new IllegalStateException("this model version is no longer served"));
+            return result;
+        }
+        queue.add(new Job(inputs, count, result));
+        return result;
+    }
+
+    private void run() {
+        Job carried = null;
+        while (true) {
+            Job first;
+            try {
+                first = carried != null ? carried : queue.take();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+            carried = null;
+            if (first == STOP) {
+                return;
+            }
+            List<Job> batch = new ArrayList<>();
+            batch.add(first);
+            int images = first.count();
+            long deadline = System.nanoTime() + maxDelayNanos;
+            while (images < maxBatchSize) {
+                Job next;
+                try {
+                    long wait = deadline - System.nanoTime();
+                    next = wait > 0 ? queue.poll(wait, TimeUnit.NANOSECONDS) : queue.poll();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    next = null;
+                }
+                if (next == null) {
+                    break;
+                }
+                if (next == STOP || images + next.count() > maxBatchSize) {
+                    carried = next;
+                    break;
+                }
+                batch.add(next);
+                images += next.count();
+            }
+            runBatch(batch, images);
+        }
+    }
+
+    private void runBatch(List<Job> batch, int images) {
+        try {
+            float[] inputs;
+            if (batch.size() == 1) {
+                inputs = batch.get(0).inputs();
+            } else {
+                inputs = new float[images * inputSize];
+                int at = 0;
+                for (Job job : batch) {
+                    System.arraycopy(job.inputs(), 0, inputs, at, job.inputs().length);
+                    at += job.inputs().length;
+                }
+            }
+            float[] outputs = forward.apply(inputs, images);
+            batchSizes.accept(images);
+            int outputSize = outputs.length / images;
+            int at = 0;
+            for (Job job : batch) {
+                float[] own = new float[job.count() * outputSize];
+                System.arraycopy(outputs, at, own, 0, own.length);
+                at += own.length;
+                job.result().complete(own);
+            }
+        } catch (RuntimeException | Error e) {
+            batch.forEach(job -> job.result().completeExceptionally(e));
+        }
+    }
+
+    /**
+     * Stops taking requests, finishes the queued ones and waits for the batching thread to end. Callers close
+     * only once no request can still submit ({@link ServedVersion} closes after its last lease).
+     */
+    @Override
+    public void close() {
+        closed = true;
+        queue.add(STOP);
+        try {
+            worker.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        for (Job late; (late = queue.poll()) != null; ) {
+            if (late != STOP) {
+                late.result().completeExceptionally(new IllegalStateException("this model version is no longer served"));
+            }
+        }
+    }
+}

@@ -1,0 +1,44 @@
+package dev.kiln.inference.serving;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import java.time.Duration;
+import java.util.Optional;
+
+/** How an inference replica serves ({@code kiln.inference.*}). */
+@ConfigMapping(prefix = "kiln.inference")
+public interface InferenceConfig {
+
+    /** auto (a GPU when one is visible), cpu or gpu:N. */
+    @WithDefault("auto")
+    String device();
+
+    /** The name in serving events and logs; defaults to {@code inference-<pid>@<hostname>}. */
+    Optional<String> replicaId();
+
+    /** How often the replica compares what it serves with the registry's champions, to heal a missed event. */
+    @WithDefault("30s")
+    Duration reconcileInterval();
+
+    /** Pinned (non-champion) versions kept loaded at once; the least recently used one is released first. */
+    @WithDefault("4")
+    int pinnedVersions();
+
+    /** Images one request may carry (REST batch or OIP tensor). */
+    @WithDefault("256")
+    int maxImagesPerRequest();
+
+    Batching batching();
+
+    /** Dynamic batching: concurrent requests for one version share a forward pass. */
+    interface Batching {
+
+        /** Images per forward pass at most; a single request with more runs alone. */
+        @WithDefault("32")
+        int maxBatchSize();
+
+        /** How long the first request of a batch waits for others; 0 runs whatever is queued at once. */
+        @WithDefault("2ms")
+        Duration maxDelay();
+    }
+}

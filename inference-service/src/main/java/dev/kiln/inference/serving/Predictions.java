@@ -1,0 +1,72 @@
+package dev.kiln.inference.serving;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * Runs a request's inputs through a served version: leases the version (the champion, or the pinned one),
+ * queues the inputs on its batcher, and gives the lease back when the answer is in, so a swap never
+ * frees a model a request is still using. Counts requests and times them per model and API.
+ */
+@ApplicationScoped
+public class Predictions {
+
+    /** The probabilities of a request's images and the version that computed them. */
+    public record Result(ServedVersion version, float[] probabilities, int count) {
+
+        public int classes() {
+            return probabilities.length / count;
+        }
+    }
+
+    private final ServedModels served;
+    private final MeterRegistry metrics;
+
+    public Predictions(ServedModels served, MeterRegistry metrics) {
+        this.served = served;
+        this.metrics = metrics;
+    }
+
+    /**
+     * Leases the version a request names (null: the champion); the caller gives the lease back through
+     * {@link #run} or, when it stops before running, {@link ServedVersion#release()}.
+     */
+    public ServedVersion lease(String model, Integer version) {
+        return version == null ? served.acquireChampion(model) : served.acquireVersion(model, version);
+    }
+
+    /**
+     * @param api    {@code predict} or {@code infer}, a metric tag
+     * @param inputs {@code count} normalised images for the leased version
+     */
+    public CompletionStage<Result> run(String api, ServedVersion lease, float[] inputs, int count) {
+        long started = System.nanoTime();
+        CompletableFuture<float[]> answer;
+        try {
+            answer = lease.batcher().submit(inputs, count);
+        } catch (RuntimeException e) {
+            lease.release();
+            throw e;
+        }
+        return answer.handle((probabilities, failure) -> {
+            lease.release();
+            Timer.builder("kiln.inference.request.duration").description("From queueing to the answer, per request")
+                    .tags("model", lease.model(), "api", api).publishPercentileHistogram().register(metrics)
+                    .record(System.nanoTime() - started, java.util.concurrent.TimeUnit.NANOSECONDS);
+            count(lease.model(), api, failure == null ? "ok" : "error");
+            if (failure != null) {
+                throw failure instanceof CompletionException c ? c : new CompletionException(failure);
+            }
+            return new Result(lease, probabilities, count);
+        });
+    }
+
+    /** Counts a request that ended before it reached a model (bad input, unknown model). */
+    public void count(String model, String api, String outcome) {
+        metrics.counter("kiln.inference.requests", "model", model, "api", api, "outcome", outcome).increment();
+    }
+}

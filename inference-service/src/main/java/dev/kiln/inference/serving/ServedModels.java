@@ -1,0 +1,292 @@
+package dev.kiln.inference.serving;
+
+import ai.djl.Device;
+import dev.kiln.contracts.models.ModelServingEventV1;
+import dev.kiln.store.progress.CheckpointRecord;
+import dev.kiln.store.progress.CheckpointRepository;
+import dev.kiln.store.registry.ModelRegistryRepository;
+import dev.kiln.store.registry.ModelRegistryRepository.AliasTarget;
+import dev.kiln.store.registry.ModelRegistryRepository.ModelVersion;
+import dev.kiln.vision.engine.Devices;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.narayana.jta.QuarkusTransaction;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import io.quarkus.scheduler.Scheduled;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.jboss.logging.Logger;
+
+/**
+ * What this replica serves: the champion of every registered model, plus a few versions requests pinned.
+ * Champions are loaded at start-up and whenever the registry's champion differs from the served one (told by
+ * a promotion event, checked again on a timer). A new version is fetched, verified, built and warmed up
+ * while the old one keeps answering, then swapped in with one map write; the old one drains and is freed.
+ * All loading runs on one thread, so two loads never compete for memory.
+ */
+@ApplicationScoped
+public class ServedModels {
+
+    private static final Logger LOG = Logger.getLogger(ServedModels.class);
+
+    private final ModelRegistryRepository registry;
+    private final CheckpointRepository checkpoints;
+    private final ServingEvents events;
+    private final MeterRegistry metrics;
+    private final InferenceConfig config;
+    private final ModelLoader loader;
+    private final ExecutorService loading = Executors.newSingleThreadExecutor(r -> new Thread(r, "model-loader"));
+    private final Map<String, ServedVersion> champions = new ConcurrentHashMap<>();
+    /** Pinned versions by "model@version", least recently used first. Guarded by itself. */
+    private final LinkedHashMap<String, CompletableFuture<ServedVersion>> pinned = new LinkedHashMap<>(16, 0.75f, true);
+    /** The last failure per model, "model@version#sha256" -> reason, so the timer does not retry it in a loop. */
+    private final Map<String, String> failed = new ConcurrentHashMap<>();
+    private final AtomicInteger resident = new AtomicInteger();
+    private final Map<String, DistributionSummary> batchSizes = new ConcurrentHashMap<>();
+    private volatile Set<String> unservedChampions = Set.of();
+    private volatile boolean startedLoading;
+
+    public ServedModels(ModelRegistryRepository registry, CheckpointRepository checkpoints, ServingEvents events,
+            MeterRegistry metrics, InferenceConfig config) {
+        this.registry = registry;
+        this.checkpoints = checkpoints;
+        this.events = events;
+        this.metrics = metrics;
+        this.config = config;
+        Device device = Devices.resolve(config.device());
+        this.loader = new ModelLoader(device, config.batching().maxBatchSize(), config.batching().maxDelay());
+        Gauge.builder("kiln.inference.versions.resident", resident, AtomicInteger::get)
+                .description("Model versions in memory, draining ones included").register(metrics);
+    }
+
+    void onStart(@Observes StartupEvent start) {
+        loading.execute(() -> {
+            reconcile(Set.of());
+            startedLoading = true;
+        });
+    }
+
+    void onStop(@Observes ShutdownEvent stop) {
+        loading.shutdownNow();
+    }
+
+    @Scheduled(every = "${kiln.inference.reconcile-interval:30s}", delayed = "${kiln.inference.reconcile-interval:30s}",
+            concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    void reconcileOnTimer() {
+        loading.execute(() -> reconcile(Set.of()));
+    }
+
+    /** A promotion of this model was announced: serve the registry's champion, retrying even a version that failed. */
+    public void promotionAnnounced(String model) {
+        loading.execute(() -> reconcile(Set.of(model)));
+    }
+
+    /** The champion of the model, leased to the caller, who must {@link ServedVersion#release()} it. */
+    public ServedVersion acquireChampion(String model) {
+        while (true) {
+            ServedVersion current = champions.get(model);
+            if (current == null) {
+                throw notServed(model);
+            }
+            if (current.tryAcquire()) {
+                return current;
+            }
+            // Retired between the lookup and the lease: the map already holds its successor.
+        }
+    }
+
+    /** A given version, leased to the caller; loaded on first use unless it is the champion. */
+    public ServedVersion acquireVersion(String model, int version) {
+        while (true) {
+            ServedVersion champion = champions.get(model);
+            if (champion != null && champion.version() == version && champion.tryAcquire()) {
+                return champion;
+            }
+            ServedVersion served = pinnedVersion(model, version);
+            if (served.tryAcquire()) {
+                return served;
+            }
+        }
+    }
+
+    /** The champions served now, by model name. */
+    public Collection<ServedVersion> champions() {
+        return List.copyOf(champions.values());
+    }
+
+    /** True once the start-up load finished and every registered champion has a version serving. */
+    public boolean ready() {
+        return startedLoading && unservedChampions.isEmpty();
+    }
+
+    /** Models whose champion this replica cannot serve, for the readiness check. */
+    public Set<String> unservedChampions() {
+        return unservedChampions;
+    }
+
+    private void reconcile(Set<String> retryFailures) {
+        List<AliasTarget> targets;
+        try {
+            targets = QuarkusTransaction.requiringNew().call(() -> registry.aliasOfEveryModel(ModelRegistryRepository.CHAMPION));
+        } catch (RuntimeException e) {
+            LOG.warnf("Cannot read the registry's champions, keeping what is served: %s", e.getMessage());
+            return;
+        }
+        Set<String> unserved = new TreeSet<>();
+        for (AliasTarget target : targets) {
+            VersionRef ref = new VersionRef(target.model(), target.alias(), target.version(), target.runId(),
+                    target.checkpointSha256());
+            ServedVersion current = champions.get(ref.model());
+            boolean upToDate = current != null && current.version() == ref.version()
+                    && current.checkpointSha256().equals(ref.checkpointSha256());
+            String attempt = ref.model() + "@" + ref.version() + "#" + ref.checkpointSha256();
+            if (!upToDate && (retryFailures.contains(ref.model()) || !failed.containsKey(attempt))) {
+                try {
+                    swapIn(load(ref));
+                    failed.remove(attempt);
+                } catch (ModelLoadException e) {
+                    failed.put(attempt, e.getMessage());
+                    metrics.counter("kiln.inference.load.failures", "model", ref.model()).increment();
+                    LOG.errorf("Could not load %s, %s: %s", ref, current == null ? "nothing else to serve"
+                            : "still serving v" + current.version(), e.getMessage());
+                    events.publish(ModelServingEventV1.Type.LOAD_FAILED, ref, e.getMessage());
+                }
+            }
+            if (!champions.containsKey(ref.model())) {
+                unserved.add(ref.model());
+            }
+        }
+        unservedChampions = Set.copyOf(unserved);
+    }
+
+    private ServedVersion load(VersionRef ref) throws ModelLoadException {
+        byte[] content;
+        try {
+            content = QuarkusTransaction.requiringNew().call(() -> {
+                CheckpointRecord row = checkpoints.find(ref.runId(), CheckpointRecord.Kind.model);
+                return row == null ? null : row.content;
+            });
+        } catch (RuntimeException e) {
+            throw new ModelLoadException("the checkpoint of run " + ref.runId() + " could not be fetched: "
+                    + e.getMessage(), e);
+        }
+        long started = System.nanoTime();
+        ServedVersion served = loader.load(ref, content, batchSizeSummary(ref.model())::record, released -> {
+            resident.decrementAndGet();
+            LOG.infof("Released %s v%d after its last request", released.model(), released.version());
+            events.publish(ModelServingEventV1.Type.RETIRED, ref, null);
+        });
+        resident.incrementAndGet();
+        LOG.infof("Loaded %s from run %s in %d ms (checkpoint SHA-256 %s verified, warmed up)", ref, ref.runId(),
+                (System.nanoTime() - started) / 1_000_000, ref.checkpointSha256());
+        events.publish(ModelServingEventV1.Type.LOADED, ref, null);
+        return served;
+    }
+
+    private void swapIn(ServedVersion next) {
+        ServedVersion previous = champions.put(next.model(), next);
+        if (previous == null) {
+            Gauge.builder("kiln.inference.model.version", champions, served -> versionOf(served, next.model()))
+                    .description("The champion version each model is served at").tag("model", next.model())
+                    .register(metrics);
+        } else {
+            metrics.counter("kiln.inference.swaps", "model", next.model()).increment();
+            LOG.infof("Swapped %s v%d -> v%d; v%d finishes %d in-flight request(s), then is released", next.model(),
+                    previous.version(), next.version(), previous.version(), previous.inFlight());
+            previous.retire();
+        }
+    }
+
+    private static double versionOf(Map<String, ServedVersion> champions, String model) {
+        ServedVersion served = champions.get(model);
+        return served == null ? Double.NaN : served.version();
+    }
+
+    private DistributionSummary batchSizeSummary(String model) {
+        return batchSizes.computeIfAbsent(model, m -> DistributionSummary.builder("kiln.inference.batch.size")
+                .description("Images per forward pass").tag("model", m).publishPercentileHistogram()
+                .minimumExpectedValue(1.0).maximumExpectedValue((double) Math.max(2, config.batching().maxBatchSize()))
+                .register(metrics));
+    }
+
+    private ServedVersion pinnedVersion(String model, int version) {
+        String key = model + "@" + version;
+        CompletableFuture<ServedVersion> future;
+        synchronized (pinned) {
+            future = pinned.get(key);
+            if (future == null || future.isCompletedExceptionally()) {
+                future = CompletableFuture.supplyAsync(() -> loadPinned(model, version), loading);
+                pinned.put(key, future);
+                evictPinnedBeyond(config.pinnedVersions());
+            }
+        }
+        try {
+            return future.get();
+        } catch (ExecutionException e) {
+            synchronized (pinned) {
+                pinned.remove(key, future);
+            }
+            throw e.getCause() instanceof RuntimeException runtime ? runtime : new IllegalStateException(e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ModelUnavailableException("interrupted while loading " + key);
+        }
+    }
+
+    private ServedVersion loadPinned(String model, int version) {
+        ModelVersion found = QuarkusTransaction.requiringNew().call(() -> registry.findVersion(model, version));
+        if (found == null) {
+            throw new UnknownModelException(QuarkusTransaction.requiringNew().call(() -> registry.find(model)) == null
+                    ? "no registered model is named '" + model + "'"
+                    : "model '" + model + "' has no version " + version);
+        }
+        VersionRef ref = new VersionRef(model, null, version, found.runId(), found.checkpointSha256());
+        try {
+            return load(ref);
+        } catch (ModelLoadException e) {
+            metrics.counter("kiln.inference.load.failures", "model", model).increment();
+            LOG.errorf("Could not load pinned %s: %s", ref, e.getMessage());
+            events.publish(ModelServingEventV1.Type.LOAD_FAILED, ref, e.getMessage());
+            throw new ModelUnavailableException("model '" + model + "' version " + version + " cannot be served: "
+                    + e.getMessage());
+        }
+    }
+
+    private void evictPinnedBeyond(int limit) {
+        List<CompletableFuture<ServedVersion>> evicted = new ArrayList<>();
+        var entries = pinned.entrySet().iterator();
+        while (pinned.size() - evicted.size() > limit && entries.hasNext()) {
+            evicted.add(entries.next().getValue());
+            entries.remove();
+        }
+        evicted.forEach(future -> future.thenAccept(ServedVersion::retire));
+    }
+
+    private RuntimeException notServed(String model) {
+        AliasTarget champion = QuarkusTransaction.requiringNew().call(() ->
+                registry.alias(model, ModelRegistryRepository.CHAMPION));
+        if (champion == null) {
+            boolean known = QuarkusTransaction.requiringNew().call(() -> registry.find(model)) != null;
+            return new UnknownModelException(known ? "model '" + model + "' has no champion yet; promote a version first"
+                    : "no registered model is named '" + model + "'");
+        }
+        String failure = failed.get(model + "@" + champion.version() + "#" + champion.checkpointSha256());
+        return new ModelUnavailableException("model '" + model + "' champion v" + champion.version()
+                + (failure == null ? " is still loading on this replica" : " could not be loaded: " + failure));
+    }
+}

@@ -1,0 +1,102 @@
+package dev.kiln.inference.serving;
+
+import dev.kiln.vision.serving.Classifier;
+import java.time.Instant;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+
+/**
+ * One loaded model version and the batcher that feeds it. Requests hold a lease while they use it; the server
+ * holds one while it serves it. A replaced version is retired: it takes no new lease, and when the last
+ * in-flight request releases its lease the batcher stops and the native memory is freed.
+ */
+public final class ServedVersion {
+
+    private final String model;
+    private final int version;
+    private final UUID runId;
+    private final String checkpointSha256;
+    private final Classifier classifier;
+    private final DynamicBatcher batcher;
+    private final Instant loadedAt;
+    private final Consumer<ServedVersion> onReleased;
+    // Starts at 1: the server's own lease, given back by retire().
+    private final AtomicInteger leases = new AtomicInteger(1);
+    private final AtomicBoolean retired = new AtomicBoolean();
+
+    /** @param onReleased told once the version's memory is released */
+    public ServedVersion(String model, int version, UUID runId, String checkpointSha256, Classifier classifier,
+            DynamicBatcher batcher, Instant loadedAt, Consumer<ServedVersion> onReleased) {
+        this.model = model;
+        this.version = version;
+        this.runId = runId;
+        this.checkpointSha256 = checkpointSha256;
+        this.classifier = classifier;
+        this.batcher = batcher;
+        this.loadedAt = loadedAt;
+        this.onReleased = onReleased;
+    }
+
+    /** @return false once the version is released: the caller looks up the version that replaced it */
+    public boolean tryAcquire() {
+        while (true) {
+            int held = leases.get();
+            if (held == 0) {
+                return false;
+            }
+            if (leases.compareAndSet(held, held + 1)) {
+                return true;
+            }
+        }
+    }
+
+    public void release() {
+        if (leases.decrementAndGet() == 0) {
+            batcher.close();
+            classifier.close();
+            onReleased.accept(this);
+        }
+    }
+
+    /** Takes no new requests; frees the memory after the in-flight ones (at once if there are none). */
+    public void retire() {
+        if (retired.compareAndSet(false, true)) {
+            release();
+        }
+    }
+
+    public String model() {
+        return model;
+    }
+
+    public int version() {
+        return version;
+    }
+
+    public UUID runId() {
+        return runId;
+    }
+
+    public String checkpointSha256() {
+        return checkpointSha256;
+    }
+
+    public Classifier classifier() {
+        return classifier;
+    }
+
+    public DynamicBatcher batcher() {
+        return batcher;
+    }
+
+    public Instant loadedAt() {
+        return loadedAt;
+    }
+
+    /** Requests using it now (the server's own lease excluded). */
+    public int inFlight() {
+        return Math.max(0, leases.get() - (retired.get() ? 0 : 1));
+    }
+}

@@ -1,0 +1,113 @@
+package dev.kiln.inference;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.is;
+
+import dev.kiln.contracts.messaging.Json;
+import dev.kiln.contracts.messaging.Topics;
+import dev.kiln.contracts.models.ModelServingEventV1;
+import dev.kiln.infra.kafka.KafkaTestResource;
+import dev.kiln.infra.kafka.TopicReader;
+import dev.kiln.infra.postgres.PostgresTestResource;
+import dev.kiln.vision.checkpoints.Checkpoint;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.response.Response;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.junit.jupiter.api.Test;
+
+/** Promotions swap the served version under load with no failed request; a bad checkpoint never replaces one. */
+@QuarkusTest
+@QuarkusTestResource(KafkaTestResource.class)
+@QuarkusTestResource(PostgresTestResource.class)
+class HotSwapTest extends ServingTestSupport {
+
+    private static final Duration KAFKA_WAIT = Duration.ofSeconds(30);
+
+    @Test
+    void aPromotionSwapsTheServedVersionUnderLoadWithoutAFailedRequest() throws Exception {
+        String model = "digits-swap";
+        awaitServed(model, promote(model, ServingFixtures.first().model().toBytes()));
+
+        AtomicBoolean hammering = new AtomicBoolean(true);
+        Map<Integer, AtomicInteger> statuses = new ConcurrentHashMap<>();
+        Map<Integer, AtomicInteger> versions = new ConcurrentHashMap<>();
+        ExecutorService clients = Executors.newFixedThreadPool(3);
+        for (int c = 0; c < 3; c++) {
+            int client = c;
+            clients.execute(() -> {
+                for (int i = client; hammering.get(); i += 3) {
+                    Response response = given().contentType("image/png").body(testPng(i % 100))
+                            .post("/api/v1/models/" + model + "/predict");
+                    statuses.computeIfAbsent(response.statusCode(), s -> new AtomicInteger()).incrementAndGet();
+                    if (response.statusCode() == 200) {
+                        versions.computeIfAbsent(response.path("version"), v -> new AtomicInteger()).incrementAndGet();
+                    }
+                }
+            });
+        }
+        int second = promote(model, ServingFixtures.second().model().toBytes());
+        awaitServed(model, second);
+        Thread.sleep(300);
+        hammering.set(false);
+        clients.shutdown();
+        assertThat(clients.awaitTermination(30, TimeUnit.SECONDS)).isTrue();
+
+        assertThat(statuses.keySet()).as("every request during the swap answered 200").containsOnly(200);
+        assertThat(versions.keySet()).containsExactlyInAnyOrder(1, 2);
+        ConsumerRecord<String, String> retired = TopicReader.await(bootstrap, Topics.MODEL_SERVING_EVENTS, r -> {
+            ModelServingEventV1 event = Json.read(r.value(), ModelServingEventV1.class);
+            return event.model().equals(model) && event.type() == ModelServingEventV1.Type.RETIRED && event.version() == 1;
+        }, KAFKA_WAIT);
+        assertThat(retired).as("version 1 released after its last request").isNotNull();
+        given().get("/q/metrics").then().statusCode(200)
+                .body(containsString("kiln_inference_swaps_total{model=\"" + model + "\"} 1.0"))
+                .body(containsString("kiln_inference_model_version{model=\"" + model + "\"} 2.0"));
+    }
+
+    @Test
+    void aCheckpointThatFailsToVerifyOrLoadLeavesTheChampionServing() {
+        String model = "digits-guarded";
+        byte[] good = ServingFixtures.first().model().toBytes();
+        awaitServed(model, promote(model, good));
+
+        // The registry pins the bytes it was given, but they are not a checkpoint any more.
+        byte[] corrupt = good.clone();
+        for (int i = corrupt.length / 2; i < corrupt.length / 2 + 64; i++) {
+            corrupt[i] ^= 0x5a;
+        }
+        int broken = promote(model, corrupt);
+        assertThat(awaitLoadFailure(model, broken).reason()).contains("checkpoint");
+        // The stored bytes are intact, but not the ones the registry pinned.
+        int unpinned = promote(model, ServingFixtures.second().model().toBytes(), Checkpoint.sha256(good));
+        assertThat(awaitLoadFailure(model, unpinned).reason()).contains("the registry pins");
+
+        given().contentType("image/png").body(testPng(3)).post("/api/v1/models/" + model + "/predict")
+                .then().statusCode(200).body("version", is(1));
+        given().get("/v2/models/" + model + "/versions/" + broken + "/ready").then().statusCode(503)
+                .body("error", containsString("cannot be served"));
+        given().get("/q/health/ready").then().statusCode(200);
+        given().get("/q/metrics").then()
+                .body(containsString("kiln_inference_load_failures_total{model=\"" + model + "\"}"));
+    }
+
+    private ModelServingEventV1 awaitLoadFailure(String model, int version) {
+        ConsumerRecord<String, String> failed = TopicReader.await(bootstrap, Topics.MODEL_SERVING_EVENTS, r -> {
+            ModelServingEventV1 event = Json.read(r.value(), ModelServingEventV1.class);
+            return event.model().equals(model) && event.type() == ModelServingEventV1.Type.LOAD_FAILED
+                    && event.version() == version;
+        }, KAFKA_WAIT);
+        assertThat(failed).as("a LOAD_FAILED event for v" + version).isNotNull();
+        return Json.read(failed.value(), ModelServingEventV1.class);
+    }
+}

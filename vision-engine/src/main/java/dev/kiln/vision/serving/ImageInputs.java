@@ -1,0 +1,133 @@
+package dev.kiln.vision.serving;
+
+import dev.kiln.vision.checkpoints.EvalTransform;
+import java.awt.image.BufferedImage;
+import java.awt.image.Raster;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import javax.imageio.ImageIO;
+
+/**
+ * Turns an encoded image (PNG or JPEG) into a model's input exactly as evaluation prepared the test set:
+ * pixels as bytes, channel-first, resized to the transform's height x width, grey or RGB as the model
+ * wants, then {@code byte * (1 / (255 std)) - mean / std} in float, the same two float operations
+ * {@link dev.kiln.vision.pipeline.ImageBatches} runs, so a served PNG of a test image scores as it did in
+ * the run's test evaluation.
+ */
+public final class ImageInputs {
+
+    /** Images larger than this in either side are refused before their pixels are read. */
+    public static final int MAX_SIDE = 4096;
+
+    private ImageInputs() {
+    }
+
+    /** The model input for one encoded image: {@code channels * height * width} floats. */
+    public static float[] fromEncoded(byte[] encoded, EvalTransform transform) throws ImageDecodeException {
+        return fromPixels(decode(encoded, transform), 0, transform);
+    }
+
+    /** The model input for one image already in the transform's shape: channel-first bytes from {@code offset}. */
+    public static float[] fromPixels(byte[] pixels, int offset, EvalTransform transform) {
+        int plane = transform.height() * transform.width();
+        float[] input = new float[transform.channels() * plane];
+        for (int c = 0; c < transform.channels(); c++) {
+            float std = transform.std().get(c);
+            float scale = 1f / (255f * std);
+            float shift = transform.mean().get(c) / std;
+            for (int i = 0; i < plane; i++) {
+                int index = c * plane + i;
+                float scaled = (pixels[offset + index] & 0xff) * scale;
+                input[index] = scaled - shift;
+            }
+        }
+        return input;
+    }
+
+    /** Decodes, converts to the transform's channels and resizes: channel-first bytes. */
+    public static byte[] decode(byte[] encoded, EvalTransform transform) throws ImageDecodeException {
+        BufferedImage image;
+        try {
+            image = ImageIO.read(new ByteArrayInputStream(encoded));
+        } catch (IOException | RuntimeException e) {
+            throw new ImageDecodeException("the image could not be decoded: " + e.getMessage());
+        }
+        if (image == null) {
+            throw new ImageDecodeException("not a PNG or JPEG image (" + encoded.length + " bytes)");
+        }
+        if (image.getWidth() > MAX_SIDE || image.getHeight() > MAX_SIDE) {
+            throw new ImageDecodeException("the image is " + image.getWidth() + "x" + image.getHeight()
+                    + ", larger than " + MAX_SIDE + " pixels on a side");
+        }
+        byte[] planes = channelPlanes(image, transform.channels());
+        return resize(planes, transform.channels(), image.getHeight(), image.getWidth(), transform.height(),
+                transform.width());
+    }
+
+    /**
+     * Channel-first bytes at the image's own size. Grey rasters are read sample by sample: {@code getRGB}
+     * would pass them through a colour-space conversion that changes their values.
+     */
+    private static byte[] channelPlanes(BufferedImage image, int channels) {
+        int h = image.getHeight();
+        int w = image.getWidth();
+        Raster raster = image.getRaster();
+        boolean grey = raster.getNumBands() <= 2 && image.getColorModel().getNumColorComponents() == 1;
+        int shift = Math.max(0, raster.getSampleModel().getSampleSize(0) - 8);
+        byte[] planes = new byte[channels * h * w];
+        for (int y = 0; y < h; y++) {
+            for (int x = 0; x < w; x++) {
+                int r;
+                int g;
+                int b;
+                if (grey) {
+                    r = g = b = raster.getSample(x, y, 0) >> shift;
+                } else {
+                    int rgb = image.getRGB(x, y);
+                    r = (rgb >> 16) & 0xff;
+                    g = (rgb >> 8) & 0xff;
+                    b = rgb & 0xff;
+                }
+                int i = y * w + x;
+                if (channels == 1) {
+                    // ITU-R 601 luma, as PIL's convert("L") and torchvision's Grayscale compute it.
+                    planes[i] = (byte) Math.round(0.299 * r + 0.587 * g + 0.114 * b);
+                } else {
+                    planes[i] = (byte) r;
+                    planes[h * w + i] = (byte) g;
+                    planes[2 * h * w + i] = (byte) b;
+                }
+            }
+        }
+        return planes;
+    }
+
+    /** Bilinear resize with half-pixel centres (torchvision's {@code antialias=False}); a no-op at the same size. */
+    static byte[] resize(byte[] planes, int channels, int h, int w, int outH, int outW) {
+        if (h == outH && w == outW) {
+            return planes;
+        }
+        byte[] out = new byte[channels * outH * outW];
+        double scaleY = (double) h / outH;
+        double scaleX = (double) w / outW;
+        for (int c = 0; c < channels; c++) {
+            int in = c * h * w;
+            for (int y = 0; y < outH; y++) {
+                double sy = Math.min(Math.max((y + 0.5) * scaleY - 0.5, 0), h - 1);
+                int y0 = (int) sy;
+                int y1 = Math.min(y0 + 1, h - 1);
+                double fy = sy - y0;
+                for (int x = 0; x < outW; x++) {
+                    double sx = Math.min(Math.max((x + 0.5) * scaleX - 0.5, 0), w - 1);
+                    int x0 = (int) sx;
+                    int x1 = Math.min(x0 + 1, w - 1);
+                    double fx = sx - x0;
+                    double top = (planes[in + y0 * w + x0] & 0xff) * (1 - fx) + (planes[in + y0 * w + x1] & 0xff) * fx;
+                    double bottom = (planes[in + y1 * w + x0] & 0xff) * (1 - fx) + (planes[in + y1 * w + x1] & 0xff) * fx;
+                    out[c * outH * outW + y * outW + x] = (byte) Math.round(top * (1 - fy) + bottom * fy);
+                }
+            }
+        }
+        return out;
+    }
+}
