@@ -57,8 +57,7 @@ public class ErrorMappers {
                         .map(ref -> ref.getFieldName() != null ? ref.getFieldName() : "[" + ref.getIndex() + "]")
                         .collect(Collectors.joining(".")).replace(".[", "[")
                 : "(body)";
-        return error(uri, 400, "Invalid input", "the body is not a valid request at " + field + ": "
-                + e.getOriginalMessage(), field);
+        return error(uri, 400, "Invalid input", "not a valid request: " + e.getOriginalMessage(), field);
     }
 
     /** Declared for the subtype too: Quarkus ships its own mapper for it, which would otherwise win. */
@@ -86,7 +85,8 @@ public class ErrorMappers {
 
     private static RestResponse<Object> error(UriInfo uri, int status, String title, String detail, String field) {
         if (uri.getPath().startsWith("/v2")) {
-            return RestResponse.ResponseBuilder.<Object>create(status).entity(Map.of("error", detail))
+            return RestResponse.ResponseBuilder.<Object>create(status)
+                    .entity(Map.of("error", field == null ? detail : field + ": " + detail))
                     .type(MediaType.APPLICATION_JSON).build();
         }
         List<FieldError> violations = field == null ? List.of() : List.of(new FieldError(field, detail));

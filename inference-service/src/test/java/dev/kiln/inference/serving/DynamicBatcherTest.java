@@ -1,0 +1,106 @@
+package dev.kiln.inference.serving;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+class DynamicBatcherTest {
+
+    /** Doubles every input: two outputs per one-float input, so each answer shows whose input it was. */
+    private static float[] twice(float[] inputs, int count) {
+        float[] out = new float[count * 2];
+        for (int i = 0; i < count; i++) {
+            out[2 * i] = inputs[i];
+            out[2 * i + 1] = 2 * inputs[i];
+        }
+        return out;
+    }
+
+    @Test
+    void concurrentRequestsShareAPassAndEachGetsItsOwnRows() throws Exception {
+        List<Integer> passes = new CopyOnWriteArrayList<>();
+        CountDownLatch firstPassStarted = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        DynamicBatcher.Forward blockingFirst = (inputs, count) -> {
+            if (passes.isEmpty() && count == 1) {
+                firstPassStarted.countDown();
+                await(release);
+            }
+            return twice(inputs, count);
+        };
+        try (DynamicBatcher batcher = new DynamicBatcher("test", blockingFirst, 1, 8, Duration.ZERO, () -> { },
+                passes::add)) {
+            CompletableFuture<float[]> first = batcher.submit(new float[] {1}, 1);
+            assertThat(firstPassStarted.await(5, TimeUnit.SECONDS)).isTrue();
+            // Queued while the first pass runs: they go together in the next one, in order, up to 8 images.
+            CompletableFuture<float[]> a = batcher.submit(new float[] {2, 3}, 2);
+            CompletableFuture<float[]> b = batcher.submit(new float[] {4, 5, 6}, 3);
+            CompletableFuture<float[]> c = batcher.submit(new float[] {7, 8, 9, 10}, 4);
+            release.countDown();
+
+            assertThat(first.get(5, TimeUnit.SECONDS)).containsExactly(1, 2);
+            assertThat(a.get(5, TimeUnit.SECONDS)).containsExactly(2, 4, 3, 6);
+            assertThat(b.get(5, TimeUnit.SECONDS)).containsExactly(4, 8, 5, 10, 6, 12);
+            assertThat(c.get(5, TimeUnit.SECONDS)).containsExactly(7, 14, 8, 16, 9, 18, 10, 20);
+            assertThat(passes).containsExactly(1, 5, 4);
+        }
+    }
+
+    @Test
+    void theFirstRequestWaitsUpToTheDelayForCompany() throws Exception {
+        List<Integer> passes = new CopyOnWriteArrayList<>();
+        try (DynamicBatcher batcher = new DynamicBatcher("test", DynamicBatcherTest::twice, 1, 4, Duration.ofSeconds(2),
+                () -> { }, passes::add)) {
+            CompletableFuture<float[]> first = batcher.submit(new float[] {1}, 1);
+            CompletableFuture<float[]> second = batcher.submit(new float[] {2}, 1);
+            CompletableFuture<float[]> fills = batcher.submit(new float[] {3, 4}, 2);
+
+            assertThat(fills.get(5, TimeUnit.SECONDS)).containsExactly(3, 6, 4, 8);
+            assertThat(first.get()).containsExactly(1, 2);
+            assertThat(second.get()).containsExactly(2, 4);
+            // A full batch leaves at once, long before the 2 s delay.
+            assertThat(passes).containsExactly(4);
+        }
+    }
+
+    @Test
+    void aFailingPassFailsOnlyItsRequestsAndTheBatcherGoesOn() throws Exception {
+        DynamicBatcher.Forward failsOnNegative = (inputs, count) -> {
+            if (inputs[0] < 0) {
+                throw new IllegalStateException("native error");
+            }
+            return twice(inputs, count);
+        };
+        try (DynamicBatcher batcher = new DynamicBatcher("test", failsOnNegative, 1, 1, Duration.ZERO, () -> { },
+                n -> { })) {
+            CompletableFuture<float[]> bad = batcher.submit(new float[] {-1}, 1);
+            assertThatThrownBy(() -> bad.get(5, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class)
+                    .hasMessageContaining("native error");
+            assertThat(batcher.submit(new float[] {3}, 1).get(5, TimeUnit.SECONDS)).containsExactly(3, 6);
+        }
+    }
+
+    @Test
+    void wrongInputSizesAreRefusedAtOnce() {
+        try (DynamicBatcher batcher = new DynamicBatcher("test", DynamicBatcherTest::twice, 2, 4, Duration.ZERO,
+                () -> { }, n -> { })) {
+            assertThatThrownBy(() -> batcher.submit(new float[3], 2)).isInstanceOf(IllegalArgumentException.class);
+        }
+    }
+
+    private static void await(CountDownLatch latch) {
+        try {
+            latch.await(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
