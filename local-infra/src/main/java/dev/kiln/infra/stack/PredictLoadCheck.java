@@ -1,0 +1,336 @@
+package dev.kiln.infra.stack;
+
+import ai.djl.Device;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.kiln.infra.postgres.LocalPostgres;
+import dev.kiln.vision.checkpoints.Checkpoint;
+import dev.kiln.vision.checkpoints.EvalTransform;
+import dev.kiln.vision.datasets.ImageSet;
+import dev.kiln.vision.engine.DjlRuntime;
+import dev.kiln.vision.pipeline.TrainTestData;
+import dev.kiln.vision.serving.Classifier;
+import dev.kiln.vision.serving.ImageInputs;
+import dev.kiln.vision.serving.PngImages;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * {@code ./kiln bench predict}: the served model under load from this (second) process, next to the same
+ * model's in-process predictor measured in this run, then 100 promotions while clients keep predicting.
+ * Prints numbers for people (BENCHMARKS.md); nothing here is a timed test.
+ */
+public final class PredictLoadCheck {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(5)).build();
+    private static final int IMAGES = 512;
+    private static final int BATCH = 32;
+
+    /** What one load phase measured. */
+    private record Load(long requests, long images, long failures, double seconds, long[] latenciesNanos) {
+
+        double imagesPerSecond() {
+            return images / seconds;
+        }
+
+        double percentileMillis(double p) {
+            if (latenciesNanos.length == 0) {
+                return Double.NaN;
+            }
+            long[] sorted = latenciesNanos.clone();
+            Arrays.sort(sorted);
+            return sorted[(int) Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)] / 1e6;
+        }
+    }
+
+    private PredictLoadCheck() {
+    }
+
+    /** args: GATEWAY_URL INFERENCE_URL JDBC_URL DATA_DIR INFERENCE_PID MODEL [SECONDS] [CONCURRENCY] [PROMOTIONS] */
+    public static void main(String[] args) throws Exception {
+        String gateway = args[0];
+        String inference = args[1];
+        String jdbcUrl = args[2];
+        Path dataDir = Path.of(args[3]);
+        long inferencePid = Long.parseLong(args[4]);
+        String model = args[5];
+        int seconds = args.length > 6 ? Integer.parseInt(args[6]) : 20;
+        int concurrency = args.length > 7 ? Integer.parseInt(args[7]) : 16;
+        int promotions = args.length > 8 ? Integer.parseInt(args[8]) : 100;
+
+        List<Integer> versions = versions(jdbcUrl, model);
+        if (versions.isEmpty()) {
+            throw new IllegalStateException("model '" + model + "' has no versions; ./kiln bench predict trains two first");
+        }
+        int champion = champion(jdbcUrl, model);
+        Checkpoint checkpoint = Checkpoint.fromBytes(checkpointOf(jdbcUrl, model, champion)).forInference();
+        ImageSet test = TrainTestData.load(checkpoint.manifest().spec().dataset(), dataDir).test();
+        List<byte[]> pngs = new ArrayList<>();
+        for (int i = 0; i < Math.min(IMAGES, test.size()); i++) {
+            pngs.add(PngImages.encode(test, i));
+        }
+        System.out.printf(Locale.ROOT, "Model %s v%d (%s on %s), %d held-out test images as PNG, %d cores%n", model,
+                champion, checkpoint.manifest().model(), checkpoint.manifest().spec().dataset(), pngs.size(),
+                Runtime.getRuntime().availableProcessors());
+
+        double inProcess = inProcessImagesPerSecond(checkpoint, pngs, seconds);
+        System.out.printf(Locale.ROOT, "1. In-process predictor (PNG decode + normalise + forward, batches of %d, one"
+                + " thread): %,.0f images/s%n", BATCH, inProcess);
+
+        String predict = inference + "/api/v1/models/" + model + "/predict";
+        Load single = load(predict, pngs, 1, concurrency, Duration.ofSeconds(seconds), () -> { });
+        report("2. HTTP, one image per request", single, concurrency, inProcess);
+        Load batched = load(predict, pngs, BATCH, Math.max(2, concurrency / 4), Duration.ofSeconds(seconds), () -> { });
+        report("3. HTTP, " + BATCH + " images per request (multipart)", batched, Math.max(2, concurrency / 4), inProcess);
+
+        if (versions.size() < 2) {
+            System.out.println("4. Swap under load skipped: the model needs two versions");
+            return;
+        }
+        int first = versions.get(0);
+        int second = versions.get(1);
+        List<Long> rss = new ArrayList<>();
+        AtomicLong swapMillis = new AtomicLong();
+        Load swapping = load(predict, pngs, 1, concurrency, null, () -> {
+            rss.add(residentKb(inferencePid));
+            for (int i = 1; i <= promotions; i++) {
+                int target = i % 2 == 1 ? (champion == first ? second : first) : champion;
+                long started = System.nanoTime();
+                promote(gateway, model, target);
+                awaitServed(inference, model, target);
+                swapMillis.addAndGet((System.nanoTime() - started) / 1_000_000);
+                if (i % 10 == 0) {
+                    rss.add(residentKb(inferencePid));
+                }
+            }
+        });
+        report("4. HTTP during " + promotions + " promotions (versions " + first + " and " + second + " alternating)",
+                swapping, concurrency, inProcess);
+        System.out.printf(Locale.ROOT, "   promotion -> served on the replica: %.0f ms on average%n",
+                (double) swapMillis.get() / promotions);
+        System.out.println("   inference resident memory (MiB) at start and after every 10 promotions: "
+                + rss.stream().map(kb -> String.valueOf(kb / 1024)).toList());
+        if (swapping.failures() > 0) {
+            System.err.println("FAILED: " + swapping.failures() + " requests failed during the swaps");
+            System.exit(1);
+        }
+    }
+
+    private static double inProcessImagesPerSecond(Checkpoint checkpoint, List<byte[]> pngs, int seconds)
+            throws Exception {
+        DjlRuntime.prepareThread();
+        try (Classifier classifier = Classifier.load(checkpoint, Device.cpu())) {
+            EvalTransform transform = classifier.transform();
+            long images = 0;
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+            long started = System.nanoTime();
+            for (int at = 0; System.nanoTime() < deadline || images == 0; at = (at + BATCH) % pngs.size()) {
+                int count = Math.min(BATCH, pngs.size() - at);
+                float[] inputs = new float[count * classifier.inputSize()];
+                for (int i = 0; i < count; i++) {
+                    System.arraycopy(ImageInputs.fromEncoded(pngs.get(at + i), transform), 0, inputs,
+                            i * classifier.inputSize(), classifier.inputSize());
+                }
+                classifier.probabilities(inputs, count);
+                images += count;
+            }
+            return images / ((System.nanoTime() - started) / 1e9);
+        }
+    }
+
+    /**
+     * Clients predicting until {@code duration} passes, or (null) until {@code during} returns.
+     *
+     * @param perRequest images per request: 1 sends the raw PNG, more a multipart form
+     */
+    private static Load load(String url, List<byte[]> pngs, int perRequest, int clients, Duration duration,
+            ThrowingRunnable during) throws Exception {
+        AtomicBoolean running = new AtomicBoolean(true);
+        AtomicLong requests = new AtomicLong();
+        AtomicLong failures = new AtomicLong();
+        List<long[]> latencies = new ArrayList<>();
+        ExecutorService pool = Executors.newFixedThreadPool(clients);
+        long started = System.nanoTime();
+        for (int c = 0; c < clients; c++) {
+            // The last slot holds the count: at a few thousand requests a second per client, 100,000 is plenty.
+            long[] own = new long[100_000];
+            latencies.add(own);
+            int client = c;
+            pool.execute(() -> {
+                int n = 0;
+                for (int i = client; running.get(); i += clients) {
+                    HttpRequest request = request(url, pngs, i * perRequest, perRequest);
+                    long sent = System.nanoTime();
+                    try {
+                        HttpResponse<String> response = HTTP.send(request, HttpResponse.BodyHandlers.ofString());
+                        if (response.statusCode() != 200) {
+                            failures.incrementAndGet();
+                            System.err.println("   " + response.statusCode() + ": " + response.body());
+                        }
+                    } catch (IOException | InterruptedException e) {
+                        failures.incrementAndGet();
+                        System.err.println("   request failed: " + e);
+                    }
+                    if (n < own.length - 1) {
+                        own[n++] = System.nanoTime() - sent;
+                    }
+                    requests.incrementAndGet();
+                }
+                own[own.length - 1] = n;
+            });
+        }
+        if (duration != null) {
+            Thread.sleep(duration.toMillis());
+        } else {
+            during.run();
+        }
+        running.set(false);
+        pool.shutdown();
+        pool.awaitTermination(1, TimeUnit.MINUTES);
+        double elapsed = (System.nanoTime() - started) / 1e9;
+        long[] all = latencies.stream().flatMapToLong(own -> Arrays.stream(own, 0, (int) own[own.length - 1])).toArray();
+        return new Load(requests.get(), requests.get() * perRequest, failures.get(), elapsed, all);
+    }
+
+    private static HttpRequest request(String url, List<byte[]> pngs, int from, int count) {
+        HttpRequest.Builder builder = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(30));
+        if (count == 1) {
+            return builder.header("Content-Type", "image/png")
+                    .POST(HttpRequest.BodyPublishers.ofByteArray(pngs.get(from % pngs.size()))).build();
+        }
+        String boundary = "kiln-" + UUID.randomUUID();
+        ByteArrayOutputStream body = new ByteArrayOutputStream();
+        for (int i = 0; i < count; i++) {
+            int index = (from + i) % pngs.size();
+            body.writeBytes(("--" + boundary + "\r\nContent-Disposition: form-data; name=\"image\"; filename=\"test-"
+                    + index + ".png\"\r\nContent-Type: image/png\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            body.writeBytes(pngs.get(index));
+            body.writeBytes("\r\n".getBytes(StandardCharsets.US_ASCII));
+        }
+        body.writeBytes(("--" + boundary + "--\r\n").getBytes(StandardCharsets.US_ASCII));
+        return builder.header("Content-Type", "multipart/form-data; boundary=" + boundary)
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body.toByteArray())).build();
+    }
+
+    private static void report(String title, Load load, int clients, double inProcess) {
+        System.out.printf(Locale.ROOT, "%s, %d clients: %,d requests, %,.0f images/s (%.0f%% of in-process),"
+                        + " latency p50 %.1f ms, p99 %.1f ms, %d failed%n", title, clients, load.requests(),
+                load.imagesPerSecond(), 100 * load.imagesPerSecond() / inProcess, load.percentileMillis(0.50),
+                load.percentileMillis(0.99), load.failures());
+    }
+
+    private static void promote(String gateway, String model, int version) throws Exception {
+        HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(
+                        URI.create(gateway + "/api/v1/models/" + model + "/promote")).timeout(Duration.ofSeconds(10))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"version\": " + version + "}")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        if (response.statusCode() != 200) {
+            throw new IllegalStateException("promote answered " + response.statusCode() + ": " + response.body());
+        }
+    }
+
+    /** Waits until the replica's champion metadata names the version. */
+    private static void awaitServed(String inference, String model, int version) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (System.nanoTime() < deadline) {
+            HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(
+                    URI.create(inference + "/v2/models/" + model)).build(), HttpResponse.BodyHandlers.ofString());
+            if (response.statusCode() == 200) {
+                JsonNode versions = JSON.readTree(response.body()).path("versions");
+                if (versions.size() == 1 && versions.get(0).asText().equals(String.valueOf(version))) {
+                    return;
+                }
+            }
+            Thread.sleep(20);
+        }
+        throw new IllegalStateException("v" + version + " of " + model + " not served within 60 s");
+    }
+
+    private static long residentKb(long pid) throws IOException {
+        for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
+            if (line.startsWith("VmRSS:")) {
+                return Long.parseLong(line.replaceAll("\\D", ""));
+            }
+        }
+        throw new IllegalStateException("no VmRSS for pid " + pid);
+    }
+
+    /** The model's versions, oldest first. */
+    private static List<Integer> versions(String jdbcUrl, String model) throws Exception {
+        List<Integer> versions = new ArrayList<>();
+        try (Connection db = connect(jdbcUrl);
+                PreparedStatement query = db.prepareStatement(
+                        "select version from model_versions where model = ? order by version")) {
+            query.setString(1, model);
+            try (ResultSet rows = query.executeQuery()) {
+                while (rows.next()) {
+                    versions.add(rows.getInt(1));
+                }
+            }
+        }
+        return versions;
+    }
+
+    private static int champion(String jdbcUrl, String model) throws Exception {
+        try (Connection db = connect(jdbcUrl);
+                PreparedStatement query = db.prepareStatement(
+                        "select version from model_aliases where model = ? and alias = 'champion'")) {
+            query.setString(1, model);
+            try (ResultSet rows = query.executeQuery()) {
+                if (!rows.next()) {
+                    throw new IllegalStateException("model '" + model + "' has no champion");
+                }
+                return rows.getInt(1);
+            }
+        }
+    }
+
+    private static byte[] checkpointOf(String jdbcUrl, String model, int version) throws Exception {
+        try (Connection db = connect(jdbcUrl);
+                PreparedStatement query = db.prepareStatement("select c.content from model_versions v join"
+                        + " run_checkpoints c on c.run_id = v.run_id and c.kind = 'model' where v.model = ? and v.version = ?")) {
+            query.setString(1, model);
+            query.setInt(2, version);
+            try (ResultSet rows = query.executeQuery()) {
+                if (!rows.next()) {
+                    throw new IllegalStateException(model + " v" + version + " has no stored checkpoint");
+                }
+                return rows.getBytes(1);
+            }
+        }
+    }
+
+    private static Connection connect(String jdbcUrl) throws Exception {
+        return DriverManager.getConnection(jdbcUrl, LocalPostgres.USER, LocalPostgres.PASSWORD);
+    }
+
+    @FunctionalInterface
+    private interface ThrowingRunnable {
+        void run() throws Exception;
+    }
+}
