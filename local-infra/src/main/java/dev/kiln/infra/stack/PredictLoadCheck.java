@@ -12,13 +12,11 @@ import dev.kiln.vision.pipeline.TrainTestData;
 import dev.kiln.vision.serving.Classifier;
 import dev.kiln.vision.serving.ImageInputs;
 import dev.kiln.vision.serving.PngImages;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -30,7 +28,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
-import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -83,8 +80,9 @@ public final class PredictLoadCheck {
         int promotions = args.length > 8 ? Integer.parseInt(args[8]) : 100;
 
         List<Integer> versions = versions(jdbcUrl, model);
-        if (versions.isEmpty()) {
-            throw new IllegalStateException("model '" + model + "' has no versions; ./kiln bench predict trains two first");
+        if (versions.size() < 2) {
+            trainTwoVersions(gateway, model);
+            versions = versions(jdbcUrl, model);
         }
         int champion = champion(jdbcUrl, model);
         Checkpoint checkpoint = Checkpoint.fromBytes(checkpointOf(jdbcUrl, model, champion)).forInference();
@@ -138,6 +136,45 @@ public final class PredictLoadCheck {
             System.err.println("FAILED: " + swapping.failures() + " requests failed during the swaps");
             System.exit(1);
         }
+    }
+
+    /** Two short trainings through the platform, registered as versions of the model (a minute on 2 cores). */
+    private static void trainTwoVersions(String gateway, String model) throws Exception {
+        System.out.println("Training two versions of " + model + " through the platform (mnist-sample, cifar-cnn,"
+                + " 2 epochs each)...");
+        List<String> runs = new ArrayList<>();
+        for (long seed = 1; seed <= 2; seed++) {
+            String body = "{\"registeredModel\": \"" + model + "\", \"spec\": {\"dataset\": \"mnist-sample\","
+                    + " \"model\": \"cifar-cnn\", \"epochs\": 2, \"batchSize\": 32, \"optimizer\": \"adam\","
+                    + " \"learningRate\": 0.002, \"seed\": " + seed + "}}";
+            HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(URI.create(gateway + "/api/v1/runs"))
+                    .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            if (response.statusCode() != 202) {
+                throw new IllegalStateException("the gateway answered " + response.statusCode() + ": " + response.body());
+            }
+            runs.add(JSON.readTree(response.body()).path("id").asText());
+        }
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(15);
+        while (System.nanoTime() < deadline) {
+            JsonNode registered = JSON.readTree(HTTP.send(HttpRequest.newBuilder(URI.create(gateway + "/api/v1/models/"
+                    + model)).build(), HttpResponse.BodyHandlers.ofString()).body());
+            long found = runs.stream().filter(run -> registered.path("versions").findValuesAsText("runId").contains(run))
+                    .count();
+            if (found == runs.size()) {
+                return;
+            }
+            for (String run : runs) {
+                JsonNode state = JSON.readTree(HTTP.send(HttpRequest.newBuilder(URI.create(gateway + "/api/v1/runs/" + run))
+                        .build(), HttpResponse.BodyHandlers.ofString()).body());
+                if (List.of("FAILED", "CANCELLED").contains(state.path("status").asText())) {
+                    throw new IllegalStateException("run " + run + " " + state.path("status").asText() + ": "
+                            + state.path("failureReason").asText());
+                }
+            }
+            Thread.sleep(1000);
+        }
+        throw new IllegalStateException("the two runs were not registered within 15 minutes");
     }
 
     private static double inProcessImagesPerSecond(Checkpoint checkpoint, List<byte[]> pngs, int seconds)
@@ -217,23 +254,13 @@ public final class PredictLoadCheck {
     }
 
     private static HttpRequest request(String url, List<byte[]> pngs, int from, int count) {
-        HttpRequest.Builder builder = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(30));
-        if (count == 1) {
-            return builder.header("Content-Type", "image/png")
-                    .POST(HttpRequest.BodyPublishers.ofByteArray(pngs.get(from % pngs.size()))).build();
-        }
-        String boundary = "kiln-" + UUID.randomUUID();
-        ByteArrayOutputStream body = new ByteArrayOutputStream();
+        List<byte[]> images = new ArrayList<>(count);
+        List<String> names = new ArrayList<>(count);
         for (int i = 0; i < count; i++) {
-            int index = (from + i) % pngs.size();
-            body.writeBytes(("--" + boundary + "\r\nContent-Disposition: form-data; name=\"image\"; filename=\"test-"
-                    + index + ".png\"\r\nContent-Type: image/png\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
-            body.writeBytes(pngs.get(index));
-            body.writeBytes("\r\n".getBytes(StandardCharsets.US_ASCII));
+            images.add(pngs.get((from + i) % pngs.size()));
+            names.add("test-" + ((from + i) % pngs.size()) + ".png");
         }
-        body.writeBytes(("--" + boundary + "--\r\n").getBytes(StandardCharsets.US_ASCII));
-        return builder.header("Content-Type", "multipart/form-data; boundary=" + boundary)
-                .POST(HttpRequest.BodyPublishers.ofByteArray(body.toByteArray())).build();
+        return PngForms.predict(url, images, names);
     }
 
     private static void report(String title, Load load, int clients, double inProcess) {

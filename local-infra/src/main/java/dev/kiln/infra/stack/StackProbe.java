@@ -20,8 +20,9 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 
 /**
  * What {@code ./kiln} needs to talk to the running stack, in Java so a fresh machine needs no curl:
- * {@code ready URL...} waits until every service reports ready; {@code demo GATEWAY BOOTSTRAP} sends a
- * run through gateway, Kafka, trainer and PostgreSQL and shows each hop.
+ * {@code ready URL...} waits until every service reports ready; {@code demo ...} sends a run through
+ * gateway, Kafka, trainer and PostgreSQL, shows each hop, then the result registered, promoted, hot-loaded
+ * and serving predictions ({@link ServingDemo}).
  */
 public final class StackProbe {
 
@@ -39,10 +40,11 @@ public final class StackProbe {
             for (int i = 1; i < args.length; i++) {
                 awaitReady(args[i]);
             }
-        } else if (args.length == 4 && args[0].equals("demo")) {
-            demo(args[1], args[2], Files.readString(Path.of(args[3])));
+        } else if (args.length == 7 && args[0].equals("demo")) {
+            demo(args[1], args[2], args[3], Files.readString(Path.of(args[4])), args[5], Path.of(args[6]));
         } else {
-            System.err.println("usage: StackProbe ready URL... | demo GATEWAY_URL KAFKA_BOOTSTRAP SPEC_FILE");
+            System.err.println("usage: StackProbe ready URL... | demo GATEWAY_URL INFERENCE_URL KAFKA_BOOTSTRAP SPEC_FILE"
+                    + " REGISTERED_MODEL DATA_DIR");
             System.exit(2);
         }
     }
@@ -66,8 +68,9 @@ public final class StackProbe {
         fail(baseUrl + " not ready after " + READY_TIMEOUT.toSeconds() + " s (" + last + ")");
     }
 
-    private static void demo(String gateway, String bootstrap, String specJson) throws Exception {
-        String request = "{\"spec\": " + specJson.strip() + "}";
+    private static void demo(String gateway, String inference, String bootstrap, String specJson, String model,
+            Path dataDir) throws Exception {
+        String request = "{\"registeredModel\": \"" + model + "\", \"spec\": " + specJson.strip() + "}";
         System.out.println("1. POST " + gateway + "/api/v1/runs " + JSON.readTree(request));
         HttpResponse<String> created = post(gateway + "/api/v1/runs", request);
         if (created.statusCode() != 202) {
@@ -106,7 +109,9 @@ public final class StackProbe {
         if (rejected.statusCode() != 400) {
             fail("expected 400 for an invalid spec");
         }
-        System.out.println("Round trip OK: gateway -> Kafka -> trainer (DJL) -> PostgreSQL -> gateway.");
+        ServingDemo.show(gateway, inference, model, id, done.path("spec").path("dataset").asText(), dataDir, 7);
+        System.out.println("Round trip OK: gateway -> Kafka -> trainer (DJL) -> PostgreSQL -> registry -> promotion"
+                + " -> inference (hot-loaded) -> predictions.");
     }
 
     /**
