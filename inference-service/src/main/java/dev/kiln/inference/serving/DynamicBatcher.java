@@ -153,6 +153,10 @@ public final class DynamicBatcher implements AutoCloseable {
     public void close() {
         closed = true;
         queue.add(STOP);
+        if (Thread.currentThread() == worker) {
+            // Closed from a completion callback of the last pass: the loop ends when that pass returns.
+            return;
+        }
         try {
             worker.join();
         } catch (InterruptedException e) {

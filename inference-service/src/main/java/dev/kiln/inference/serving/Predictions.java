@@ -2,6 +2,7 @@ package dev.kiln.inference.serving;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import io.smallrye.mutiny.infrastructure.Infrastructure;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -52,7 +53,8 @@ public class Predictions {
             lease.release();
             throw e;
         }
-        return answer.handle((probabilities, failure) -> {
+        // Off the batching thread: it goes back to the model at once, and the answer is built on a worker thread.
+        return answer.handleAsync((probabilities, failure) -> {
             lease.release();
             Timer.builder("kiln.inference.request.duration").description("From queueing to the answer, per request")
                     .tags("model", lease.model(), "api", api).publishPercentileHistogram().register(metrics)
@@ -62,7 +64,7 @@ public class Predictions {
                 throw failure instanceof CompletionException c ? c : new CompletionException(failure);
             }
             return new Result(lease, probabilities, count);
-        });
+        }, Infrastructure.getDefaultWorkerPool());
     }
 
     /** Counts a request that ended before it reached a model (bad input, unknown model). */

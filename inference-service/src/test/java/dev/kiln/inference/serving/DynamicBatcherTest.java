@@ -89,6 +89,17 @@ class DynamicBatcherTest {
     }
 
     @Test
+    void theLastRequestsCallbackMayCloseTheBatcherFromItsOwnThread() throws Exception {
+        DynamicBatcher batcher = new DynamicBatcher("test", DynamicBatcherTest::twice, 1, 4, Duration.ZERO, () -> { },
+                n -> { });
+        CompletableFuture<Void> closed = batcher.submit(new float[] {1}, 1).thenRun(batcher::close);
+
+        closed.get(5, TimeUnit.SECONDS);
+        assertThatThrownBy(() -> batcher.submit(new float[] {2}, 1).get(5, TimeUnit.SECONDS))
+                .hasMessageContaining("no longer served");
+    }
+
+    @Test
     void wrongInputSizesAreRefusedAtOnce() {
         try (DynamicBatcher batcher = new DynamicBatcher("test", DynamicBatcherTest::twice, 2, 4, Duration.ZERO,
                 () -> { }, n -> { })) {
