@@ -1,14 +1,15 @@
 package dev.kiln.infra.stack;
 
+import static dev.kiln.infra.stack.StackHttp.JSON;
+import static dev.kiln.infra.stack.StackHttp.awaitJson;
+import static dev.kiln.infra.stack.StackHttp.fail;
+import static dev.kiln.infra.stack.StackHttp.get;
+import static dev.kiln.infra.stack.StackHttp.send;
+
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.kiln.vision.datasets.ImageSet;
 import dev.kiln.vision.pipeline.TrainTestData;
 import dev.kiln.vision.serving.PngImages;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -22,8 +23,6 @@ import java.util.Locale;
  */
 final class ServingDemo {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
-    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     private static final Duration REGISTER_TIMEOUT = Duration.ofSeconds(60);
     private static final Duration SERVE_TIMEOUT = Duration.ofSeconds(120);
     private static final int SHOWN = 8;
@@ -120,40 +119,4 @@ final class ServingDemo {
         throw new IllegalStateException("champion v" + champion + " is not among the versions");
     }
 
-    private static JsonNode awaitJson(String url, java.util.function.Predicate<JsonNode> condition, Duration timeout,
-            String what) throws Exception {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        String last = null;
-        while (System.nanoTime() < deadline) {
-            HttpResponse<String> response = get(url);
-            last = response.statusCode() + " " + response.body();
-            if (response.statusCode() == 200) {
-                JsonNode body = JSON.readTree(response.body());
-                if (condition.test(body)) {
-                    return body;
-                }
-            }
-            Thread.sleep(250);
-        }
-        fail("no " + what + " within " + timeout.toSeconds() + " s (last answer: " + last + ")");
-        return null;
-    }
-
-    private static JsonNode send(HttpRequest request) throws Exception {
-        HttpResponse<String> response = HTTP.send(request, HttpResponse.BodyHandlers.ofString());
-        if (response.statusCode() != 200) {
-            fail(request.uri() + " answered " + response.statusCode() + ": " + response.body());
-        }
-        return JSON.readTree(response.body());
-    }
-
-    private static HttpResponse<String> get(String url) throws Exception {
-        return HTTP.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10)).build(),
-                HttpResponse.BodyHandlers.ofString());
-    }
-
-    private static void fail(String message) {
-        System.err.println("FAILED: " + message);
-        System.exit(1);
-    }
 }

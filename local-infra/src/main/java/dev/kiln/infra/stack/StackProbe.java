@@ -1,5 +1,9 @@
 package dev.kiln.infra.stack;
 
+import static dev.kiln.infra.stack.StackHttp.fail;
+import static dev.kiln.infra.stack.StackHttp.get;
+import static dev.kiln.infra.stack.StackHttp.post;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.kiln.contracts.messaging.Topics;
@@ -167,19 +171,4 @@ public final class StackProbe {
         return run;
     }
 
-    private static HttpResponse<String> get(String url) throws IOException, InterruptedException {
-        return HTTP.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(5)).build(),
-                HttpResponse.BodyHandlers.ofString());
-    }
-
-    private static HttpResponse<String> post(String url, String json) throws IOException, InterruptedException {
-        return HTTP.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10))
-                .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(json)).build(), HttpResponse.BodyHandlers.ofString());
-    }
-
-    private static void fail(String message) {
-        System.err.println("FAILED: " + message);
-        System.exit(1);
-    }
 }
