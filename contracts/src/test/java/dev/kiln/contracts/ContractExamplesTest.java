@@ -76,6 +76,16 @@ class ContractExamplesTest {
     }
 
     @Test
+    void aFirstPromotionHasNoPreviousVersion() {
+        ModelPromotedV1 promotion = Json.read(EXAMPLES.get("ModelPromotedV1"), ModelPromotedV1.class);
+        ModelPromotedV1 first = new ModelPromotedV1(promotion.schema(), promotion.model(), promotion.alias(), 1,
+                promotion.runId(), promotion.checkpointSha256(), null, ModelPromotedV1.Reason.MANUAL,
+                promotion.promotedAt());
+
+        assertThat(Json.write(first)).doesNotContain("previousVersion");
+    }
+
+    @Test
     void documentedServingEventRoundTrips() throws Exception {
         ModelServingEventV1 event = Json.read(EXAMPLES.get("ModelServingEventV1"), ModelServingEventV1.class);
 

@@ -251,6 +251,30 @@ class RunApiTest {
                 .post("/api/v1/runs").then().statusCode(400).body("violations[0].field", is("experiment"));
     }
 
+    @Test
+    void aRunNamesTheRegisteredModelItCompetesFor() {
+        String model = "competes-" + UUID.randomUUID().toString().substring(0, 8);
+        String body = "{\"registeredModel\": \"" + model + "\","
+                + " \"spec\": {\"dataset\": \"mnist-sample\", \"model\": \"mlp\"}}";
+        String key = "model-" + UUID.randomUUID();
+
+        String id = given().contentType(ContentType.JSON).header("Idempotency-Key", key).body(body)
+                .post("/api/v1/runs").then().statusCode(202).body("registeredModel", is(model)).extract().path("id");
+        given().get("/api/v1/runs/" + id).then().statusCode(200).body("registeredModel", is(model));
+        // The first run naming a model creates it, with the default policy and no versions yet.
+        given().get("/api/v1/models/" + model).then().statusCode(200)
+                .body("policy.metric", is("test.accuracy")).body("versions", empty());
+
+        given().contentType(ContentType.JSON).header("Idempotency-Key", key)
+                .body("{\"registeredModel\": \"other\", \"spec\": {\"dataset\": \"mnist-sample\", \"model\": \"mlp\"}}")
+                .post("/api/v1/runs").then().statusCode(409).body("detail", containsString(id));
+        given().contentType(ContentType.JSON)
+                .body("{\"registeredModel\": \"no/slashes\", \"experiment\": \"no spaces\","
+                        + " \"spec\": {\"dataset\": \"mnist-sample\", \"model\": \"mlp\"}}")
+                .post("/api/v1/runs").then().statusCode(400)
+                .body("violations.field", containsInAnyOrder("experiment", "registeredModel"));
+    }
+
     private String submit(String body) {
         return given().contentType(ContentType.JSON).body(body).post("/api/v1/runs").then().statusCode(202)
                 .extract().path("id");

@@ -15,6 +15,8 @@ public final class Topics {
     public static final String TRAIN_REQUESTS_DLQ = "kiln.train-requests.v1.dlq";
     /** {@link dev.kiln.contracts.runs.RunEventV1} records, keyed by run id. */
     public static final String RUN_EVENTS = "kiln.run-events.v1";
+    /** Run events the gateway could not register with the model registry (unreadable, unknown run). */
+    public static final String RUN_EVENTS_DLQ = "kiln.run-events.v1.dlq";
     /** {@link dev.kiln.contracts.runs.RunCommandV1} records (cancel), keyed by run id; every trainer reads them all. */
     public static final String RUN_COMMANDS = "kiln.run-commands.v1";
     /** Run commands a worker could not read. */
@@ -45,6 +47,7 @@ public final class Topics {
             new TopicSpec(TRAIN_REQUESTS, 6, WEEK),
             new TopicSpec(TRAIN_REQUESTS_DLQ, 1, Duration.ofDays(30)),
             new TopicSpec(RUN_EVENTS, 6, WEEK),
+            new TopicSpec(RUN_EVENTS_DLQ, 1, Duration.ofDays(30)),
             new TopicSpec(RUN_COMMANDS, 1, Duration.ofDays(1)),
             new TopicSpec(RUN_COMMANDS_DLQ, 1, Duration.ofDays(30)),
             // Compacted: the newest promotion of every model stays, so a reader can always learn the current state.

@@ -1,5 +1,6 @@
 package dev.kiln.contracts.models;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import java.time.Instant;
 import java.util.UUID;
 
@@ -18,6 +19,7 @@ import java.util.UUID;
  * @param previousVersion  the version the alias pointed at before, absent for the first promotion
  * @param reason           {@code MANUAL} (the API) or {@code POLICY} (a completed run beat the champion)
  */
+@JsonInclude(JsonInclude.Include.NON_NULL)
 public record ModelPromotedV1(String schema, String model, String alias, int version, UUID runId,
         String checkpointSha256, Integer previousVersion, Reason reason, Instant promotedAt) {
 

@@ -6,7 +6,9 @@ import jakarta.persistence.EntityManager;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
+import java.util.stream.Collectors;
 
 /**
  * The model registry's tables (Flyway V5): registered models, their versions, aliases and promotion history.
@@ -63,6 +65,13 @@ public class ModelRegistryRepository {
         return rows.stream().map(ModelRegistryRepository::model).toList();
     }
 
+    /** The newest version number of every model that has versions, by model name. */
+    public Map<String, Integer> latestVersions() {
+        List<Object[]> rows = entityManager.createNativeQuery(
+                "select model, max(version) from model_versions group by model").getResultList();
+        return rows.stream().collect(Collectors.toMap(r -> (String) r[0], r -> ((Number) r[1]).intValue()));
+    }
+
     public void updatePolicy(String name, String metric, boolean autoPromote, double minImprovement, Instant now) {
         entityManager.createNativeQuery("update registered_models set metric = ?2, auto_promote = ?3,"
                 + " min_improvement = ?4, updated_at = ?5 where name = ?1")
@@ -115,6 +124,13 @@ public class ModelRegistryRepository {
         return rows.stream().map(ModelRegistryRepository::aliasTarget).toList();
     }
 
+    /** Every alias of every model, by model name, then alias. */
+    public List<AliasTarget> allAliases() {
+        List<Object[]> rows = entityManager.createNativeQuery(ALIAS_COLUMNS + " order by a.model, a.alias")
+                .getResultList();
+        return rows.stream().map(ModelRegistryRepository::aliasTarget).toList();
+    }
+
     /** This alias of every model that has it, e.g. every champion, by model name. */
     public List<AliasTarget> aliasOfEveryModel(String alias) {
         List<Object[]> rows = entityManager.createNativeQuery(ALIAS_COLUMNS + " where a.alias = ?1 order by a.model")
@@ -144,18 +160,25 @@ public class ModelRegistryRepository {
 
     /** The model's promotions, newest first. */
     public List<Promotion> promotions(String model, int limit) {
-        List<Object[]> rows = entityManager.createNativeQuery("select id, model, alias, version, previous_version, reason,"
-                + " promoted_at from model_promotions where model = ?1 order by id desc limit ?2")
-                .setParameter(1, model).setParameter(2, limit).getResultList();
-        return rows.stream().map(r -> new Promotion(((Number) r[0]).longValue(), (String) r[1], (String) r[2],
-                ((Number) r[3]).intValue(), r[4] == null ? null : ((Number) r[4]).intValue(), (String) r[5],
-                instant(r[6]))).toList();
+        List<Object[]> rows = entityManager.createNativeQuery(PROMOTION_COLUMNS + " where model = ?1 order by id desc"
+                + " limit ?2").setParameter(1, model).setParameter(2, limit).getResultList();
+        return rows.stream().map(ModelRegistryRepository::promotion).toList();
+    }
+
+    /** The newest move of the model's alias (the one that put it where it points), or null if it never moved. */
+    public Promotion latestPromotion(String model, String alias) {
+        List<Object[]> rows = entityManager.createNativeQuery(PROMOTION_COLUMNS
+                + " where model = ?1 and alias = ?2 order by id desc limit 1")
+                .setParameter(1, model).setParameter(2, alias).getResultList();
+        return rows.isEmpty() ? null : promotion(rows.get(0));
     }
 
     private static final String MODEL_COLUMNS =
             "select name, metric, auto_promote, min_improvement, created_at, updated_at from registered_models";
     private static final String VERSION_COLUMNS =
             "select model, version, run_id, checkpoint_sha256, metric_value, created_at from model_versions";
+    private static final String PROMOTION_COLUMNS =
+            "select id, model, alias, version, previous_version, reason, promoted_at from model_promotions";
     private static final String ALIAS_COLUMNS = "select a.model, a.alias, a.version, v.run_id, v.checkpoint_sha256,"
             + " a.updated_at from model_aliases a join model_versions v on v.model = a.model and v.version = a.version";
 
@@ -176,6 +199,11 @@ public class ModelRegistryRepository {
     private static AliasTarget aliasTarget(Object[] r) {
         return new AliasTarget((String) r[0], (String) r[1], ((Number) r[2]).intValue(), (UUID) r[3],
                 ((String) r[4]).trim(), instant(r[5]));
+    }
+
+    private static Promotion promotion(Object[] r) {
+        return new Promotion(((Number) r[0]).longValue(), (String) r[1], (String) r[2], ((Number) r[3]).intValue(),
+                r[4] == null ? null : ((Number) r[4]).intValue(), (String) r[5], instant(r[6]));
     }
 
     static Instant instant(Object timestamp) {

@@ -1,6 +1,7 @@
 package dev.kiln.store.runs;
 
 import dev.kiln.contracts.messaging.Json;
+import dev.kiln.contracts.runs.EvaluationReport;
 import dev.kiln.contracts.runs.RunStatus;
 import dev.kiln.contracts.runs.TrainingSpec;
 import io.quarkus.hibernate.orm.panache.PanacheEntityBase;
@@ -91,5 +92,10 @@ public class RunRecord extends PanacheEntityBase {
 
     public TrainingSpec spec() {
         return Json.read(specJson, TrainingSpec.class);
+    }
+
+    /** The test set's evaluation of the run's result, or null until it succeeded. */
+    public EvaluationReport result() {
+        return resultJson == null ? null : Json.read(resultJson, EvaluationReport.class);
     }
 }

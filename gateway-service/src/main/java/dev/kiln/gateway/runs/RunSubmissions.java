@@ -11,8 +11,10 @@ import dev.kiln.contracts.runs.TrainingSpecValidator;
 import dev.kiln.contracts.validation.FieldError;
 import dev.kiln.gateway.api.ConflictProblem;
 import dev.kiln.gateway.api.InvalidRequestException;
+import dev.kiln.gateway.api.Names;
 import dev.kiln.store.experiments.ExperimentRepository;
 import dev.kiln.store.outbox.OutboxRepository;
+import dev.kiln.store.registry.ModelRegistryRepository;
 import dev.kiln.store.runs.RunRecord;
 import dev.kiln.store.runs.RunRepository;
 import io.quarkus.narayana.jta.QuarkusTransaction;
@@ -32,12 +34,12 @@ import java.util.regex.Pattern;
 /**
  * Accepting and cancelling runs. A request is validated, then the run and its Kafka message are stored in
  * one transaction (the outbox), so an accepted request survives a crash or a Kafka outage. With an
- * Idempotency-Key, a retried request returns the run the first one created.
+ * Idempotency-Key, a retried request returns the run the first one created. The experiment and the registered
+ * model a run names are created by the first run naming them (the model with the default promotion policy).
  */
 @ApplicationScoped
 public class RunSubmissions {
 
-    static final Pattern EXPERIMENT = Pattern.compile("[A-Za-z0-9._-]{1,100}");
     static final Pattern IDEMPOTENCY_KEY = Pattern.compile("[\\x21-\\x7e]{1,200}");
 
     /** The run, and whether this request created it (false: an earlier request with the same key did). */
@@ -47,18 +49,21 @@ public class RunSubmissions {
     private final RunRepository runs;
     private final OutboxRepository outbox;
     private final ExperimentRepository experiments;
+    private final ModelRegistryRepository registry;
 
-    public RunSubmissions(RunRepository runs, OutboxRepository outbox, ExperimentRepository experiments) {
+    public RunSubmissions(RunRepository runs, OutboxRepository outbox, ExperimentRepository experiments,
+            ModelRegistryRepository registry) {
         this.runs = runs;
         this.outbox = outbox;
         this.experiments = experiments;
+        this.registry = registry;
     }
 
     public Submission submit(CreateRunRequest request, String idempotencyKey) {
         List<FieldError> errors = new ArrayList<>(TrainingSpecValidator.validate(request == null ? null : request.spec(), "spec"));
-        if (request != null && request.experiment() != null && !EXPERIMENT.matcher(request.experiment()).matches()) {
-            errors.add(new FieldError("experiment", "must be 1 to 100 letters, digits, '.', '_' or '-', got '"
-                    + request.experiment() + "'"));
+        if (request != null) {
+            Names.check("experiment", request.experiment(), errors);
+            Names.check("registeredModel", request.registeredModel(), errors);
         }
         if (idempotencyKey != null && !IDEMPOTENCY_KEY.matcher(idempotencyKey).matches()) {
             errors.add(new FieldError("Idempotency-Key", "must be 1 to 200 visible ASCII characters"));
@@ -67,7 +72,7 @@ public class RunSubmissions {
             throw new InvalidRequestException(errors);
         }
         TrainingSpec spec = request.spec().withDefaults();
-        String hash = sha256(Json.write(new CreateRunRequest(spec, request.experiment())));
+        String hash = sha256(Json.write(new CreateRunRequest(spec, request.experiment(), request.registeredModel())));
         if (idempotencyKey != null) {
             Submission earlier = earlier(idempotencyKey, hash);
             if (earlier != null) {
@@ -82,7 +87,11 @@ public class RunSubmissions {
                 if (request.experiment() != null) {
                     experiments.ensure(request.experiment(), now);
                 }
-                RunRecord run = runs.createQueued(id, spec, request.experiment(), null, idempotencyKey, hash, now);
+                if (request.registeredModel() != null) {
+                    registry.ensure(request.registeredModel(), now);
+                }
+                RunRecord run = runs.createQueued(id, spec, request.experiment(), request.registeredModel(),
+                        idempotencyKey, hash, now);
                 outbox.enqueue(Topics.TRAIN_REQUESTS, id.toString(), Json.write(TrainRequestV1.of(id, spec, now)), now);
                 outbox.enqueue(Topics.RUN_EVENTS, id.toString(),
                         Json.write(RunEventV1.of(id, RunEventType.QUEUED, null, now)), now);

@@ -1,7 +1,6 @@
 package dev.kiln.gateway.runs;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
-import dev.kiln.contracts.messaging.Json;
 import dev.kiln.contracts.runs.CheckpointRef;
 import dev.kiln.contracts.runs.EvaluationReport;
 import dev.kiln.contracts.runs.RunStatus;
@@ -12,11 +11,13 @@ import java.util.List;
 import java.util.UUID;
 
 /**
- * A run as the REST API shows it, with the URLs to follow it ({@code links}). Fields fill in as the run advances: {@code worker} and {@code claimedAt}
- * once a worker claims it, {@code startedAt} and {@code device} once it trains, {@code epochsDone} and
- * {@code bestEpoch} per epoch, {@code finishedAt} with {@code result} (the test set's evaluation of the
- * result's weights) or {@code failureReason} at the end; {@code checkpoints} (one run only) lists the stored
- * checkpoints: {@code last}, {@code best} and, once it succeeded, {@code model}, each with epoch and SHA-256.
+ * A run as the REST API shows it, with the URLs to follow it ({@code links}); {@code experiment} and
+ * {@code registeredModel} (the registered model its result joins as a version) as the request named them.
+ * Fields fill in as the run advances: {@code worker} and {@code claimedAt} once a worker claims it,
+ * {@code startedAt} and {@code device} once it trains, {@code epochsDone} and {@code bestEpoch} per epoch,
+ * {@code finishedAt} with {@code result} (the test set's evaluation of the result's weights) or
+ * {@code failureReason} at the end; {@code checkpoints} (one run only) lists the stored checkpoints:
+ * {@code last}, {@code best} and, once it succeeded, {@code model}, each with epoch and SHA-256.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record RunView(
@@ -24,6 +25,7 @@ public record RunView(
         RunStatus status,
         TrainingSpec spec,
         String experiment,
+        String registeredModel,
         String worker,
         String device,
         int epochsDone,
@@ -49,16 +51,15 @@ public record RunView(
     /** The view of a stored run, with what checkpoints it has ({@code GET /api/v1/runs/{id}}). */
     public static RunView of(RunRecord run, List<CheckpointRef> checkpoints) {
         RunView view = of(run);
-        return new RunView(view.id, view.status, view.spec, view.experiment, view.worker, view.device, view.epochsDone,
-                view.bestEpoch, view.result, view.failureReason, view.createdAt, view.updatedAt, view.claimedAt,
-                view.startedAt, view.finishedAt, checkpoints, view.links);
+        return new RunView(view.id, view.status, view.spec, view.experiment, view.registeredModel, view.worker,
+                view.device, view.epochsDone, view.bestEpoch, view.result, view.failureReason, view.createdAt,
+                view.updatedAt, view.claimedAt, view.startedAt, view.finishedAt, checkpoints, view.links);
     }
 
     /** The view of a stored run, without its checkpoints (lists). */
     public static RunView of(RunRecord run) {
-        return new RunView(run.id, run.status, run.spec(), run.experiment, run.worker, run.device, run.epochsDone,
-                run.bestEpoch, run.resultJson == null ? null : Json.read(run.resultJson, EvaluationReport.class),
-                run.failureReason, run.createdAt, run.updatedAt, run.claimedAt, run.startedAt, run.finishedAt, null,
-                Links.of(run.id));
+        return new RunView(run.id, run.status, run.spec(), run.experiment, run.registeredModel, run.worker, run.device,
+                run.epochsDone, run.bestEpoch, run.result(), run.failureReason, run.createdAt, run.updatedAt,
+                run.claimedAt, run.startedAt, run.finishedAt, null, Links.of(run.id));
     }
 }

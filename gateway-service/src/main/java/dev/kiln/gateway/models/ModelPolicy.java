@@ -1,0 +1,40 @@
+package dev.kiln.gateway.models;
+
+import dev.kiln.contracts.validation.FieldError;
+import dev.kiln.store.registry.ModelRegistryRepository.RegisteredModel;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A registered model's promotion policy: the body of {@code PUT /api/v1/models/{name}/policy} (every field
+ * required) and part of every model the API shows.
+ *
+ * @param metric         what "better" means: {@code test.accuracy} (higher wins) or {@code test.loss} (lower wins)
+ * @param autoPromote    whether a completed run that beats the champion becomes the champion by itself
+ * @param minImprovement how much a run must beat the champion by, in the metric's units: 0 or more
+ */
+public record ModelPolicy(String metric, Boolean autoPromote, Double minImprovement) {
+
+    static ModelPolicy of(RegisteredModel model) {
+        return new ModelPolicy(model.metric(), model.autoPromote(), model.minImprovement());
+    }
+
+    /** Every problem of this policy as a request, naming its fields. */
+    List<FieldError> validate() {
+        List<FieldError> errors = new ArrayList<>();
+        if (metric == null) {
+            errors.add(new FieldError("metric", "required; one of " + ModelMetric.IDS));
+        } else if (ModelMetric.parse(metric) == null) {
+            errors.add(new FieldError("metric", "unknown metric '" + metric + "'; one of " + ModelMetric.IDS));
+        }
+        if (autoPromote == null) {
+            errors.add(new FieldError("autoPromote", "required: true or false"));
+        }
+        if (minImprovement == null) {
+            errors.add(new FieldError("minImprovement", "required: 0 or more"));
+        } else if (!Double.isFinite(minImprovement) || minImprovement < 0) {
+            errors.add(new FieldError("minImprovement", "must be a finite number, 0 or more, got " + minImprovement));
+        }
+        return errors;
+    }
+}

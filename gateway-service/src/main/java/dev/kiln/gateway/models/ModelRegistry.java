@@ -1,0 +1,129 @@
+package dev.kiln.gateway.models;
+
+import dev.kiln.contracts.runs.EvaluationReport;
+import dev.kiln.contracts.validation.FieldError;
+import dev.kiln.gateway.api.InvalidRequestException;
+import dev.kiln.gateway.api.Names;
+import dev.kiln.gateway.api.NotFoundProblem;
+import dev.kiln.store.registry.ModelRegistryRepository;
+import dev.kiln.store.registry.ModelRegistryRepository.AliasTarget;
+import dev.kiln.store.registry.ModelRegistryRepository.ModelVersion;
+import dev.kiln.store.registry.ModelRegistryRepository.RegisteredModel;
+import dev.kiln.store.runs.RunRecord;
+import dev.kiln.store.runs.RunRepository;
+import io.quarkus.narayana.jta.QuarkusTransaction;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+
+/** Reading the model registry and setting models' promotion policies; {@link Promotions} moves aliases. */
+@ApplicationScoped
+public class ModelRegistry {
+
+    static final int MAX_LIMIT = 500;
+
+    private final ModelRegistryRepository registry;
+    private final RunRepository runs;
+
+    public ModelRegistry(ModelRegistryRepository registry, RunRepository runs) {
+        this.registry = registry;
+        this.runs = runs;
+    }
+
+    /** Every registered model, by name, with its policy, newest version and aliases. */
+    public List<ModelView> list() {
+        return QuarkusTransaction.requiringNew().call(() -> {
+            Map<String, Integer> latest = registry.latestVersions();
+            Map<String, List<AliasTarget>> aliases = registry.allAliases().stream()
+                    .collect(Collectors.groupingBy(AliasTarget::model));
+            return registry.models().stream().map(model -> ModelView.of(model, latest.get(model.name()),
+                    byAlias(aliases.getOrDefault(model.name(), List.of())))).toList();
+        });
+    }
+
+    /** One model with its versions, newest first. */
+    public ModelView describe(String name) {
+        requireValid(name, List.of());
+        return QuarkusTransaction.requiringNew().call(() -> view(stored(name)));
+    }
+
+    /** Replaces the model's policy, creating the model if it does not exist; answers the model. */
+    public ModelView updatePolicy(String name, ModelPolicy policy) {
+        ModelPolicy given = policy == null ? new ModelPolicy(null, null, null) : policy;
+        requireValid(name, given.validate());
+        Instant now = Instant.now().truncatedTo(ChronoUnit.MICROS);
+        return QuarkusTransaction.requiringNew().call(() -> {
+            registry.ensure(name, now);
+            registry.updatePolicy(name, given.metric(), given.autoPromote(), given.minImprovement(), now);
+            return view(registry.find(name));
+        });
+    }
+
+    /** The model's promotions, newest first. */
+    public List<PromotionView> promotions(String name, int limit) {
+        List<FieldError> errors = new ArrayList<>();
+        if (limit < 1 || limit > MAX_LIMIT) {
+            errors.add(new FieldError("limit", "must be between 1 and " + MAX_LIMIT + ", got " + limit));
+        }
+        requireValid(name, errors);
+        return QuarkusTransaction.requiringNew().call(() -> {
+            stored(name);
+            Map<Integer, ModelVersion> versions = registry.versions(name).stream()
+                    .collect(Collectors.toMap(ModelVersion::version, Function.identity()));
+            return registry.promotions(name, limit).stream()
+                    .map(promotion -> PromotionView.of(promotion, versions.get(promotion.version()))).toList();
+        });
+    }
+
+    /**
+     * Throws an {@link InvalidRequestException} listing {@code errors} and, if the model's name (from the path)
+     * is not a valid name, that too; returns if there is nothing to list.
+     */
+    static void requireValid(String name, List<FieldError> errors) {
+        List<FieldError> all = new ArrayList<>();
+        Names.check("name", name, all);
+        all.addAll(errors);
+        if (!all.isEmpty()) {
+            throw new InvalidRequestException(all);
+        }
+    }
+
+    /** The problem to throw for a model the registry does not know. */
+    static NotFoundProblem unknown(String name) {
+        return new NotFoundProblem("No registered model '" + name + "'");
+    }
+
+    private RegisteredModel stored(String name) {
+        RegisteredModel model = registry.find(name);
+        if (model == null) {
+            throw unknown(name);
+        }
+        return model;
+    }
+
+    private ModelView view(RegisteredModel model) {
+        List<ModelVersion> versions = registry.versions(model.name());
+        Map<UUID, RunRecord> versionRuns = versions.isEmpty() ? Map.of()
+                : runs.list("id in ?1", versions.stream().map(ModelVersion::runId).toList()).stream()
+                        .collect(Collectors.toMap(run -> run.id, Function.identity()));
+        return ModelView.of(model, byAlias(registry.aliases(model.name())), versions.stream().map(version -> {
+            EvaluationReport test = versionRuns.get(version.runId()).result();
+            return new ModelView.Version(version.version(), version.runId(), version.checkpointSha256(),
+                    version.metricValue(), ModelMetric.TEST_ACCURACY.of(test), ModelMetric.TEST_LOSS.of(test),
+                    version.createdAt());
+        }).toList());
+    }
+
+    private static Map<String, Integer> byAlias(List<AliasTarget> aliases) {
+        Map<String, Integer> versions = new LinkedHashMap<>();
+        aliases.forEach(alias -> versions.put(alias.alias(), alias.version()));
+        return versions;
+    }
+}

@@ -1,0 +1,41 @@
+package dev.kiln.gateway.models;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import dev.kiln.store.registry.ModelRegistryRepository.RegisteredModel;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * A registered model as the REST API shows it: its promotion policy, its newest version, where its aliases
+ * point (alias to version, e.g. {@code {"champion": 3}}) and, for one model ({@code GET /api/v1/models/{name}}),
+ * its versions, newest first. {@code latestVersion} is absent while it has none; {@code updatedAt} is when its
+ * policy last changed.
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record ModelView(String name, ModelPolicy policy, Integer latestVersion, Map<String, Integer> aliases,
+        List<Version> versions, Instant createdAt, Instant updatedAt) {
+
+    /**
+     * One version: the run whose {@code model} checkpoint it serves, pinned by its SHA-256; {@code metricValue}
+     * is the model's metric when the version was registered; {@code testAccuracy} and {@code testLoss} come from
+     * the run's test evaluation.
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record Version(int version, UUID runId, String checkpointSha256, Double metricValue, Double testAccuracy,
+            Double testLoss, Instant createdAt) {
+    }
+
+    /** The model in a list, without its versions. */
+    static ModelView of(RegisteredModel model, Integer latestVersion, Map<String, Integer> aliases) {
+        return new ModelView(model.name(), ModelPolicy.of(model), latestVersion, aliases, null, model.createdAt(),
+                model.updatedAt());
+    }
+
+    /** The model with its versions, newest first. */
+    static ModelView of(RegisteredModel model, Map<String, Integer> aliases, List<Version> versions) {
+        return new ModelView(model.name(), ModelPolicy.of(model), versions.isEmpty() ? null : versions.get(0).version(),
+                aliases, versions, model.createdAt(), model.updatedAt());
+    }
+}
