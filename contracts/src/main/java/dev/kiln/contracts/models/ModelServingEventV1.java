@@ -1,5 +1,6 @@
 package dev.kiln.contracts.models;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import java.time.Instant;
 
 /**
@@ -13,6 +14,7 @@ import java.time.Instant;
  * @param alias    the alias being served ({@code champion}), absent for a pinned version
  * @param reason   for {@code LOAD_FAILED}: why, naming the check that failed
  */
+@JsonInclude(JsonInclude.Include.NON_NULL)
 public record ModelServingEventV1(String schema, Type type, String replica, String model, String alias, int version,
         String reason, Instant occurredAt) {
 

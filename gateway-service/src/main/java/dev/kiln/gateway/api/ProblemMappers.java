@@ -1,5 +1,6 @@
 package dev.kiln.gateway.api;
 
+import dev.kiln.contracts.validation.Problem;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.exc.StreamReadException;
 import com.fasterxml.jackson.databind.JsonMappingException;
