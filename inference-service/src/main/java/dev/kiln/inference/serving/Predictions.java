@@ -54,7 +54,7 @@ public class Predictions {
             throw e;
         }
         // Off the batching thread: it goes back to the model at once, and the answer is built on a worker thread.
-        return answer.handleAsync((probabilities, failure) -> {
+        return answer.handle((probabilities, failure) -> {
             lease.release();
             Timer.builder("kiln.inference.request.duration").description("From queueing to the answer, per request")
                     .tags("model", lease.model(), "api", api).publishPercentileHistogram().register(metrics)
@@ -64,7 +64,7 @@ public class Predictions {
                 throw failure instanceof CompletionException c ? c : new CompletionException(failure);
             }
             return new Result(lease, probabilities, count);
-        }, Infrastructure.getDefaultWorkerPool());
+        });
     }
 
     /** Counts a request that ended before it reached a model (bad input, unknown model). */

@@ -22,6 +22,16 @@ final class PngForms {
                     .POST(HttpRequest.BodyPublishers.ofByteArray(pngs.get(0))).build();
         }
         String boundary = "kiln-" + UUID.randomUUID();
+        return builder.header("Content-Type", contentType(boundary))
+                .POST(HttpRequest.BodyPublishers.ofByteArray(multipart(boundary, pngs, names))).build();
+    }
+
+    static String contentType(String boundary) {
+        return "multipart/form-data; boundary=" + boundary;
+    }
+
+    /** A multipart/form-data body with one file part per image. */
+    static byte[] multipart(String boundary, List<byte[]> pngs, List<String> names) {
         ByteArrayOutputStream body = new ByteArrayOutputStream();
         for (int i = 0; i < pngs.size(); i++) {
             body.writeBytes(("--" + boundary + "\r\nContent-Disposition: form-data; name=\"image\"; filename=\""
@@ -30,7 +40,6 @@ final class PngForms {
             body.writeBytes("\r\n".getBytes(StandardCharsets.US_ASCII));
         }
         body.writeBytes(("--" + boundary + "--\r\n").getBytes(StandardCharsets.US_ASCII));
-        return builder.header("Content-Type", "multipart/form-data; boundary=" + boundary)
-                .POST(HttpRequest.BodyPublishers.ofByteArray(body.toByteArray())).build();
+        return body.toByteArray();
     }
 }

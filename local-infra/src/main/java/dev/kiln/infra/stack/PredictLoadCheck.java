@@ -25,18 +25,14 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * {@code ./kiln bench predict}: the served model under load from this (second) process, next to the same
- * model's in-process predictor measured in this run, then 100 promotions while clients keep predicting.
+ * {@code ./kiln bench predict}: the served model under load from wrk (a second process), next to the same
+ * model's in-process predictor measured in this run, then 100 promotions while wrk keeps predicting.
  * Prints numbers for people (BENCHMARKS.md); nothing here is a timed test.
  */
 public final class PredictLoadCheck {
@@ -46,28 +42,12 @@ public final class PredictLoadCheck {
             .connectTimeout(Duration.ofSeconds(5)).build();
     private static final int IMAGES = 512;
     private static final int BATCH = 32;
-
-    /** What one load phase measured. */
-    private record Load(long requests, long images, long failures, double seconds, long[] latenciesNanos) {
-
-        double imagesPerSecond() {
-            return images / seconds;
-        }
-
-        double percentileMillis(double p) {
-            if (latenciesNanos.length == 0) {
-                return Double.NaN;
-            }
-            long[] sorted = latenciesNanos.clone();
-            Arrays.sort(sorted);
-            return sorted[(int) Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)] / 1e6;
-        }
-    }
+    private static final String BOUNDARY = "kiln-bench-boundary";
 
     private PredictLoadCheck() {
     }
 
-    /** args: GATEWAY_URL INFERENCE_URL JDBC_URL DATA_DIR INFERENCE_PID MODEL [SECONDS] [CONCURRENCY] [PROMOTIONS] */
+    /** args: GATEWAY_URL INFERENCE_URL JDBC_URL DATA_DIR INFERENCE_PID MODEL [SECONDS] [CONNECTIONS] [PROMOTIONS] */
     public static void main(String[] args) throws Exception {
         String gateway = args[0];
         String inference = args[1];
@@ -76,7 +56,7 @@ public final class PredictLoadCheck {
         long inferencePid = Long.parseLong(args[4]);
         String model = args[5];
         int seconds = args.length > 6 ? Integer.parseInt(args[6]) : 20;
-        int concurrency = args.length > 7 ? Integer.parseInt(args[7]) : 16;
+        int connections = args.length > 7 ? Integer.parseInt(args[7]) : 16;
         int promotions = args.length > 8 ? Integer.parseInt(args[8]) : 100;
 
         List<Integer> versions = versions(jdbcUrl, model);
@@ -100,10 +80,24 @@ public final class PredictLoadCheck {
                 + " thread): %,.0f images/s%n", BATCH, inProcess);
 
         String predict = inference + "/api/v1/models/" + model + "/predict";
-        Load single = load(predict, pngs, 1, concurrency, Duration.ofSeconds(seconds), () -> { });
-        report("2. HTTP, one image per request", single, concurrency, inProcess);
-        Load batched = load(predict, pngs, BATCH, Math.max(2, concurrency / 4), Duration.ofSeconds(seconds), () -> { });
-        report("3. HTTP, " + BATCH + " images per request (multipart)", batched, Math.max(2, concurrency / 4), inProcess);
+        Path bodies = Files.createTempDirectory("kiln-bench-predict");
+        List<Path> singles = Wrk.files(bodies.resolve("single"), pngs);
+        List<byte[]> forms = new ArrayList<>();
+        for (int at = 0; at + BATCH <= pngs.size(); at += BATCH) {
+            List<String> names = new ArrayList<>();
+            for (int i = at; i < at + BATCH; i++) {
+                names.add("test-" + i + ".png");
+            }
+            forms.add(PngForms.multipart(BOUNDARY, pngs.subList(at, at + BATCH), names));
+        }
+        List<Path> batches = Wrk.files(bodies.resolve("batch"), forms);
+
+        Wrk.Result single = Wrk.post(predict, singles, "image/png", connections, Duration.ofSeconds(seconds));
+        report("2. HTTP, one PNG per request", single, 1, connections, inProcess);
+        Wrk.Result batched = Wrk.post(predict, batches, PngForms.contentType(BOUNDARY), Math.max(2, connections / 4),
+                Duration.ofSeconds(seconds));
+        report("3. HTTP, " + BATCH + " PNGs per request (multipart)", batched, BATCH, Math.max(2, connections / 4),
+                inProcess);
 
         if (versions.size() < 2) {
             System.out.println("4. Swap under load skipped: the model needs two versions");
@@ -111,29 +105,39 @@ public final class PredictLoadCheck {
         }
         int first = versions.get(0);
         int second = versions.get(1);
-        List<Long> rss = new ArrayList<>();
-        AtomicLong swapMillis = new AtomicLong();
-        Load swapping = load(predict, pngs, 1, concurrency, null, () -> {
-            rss.add(residentKb(inferencePid));
-            for (int i = 1; i <= promotions; i++) {
-                int target = i % 2 == 1 ? (champion == first ? second : first) : champion;
-                long started = System.nanoTime();
-                promote(gateway, model, target);
-                awaitServed(inference, model, target);
-                swapMillis.addAndGet((System.nanoTime() - started) / 1_000_000);
-                if (i % 10 == 0) {
-                    rss.add(residentKb(inferencePid));
-                }
+        // wrk runs for a fixed time: long enough for the promotions (about 0.2 s each here) with room to spare.
+        Duration window = Duration.ofSeconds(20 + promotions);
+        CompletableFuture<Wrk.Result> hammering = CompletableFuture.supplyAsync(() -> {
+            try {
+                return Wrk.post(predict, singles, "image/png", connections, window);
+            } catch (IOException | InterruptedException e) {
+                throw new IllegalStateException(e);
             }
         });
-        report("4. HTTP during " + promotions + " promotions (versions " + first + " and " + second + " alternating)",
-                swapping, concurrency, inProcess);
-        System.out.printf(Locale.ROOT, "   promotion -> served on the replica: %.0f ms on average%n",
-                (double) swapMillis.get() / promotions);
-        System.out.println("   inference resident memory (MiB) at start and after every 10 promotions: "
+        Thread.sleep(2000);
+        List<Long> rss = new ArrayList<>(List.of(residentKb(inferencePid)));
+        long swapsStarted = System.nanoTime();
+        for (int i = 1; i <= promotions; i++) {
+            int target = i % 2 == 1 ? (champion == first ? second : first) : champion;
+            promote(gateway, model, target);
+            awaitServed(inference, model, target);
+            if (i % 10 == 0) {
+                rss.add(residentKb(inferencePid));
+            }
+        }
+        double swapSeconds = (System.nanoTime() - swapsStarted) / 1e9;
+        if (hammering.isDone()) {
+            throw new IllegalStateException("the promotions outlasted the load window of " + window.toSeconds() + " s");
+        }
+        Wrk.Result swapping = hammering.get();
+        report("4. HTTP while " + promotions + " promotions (v" + first + " and v" + second + " alternating) ran",
+                swapping, 1, connections, inProcess);
+        System.out.printf(Locale.ROOT, "   %d promotions in %.1f s: %.0f ms from POST .../promote to the replica"
+                + " answering with the version, on average%n", promotions, swapSeconds, 1000 * swapSeconds / promotions);
+        System.out.println("   inference resident memory (MiB) before and after every 10 promotions: "
                 + rss.stream().map(kb -> String.valueOf(kb / 1024)).toList());
-        if (swapping.failures() > 0) {
-            System.err.println("FAILED: " + swapping.failures() + " requests failed during the swaps");
+        if (swapping.failed() > 0) {
+            System.err.println("FAILED: " + swapping.failed() + " requests failed during the swaps:\n" + swapping.output());
             System.exit(1);
         }
     }
@@ -199,75 +203,11 @@ public final class PredictLoadCheck {
         }
     }
 
-    /**
-     * Clients predicting until {@code duration} passes, or (null) until {@code during} returns.
-     *
-     * @param perRequest images per request: 1 sends the raw PNG, more a multipart form
-     */
-    private static Load load(String url, List<byte[]> pngs, int perRequest, int clients, Duration duration,
-            ThrowingRunnable during) throws Exception {
-        AtomicBoolean running = new AtomicBoolean(true);
-        AtomicLong requests = new AtomicLong();
-        AtomicLong failures = new AtomicLong();
-        List<long[]> latencies = new ArrayList<>();
-        ExecutorService pool = Executors.newFixedThreadPool(clients);
-        long started = System.nanoTime();
-        for (int c = 0; c < clients; c++) {
-            // The last slot holds the count: at a few thousand requests a second per client, 100,000 is plenty.
-            long[] own = new long[100_000];
-            latencies.add(own);
-            int client = c;
-            pool.execute(() -> {
-                int n = 0;
-                for (int i = client; running.get(); i += clients) {
-                    HttpRequest request = request(url, pngs, i * perRequest, perRequest);
-                    long sent = System.nanoTime();
-                    try {
-                        HttpResponse<String> response = HTTP.send(request, HttpResponse.BodyHandlers.ofString());
-                        if (response.statusCode() != 200) {
-                            failures.incrementAndGet();
-                            System.err.println("   " + response.statusCode() + ": " + response.body());
-                        }
-                    } catch (IOException | InterruptedException e) {
-                        failures.incrementAndGet();
-                        System.err.println("   request failed: " + e);
-                    }
-                    if (n < own.length - 1) {
-                        own[n++] = System.nanoTime() - sent;
-                    }
-                    requests.incrementAndGet();
-                }
-                own[own.length - 1] = n;
-            });
-        }
-        if (duration != null) {
-            Thread.sleep(duration.toMillis());
-        } else {
-            during.run();
-        }
-        running.set(false);
-        pool.shutdown();
-        pool.awaitTermination(1, TimeUnit.MINUTES);
-        double elapsed = (System.nanoTime() - started) / 1e9;
-        long[] all = latencies.stream().flatMapToLong(own -> Arrays.stream(own, 0, (int) own[own.length - 1])).toArray();
-        return new Load(requests.get(), requests.get() * perRequest, failures.get(), elapsed, all);
-    }
-
-    private static HttpRequest request(String url, List<byte[]> pngs, int from, int count) {
-        List<byte[]> images = new ArrayList<>(count);
-        List<String> names = new ArrayList<>(count);
-        for (int i = 0; i < count; i++) {
-            images.add(pngs.get((from + i) % pngs.size()));
-            names.add("test-" + ((from + i) % pngs.size()) + ".png");
-        }
-        return PngForms.predict(url, images, names);
-    }
-
-    private static void report(String title, Load load, int clients, double inProcess) {
-        System.out.printf(Locale.ROOT, "%s, %d clients: %,d requests, %,.0f images/s (%.0f%% of in-process),"
-                        + " latency p50 %.1f ms, p99 %.1f ms, %d failed%n", title, clients, load.requests(),
-                load.imagesPerSecond(), 100 * load.imagesPerSecond() / inProcess, load.percentileMillis(0.50),
-                load.percentileMillis(0.99), load.failures());
+    private static void report(String title, Wrk.Result load, int imagesPerRequest, int connections, double inProcess) {
+        double images = load.requestsPerSecond() * imagesPerRequest;
+        System.out.printf(Locale.ROOT, "%s, wrk with %d connections: %,d requests, %,.0f images/s (%.0f%% of in-process),"
+                        + " latency p50 %.1f ms, p99 %.1f ms, %d failed%n", title, connections, load.requests(), images,
+                100 * images / inProcess, load.p50Millis(), load.p99Millis(), load.failed());
     }
 
     private static void promote(String gateway, String model, int version) throws Exception {
@@ -354,10 +294,5 @@ public final class PredictLoadCheck {
 
     private static Connection connect(String jdbcUrl) throws Exception {
         return DriverManager.getConnection(jdbcUrl, LocalPostgres.USER, LocalPostgres.PASSWORD);
-    }
-
-    @FunctionalInterface
-    private interface ThrowingRunnable {
-        void run() throws Exception;
     }
 }

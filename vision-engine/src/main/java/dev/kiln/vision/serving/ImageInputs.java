@@ -19,6 +19,11 @@ public final class ImageInputs {
     /** Images larger than this in either side are refused before their pixels are read. */
     public static final int MAX_SIDE = 4096;
 
+    static {
+        // ImageIO otherwise buffers every in-memory stream through a temporary file.
+        ImageIO.setUseCache(false);
+    }
+
     private ImageInputs() {
     }
 
