@@ -28,14 +28,9 @@ import org.junit.jupiter.api.Test;
 class OpenInferenceProtocolTest extends ServingTestSupport {
 
     private static final String MODEL = "digits-oip";
-    private static boolean promoted;
-
     @BeforeEach
     void serveAModel() {
-        if (!promoted) {
-            awaitServed(MODEL, promote(MODEL, ServingFixtures.first().model().toBytes()));
-            promoted = true;
-        }
+        serveOnce(MODEL);
     }
 
     @Test

@@ -25,14 +25,9 @@ import org.junit.jupiter.api.Test;
 class PredictApiTest extends ServingTestSupport {
 
     private static final String MODEL = "digits-api";
-    private static boolean promoted;
-
     @BeforeEach
     void serveAModel() {
-        if (!promoted) {
-            awaitServed(MODEL, promote(MODEL, ServingFixtures.first().model().toBytes()));
-            promoted = true;
-        }
+        serveOnce(MODEL);
     }
 
     @Test

@@ -9,7 +9,9 @@ import dev.kiln.vision.checkpoints.Checkpoint;
 import dev.kiln.vision.serving.PngImages;
 import jakarta.inject.Inject;
 import java.time.Duration;
+import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import org.awaitility.Awaitility;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
@@ -27,6 +29,15 @@ public abstract class ServingTestSupport {
 
     @Inject
     protected ModelRegistryRepository registry;
+
+    private static final Set<String> SERVED = ConcurrentHashMap.newKeySet();
+
+    /** Makes the first fixture checkpoint the model's champion and waits until it is served, once per test JVM. */
+    protected void serveOnce(String model) {
+        if (SERVED.add(model)) {
+            awaitServed(model, promote(model, ServingFixtures.first().model().toBytes()));
+        }
+    }
 
     /** Stores the checkpoint file as a run's result, registers it as the model's champion, announces it. */
     protected int promote(String model, byte[] checkpoint) {

@@ -1,8 +1,8 @@
 package dev.kiln.inference.serving;
 
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
-import io.smallrye.mutiny.infrastructure.Infrastructure;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -53,7 +53,7 @@ public class Predictions {
             lease.release();
             throw e;
         }
-        // Off the batching thread: it goes back to the model at once, and the answer is built on a worker thread.
+        // Completes on the batching thread: what follows (the lease, metrics, the answer object) is cheap.
         return answer.handle((probabilities, failure) -> {
             lease.release();
             Timer.builder("kiln.inference.request.duration").description("From queueing to the answer, per request")
@@ -69,6 +69,7 @@ public class Predictions {
 
     /** Counts a request that ended before it reached a model (bad input, unknown model). */
     public void count(String model, String api, String outcome) {
-        metrics.counter("kiln.inference.requests", "model", model, "api", api, "outcome", outcome).increment();
+        Counter.builder("kiln.inference.requests").description("Prediction requests by outcome")
+                .tags("model", model, "api", api, "outcome", outcome).register(metrics).increment();
     }
 }

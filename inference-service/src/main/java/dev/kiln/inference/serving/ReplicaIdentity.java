@@ -1,8 +1,7 @@
 package dev.kiln.inference.serving;
 
+import dev.kiln.contracts.messaging.ProcessNames;
 import jakarta.enterprise.context.ApplicationScoped;
-import java.net.InetAddress;
-import java.net.UnknownHostException;
 
 /** The name this replica gives itself in serving events and logs. */
 @ApplicationScoped
@@ -11,18 +10,10 @@ public class ReplicaIdentity {
     private final String id;
 
     public ReplicaIdentity(InferenceConfig config) {
-        this.id = config.replicaId().orElseGet(() -> "inference-" + ProcessHandle.current().pid() + "@" + hostname());
+        this.id = config.replicaId().orElseGet(() -> ProcessNames.of("inference"));
     }
 
     public String id() {
         return id;
-    }
-
-    private static String hostname() {
-        try {
-            return InetAddress.getLocalHost().getHostName();
-        } catch (UnknownHostException e) {
-            return "unknown-host";
-        }
     }
 }

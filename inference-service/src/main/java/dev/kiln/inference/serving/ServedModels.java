@@ -8,6 +8,7 @@ import dev.kiln.store.registry.ModelRegistryRepository;
 import dev.kiln.store.registry.ModelRegistryRepository.AliasTarget;
 import dev.kiln.store.registry.ModelRegistryRepository.ModelVersion;
 import dev.kiln.vision.engine.Devices;
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -161,7 +162,7 @@ public class ServedModels {
                     failed.remove(attempt);
                 } catch (ModelLoadException e) {
                     failed.put(attempt, e.getMessage());
-                    metrics.counter("kiln.inference.load.failures", "model", ref.model()).increment();
+                    loadFailures(ref.model()).increment();
                     LOG.errorf("Could not load %s, %s: %s", ref, current == null ? "nothing else to serve"
                             : "still serving v" + current.version(), e.getMessage());
                     events.publish(ModelServingEventV1.Type.LOAD_FAILED, ref, e.getMessage());
@@ -205,11 +206,18 @@ public class ServedModels {
                     .description("The champion version each model is served at").tag("model", next.model())
                     .register(metrics);
         } else {
-            metrics.counter("kiln.inference.swaps", "model", next.model()).increment();
+            Counter.builder("kiln.inference.swaps").description("Champions replaced by a newly loaded version")
+                    .tag("model", next.model()).register(metrics).increment();
             LOG.infof("Swapped %s v%d -> v%d; v%d finishes %d in-flight request(s), then is released", next.model(),
                     previous.version(), next.version(), previous.version(), previous.inFlight());
             previous.retire();
         }
+    }
+
+    private Counter loadFailures(String model) {
+        return Counter.builder("kiln.inference.load.failures")
+                .description("Versions that failed to fetch, verify, build or warm up").tag("model", model)
+                .register(metrics);
     }
 
     private static double versionOf(Map<String, ServedVersion> champions, String model) {
@@ -259,7 +267,7 @@ public class ServedModels {
         try {
             return load(ref);
         } catch (ModelLoadException e) {
-            metrics.counter("kiln.inference.load.failures", "model", model).increment();
+            loadFailures(model).increment();
             LOG.errorf("Could not load pinned %s: %s", ref, e.getMessage());
             events.publish(ModelServingEventV1.Type.LOAD_FAILED, ref, e.getMessage());
             throw new ModelUnavailableException("model '" + model + "' version " + version + " cannot be served: "

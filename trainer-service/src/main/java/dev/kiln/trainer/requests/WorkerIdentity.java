@@ -1,8 +1,7 @@
 package dev.kiln.trainer.requests;
 
+import dev.kiln.contracts.messaging.ProcessNames;
 import jakarta.enterprise.context.ApplicationScoped;
-import java.net.InetAddress;
-import java.net.UnknownHostException;
 import java.util.Optional;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
@@ -13,18 +12,10 @@ public class WorkerIdentity {
     private final String id;
 
     public WorkerIdentity(@ConfigProperty(name = "kiln.worker.id") Optional<String> configured) {
-        this.id = configured.orElseGet(() -> "trainer-" + ProcessHandle.current().pid() + "@" + hostname());
+        this.id = configured.orElseGet(() -> ProcessNames.of("trainer"));
     }
 
     public String id() {
         return id;
-    }
-
-    private static String hostname() {
-        try {
-            return InetAddress.getLocalHost().getHostName();
-        } catch (UnknownHostException e) {
-            return "unknown-host";
-        }
     }
 }
