@@ -17,7 +17,8 @@ import java.util.UUID;
  * @param runId            the run whose {@code model} checkpoint that version serves
  * @param checkpointSha256 the checkpoint file's SHA-256, hex; a replica serves it only if the bytes match
  * @param previousVersion  the version the alias pointed at before, absent for the first promotion
- * @param reason           {@code MANUAL} (the API) or {@code POLICY} (a completed run beat the champion)
+ * @param reason           {@code MANUAL} (the API), {@code POLICY} (a completed run beat the champion) or
+ *                         {@code STUDY} (a completed study's best trial)
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record ModelPromotedV1(String schema, String model, String alias, int version, UUID runId,
@@ -28,6 +29,8 @@ public record ModelPromotedV1(String schema, String model, String alias, int ver
     /** Why the alias moved. */
     public enum Reason {
         MANUAL,
-        POLICY
+        POLICY,
+        /** a hyperparameter study completed and promoted its best trial */
+        STUDY
     }
 }

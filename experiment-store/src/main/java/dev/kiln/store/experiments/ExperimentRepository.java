@@ -1,5 +1,7 @@
 package dev.kiln.store.experiments;
 
+import static dev.kiln.store.NativeRows.instant;
+
 import dev.kiln.contracts.runs.RunStatus;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -38,13 +40,7 @@ public class ExperimentRepository {
             byExperiment.computeIfAbsent((String) row[0], k -> new LinkedHashMap<>())
                     .put(RunStatus.valueOf((String) row[1]), ((Number) row[2]).longValue());
         }
-        return experiments.stream().map(row -> new ExperimentSummary((String) row[0], toInstant(row[1]),
+        return experiments.stream().map(row -> new ExperimentSummary((String) row[0], instant(row[1]),
                 byExperiment.getOrDefault((String) row[0], Map.of()))).toList();
-    }
-
-    private static Instant toInstant(Object timestamp) {
-        return timestamp instanceof Instant instant ? instant
-                : timestamp instanceof java.time.OffsetDateTime offset ? offset.toInstant()
-                : ((java.sql.Timestamp) timestamp).toInstant();
     }
 }

@@ -1,10 +1,11 @@
 package dev.kiln.store.registry;
 
+import static dev.kiln.store.NativeRows.instant;
+
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.persistence.EntityManager;
 import java.time.Instant;
-import java.time.OffsetDateTime;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -204,11 +205,5 @@ public class ModelRegistryRepository {
     private static Promotion promotion(Object[] r) {
         return new Promotion(((Number) r[0]).longValue(), (String) r[1], (String) r[2], ((Number) r[3]).intValue(),
                 r[4] == null ? null : ((Number) r[4]).intValue(), (String) r[5], instant(r[6]));
-    }
-
-    static Instant instant(Object timestamp) {
-        return timestamp instanceof Instant instant ? instant
-                : timestamp instanceof OffsetDateTime offset ? offset.toInstant()
-                : ((java.sql.Timestamp) timestamp).toInstant();
     }
 }

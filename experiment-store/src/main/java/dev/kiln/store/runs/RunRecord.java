@@ -42,6 +42,14 @@ public class RunRecord extends PanacheEntityBase {
     @Column(name = "registered_model")
     public String registeredModel;
 
+    /** The study this run is a trial of, or null. */
+    @Column(name = "study_id")
+    public UUID studyId;
+
+    /** Its trial number within the study (1, 2, ...), or null. */
+    @Column(name = "trial_number")
+    public Integer trialNumber;
+
     /** The spec's model, a column of its own so runs can be filtered by it. */
     @Column(nullable = false)
     public String model;

@@ -76,6 +76,16 @@ public class Promotions {
      * and answers the promotion that put it there.
      */
     public PromotionView promote(String model, PromoteRequest request) {
+        return promote(model, request, Reason.MANUAL, "by request");
+    }
+
+    /** A completed study's best trial becomes the model's champion (reason {@code STUDY}). */
+    public PromotionView promoteStudyWinner(String model, UUID runId, UUID studyId) {
+        return promote(model, new PromoteRequest(runId.toString(), null, null), Reason.STUDY,
+                "best trial of study " + studyId);
+    }
+
+    private PromotionView promote(String model, PromoteRequest request, Reason reason, String why) {
         PromoteRequest given = request == null ? new PromoteRequest(null, null, null) : request;
         ModelRegistry.requireValid(model, given.validate());
         String alias = given.target();
@@ -88,7 +98,7 @@ public class Promotions {
             if (current != null && current.version() == target.version()) {
                 return new Outcome(PromotionView.of(registry.latestPromotion(model, alias), target), false, null);
             }
-            return new Outcome(move(model, alias, target, Reason.MANUAL, now), true, "by request");
+            return new Outcome(move(model, alias, target, reason, now), true, why);
         });
         if (outcome.moved()) {
             announce(outcome);

@@ -92,9 +92,7 @@ public class RunSubmissions {
                 }
                 RunRecord run = runs.createQueued(id, spec, request.experiment(), request.registeredModel(),
                         idempotencyKey, hash, now);
-                outbox.enqueue(Topics.TRAIN_REQUESTS, id.toString(), Json.write(TrainRequestV1.of(id, spec, now)), now);
-                outbox.enqueue(Topics.RUN_EVENTS, id.toString(),
-                        Json.write(RunEventV1.of(id, RunEventType.QUEUED, null, now)), now);
+                announceQueued(run, now);
                 return new Submission(RunView.of(run), true);
             });
         } catch (PersistenceException e) {
@@ -118,15 +116,39 @@ public class RunSubmissions {
             if (run == null) {
                 throw RunIds.unknown(id);
             }
-            if (!runs.cancel(id, "cancelled by request", now)) {
+            if (!stop(run, "cancelled by request", now)) {
                 throw new ConflictProblem("Run " + id + " has already finished: " + run.status);
             }
-            outbox.enqueue(Topics.RUN_COMMANDS, id.toString(), Json.write(RunCommandV1.cancel(id, now)), now);
-            outbox.enqueue(Topics.RUN_EVENTS, id.toString(), Json.write(new RunEventV1(RunEventV1.SCHEMA, id,
-                    RunEventType.CANCELLED, run.worker, now, null, null, null, "cancelled by request", null)), now);
             runs.getEntityManager().refresh(run);
             return RunView.of(run);
         });
+    }
+
+    /**
+     * Queues a stored run for training: its train request and QUEUED event go to the outbox, in the caller's
+     * transaction (the one that stored the run).
+     */
+    public void announceQueued(RunRecord run, Instant now) {
+        TrainingSpec spec = run.spec();
+        outbox.enqueue(Topics.TRAIN_REQUESTS, run.id.toString(), Json.write(TrainRequestV1.of(run.id, spec, now)), now);
+        outbox.enqueue(Topics.RUN_EVENTS, run.id.toString(),
+                Json.write(RunEventV1.of(run.id, RunEventType.QUEUED, null, now)), now);
+    }
+
+    /**
+     * Cancels an unfinished run in the caller's transaction: the store says CANCELLED with the reason, and the
+     * worker (a CANCEL command) and watchers (a CANCELLED event) are told through the outbox.
+     *
+     * @return false if the run had already finished
+     */
+    public boolean stop(RunRecord run, String reason, Instant now) {
+        if (!runs.cancel(run.id, reason, now)) {
+            return false;
+        }
+        outbox.enqueue(Topics.RUN_COMMANDS, run.id.toString(), Json.write(RunCommandV1.cancel(run.id, now)), now);
+        outbox.enqueue(Topics.RUN_EVENTS, run.id.toString(), Json.write(new RunEventV1(RunEventV1.SCHEMA, run.id,
+                RunEventType.CANCELLED, run.worker, now, null, null, null, reason, null)), now);
+        return true;
     }
 
     private Submission earlier(String idempotencyKey, String hash) {

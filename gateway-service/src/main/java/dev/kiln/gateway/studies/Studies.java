@@ -1,0 +1,176 @@
+package dev.kiln.gateway.studies;
+
+import dev.kiln.contracts.messaging.Json;
+import dev.kiln.contracts.studies.ObjectiveSpec;
+import dev.kiln.contracts.studies.StudySpec;
+import dev.kiln.contracts.studies.StudySpecValidator;
+import dev.kiln.contracts.validation.FieldError;
+import dev.kiln.gateway.api.ConflictProblem;
+import dev.kiln.gateway.api.InvalidRequestException;
+import dev.kiln.gateway.api.NotFoundProblem;
+import dev.kiln.gateway.runs.RunSubmissions;
+import dev.kiln.store.experiments.ExperimentRepository;
+import dev.kiln.store.runs.RunRepository;
+import dev.kiln.store.studies.StudyRepository;
+import dev.kiln.store.studies.StudyRepository.StudyRow;
+import io.quarkus.narayana.jta.QuarkusTransaction;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.UUID;
+
+/** Creating, reading, cancelling studies and raising their budget; the scheduler does the rest. */
+@ApplicationScoped
+public class Studies {
+
+    /** The body of {@code PATCH /api/v1/studies/{id}}: a larger budget, either or both. */
+    public record BudgetChange(Integer maxTrials, Integer parallelTrials) {
+    }
+
+    private final StudyRepository studies;
+    private final RunRepository runs;
+    private final ExperimentRepository experiments;
+    private final RunSubmissions submissions;
+    private final StudyScheduler scheduler;
+
+    public Studies(StudyRepository studies, RunRepository runs, ExperimentRepository experiments,
+            RunSubmissions submissions, StudyScheduler scheduler) {
+        this.studies = studies;
+        this.runs = runs;
+        this.experiments = experiments;
+        this.submissions = submissions;
+        this.scheduler = scheduler;
+    }
+
+    /** Validates and stores the study, then starts its first trials. */
+    public StudyView create(StudySpec request) {
+        List<FieldError> errors = StudySpecValidator.validate(request, "");
+        if (!errors.isEmpty()) {
+            throw new InvalidRequestException(errors);
+        }
+        StudySpec spec = request.withDefaults();
+        UUID id = UUID.randomUUID();
+        Instant now = now();
+        QuarkusTransaction.requiringNew().run(() -> {
+            if (spec.experiment() != null) {
+                experiments.ensure(spec.experiment(), now);
+            }
+            studies.create(id, Json.write(spec), spec.experiment(), now);
+        });
+        scheduler.advance(id);
+        return view(id);
+    }
+
+    public StudyView view(UUID id) {
+        return QuarkusTransaction.requiringNew().call(() -> {
+            StudyRow row = studies.find(id);
+            if (row == null) {
+                throw unknown(id);
+            }
+            StudySpec spec = Json.read(row.specJson(), StudySpec.class);
+            List<Trial> trials = scheduler.trials(id);
+            ObjectiveSpec objective = spec.objective();
+            Integer best = StudyPlanner.best(objective, trials);
+            List<StudyView.TrialView> views = trials.stream().map(t -> new StudyView.TrialView(t.number(), t.runId(),
+                    t.state(), t.parameters(), t.epochs().size(), StudyPlanner.value(objective, t),
+                    t.test() == null ? null : t.test().accuracy(), t.test() == null ? null : t.test().loss(),
+                    t.reason(), best != null && best == t.number())).toList();
+            return new StudyView(row.id(), row.status(), row.reason(), spec, best, views, leaderboard(objective, views),
+                    row.createdAt(), row.updatedAt(), row.finishedAt());
+        });
+    }
+
+    public List<StudyView> list(int offset, int limit) {
+        List<UUID> ids = QuarkusTransaction.requiringNew().call(() ->
+                studies.list(offset, limit).stream().map(StudyRow::id).toList());
+        return ids.stream().map(this::view).toList();
+    }
+
+    /** Cancels the study and its running trials; 409 if it already ended. */
+    public StudyView cancel(UUID id) {
+        Instant now = now();
+        QuarkusTransaction.requiringNew().run(() -> {
+            StudyRow row = studies.lock(id);
+            if (row == null) {
+                throw unknown(id);
+            }
+            if (!"RUNNING".equals(row.status())) {
+                throw new ConflictProblem("Study " + id + " has already ended: " + row.status());
+            }
+            for (Trial trial : scheduler.trials(id)) {
+                if (trial.active()) {
+                    submissions.stop(runs.findById(trial.runId()), "study cancelled by request", now);
+                }
+            }
+            studies.finish(id, "CANCELLED", "cancelled by request", null, now);
+        });
+        return view(id);
+    }
+
+    /**
+     * Raises the trial budget or the parallelism of a running or finished study; a study that ended because it
+     * had spent its budget runs again. Lowering either is refused.
+     */
+    public StudyView changeBudget(UUID id, BudgetChange change) {
+        Instant now = now();
+        QuarkusTransaction.requiringNew().run(() -> {
+            StudyRow row = studies.lock(id);
+            if (row == null) {
+                throw unknown(id);
+            }
+            StudySpec spec = Json.read(row.specJson(), StudySpec.class);
+            int maxTrials = change == null || change.maxTrials() == null ? spec.maxTrials() : change.maxTrials();
+            int parallel = change == null || change.parallelTrials() == null ? spec.parallelTrials()
+                    : change.parallelTrials();
+            List<FieldError> errors = new ArrayList<>();
+            if (change == null || change.maxTrials() == null && change.parallelTrials() == null) {
+                errors.add(new FieldError("(body)", "give maxTrials, parallelTrials or both"));
+            }
+            if (maxTrials < spec.maxTrials()) {
+                errors.add(new FieldError("maxTrials", "can only grow: " + spec.maxTrials() + " now, got " + maxTrials));
+            }
+            if (parallel < spec.parallelTrials()) {
+                errors.add(new FieldError("parallelTrials", "can only grow: " + spec.parallelTrials() + " now, got "
+                        + parallel));
+            }
+            StudySpec changed = new StudySpec(spec.base(), spec.parameters(), spec.algorithm(), spec.seed(),
+                    spec.objective(), maxTrials, parallel, spec.maxFailedTrials(), spec.pruner(), spec.registeredModel(),
+                    spec.experiment());
+            errors.addAll(StudySpecValidator.validate(changed, ""));
+            if (!errors.isEmpty()) {
+                throw new InvalidRequestException(errors);
+            }
+            if ("CANCELLED".equals(row.status()) || "FAILED".equals(row.status())) {
+                throw new ConflictProblem("Study " + id + " is " + row.status() + "; only a running or succeeded"
+                        + " study can be continued");
+            }
+            studies.updateSpec(id, Json.write(changed), now);
+            if ("SUCCEEDED".equals(row.status()) && maxTrials > spec.maxTrials()) {
+                studies.reopen(id, now);
+            }
+        });
+        scheduler.advance(id);
+        return view(id);
+    }
+
+    /** Completed trials by objective (best first), then the others by number. */
+    private static List<Integer> leaderboard(ObjectiveSpec objective, List<StudyView.TrialView> trials) {
+        Comparator<StudyView.TrialView> byObjective = (a, b) -> objective.better(a.objective(), b.objective()) ? -1
+                : objective.better(b.objective(), a.objective()) ? 1 : Integer.compare(a.number(), b.number());
+        List<StudyView.TrialView> ranked = new ArrayList<>(trials.stream()
+                .filter(t -> Trial.COMPLETED.equals(t.state()) && t.objective() != null).sorted(byObjective).toList());
+        trials.stream().filter(t -> !ranked.contains(t)).forEach(ranked::add);
+        return ranked.stream().map(StudyView.TrialView::number).toList();
+    }
+
+    static NotFoundProblem unknown(UUID id) {
+        return new NotFoundProblem("No study with id " + id);
+    }
+
+    private static Instant now() {
+        return Instant.now().truncatedTo(ChronoUnit.MICROS);
+    }
+}

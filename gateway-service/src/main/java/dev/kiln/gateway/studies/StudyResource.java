@@ -1,0 +1,89 @@
+package dev.kiln.gateway.studies;
+
+import dev.kiln.contracts.studies.StudySpec;
+import dev.kiln.contracts.validation.FieldError;
+import dev.kiln.gateway.api.InvalidRequestException;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.PATCH;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.UriInfo;
+import java.util.List;
+import java.util.UUID;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+import org.jboss.resteasy.reactive.RestPath;
+import org.jboss.resteasy.reactive.RestQuery;
+import org.jboss.resteasy.reactive.RestResponse;
+
+@Path("/api/v1/studies")
+@Tag(name = "Studies", description = "Hyperparameter studies: many runs searching a space")
+@Produces(MediaType.APPLICATION_JSON)
+public class StudyResource {
+
+    private static final int MAX_LIMIT = 500;
+
+    private final Studies studies;
+
+    public StudyResource(Studies studies) {
+        this.studies = studies;
+    }
+
+    @POST
+    @Consumes(MediaType.APPLICATION_JSON)
+    @Operation(summary = "Start a study",
+            description = "Validates the study (every problem listed with its field), stores it and starts its first "
+                    + "trials as runs. 202 with the study; Location: the study.")
+    public RestResponse<StudyView> create(StudySpec spec, UriInfo uri) {
+        StudyView study = studies.create(spec);
+        return RestResponse.ResponseBuilder.<StudyView>create(202)
+                .location(uri.getBaseUriBuilder().path("/api/v1/studies/" + study.id()).build())
+                .entity(study).build();
+    }
+
+    @GET
+    @Path("{id}")
+    @Operation(summary = "A study: state, trials (the report table's rows), best trial, leaderboard")
+    public StudyView get(@RestPath String id) {
+        return studies.view(parse(id));
+    }
+
+    @GET
+    @Operation(summary = "Studies, newest first")
+    public List<StudyView> list(@RestQuery Integer offset, @RestQuery Integer limit) {
+        int from = offset == null ? 0 : offset;
+        int size = limit == null ? 50 : limit;
+        if (from < 0 || size < 1 || size > MAX_LIMIT) {
+            throw new InvalidRequestException(List.of(new FieldError(from < 0 ? "offset" : "limit",
+                    from < 0 ? "must be 0 or more" : "must be 1.." + MAX_LIMIT)));
+        }
+        return studies.list(from, size);
+    }
+
+    @POST
+    @Path("{id}/cancel")
+    @Operation(summary = "Cancel a study and its running trials", description = "409 if it already ended.")
+    public StudyView cancel(@RestPath String id) {
+        return studies.cancel(parse(id));
+    }
+
+    @PATCH
+    @Path("{id}")
+    @Consumes(MediaType.APPLICATION_JSON)
+    @Operation(summary = "Raise maxTrials or parallelTrials",
+            description = "Of a running study, or of one that ended having spent its budget, which then runs again.")
+    public StudyView changeBudget(@RestPath String id, Studies.BudgetChange change) {
+        return studies.changeBudget(parse(id), change);
+    }
+
+    private static UUID parse(String id) {
+        try {
+            return UUID.fromString(id);
+        } catch (IllegalArgumentException e) {
+            throw new InvalidRequestException(List.of(new FieldError("id", "not a study id (UUID): " + id)));
+        }
+    }
+}

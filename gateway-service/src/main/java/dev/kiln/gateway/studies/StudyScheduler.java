@@ -1,0 +1,169 @@
+package dev.kiln.gateway.studies;
+
+import dev.kiln.contracts.messaging.Json;
+import dev.kiln.contracts.runs.EpochMetrics;
+import dev.kiln.contracts.runs.EvaluationReport;
+import dev.kiln.contracts.runs.TrainingSpec;
+import dev.kiln.contracts.studies.SearchSpace;
+import dev.kiln.contracts.studies.StudySpec;
+import dev.kiln.contracts.studies.TrialSpecs;
+import dev.kiln.gateway.models.Promotions;
+import dev.kiln.gateway.outbox.OutboxRelay;
+import dev.kiln.gateway.runs.RunSubmissions;
+import dev.kiln.store.experiments.ExperimentRepository;
+import dev.kiln.store.runs.RunRecord;
+import dev.kiln.store.runs.RunRepository;
+import dev.kiln.store.studies.StudyRepository;
+import dev.kiln.store.studies.StudyRepository.StudyRow;
+import dev.kiln.store.studies.StudyRepository.TrialEpoch;
+import dev.kiln.store.studies.StudyRepository.TrialRow;
+import io.quarkus.narayana.jta.QuarkusTransaction;
+import io.quarkus.scheduler.Scheduled;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.jboss.logging.Logger;
+
+/**
+ * Drives studies: after a trial's run event, on a timer, and when a study is created or given more budget,
+ * it locks the study's row, reads its trials from the store, asks {@link StudyPlanner} what to do and does
+ * it in the same transaction: prune (cancel the run, say why), start trials (ordinary runs, through the
+ * outbox), end the study. The store holds all state, so a restarted gateway resumes where it stopped, and
+ * the row lock keeps replicas from starting a trial twice.
+ */
+@ApplicationScoped
+public class StudyScheduler {
+
+    private static final Logger LOG = Logger.getLogger(StudyScheduler.class);
+
+    /** A study that just completed and promotes its best trial's run. */
+    private record Promotion(String model, UUID runId) {
+    }
+
+    private final StudyRepository studies;
+    private final RunRepository runs;
+    private final ExperimentRepository experiments;
+    private final RunSubmissions submissions;
+    private final Promotions promotions;
+    private final OutboxRelay relay;
+
+    public StudyScheduler(StudyRepository studies, RunRepository runs, ExperimentRepository experiments,
+            RunSubmissions submissions, Promotions promotions, OutboxRelay relay) {
+        this.studies = studies;
+        this.runs = runs;
+        this.experiments = experiments;
+        this.submissions = submissions;
+        this.promotions = promotions;
+        this.relay = relay;
+    }
+
+    @Scheduled(every = "${kiln.studies.poll-interval}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP,
+            skipExecutionIf = Scheduled.ApplicationNotRunning.class)
+    void advanceAllOnTimer() {
+        try {
+            for (UUID id : QuarkusTransaction.requiringNew().call(studies::running)) {
+                advance(id);
+            }
+        } catch (RuntimeException e) {
+            LOG.warnf("Study round failed, will retry: %s", e.getMessage());
+        }
+    }
+
+    /** Takes the study one step further; a no-op for a finished or unknown study. */
+    public void advance(UUID studyId) {
+        Promotion promotion = QuarkusTransaction.requiringNew().call(() -> advanceLocked(studyId));
+        relay.publishSoon();
+        if (promotion != null) {
+            LOG.infof("Study %s promotes its best trial (run %s) to %s", studyId, promotion.runId(), promotion.model());
+            promotions.promoteStudyWinner(promotion.model(), promotion.runId(), studyId);
+        }
+    }
+
+    private Promotion advanceLocked(UUID studyId) {
+        StudyRow row = studies.lock(studyId);
+        if (row == null || !"RUNNING".equals(row.status())) {
+            return null;
+        }
+        StudySpec spec = Json.read(row.specJson(), StudySpec.class);
+        List<Trial> trials = trials(studyId);
+        StudyPlanner.Plan plan = StudyPlanner.plan(spec, trials);
+        Instant now = Instant.now().truncatedTo(ChronoUnit.MICROS);
+        for (StudyPlanner.Prune prune : plan.prunes()) {
+            Trial trial = trials.get(prune.trial() - 1);
+            studies.prune(studyId, prune.trial(), prune.epoch(), prune.reason());
+            submissions.stop(runs.findById(trial.runId()), prune.reason(), now);
+            LOG.infof("Study %s: trial %d %s", studyId, prune.trial(), prune.reason());
+        }
+        if (plan.finalStatus() != null) {
+            if (plan.stopActive()) {
+                for (Trial trial : trials) {
+                    if (trial.active()) {
+                        submissions.stop(runs.findById(trial.runId()), "study ended: " + plan.reason(), now);
+                    }
+                }
+            }
+            studies.finish(studyId, plan.finalStatus(), plan.reason(), plan.best(), now);
+            LOG.infof("Study %s %s: %s; best trial %s", studyId, plan.finalStatus(), plan.reason(), plan.best());
+            return spec.registeredModel() != null && plan.best() != null && "SUCCEEDED".equals(plan.finalStatus())
+                    ? new Promotion(spec.registeredModel(), trials.get(plan.best() - 1).runId()) : null;
+        }
+        SearchSpace space = SearchSpace.of(spec);
+        for (int number = trials.size() + 1; number <= trials.size() + plan.launches(); number++) {
+            launch(studyId, spec, number, space.trial(number), now);
+        }
+        studies.best(studyId, plan.best(), now);
+        return null;
+    }
+
+    private void launch(UUID studyId, StudySpec spec, int number, Map<String, Object> parameters, Instant now) {
+        TrainingSpec trialSpec = TrialSpecs.apply(spec.base(), parameters);
+        UUID runId = UUID.randomUUID();
+        if (spec.experiment() != null) {
+            experiments.ensure(spec.experiment(), now);
+        }
+        RunRecord run = runs.createQueued(runId, trialSpec, spec.experiment(), null, null, null, now);
+        studies.addTrial(studyId, number, runId, Json.write(parameters), now);
+        submissions.announceQueued(run, now);
+        LOG.infof("Study %s: trial %d started as run %s with %s", studyId, number, runId, parameters);
+    }
+
+    /** The study's trials as the planner sees them. */
+    List<Trial> trials(UUID studyId) {
+        Map<Integer, List<EpochMetrics>> epochs = new HashMap<>();
+        for (TrialEpoch epoch : studies.epochs(studyId)) {
+            epochs.computeIfAbsent(epoch.trialNumber(), n -> new ArrayList<>())
+                    .add(Json.read(epoch.metricsJson(), EpochMetrics.class));
+        }
+        List<Trial> trials = new ArrayList<>();
+        for (TrialRow row : studies.trials(studyId)) {
+            trials.add(new Trial(row.number(), row.runId(), state(row), parameters(row.parametersJson()),
+                    epochs.getOrDefault(row.number(), List.of()),
+                    row.resultJson() == null ? null : Json.read(row.resultJson(), EvaluationReport.class),
+                    row.prunedReason() != null ? row.prunedReason() : row.failureReason()));
+        }
+        return trials;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> parameters(String json) {
+        return Json.read(json, Map.class);
+    }
+
+    private static String state(TrialRow row) {
+        if (row.prunedReason() != null) {
+            return Trial.PRUNED;
+        }
+        return switch (row.runStatus()) {
+            case "QUEUED" -> Trial.QUEUED;
+            case "CLAIMED", "RUNNING" -> Trial.RUNNING;
+            case "SUCCEEDED" -> Trial.COMPLETED;
+            case "FAILED" -> Trial.FAILED;
+            default -> Trial.CANCELLED;
+        };
+    }
+}

@@ -1,0 +1,208 @@
+package dev.kiln.gateway;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.hasItem;
+import static org.hamcrest.Matchers.is;
+
+import dev.kiln.contracts.messaging.Json;
+import dev.kiln.contracts.runs.ClassMetrics;
+import dev.kiln.contracts.runs.EpochMetrics;
+import dev.kiln.contracts.runs.EvaluationReport;
+import dev.kiln.contracts.runs.RunStatus;
+import dev.kiln.infra.kafka.KafkaTestResource;
+import dev.kiln.infra.postgres.PostgresTestResource;
+import dev.kiln.store.progress.CheckpointRecord;
+import dev.kiln.store.progress.CheckpointRepository;
+import dev.kiln.store.progress.EpochRepository;
+import dev.kiln.store.runs.RunRepository;
+import io.quarkus.narayana.jta.QuarkusTransaction;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.http.ContentType;
+import io.restassured.path.json.JsonPath;
+import jakarta.inject.Inject;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Studies against a real PostgreSQL and Kafka. No trainer runs here: the test plays the workers, moving each
+ * trial's run through the store as a trainer would (claim, start, epochs, finish), so every scheduling decision
+ * is checked exactly.
+ */
+@QuarkusTest
+@QuarkusTestResource(KafkaTestResource.class)
+@QuarkusTestResource(PostgresTestResource.class)
+class StudyApiTest {
+
+    private static final Duration WAIT = Duration.ofSeconds(30);
+    private static final String WORKER = "trainer-test@host";
+    private static final String BASE = "{\"dataset\": \"mnist-sample\", \"model\": \"mlp\", \"epochs\": 3,"
+            + " \"validationSplit\": 0.1}";
+
+    @Inject
+    RunRepository runs;
+
+    @Inject
+    EpochRepository epochs;
+
+    @Inject
+    CheckpointRepository checkpoints;
+
+    @Test
+    void aGridStudyRunsEveryCombinationOnceWithinItsParallelismAndFindsTheBest() {
+        String id = create("{\"base\": " + BASE + ", \"algorithm\": \"grid\", \"parallelTrials\": 2,"
+                + " \"parameters\": [{\"name\": \"learningRate\", \"type\": \"categorical\", \"values\": [0.1, 0.01]},"
+                + " {\"name\": \"batchSize\", \"type\": \"categorical\", \"values\": [32, 64]}]}");
+        Set<String> combinations = new HashSet<>();
+        for (int round = 0; round < 2; round++) {
+            List<Map<String, Object>> running = awaitTrials(id, 2 * round + 2);
+            assertThat(activeTrials(id)).as("never more than parallelTrials in flight").isEqualTo(2);
+            for (Map<String, Object> trial : running.subList(2 * round, 2 * round + 2)) {
+                combinations.add(String.valueOf(trial.get("parameters")));
+                int number = (Integer) trial.get("number");
+                // Trial 3 learns best: lowest validation loss.
+                finish(UUID.fromString((String) trial.get("runId")), new double[] {0.9, 0.6, number == 3 ? 0.2 : 0.5});
+            }
+        }
+        JsonPath study = awaitStatus(id, "SUCCEEDED");
+
+        assertThat(combinations).hasSize(4);
+        assertThat(study.getList("trials")).hasSize(4);
+        assertThat(study.getInt("bestTrial")).isEqualTo(3);
+        assertThat(study.getList("leaderboard", Integer.class).get(0)).isEqualTo(3);
+        assertThat(study.getString("reason")).contains("all 4 trials finished");
+        assertThat(study.getDouble("trials[2].objective")).isEqualTo(0.2);
+        assertThat(study.getBoolean("trials[2].best")).isTrue();
+        assertThat(runsOfStudy(id)).as("no trial started twice").isEqualTo(4);
+    }
+
+    @Test
+    void aFailedTrialBeyondTheBudgetFailsTheStudyAndStopsTheOthers() {
+        String id = create("{\"base\": " + BASE + ", \"algorithm\": \"random\", \"seed\": 7, \"maxTrials\": 5,"
+                + " \"parallelTrials\": 2, \"maxFailedTrials\": 0, \"parameters\": [{\"name\": \"learningRate\","
+                + " \"type\": \"double\", \"min\": 0.001, \"max\": 0.1, \"log\": true}]}");
+        List<Map<String, Object>> trials = awaitTrials(id, 2);
+        fail(UUID.fromString((String) trials.get(0).get("runId")));
+
+        JsonPath study = awaitStatus(id, "FAILED");
+        assertThat(study.getString("reason")).contains("maxFailedTrials");
+        assertThat(study.getString("trials[1].state")).isEqualTo("CANCELLED");
+        assertThat(runs.findById(UUID.fromString((String) trials.get(1).get("runId"))).status)
+                .isEqualTo(RunStatus.CANCELLED);
+    }
+
+    @Test
+    void randomSearchIsReproducibleBySeed() {
+        String body = "{\"base\": " + BASE + ", \"algorithm\": \"random\", \"seed\": 11, \"maxTrials\": 3,"
+                + " \"parallelTrials\": 3, \"parameters\": [{\"name\": \"learningRate\", \"type\": \"double\","
+                + " \"min\": 0.0001, \"max\": 0.1, \"log\": true}, {\"name\": \"modelArgs.n_hidden\", \"type\": \"int\","
+                + " \"min\": 16, \"max\": 256}]}";
+        String first = create(body.replace("\"mlp\"", "\"fc2layer\""));
+        String second = create(body.replace("\"mlp\"", "\"fc2layer\""));
+
+        assertThat(parameters(awaitTrials(first, 3))).isEqualTo(parameters(awaitTrials(second, 3)));
+        given().post("/api/v1/studies/" + first + "/cancel").then().statusCode(200).body("status", is("CANCELLED"));
+        given().post("/api/v1/studies/" + first + "/cancel").then().statusCode(409);
+    }
+
+    @Test
+    void aFinishedStudyGivenMoreTrialsContinues() {
+        String id = create("{\"base\": " + BASE + ", \"algorithm\": \"random\", \"maxTrials\": 1, \"parallelTrials\": 1,"
+                + " \"parameters\": [{\"name\": \"learningRate\", \"type\": \"double\", \"min\": 0.01, \"max\": 0.1}]}");
+        finish(UUID.fromString((String) awaitTrials(id, 1).get(0).get("runId")), new double[] {0.5});
+        awaitStatus(id, "SUCCEEDED");
+
+        given().contentType(ContentType.JSON).body("{\"maxTrials\": 2}").patch("/api/v1/studies/" + id)
+                .then().statusCode(200);
+        finish(UUID.fromString((String) awaitTrials(id, 2).get(1).get("runId")), new double[] {0.4});
+        JsonPath study = awaitStatus(id, "SUCCEEDED");
+        assertThat(study.getInt("bestTrial")).isEqualTo(2);
+        given().contentType(ContentType.JSON).body("{\"maxTrials\": 1}").patch("/api/v1/studies/" + id)
+                .then().statusCode(400).body("violations[0].field", is("maxTrials"));
+    }
+
+    @Test
+    void invalidStudiesAreRefusedWithEveryProblemNamed() {
+        given().contentType(ContentType.JSON).body("{\"base\": " + BASE + ", \"parameters\": [],"
+                + " \"algorithm\": \"annealing\"}").post("/api/v1/studies")
+                .then().statusCode(400)
+                .body("violations.field", hasItem("parameters"))
+                .body("violations.field", hasItem("algorithm"));
+        given().contentType(ContentType.JSON).body("{\"base\": " + BASE + ", \"parameters\": [{\"name\": \"learningRate\","
+                + " \"type\": \"double\", \"min\": 0, \"max\": 0.1, \"log\": true}, {\"name\": \"modelArgs.c1\","
+                + " \"type\": \"int\", \"min\": 8, \"max\": 64}], \"algorithm\": \"random\"}").post("/api/v1/studies")
+                .then().statusCode(400)
+                .body("detail", containsString("problem"))
+                .body("violations.message", hasItem(containsString("min > 0")))
+                .body("violations.message", hasItem(containsString("c1")));
+        given().get("/api/v1/studies/" + UUID.randomUUID()).then().statusCode(404);
+        given().get("/api/v1/studies/not-a-uuid").then().statusCode(400).body("violations[0].field", is("id"));
+    }
+
+    private static String create(String body) {
+        return given().contentType(ContentType.JSON).body(body).post("/api/v1/studies")
+                .then().statusCode(202).extract().path("id");
+    }
+
+    private static List<Map<String, Object>> awaitTrials(String id, int count) {
+        await().atMost(WAIT).until(() -> given().get("/api/v1/studies/" + id).then().extract()
+                .jsonPath().getList("trials").size() >= count);
+        return given().get("/api/v1/studies/" + id).then().extract().jsonPath().getList("trials");
+    }
+
+    private static JsonPath awaitStatus(String id, String status) {
+        await().atMost(WAIT).until(() -> status.equals(given().get("/api/v1/studies/" + id).then().extract()
+                .path("status")));
+        return given().get("/api/v1/studies/" + id).then().extract().jsonPath();
+    }
+
+    private static List<Object> parameters(List<Map<String, Object>> trials) {
+        return trials.stream().map(t -> t.get("parameters")).toList();
+    }
+
+    private long activeTrials(String id) {
+        return QuarkusTransaction.requiringNew().call(() -> runs.count("studyId = ?1 and status in ?2",
+                UUID.fromString(id), List.of(RunStatus.QUEUED, RunStatus.CLAIMED, RunStatus.RUNNING)));
+    }
+
+    private long runsOfStudy(String id) {
+        return QuarkusTransaction.requiringNew().call(() -> runs.count("studyId", UUID.fromString(id)));
+    }
+
+    /** Plays a worker: the run trains with these validation losses and succeeds. */
+    private void finish(UUID runId, double[] validationLosses) {
+        Instant now = Instant.now().truncatedTo(ChronoUnit.MICROS);
+        QuarkusTransaction.requiringNew().run(() -> {
+            assertThat(runs.claim(runId, WORKER, now)).isTrue();
+            assertThat(runs.start(runId, WORKER, "cpu", now)).isTrue();
+            for (int e = 1; e <= validationLosses.length; e++) {
+                epochs.record(runId, e, Json.write(new EpochMetrics(e, 1.0, 0.5, validationLosses[e - 1],
+                        1 - validationLosses[e - 1], 0.1, 100, 1000, 1.0)), now);
+            }
+            byte[] model = new byte[] {1, 2, 3};
+            checkpoints.store(runId, CheckpointRecord.Kind.model, validationLosses.length, model, "00", now);
+            EvaluationReport test = new EvaluationReport(10, 0.3, 0.9, 5, 1.0, List.of("a", "b"),
+                    new long[][] {{5, 0}, {1, 4}}, List.of(new ClassMetrics("a", 5, 0.83, 1.0),
+                            new ClassMetrics("b", 5, 1.0, 0.8)));
+            assertThat(runs.finish(runId, WORKER, RunStatus.SUCCEEDED, Json.write(test), null, now)).isTrue();
+        });
+    }
+
+    private void fail(UUID runId) {
+        Instant now = Instant.now().truncatedTo(ChronoUnit.MICROS);
+        QuarkusTransaction.requiringNew().run(() -> {
+            assertThat(runs.claim(runId, WORKER, now)).isTrue();
+            assertThat(runs.finish(runId, WORKER, RunStatus.FAILED, null, "diverged", now)).isTrue();
+        });
+    }
+}

@@ -1,0 +1,114 @@
+package dev.kiln.infra.stack;
+
+import static dev.kiln.infra.stack.StackHttp.JSON;
+import static dev.kiln.infra.stack.StackHttp.fail;
+import static dev.kiln.infra.stack.StackHttp.get;
+import static dev.kiln.infra.stack.StackHttp.post;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * {@code ./kiln study run FILE} submits a study and follows it to the end, printing each trial as it
+ * finishes; {@code ./kiln study show ID} prints a study's report table: one row per trial with its parameters,
+ * epochs, objective and test accuracy and loss, the best row marked.
+ */
+public final class StudyCli {
+
+    private static final Duration POLL = Duration.ofSeconds(2);
+
+    private StudyCli() {
+    }
+
+    /** args: GATEWAY_URL (run FILE | show ID) */
+    public static void main(String[] args) throws Exception {
+        if (args.length != 3 || !List.of("run", "show").contains(args[1])) {
+            System.err.println("usage: ./kiln study run STUDY.json | ./kiln study show STUDY_ID");
+            System.exit(2);
+        }
+        String gateway = args[0];
+        if (args[1].equals("show")) {
+            HttpResponse<String> study = get(gateway + "/api/v1/studies/" + args[2]);
+            if (study.statusCode() != 200) {
+                fail("the gateway answered " + study.statusCode() + ": " + study.body());
+            }
+            print(JSON.readTree(study.body()));
+            return;
+        }
+        HttpResponse<String> created = post(gateway + "/api/v1/studies", Files.readString(Path.of(args[2])));
+        if (created.statusCode() != 202) {
+            fail("the gateway answered " + created.statusCode() + ": " + created.body());
+        }
+        String id = JSON.readTree(created.body()).path("id").asText();
+        System.out.println("Study " + id + " started (GET " + gateway + "/api/v1/studies/" + id + ")");
+        follow(gateway, id);
+    }
+
+    /** Polls the study, printing each trial once it ends, then the report table. */
+    static JsonNode follow(String gateway, String id) throws Exception {
+        List<Integer> reported = new ArrayList<>();
+        while (true) {
+            JsonNode study = JSON.readTree(get(gateway + "/api/v1/studies/" + id).body());
+            for (JsonNode trial : study.path("trials")) {
+                String state = trial.path("state").asText();
+                int number = trial.path("number").asInt();
+                if (!List.of("QUEUED", "RUNNING").contains(state) && !reported.contains(number)) {
+                    reported.add(number);
+                    System.out.printf(Locale.ROOT, "   trial %d %s after %d epochs %s%s%n", number, state,
+                            trial.path("epochs").asInt(), trial.path("parameters"),
+                            trial.hasNonNull("reason") ? ": " + trial.path("reason").asText() : "");
+                }
+            }
+            if (!"RUNNING".equals(study.path("status").asText())) {
+                print(study);
+                return study;
+            }
+            Thread.sleep(POLL.toMillis());
+        }
+    }
+
+    /** The report table: a row per trial, the best marked with '*'. */
+    static void print(JsonNode study) {
+        JsonNode spec = study.path("spec");
+        System.out.printf("Study %s: %s%s; objective %s (%s)%n", study.path("id").asText(), study.path("status").asText(),
+                study.hasNonNull("reason") ? " (" + study.path("reason").asText() + ")" : "",
+                spec.path("objective").path("metric").asText(), spec.path("objective").path("direction").asText());
+        List<String> names = new ArrayList<>();
+        for (JsonNode parameter : spec.path("parameters")) {
+            names.add(parameter.path("name").asText());
+        }
+        StringBuilder header = new StringBuilder(String.format("  %-6s %-10s", "trial", "state"));
+        names.forEach(name -> header.append(String.format(" %14s", shorten(name))));
+        header.append(String.format(" %6s %10s %9s %9s", "epochs", "objective", "test acc", "test loss"));
+        System.out.println(header);
+        for (JsonNode trial : study.path("trials")) {
+            StringBuilder row = new StringBuilder(String.format(Locale.ROOT, "%s %-6d %-10s",
+                    trial.path("best").asBoolean() ? "*" : " ", trial.path("number").asInt(), trial.path("state").asText()));
+            for (String name : names) {
+                row.append(String.format(" %14s", trial.path("parameters").path(name).asText()));
+            }
+            row.append(String.format(Locale.ROOT, " %6d %10s %9s %9s", trial.path("epochs").asInt(),
+                    number(trial.path("objective"), "%.4f"), percent(trial.path("testAccuracy")),
+                    number(trial.path("testLoss"), "%.4f")));
+            System.out.println(row);
+        }
+    }
+
+    private static String shorten(String name) {
+        return name.length() <= 14 ? name : name.substring(name.length() - 14);
+    }
+
+    private static String number(JsonNode value, String format) {
+        return value.isNumber() ? String.format(Locale.ROOT, format, value.asDouble()) : "-";
+    }
+
+    private static String percent(JsonNode value) {
+        return value.isNumber() ? String.format(Locale.ROOT, "%.2f%%", 100 * value.asDouble()) : "-";
+    }
+}
