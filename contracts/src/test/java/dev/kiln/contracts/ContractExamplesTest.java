@@ -14,6 +14,8 @@ import dev.kiln.contracts.runs.RunEventType;
 import dev.kiln.contracts.runs.RunEventV1;
 import dev.kiln.contracts.runs.TrainRequestV1;
 import dev.kiln.contracts.runs.TrainingSpec;
+import dev.kiln.contracts.studies.StudySpec;
+import dev.kiln.contracts.studies.StudySpecValidator;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
@@ -36,8 +38,8 @@ class ContractExamplesTest {
         while (m.find()) {
             EXAMPLES.put(m.group(1), m.group(2));
         }
-        assertThat(EXAMPLES).containsOnlyKeys("TrainingSpec", "TrainRequestV1", "RunEventV1", "RunCommandV1",
-                "ModelPromotedV1", "ModelServingEventV1");
+        assertThat(EXAMPLES).containsOnlyKeys("TrainingSpec", "StudySpec", "TrainRequestV1", "RunEventV1",
+                "RunCommandV1", "ModelPromotedV1", "ModelServingEventV1");
     }
 
     @Test
@@ -98,6 +100,16 @@ class ContractExamplesTest {
         TrainingSpec spec = Json.read(EXAMPLES.get("TrainingSpec"), TrainingSpec.class);
 
         assertThat(spec.withDefaults()).isEqualTo(spec);
+    }
+
+    @Test
+    void documentedStudyRoundTripsIsValidAndIsTheExampleFile() throws Exception {
+        StudySpec study = Json.readStrict(EXAMPLES.get("StudySpec"), StudySpec.class);
+
+        assertThat(StudySpecValidator.validate(study, "")).isEmpty();
+        assertThat(study).isEqualTo(Json.readStrict(Files.readString(Path.of("../examples/fashion-mnist-study.json")),
+                StudySpec.class));
+        assertSameJson(Json.write(study), EXAMPLES.get("StudySpec"));
     }
 
     @Test

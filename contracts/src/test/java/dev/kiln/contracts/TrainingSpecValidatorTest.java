@@ -105,6 +105,12 @@ class TrainingSpecValidatorTest {
     }
 
     @Test
+    void aSpecThatIsTheWholeDocumentHasUnprefixedFields() {
+        assertThat(TrainingSpecValidator.validate(TrainingSpec.of("cifar10", "lenet", 0, null, null, null, null), ""))
+                .extracting(FieldError::field).containsExactly("epochs");
+    }
+
+    @Test
     void missingSpecIsOneError() {
         assertThat(TrainingSpecValidator.validate(null, "spec"))
                 .containsExactly(new FieldError("spec", "is required"));

@@ -2,6 +2,7 @@ package dev.kiln.contracts.messaging;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
@@ -47,6 +48,21 @@ public final class Json {
             return MAPPER.readerFor(type).with(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES).readValue(json);
         } catch (JsonProcessingException e) {
             throw new MalformedMessageException(e.getOriginalMessage(), e);
+        }
+    }
+
+    /** A record (or any value) as a JSON tree, to edit fields by name. */
+    public static JsonNode toTree(Object value) {
+        return MAPPER.valueToTree(value);
+    }
+
+    /** Reads a record from a JSON tree, like {@link #read}. */
+    public static <T> T fromTree(JsonNode tree, Class<T> type) {
+        try {
+            return MAPPER.treeToValue(tree, type);
+        } catch (JsonProcessingException e) {
+            throw new MalformedMessageException(
+                    "Not a valid " + type.getSimpleName() + ": " + e.getOriginalMessage(), e);
         }
     }
 }

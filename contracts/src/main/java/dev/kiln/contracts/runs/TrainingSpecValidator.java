@@ -24,7 +24,8 @@ public final class TrainingSpecValidator {
 
     /**
      * @param spec   the spec as received (optional fields may be null)
-     * @param prefix the JSON path of the spec in the request, e.g. {@code "spec"}
+     * @param prefix the JSON path of the spec in the request, e.g. {@code "spec"}; empty when the spec is the
+     *               whole document (fields are then named {@code learningRate}, not {@code .learningRate})
      * @return the problems, empty when the spec is valid
      */
     public static List<FieldError> validate(TrainingSpec spec, String prefix) {
@@ -205,7 +206,7 @@ public final class TrainingSpecValidator {
     }
 
     private FieldError error(String field, String message) {
-        return new FieldError(prefix + "." + field, message);
+        return new FieldError(prefix.isEmpty() ? field : prefix + "." + field, message);
     }
 
     private static String number(double value) {
