@@ -11,7 +11,7 @@ import dev.kiln.contracts.runs.TrainingSpecValidator;
 import dev.kiln.contracts.validation.FieldError;
 import dev.kiln.gateway.api.ConflictProblem;
 import dev.kiln.gateway.api.InvalidRequestException;
-import dev.kiln.gateway.api.Names;
+import dev.kiln.contracts.validation.Names;
 import dev.kiln.store.experiments.ExperimentRepository;
 import dev.kiln.store.outbox.OutboxRepository;
 import dev.kiln.store.registry.ModelRegistryRepository;

@@ -71,7 +71,7 @@ public class Studies {
                 throw unknown(id);
             }
             StudySpec spec = Json.read(row.specJson(), StudySpec.class);
-            List<Trial> trials = scheduler.trials(id);
+            List<Trial> trials = scheduler.trials(id, spec);
             ObjectiveSpec objective = spec.objective();
             Integer best = StudyPlanner.best(objective, trials);
             List<StudyView.TrialView> views = trials.stream().map(t -> new StudyView.TrialView(t.number(), t.runId(),
@@ -100,7 +100,7 @@ public class Studies {
             if (!"RUNNING".equals(row.status())) {
                 throw new ConflictProblem("Study " + id + " has already ended: " + row.status());
             }
-            for (Trial trial : scheduler.trials(id)) {
+            for (Trial trial : scheduler.trials(id, Json.read(row.specJson(), StudySpec.class))) {
                 if (trial.active()) {
                     submissions.stop(runs.findById(trial.runId()), "study cancelled by request", now);
                 }

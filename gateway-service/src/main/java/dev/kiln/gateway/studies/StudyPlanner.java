@@ -75,7 +75,8 @@ public final class StudyPlanner {
         List<Prune> prunes = new ArrayList<>();
         for (Trial trial : trials) {
             List<Double> values = history.get(trial.number());
-            if (!Trial.RUNNING.equals(trial.state()) || values.isEmpty()) {
+            // A trial past its last epoch is being tested, not trained: nothing left to save by stopping it.
+            if (!Trial.RUNNING.equals(trial.state()) || values.isEmpty() || values.size() >= trial.maxEpochs()) {
                 continue;
             }
             Optional<String> stop = pruner.shouldStop(trial.number(), values.size(), history);

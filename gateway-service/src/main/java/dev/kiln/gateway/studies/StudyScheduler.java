@@ -90,7 +90,7 @@ public class StudyScheduler {
             return null;
         }
         StudySpec spec = Json.read(row.specJson(), StudySpec.class);
-        List<Trial> trials = trials(studyId);
+        List<Trial> trials = trials(studyId, spec);
         StudyPlanner.Plan plan = StudyPlanner.plan(spec, trials);
         Instant now = Instant.now().truncatedTo(ChronoUnit.MICROS);
         for (StudyPlanner.Prune prune : plan.prunes()) {
@@ -133,7 +133,7 @@ public class StudyScheduler {
     }
 
     /** The study's trials as the planner sees them. */
-    List<Trial> trials(UUID studyId) {
+    List<Trial> trials(UUID studyId, StudySpec spec) {
         Map<Integer, List<EpochMetrics>> epochs = new HashMap<>();
         for (TrialEpoch epoch : studies.epochs(studyId)) {
             epochs.computeIfAbsent(epoch.trialNumber(), n -> new ArrayList<>())
@@ -141,8 +141,9 @@ public class StudyScheduler {
         }
         List<Trial> trials = new ArrayList<>();
         for (TrialRow row : studies.trials(studyId)) {
-            trials.add(new Trial(row.number(), row.runId(), state(row), parameters(row.parametersJson()),
-                    epochs.getOrDefault(row.number(), List.of()),
+            Map<String, Object> parameters = parameters(row.parametersJson());
+            trials.add(new Trial(row.number(), row.runId(), state(row), parameters,
+                    TrialSpecs.apply(spec.base(), parameters).epochs(), epochs.getOrDefault(row.number(), List.of()),
                     row.resultJson() == null ? null : Json.read(row.resultJson(), EvaluationReport.class),
                     row.prunedReason() != null ? row.prunedReason() : row.failureReason()));
         }
