@@ -6,6 +6,7 @@ import static dev.kiln.infra.stack.StackHttp.get;
 import static dev.kiln.infra.stack.StackHttp.post;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -54,7 +55,15 @@ public final class StudyCli {
     static JsonNode follow(String gateway, String id) throws Exception {
         List<Integer> reported = new ArrayList<>();
         while (true) {
-            JsonNode study = JSON.readTree(get(gateway + "/api/v1/studies/" + id).body());
+            JsonNode study;
+            try {
+                study = JSON.readTree(get(gateway + "/api/v1/studies/" + id).body());
+            } catch (IOException e) {
+                // The study goes on without this client: a gateway restart only pauses the printing.
+                System.out.println("   (gateway unreachable: " + e.getMessage() + "; retrying)");
+                Thread.sleep(POLL.toMillis());
+                continue;
+            }
             for (JsonNode trial : study.path("trials")) {
                 String state = trial.path("state").asText();
                 int number = trial.path("number").asInt();
