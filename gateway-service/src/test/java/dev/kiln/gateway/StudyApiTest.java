@@ -87,6 +87,24 @@ class StudyApiTest {
     }
 
     @Test
+    void aCompletedStudyPromotesItsBestTrialToTheRegisteredModel() {
+        String model = "study-winner-" + UUID.randomUUID().toString().substring(0, 8);
+        String id = create("{\"base\": " + BASE + ", \"algorithm\": \"grid\", \"parallelTrials\": 2,"
+                + " \"registeredModel\": \"" + model + "\", \"parameters\": [{\"name\": \"learningRate\","
+                + " \"type\": \"categorical\", \"values\": [0.1, 0.01]}]}");
+        List<Map<String, Object>> trials = awaitTrials(id, 2);
+        finish(UUID.fromString((String) trials.get(0).get("runId")), new double[] {0.7});
+        finish(UUID.fromString((String) trials.get(1).get("runId")), new double[] {0.3});
+        awaitStatus(id, "SUCCEEDED");
+
+        await().atMost(WAIT).until(() -> given().get("/api/v1/models/" + model).then().extract().statusCode() == 200);
+        given().get("/api/v1/models/" + model).then().statusCode(200)
+                .body("aliases.champion", is(1))
+                .body("versions[0].runId", is(trials.get(1).get("runId")));
+        given().get("/api/v1/models/" + model + "/promotions").then().body("[0].reason", is("STUDY"));
+    }
+
+    @Test
     void aFailedTrialBeyondTheBudgetFailsTheStudyAndStopsTheOthers() {
         String id = create("{\"base\": " + BASE + ", \"algorithm\": \"random\", \"seed\": 7, \"maxTrials\": 5,"
                 + " \"parallelTrials\": 2, \"maxFailedTrials\": 0, \"parameters\": [{\"name\": \"learningRate\","

@@ -44,11 +44,12 @@ public final class StackProbe {
             for (int i = 1; i < args.length; i++) {
                 awaitReady(args[i]);
             }
-        } else if (args.length == 7 && args[0].equals("demo")) {
+        } else if (args.length == 8 && args[0].equals("demo")) {
             demo(args[1], args[2], args[3], Files.readString(Path.of(args[4])), args[5], Path.of(args[6]));
+            studyDemo(args[1], Path.of(args[7]));
         } else {
             System.err.println("usage: StackProbe ready URL... | demo GATEWAY_URL INFERENCE_URL KAFKA_BOOTSTRAP SPEC_FILE"
-                    + " REGISTERED_MODEL DATA_DIR");
+                    + " REGISTERED_MODEL DATA_DIR STUDY_FILE");
             System.exit(2);
         }
     }
@@ -116,6 +117,28 @@ public final class StackProbe {
         ServingDemo.show(gateway, inference, model, id, done.path("spec").path("dataset").asText(), dataDir, 7);
         System.out.println("Round trip OK: gateway -> Kafka -> trainer (DJL) -> PostgreSQL -> registry -> promotion"
                 + " -> inference (hot-loaded) -> predictions.");
+    }
+
+    /** A small hyperparameter study through the same platform: trials as runs, a pruner, the report table. */
+    private static void studyDemo(String gateway, Path studyFile) throws Exception {
+        System.out.println();
+        System.out.println("A hyperparameter study (" + studyFile + "): random search, ASHA pruning, trials as runs");
+        String id = StudyCli.submit(gateway, studyFile);
+        System.out.println("   POST " + gateway + "/api/v1/studies -> study " + id);
+        JsonNode study = StudyCli.follow(gateway, id);
+        int epochs = 0;
+        int pruned = 0;
+        int budget = 0;
+        for (JsonNode trial : study.path("trials")) {
+            epochs += trial.path("epochs").asInt();
+            pruned += "PRUNED".equals(trial.path("state").asText()) ? 1 : 0;
+            budget += study.path("spec").path("base").path("epochs").asInt();
+        }
+        System.out.printf("   %d of %d trials pruned: %d epochs trained of the %d a study without a pruner runs%n",
+                pruned, study.path("trials").size(), epochs, budget);
+        if (!"SUCCEEDED".equals(study.path("status").asText()) || !study.hasNonNull("bestTrial")) {
+            fail("the study did not succeed with a best trial: " + study.path("reason").asText());
+        }
     }
 
     /**

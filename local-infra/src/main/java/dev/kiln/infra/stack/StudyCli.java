@@ -42,13 +42,18 @@ public final class StudyCli {
             print(JSON.readTree(study.body()));
             return;
         }
-        HttpResponse<String> created = post(gateway + "/api/v1/studies", Files.readString(Path.of(args[2])));
+        String id = submit(gateway, Path.of(args[2]));
+        System.out.println("Study " + id + " started (GET " + gateway + "/api/v1/studies/" + id + ")");
+        follow(gateway, id);
+    }
+
+    /** Submits the study file; returns the study's id. */
+    static String submit(String gateway, Path file) throws Exception {
+        HttpResponse<String> created = post(gateway + "/api/v1/studies", Files.readString(file));
         if (created.statusCode() != 202) {
             fail("the gateway answered " + created.statusCode() + ": " + created.body());
         }
-        String id = JSON.readTree(created.body()).path("id").asText();
-        System.out.println("Study " + id + " started (GET " + gateway + "/api/v1/studies/" + id + ")");
-        follow(gateway, id);
+        return JSON.readTree(created.body()).path("id").asText();
     }
 
     /** Polls the study, printing each trial once it ends, then the report table. */
@@ -93,14 +98,16 @@ public final class StudyCli {
             names.add(parameter.path("name").asText());
         }
         StringBuilder header = new StringBuilder(String.format("  %-6s %-10s", "trial", "state"));
-        names.forEach(name -> header.append(String.format(" %14s", shorten(name))));
+        names.forEach(name -> header.append(String.format(" %20s", shorten(name))));
         header.append(String.format(" %6s %10s %9s %9s", "epochs", "objective", "test acc", "test loss"));
         System.out.println(header);
         for (JsonNode trial : study.path("trials")) {
             StringBuilder row = new StringBuilder(String.format(Locale.ROOT, "%s %-6d %-10s",
                     trial.path("best").asBoolean() ? "*" : " ", trial.path("number").asInt(), trial.path("state").asText()));
             for (String name : names) {
-                row.append(String.format(" %14s", trial.path("parameters").path(name).asText()));
+                JsonNode value = trial.path("parameters").path(name);
+                row.append(String.format(Locale.ROOT, " %20s", value.isFloatingPointNumber()
+                        ? String.format(Locale.ROOT, "%.4g", value.asDouble()) : value.asText()));
             }
             row.append(String.format(Locale.ROOT, " %6d %10s %9s %9s", trial.path("epochs").asInt(),
                     number(trial.path("objective"), "%.4f"), percent(trial.path("testAccuracy")),
@@ -110,7 +117,7 @@ public final class StudyCli {
     }
 
     private static String shorten(String name) {
-        return name.length() <= 14 ? name : name.substring(name.length() - 14);
+        return name.length() <= 20 ? name : name.substring(name.length() - 20);
     }
 
     private static String number(JsonNode value, String format) {
