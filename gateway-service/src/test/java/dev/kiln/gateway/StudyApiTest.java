@@ -18,12 +18,20 @@ import dev.kiln.store.progress.CheckpointRecord;
 import dev.kiln.store.progress.CheckpointRepository;
 import dev.kiln.store.progress.EpochRepository;
 import dev.kiln.store.runs.RunRepository;
+import dev.kiln.store.studies.StudyRepository;
+import dev.kiln.gateway.studies.StudyScheduler;
+import dev.kiln.contracts.studies.StudySpec;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.RestAssured;
 import io.restassured.http.ContentType;
 import io.restassured.path.json.JsonPath;
 import jakarta.inject.Inject;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -32,6 +40,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -57,6 +70,12 @@ class StudyApiTest {
 
     @Inject
     CheckpointRepository checkpoints;
+
+    @Inject
+    StudyRepository studyStore;
+
+    @Inject
+    StudyScheduler scheduler;
 
     @Test
     void aGridStudyRunsEveryCombinationOnceWithinItsParallelismAndFindsTheBest() {
@@ -105,6 +124,29 @@ class StudyApiTest {
     }
 
     @Test
+    void aStudyLeftByAStoppedGatewayIsResumedAndConcurrentStepsNeverStartATrialTwice() throws Exception {
+        // As a gateway that stored the study and stopped before starting a trial leaves it.
+        UUID id = UUID.randomUUID();
+        StudySpec spec = Json.read("{\"base\": " + BASE + ", \"algorithm\": \"grid\", \"parallelTrials\": 3,"
+                + " \"parameters\": [{\"name\": \"learningRate\", \"type\": \"categorical\","
+                + " \"values\": [0.1, 0.05, 0.02, 0.01]}]}", StudySpec.class).withDefaults();
+        QuarkusTransaction.requiringNew().run(() -> studyStore.create(id, Json.write(spec), null,
+                Instant.now().truncatedTo(ChronoUnit.MICROS)));
+        // Eight replicas (or timer rounds) stepping it at once.
+        ExecutorService replicas = Executors.newFixedThreadPool(8);
+        for (int i = 0; i < 8; i++) {
+            replicas.execute(() -> scheduler.advance(id));
+        }
+        replicas.shutdown();
+        assertThat(replicas.awaitTermination(30, TimeUnit.SECONDS)).isTrue();
+
+        List<Map<String, Object>> trials = awaitTrials(id.toString(), 3);
+        assertThat(trials).extracting(t -> t.get("number")).containsExactly(1, 2, 3);
+        assertThat(runsOfStudy(id.toString())).isEqualTo(3);
+        assertThat(parameters(trials)).doesNotHaveDuplicates();
+    }
+
+    @Test
     void aFailedTrialBeyondTheBudgetFailsTheStudyAndStopsTheOthers() {
         String id = create("{\"base\": " + BASE + ", \"algorithm\": \"random\", \"seed\": 7, \"maxTrials\": 5,"
                 + " \"parallelTrials\": 2, \"maxFailedTrials\": 0, \"parameters\": [{\"name\": \"learningRate\","
@@ -131,6 +173,28 @@ class StudyApiTest {
         assertThat(parameters(awaitTrials(first, 3))).isEqualTo(parameters(awaitTrials(second, 3)));
         given().post("/api/v1/studies/" + first + "/cancel").then().statusCode(200).body("status", is("CANCELLED"));
         given().post("/api/v1/studies/" + first + "/cancel").then().statusCode(409);
+    }
+
+    @Test
+    void aStudysEventStreamFollowsItsTrialsAndEndsWithIt() throws Exception {
+        String id = create("{\"base\": " + BASE + ", \"algorithm\": \"random\", \"maxTrials\": 1,"
+                + " \"parameters\": [{\"name\": \"learningRate\", \"type\": \"double\", \"min\": 0.01,"
+                + " \"max\": 0.1}]}");
+        UUID runId = UUID.fromString((String) awaitTrials(id, 1).get(0).get("runId"));
+        HttpResponse<Stream<String>> stream = HttpClient.newHttpClient()
+                .send(HttpRequest.newBuilder(URI.create("http://localhost:"
+                        + RestAssured.port + "/api/v1/studies/" + id + "/events"))
+                        .header("Accept", "text/event-stream").build(),
+                        HttpResponse.BodyHandlers.ofLines());
+        CompletableFuture<List<String>> events = CompletableFuture.supplyAsync(
+                () -> stream.body().filter(line -> line.startsWith("event:")).map(line -> line.substring(6).trim())
+                        .toList());
+        Thread.sleep(500);
+        finish(runId, new double[] {0.5, 0.4});
+
+        assertThat(events.get(30, TimeUnit.SECONDS)).as("the stream ends with the study")
+                .startsWith("study").endsWith("study").contains("trial");
+        given().get("/api/v1/studies/" + UUID.randomUUID() + "/events").then().statusCode(404);
     }
 
     @Test

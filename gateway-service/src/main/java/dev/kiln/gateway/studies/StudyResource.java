@@ -79,7 +79,7 @@ public class StudyResource {
         return studies.changeBudget(parse(id), change);
     }
 
-    private static UUID parse(String id) {
+    static UUID parse(String id) {
         try {
             return UUID.fromString(id);
         } catch (IllegalArgumentException e) {
