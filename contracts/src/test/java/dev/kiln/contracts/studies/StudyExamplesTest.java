@@ -58,6 +58,15 @@ class StudyExamplesTest {
         }
     }
 
+    @Test
+    void fashionMnistGridIsTheBenchmarksGridWithAsha() throws Exception {
+        StudySpec full = example("fashion-mnist-grid-study.json").withDefaults();
+
+        assertThat(StudySpecValidator.validate(full, "")).isEmpty();
+        assertThat(full.gridSize()).isEqualTo(8);
+        assertThat(full.pruner().type()).isEqualTo("asha");
+    }
+
     private static String architecture(Map<String, Object> trial) {
         return trial.get("modelArgs.c1") + "-" + trial.get("modelArgs.c2") + "-" + trial.get("modelArgs.l1");
     }

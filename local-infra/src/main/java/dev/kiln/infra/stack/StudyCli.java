@@ -6,6 +6,7 @@ import static dev.kiln.infra.stack.StackHttp.get;
 import static dev.kiln.infra.stack.StackHttp.post;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
@@ -27,13 +28,18 @@ public final class StudyCli {
     private StudyCli() {
     }
 
-    /** args: GATEWAY_URL (run FILE | show ID) */
+    /** args: GATEWAY_URL (run FILE | show ID | compare FILE) */
     public static void main(String[] args) throws Exception {
-        if (args.length != 3 || !List.of("run", "show").contains(args[1])) {
-            System.err.println("usage: ./kiln study run STUDY.json | ./kiln study show STUDY_ID");
+        if (args.length != 3 || !List.of("run", "show", "compare").contains(args[1])) {
+            System.err.println("usage: ./kiln study run STUDY.json | ./kiln study show STUDY_ID"
+                    + " | ./kiln bench study STUDY.json");
             System.exit(2);
         }
         String gateway = args[0];
+        if (args[1].equals("compare")) {
+            compare(gateway, Files.readString(Path.of(args[2])));
+            return;
+        }
         if (args[1].equals("show")) {
             HttpResponse<String> study = get(gateway + "/api/v1/studies/" + args[2]);
             if (study.statusCode() != 200) {
@@ -47,9 +53,50 @@ public final class StudyCli {
         follow(gateway, id);
     }
 
+    /**
+     * The pruner benchmark: the study as written, then the same study without its pruner; epochs trained and the
+     * best trial of each.
+     */
+    private static void compare(String gateway, String studyJson) throws Exception {
+        ObjectNode withoutPruner = (ObjectNode) JSON.readTree(studyJson);
+        withoutPruner.putObject("pruner").put("type", "none");
+        JsonNode pruned = follow(gateway, submit(gateway, studyJson));
+        JsonNode full = follow(gateway, submit(gateway, JSON.writeValueAsString(withoutPruner)));
+        int prunedEpochs = epochs(pruned);
+        int fullEpochs = epochs(full);
+        System.out.printf(Locale.ROOT, "With %s: %d epochs, best %s; without a pruner: %d epochs, best %s."
+                        + " The pruner trained %.0f%% of the epochs and %s the same best configuration.%n",
+                pruned.path("spec").path("pruner").path("type").asText(), prunedEpochs, best(pruned), fullEpochs,
+                best(full), 100.0 * prunedEpochs / fullEpochs,
+                bestParameters(pruned).equals(bestParameters(full)) ? "found" : "did NOT find");
+    }
+
+    private static int epochs(JsonNode study) {
+        int epochs = 0;
+        for (JsonNode trial : study.path("trials")) {
+            epochs += trial.path("epochs").asInt();
+        }
+        return epochs;
+    }
+
+    private static JsonNode bestParameters(JsonNode study) {
+        return study.path("trials").path(study.path("bestTrial").asInt() - 1).path("parameters");
+    }
+
+    private static String best(JsonNode study) {
+        JsonNode trial = study.path("trials").path(study.path("bestTrial").asInt() - 1);
+        return String.format(Locale.ROOT, "trial %d %s (%s %.4f, test accuracy %.2f%%)", trial.path("number").asInt(),
+                trial.path("parameters"), study.path("spec").path("objective").path("metric").asText(),
+                trial.path("objective").asDouble(), 100 * trial.path("testAccuracy").asDouble());
+    }
+
     /** Submits the study file; returns the study's id. */
     static String submit(String gateway, Path file) throws Exception {
-        HttpResponse<String> created = post(gateway + "/api/v1/studies", Files.readString(file));
+        return submit(gateway, Files.readString(file));
+    }
+
+    private static String submit(String gateway, String studyJson) throws Exception {
+        HttpResponse<String> created = post(gateway + "/api/v1/studies", studyJson);
         if (created.statusCode() != 202) {
             fail("the gateway answered " + created.statusCode() + ": " + created.body());
         }
