@@ -95,7 +95,7 @@ public final class StudyCli {
         return submit(gateway, Files.readString(file));
     }
 
-    private static String submit(String gateway, String studyJson) throws Exception {
+    static String submit(String gateway, String studyJson) throws Exception {
         HttpResponse<String> created = post(gateway + "/api/v1/studies", studyJson);
         if (created.statusCode() != 202) {
             fail("the gateway answered " + created.statusCode() + ": " + created.body());
