@@ -4,9 +4,12 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import jakarta.enterprise.context.ApplicationScoped;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Runs a request's inputs through a served version: leases the version (the champion, or the pinned one),
@@ -18,14 +21,13 @@ public class Predictions {
 
     /** The probabilities of a request's images and the version that computed them. */
     public record Result(ServedVersion version, float[] probabilities, int count) {
-
-        public int classes() {
-            return probabilities.length / count;
-        }
     }
 
     private final ServedModels served;
     private final MeterRegistry metrics;
+    // Meters by their tags, so a request does not build and look up its meters every time.
+    private final Map<String, Timer> durations = new ConcurrentHashMap<>();
+    private final Map<String, Counter> requests = new ConcurrentHashMap<>();
 
     public Predictions(ServedModels served, MeterRegistry metrics) {
         this.served = served;
@@ -56,9 +58,10 @@ public class Predictions {
         // Completes on the batching thread: what follows (the lease, metrics, the answer object) is cheap.
         return answer.handle((probabilities, failure) -> {
             lease.release();
-            Timer.builder("kiln.inference.request.duration").description("From queueing to the answer, per request")
-                    .tags("model", lease.model(), "api", api).publishPercentileHistogram().register(metrics)
-                    .record(System.nanoTime() - started, java.util.concurrent.TimeUnit.NANOSECONDS);
+            durations.computeIfAbsent(lease.model() + "/" + api, key -> Timer.builder("kiln.inference.request.duration")
+                    .description("From queueing to the answer, per request").tags("model", lease.model(), "api", api)
+                    .publishPercentileHistogram().register(metrics))
+                    .record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
             count(lease.model(), api, failure == null ? "ok" : "error");
             if (failure != null) {
                 throw failure instanceof CompletionException c ? c : new CompletionException(failure);
@@ -69,7 +72,8 @@ public class Predictions {
 
     /** Counts a request that ended before it reached a model (bad input, unknown model). */
     public void count(String model, String api, String outcome) {
-        Counter.builder("kiln.inference.requests").description("Prediction requests by outcome")
-                .tags("model", model, "api", api, "outcome", outcome).register(metrics).increment();
+        requests.computeIfAbsent(model + "/" + api + "/" + outcome, key -> Counter.builder("kiln.inference.requests")
+                .description("Prediction requests by outcome").tags("model", model, "api", api, "outcome", outcome)
+                .register(metrics)).increment();
     }
 }
