@@ -14,10 +14,18 @@ public final class RunIds {
 
     /** The id named by a path, or an {@link InvalidRequestException} on field {@code id}. */
     public static UUID parse(String id) {
+        return parse(id, "run");
+    }
+
+    /**
+     * The id of a thing ({@code run}, {@code study}) named by a path, or an {@link InvalidRequestException}
+     * on field {@code id}.
+     */
+    public static UUID parse(String id, String thing) {
         try {
             return UUID.fromString(id);
         } catch (IllegalArgumentException e) {
-            throw new InvalidRequestException(List.of(new FieldError("id", "not a run id (UUID): " + id)));
+            throw new InvalidRequestException(List.of(new FieldError("id", "not a " + thing + " id (UUID): " + id)));
         }
     }
 

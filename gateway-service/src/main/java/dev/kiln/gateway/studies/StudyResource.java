@@ -3,6 +3,7 @@ package dev.kiln.gateway.studies;
 import dev.kiln.contracts.studies.StudySpec;
 import dev.kiln.contracts.validation.FieldError;
 import dev.kiln.gateway.api.InvalidRequestException;
+import dev.kiln.gateway.runs.RunIds;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.PATCH;
@@ -80,10 +81,6 @@ public class StudyResource {
     }
 
     static UUID parse(String id) {
-        try {
-            return UUID.fromString(id);
-        } catch (IllegalArgumentException e) {
-            throw new InvalidRequestException(List.of(new FieldError("id", "not a study id (UUID): " + id)));
-        }
+        return RunIds.parse(id, "study");
     }
 }
