@@ -7,6 +7,10 @@ import dev.kiln.infra.postgres.LocalPostgres;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import org.flywaydb.core.Flyway;
 import org.flywaydb.core.api.output.MigrateResult;
 import org.junit.jupiter.api.AfterAll;
@@ -29,8 +33,12 @@ class MigrationsTest {
     }
 
     private static Flyway flyway() {
+        return flyway(postgres.jdbcUrl());
+    }
+
+    private static Flyway flyway(String jdbcUrl) {
         return Flyway.configure()
-                .dataSource(postgres.jdbcUrl(), LocalPostgres.USER, LocalPostgres.PASSWORD)
+                .dataSource(jdbcUrl, LocalPostgres.USER, LocalPostgres.PASSWORD)
                 .locations("classpath:db/migration")
                 .load();
     }
@@ -76,6 +84,42 @@ class MigrationsTest {
                     "select (select count(*) from run_epochs) + (select count(*) from run_checkpoints)");
             left.next();
             assertThat(left.getLong(1)).as("epochs and checkpoints deleted with their run").isZero();
+        }
+    }
+
+    /**
+     * Every service migrates at start, so several processes meet on an empty database (a fresh stack, a
+     * Deployment's replicas): each of them must start, and the schema must be migrated exactly once.
+     */
+    @Test
+    void servicesStartingTogetherOnAnEmptyDatabaseAllMigrateIt() throws Exception {
+        int rounds = 4;
+        int services = 4;
+        for (int round = 0; round < rounds; round++) {
+            String database = "kiln_concurrent_" + round;
+            try (Connection c = connect()) {
+                c.createStatement().execute("create database " + database);
+            }
+            String url = postgres.jdbcUrl().replace("/kiln", "/" + database);
+            var start = new CyclicBarrier(services);
+            var pool = Executors.newFixedThreadPool(services);
+            try {
+                var results = new ArrayList<Future<MigrateResult>>();
+                for (int s = 0; s < services; s++) {
+                    results.add(pool.submit(() -> {
+                        start.await();
+                        return flyway(url).migrate();
+                    }));
+                }
+                int executed = 0;
+                for (var result : results) {
+                    executed += result.get().migrationsExecuted;
+                }
+                assertThat(executed).as("round %d: migrations executed across %d services", round, services)
+                        .isEqualTo(flyway(url).info().applied().length).isPositive();
+            } finally {
+                pool.shutdownNow();
+            }
         }
     }
 
