@@ -1,0 +1,213 @@
+package dev.kiln.k8s;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Each Kiln container against its service: every variable it sets is one the service reads, every reference
+ * resolves, probes hit the service's health endpoints on its HTTP port, and it runs locked down (non-root,
+ * read-only root filesystem, no privilege escalation, no capabilities) with requests and a memory limit.
+ */
+final class ContainerChecks {
+
+    /** Variables read by the runtime under the service rather than by its configuration. */
+    private static final Map<String, String> RUNTIME_VARIABLES = Map.of(
+            "MALLOC_ARENA_MAX", "glibc's malloc",
+            "OMP_NUM_THREADS", "PyTorch's OpenMP threads");
+    /** Services that run PyTorch, so read OMP_NUM_THREADS. */
+    private static final Set<String> PYTORCH_SERVICES = Set.of("trainer", "inference");
+
+    private ContainerChecks() {
+    }
+
+    static List<String> problems(Path root, Rendered manifest, Map<KilnService, ServiceConfig> services)
+            throws IOException {
+        List<String> problems = new ArrayList<>();
+        for (ObjectNode deployment : manifest.ofKind("Deployment")) {
+            JsonNode pod = deployment.path("spec").path("template").path("spec");
+            for (JsonNode container : pod.path("containers")) {
+                Optional<KilnService> service = KilnService.ofContainer(container);
+                if (service.isEmpty()) {
+                    problems.add(Rendered.ref(deployment) + ": container " + container.path("name").asText()
+                            + " runs " + container.path("image").asText() + ", not one of Kiln's images "
+                            + KilnService.ALL.stream().flatMap(s -> s.images().stream()).toList());
+                    continue;
+                }
+                String where = Rendered.ref(deployment) + " container " + container.path("name").asText();
+                ServiceConfig config = services.get(service.get());
+                Map<String, String> env = environment(manifest, container, where, problems);
+                checkVariables(service.get(), config, env, where, problems);
+                checkProbes(root, service.get(), config, container, env, where, problems);
+                checkLockedDown(pod, container, where, problems);
+            }
+        }
+        return problems;
+    }
+
+    /** The container's variables, name to literal value (null when it comes from a secret or the pod). */
+    private static Map<String, String> environment(Rendered manifest, JsonNode container, String where,
+            List<String> problems) {
+        Map<String, String> env = new LinkedHashMap<>();
+        for (JsonNode source : container.path("envFrom")) {
+            String map = source.path("configMapRef").path("name").asText(null);
+            String secret = source.path("secretRef").path("name").asText(null);
+            if (map != null) {
+                Optional<ObjectNode> configMap = manifest.find("ConfigMap", map);
+                if (configMap.isEmpty()) {
+                    problems.add(where + ": envFrom ConfigMap " + map + " is not in the manifest");
+                } else {
+                    configMap.get().path("data").fields()
+                            .forEachRemaining(e -> env.put(e.getKey(), e.getValue().asText()));
+                }
+            } else if (secret != null) {
+                Optional<Set<String>> keys = PlatformRefs.secretKeys(manifest, secret);
+                if (keys.isEmpty()) {
+                    problems.add(where + ": envFrom Secret " + secret + " is neither rendered nor made by an operator");
+                } else {
+                    keys.get().forEach(key -> env.put(key, null));
+                }
+            }
+        }
+        Set<String> set = new HashSet<>();
+        for (JsonNode variable : container.path("env")) {
+            String name = variable.path("name").asText();
+            if (!set.add(name)) {
+                problems.add(where + ": variable " + name + " is set twice");
+            }
+            env.put(name, variable.has("value") ? variable.path("value").asText() : null);
+            JsonNode secretRef = variable.path("valueFrom").path("secretKeyRef");
+            JsonNode mapRef = variable.path("valueFrom").path("configMapKeyRef");
+            if (!secretRef.isMissingNode()) {
+                String secret = secretRef.path("name").asText();
+                String key = secretRef.path("key").asText();
+                Optional<Set<String>> keys = PlatformRefs.secretKeys(manifest, secret);
+                if (keys.isEmpty() || !keys.get().contains(key)) {
+                    problems.add(where + ": " + name + " reads key " + key + " of Secret " + secret
+                            + (keys.isEmpty() ? ", which is neither rendered nor made by an operator"
+                                    : ", which has no such key (" + keys.get() + ")"));
+                }
+            } else if (!mapRef.isMissingNode()) {
+                String map = mapRef.path("name").asText();
+                String key = mapRef.path("key").asText();
+                if (!PlatformRefs.configMapKeys(manifest, map).map(k -> k.contains(key)).orElse(false)) {
+                    problems.add(where + ": " + name + " reads key " + key + " of ConfigMap " + map
+                            + ", which the manifest does not have");
+                }
+            }
+        }
+        return env;
+    }
+
+    private static void checkVariables(KilnService service, ServiceConfig config, Map<String, String> env,
+            String where, List<String> problems) {
+        for (String name : env.keySet()) {
+            boolean runtime = RUNTIME_VARIABLES.containsKey(name)
+                    && (!name.equals("OMP_NUM_THREADS") || PYTORCH_SERVICES.contains(service.name()));
+            if (!runtime && !config.readsVariable(name)) {
+                problems.add(where + ": variable " + name + " is not read by " + service.module()
+                        + " (no such key in its configuration, mappings or @ConfigProperty injections)");
+            }
+        }
+        if (!env.containsKey("MALLOC_ARENA_MAX")) {
+            problems.add(where + ": MALLOC_ARENA_MAX is not set; without it resident memory creeps up (BENCHMARKS.md)");
+        }
+    }
+
+    private static void checkProbes(Path root, KilnService service, ServiceConfig config, JsonNode container,
+            Map<String, String> env, String where, List<String> problems) throws IOException {
+        if (!Files.readString(root.resolve(service.module()).resolve("pom.xml")).contains("quarkus-smallrye-health")) {
+            problems.add(where + ": " + service.module() + " has no quarkus-smallrye-health, so no health endpoints");
+        }
+        int httpPort = Integer.parseInt(Optional.ofNullable(env.get("QUARKUS_HTTP_PORT"))
+                .orElse(Optional.ofNullable(config.prodValue("quarkus.http.port")).orElse("8080")));
+        Map<String, Integer> ports = new LinkedHashMap<>();
+        for (JsonNode port : container.path("ports")) {
+            ports.put(port.path("name").asText(String.valueOf(port.path("containerPort").asInt())),
+                    port.path("containerPort").asInt());
+        }
+        if (!ports.containsValue(httpPort)) {
+            problems.add(where + ": declares ports " + ports.values() + ", but " + service.module()
+                    + " listens on " + httpPort);
+        }
+        String health = healthRoot(config);
+        Map<String, String> expected = new LinkedHashMap<>();
+        expected.put("livenessProbe", health + "/" + setting(config, "quarkus.smallrye-health.liveness-path", "live"));
+        expected.put("readinessProbe", health + "/" + setting(config, "quarkus.smallrye-health.readiness-path", "ready"));
+        expected.put("startupProbe", health + "/" + setting(config, "quarkus.smallrye-health.startup-path", "started"));
+        expected.forEach((probe, path) -> {
+            JsonNode get = container.path(probe).path("httpGet");
+            if (get.isMissingNode()) {
+                if (!probe.equals("startupProbe")) {
+                    problems.add(where + ": no " + probe + " (an httpGet on " + path + ")");
+                }
+                return;
+            }
+            if (!get.path("path").asText().equals(path)) {
+                problems.add(where + ": " + probe + " path " + get.path("path").asText() + " is not "
+                        + service.module() + "'s endpoint for it, " + path);
+            }
+            JsonNode port = get.path("port");
+            Integer number = port.isInt() ? Integer.valueOf(port.asInt()) : ports.get(port.asText());
+            if (number == null || number != httpPort) {
+                problems.add(where + ": " + probe + " port " + port.asText() + " is not the HTTP port " + httpPort);
+            }
+        });
+    }
+
+    /** Where SmallRye Health answers: http root, then the non-application root, then the health root. */
+    private static String healthRoot(ServiceConfig config) {
+        String httpRoot = trim(setting(config, "quarkus.http.root-path", "/"));
+        String nonApplication = setting(config, "quarkus.http.non-application-root-path", "q");
+        String base = nonApplication.startsWith("/") ? trim(nonApplication) : httpRoot + trim(nonApplication);
+        String healthRoot = setting(config, "quarkus.smallrye-health.root-path", "health");
+        return healthRoot.startsWith("/") ? trim(healthRoot) : base + trim(healthRoot);
+    }
+
+    private static String setting(ServiceConfig config, String key, String otherwise) {
+        return Optional.ofNullable(config.prodValue(key)).orElse(otherwise);
+    }
+
+    /** A path segment as "/segment", or "" for the root. */
+    private static String trim(String path) {
+        String trimmed = path.replaceAll("^/+|/+$", "");
+        return trimmed.isEmpty() ? "" : "/" + trimmed;
+    }
+
+    private static void checkLockedDown(JsonNode pod, JsonNode container, String where, List<String> problems) {
+        JsonNode podSecurity = pod.path("securityContext");
+        JsonNode security = container.path("securityContext");
+        if (!security.path("runAsNonRoot").asBoolean(podSecurity.path("runAsNonRoot").asBoolean(false))) {
+            problems.add(where + ": runAsNonRoot is not true");
+        }
+        if (!security.path("readOnlyRootFilesystem").asBoolean(false)) {
+            problems.add(where + ": readOnlyRootFilesystem is not true");
+        }
+        if (security.path("allowPrivilegeEscalation").asBoolean(true)) {
+            problems.add(where + ": allowPrivilegeEscalation is not false");
+        }
+        boolean dropsAll = false;
+        for (JsonNode capability : security.path("capabilities").path("drop")) {
+            dropsAll |= capability.asText().equals("ALL");
+        }
+        if (!dropsAll) {
+            problems.add(where + ": capabilities do not drop ALL");
+        }
+        JsonNode resources = container.path("resources");
+        for (String needed : List.of("requests/cpu", "requests/memory", "limits/memory")) {
+            String[] path = needed.split("/");
+            if (resources.path(path[0]).path(path[1]).isMissingNode()) {
+                problems.add(where + ": no resources." + path[0] + "." + path[1]);
+            }
+        }
+    }
+}

@@ -1,0 +1,24 @@
+package dev.kiln.k8s;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * A Kiln service as the manifests deploy it: its Maven module and the images built from it (the GPU trainer's
+ * {@code trainer-cuda} is the trainer). A container is the service's when its image's last path segment,
+ * tag aside, is one of them, whatever registry an overlay puts in front.
+ */
+public record KilnService(String name, String module, List<String> images) {
+
+    public static final List<KilnService> ALL = List.of(
+            new KilnService("gateway", "gateway-service", List.of("gateway")),
+            new KilnService("trainer", "trainer-service", List.of("trainer", "trainer-cuda")),
+            new KilnService("inference", "inference-service", List.of("inference")));
+
+    public static Optional<KilnService> ofContainer(JsonNode container) {
+        String image = container.path("image").asText();
+        String repository = image.substring(image.lastIndexOf('/') + 1).split("[:@]", 2)[0];
+        return ALL.stream().filter(s -> s.images.contains(repository)).findFirst();
+    }
+}

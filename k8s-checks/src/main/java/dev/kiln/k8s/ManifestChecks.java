@@ -1,0 +1,45 @@
+package dev.kiln.k8s;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Every check of a kustomization, offline: render it, then the wiring, container, topic and scaling checks.
+ * Problems name the overlay and the object: {@code overlays/production: ScaledObject/kiln-trainer: ...}.
+ */
+public final class ManifestChecks {
+
+    private final Path root;
+    private final Map<KilnService, ServiceConfig> services;
+
+    private ManifestChecks(Path root, Map<KilnService, ServiceConfig> services) {
+        this.root = root;
+        this.services = services;
+    }
+
+    /** Reads what each service configures from the repository at {@code root}, its classes from {@code classes}. */
+    public static ManifestChecks load(Path root, ClassLoader classes) throws IOException {
+        Map<KilnService, ServiceConfig> services = new LinkedHashMap<>();
+        for (KilnService service : KilnService.ALL) {
+            services.put(service, ServiceConfig.of(root, service, classes));
+        }
+        return new ManifestChecks(root, services);
+    }
+
+    /** The problems of the kustomization at {@code k8sRoot.resolve(overlay)}. */
+    public List<String> check(Path k8sRoot, String overlay) throws IOException, InterruptedException {
+        List<ObjectNode> objects = Kustomize.render(k8sRoot.resolve(overlay));
+        Rendered manifest = new Rendered(overlay, objects);
+        List<String> problems = new ArrayList<>();
+        problems.addAll(WiringChecks.problems(manifest));
+        problems.addAll(ContainerChecks.problems(root, manifest, services));
+        problems.addAll(TopicChecks.problems(manifest, services));
+        problems.addAll(ScalingChecks.problems(manifest, services.get(KilnService.ALL.get(1))));
+        return problems.stream().map(p -> overlay + ": " + p).toList();
+    }
+}

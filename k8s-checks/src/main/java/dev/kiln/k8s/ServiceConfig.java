@@ -1,0 +1,144 @@
+package dev.kiln.k8s;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithName;
+import java.io.IOException;
+import java.io.Reader;
+import java.lang.reflect.Executable;
+import java.lang.reflect.Method;
+import java.lang.reflect.Modifier;
+import java.lang.reflect.Parameter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.stream.Stream;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+
+/**
+ * What one service reads from its configuration: the keys of its application.properties (every profile), of
+ * the experiment store's defaults when it uses the store, of its {@code @ConfigMapping} interfaces and of its
+ * {@code @ConfigProperty} injections, found in its compiled classes. An environment variable is read when it is
+ * the environment form of one of those keys, as Quarkus maps them ({@code kiln.trainer.data-dir} ↔
+ * {@code KILN_TRAINER_DATA_DIR}).
+ */
+public final class ServiceConfig {
+
+    private static final String STORE_DEFAULTS =
+            "experiment-store/src/main/resources/META-INF/microprofile-config.properties";
+
+    private final Set<String> keys = new TreeSet<>();
+    /** Values for the prod profile: a {@code %prod.} key wins over a plain one. */
+    private final Map<String, String> prodValues = new HashMap<>();
+
+    private ServiceConfig() {
+    }
+
+    public static ServiceConfig of(Path root, KilnService service, ClassLoader classes) throws IOException {
+        ServiceConfig config = new ServiceConfig();
+        Path module = root.resolve(service.module());
+        if (Files.readString(module.resolve("pom.xml")).contains("<artifactId>experiment-store</artifactId>")) {
+            config.load(root.resolve(STORE_DEFAULTS));
+        }
+        config.load(module.resolve("src/main/resources/application.properties"));
+        Path compiled = module.resolve("target/classes");
+        if (!Files.isDirectory(compiled)) {
+            throw new IOException(compiled + " is missing: build " + service.module() + " first");
+        }
+        try (Stream<Path> files = Files.walk(compiled)) {
+            for (Path file : files.filter(f -> f.toString().endsWith(".class")).toList()) {
+                String name = compiled.relativize(file).toString().replace('/', '.').replaceAll("\\.class$", "");
+                try {
+                    config.scan(Class.forName(name, false, classes));
+                } catch (ClassNotFoundException | LinkageError e) {
+                    throw new IOException("cannot load " + name + " of " + service.module()
+                            + " (is it a test dependency of k8s-checks?): " + e, e);
+                }
+            }
+        }
+        return config;
+    }
+
+    public Set<String> keys() {
+        return keys;
+    }
+
+    public boolean readsVariable(String name) {
+        return keys.stream().anyMatch(key -> environmentForm(key).equals(name));
+    }
+
+    /** The value the prod profile sees, or null. */
+    public String prodValue(String key) {
+        return prodValues.get(key);
+    }
+
+    /** As SmallRye Config maps a property to an environment variable: non-alphanumerics to _, upper case. */
+    public static String environmentForm(String key) {
+        return key.replaceAll("[^A-Za-z0-9]", "_").toUpperCase();
+    }
+
+    private void load(Path file) throws IOException {
+        Properties properties = new Properties();
+        try (Reader in = Files.newBufferedReader(file)) {
+            properties.load(in);
+        }
+        for (String key : properties.stringPropertyNames()) {
+            if (key.startsWith("%")) {
+                keys.add(key.substring(key.indexOf('.') + 1));
+            } else {
+                keys.add(key);
+                prodValues.put(key, properties.getProperty(key));
+            }
+        }
+        for (String key : properties.stringPropertyNames()) {
+            if (key.startsWith("%prod.")) {
+                prodValues.put(key.substring("%prod.".length()), properties.getProperty(key));
+            }
+        }
+    }
+
+    private void scan(Class<?> type) {
+        ConfigMapping mapping = type.getAnnotation(ConfigMapping.class);
+        if (mapping != null) {
+            addMapping(mapping.prefix(), type);
+        }
+        Arrays.stream(type.getDeclaredFields())
+                .map(f -> f.getAnnotation(ConfigProperty.class))
+                .forEach(this::addProperty);
+        Stream.concat(Arrays.stream(type.getDeclaredConstructors()), Arrays.stream(type.getDeclaredMethods()))
+                .map(Executable::getParameters).flatMap(Arrays::stream)
+                .map((Parameter p) -> p.getAnnotation(ConfigProperty.class))
+                .forEach(this::addProperty);
+    }
+
+    private void addProperty(ConfigProperty property) {
+        if (property != null && !property.name().isEmpty()) {
+            keys.add(property.name());
+        }
+    }
+
+    /** Each method of a mapping is a key; a method returning another of the project's interfaces is a group. */
+    private void addMapping(String prefix, Class<?> mapping) {
+        for (Method method : mapping.getDeclaredMethods()) {
+            if (method.getParameterCount() > 0 || method.isDefault() || Modifier.isStatic(method.getModifiers())) {
+                continue;
+            }
+            WithName renamed = method.getAnnotation(WithName.class);
+            String key = prefix + "." + (renamed != null ? renamed.value() : kebab(method.getName()));
+            Class<?> returned = method.getReturnType();
+            if (returned.isInterface() && returned.getPackageName().startsWith("dev.kiln")) {
+                addMapping(key, returned);
+            } else {
+                keys.add(key);
+            }
+        }
+    }
+
+    private static String kebab(String camel) {
+        return camel.replaceAll("([a-z0-9])([A-Z])", "$1-$2").toLowerCase();
+    }
+}

@@ -1,0 +1,122 @@
+package dev.kiln.k8s;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * The checks catch real drift: each case breaks one thing in a copy of k8s/ and expects a problem naming it
+ * (the same copy, unbroken, passes: {@link OverlaysTest}).
+ */
+class DeliberateErrorsTest {
+
+    private static ManifestChecks checks;
+
+    @TempDir
+    Path copy;
+
+    @BeforeAll
+    static void load() throws Exception {
+        checks = ManifestChecks.load(OverlaysTest.ROOT, DeliberateErrorsTest.class.getClassLoader());
+    }
+
+    static Stream<Arguments> errors() {
+        return Stream.of(
+                Arguments.of("a Deployment without its selector", "base/gateway.yaml",
+                        "  selector:\n    matchLabels:\n      app.kubernetes.io/name: kiln-gateway\n", "",
+                        "overlays/local: Deployment/kiln-gateway: selector {} does not select its own pod template"),
+                Arguments.of("a Deployment selector that misses its pods", "base/gateway.yaml",
+                        "  selector:\n    matchLabels:\n      app.kubernetes.io/name: kiln-gateway",
+                        "  selector:\n    matchLabels:\n      app.kubernetes.io/name: kiln-gatewy",
+                        "overlays/local: Deployment/kiln-gateway: selector {app.kubernetes.io/name=kiln-gatewy} does"
+                                + " not select its own pod template"),
+                Arguments.of("a Service selecting no pods", "base/inference.yaml",
+                        "spec:\n  selector:\n    app.kubernetes.io/name: kiln-inference",
+                        "spec:\n  selector:\n    app.kubernetes.io/name: kiln-inferense",
+                        "Service/kiln-inference: selector {app.kubernetes.io/name=kiln-inferense} selects no pods"),
+                Arguments.of("a topic used in code without its KafkaTopic", "base/kafka-topics.yaml",
+                        "topicName: kiln.model-promotions.v1", "topicName: kiln.model-promotion.v1",
+                        "topic kiln.model-promotions.v1 (Topics.ALL) has no KafkaTopic"),
+                Arguments.of("a topic with other partitions than the code's", "base/kafka-topics.yaml",
+                        "topicName: kiln.run-events.v1\n  partitions: 6", "topicName: kiln.run-events.v1\n  partitions: 3",
+                        "KafkaTopic/kiln-run-events-v1 (kiln.run-events.v1): partitions 3, but Topics.ALL says 6"),
+                Arguments.of("promotions not compacted", "base/kafka-topics.yaml",
+                        "cleanup.policy: compact", "cleanup.policy: delete",
+                        "(kiln.model-promotions.v1): cleanup.policy delete, but Topics.ALL says compacted"),
+                Arguments.of("more trainers than partitions", "overlays/production/trainer-scaling.yaml",
+                        "maxReplicaCount: 6", "maxReplicaCount: 12",
+                        "overlays/production: ScaledObject/kiln-trainer: maxReplicaCount 12 exceeds the 6 partitions"),
+                Arguments.of("KEDA watching another consumer group", "overlays/production/trainer-scaling.yaml",
+                        "consumerGroup: kiln-trainers", "consumerGroup: kiln-trainer",
+                        "ScaledObject/kiln-trainer: kafka trigger consumerGroup \"kiln-trainer\" is not the trainers'"
+                                + " kiln-trainers"),
+                Arguments.of("a variable the service does not read", "base/trainer.yaml",
+                        "- name: KILN_TRAINER_DATA_DIR", "- name: KILN_TRAINER_DATA_DIRECTORY",
+                        "Deployment/kiln-trainer container trainer: variable KILN_TRAINER_DATA_DIRECTORY is not read"
+                                + " by trainer-service"),
+                Arguments.of("a probe on an endpoint that does not exist", "base/inference.yaml",
+                        "path: /q/health/ready", "path: /health/ready",
+                        "Deployment/kiln-inference container inference: readinessProbe path /health/ready is not"
+                                + " inference-service's endpoint for it, /q/health/ready"),
+                Arguments.of("a probe on another port", "base/gateway.yaml",
+                        "path: /q/health/live\n              port: http", "path: /q/health/live\n              port: 9000",
+                        "Deployment/kiln-gateway container gateway: livenessProbe port 9000 is not the HTTP port 8080"),
+                Arguments.of("a secret key that does not exist", "base/gateway.yaml",
+                        "key: password", "key: passwd",
+                        "QUARKUS_DATASOURCE_PASSWORD reads key passwd of Secret kiln-db-app, which has no such key"),
+                Arguments.of("Kafka's address drifting from the cluster's name", "base/platform-config.yaml",
+                        "kiln-kafka-kafka-bootstrap:9092", "kafka:9092",
+                        "ConfigMap/kiln-platform: KAFKA_BOOTSTRAP_SERVERS kafka:9092 is not a bootstrap address"),
+                Arguments.of("a writable root filesystem", "base/trainer.yaml",
+                        "readOnlyRootFilesystem: true", "readOnlyRootFilesystem: false",
+                        "Deployment/kiln-trainer container trainer: readOnlyRootFilesystem is not true"),
+                Arguments.of("an autoscaled Deployment keeping its replicas", "overlays/production/kustomization.yaml",
+                        "name: kiln-(trainer|inference)", "name: kiln-trainer",
+                        "HorizontalPodAutoscaler/kiln-inference: Deployment/kiln-inference sets spec.replicas"));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("errors")
+    void isReported(String error, String file, String from, String to, String expected) throws Exception {
+        copyTree(OverlaysTest.ROOT.resolve("k8s"), copy);
+        Path broken = copy.resolve(file);
+        String text = Files.readString(broken);
+        assertThat(text).as("the text this case breaks is still in k8s/%s", file).contains(from);
+        Files.writeString(broken, text.replace(from, to));
+
+        List<String> problems = Stream.of("overlays/local", "overlays/gpu", "overlays/production")
+                .flatMap(overlay -> check(overlay).stream()).toList();
+
+        assertThat(problems).as(error).anyMatch(problem -> problem.contains(expected));
+    }
+
+    private List<String> check(String overlay) {
+        try {
+            return checks.check(copy, overlay);
+        } catch (IOException | InterruptedException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static void copyTree(Path from, Path to) throws IOException {
+        try (Stream<Path> files = Files.walk(from)) {
+            for (Path file : files.toList()) {
+                Path target = to.resolve(from.relativize(file).toString());
+                if (Files.isDirectory(file)) {
+                    Files.createDirectories(target);
+                } else {
+                    Files.copy(file, target);
+                }
+            }
+        }
+    }
+}
