@@ -1,6 +1,7 @@
 package dev.kiln.k8s;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.kiln.k8s.schemas.ManifestSchemas;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -9,16 +10,19 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Every check of a kustomization, offline: render it, then the wiring, container, topic and scaling checks.
+ * Every check of a kustomization, offline: render it, validate each object against the schema of its kind
+ * ({@code k8s/schemas}), then the wiring, container, topic and scaling checks.
  * Problems name the overlay and the object: {@code overlays/production: ScaledObject/kiln-trainer: ...}.
  */
 public final class ManifestChecks {
 
     private final Path root;
+    private final ManifestSchemas schemas;
     private final Map<KilnService, ServiceConfig> services;
 
-    private ManifestChecks(Path root, Map<KilnService, ServiceConfig> services) {
+    private ManifestChecks(Path root, ManifestSchemas schemas, Map<KilnService, ServiceConfig> services) {
         this.root = root;
+        this.schemas = schemas;
         this.services = services;
     }
 
@@ -28,7 +32,7 @@ public final class ManifestChecks {
         for (KilnService service : KilnService.ALL) {
             services.put(service, ServiceConfig.of(root, service, classes));
         }
-        return new ManifestChecks(root, services);
+        return new ManifestChecks(root, ManifestSchemas.load(root.resolve("k8s/schemas")), services);
     }
 
     /** The problems of the kustomization at {@code k8sRoot.resolve(overlay)}. */
@@ -36,6 +40,7 @@ public final class ManifestChecks {
         List<ObjectNode> objects = Kustomize.render(k8sRoot.resolve(overlay));
         Rendered manifest = new Rendered(overlay, objects);
         List<String> problems = new ArrayList<>();
+        objects.forEach(object -> problems.addAll(schemas.validate(object)));
         problems.addAll(WiringChecks.problems(manifest));
         problems.addAll(ContainerChecks.problems(root, manifest, services));
         problems.addAll(TopicChecks.problems(manifest, services));

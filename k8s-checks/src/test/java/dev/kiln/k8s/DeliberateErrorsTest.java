@@ -34,6 +34,13 @@ class DeliberateErrorsTest {
                 Arguments.of("a Deployment without its selector", "base/gateway.yaml",
                         "  selector:\n    matchLabels:\n      app.kubernetes.io/name: kiln-gateway\n", "",
                         "overlays/local: Deployment/kiln-gateway: selector {} does not select its own pod template"),
+                Arguments.of("a misspelt field", "base/trainer.yaml",
+                        "imagePullPolicy: IfNotPresent", "imagePullPolicyy: IfNotPresent",
+                        "overlays/gpu: Deployment/kiln-trainer: $.spec.template.spec.containers[0]: property"
+                                + " 'imagePullPolicyy' is not defined in the schema"),
+                Arguments.of("a field of the wrong type in a CRD", "base/kafka-topics.yaml",
+                        "partitions: 3\n", "partitions: three\n",
+                        "KafkaTopic/kiln-model-promotions-v1: $.spec.partitions: string found, integer expected"),
                 Arguments.of("a Deployment selector that misses its pods", "base/gateway.yaml",
                         "  selector:\n    matchLabels:\n      app.kubernetes.io/name: kiln-gateway",
                         "  selector:\n    matchLabels:\n      app.kubernetes.io/name: kiln-gatewy",
