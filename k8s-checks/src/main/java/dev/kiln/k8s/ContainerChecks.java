@@ -128,8 +128,13 @@ final class ContainerChecks {
         if (!Files.readString(root.resolve(service.module()).resolve("pom.xml")).contains("quarkus-smallrye-health")) {
             problems.add(where + ": " + service.module() + " has no quarkus-smallrye-health, so no health endpoints");
         }
-        int httpPort = Integer.parseInt(Optional.ofNullable(env.get("QUARKUS_HTTP_PORT"))
-                .orElse(Optional.ofNullable(config.prodValue("quarkus.http.port")).orElse("8080")));
+        String configuredPort = setting(config, env, "quarkus.http.port", "8080");
+        if (!configuredPort.matches("\\d+")) {
+            problems.add(where + ": cannot tell " + service.module() + "'s HTTP port from quarkus.http.port="
+                    + configuredPort);
+            return;
+        }
+        int httpPort = Integer.parseInt(configuredPort);
         Map<String, Integer> ports = new LinkedHashMap<>();
         for (JsonNode port : container.path("ports")) {
             ports.put(port.path("name").asText(String.valueOf(port.path("containerPort").asInt())),
@@ -139,11 +144,17 @@ final class ContainerChecks {
             problems.add(where + ": declares ports " + ports.values() + ", but " + service.module()
                     + " listens on " + httpPort);
         }
-        String health = healthRoot(config);
+        // Quarkus resolves each path against the one above it; a path starting with / is absolute.
+        String nonApplication = resolve(resolve("/", setting(config, env, "quarkus.http.root-path", "/")),
+                setting(config, env, "quarkus.http.non-application-root-path", "q"));
+        String health = resolve(nonApplication, setting(config, env, "quarkus.smallrye-health.root-path", "health"));
         Map<String, String> expected = new LinkedHashMap<>();
-        expected.put("livenessProbe", health + "/" + setting(config, "quarkus.smallrye-health.liveness-path", "live"));
-        expected.put("readinessProbe", health + "/" + setting(config, "quarkus.smallrye-health.readiness-path", "ready"));
-        expected.put("startupProbe", health + "/" + setting(config, "quarkus.smallrye-health.startup-path", "started"));
+        expected.put("livenessProbe",
+                resolve(health, setting(config, env, "quarkus.smallrye-health.liveness-path", "live")));
+        expected.put("readinessProbe",
+                resolve(health, setting(config, env, "quarkus.smallrye-health.readiness-path", "ready")));
+        expected.put("startupProbe",
+                resolve(health, setting(config, env, "quarkus.smallrye-health.startup-path", "started")));
         expected.forEach((probe, path) -> {
             JsonNode get = container.path(probe).path("httpGet");
             if (get.isMissingNode()) {
@@ -164,23 +175,15 @@ final class ContainerChecks {
         });
     }
 
-    /** Where SmallRye Health answers: http root, then the non-application root, then the health root. */
-    private static String healthRoot(ServiceConfig config) {
-        String httpRoot = trim(setting(config, "quarkus.http.root-path", "/"));
-        String nonApplication = setting(config, "quarkus.http.non-application-root-path", "q");
-        String base = nonApplication.startsWith("/") ? trim(nonApplication) : httpRoot + trim(nonApplication);
-        String healthRoot = setting(config, "quarkus.smallrye-health.root-path", "health");
-        return healthRoot.startsWith("/") ? trim(healthRoot) : base + trim(healthRoot);
+    /** A setting as the deployed service sees it: the container's variable, else the prod profile, else the default. */
+    private static String setting(ServiceConfig config, Map<String, String> env, String key, String otherwise) {
+        String fromEnv = env.get(ServiceConfig.environmentForm(key));
+        return fromEnv != null ? fromEnv : Optional.ofNullable(config.prodValue(key)).orElse(otherwise);
     }
 
-    private static String setting(ServiceConfig config, String key, String otherwise) {
-        return Optional.ofNullable(config.prodValue(key)).orElse(otherwise);
-    }
-
-    /** A path segment as "/segment", or "" for the root. */
-    private static String trim(String path) {
-        String trimmed = path.replaceAll("^/+|/+$", "");
-        return trimmed.isEmpty() ? "" : "/" + trimmed;
+    private static String resolve(String base, String path) {
+        String joined = path.startsWith("/") ? path : base.replaceAll("/+$", "") + "/" + path;
+        return joined.replaceAll("/+$", "").isEmpty() ? "/" : joined.replaceAll("/+$", "");
     }
 
     private static void checkLockedDown(JsonNode pod, JsonNode container, String where, List<String> problems) {
@@ -191,6 +194,9 @@ final class ContainerChecks {
         }
         if (!security.path("readOnlyRootFilesystem").asBoolean(false)) {
             problems.add(where + ": readOnlyRootFilesystem is not true");
+        } else if (!container.path("volumeMounts").findValuesAsText("mountPath").contains("/tmp")) {
+            // Vert.x's file cache and uploads, and JNA, write to java.io.tmpdir.
+            problems.add(where + ": the root filesystem is read-only but nothing writable is mounted on /tmp");
         }
         if (security.path("allowPrivilegeEscalation").asBoolean(true)) {
             problems.add(where + ": allowPrivilegeEscalation is not false");

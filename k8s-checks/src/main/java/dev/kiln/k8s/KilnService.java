@@ -11,10 +11,11 @@ import java.util.Optional;
  */
 public record KilnService(String name, String module, List<String> images) {
 
-    public static final List<KilnService> ALL = List.of(
-            new KilnService("gateway", "gateway-service", List.of("gateway")),
-            new KilnService("trainer", "trainer-service", List.of("trainer", "trainer-cuda")),
-            new KilnService("inference", "inference-service", List.of("inference")));
+    public static final KilnService GATEWAY = new KilnService("gateway", "gateway-service", List.of("gateway"));
+    public static final KilnService TRAINER =
+            new KilnService("trainer", "trainer-service", List.of("trainer", "trainer-cuda"));
+    public static final KilnService INFERENCE = new KilnService("inference", "inference-service", List.of("inference"));
+    public static final List<KilnService> ALL = List.of(GATEWAY, TRAINER, INFERENCE);
 
     public static Optional<KilnService> ofContainer(JsonNode container) {
         String image = container.path("image").asText();

@@ -30,7 +30,7 @@ public final class Kustomize {
                     + " (kubectl 1.27 or newer; no cluster is needed)", e);
         }
         CompletableFuture<String> errors = CompletableFuture.supplyAsync(() -> readAll(process.getErrorStream()));
-        String rendered = readAll(process.getInputStream());
+        CompletableFuture<String> output = CompletableFuture.supplyAsync(() -> readAll(process.getInputStream()));
         if (!process.waitFor(60, TimeUnit.SECONDS)) {
             process.destroyForcibly();
             throw new IOException("kubectl kustomize " + kustomization + " did not finish in 60 s");
@@ -38,7 +38,7 @@ public final class Kustomize {
         if (process.exitValue() != 0) {
             throw new IOException("kubectl kustomize " + kustomization + " failed: " + errors.join().strip());
         }
-        return parse(rendered);
+        return parse(output.join());
     }
 
     /** The objects of a multi-document YAML stream, empty documents skipped. */

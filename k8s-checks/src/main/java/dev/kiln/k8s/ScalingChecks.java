@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 
 /**
  * Replica counts and autoscalers: each autoscaler targets a Deployment that leaves its replicas to it; the
@@ -23,7 +24,7 @@ final class ScalingChecks {
     static List<String> problems(Rendered manifest, ServiceConfig trainer) {
         List<String> problems = new ArrayList<>();
         int partitions = manifest.ofKind("KafkaTopic").stream()
-                .filter(t -> Topics.TRAIN_REQUESTS.equals(t.path("spec").path("topicName").asText(Rendered.name(t))))
+                .filter(t -> Topics.TRAIN_REQUESTS.equals(TopicChecks.topicName(t)))
                 .map(t -> t.path("spec").path("partitions").asInt())
                 .findFirst()
                 .orElse(Topics.ALL.stream().filter(t -> t.name().equals(Topics.TRAIN_REQUESTS)).findFirst()
@@ -87,16 +88,16 @@ final class ScalingChecks {
 
     private static void checkKafkaTriggers(Rendered manifest, ObjectNode scaled, ServiceConfig trainer,
             List<String> problems) {
-        Map<String, String> expected = Map.of(
-                "topic", trainer.prodValue(TRAIN_REQUESTS_CHANNEL + "topic"),
-                "consumerGroup", trainer.prodValue(TRAIN_REQUESTS_CHANNEL + "group.id"));
+        Map<String, String> expected = new TreeMap<>();
+        expected.put("topic", trainer.prodValue(TRAIN_REQUESTS_CHANNEL + "topic"));
+        expected.put("consumerGroup", trainer.prodValue(TRAIN_REQUESTS_CHANNEL + "group.id"));
         for (JsonNode trigger : scaled.path("spec").path("triggers")) {
             if (!trigger.path("type").asText().equals("kafka")) {
                 continue;
             }
             JsonNode metadata = trigger.path("metadata");
             expected.forEach((field, value) -> {
-                if (!metadata.path(field).asText().equals(value)) {
+                if (!metadata.path(field).asText().equals(String.valueOf(value))) {
                     problems.add(Rendered.ref(scaled) + ": kafka trigger " + field + " " + metadata.path(field)
                             + " is not the trainers' " + value + " (trainer-service's application.properties)");
                 }

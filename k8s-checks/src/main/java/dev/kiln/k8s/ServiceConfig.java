@@ -20,7 +20,7 @@ import java.util.stream.Stream;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /**
- * What one service reads from its configuration: the keys of its application.properties (every profile), of
+ * What one service reads from its configuration: the keys of its application.properties (prod profile), of
  * the experiment store's defaults when it uses the store, of its {@code @ConfigMapping} interfaces and of its
  * {@code @ConfigProperty} injections, found in its compiled classes. An environment variable is read when it is
  * the environment form of one of those keys, as Quarkus maps them ({@code kiln.trainer.data-dir} ↔
@@ -86,16 +86,16 @@ public final class ServiceConfig {
         try (Reader in = Files.newBufferedReader(file)) {
             properties.load(in);
         }
+        // Keys of other profiles (%dev, %test) are not what a deployed service reads.
         for (String key : properties.stringPropertyNames()) {
-            if (key.startsWith("%")) {
-                keys.add(key.substring(key.indexOf('.') + 1));
-            } else {
+            if (!key.startsWith("%")) {
                 keys.add(key);
                 prodValues.put(key, properties.getProperty(key));
             }
         }
         for (String key : properties.stringPropertyNames()) {
             if (key.startsWith("%prod.")) {
+                keys.add(key.substring("%prod.".length()));
                 prodValues.put(key.substring("%prod.".length()), properties.getProperty(key));
             }
         }
@@ -123,7 +123,7 @@ public final class ServiceConfig {
 
     /** Each method of a mapping is a key; a method returning another of the project's interfaces is a group. */
     private void addMapping(String prefix, Class<?> mapping) {
-        for (Method method : mapping.getDeclaredMethods()) {
+        for (Method method : mapping.getMethods()) {
             if (method.getParameterCount() > 0 || method.isDefault() || Modifier.isStatic(method.getModifiers())) {
                 continue;
             }

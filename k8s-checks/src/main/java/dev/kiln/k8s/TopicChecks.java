@@ -7,6 +7,7 @@ import dev.kiln.contracts.messaging.Topics.TopicSpec;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
@@ -44,6 +45,7 @@ final class TopicChecks {
         services.forEach((service, config) -> config.keys().stream()
                 .filter(key -> key.startsWith("mp.messaging.") && key.endsWith(".topic"))
                 .map(config::prodValue)
+                .filter(Objects::nonNull)
                 .forEach(name -> {
                     used.add(name);
                     if (!kafkaTopics.containsKey(name)) {
@@ -86,7 +88,8 @@ final class TopicChecks {
         return problems;
     }
 
-    private static String topicName(ObjectNode topic) {
+    /** The Kafka topic a KafkaTopic makes: spec.topicName, or its name. */
+    static String topicName(JsonNode topic) {
         return topic.path("spec").path("topicName").asText(Rendered.name(topic));
     }
 }

@@ -18,11 +18,11 @@ final class WiringChecks {
     }
 
     static List<String> problems(Rendered manifest) {
-        List<String> problems = new ArrayList<>();
+        List<String> problems = new ArrayList<>(namespaceProblems(manifest));
         List<ObjectNode> deployments = manifest.ofKind("Deployment");
         for (ObjectNode deployment : deployments) {
-            Map<String, String> selector = Rendered.labels(deployment.path("spec").path("selector").path("matchLabels"));
-            if (!Rendered.selects(selector, podLabels(deployment))) {
+            JsonNode selector = deployment.path("spec").path("selector");
+            if (!selector.isMissingNode() && !matches(selector, podLabels(deployment))) {
                 problems.add(Rendered.ref(deployment) + ": selector " + selector
                         + " does not select its own pod template " + podLabels(deployment));
             }
@@ -49,8 +49,8 @@ final class WiringChecks {
             }
         }
         for (ObjectNode budget : manifest.ofKind("PodDisruptionBudget")) {
-            Map<String, String> selector = Rendered.labels(budget.path("spec").path("selector").path("matchLabels"));
-            if (deployments.stream().noneMatch(d -> Rendered.selects(selector, podLabels(d)))) {
+            JsonNode selector = budget.path("spec").path("selector");
+            if (deployments.stream().noneMatch(d -> matches(selector, podLabels(d)))) {
                 problems.add(Rendered.ref(budget) + ": selector " + selector + " selects no pods");
             }
         }
@@ -79,26 +79,30 @@ final class WiringChecks {
     }
 
     /**
-     * A policy for Kiln's pods must select some; one for an operator's pods (Kafka's, PostgreSQL's) must name a
-     * cluster of the manifest. Its named ports must be ports of the pods it selects.
+     * A policy, and every pod peer of its rules, must select pods of the manifest: Kiln's (its Deployments'
+     * templates) or an operator's (labels naming a Kafka or Cluster of the manifest). Its named ingress ports
+     * must be ports of the pods it selects.
      */
     private static List<String> policyProblems(Rendered manifest, ObjectNode policy, List<ObjectNode> deployments) {
         List<String> problems = new ArrayList<>();
         JsonNode selector = policy.path("spec").path("podSelector");
-        Map<String, String> labels = Rendered.labels(selector.path("matchLabels"));
-        if (labels.containsKey("cnpg.io/cluster") || labels.containsKey("strimzi.io/cluster")) {
-            String kind = labels.containsKey("cnpg.io/cluster") ? "Cluster" : "Kafka";
-            String cluster = labels.getOrDefault("cnpg.io/cluster", labels.get("strimzi.io/cluster"));
-            if (manifest.find(kind, cluster).isEmpty()) {
-                problems.add(Rendered.ref(policy) + ": selects the pods of " + kind + " " + cluster
-                        + ", which is not in the manifest");
+        if (!selectsPods(manifest, selector, deployments)) {
+            problems.add(Rendered.ref(policy) + ": podSelector " + selector + " selects no pods of the manifest");
+        }
+        for (String direction : List.of("ingress/from", "egress/to")) {
+            String[] path = direction.split("/");
+            for (JsonNode rule : policy.path("spec").path(path[0])) {
+                for (JsonNode peer : rule.path(path[1])) {
+                    // A peer in other namespaces (clients, operators) is outside the manifest.
+                    if (peer.has("podSelector") && !peer.has("namespaceSelector")
+                            && !selectsPods(manifest, peer.path("podSelector"), deployments)) {
+                        problems.add(Rendered.ref(policy) + ": " + path[0] + " peer " + peer.path("podSelector")
+                                + " selects no pods of the manifest");
+                    }
+                }
             }
-            return problems;
         }
         List<ObjectNode> selected = deployments.stream().filter(d -> matches(selector, podLabels(d))).toList();
-        if (selected.isEmpty()) {
-            problems.add(Rendered.ref(policy) + ": podSelector " + selector + " selects no pods");
-        }
         for (JsonNode rule : policy.path("spec").path("ingress")) {
             for (JsonNode port : rule.path("ports")) {
                 String name = port.path("port").asText();
@@ -113,7 +117,36 @@ final class WiringChecks {
         return problems;
     }
 
-    /** A LabelSelector (matchLabels and matchExpressions with In, NotIn, Exists, DoesNotExist) against labels. */
+    private static boolean selectsPods(Rendered manifest, JsonNode selector, List<ObjectNode> deployments) {
+        Map<String, String> labels = Rendered.labels(selector.path("matchLabels"));
+        if (labels.containsKey("cnpg.io/cluster")) {
+            return manifest.find("Cluster", labels.get("cnpg.io/cluster")).isPresent();
+        }
+        if (labels.containsKey("strimzi.io/cluster")) {
+            return manifest.find("Kafka", labels.get("strimzi.io/cluster")).isPresent();
+        }
+        return deployments.stream().anyMatch(d -> matches(selector, podLabels(d)));
+    }
+
+    /** Every object in the namespace of the manifest's Namespace (kustomize sets it only for its own resources). */
+    private static List<String> namespaceProblems(Rendered manifest) {
+        List<ObjectNode> namespaces = manifest.ofKind("Namespace");
+        if (namespaces.size() != 1) {
+            return List.of("the manifest has " + namespaces.size() + " Namespace objects, not one");
+        }
+        String namespace = Rendered.name(namespaces.get(0));
+        return manifest.objects().stream()
+                .filter(o -> !o.path("kind").asText().equals("Namespace"))
+                .filter(o -> !namespace.equals(o.path("metadata").path("namespace").asText()))
+                .map(o -> Rendered.ref(o) + ": in namespace '" + o.path("metadata").path("namespace").asText()
+                        + "', not " + namespace + " (is the overlay missing `namespace: " + namespace + "`?)")
+                .toList();
+    }
+
+    /**
+     * A LabelSelector (matchLabels and matchExpressions with In, NotIn, Exists, DoesNotExist) against labels;
+     * the empty selector selects everything.
+     */
     static boolean matches(JsonNode selector, Map<String, String> labels) {
         Map<String, String> required = Rendered.labels(selector.path("matchLabels"));
         if (!labels.entrySet().containsAll(required.entrySet())) {
@@ -134,7 +167,7 @@ final class WiringChecks {
                 return false;
             }
         }
-        return !required.isEmpty() || selector.path("matchExpressions").size() > 0;
+        return true;
     }
 
     static Map<String, String> podLabels(JsonNode deployment) {

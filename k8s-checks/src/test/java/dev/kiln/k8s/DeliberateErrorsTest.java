@@ -33,7 +33,17 @@ class DeliberateErrorsTest {
         return Stream.of(
                 Arguments.of("a Deployment without its selector", "base/gateway.yaml",
                         "  selector:\n    matchLabels:\n      app.kubernetes.io/name: kiln-gateway\n", "",
-                        "overlays/local: Deployment/kiln-gateway: selector {} does not select its own pod template"),
+                        "overlays/local: Deployment/kiln-gateway: $.spec: required property 'selector' not found"),
+                Arguments.of("an overlay's own resources outside the namespace", "overlays/production/kustomization.yaml",
+                        "namespace: kiln\n", "",
+                        "overlays/production: ScaledObject/kiln-trainer: in namespace '', not kiln"),
+                Arguments.of("a network policy peer that matches no pods", "base/network-policies.yaml",
+                        "              strimzi.io/cluster: kiln-kafka\n", "              strimzi.io/cluster: kafka\n",
+                        "NetworkPolicy/kiln-services-egress: egress peer {\"matchLabels\":{\"strimzi.io/cluster\":\"kafka\""),
+                Arguments.of("a read-only root filesystem with no /tmp", "base/inference.yaml",
+                        "            - name: tmp\n              mountPath: /tmp\n", "",
+                        "Deployment/kiln-inference container inference: the root filesystem is read-only but nothing"
+                                + " writable is mounted on /tmp"),
                 Arguments.of("a misspelt field", "base/trainer.yaml",
                         "imagePullPolicy: IfNotPresent", "imagePullPolicyy: IfNotPresent",
                         "overlays/gpu: Deployment/kiln-trainer: $.spec.template.spec.containers[0]: property"
@@ -44,8 +54,8 @@ class DeliberateErrorsTest {
                 Arguments.of("a Deployment selector that misses its pods", "base/gateway.yaml",
                         "  selector:\n    matchLabels:\n      app.kubernetes.io/name: kiln-gateway",
                         "  selector:\n    matchLabels:\n      app.kubernetes.io/name: kiln-gatewy",
-                        "overlays/local: Deployment/kiln-gateway: selector {app.kubernetes.io/name=kiln-gatewy} does"
-                                + " not select its own pod template"),
+                        "overlays/local: Deployment/kiln-gateway: selector {\"matchLabels\":{\"app.kubernetes.io/name\":"
+                                + "\"kiln-gatewy\"}} does not select its own pod template"),
                 Arguments.of("a Service selecting no pods", "base/inference.yaml",
                         "spec:\n  selector:\n    app.kubernetes.io/name: kiln-inference",
                         "spec:\n  selector:\n    app.kubernetes.io/name: kiln-inferense",

@@ -28,12 +28,12 @@ class OverlaysTest {
 
     @Test
     void theServicesConfigurationIsReadFromTheirClassesAndProperties() throws Exception {
-        ServiceConfig trainer = ServiceConfig.of(ROOT, KilnService.ALL.get(1), getClass().getClassLoader());
+        ServiceConfig trainer = ServiceConfig.of(ROOT, KilnService.TRAINER, getClass().getClassLoader());
         assertThat(trainer.keys()).contains("kiln.trainer.data-dir", "kiln.trainer.heartbeat-interval",
                 "kiln.worker.id", "quarkus.datasource.jdbc.url", "mp.messaging.incoming.train-requests.group.id");
         assertThat(trainer.readsVariable("KILN_TRAINER_DATA_DIR")).isTrue();
         assertThat(trainer.readsVariable("KILN_TRAINER_DATADIR")).isFalse();
-        ServiceConfig inference = ServiceConfig.of(ROOT, KilnService.ALL.get(2), getClass().getClassLoader());
+        ServiceConfig inference = ServiceConfig.of(ROOT, KilnService.INFERENCE, getClass().getClassLoader());
         assertThat(inference.keys()).contains("kiln.inference.batching.max-batch-size");
         assertThat(List.of(inference.prodValue("quarkus.http.port"))).containsExactly("8082");
     }
