@@ -182,8 +182,8 @@ final class ContainerChecks {
     }
 
     private static String resolve(String base, String path) {
-        String joined = path.startsWith("/") ? path : base.replaceAll("/+$", "") + "/" + path;
-        return joined.replaceAll("/+$", "").isEmpty() ? "/" : joined.replaceAll("/+$", "");
+        String resolved = (path.startsWith("/") ? path : base.replaceAll("/+$", "") + "/" + path).replaceAll("/+$", "");
+        return resolved.isEmpty() ? "/" : resolved;
     }
 
     private static void checkLockedDown(JsonNode pod, JsonNode container, String where, List<String> problems) {
