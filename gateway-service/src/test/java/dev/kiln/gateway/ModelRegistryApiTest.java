@@ -17,7 +17,6 @@ import static org.hamcrest.Matchers.startsWith;
 import dev.kiln.contracts.messaging.Json;
 import dev.kiln.contracts.messaging.Topics;
 import dev.kiln.contracts.models.ModelPromotedV1;
-import dev.kiln.contracts.runs.EvaluationReport;
 import dev.kiln.contracts.runs.RunEventType;
 import dev.kiln.contracts.runs.RunEventV1;
 import dev.kiln.contracts.runs.RunStatus;
@@ -34,11 +33,8 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
 import jakarta.inject.Inject;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.temporal.ChronoUnit;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -64,8 +60,8 @@ class ModelRegistryApiTest {
     private static final Duration WAIT = Duration.ofSeconds(30);
     /** How long to read a topic to be sure nothing more arrives: the outbox relay publishes within a second. */
     private static final Duration QUIET = Duration.ofSeconds(3);
-    private static final String WORKER = "trainer-test@host";
-    private static final TrainingSpec SPEC = TrainingSpec.of("mnist-sample", "mlp", 1, 64, "sgd", 0.1, 1L).withDefaults();
+    private static final String WORKER = StoredRuns.WORKER;
+    private static final TrainingSpec SPEC = StoredRuns.SPEC;
 
     @ConfigProperty(name = "kafka.bootstrap.servers")
     String bootstrap;
@@ -90,7 +86,7 @@ class ModelRegistryApiTest {
             given().get("/api/v1/models/" + model).then().statusCode(200)
                     .body("aliases.champion", is(1))
                     .body("versions[0].runId", is(first.toString()))
-                    .body("versions[0].checkpointSha256", is(sha256(first)))
+                    .body("versions[0].checkpointSha256", is(StoredRuns.sha256(first)))
                     .body("versions[0].metricValue", is(0.90f))
                     .body("versions[0].testAccuracy", is(0.90f))
                     .body("versions[0].testLoss", is(0.30f))
@@ -98,7 +94,7 @@ class ModelRegistryApiTest {
             ModelPromotedV1 promoted = awaitPromotion(model, "champion", 1);
             assertThat(promoted.reason()).isEqualTo(ModelPromotedV1.Reason.POLICY);
             assertThat(promoted.runId()).isEqualTo(first);
-            assertThat(promoted.checkpointSha256()).isEqualTo(sha256(first));
+            assertThat(promoted.checkpointSha256()).isEqualTo(StoredRuns.sha256(first));
             assertThat(promoted.previousVersion()).isNull();
 
             complete(producer, model, better);
@@ -164,7 +160,7 @@ class ModelRegistryApiTest {
         QuarkusTransaction.requiringNew().run(() -> runs.createQueued(withoutCheckpoint, SPEC, null, model, null, null, now));
         QuarkusTransaction.requiringNew().run(() -> {
             runs.claim(withoutCheckpoint, WORKER, now);
-            runs.finish(withoutCheckpoint, WORKER, RunStatus.SUCCEEDED, Json.write(report(0.99, 0.01)), null, now);
+            runs.finish(withoutCheckpoint, WORKER, RunStatus.SUCCEEDED, Json.write(StoredRuns.report(0.99, 0.01)), null, now);
         });
         UUID good = succeededRun(model, 0.7, 0.9);
 
@@ -198,7 +194,7 @@ class ModelRegistryApiTest {
 
         promote(model, "{\"runId\": \"" + first + "\"}").statusCode(200)
                 .body("model", is(model)).body("alias", is("champion")).body("version", is(1))
-                .body("runId", is(first.toString())).body("checkpointSha256", is(sha256(first)))
+                .body("runId", is(first.toString())).body("checkpointSha256", is(StoredRuns.sha256(first)))
                 .body("reason", is("MANUAL")).body("promotedAt", notNullValue())
                 .body("$", not(hasKey("previousVersion")));
         ModelPromotedV1 event = awaitPromotion(model, "champion", 1);
@@ -253,7 +249,7 @@ class ModelRegistryApiTest {
         });
         QuarkusTransaction.requiringNew().run(() -> {
             runs.claim(withoutCheckpoint, WORKER, now);
-            runs.finish(withoutCheckpoint, WORKER, RunStatus.SUCCEEDED, Json.write(report(0.5, 0.5)), null, now);
+            runs.finish(withoutCheckpoint, WORKER, RunStatus.SUCCEEDED, Json.write(StoredRuns.report(0.5, 0.5)), null, now);
         });
 
         promote(model, "{}").statusCode(400).contentType(startsWith("application/problem+json"))
@@ -316,39 +312,12 @@ class ModelRegistryApiTest {
 
     /** A run as a trainer leaves a succeeded one: its test evaluation and its {@code model} checkpoint stored. */
     private UUID succeededRun(String registeredModel, double accuracy, double loss) {
-        UUID id = UUID.randomUUID();
-        Instant now = now();
-        QuarkusTransaction.requiringNew().run(() -> runs.createQueued(id, SPEC, null, registeredModel, null, null, now));
-        QuarkusTransaction.requiringNew().run(() -> {
-            runs.claim(id, WORKER, now);
-            byte[] content = checkpoint(id);
-            checkpoints.store(id, CheckpointRecord.Kind.model, 1, content, sha256(id), now);
-            runs.finish(id, WORKER, RunStatus.SUCCEEDED, Json.write(report(accuracy, loss)), null, now);
-        });
-        return id;
-    }
-
-    /** The gateway never reads a checkpoint's content: any bytes do. */
-    private static byte[] checkpoint(UUID runId) {
-        return ("model checkpoint of run " + runId).getBytes(StandardCharsets.UTF_8);
-    }
-
-    private static String sha256(UUID runId) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(checkpoint(runId)));
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    private static EvaluationReport report(double accuracy, double loss) {
-        return new EvaluationReport(1000, loss, accuracy, 2, 1.0, List.of("a", "b"), new long[][] {{500, 0}, {0, 500}},
-                List.of());
+        return StoredRuns.succeeded(runs, checkpoints, registeredModel, accuracy, loss);
     }
 
     private static RunEventV1 completed(UUID runId) {
         return new RunEventV1(RunEventV1.SCHEMA, runId, RunEventType.COMPLETED, WORKER, now(), 1, null,
-                report(0.5, 0.5), null, null);
+                StoredRuns.report(0.5, 0.5), null, null);
     }
 
     private KafkaProducer<String, String> producer() {
@@ -405,6 +374,6 @@ class ModelRegistryApiTest {
     }
 
     private static Instant now() {
-        return Instant.now().truncatedTo(ChronoUnit.MICROS);
+        return StoredRuns.now();
     }
 }

@@ -12,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
@@ -21,15 +22,15 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /**
  * What one service reads from its configuration: the keys of its application.properties (prod profile), of
- * the experiment store's defaults when it uses the store, of its {@code @ConfigMapping} interfaces and of its
+ * the defaults of the library modules it uses (experiment store, messaging), of its {@code @ConfigMapping} interfaces and of its
  * {@code @ConfigProperty} injections, found in its compiled classes. An environment variable is read when it is
  * the environment form of one of those keys, as Quarkus maps them ({@code kiln.trainer.data-dir} ↔
  * {@code KILN_TRAINER_DATA_DIR}).
  */
 public final class ServiceConfig {
 
-    private static final String STORE_DEFAULTS =
-            "experiment-store/src/main/resources/META-INF/microprofile-config.properties";
+    /** The library modules that ship configuration defaults, read when a service depends on them. */
+    private static final List<String> LIBRARIES_WITH_DEFAULTS = List.of("experiment-store", "messaging");
 
     private final Set<String> keys = new TreeSet<>();
     /** Values for the prod profile: a {@code %prod.} key wins over a plain one. */
@@ -41,8 +42,11 @@ public final class ServiceConfig {
     public static ServiceConfig of(Path root, KilnService service, ClassLoader classes) throws IOException {
         ServiceConfig config = new ServiceConfig();
         Path module = root.resolve(service.module());
-        if (Files.readString(module.resolve("pom.xml")).contains("<artifactId>experiment-store</artifactId>")) {
-            config.load(root.resolve(STORE_DEFAULTS));
+        String pom = Files.readString(module.resolve("pom.xml"));
+        for (String library : LIBRARIES_WITH_DEFAULTS) {
+            if (pom.contains("<artifactId>" + library + "</artifactId>")) {
+                config.load(root.resolve(library).resolve("src/main/resources/META-INF/microprofile-config.properties"));
+            }
         }
         config.load(module.resolve("src/main/resources/application.properties"));
         Path compiled = module.resolve("target/classes");

@@ -1,6 +1,8 @@
 package dev.kiln.contracts.models;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import dev.kiln.contracts.messaging.TopicMessage;
+import dev.kiln.contracts.messaging.Topics;
 import java.time.Instant;
 import java.util.UUID;
 
@@ -22,9 +24,20 @@ import java.util.UUID;
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record ModelPromotedV1(String schema, String model, String alias, int version, UUID runId,
-        String checkpointSha256, Integer previousVersion, Reason reason, Instant promotedAt) {
+        String checkpointSha256, Integer previousVersion, Reason reason, Instant promotedAt) implements TopicMessage {
 
     public static final String SCHEMA = "kiln.model-promoted.v1";
+
+    @Override
+    public String topic() {
+        return Topics.MODEL_PROMOTIONS;
+    }
+
+    /** {@code <model>/<alias>}: compaction keeps the newest promotion of each alias. */
+    @Override
+    public String key() {
+        return model + "/" + alias;
+    }
 
     /** Why the alias moved. */
     public enum Reason {

@@ -1,6 +1,8 @@
 package dev.kiln.contracts.models;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import dev.kiln.contracts.messaging.TopicMessage;
+import dev.kiln.contracts.messaging.Topics;
 import java.time.Instant;
 
 /**
@@ -16,9 +18,19 @@ import java.time.Instant;
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record ModelServingEventV1(String schema, Type type, String replica, String model, String alias, int version,
-        String reason, Instant occurredAt) {
+        String reason, Instant occurredAt) implements TopicMessage {
 
     public static final String SCHEMA = "kiln.model-serving-event.v1";
+
+    @Override
+    public String topic() {
+        return Topics.MODEL_SERVING_EVENTS;
+    }
+
+    @Override
+    public String key() {
+        return model;
+    }
 
     /** What a replica did. */
     public enum Type {

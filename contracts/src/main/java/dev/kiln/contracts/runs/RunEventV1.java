@@ -2,6 +2,8 @@ package dev.kiln.contracts.runs;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.kiln.contracts.messaging.MalformedMessageException;
+import dev.kiln.contracts.messaging.TopicMessage;
+import dev.kiln.contracts.messaging.Topics;
 import java.time.Instant;
 import java.util.UUID;
 
@@ -23,12 +25,58 @@ import java.util.UUID;
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record RunEventV1(String schema, UUID runId, RunEventType type, String worker, Instant occurredAt,
-        Integer epoch, EpochMetrics metrics, EvaluationReport test, String reason, CheckpointRef checkpoint) {
+        Integer epoch, EpochMetrics metrics, EvaluationReport test, String reason, CheckpointRef checkpoint) implements TopicMessage {
 
     public static final String SCHEMA = "kiln.run-event.v1";
 
+    @Override
+    public String topic() {
+        return Topics.RUN_EVENTS;
+    }
+
+    @Override
+    public String key() {
+        return runId.toString();
+    }
+
     public static RunEventV1 of(UUID runId, RunEventType type, String worker, Instant occurredAt) {
         return new RunEventV1(SCHEMA, runId, type, worker, occurredAt, null, null, null, null, null);
+    }
+
+    /**
+     * The run is queued for training: accepted ({@code worker} null, {@code resumesAfter} null), or handed back
+     * by a stopping worker ({@code reason} says so; {@code resumesAfter} is the epoch its checkpoint holds).
+     */
+    public static RunEventV1 queued(UUID runId, String worker, Instant at, Integer resumesAfter, String reason) {
+        return new RunEventV1(SCHEMA, runId, RunEventType.QUEUED, worker, at, resumesAfter, null, null, reason, null);
+    }
+
+    /** Training started after {@code resumedAfter} epochs (0 for a fresh start). */
+    public static RunEventV1 started(UUID runId, String worker, Instant at, int resumedAfter) {
+        return new RunEventV1(SCHEMA, runId, RunEventType.STARTED, worker, at, resumedAfter, null, null, null, null);
+    }
+
+    public static RunEventV1 epoch(UUID runId, String worker, Instant at, EpochMetrics metrics) {
+        return new RunEventV1(SCHEMA, runId, RunEventType.EPOCH, worker, at, metrics.epoch(), metrics, null, null, null);
+    }
+
+    public static RunEventV1 checkpoint(UUID runId, String worker, Instant at, CheckpointRef checkpoint) {
+        return new RunEventV1(SCHEMA, runId, RunEventType.CHECKPOINT, worker, at, checkpoint.epoch(), null, null, null,
+                checkpoint);
+    }
+
+    /** The run succeeded; {@code bestEpoch} is the epoch its result comes from. */
+    public static RunEventV1 completed(UUID runId, String worker, Instant at, int bestEpoch, EvaluationReport test) {
+        return new RunEventV1(SCHEMA, runId, RunEventType.COMPLETED, worker, at, bestEpoch, null, test, null, null);
+    }
+
+    /** The run failed; {@code epoch} is its best epoch, null when it broke before one. */
+    public static RunEventV1 failed(UUID runId, String worker, Instant at, Integer epoch, String reason) {
+        return new RunEventV1(SCHEMA, runId, RunEventType.FAILED, worker, at, epoch, null, null, reason, null);
+    }
+
+    public static RunEventV1 cancelled(UUID runId, String worker, Instant at, Integer epoch, String reason) {
+        return new RunEventV1(SCHEMA, runId, RunEventType.CANCELLED, worker, at, epoch, null, null, reason, null);
     }
 
     /** Throws {@link MalformedMessageException} unless the schema is v1 and the run, type and time are present. */

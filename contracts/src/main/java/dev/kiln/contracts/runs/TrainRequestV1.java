@@ -1,6 +1,8 @@
 package dev.kiln.contracts.runs;
 
 import dev.kiln.contracts.messaging.MalformedMessageException;
+import dev.kiln.contracts.messaging.TopicMessage;
+import dev.kiln.contracts.messaging.Topics;
 import java.time.Instant;
 import java.util.UUID;
 
@@ -13,9 +15,19 @@ import java.util.UUID;
  * @param spec        the spec with its defaults filled in
  * @param requestedAt when the gateway accepted it
  */
-public record TrainRequestV1(String schema, UUID runId, TrainingSpec spec, Instant requestedAt) {
+public record TrainRequestV1(String schema, UUID runId, TrainingSpec spec, Instant requestedAt) implements TopicMessage {
 
     public static final String SCHEMA = "kiln.train-request.v1";
+
+    @Override
+    public String topic() {
+        return Topics.TRAIN_REQUESTS;
+    }
+
+    @Override
+    public String key() {
+        return runId.toString();
+    }
 
     public static TrainRequestV1 of(UUID runId, TrainingSpec spec, Instant requestedAt) {
         return new TrainRequestV1(SCHEMA, runId, spec, requestedAt);

@@ -8,8 +8,6 @@ import jakarta.persistence.GenerationType;
 import jakarta.persistence.Id;
 import jakarta.persistence.Table;
 import java.time.Instant;
-import org.hibernate.annotations.JdbcTypeCode;
-import org.hibernate.type.SqlTypes;
 
 /** A Kafka message waiting in the {@code outbox} table to be published. */
 @Entity
@@ -26,7 +24,7 @@ public class OutboxMessage extends PanacheEntityBase {
     @Column(name = "message_key", nullable = false)
     public String messageKey;
 
-    @JdbcTypeCode(SqlTypes.JSON)
+    /** The message's JSON, exactly as the contract wrote it. */
     @Column(nullable = false)
     public String payload;
 

@@ -19,6 +19,24 @@ public class OutboxRepository implements PanacheRepositoryBase<OutboxMessage, Lo
         persist(message);
     }
 
+    /** The advisory lock that makes one relay in the whole deployment publish at a time ('kiln' in ASCII). */
+    private static final long RELAY_LOCK = 0x6b696c6eL;
+
+    /**
+     * Takes the relay lock for this transaction, or answers false at once if another relay (this process's or
+     * another's) holds it. One publisher at a time keeps each key's messages in the order they were written.
+     */
+    public boolean tryLockRelay() {
+        return (Boolean) getEntityManager().createNativeQuery("select pg_try_advisory_xact_lock(?1)")
+                .setParameter(1, RELAY_LOCK)
+                .getSingleResult();
+    }
+
+    /** Whether a message with this topic and key waits to be published. */
+    public boolean pending(String topic, String key) {
+        return count("topic = ?1 and messageKey = ?2 and publishedAt is null", topic, key) > 0;
+    }
+
     /**
      * The oldest unpublished messages, locked for this transaction. Rows another publisher holds are
      * skipped, so several gateway replicas never publish the same batch at once.

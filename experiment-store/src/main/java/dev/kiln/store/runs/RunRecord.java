@@ -68,6 +68,13 @@ public class RunRecord extends PanacheEntityBase {
     @Column(name = "updated_at", nullable = false)
     public Instant updatedAt;
 
+    /** When the run's train request was last published: at acceptance, on a hand-back, or again by the reconciler. */
+    @Column(name = "queued_at", nullable = false)
+    public Instant queuedAt;
+
+    /** How often the reconciler published its train request again because no worker claimed it in time. */
+    public int requeues;
+
     @Column(name = "claimed_at")
     public Instant claimedAt;
 

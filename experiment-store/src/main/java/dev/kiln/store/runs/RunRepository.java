@@ -7,6 +7,7 @@ import io.quarkus.hibernate.orm.panache.PanacheRepositoryBase;
 import io.quarkus.panache.common.Page;
 import io.quarkus.panache.common.Sort;
 import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -42,6 +43,7 @@ public class RunRepository implements PanacheRepositoryBase<RunRecord, UUID> {
         run.requestHash = requestHash;
         run.createdAt = now;
         run.updatedAt = now;
+        run.queuedAt = now;
         persist(run);
         return run;
     }
@@ -110,6 +112,58 @@ public class RunRepository implements PanacheRepositoryBase<RunRecord, UUID> {
     public boolean adopt(UUID id, String worker, Instant staleBefore, Instant now) {
         return update("worker = ?1, heartbeatAt = ?2, updatedAt = ?2 where id = ?3 and status in ?4 and heartbeatAt < ?5",
                 worker, now, id, List.of(RunStatus.CLAIMED, RunStatus.RUNNING), staleBefore) == 1;
+    }
+
+    /**
+     * The owner gives the run back (it is shutting down): QUEUED again, owned by nobody, resumable from its last
+     * checkpoint by whichever worker claims it next.
+     *
+     * @return false if the worker no longer owned the run
+     */
+    public boolean handBack(UUID id, String worker, Instant now) {
+        return update("status = ?1, worker = null, heartbeatAt = null, queuedAt = ?2, updatedAt = ?2"
+                + " where id = ?3 and worker = ?4 and status in (?5, ?6)", RunStatus.QUEUED, now, id, worker,
+                RunStatus.CLAIMED, RunStatus.RUNNING) == 1;
+    }
+
+    /**
+     * QUEUED runs that no worker claimed in time, locked (rows another replica holds are skipped): queued
+     * longer than {@code after}, doubled for each time the run was published again already (at most 32 times
+     * {@code after}), so a run that waits behind busy workers adds few copies of its request to the topic.
+     */
+    @SuppressWarnings("unchecked")
+    public List<RunRecord> unclaimed(Duration after, Instant now, int limit) {
+        return getEntityManager().createNativeQuery("select * from runs where status = 'QUEUED'"
+                + " and queued_at + make_interval(secs => ?1 * power(2, least(requeues, 5))) < ?2"
+                + " order by queued_at limit ?3 for update skip locked", RunRecord.class)
+                .setParameter(1, after.toMillis() / 1000.0)
+                .setParameter(2, now)
+                .setParameter(3, limit)
+                .getResultList();
+    }
+
+    /** Records that the run's train request was published again. */
+    public void requeued(RunRecord run, Instant now) {
+        run.queuedAt = now;
+        run.requeues++;
+        run.updatedAt = now;
+    }
+
+    /**
+     * SUCCEEDED runs with a stored model checkpoint, naming a registered model that has no version of them, finished
+     * before {@code before}: the runs whose COMPLETED event the registry missed (or has not handled yet).
+     */
+    @SuppressWarnings("unchecked")
+    public List<UUID> succeededUnregistered(Instant before, int limit) {
+        return getEntityManager().createNativeQuery("select r.id from runs r where r.status = 'SUCCEEDED'"
+                + " and r.registered_model is not null and r.finished_at < ?1"
+                + " and exists (select 1 from run_checkpoints c where c.run_id = r.id and c.kind = 'model')"
+                + " and not exists (select 1 from model_versions v where v.model = r.registered_model"
+                + " and v.run_id = r.id)"
+                + " order by r.finished_at limit ?2", UUID.class)
+                .setParameter(1, before)
+                .setParameter(2, limit)
+                .getResultList();
     }
 
     /**

@@ -8,14 +8,12 @@ import com.fasterxml.jackson.databind.exc.InvalidFormatException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import dev.kiln.contracts.validation.FieldError;
+import dev.kiln.store.faults.StoreFaults;
 import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.core.Response;
-import java.sql.SQLException;
-import java.sql.SQLTransientConnectionException;
 import java.util.List;
 import java.util.UUID;
 import java.util.stream.Collectors;
-import org.hibernate.exception.JDBCConnectionException;
 import org.jboss.logging.Logger;
 import org.jboss.resteasy.reactive.RestResponse;
 import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
@@ -69,7 +67,7 @@ public class ProblemMappers {
 
     @ServerExceptionMapper
     public RestResponse<Problem> unexpected(Throwable e) {
-        if (databaseUnavailable(e)) {
+        if (StoreFaults.unavailable(e)) {
             LOG.warnf("Database unavailable: %s", e.getMessage());
             return RestResponse.ResponseBuilder.<Problem>create(503)
                     .entity(new Problem("Service unavailable", 503,
@@ -117,17 +115,6 @@ public class ProblemMappers {
             return "a string";
         }
         return "an object (" + type.getSimpleName() + ")";
-    }
-
-    /** No connection to PostgreSQL (down, unreachable, pool exhausted): the client may retry, nothing is lost. */
-    static boolean databaseUnavailable(Throwable e) {
-        for (Throwable cause = e; cause != null; cause = cause.getCause()) {
-            if (cause instanceof SQLTransientConnectionException || cause instanceof JDBCConnectionException
-                    || cause instanceof SQLException sql && sql.getSQLState() != null && sql.getSQLState().startsWith("08")) {
-                return true;
-            }
-        }
-        return false;
     }
 
     private static RestResponse<Problem> problem(int status, String title, String detail, List<FieldError> violations) {

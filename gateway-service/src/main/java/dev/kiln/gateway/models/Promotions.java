@@ -1,16 +1,13 @@
 package dev.kiln.gateway.models;
 
-import dev.kiln.contracts.messaging.Json;
-import dev.kiln.contracts.messaging.Topics;
 import dev.kiln.contracts.models.ModelPromotedV1;
 import dev.kiln.contracts.models.ModelPromotedV1.Reason;
 import dev.kiln.contracts.runs.CheckpointRef;
 import dev.kiln.contracts.runs.RunStatus;
 import dev.kiln.gateway.api.ConflictProblem;
 import dev.kiln.gateway.api.NotFoundProblem;
-import dev.kiln.gateway.outbox.OutboxRelay;
 import dev.kiln.gateway.runs.RunIds;
-import dev.kiln.store.outbox.OutboxRepository;
+import dev.kiln.messaging.Outbox;
 import dev.kiln.store.progress.CheckpointRecord;
 import dev.kiln.store.progress.CheckpointRepository;
 import dev.kiln.store.registry.ModelRegistryRepository;
@@ -54,17 +51,15 @@ public class Promotions {
     private final ModelRegistryRepository registry;
     private final RunRepository runs;
     private final CheckpointRepository checkpoints;
-    private final OutboxRepository outbox;
-    private final OutboxRelay relay;
+    private final Outbox outbox;
     private final Map<Reason, Counter> promoted = new EnumMap<>(Reason.class);
 
     public Promotions(ModelRegistryRepository registry, RunRepository runs, CheckpointRepository checkpoints,
-            OutboxRepository outbox, OutboxRelay relay, MeterRegistry metrics) {
+            Outbox outbox, MeterRegistry metrics) {
         this.registry = registry;
         this.runs = runs;
         this.checkpoints = checkpoints;
         this.outbox = outbox;
-        this.relay = relay;
         for (Reason reason : Reason.values()) {
             promoted.put(reason, metrics.counter("kiln.models.promotions", "reason", reason.name()));
         }
@@ -215,15 +210,13 @@ public class Promotions {
     /** Moves the alias, records the move and queues its event: the caller's transaction holds the model's lock. */
     private PromotionView move(String model, String alias, ModelVersion target, Reason reason, Instant now) {
         Promotion promotion = registry.moveAlias(model, alias, target.version(), reason.name(), now);
-        outbox.enqueue(Topics.MODEL_PROMOTIONS, model + "/" + alias, Json.write(new ModelPromotedV1(
-                ModelPromotedV1.SCHEMA, model, alias, target.version(), target.runId(), target.checkpointSha256(),
-                promotion.previousVersion(), reason, now)), now);
+        outbox.publish(new ModelPromotedV1(ModelPromotedV1.SCHEMA, model, alias, target.version(), target.runId(),
+                target.checkpointSha256(), promotion.previousVersion(), reason, now));
         return PromotionView.of(promotion, target);
     }
 
-    /** Once a move is committed: publishes its event, counts and logs it. */
+    /** Once a move is committed (its event with it): counts and logs it. */
     private void announce(Outcome outcome) {
-        relay.publishSoon();
         PromotionView promotion = outcome.promotion();
         promoted.get(Reason.valueOf(promotion.reason())).increment();
         LOG.infof("Model %s: %s now version %d (run %s), was %s; %s: %s", promotion.model(), promotion.alias(),

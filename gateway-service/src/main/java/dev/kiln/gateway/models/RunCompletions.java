@@ -3,7 +3,8 @@ package dev.kiln.gateway.models;
 import dev.kiln.contracts.messaging.Json;
 import dev.kiln.contracts.runs.RunEventType;
 import dev.kiln.contracts.runs.RunEventV1;
-import dev.kiln.gateway.api.NotFoundProblem;
+import dev.kiln.store.faults.StoreFaults;
+import dev.kiln.store.faults.StoreRetry;
 import io.smallrye.common.annotation.Blocking;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
@@ -14,16 +15,16 @@ import org.jboss.logging.Logger;
  * Registers completed runs with their models ({@link Promotions#registerCompleted}). Consumes
  * {@code kiln.run-events.v1} in one consumer group shared by every gateway replica, so each event is handled
  * by one replica, and commits an event's offset once it is handled (application.properties). A record that
- * cannot be read or names a run the store does not know fails at once; a passing fault (database away) is
- * retried a few times first; either way the connector moves the record to {@code kiln.run-events.v1.dlq} and
- * the partition moves on.
+ * cannot be read or names a run the store does not know fails at once and the connector moves it to
+ * {@code kiln.run-events.v1.dlq}. A database outage is waited out for a while, then the event is let go: the
+ * dead-letter topic is for poison only, and the {@link dev.kiln.gateway.reconcile.Reconciler} registers any
+ * succeeded run the registry still lacks once the store is back.
  */
 @ApplicationScoped
 public class RunCompletions {
 
     private static final Logger LOG = Logger.getLogger(RunCompletions.class);
-    private static final int ATTEMPTS = 5;
-    private static final Duration FIRST_BACKOFF = Duration.ofMillis(500);
+    private static final StoreRetry RETRY = StoreRetry.within(Duration.ofSeconds(30));
 
     private final Promotions promotions;
 
@@ -33,27 +34,19 @@ public class RunCompletions {
 
     @Incoming("run-completions")
     @Blocking
-    public void receive(String payload) throws InterruptedException {
+    public void receive(String payload) {
         RunEventV1 event = Json.read(payload, RunEventV1.class).requireComplete();
         if (event.type() != RunEventType.COMPLETED) {
             return;
         }
-        Duration backoff = FIRST_BACKOFF;
-        for (int attempt = 1; ; attempt++) {
-            try {
-                promotions.registerCompleted(event.runId());
-                return;
-            } catch (NotFoundProblem poison) {
-                throw poison;
-            } catch (RuntimeException e) {
-                if (attempt == ATTEMPTS) {
-                    throw e;
-                }
-                LOG.warnf("Registering completed run %s failed (attempt %d of %d), retrying in %s: %s",
-                        event.runId(), attempt, ATTEMPTS, backoff, e.getMessage());
-                Thread.sleep(backoff.toMillis());
-                backoff = backoff.multipliedBy(2);
+        try {
+            RETRY.run("Registering completed run " + event.runId(), () -> promotions.registerCompleted(event.runId()));
+        } catch (RuntimeException e) {
+            if (!StoreFaults.unavailable(e)) {
+                throw e;
             }
+            LOG.warnf("Completed run %s not registered yet, the store is still unavailable; the reconciler will: %s",
+                    event.runId(), e.getMessage());
         }
     }
 }

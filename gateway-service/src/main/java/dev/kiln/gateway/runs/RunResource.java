@@ -5,7 +5,6 @@ import dev.kiln.contracts.runs.EpochMetrics;
 import dev.kiln.contracts.runs.RunStatus;
 import dev.kiln.contracts.validation.FieldError;
 import dev.kiln.gateway.api.InvalidRequestException;
-import dev.kiln.gateway.outbox.OutboxRelay;
 import dev.kiln.store.progress.CheckpointRepository;
 import dev.kiln.store.progress.EpochRecord;
 import dev.kiln.store.progress.EpochRepository;
@@ -41,15 +40,13 @@ public class RunResource {
     private final RunRepository runs;
     private final EpochRepository epochs;
     private final CheckpointRepository checkpoints;
-    private final OutboxRelay relay;
 
     public RunResource(RunSubmissions submissions, RunRepository runs, EpochRepository epochs,
-            CheckpointRepository checkpoints, OutboxRelay relay) {
+            CheckpointRepository checkpoints) {
         this.submissions = submissions;
         this.runs = runs;
         this.epochs = epochs;
         this.checkpoints = checkpoints;
-        this.relay = relay;
     }
 
     @POST
@@ -63,9 +60,6 @@ public class RunResource {
     public RestResponse<RunView> submit(CreateRunRequest request, @RestHeader("Idempotency-Key") String idempotencyKey,
             UriInfo uri) {
         RunSubmissions.Submission submission = submissions.submit(request, idempotencyKey);
-        if (submission.created()) {
-            relay.publishSoon();
-        }
         RunView run = submission.run();
         return RestResponse.ResponseBuilder.<RunView>create(submission.created() ? 202 : 200)
                 .location(uri.getBaseUriBuilder().path(run.links().self()).build())
@@ -80,7 +74,6 @@ public class RunResource {
                     + "now CANCELLED; 409 if it had already finished; 404 if there is no such run.")
     public RestResponse<RunView> cancel(@PathParam("id") String id) {
         RunView run = submissions.cancel(RunIds.parse(id));
-        relay.publishSoon();
         return RestResponse.ResponseBuilder.<RunView>create(202).entity(run).build();
     }
 

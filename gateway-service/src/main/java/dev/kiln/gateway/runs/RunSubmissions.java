@@ -3,7 +3,6 @@ package dev.kiln.gateway.runs;
 import dev.kiln.contracts.messaging.Json;
 import dev.kiln.contracts.messaging.Topics;
 import dev.kiln.contracts.runs.RunCommandV1;
-import dev.kiln.contracts.runs.RunEventType;
 import dev.kiln.contracts.runs.RunEventV1;
 import dev.kiln.contracts.runs.TrainRequestV1;
 import dev.kiln.contracts.runs.TrainingSpec;
@@ -13,7 +12,7 @@ import dev.kiln.gateway.api.ConflictProblem;
 import dev.kiln.gateway.api.InvalidRequestException;
 import dev.kiln.contracts.validation.Names;
 import dev.kiln.store.experiments.ExperimentRepository;
-import dev.kiln.store.outbox.OutboxRepository;
+import dev.kiln.messaging.Outbox;
 import dev.kiln.store.registry.ModelRegistryRepository;
 import dev.kiln.store.runs.RunRecord;
 import dev.kiln.store.runs.RunRepository;
@@ -23,6 +22,7 @@ import jakarta.persistence.PersistenceException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
@@ -30,6 +30,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.UUID;
 import java.util.regex.Pattern;
+import org.jboss.logging.Logger;
 
 /**
  * Accepting and cancelling runs. A request is validated, then the run and its Kafka message are stored in
@@ -40,6 +41,8 @@ import java.util.regex.Pattern;
 @ApplicationScoped
 public class RunSubmissions {
 
+    private static final Logger LOG = Logger.getLogger(RunSubmissions.class);
+
     static final Pattern IDEMPOTENCY_KEY = Pattern.compile("[\\x21-\\x7e]{1,200}");
 
     /** The run, and whether this request created it (false: an earlier request with the same key did). */
@@ -47,11 +50,11 @@ public class RunSubmissions {
     }
 
     private final RunRepository runs;
-    private final OutboxRepository outbox;
+    private final Outbox outbox;
     private final ExperimentRepository experiments;
     private final ModelRegistryRepository registry;
 
-    public RunSubmissions(RunRepository runs, OutboxRepository outbox, ExperimentRepository experiments,
+    public RunSubmissions(RunRepository runs, Outbox outbox, ExperimentRepository experiments,
             ModelRegistryRepository registry) {
         this.runs = runs;
         this.outbox = outbox;
@@ -129,10 +132,32 @@ public class RunSubmissions {
      * transaction (the one that stored the run).
      */
     public void announceQueued(RunRecord run, Instant now) {
-        TrainingSpec spec = run.spec();
-        outbox.enqueue(Topics.TRAIN_REQUESTS, run.id.toString(), Json.write(TrainRequestV1.of(run.id, spec, now)), now);
-        outbox.enqueue(Topics.RUN_EVENTS, run.id.toString(),
-                Json.write(RunEventV1.of(run.id, RunEventType.QUEUED, null, now)), now);
+        outbox.publish(TrainRequestV1.of(run.id, run.spec(), now));
+        outbox.publish(RunEventV1.queued(run.id, null, now, null, null));
+    }
+
+    /**
+     * Publishes again the train request of every QUEUED run that no worker claimed in time (see
+     * {@link RunRepository#unclaimed}), unless its request still waits in the outbox (Kafka away).
+     *
+     * @return how many were published again
+     */
+    public int requeueUnclaimed(Duration after, int limit) {
+        Instant now = Instant.now().truncatedTo(ChronoUnit.MICROS);
+        return QuarkusTransaction.requiringNew().call(() -> {
+            int count = 0;
+            for (RunRecord run : runs.unclaimed(after, now, limit)) {
+                if (outbox.pending(Topics.TRAIN_REQUESTS, run.id.toString())) {
+                    continue;
+                }
+                LOG.infof("Run %s queued since %s and not claimed; publishing its train request again (%d)", run.id,
+                        run.queuedAt, run.requeues + 1);
+                runs.requeued(run, now);
+                outbox.publish(TrainRequestV1.of(run.id, run.spec(), now));
+                count++;
+            }
+            return count;
+        });
     }
 
     /**
@@ -145,9 +170,8 @@ public class RunSubmissions {
         if (!runs.cancel(run.id, reason, now)) {
             return false;
         }
-        outbox.enqueue(Topics.RUN_COMMANDS, run.id.toString(), Json.write(RunCommandV1.cancel(run.id, now)), now);
-        outbox.enqueue(Topics.RUN_EVENTS, run.id.toString(), Json.write(new RunEventV1(RunEventV1.SCHEMA, run.id,
-                RunEventType.CANCELLED, run.worker, now, null, null, null, reason, null)), now);
+        outbox.publish(RunCommandV1.cancel(run.id, now));
+        outbox.publish(RunEventV1.cancelled(run.id, run.worker, now, null, reason));
         return true;
     }
 

@@ -8,7 +8,6 @@ import dev.kiln.contracts.studies.SearchSpace;
 import dev.kiln.contracts.studies.StudySpec;
 import dev.kiln.contracts.studies.TrialSpecs;
 import dev.kiln.gateway.models.Promotions;
-import dev.kiln.gateway.outbox.OutboxRelay;
 import dev.kiln.gateway.runs.RunSubmissions;
 import dev.kiln.store.experiments.ExperimentRepository;
 import dev.kiln.store.runs.RunRecord;
@@ -50,16 +49,14 @@ public class StudyScheduler {
     private final ExperimentRepository experiments;
     private final RunSubmissions submissions;
     private final Promotions promotions;
-    private final OutboxRelay relay;
 
     public StudyScheduler(StudyRepository studies, RunRepository runs, ExperimentRepository experiments,
-            RunSubmissions submissions, Promotions promotions, OutboxRelay relay) {
+            RunSubmissions submissions, Promotions promotions) {
         this.studies = studies;
         this.runs = runs;
         this.experiments = experiments;
         this.submissions = submissions;
         this.promotions = promotions;
-        this.relay = relay;
     }
 
     @Scheduled(every = "${kiln.studies.poll-interval}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP,
@@ -77,7 +74,6 @@ public class StudyScheduler {
     /** Takes the study one step further; a no-op for a finished or unknown study. */
     public void advance(UUID studyId) {
         Promotion promotion = QuarkusTransaction.requiringNew().call(() -> advanceLocked(studyId));
-        relay.publishSoon();
         if (promotion != null) {
             LOG.infof("Study %s promotes its best trial (run %s) to %s", studyId, promotion.runId(), promotion.model());
             promotions.promoteStudyWinner(promotion.model(), promotion.runId(), studyId);

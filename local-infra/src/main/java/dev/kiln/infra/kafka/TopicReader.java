@@ -34,14 +34,18 @@ public final class TopicReader {
     /** Reads {@code topic} from the start for {@code readFor} and counts the matching records. */
     public static long count(String bootstrapServers, String topic, Predicate<ConsumerRecord<String, String>> match,
             Duration readFor) {
-        long[] count = {0};
-        read(bootstrapServers, topic, readFor, record -> {
-            if (match.test(record)) {
-                count[0]++;
-            }
-            return false;
-        });
-        return count[0];
+        return matching(bootstrapServers, topic, match, readFor).size();
+    }
+
+    /**
+     * Reads {@code topic} from the start for {@code readFor}: the matching records, each partition's in offset order
+     * (so one key's records in the order they were published).
+     */
+    public static List<ConsumerRecord<String, String>> matching(String bootstrapServers, String topic,
+            Predicate<ConsumerRecord<String, String>> match, Duration readFor) {
+        List<ConsumerRecord<String, String>> found = new ArrayList<>();
+        read(bootstrapServers, topic, readFor, record -> match.test(record) && found.add(record) && false);
+        return found;
     }
 
     /** Reads {@code topic} from the start for {@code readFor}: how many records each key has (keys passing the filter). */

@@ -1,5 +1,8 @@
 package dev.kiln.trainer.requests;
 
+import dev.kiln.contracts.runs.RunEventType;
+import dev.kiln.contracts.runs.RunEventV1;
+import dev.kiln.messaging.Outbox;
 import dev.kiln.store.runs.RunRecord;
 import dev.kiln.store.runs.RunRepository;
 import io.quarkus.narayana.jta.QuarkusTransaction;
@@ -8,16 +11,18 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.UUID;
 
-/** Records in the store that this worker owns a run. */
+/** Records in the store that this worker owns a run, with its CLAIMED event in the same transaction. */
 @ApplicationScoped
 public class RunClaims {
 
     private final RunRepository runs;
     private final WorkerIdentity worker;
+    private final Outbox outbox;
 
-    public RunClaims(RunRepository runs, WorkerIdentity worker) {
+    public RunClaims(RunRepository runs, WorkerIdentity worker, Outbox outbox) {
         this.runs = runs;
         this.worker = worker;
+        this.outbox = outbox;
     }
 
     /**
@@ -30,7 +35,28 @@ public class RunClaims {
             if (run == null) {
                 throw new UnknownRunException(runId);
             }
-            return runs.claim(runId, worker.id(), Instant.now().truncatedTo(ChronoUnit.MICROS));
+            Instant now = Instant.now().truncatedTo(ChronoUnit.MICROS);
+            if (!runs.claim(runId, worker.id(), now)) {
+                return false;
+            }
+            outbox.publish(RunEventV1.of(runId, RunEventType.CLAIMED, worker.id(), now));
+            return true;
+        });
+    }
+
+    /**
+     * Takes over a run whose owner's heartbeat is older than {@code staleBefore}, with its CLAIMED event.
+     *
+     * @return true if this worker now owns the run
+     */
+    public boolean adopt(UUID runId, Instant staleBefore) {
+        return QuarkusTransaction.requiringNew().call(() -> {
+            Instant now = Instant.now().truncatedTo(ChronoUnit.MICROS);
+            if (!runs.adopt(runId, worker.id(), staleBefore, now)) {
+                return false;
+            }
+            outbox.publish(RunEventV1.of(runId, RunEventType.CLAIMED, worker.id(), now));
+            return true;
         });
     }
 }

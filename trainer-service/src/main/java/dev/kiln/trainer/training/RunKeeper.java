@@ -1,10 +1,8 @@
 package dev.kiln.trainer.training;
 
-import dev.kiln.contracts.runs.RunEventType;
-import dev.kiln.contracts.runs.RunEventV1;
 import dev.kiln.store.runs.RunRecord;
 import dev.kiln.store.runs.RunRepository;
-import dev.kiln.trainer.events.RunEvents;
+import dev.kiln.trainer.requests.RunClaims;
 import dev.kiln.trainer.requests.WorkerIdentity;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.scheduler.Scheduled;
@@ -20,6 +18,9 @@ import org.jboss.logging.Logger;
  * worker trains (stopping those it no longer owns), and, with a free slot, takes over a run whose owner's
  * heartbeat is older than the lease, resuming it from its last stored checkpoint. So a worker killed
  * mid-run loses at most the epoch in progress, and its run waits at most lease + interval.
+ * <p>
+ * A worker takes over only once it has reached the store without a failure for a whole lease: right after a
+ * PostgreSQL outage every heartbeat is stale, though the owners are alive and renew theirs within an interval.
  */
 @ApplicationScoped
 public class RunKeeper {
@@ -27,17 +28,19 @@ public class RunKeeper {
     private static final Logger LOG = Logger.getLogger(RunKeeper.class);
 
     private final RunRepository runs;
+    private final RunClaims claims;
     private final TrainingSlots slots;
     private final WorkerIdentity worker;
-    private final RunEvents events;
     private final TrainerConfig config;
+    /** Since when every round reached the store; null after a failed round. */
+    private volatile Instant storeReachedSince;
 
-    public RunKeeper(RunRepository runs, TrainingSlots slots, WorkerIdentity worker, RunEvents events,
+    public RunKeeper(RunRepository runs, RunClaims claims, TrainingSlots slots, WorkerIdentity worker,
             TrainerConfig config) {
         this.runs = runs;
+        this.claims = claims;
         this.slots = slots;
         this.worker = worker;
-        this.events = events;
         this.config = config;
     }
 
@@ -46,9 +49,18 @@ public class RunKeeper {
     void keep() {
         try {
             renewHeartbeats();
-            adoptLostRuns();
+            Instant staleBefore = now().minus(config.lease());
+            List<RunRecord> stale = QuarkusTransaction.requiringNew().call(() -> runs.stale(staleBefore, 10));
+            Instant reached = now();
+            if (storeReachedSince == null) {
+                storeReachedSince = reached;
+            }
+            if (!stale.isEmpty() && !storeReachedSince.isAfter(reached.minus(config.lease()))) {
+                adopt(stale, staleBefore);
+            }
         } catch (RuntimeException e) {
             // The database may be away for a moment; the next round tries again.
+            storeReachedSince = null;
             LOG.warnf("Heartbeat round failed: %s", e.getMessage());
         }
     }
@@ -63,22 +75,17 @@ public class RunKeeper {
         }
     }
 
-    void adoptLostRuns() {
-        Instant staleBefore = now().minus(config.lease());
-        List<RunRecord> stale = QuarkusTransaction.requiringNew().call(() -> runs.stale(staleBefore, 10));
+    private void adopt(List<RunRecord> stale, Instant staleBefore) {
         for (RunRecord run : stale) {
             if (slots.active().contains(run.id) || !slots.tryAcquire()) {
                 continue;
             }
-            boolean adopted = QuarkusTransaction.requiringNew().call(() ->
-                    runs.adopt(run.id, worker.id(), staleBefore, now()));
-            if (!adopted) {
+            if (!claims.adopt(run.id, staleBefore)) {
                 slots.release();
                 continue;
             }
             LOG.infof("Run %s: owner %s silent since %s; taken over by %s", run.id, run.worker, run.heartbeatAt,
                     worker.id());
-            events.publish(RunEventV1.of(run.id, RunEventType.CLAIMED, worker.id(), Instant.now()));
             slots.start(run.id, run.spec());
         }
     }

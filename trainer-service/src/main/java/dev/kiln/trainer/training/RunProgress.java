@@ -6,7 +6,7 @@ import dev.kiln.vision.training.TrainingResult;
 import java.util.UUID;
 
 /**
- * Where a training records what it does (the store, then run events). Every call returns false when this
+ * Where a training records what it does (the store, with the run events that announce each step). Every call returns false when this
  * worker no longer owns the run (taken over after a missed heartbeat, or cancelled): the training stops.
  */
 public interface RunProgress {
@@ -26,4 +26,10 @@ public interface RunProgress {
 
     /** The training broke (not a divergence: those are results); the run fails with the reason. */
     void crashed(UUID runId, String reason);
+
+    /**
+     * This worker is stopping and gives the run back: it is queued again, and whichever worker claims it resumes
+     * it from its last checkpoint ({@code epochsDone} epochs in).
+     */
+    void handedBack(UUID runId, int epochsDone);
 }

@@ -3,14 +3,16 @@ package dev.kiln.trainer.training;
 import dev.kiln.contracts.messaging.Json;
 import dev.kiln.contracts.runs.CheckpointRef;
 import dev.kiln.contracts.runs.EpochMetrics;
-import dev.kiln.contracts.runs.RunEventType;
 import dev.kiln.contracts.runs.RunEventV1;
 import dev.kiln.contracts.runs.RunStatus;
+import dev.kiln.contracts.runs.TrainRequestV1;
+import dev.kiln.messaging.Outbox;
+import dev.kiln.store.faults.StoreRetry;
 import dev.kiln.store.progress.CheckpointRecord;
 import dev.kiln.store.progress.CheckpointRepository;
 import dev.kiln.store.progress.EpochRepository;
+import dev.kiln.store.runs.RunRecord;
 import dev.kiln.store.runs.RunRepository;
-import dev.kiln.trainer.events.RunEvents;
 import dev.kiln.trainer.requests.WorkerIdentity;
 import dev.kiln.vision.checkpoints.Checkpoint;
 import dev.kiln.vision.checkpoints.CheckpointException;
@@ -20,11 +22,14 @@ import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.UUID;
+import java.util.function.Supplier;
 import org.jboss.logging.Logger;
 
 /**
- * Records trainings in PostgreSQL, one transaction per step (an epoch's metrics and its checkpoints commit
- * together), then announces each step on the run-events topic.
+ * Records trainings in PostgreSQL, one transaction per step, each with the run events that announce it (the
+ * outbox): an epoch's metrics, its checkpoints and their events commit together, and so does a run's end with
+ * its terminal event. The training thread never touches Kafka. While PostgreSQL is away each step is retried
+ * with back-off for {@code kiln.trainer.store-patience}, holding the epoch in memory, instead of breaking the run.
  */
 @ApplicationScoped
 public class StoreRunProgress implements RunProgress {
@@ -34,22 +39,24 @@ public class StoreRunProgress implements RunProgress {
     private final RunRepository runs;
     private final EpochRepository epochs;
     private final CheckpointRepository checkpoints;
-    private final RunEvents events;
+    private final Outbox outbox;
     private final WorkerIdentity worker;
+    private final StoreRetry retry;
 
     public StoreRunProgress(RunRepository runs, EpochRepository epochs, CheckpointRepository checkpoints,
-            RunEvents events, WorkerIdentity worker) {
+            Outbox outbox, WorkerIdentity worker, TrainerConfig config) {
         this.runs = runs;
         this.epochs = epochs;
         this.checkpoints = checkpoints;
-        this.events = events;
+        this.outbox = outbox;
         this.worker = worker;
+        this.retry = StoreRetry.within(config.storePatience());
     }
 
     @Override
     public Checkpoint resumePoint(UUID runId) {
-        CheckpointRecord last = QuarkusTransaction.requiringNew().call(() -> checkpoints.find(runId,
-                CheckpointRecord.Kind.last));
+        CheckpointRecord last = inTransaction("Reading the checkpoint of run " + runId,
+                () -> checkpoints.find(runId, CheckpointRecord.Kind.last));
         if (last == null) {
             return null;
         }
@@ -65,43 +72,35 @@ public class StoreRunProgress implements RunProgress {
 
     @Override
     public boolean started(UUID runId, String device, int resumedAfterEpoch) {
-        boolean ours = QuarkusTransaction.requiringNew().call(() -> {
+        return inTransaction("Starting run " + runId, () -> {
             // Epochs recorded after the checkpoint we resume from were lost with the old worker's state.
             epochs.deleteAfter(runId, resumedAfterEpoch);
-            return runs.start(runId, worker.id(), device, now());
+            Instant now = now();
+            if (!runs.start(runId, worker.id(), device, now)) {
+                return false;
+            }
+            outbox.publish(RunEventV1.started(runId, worker.id(), now, resumedAfterEpoch));
+            return true;
         });
-        if (ours) {
-            events.publish(event(runId, RunEventType.STARTED, resumedAfterEpoch, null, null, null));
-        }
-        return ours;
     }
 
     @Override
     public boolean epochFinished(UUID runId, EpochMetrics metrics, Checkpoint snapshot, boolean best, int bestEpoch) {
         byte[] content = snapshot.toBytes();
         String digest = Checkpoint.sha256(content);
-        boolean ours = QuarkusTransaction.requiringNew().call(() -> {
+        return inTransaction("Recording epoch " + metrics.epoch() + " of run " + runId, () -> {
             Instant now = now();
             if (!runs.epochFinished(runId, worker.id(), metrics.epoch(), bestEpoch, now)) {
                 return false;
             }
             epochs.record(runId, metrics.epoch(), Json.write(metrics), now);
-            checkpoints.store(runId, CheckpointRecord.Kind.last, metrics.epoch(), content, digest, now);
+            outbox.publish(RunEventV1.epoch(runId, worker.id(), now, metrics));
+            store(runId, CheckpointRecord.Kind.last, metrics.epoch(), content, digest, now);
             if (best) {
-                checkpoints.store(runId, CheckpointRecord.Kind.best, metrics.epoch(), content, digest, now);
+                store(runId, CheckpointRecord.Kind.best, metrics.epoch(), content, digest, now);
             }
             return true;
         });
-        if (ours) {
-            events.publish(event(runId, RunEventType.EPOCH, metrics.epoch(), metrics, null, null));
-            CheckpointRef stored = new CheckpointRef(CheckpointRecord.Kind.last.name(), metrics.epoch(), digest, content.length);
-            events.publish(checkpointEvent(runId, stored));
-            if (best) {
-                events.publish(checkpointEvent(runId, new CheckpointRef(CheckpointRecord.Kind.best.name(),
-                        metrics.epoch(), digest, content.length)));
-            }
-        }
-        return ours;
     }
 
     @Override
@@ -112,46 +111,67 @@ public class StoreRunProgress implements RunProgress {
             case CANCELLED -> RunStatus.CANCELLED;
         };
         byte[] model = status == RunStatus.SUCCEEDED && result.model() != null ? result.model().toBytes() : null;
-        String modelDigest = model == null ? null : Checkpoint.sha256(model);
-        boolean recorded = QuarkusTransaction.requiringNew().call(() -> {
+        inTransaction("Recording the end of run " + runId, () -> {
             Instant now = now();
-            if (model != null) {
-                checkpoints.store(runId, CheckpointRecord.Kind.model, result.bestEpoch(), model, modelDigest, now);
+            String reason = status == RunStatus.SUCCEEDED ? null : result.reason();
+            if (!runs.finish(runId, worker.id(), status, result.test() == null ? null : Json.write(result.test()),
+                    reason, now)) {
+                return false;
             }
-            return runs.finish(runId, worker.id(), status, result.test() == null ? null : Json.write(result.test()),
-                    status == RunStatus.SUCCEEDED ? null : result.reason(), now);
+            if (model != null) {
+                store(runId, CheckpointRecord.Kind.model, result.bestEpoch(), model, Checkpoint.sha256(model), now);
+            }
+            outbox.publish(switch (status) {
+                case SUCCEEDED -> RunEventV1.completed(runId, worker.id(), now, result.bestEpoch(), result.test());
+                case CANCELLED -> RunEventV1.cancelled(runId, worker.id(), now, result.bestEpoch(), reason);
+                default -> RunEventV1.failed(runId, worker.id(), now, result.bestEpoch(), reason);
+            });
+            return true;
         });
-        if (recorded) {
-            if (model != null) {
-                events.publish(checkpointEvent(runId, new CheckpointRef(CheckpointRecord.Kind.model.name(),
-                        result.bestEpoch(), modelDigest, model.length)));
-            }
-            RunEventType type = switch (status) {
-                case SUCCEEDED -> RunEventType.COMPLETED;
-                case CANCELLED -> RunEventType.CANCELLED;
-                default -> RunEventType.FAILED;
-            };
-            events.publish(event(runId, type, result.bestEpoch(), null, result.test(), result.reason()));
-        }
     }
 
     @Override
     public void crashed(UUID runId, String reason) {
-        boolean recorded = QuarkusTransaction.requiringNew().call(() ->
-                runs.finish(runId, worker.id(), RunStatus.FAILED, null, reason, now()));
-        if (recorded) {
-            events.publish(event(runId, RunEventType.FAILED, null, null, null, reason));
+        inTransaction("Recording the failure of run " + runId, () -> {
+            Instant now = now();
+            if (!runs.finish(runId, worker.id(), RunStatus.FAILED, null, reason, now)) {
+                return false;
+            }
+            outbox.publish(RunEventV1.failed(runId, worker.id(), now, null, reason));
+            return true;
+        });
+    }
+
+    @Override
+    public void handedBack(UUID runId, int epochsDone) {
+        boolean queued = inTransaction("Handing back run " + runId, () -> {
+            Instant now = now();
+            if (!runs.handBack(runId, worker.id(), now)) {
+                return false;
+            }
+            // A fresh persistence context: the spec as stored (the bulk update above changed no cached entity).
+            RunRecord run = runs.findById(runId);
+            outbox.publish(TrainRequestV1.of(runId, run.spec(), now));
+            outbox.publish(RunEventV1.queued(runId, worker.id(), now, epochsDone,
+                    "handed back by " + worker.id() + ", which is stopping"));
+            return true;
+        });
+        if (queued) {
+            LOG.infof("Run %s handed back after %d epochs: queued again, resumable from its last checkpoint", runId,
+                    epochsDone);
         }
     }
 
-    private RunEventV1 event(UUID runId, RunEventType type, Integer epoch, EpochMetrics metrics,
-            dev.kiln.contracts.runs.EvaluationReport test, String reason) {
-        return new RunEventV1(RunEventV1.SCHEMA, runId, type, worker.id(), now(), epoch, metrics, test, reason, null);
+    /** Stores a checkpoint and announces it, in the caller's transaction. */
+    private void store(UUID runId, CheckpointRecord.Kind kind, int epoch, byte[] content, String digest, Instant now) {
+        checkpoints.store(runId, kind, epoch, content, digest, now);
+        outbox.publish(RunEventV1.checkpoint(runId, worker.id(), now,
+                new CheckpointRef(kind.name(), epoch, digest, content.length)));
     }
 
-    private RunEventV1 checkpointEvent(UUID runId, CheckpointRef checkpoint) {
-        return new RunEventV1(RunEventV1.SCHEMA, runId, RunEventType.CHECKPOINT, worker.id(), now(), checkpoint.epoch(),
-                null, null, null, checkpoint);
+    /** One transaction, tried again while the store is unavailable. */
+    private <T> T inTransaction(String what, Supplier<T> work) {
+        return retry.call(what, () -> QuarkusTransaction.requiringNew().call(work::get));
     }
 
     private static Instant now() {

@@ -30,4 +30,18 @@ public interface TrainerConfig {
      */
     @WithDefault("30s")
     Duration lease();
+
+    /**
+     * How long a training waits out a PostgreSQL outage, its finished epoch held in memory and its commit retried
+     * with back-off, before the run breaks.
+     */
+    @WithDefault("15m")
+    Duration storePatience();
+
+    /**
+     * On shutdown (SIGTERM, a scale-down) trainings stop within one batch and hand their runs back (queued again,
+     * resumable from the last checkpoint); the worker waits this long for them before it exits anyway.
+     */
+    @WithDefault("15s")
+    Duration handBackTimeout();
 }

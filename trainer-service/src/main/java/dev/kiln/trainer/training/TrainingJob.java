@@ -70,9 +70,15 @@ public final class TrainingJob implements Runnable {
             LOG.infof("Run %s: training %s on %s on %s%s", runId, spec.model(), spec.dataset(), Devices.name(device),
                     resumedAfter > 0 ? " from the checkpoint of epoch " + resumedAfter : "");
             TrainingResult result = training.run();
-            if (lostOwnership || result.outcome() == TrainingResult.Outcome.CANCELLED && shuttingDown.getAsBoolean()) {
-                // Another worker owns it now, or this one is stopping: whoever resumes it records the outcome.
-                LOG.infof("Run %s stopped here after %d epochs; left to be resumed", runId, result.epochs().size());
+            if (lostOwnership) {
+                // Another worker owns it now (or it was cancelled): the owner records the outcome.
+                LOG.infof("Run %s stopped here after %d epochs; no longer ours", runId, result.epochs().size());
+                return;
+            }
+            if (result.outcome() == TrainingResult.Outcome.CANCELLED && shuttingDown.getAsBoolean()) {
+                // This worker is stopping: queue the run again at once rather than leave it to the lease.
+                progress.handedBack(runId, result.epochs().isEmpty() ? resumedAfter
+                        : result.epochs().get(result.epochs().size() - 1).epoch());
                 return;
             }
             progress.finished(runId, result);

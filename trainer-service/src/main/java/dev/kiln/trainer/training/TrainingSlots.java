@@ -3,8 +3,9 @@ package dev.kiln.trainer.training;
 import ai.djl.Device;
 import dev.kiln.contracts.runs.TrainingSpec;
 import dev.kiln.vision.engine.Devices;
-import jakarta.annotation.PreDestroy;
+import io.quarkus.runtime.ShutdownEvent;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
@@ -14,6 +15,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.jboss.logging.Logger;
 
 /**
  * The worker's training threads. A request is only claimed once a slot is free, so a busy worker never
@@ -22,6 +24,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 @ApplicationScoped
 public class TrainingSlots {
+
+    private static final Logger LOG = Logger.getLogger(TrainingSlots.class);
 
     private final Semaphore free;
     private final ExecutorService threads;
@@ -99,10 +103,16 @@ public class TrainingSlots {
         return closing;
     }
 
-    @PreDestroy
-    void close() throws InterruptedException {
+    /**
+     * SIGTERM (a Kubernetes scale-down, {@code ./kiln down}): every training stops within one batch and hands its
+     * run back, queued again and resumable from its last checkpoint, instead of leaving it to the lease. On
+     * {@link ShutdownEvent}, while the store and the outbox still work.
+     */
+    void handBack(@Observes ShutdownEvent shutdown) throws InterruptedException {
         closing = true;
         threads.shutdown();
-        threads.awaitTermination(30, TimeUnit.SECONDS);
+        if (!threads.awaitTermination(config.handBackTimeout().toMillis(), TimeUnit.MILLISECONDS)) {
+            LOG.warnf("Trainings still running after %s; their runs are left to the lease", config.handBackTimeout());
+        }
     }
 }

@@ -1,0 +1,37 @@
+package dev.kiln.store.faults;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import jakarta.persistence.PersistenceException;
+import java.sql.SQLException;
+import java.sql.SQLTransientConnectionException;
+import org.hibernate.exception.JDBCConnectionException;
+import org.junit.jupiter.api.Test;
+
+/** Which failures mean "the store is away for now" (retry; 503) rather than a real error (poison, a bug). */
+class StoreFaultsTest {
+
+    @Test
+    void connectionFailuresAnywhereInTheCauseChainAreUnavailability() {
+        assertThat(StoreFaults.unavailable(new PersistenceException("x",
+                new JDBCConnectionException("no connection", new SQLException("refused", "08001"))))).isTrue();
+        assertThat(StoreFaults.unavailable(new RuntimeException(
+                new SQLTransientConnectionException("Acquisition timeout")))).isTrue();
+        assertThat(StoreFaults.unavailable(new SQLException("connection failure", "08006"))).isTrue();
+    }
+
+    @Test
+    void aServerShuttingDownOrStartingUpIsUnavailability() {
+        assertThat(StoreFaults.unavailable(new PersistenceException(new SQLException(
+                "terminating connection due to administrator command", "57P01")))).isTrue();
+        assertThat(StoreFaults.unavailable(new SQLException("the database system is starting up", "57P03"))).isTrue();
+        assertThat(StoreFaults.unavailable(new SQLException("deadlock detected", "40P01"))).isTrue();
+    }
+
+    @Test
+    void otherDatabaseErrorsAreNot() {
+        assertThat(StoreFaults.unavailable(new PersistenceException("constraint",
+                new SQLException("duplicate key", "23505")))).isFalse();
+        assertThat(StoreFaults.unavailable(new IllegalStateException("bug"))).isFalse();
+    }
+}

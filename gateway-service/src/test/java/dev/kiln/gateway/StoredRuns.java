@@ -1,0 +1,63 @@
+package dev.kiln.gateway;
+
+import dev.kiln.contracts.messaging.Json;
+import dev.kiln.contracts.runs.EvaluationReport;
+import dev.kiln.contracts.runs.RunStatus;
+import dev.kiln.contracts.runs.TrainingSpec;
+import dev.kiln.store.progress.CheckpointRecord;
+import dev.kiln.store.progress.CheckpointRepository;
+import dev.kiln.store.runs.RunRepository;
+import io.quarkus.narayana.jta.QuarkusTransaction;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.UUID;
+
+/** Runs stored as a trainer worker leaves them, for the gateway's tests (which run no trainer). */
+final class StoredRuns {
+
+    static final String WORKER = "trainer-test@host";
+    static final TrainingSpec SPEC = TrainingSpec.of("mnist-sample", "mlp", 1, 64, "sgd", 0.1, 1L).withDefaults();
+
+    private StoredRuns() {
+    }
+
+    /** A SUCCEEDED run naming {@code registeredModel}, with its test result and a stored model checkpoint. */
+    static UUID succeeded(RunRepository runs, CheckpointRepository checkpoints, String registeredModel, double accuracy,
+            double loss) {
+        UUID id = UUID.randomUUID();
+        Instant now = now();
+        QuarkusTransaction.requiringNew().run(() -> runs.createQueued(id, SPEC, null, registeredModel, null, null, now));
+        QuarkusTransaction.requiringNew().run(() -> {
+            runs.claim(id, WORKER, now);
+            checkpoints.store(id, CheckpointRecord.Kind.model, 1, checkpoint(id), sha256(id), now);
+            runs.finish(id, WORKER, RunStatus.SUCCEEDED, Json.write(report(accuracy, loss)), null, now);
+        });
+        return id;
+    }
+
+    /** The gateway never reads a checkpoint's content: any bytes do. */
+    static byte[] checkpoint(UUID runId) {
+        return ("model checkpoint of run " + runId).getBytes(StandardCharsets.UTF_8);
+    }
+
+    static String sha256(UUID runId) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(checkpoint(runId)));
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    static EvaluationReport report(double accuracy, double loss) {
+        return new EvaluationReport(1000, loss, accuracy, 2, 1.0, List.of("a", "b"), new long[][] {{500, 0}, {0, 500}},
+                List.of());
+    }
+
+    static Instant now() {
+        return Instant.now().truncatedTo(ChronoUnit.MICROS);
+    }
+}

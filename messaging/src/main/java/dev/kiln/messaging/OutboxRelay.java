@@ -1,0 +1,150 @@
+package dev.kiln.messaging;
+
+import dev.kiln.store.outbox.OutboxMessage;
+import dev.kiln.store.outbox.OutboxRepository;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.narayana.jta.QuarkusTransaction;
+import io.quarkus.scheduler.Scheduled;
+import io.smallrye.reactive.messaging.MutinyEmitter;
+import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
+import jakarta.annotation.PreDestroy;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.enterprise.event.TransactionPhase;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.eclipse.microprofile.reactive.messaging.Channel;
+import org.eclipse.microprofile.reactive.messaging.Message;
+import org.jboss.logging.Logger;
+
+/**
+ * Publishes outbox rows to Kafka and marks them published, oldest first, stopping at the first failure so it
+ * is retried first: each key's messages arrive in the order they were written. One relay in the whole
+ * deployment publishes at a time (an advisory lock in PostgreSQL), whichever process it runs in, so every
+ * service can run one and none overtakes another. It runs on a thread of its own, after every commit that
+ * wrote a message and on a timer (rows left by a failed round, or by another process); callers never wait.
+ * At least once: a message can be published twice only if marking it published fails after Kafka took it,
+ * and consumers are idempotent (on the run id, the version, the promotion).
+ */
+@ApplicationScoped
+public class OutboxRelay {
+
+    private static final Logger LOG = Logger.getLogger(OutboxRelay.class);
+
+    private final OutboxRepository outbox;
+    private final MutinyEmitter<String> emitter;
+    private final OutboxConfig config;
+    private final Counter published;
+    private final Counter failures;
+    // One thread per process: triggers coalesce into one round instead of fighting over the lock.
+    private final ExecutorService relay = Executors.newSingleThreadExecutor(r -> {
+        Thread thread = new Thread(r, "outbox-relay");
+        thread.setDaemon(true);
+        return thread;
+    });
+    private final AtomicBoolean scheduled = new AtomicBoolean();
+
+    public OutboxRelay(OutboxRepository outbox, @Channel("outbox") MutinyEmitter<String> emitter, OutboxConfig config,
+            MeterRegistry metrics) {
+        this.outbox = outbox;
+        this.emitter = emitter;
+        this.config = config;
+        this.published = metrics.counter("kiln.outbox.published");
+        this.failures = metrics.counter("kiln.outbox.publish.failures");
+    }
+
+    @PreDestroy
+    void stop() {
+        relay.shutdown();
+    }
+
+    /** A transaction that wrote messages committed: publish them now. */
+    void committed(@Observes(during = TransactionPhase.AFTER_SUCCESS) Outbox.Written written) {
+        publishSoon();
+    }
+
+    // Not before start-up completes: the timer can fire while Reactive Messaging is still wiring its channels,
+    // and creating this bean then fails to connect the emitter.
+    @Scheduled(every = "${kiln.outbox.poll-interval}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP,
+            skipExecutionIf = Scheduled.ApplicationNotRunning.class)
+    void publishOnTimer() {
+        publishSoon();
+    }
+
+    /** Runs a relay round on the relay thread, unless one is already waiting to start. */
+    void publishSoon() {
+        if (scheduled.compareAndSet(false, true) && !relay.isShutdown()) {
+            try {
+                relay.execute(() -> {
+                    scheduled.set(false);
+                    publishPendingQuietly();
+                });
+            } catch (java.util.concurrent.RejectedExecutionException stopping) {
+                scheduled.set(false);
+            }
+        }
+    }
+
+    private void publishPendingQuietly() {
+        try {
+            publishPending();
+        } catch (RuntimeException e) {
+            LOG.warnf("Outbox relay round failed, will retry: %s", e.getMessage());
+        }
+    }
+
+    /**
+     * Publishes pending messages until none is left, one is refused, or another relay holds the lock.
+     *
+     * @return how many were published
+     */
+    public int publishPending() {
+        int total = 0;
+        while (true) {
+            Round round = QuarkusTransaction.requiringNew().call(this::publishBatch);
+            total += round.published();
+            if (!round.full()) {
+                return total;
+            }
+        }
+    }
+
+    /** One batch: how many went out, and whether the batch was full and all went out (so more may wait). */
+    private record Round(int published, boolean full) {
+    }
+
+    private Round publishBatch() {
+        if (!outbox.tryLockRelay()) {
+            return new Round(0, false);
+        }
+        List<OutboxMessage> batch = outbox.lockPending(config.batchSize());
+        int count = 0;
+        for (OutboxMessage message : batch) {
+            try {
+                emitter.sendMessage(toKafka(message)).await().atMost(config.sendTimeout());
+            } catch (RuntimeException e) {
+                message.attempts++;
+                message.lastError = String.valueOf(e.getMessage());
+                failures.increment();
+                LOG.warnf("Could not publish outbox message %d to %s (attempt %d): %s",
+                        message.id, message.topic, message.attempts, e.getMessage());
+                return new Round(count, false);
+            }
+            message.publishedAt = Instant.now();
+            published.increment();
+            count++;
+        }
+        return new Round(count, batch.size() == config.batchSize());
+    }
+
+    private static Message<String> toKafka(OutboxMessage message) {
+        return Message.of(message.payload).addMetadata(OutgoingKafkaRecordMetadata.<String>builder()
+                .withTopic(message.topic)
+                .withKey(message.messageKey)
+                .build());
+    }
+}

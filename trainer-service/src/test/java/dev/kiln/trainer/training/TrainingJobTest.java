@@ -1,0 +1,132 @@
+package dev.kiln.trainer.training;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ai.djl.Device;
+import dev.kiln.contracts.runs.EpochMetrics;
+import dev.kiln.contracts.runs.TrainingSpec;
+import dev.kiln.infra.kafka.KafkaTestResource;
+import dev.kiln.infra.postgres.PostgresTestResource;
+import dev.kiln.vision.checkpoints.Checkpoint;
+import dev.kiln.vision.engine.DjlRuntime;
+import dev.kiln.vision.pipeline.TrainTestData;
+import dev.kiln.vision.training.TrainingResult;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@link TrainingJob} against its {@link RunProgress} seam, training real networks on the MNIST sample: how a run
+ * ends when the worker stops, loses the run, or the training breaks. No bean is used; it runs as a Quarkus test
+ * only because PyTorch's natives can be loaded by one class loader per JVM, and the worker's tests load them in
+ * Quarkus' (same resources as {@code TrainRequestHandlingTest}, so the same application, started once).
+ */
+@QuarkusTest
+@QuarkusTestResource(KafkaTestResource.class)
+@QuarkusTestResource(PostgresTestResource.class)
+class TrainingJobTest {
+
+    private static final TrainingSpec SPEC = TrainingSpec.of("mnist-sample", "fc2layer", 3, 64, "sgd", 0.05, 11L)
+            .withDefaults();
+    private static TrainTestData data;
+
+    @BeforeAll
+    static void loadData() throws Exception {
+        DjlRuntime.start();
+        data = TrainTestData.load("mnist-sample", Path.of("../.kiln/data"));
+    }
+
+    /** Records what the job told the store; {@code afterEpoch} runs after each recorded epoch. */
+    private static final class RecordingProgress implements RunProgress {
+        final List<String> calls = new ArrayList<>();
+        Runnable afterEpoch = () -> {
+        };
+        boolean owned = true;
+
+        @Override
+        public Checkpoint resumePoint(UUID runId) {
+            return null;
+        }
+
+        @Override
+        public boolean started(UUID runId, String device, int resumedAfterEpoch) {
+            calls.add("started " + resumedAfterEpoch);
+            return true;
+        }
+
+        @Override
+        public boolean epochFinished(UUID runId, EpochMetrics metrics, Checkpoint snapshot, boolean best,
+                int bestEpoch) {
+            calls.add("epoch " + metrics.epoch());
+            afterEpoch.run();
+            return owned;
+        }
+
+        @Override
+        public void finished(UUID runId, TrainingResult result) {
+            calls.add("finished " + result.outcome());
+        }
+
+        @Override
+        public void crashed(UUID runId, String reason) {
+            calls.add("crashed " + reason);
+        }
+
+        @Override
+        public void handedBack(UUID runId, int epochsDone) {
+            calls.add("handed back after " + epochsDone);
+        }
+    }
+
+    private static TrainingJob job(TrainingSpec spec, RecordingProgress progress, AtomicBoolean stopping) {
+        return new TrainingJob(UUID.randomUUID(), spec, Device.cpu(), name -> data, progress, stopping::get);
+    }
+
+    @Test
+    void aRunTrainsToItsEndAndIsRecordedOnce() {
+        RecordingProgress progress = new RecordingProgress();
+
+        job(SPEC, progress, new AtomicBoolean()).run();
+
+        assertThat(progress.calls).containsExactly("started 0", "epoch 1", "epoch 2", "epoch 3", "finished COMPLETED");
+    }
+
+    @Test
+    void aStoppingWorkerHandsItsRunBackAfterTheEpochInProgress() {
+        RecordingProgress progress = new RecordingProgress();
+        AtomicBoolean stopping = new AtomicBoolean();
+        progress.afterEpoch = () -> stopping.set(true);
+
+        job(SPEC, progress, stopping).run();
+
+        assertThat(progress.calls).containsExactly("started 0", "epoch 1", "handed back after 1");
+    }
+
+    @Test
+    void aRunThatIsNoLongerOursIsNeitherFinishedNorHandedBack() {
+        RecordingProgress progress = new RecordingProgress();
+        progress.owned = false;
+
+        job(SPEC, progress, new AtomicBoolean()).run();
+
+        assertThat(progress.calls).containsExactly("started 0", "epoch 1");
+    }
+
+    @Test
+    void aTrainingThatBreaksFailsTheRunWithTheReason() {
+        RecordingProgress progress = new RecordingProgress();
+        TrainingJob broken = new TrainingJob(UUID.randomUUID(), SPEC, Device.cpu(), name -> {
+            throw new java.io.IOException("data set " + name + " is unreadable");
+        }, progress, () -> false);
+
+        broken.run();
+
+        assertThat(progress.calls).containsExactly("crashed data set mnist-sample is unreadable");
+    }
+}
