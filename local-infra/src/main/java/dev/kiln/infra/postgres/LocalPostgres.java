@@ -39,7 +39,9 @@ public final class LocalPostgres implements AutoCloseable {
             builder.setPort(port);
         }
         if (dataDir != null) {
-            builder.setDataDirectory(dataDir).setCleanDataDirectory(false);
+            // A cluster that keeps its data keeps every commit: the embedded default (asynchronous commit) can lose
+            // the last transactions when the server is killed, which the stack's outage and chaos checks do.
+            builder.setDataDirectory(dataDir).setCleanDataDirectory(false).setServerConfig("synchronous_commit", "on");
         }
         if (workDir != null) {
             builder.setOverrideWorkingDirectory(workDir.toFile());

@@ -11,27 +11,27 @@ import java.time.Duration;
 import java.util.function.Predicate;
 
 /** The JSON-over-HTTP calls the stack probes make, and how they give up: a message and exit status 1. */
-final class StackHttp {
+public final class StackHttp {
 
-    static final ObjectMapper JSON = new ObjectMapper();
+    public static final ObjectMapper JSON = new ObjectMapper();
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
     private StackHttp() {
     }
 
-    static HttpResponse<String> get(String url) throws IOException, InterruptedException {
+    public static HttpResponse<String> get(String url) throws IOException, InterruptedException {
         return HTTP.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10)).build(),
                 HttpResponse.BodyHandlers.ofString());
     }
 
-    static HttpResponse<String> post(String url, String json) throws IOException, InterruptedException {
+    public static HttpResponse<String> post(String url, String json) throws IOException, InterruptedException {
         return HTTP.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10))
                 .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(json)).build(), HttpResponse.BodyHandlers.ofString());
     }
 
     /** Sends the request; anything but 200 ends the probe. */
-    static JsonNode send(HttpRequest request) throws Exception {
+    public static JsonNode send(HttpRequest request) throws Exception {
         HttpResponse<String> response = HTTP.send(request, HttpResponse.BodyHandlers.ofString());
         if (response.statusCode() != 200) {
             fail(request.uri() + " answered " + response.statusCode() + ": " + response.body());
@@ -39,18 +39,32 @@ final class StackHttp {
         return JSON.readTree(response.body());
     }
 
-    /** Polls {@code url} until it answers 200 with a body meeting the condition; gives up after the timeout. */
-    static JsonNode awaitJson(String url, Predicate<JsonNode> condition, Duration timeout, String what) throws Exception {
+    public static HttpResponse<String> put(String url, String json) throws IOException, InterruptedException {
+        return HTTP.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10))
+                .header("Content-Type", "application/json")
+                .PUT(HttpRequest.BodyPublishers.ofString(json)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    /**
+     * Polls {@code url} until it answers 200 with a body meeting the condition, through refused connections and
+     * timeouts (a service restarting or paused); gives up after the timeout.
+     */
+    public static JsonNode awaitJson(String url, Predicate<JsonNode> condition, Duration timeout, String what)
+            throws Exception {
         long deadline = System.nanoTime() + timeout.toNanos();
         String last = null;
         while (System.nanoTime() < deadline) {
-            HttpResponse<String> response = get(url);
-            last = response.statusCode() + " " + response.body();
-            if (response.statusCode() == 200) {
-                JsonNode body = JSON.readTree(response.body());
-                if (condition.test(body)) {
-                    return body;
+            try {
+                HttpResponse<String> response = get(url);
+                last = response.statusCode() + " " + response.body();
+                if (response.statusCode() == 200) {
+                    JsonNode body = JSON.readTree(response.body());
+                    if (condition.test(body)) {
+                        return body;
+                    }
                 }
+            } catch (IOException e) {
+                last = e.toString();
             }
             Thread.sleep(250);
         }
@@ -58,7 +72,7 @@ final class StackHttp {
         return null;
     }
 
-    static void fail(String message) {
+    public static void fail(String message) {
         System.err.println("FAILED: " + message);
         System.exit(1);
     }
