@@ -25,6 +25,7 @@ import dev.kiln.contracts.runs.TrainingSpec;
 import dev.kiln.infra.kafka.KafkaTestResource;
 import dev.kiln.infra.kafka.TopicReader;
 import dev.kiln.infra.postgres.PostgresTestResource;
+import dev.kiln.messaging.OutboxRelay;
 import dev.kiln.store.outbox.OutboxRepository;
 import dev.kiln.store.progress.EpochRepository;
 import dev.kiln.store.runs.RunRepository;
@@ -53,6 +54,9 @@ class RunApiTest {
 
     @Inject
     OutboxRepository outbox;
+
+    @Inject
+    OutboxRelay relay;
 
     @Inject
     RunRepository runs;
@@ -103,6 +107,24 @@ class RunApiTest {
 
         assertThat(record).as("relay publishes on its timer").isNotNull();
         assertThat(Json.read(record.value(), TrainRequestV1.class).spec()).isEqualTo(spec);
+    }
+
+    @Test
+    void publishedRowsAreDeletedOnceOldAndOthersKept() {
+        Instant longAgo = Instant.now().minus(Duration.ofDays(3));
+        String old = "purge-old-" + UUID.randomUUID();
+        String recent = "purge-recent-" + UUID.randomUUID();
+        QuarkusTransaction.requiringNew().run(() -> {
+            outbox.enqueue(Topics.RUN_EVENTS, old, "{}", longAgo);
+            outbox.enqueue(Topics.RUN_EVENTS, recent, "{}", longAgo);
+            outbox.update("publishedAt = ?1 where messageKey = ?2", longAgo, old);
+        });
+
+        relay.purgePublishedBefore(Instant.now().minus(Duration.ofDays(1)));
+
+        assertThat(QuarkusTransaction.requiringNew().call(() -> outbox.count("messageKey", old))).isZero();
+        assertThat(QuarkusTransaction.requiringNew().call(() -> outbox.count("messageKey", recent)))
+                .as("unpublished, or published just now").isEqualTo(1);
     }
 
     @Test

@@ -15,4 +15,7 @@ public interface OutboxConfig {
 
     /** How long the relay waits for Kafka to acknowledge one message; longer than the producer's own limits. */
     Duration sendTimeout();
+
+    /** How long published rows are kept before they are deleted. */
+    Duration keepPublished();
 }

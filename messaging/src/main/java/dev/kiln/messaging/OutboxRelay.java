@@ -16,6 +16,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.eclipse.microprofile.reactive.messaging.Channel;
 import org.eclipse.microprofile.reactive.messaging.Message;
@@ -75,6 +76,23 @@ public class OutboxRelay {
         publishSoon();
     }
 
+    /** Deletes rows published longer ago than {@code kiln.outbox.keep-published}; any process may, at any time. */
+    @Scheduled(every = "1h", delayed = "1m", concurrentExecution = Scheduled.ConcurrentExecution.SKIP,
+            skipExecutionIf = Scheduled.ApplicationNotRunning.class)
+    void purgeOnTimer() {
+        try {
+            long deleted = purgePublishedBefore(Instant.now().minus(config.keepPublished()));
+            LOG.debugf("Deleted %d published outbox rows", deleted);
+        } catch (RuntimeException e) {
+            LOG.warnf("Outbox purge failed, will retry: %s", e.getMessage());
+        }
+    }
+
+    /** Deletes the rows published before {@code before}; unpublished rows stay whatever their age. */
+    public long purgePublishedBefore(Instant before) {
+        return QuarkusTransaction.requiringNew().call(() -> outbox.deletePublishedBefore(before));
+    }
+
     /** Runs a relay round on the relay thread, unless one is already waiting to start. */
     void publishSoon() {
         if (scheduled.compareAndSet(false, true) && !relay.isShutdown()) {
@@ -83,7 +101,7 @@ public class OutboxRelay {
                     scheduled.set(false);
                     publishPendingQuietly();
                 });
-            } catch (java.util.concurrent.RejectedExecutionException stopping) {
+            } catch (RejectedExecutionException stopping) {
                 scheduled.set(false);
             }
         }

@@ -1,6 +1,5 @@
 package dev.kiln.contracts.runs;
 
-import dev.kiln.contracts.messaging.TopicMessage;
 import dev.kiln.contracts.messaging.Topics;
 import java.time.Instant;
 import java.util.UUID;
@@ -13,18 +12,13 @@ import java.util.UUID;
  * @param schema      always {@value #SCHEMA}
  * @param type        {@code CANCEL}: stop training the run within one batch
  */
-public record RunCommandV1(String schema, UUID runId, Type type, Instant requestedAt) implements TopicMessage {
+public record RunCommandV1(String schema, UUID runId, Type type, Instant requestedAt) implements RunMessage {
 
     public static final String SCHEMA = "kiln.run-command.v1";
 
     @Override
     public String topic() {
         return Topics.RUN_COMMANDS;
-    }
-
-    @Override
-    public String key() {
-        return runId.toString();
     }
 
     /** What to do. */

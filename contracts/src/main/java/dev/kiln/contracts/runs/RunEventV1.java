@@ -2,15 +2,15 @@ package dev.kiln.contracts.runs;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.kiln.contracts.messaging.MalformedMessageException;
-import dev.kiln.contracts.messaging.TopicMessage;
 import dev.kiln.contracts.messaging.Topics;
 import java.time.Instant;
 import java.util.UUID;
 
 /**
- * Something that happened to a run, published by trainer workers to
- * {@link dev.kiln.contracts.messaging.Topics#RUN_EVENTS} with the run id as key, after it is recorded in
- * PostgreSQL (the store is the truth; events tell watchers promptly). JSON form: see contracts/README.md.
+ * Something that happened to a run, published to {@link dev.kiln.contracts.messaging.Topics#RUN_EVENTS} with the
+ * run id as key, from the outbox row written in the transaction that records it in PostgreSQL (by the trainer
+ * worker; QUEUED and cancellations by the gateway). The store is the truth; events tell watchers promptly.
+ * JSON form: see contracts/README.md.
  *
  * @param schema     always {@value #SCHEMA}
  * @param runId      the run
@@ -25,18 +25,14 @@ import java.util.UUID;
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record RunEventV1(String schema, UUID runId, RunEventType type, String worker, Instant occurredAt,
-        Integer epoch, EpochMetrics metrics, EvaluationReport test, String reason, CheckpointRef checkpoint) implements TopicMessage {
+        Integer epoch, EpochMetrics metrics, EvaluationReport test, String reason, CheckpointRef checkpoint)
+        implements RunMessage {
 
     public static final String SCHEMA = "kiln.run-event.v1";
 
     @Override
     public String topic() {
         return Topics.RUN_EVENTS;
-    }
-
-    @Override
-    public String key() {
-        return runId.toString();
     }
 
     public static RunEventV1 of(UUID runId, RunEventType type, String worker, Instant occurredAt) {
@@ -57,7 +53,8 @@ public record RunEventV1(String schema, UUID runId, RunEventType type, String wo
     }
 
     public static RunEventV1 epoch(UUID runId, String worker, Instant at, EpochMetrics metrics) {
-        return new RunEventV1(SCHEMA, runId, RunEventType.EPOCH, worker, at, metrics.epoch(), metrics, null, null, null);
+        return new RunEventV1(SCHEMA, runId, RunEventType.EPOCH, worker, at, metrics.epoch(), metrics, null, null,
+                null);
     }
 
     public static RunEventV1 checkpoint(UUID runId, String worker, Instant at, CheckpointRef checkpoint) {

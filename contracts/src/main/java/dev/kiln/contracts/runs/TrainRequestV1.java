@@ -1,7 +1,6 @@
 package dev.kiln.contracts.runs;
 
 import dev.kiln.contracts.messaging.MalformedMessageException;
-import dev.kiln.contracts.messaging.TopicMessage;
 import dev.kiln.contracts.messaging.Topics;
 import java.time.Instant;
 import java.util.UUID;
@@ -15,18 +14,13 @@ import java.util.UUID;
  * @param spec        the spec with its defaults filled in
  * @param requestedAt when the gateway accepted it
  */
-public record TrainRequestV1(String schema, UUID runId, TrainingSpec spec, Instant requestedAt) implements TopicMessage {
+public record TrainRequestV1(String schema, UUID runId, TrainingSpec spec, Instant requestedAt) implements RunMessage {
 
     public static final String SCHEMA = "kiln.train-request.v1";
 
     @Override
     public String topic() {
         return Topics.TRAIN_REQUESTS;
-    }
-
-    @Override
-    public String key() {
-        return runId.toString();
     }
 
     public static TrainRequestV1 of(UUID runId, TrainingSpec spec, Instant requestedAt) {

@@ -49,4 +49,9 @@ public class OutboxRepository implements PanacheRepositoryBase<OutboxMessage, Lo
                 .setParameter(1, limit)
                 .getResultList();
     }
+
+    /** Deletes the messages published before {@code before}: Kafka holds them now. */
+    public long deletePublishedBefore(Instant before) {
+        return delete("publishedAt < ?1", before);
+    }
 }

@@ -11,6 +11,7 @@ import dev.kiln.contracts.messaging.Topics;
 import dev.kiln.infra.kafka.TopicReader;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -21,7 +22,8 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 
 /**
  * {@code ./kiln check-outages}: Kafka and PostgreSQL taken away from the running stack (the launcher kills them
- * with {@code kill -9} between the steps and starts them again), and what must hold meanwhile and after.
+ * with {@code kill -9} between the steps and starts them again), and a trainer stopped gracefully, and what must
+ * hold meanwhile and after.
  * <ul>
  * <li>{@code kafka-submit MODEL}: a run for MODEL, returned once two epochs are recorded (then Kafka dies);</li>
  * <li>{@code kafka-down RUN SECONDS}: the run trains to its end without Kafka, at its normal epoch time, and
@@ -31,7 +33,10 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
  * <li>{@code pg-submit}: a long run training and three short runs submitted behind it;</li>
  * <li>{@code pg-down SECONDS}: while PostgreSQL is away, every gateway answer is a 503 with Retry-After;</li>
  * <li>{@code pg-back BOOTSTRAP RUN...}: every run trains to its end, the long one without a takeover, and no
- * request or event reached a dead-letter topic.</li>
+ * request or event reached a dead-letter topic;</li>
+ * <li>{@code handover-submit}: a long run, returned with its worker's pid once two epochs are recorded (then the
+ * launcher sends that worker SIGTERM);</li>
+ * <li>{@code handover-verify RUN PID STOPPED_AT_MS}: the run was handed back at once and resumed by another worker.</li>
  * </ul>
  */
 public final class OutageCheck {
@@ -58,6 +63,8 @@ public final class OutageCheck {
             case "pg-submit" -> System.out.println(String.join(" ", pgSubmit(gateway)));
             case "pg-down" -> pgDown(gateway, Integer.parseInt(args[2]));
             case "pg-back" -> pgBack(gateway, args[2], Arrays.asList(args).subList(3, args.length));
+            case "handover-submit" -> System.out.println(handoverSubmit(gateway));
+            case "handover-verify" -> handoverVerify(gateway, args[2], args[3], Long.parseLong(args[4]));
             default -> fail("unknown step " + args[1]);
         }
     }
@@ -193,6 +200,41 @@ public final class OutageCheck {
             check(dead == 0, dead + " messages of these runs in " + topic);
         }
         System.out.println("   the training run went on without a takeover; no dead letters");
+    }
+
+    /** A long run, once two epochs are recorded: "RUN WORKER_PID" (the launcher then stops that worker). */
+    private static String handoverSubmit(String gateway) throws Exception {
+        String run = submit(gateway, String.format(Locale.ROOT, LONG_RUN, 8, 7), null);
+        JsonNode training = awaitJson(gateway + "/api/v1/runs/" + run, r -> r.path("epochsDone").asInt() >= 2,
+                TRAIN_TIMEOUT, "two epochs of run " + run);
+        String worker = training.path("worker").asText();
+        return run + " " + worker.substring(worker.indexOf('-') + 1, worker.indexOf('@'));
+    }
+
+    /**
+     * The stopped worker gave the run back at once: another worker resumed it from the checkpoint the stopped one
+     * left, well before the lease would have let it, and it trained to its end with every epoch recorded once.
+     *
+     * @param stoppedAt when the launcher sent SIGTERM, in epoch milliseconds
+     */
+    private static void handoverVerify(String gateway, String run, String stoppedWorkerPid, long stoppedAt)
+            throws Exception {
+        JsonNode finished = awaitJson(gateway + "/api/v1/runs/" + run, r -> r.hasNonNull("finishedAt"), TRAIN_TIMEOUT,
+                "end of run " + run);
+        check("SUCCEEDED".equals(finished.path("status").asText()), "run " + run + " is " + finished.path("status"));
+        String worker = finished.path("worker").asText();
+        check(!worker.contains("-" + stoppedWorkerPid + "@"), "run " + run + " finished on the stopped worker " + worker);
+        double resumedAfter = (Instant.parse(finished.path("claimedAt").asText()).toEpochMilli() - stoppedAt)
+                / 1000.0;
+        List<Integer> epochs = new ArrayList<>();
+        for (JsonNode epoch : JSON.readTree(get(gateway + "/api/v1/runs/" + run + "/metrics").body())) {
+            epochs.add(epoch.path("epoch").asInt());
+        }
+        check(epochs.equals(List.of(1, 2, 3, 4, 5, 6, 7, 8)), "epochs recorded: " + epochs);
+        System.out.printf(Locale.ROOT, "   SIGTERM: the worker handed run %s back; %s claimed it %.1f s later (the lease"
+                + " is 30 s), resumed it and trained it to SUCCEEDED, epochs %s each recorded once%n", run, worker,
+                resumedAfter, epochs);
+        check(resumedAfter < 30, "the run waited " + resumedAfter + " s: as long as the lease, not handed back");
     }
 
     private static String submit(String gateway, String spec, String model) throws Exception {
