@@ -83,13 +83,13 @@ public final class KilnOptimizer extends Optimizer {
                 g = g.add(weight.mul(decay));
             }
             if (kind.equals("sgd")) {
-                sgd(name, weight, g, owner);
+                sgd(name, weight, g, owner, scope);
             } else {
                 if (decay > 0 && kind.equals("adamw")) {
                     // Decoupled decay; plain Adam already has its L2 term in g.
                     weight.muli(1 - learningRate * decay);
                 }
-                adam(name, weight, g, step, owner);
+                adam(name, weight, g, step, owner, scope);
             }
             // DJL hands the optimizer a copy of the gradient; PyTorch accumulates into the real one, so reset that.
             try (NDArray accumulated = weight.getGradient()) {
@@ -98,20 +98,20 @@ public final class KilnOptimizer extends Optimizer {
         }
     }
 
-    private void sgd(String name, NDArray weight, NDArray g, NDManager owner) {
+    private void sgd(String name, NDArray weight, NDArray g, NDManager owner, NDManager scope) {
         if (momentum == 0) {
             weight.subi(g.mul(learningRate));
             return;
         }
-        NDArray buffer = state(first, name, weight, owner);
+        NDArray buffer = state(first, name, weight, owner, scope);
         buffer.muli(momentum).addi(g);
         NDArray direction = nesterov ? g.add(buffer.mul(momentum)) : buffer;
         weight.subi(direction.mul(learningRate));
     }
 
-    private void adam(String name, NDArray weight, NDArray g, int step, NDManager owner) {
-        NDArray m = state(first, name, weight, owner);
-        NDArray v = state(second, name, weight, owner);
+    private void adam(String name, NDArray weight, NDArray g, int step, NDManager owner, NDManager scope) {
+        NDArray m = state(first, name, weight, owner, scope);
+        NDArray v = state(second, name, weight, owner, scope);
         m.muli(BETA1).addi(g.mul(1 - BETA1));
         v.muli(BETA2).addi(g.square().muli(1 - BETA2));
         double correction1 = 1 - Math.pow(BETA1, step);
@@ -120,13 +120,20 @@ public final class KilnOptimizer extends Optimizer {
         weight.subi(m.div(denominator).muli(learningRate / correction1));
     }
 
-    /** A moment buffer, owned by the weight's own manager (the model's), not by the update's scope. */
-    private static NDArray state(Map<String, NDArray> states, String name, NDArray weight, NDManager owner) {
-        return states.computeIfAbsent(name, k -> {
+    /**
+     * A moment buffer, owned by the weight's own manager (the model's), and lent to the update's scope while it
+     * runs: an operation's result belongs to its input's manager, so {@code v.div(c)} would otherwise be a new
+     * array of the model's, freed only with the model (hundreds of MB per epoch).
+     */
+    private static NDArray state(Map<String, NDArray> states, String name, NDArray weight, NDManager owner,
+            NDManager scope) {
+        NDArray state = states.computeIfAbsent(name, k -> {
             NDArray zeros = weight.zerosLike();
             zeros.attach(owner);
             return zeros;
         });
+        scope.tempAttachAll(state);
+        return state;
     }
 
     /** The moments, named "first/NAME" and "second/NAME", for a checkpoint. */

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.within;
 
 import ai.djl.Device;
 import ai.djl.engine.Engine;
+import ai.djl.ndarray.BaseNDManager;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
@@ -178,6 +179,33 @@ class KilnOptimizerTest extends NDArrayTest {
                 new Settings("adam", 0.05, 0, false, 0),
                 new Settings("adam", 0.05, 0, false, 0.05),
                 new Settings("adamw", 0.05, 0, false, 0.05));
+    }
+
+    /** Every optimizer, with momentum, Nesterov and decay where it has them. */
+    static Stream<KilnOptimizer> everyKind() {
+        return Stream.of(new KilnOptimizer("sgd", 0.1, 0.9, false, 1e-4), new KilnOptimizer("sgd", 0.1, 0.9, true, 1e-4),
+                new KilnOptimizer("adam", 0.01, 0, false, 1e-4), new KilnOptimizer("adamw", 0.01, 0, false, 1e-4));
+    }
+
+    @ParameterizedTest
+    @MethodSource("everyKind")
+    void anUpdateLeavesNoNewArrayBehindOnceItsStateExists(KilnOptimizer optimizer) {
+        Parameter w = parameter("w", Parameter.Type.WEIGHT);
+        bound(optimizer, w);
+        step(optimizer, w);
+        NDArray weight = w.getArray();
+        try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
+            collector.backward(weight.square().mul(manager.create(C)).sum().div(2));
+        }
+
+        try (NDArray copy = weight.getGradient().duplicate()) {
+            int before = ((BaseNDManager) manager).getManagedArrays().size();
+            optimizer.update(w.getId(), weight, copy);
+
+            // Every intermediate result of the update is freed with it, or each step would keep several arrays of
+            // every parameter's size until the model closes.
+            assertThat(((BaseNDManager) manager).getManagedArrays()).hasSize(before);
+        }
     }
 
     @Test
