@@ -125,6 +125,18 @@ class TrainRequestHandlingTest {
     }
 
     @Test
+    void aQueuedRunWhoseRequestNeverArrivesIsClaimedFromTheStore() {
+        // Stored QUEUED, its train request lost (a worker stopping as it arrived): no message is ever sent.
+        UUID runId = storeQueuedRun();
+
+        RunRecord run = awaitStatus(runId, RunStatus.SUCCEEDED);
+
+        assertThat(run.worker).startsWith("trainer-");
+        assertThat(Duration.between(run.queuedAt, run.claimedAt)).as("claimed once it had waited 3 s")
+                .isGreaterThanOrEqualTo(Duration.ofSeconds(3));
+    }
+
+    @Test
     void aDivergingRunEndsFailedWithItsReason() throws Exception {
         TrainingSpec spec = TrainingSpec.of("mnist-sample", "mlp", 2, 64, "sgd", 10.0, 3L).withDefaults();
         UUID runId = storeQueuedRun(spec);

@@ -142,6 +142,12 @@ public class RunRepository implements PanacheRepositoryBase<RunRecord, UUID> {
                 .getResultList();
     }
 
+    /** QUEUED runs queued before {@code queuedBefore}, oldest first: their train request has not found a worker yet. */
+    public List<RunRecord> waiting(Instant queuedBefore, int limit) {
+        return find("status = ?1 and queuedAt < ?2", Sort.ascending("queuedAt"), RunStatus.QUEUED, queuedBefore)
+                .page(Page.ofSize(limit)).list();
+    }
+
     /** Records that the run's train request was published again. */
     public void requeued(RunRecord run, Instant now) {
         run.queuedAt = now;

@@ -25,7 +25,8 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
  * with {@code kill -9} between the steps and starts them again), and a trainer stopped gracefully, and what must
  * hold meanwhile and after.
  * <ul>
- * <li>{@code kafka-submit MODEL}: a run for MODEL, returned once two epochs are recorded (then Kafka dies);</li>
+ * <li>{@code kafka-submit MODEL EPOCHS}: a run of EPOCHS for MODEL, returned once two epochs are recorded (then
+ * Kafka dies);</li>
  * <li>{@code kafka-down RUN SECONDS}: the run trains to its end without Kafka, at its normal epoch time, and
  * the outage lasts at least SECONDS (longer than the producers' delivery timeout);</li>
  * <li>{@code kafka-back RUN MODEL INFERENCE BOOTSTRAP}: once Kafka is back the run is registered, promoted and
@@ -57,7 +58,7 @@ public final class OutageCheck {
     public static void main(String[] args) throws Exception {
         String gateway = args[0];
         switch (args[1]) {
-            case "kafka-submit" -> System.out.println(kafkaSubmit(gateway, args[2]));
+            case "kafka-submit" -> System.out.println(kafkaSubmit(gateway, args[2], Integer.parseInt(args[3])));
             case "kafka-down" -> kafkaDown(gateway, args[2], Integer.parseInt(args[3]));
             case "kafka-back" -> kafkaBack(gateway, args[2], args[3], args[4], args[5]);
             case "pg-submit" -> System.out.println(String.join(" ", pgSubmit(gateway)));
@@ -69,8 +70,8 @@ public final class OutageCheck {
         }
     }
 
-    private static String kafkaSubmit(String gateway, String model) throws Exception {
-        String run = submit(gateway, String.format(Locale.ROOT, LONG_RUN, 8, 5), model);
+    private static String kafkaSubmit(String gateway, String model, int epochs) throws Exception {
+        String run = submit(gateway, String.format(Locale.ROOT, LONG_RUN, epochs, 5), model);
         awaitJson(gateway + "/api/v1/runs/" + run, r -> r.path("epochsDone").asInt() >= 2, TRAIN_TIMEOUT,
                 "two epochs of run " + run);
         return run;
@@ -141,7 +142,8 @@ public final class OutageCheck {
                 check(event.path("epoch").asInt() == ++epochs, "EPOCH events out of order: " + counts.keySet());
             }
         }
-        check(epochs == 8, epochs + " EPOCH events for 8 epochs");
+        int trained = JSON.readTree(get(gateway + "/api/v1/runs/" + run).body()).path("epochsDone").asInt();
+        check(epochs == trained, epochs + " EPOCH events for " + trained + " epochs");
         check("COMPLETED".equals(events.get(events.size() - 1).path("type").asText()), "COMPLETED is not the last event");
         System.out.printf("   %d events of run %s on %s, each exactly once, in order, COMPLETED last%n", events.size(),
                 run, Topics.RUN_EVENTS);

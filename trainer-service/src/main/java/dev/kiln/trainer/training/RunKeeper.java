@@ -21,6 +21,7 @@ import org.jboss.logging.Logger;
  * <p>
  * A worker takes over only once it has reached the store without a failure for a whole lease: right after a
  * PostgreSQL outage every heartbeat is stale, though the owners are alive and renew theirs within an interval.
+ * With a slot still free, it also claims runs that have waited QUEUED too long ({@link #claimWaiting}).
  */
 @ApplicationScoped
 public class RunKeeper {
@@ -58,6 +59,7 @@ public class RunKeeper {
             if (!stale.isEmpty() && !storeReachedSince.isAfter(reached.minus(config.lease()))) {
                 adopt(stale, staleBefore);
             }
+            claimWaiting();
         } catch (RuntimeException e) {
             // The database may be away for a moment; the next round tries again.
             storeReachedSince = null;
@@ -85,6 +87,26 @@ public class RunKeeper {
                 continue;
             }
             LOG.infof("Run %s: owner %s silent since %s; taken over by %s", run.id, run.worker, run.heartbeatAt,
+                    worker.id());
+            slots.start(run.id, run.spec());
+        }
+    }
+
+    /**
+     * With a free slot, claims runs QUEUED for longer than {@code kiln.trainer.claim-waiting-after} from the store:
+     * Kafka delivers a request to the worker owning its partition, which may be busy, or stopping; the store says
+     * what waits. Claiming is the same conditional update as for a delivered request, so only one worker wins.
+     */
+    void claimWaiting() {
+        Instant queuedBefore = now().minus(config.claimWaitingAfter());
+        while (slots.tryAcquire()) {
+            List<RunRecord> waiting = QuarkusTransaction.requiringNew().call(() -> runs.waiting(queuedBefore, 1));
+            if (waiting.isEmpty() || !claims.claim(waiting.get(0).id)) {
+                slots.release();
+                return;
+            }
+            RunRecord run = waiting.get(0);
+            LOG.infof("Run %s queued since %s without a worker; claimed from the store by %s", run.id, run.queuedAt,
                     worker.id());
             slots.start(run.id, run.spec());
         }

@@ -32,6 +32,13 @@ public interface TrainerConfig {
     Duration lease();
 
     /**
+     * A worker with a free slot claims, straight from the store, a run QUEUED for longer than this: its train
+     * request is stuck behind a busy worker's partition, or was lost (a worker stopping as it arrived).
+     */
+    @WithDefault("10s")
+    Duration claimWaitingAfter();
+
+    /**
      * How long a training waits out a PostgreSQL outage, its finished epoch held in memory and its commit retried
      * with back-off, before the run breaks.
      */
