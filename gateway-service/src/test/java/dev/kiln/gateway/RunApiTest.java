@@ -25,6 +25,7 @@ import dev.kiln.contracts.runs.TrainingSpec;
 import dev.kiln.infra.kafka.KafkaTestResource;
 import dev.kiln.infra.kafka.TopicReader;
 import dev.kiln.infra.postgres.PostgresTestResource;
+import dev.kiln.infra.s3.S3TestResource;
 import dev.kiln.messaging.OutboxRelay;
 import dev.kiln.store.outbox.OutboxRepository;
 import dev.kiln.store.progress.EpochRepository;
@@ -45,6 +46,7 @@ import org.junit.jupiter.api.Test;
 @QuarkusTest
 @QuarkusTestResource(KafkaTestResource.class)
 @QuarkusTestResource(PostgresTestResource.class)
+@QuarkusTestResource(S3TestResource.class)
 class RunApiTest {
 
     private static final Duration KAFKA_WAIT = Duration.ofSeconds(30);

@@ -33,7 +33,7 @@ final class StoredRuns {
         QuarkusTransaction.requiringNew().run(() -> runs.createQueued(id, SPEC, null, registeredModel, null, null, now));
         QuarkusTransaction.requiringNew().run(() -> {
             runs.claim(id, WORKER, now);
-            checkpoints.store(id, CheckpointRecord.Kind.model, 1, checkpoint(id), sha256(id), now);
+            checkpoints.store(id, CheckpointRecord.Kind.model, 1, checkpoint(id), now);
             runs.finish(id, WORKER, RunStatus.SUCCEEDED, Json.write(report(accuracy, loss)), null, now);
         });
         return id;

@@ -14,6 +14,7 @@ import dev.kiln.contracts.runs.EvaluationReport;
 import dev.kiln.contracts.runs.RunStatus;
 import dev.kiln.infra.kafka.KafkaTestResource;
 import dev.kiln.infra.postgres.PostgresTestResource;
+import dev.kiln.infra.s3.S3TestResource;
 import dev.kiln.store.progress.CheckpointRecord;
 import dev.kiln.store.progress.CheckpointRepository;
 import dev.kiln.store.progress.EpochRepository;
@@ -55,6 +56,7 @@ import org.junit.jupiter.api.Test;
 @QuarkusTest
 @QuarkusTestResource(KafkaTestResource.class)
 @QuarkusTestResource(PostgresTestResource.class)
+@QuarkusTestResource(S3TestResource.class)
 class StudyApiTest {
 
     private static final Duration WAIT = Duration.ofSeconds(30);
@@ -272,7 +274,7 @@ class StudyApiTest {
                         1 - validationLosses[e - 1], 0.1, 100, 1000, 1.0)), now);
             }
             byte[] model = new byte[] {1, 2, 3};
-            checkpoints.store(runId, CheckpointRecord.Kind.model, validationLosses.length, model, "00", now);
+            checkpoints.store(runId, CheckpointRecord.Kind.model, validationLosses.length, model, now);
             EvaluationReport test = new EvaluationReport(10, 0.3, 0.9, 5, 1.0, List.of("a", "b"),
                     new long[][] {{5, 0}, {1, 4}}, List.of(new ClassMetrics("a", 5, 0.83, 1.0),
                             new ClassMetrics("b", 5, 1.0, 0.8)));

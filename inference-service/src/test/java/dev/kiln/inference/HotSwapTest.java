@@ -11,10 +11,12 @@ import dev.kiln.contracts.models.ModelServingEventV1;
 import dev.kiln.infra.kafka.KafkaTestResource;
 import dev.kiln.infra.kafka.TopicReader;
 import dev.kiln.infra.postgres.PostgresTestResource;
+import dev.kiln.infra.s3.S3TestResource;
 import dev.kiln.vision.checkpoints.Checkpoint;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.response.Response;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -30,6 +32,7 @@ import org.junit.jupiter.api.Test;
 @QuarkusTest
 @QuarkusTestResource(KafkaTestResource.class)
 @QuarkusTestResource(PostgresTestResource.class)
+@QuarkusTestResource(S3TestResource.class)
 class HotSwapTest extends ServingTestSupport {
 
     private static final Duration KAFKA_WAIT = Duration.ofSeconds(30);
@@ -88,9 +91,10 @@ class HotSwapTest extends ServingTestSupport {
         }
         int broken = promote(model, corrupt);
         assertThat(awaitLoadFailure(model, broken).reason()).contains("checkpoint");
-        // The stored bytes are intact, but not the ones the registry pinned.
-        int unpinned = promote(model, ServingFixtures.second().model().toBytes(), Checkpoint.sha256(good));
-        assertThat(awaitLoadFailure(model, unpinned).reason()).contains("the registry pins");
+        // The registry pins a file the artifact store does not have (deleted behind Kiln's back).
+        byte[] neverStored = "not a stored checkpoint".getBytes(StandardCharsets.UTF_8);
+        int missing = promote(model, ServingFixtures.second().model().toBytes(), Checkpoint.sha256(neverStored));
+        assertThat(awaitLoadFailure(model, missing).reason()).contains("no blob").contains("artifact store");
 
         given().contentType("image/png").body(testPng(3)).post("/api/v1/models/" + model + "/predict")
                 .then().statusCode(200).body("version", is(1));

@@ -10,6 +10,7 @@ import static org.hamcrest.Matchers.startsWith;
 import dev.kiln.contracts.messaging.Json;
 import dev.kiln.infra.kafka.KafkaTestResource;
 import dev.kiln.infra.postgres.PostgresTestResource;
+import dev.kiln.infra.s3.S3TestResource;
 import dev.kiln.vision.datasets.ImageSet;
 import dev.kiln.vision.serving.ImageInputs;
 import io.quarkus.test.common.QuarkusTestResource;
@@ -25,6 +26,7 @@ import org.junit.jupiter.api.Test;
 @QuarkusTest
 @QuarkusTestResource(KafkaTestResource.class)
 @QuarkusTestResource(PostgresTestResource.class)
+@QuarkusTestResource(S3TestResource.class)
 class OpenInferenceProtocolTest extends ServingTestSupport {
 
     private static final String MODEL = "digits-oip";

@@ -27,7 +27,20 @@ final class ContainerChecks {
     /** Services that run PyTorch, so read OMP_NUM_THREADS. */
     private static final Set<String> PYTORCH_SERVICES = Set.of("trainer", "inference");
 
+    /** Where the platform's parts are: each service's default is the local stack's, so a pod must be told. */
+    private static final List<String> PLATFORM_ADDRESSES = List.of("KAFKA_BOOTSTRAP_SERVERS",
+            "QUARKUS_DATASOURCE_JDBC_URL", "KILN_ARTIFACTS_ENDPOINT");
+
+    /** Images of servers an overlay runs beside Kiln's services, by repository (tag aside), and what they are. */
+    private static final Map<String, String> PLATFORM_IMAGES = Map.of(
+            "andrewgaul/s3proxy", "the local overlay's S3 server (artifact store)");
+
     private ContainerChecks() {
+    }
+
+    private static String platformImage(JsonNode container) {
+        String repository = container.path("image").asText().split("[:@]", 2)[0];
+        return PLATFORM_IMAGES.keySet().stream().filter(repository::endsWith).findFirst().orElse(null);
     }
 
     static List<String> problems(Path root, Rendered manifest, Map<KilnService, ServiceConfig> services)
@@ -37,10 +50,20 @@ final class ContainerChecks {
             JsonNode pod = deployment.path("spec").path("template").path("spec");
             for (JsonNode container : pod.path("containers")) {
                 Optional<KilnService> service = KilnService.ofContainer(container);
+                String platformImage = platformImage(container);
+                if (service.isEmpty() && platformImage != null) {
+                    // Not Kiln's code, so no configuration to hold it to: its secrets must exist, and it is
+                    // locked down like Kiln's own.
+                    String where = Rendered.ref(deployment) + " container " + container.path("name").asText();
+                    environment(manifest, container, where, problems);
+                    checkLockedDown(pod, container, where, problems);
+                    continue;
+                }
                 if (service.isEmpty()) {
                     problems.add(Rendered.ref(deployment) + ": container " + container.path("name").asText()
                             + " runs " + container.path("image").asText() + ", not one of Kiln's images "
-                            + KilnService.ALL.stream().flatMap(s -> s.images().stream()).toList());
+                            + KilnService.ALL.stream().flatMap(s -> s.images().stream()).toList()
+                            + " nor a platform image " + PLATFORM_IMAGES.keySet());
                     continue;
                 }
                 String where = Rendered.ref(deployment) + " container " + container.path("name").asText();
@@ -116,6 +139,12 @@ final class ContainerChecks {
             if (!runtime && !config.readsVariable(name)) {
                 problems.add(where + ": variable " + name + " is not read by " + service.module()
                         + " (no such key in its configuration, mappings or @ConfigProperty injections)");
+            }
+        }
+        for (String variable : PLATFORM_ADDRESSES) {
+            if (config.readsVariable(variable) && !env.containsKey(variable)) {
+                problems.add(where + ": " + variable + " is not set, so " + service.module()
+                        + " would look for its local default on localhost");
             }
         }
         if (!env.containsKey("MALLOC_ARENA_MAX")) {

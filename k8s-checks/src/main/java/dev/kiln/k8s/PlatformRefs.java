@@ -3,6 +3,7 @@ package dev.kiln.k8s;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.Iterator;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
@@ -14,14 +15,27 @@ final class PlatformRefs {
     private static final Set<String> CNPG_APP_SECRET_KEYS = Set.of("username", "user", "password", "dbname",
             "host", "port", "uri", "jdbc-uri", "fqdn-uri", "fqdn-jdbc-uri", "pgpass");
 
+    /**
+     * Secrets the cluster's administrator creates where no overlay renders them (k8s/README.md), with their keys:
+     * the external artifact store's endpoint, bucket and credentials.
+     */
+    static final Map<String, Set<String>> ADMINISTERED_SECRETS = Map.of("kiln-artifacts", Set.of(
+            "KILN_ARTIFACTS_ENDPOINT", "KILN_ARTIFACTS_BUCKET", "KILN_ARTIFACTS_ACCESS_KEY", "KILN_ARTIFACTS_SECRET_KEY"));
+
     private PlatformRefs() {
     }
 
-    /** The keys of a Secret the manifest renders or an operator of the manifest makes; empty when neither. */
+    /**
+     * The keys of a Secret the manifest renders, an operator of the manifest makes or the administrator is
+     * documented to create; empty when none of these.
+     */
     static Optional<Set<String>> secretKeys(Rendered manifest, String name) {
         Optional<ObjectNode> secret = manifest.find("Secret", name);
         if (secret.isPresent()) {
             return Optional.of(keys(secret.get(), "data", "stringData"));
+        }
+        if (ADMINISTERED_SECRETS.containsKey(name)) {
+            return Optional.of(ADMINISTERED_SECRETS.get(name));
         }
         return manifest.ofKind("Cluster").stream()
                 .filter(cluster -> (Rendered.name(cluster) + "-app").equals(name))

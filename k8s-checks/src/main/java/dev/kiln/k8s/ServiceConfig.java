@@ -22,7 +22,7 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /**
  * What one service reads from its configuration: the keys of its application.properties (prod profile), of
- * the defaults of the library modules it uses (experiment store, messaging), of its {@code @ConfigMapping} interfaces and of its
+ * the defaults of the library modules it uses (experiment store, messaging, artifact store), of its {@code @ConfigMapping} interfaces and of its
  * {@code @ConfigProperty} injections, found in its compiled classes. An environment variable is read when it is
  * the environment form of one of those keys, as Quarkus maps them ({@code kiln.trainer.data-dir} ↔
  * {@code KILN_TRAINER_DATA_DIR}).
@@ -30,7 +30,7 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 public final class ServiceConfig {
 
     /** The library modules that ship configuration defaults, read when a service depends on them. */
-    private static final List<String> LIBRARIES_WITH_DEFAULTS = List.of("experiment-store", "messaging");
+    private static final List<String> LIBRARIES_WITH_DEFAULTS = List.of("experiment-store", "messaging", "artifact-store");
 
     private final Set<String> keys = new TreeSet<>();
     /** Values for the prod profile: a {@code %prod.} key wins over a plain one. */

@@ -2,6 +2,7 @@ package dev.kiln.k8s;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.net.URI;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -75,7 +76,30 @@ final class WiringChecks {
                         + " is not the read-write address of the manifest's PostgreSQL " + postgresUrls(manifest));
             }
         }
+        for (ObjectNode secret : manifest.ofKind("Secret")) {
+            String endpoint = secret.path("stringData").path("KILN_ARTIFACTS_ENDPOINT").asText(null);
+            if (endpoint != null && !serviceAddressOrExternal(manifest, endpoint)) {
+                problems.add(Rendered.ref(secret) + ": KILN_ARTIFACTS_ENDPOINT " + endpoint
+                        + " names no Service and port of the manifest");
+            }
+        }
         return problems;
+    }
+
+    /** An in-cluster address (a host without dots) must be a Service of the manifest with that port. */
+    private static boolean serviceAddressOrExternal(Rendered manifest, String url) {
+        URI uri = URI.create(url);
+        if (uri.getHost() == null || uri.getHost().contains(".")) {
+            return true;
+        }
+        return manifest.find("Service", uri.getHost()).map(service -> {
+            for (JsonNode port : service.path("spec").path("ports")) {
+                if (port.path("port").asInt() == uri.getPort()) {
+                    return true;
+                }
+            }
+            return false;
+        }).orElse(false);
     }
 
     /**

@@ -96,6 +96,17 @@ class DeliberateErrorsTest {
                 Arguments.of("a writable root filesystem", "base/trainer.yaml",
                         "readOnlyRootFilesystem: true", "readOnlyRootFilesystem: false",
                         "Deployment/kiln-trainer container trainer: readOnlyRootFilesystem is not true"),
+                Arguments.of("a service not told where the artifact store is", "base/trainer.yaml",
+                        "            - secretRef:\n                name: kiln-artifacts\n", "",
+                        "overlays/local: Deployment/kiln-trainer container trainer: KILN_ARTIFACTS_ENDPOINT is not set,"
+                                + " so trainer-service would look for its local default on localhost"),
+                Arguments.of("the local artifact store's address drifting from its Service",
+                        "overlays/local/artifact-store.yaml", "http://kiln-s3:9000", "http://kiln-s3:9090",
+                        "overlays/local: Secret/kiln-artifacts: KILN_ARTIFACTS_ENDPOINT http://kiln-s3:9090 names no"
+                                + " Service and port of the manifest"),
+                Arguments.of("the local S3 server with a writable root filesystem", "overlays/local/artifact-store.yaml",
+                        "readOnlyRootFilesystem: true", "readOnlyRootFilesystem: false",
+                        "Deployment/kiln-s3 container s3proxy: readOnlyRootFilesystem is not true"),
                 Arguments.of("an autoscaled Deployment keeping its replicas", "overlays/production/kustomization.yaml",
                         "name: kiln-(trainer|inference)", "name: kiln-trainer",
                         "HorizontalPodAutoscaler/kiln-inference: Deployment/kiln-inference sets spec.replicas"));

@@ -13,6 +13,7 @@ import dev.kiln.contracts.runs.TrainingSpec;
 import dev.kiln.infra.kafka.RestartableKafkaTestResource;
 import dev.kiln.infra.kafka.TopicReader;
 import dev.kiln.infra.postgres.PostgresTestResource;
+import dev.kiln.infra.s3.S3TestResource;
 import dev.kiln.store.outbox.OutboxRepository;
 import dev.kiln.store.runs.RunRecord;
 import dev.kiln.store.runs.RunRepository;
@@ -42,6 +43,7 @@ import org.junit.jupiter.api.Test;
 @QuarkusTest
 @QuarkusTestResource(RestartableKafkaTestResource.class)
 @QuarkusTestResource(PostgresTestResource.class)
+@QuarkusTestResource(S3TestResource.class)
 class KafkaOutageTest {
 
     private static final Logger LOG = Logger.getLogger(KafkaOutageTest.class);

@@ -1,10 +1,14 @@
 package dev.kiln.store.faults;
 
+import dev.kiln.artifacts.ArtifactStoreException;
 import java.sql.SQLException;
 import java.sql.SQLTransientException;
 import org.hibernate.exception.JDBCConnectionException;
 
-/** Tells a passing fault of PostgreSQL (down, restarting, unreachable, pool exhausted) from a real error. */
+/**
+ * Tells a passing fault of PostgreSQL (down, restarting, unreachable, pool exhausted) or of the artifact store
+ * (unreachable, a server error) from a real error.
+ */
 public final class StoreFaults {
 
     private StoreFaults() {
@@ -18,7 +22,8 @@ public final class StoreFaults {
      */
     public static boolean unavailable(Throwable e) {
         for (Throwable cause = e; cause != null; cause = cause.getCause()) {
-            if (cause instanceof SQLTransientException || cause instanceof JDBCConnectionException) {
+            if (cause instanceof SQLTransientException || cause instanceof JDBCConnectionException
+                    || cause instanceof ArtifactStoreException.Unavailable) {
                 return true;
             }
             if (cause instanceof SQLException sql && sql.getSQLState() != null && transientState(sql.getSQLState())) {

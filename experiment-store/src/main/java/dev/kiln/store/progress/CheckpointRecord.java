@@ -11,7 +11,10 @@ import java.time.Instant;
 import java.util.Objects;
 import java.util.UUID;
 
-/** A stored checkpoint (the whole checkpoint file) in the {@code run_checkpoints} table. */
+/**
+ * A run's checkpoint in the {@code run_checkpoints} table: which epoch, and the digest and size of its file in
+ * the artifact store ({@link CheckpointRepository#content} reads it).
+ */
 @Entity
 @Table(name = "run_checkpoints")
 @IdClass(CheckpointRecord.Key.class)
@@ -37,14 +40,14 @@ public class CheckpointRecord extends PanacheEntityBase {
     @Column(nullable = false)
     public int epoch;
 
-    /** SHA-256 of {@link #content}, hex. */
+    /** SHA-256 of the file, hex: its key in the artifact store. */
     @Column(nullable = false)
     public String sha256;
 
     @Column(name = "size_bytes", nullable = false)
-    public int sizeBytes;
+    public long sizeBytes;
 
-    @Column(nullable = false)
+    /** The file itself, only in rows written before checkpoints moved to the artifact store (see {@link LegacyCheckpoints}). */
     public byte[] content;
 
     @Column(name = "created_at", nullable = false)

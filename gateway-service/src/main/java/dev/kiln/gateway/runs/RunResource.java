@@ -5,6 +5,8 @@ import dev.kiln.contracts.runs.EpochMetrics;
 import dev.kiln.contracts.runs.RunStatus;
 import dev.kiln.contracts.validation.FieldError;
 import dev.kiln.gateway.api.InvalidRequestException;
+import dev.kiln.gateway.api.NotFoundProblem;
+import dev.kiln.store.progress.CheckpointRecord;
 import dev.kiln.store.progress.CheckpointRepository;
 import dev.kiln.store.progress.EpochRecord;
 import dev.kiln.store.progress.EpochRepository;
@@ -86,6 +88,27 @@ public class RunResource {
     }
 
     @GET
+    @Path("{id}/checkpoints/{kind}")
+    @Produces(MediaType.APPLICATION_OCTET_STREAM)
+    @Operation(summary = "Download one of a run's checkpoint files",
+            description = "kind: `last` (the resume state after the newest epoch), `best` (the best epoch so far) or "
+                    + "`model` (the run's result, what serving loads). The file is Kiln's checkpoint format: a zip of "
+                    + "manifest.json and DJL parameters. Its SHA-256 comes in the ETag, and the file is verified "
+                    + "against it before it is sent. 404 when the run has no checkpoint of that kind (yet).")
+    public RestResponse<byte[]> checkpoint(@PathParam("id") String id, @PathParam("kind") String kind) {
+        RunRecord run = stored(id);
+        CheckpointRecord.Kind wanted = parseKind(kind);
+        CheckpointRecord row = checkpoints.find(run.id, wanted);
+        if (row == null) {
+            throw new NotFoundProblem("run " + run.id + " has no " + wanted + " checkpoint");
+        }
+        return RestResponse.ResponseBuilder.ok(checkpoints.content(row), MediaType.APPLICATION_OCTET_STREAM_TYPE)
+                .header("ETag", "\"" + row.sha256 + "\"")
+                .header("Content-Disposition", "attachment; filename=\"run-" + run.id + "-" + wanted + ".kiln.zip\"")
+                .build();
+    }
+
+    @GET
     @Path("{id}/metrics")
     @Operation(summary = "A run's per-epoch metrics, oldest first",
             description = "One entry per finished epoch: training and validation loss and accuracy, learning rate, "
@@ -126,6 +149,15 @@ public class RunResource {
             throw RunIds.unknown(runId);
         }
         return run;
+    }
+
+    private static CheckpointRecord.Kind parseKind(String kind) {
+        try {
+            return CheckpointRecord.Kind.valueOf(kind);
+        } catch (IllegalArgumentException e) {
+            throw new InvalidRequestException(List.of(new FieldError("kind", "unknown checkpoint kind '" + kind
+                    + "'; one of " + Arrays.toString(CheckpointRecord.Kind.values()))));
+        }
     }
 
     private static RunStatus parseStatus(String status, List<FieldError> errors) {

@@ -1,9 +1,9 @@
 package dev.kiln.inference.serving;
 
 import ai.djl.Device;
+import dev.kiln.artifacts.ArtifactStore;
 import dev.kiln.contracts.models.ModelServingEventV1;
-import dev.kiln.store.progress.CheckpointRecord;
-import dev.kiln.store.progress.CheckpointRepository;
+import dev.kiln.store.faults.StoreFaults;
 import dev.kiln.store.registry.ModelRegistryRepository;
 import dev.kiln.store.registry.ModelRegistryRepository.AliasTarget;
 import dev.kiln.store.registry.ModelRegistryRepository.ModelVersion;
@@ -46,7 +46,7 @@ public class ServedModels {
     private static final Logger LOG = Logger.getLogger(ServedModels.class);
 
     private final ModelRegistryRepository registry;
-    private final CheckpointRepository checkpoints;
+    private final ArtifactStore artifacts;
     private final ServingEvents events;
     private final MeterRegistry metrics;
     private final InferenceConfig config;
@@ -62,10 +62,10 @@ public class ServedModels {
     private volatile Set<String> unservedChampions = Set.of();
     private volatile boolean startedLoading;
 
-    public ServedModels(ModelRegistryRepository registry, CheckpointRepository checkpoints, ServingEvents events,
+    public ServedModels(ModelRegistryRepository registry, ArtifactStore artifacts, ServingEvents events,
             MeterRegistry metrics, InferenceConfig config) {
         this.registry = registry;
-        this.checkpoints = checkpoints;
+        this.artifacts = artifacts;
         this.events = events;
         this.metrics = metrics;
         this.config = config;
@@ -161,7 +161,10 @@ public class ServedModels {
                     swapIn(load(ref));
                     failed.remove(attempt);
                 } catch (ModelLoadException e) {
-                    failed.put(attempt, e.getMessage());
+                    // A store that is away is waited out (the next round tries again); a bad file is not.
+                    if (!StoreFaults.unavailable(e)) {
+                        failed.put(attempt, e.getMessage());
+                    }
                     loadFailures(ref.model()).increment();
                     LOG.errorf("Could not load %s, %s: %s", ref, current == null ? "nothing else to serve"
                             : "still serving v" + current.version(), e.getMessage());
@@ -178,10 +181,8 @@ public class ServedModels {
     private ServedVersion load(VersionRef ref) throws ModelLoadException {
         byte[] content;
         try {
-            content = QuarkusTransaction.requiringNew().call(() -> {
-                CheckpointRecord row = checkpoints.find(ref.runId(), CheckpointRecord.Kind.model);
-                return row == null ? null : row.content;
-            });
+            // The version pins its checkpoint by digest, which is the file's key in the artifact store.
+            content = artifacts.read(ref.checkpointSha256());
         } catch (RuntimeException e) {
             throw new ModelLoadException("the checkpoint of run " + ref.runId() + " could not be fetched: "
                     + e.getMessage(), e);

@@ -65,7 +65,7 @@ public final class PredictLoadCheck {
             versions = versions(jdbcUrl, model);
         }
         int champion = champion(jdbcUrl, model);
-        Checkpoint checkpoint = Checkpoint.fromBytes(checkpointOf(jdbcUrl, model, champion)).forInference();
+        Checkpoint checkpoint = Checkpoint.fromBytes(checkpointOf(gateway, jdbcUrl, model, champion)).forInference();
         ImageSet test = TrainTestData.load(checkpoint.manifest().spec().dataset(), dataDir).test();
         List<byte[]> pngs = new ArrayList<>();
         for (int i = 0; i < Math.min(IMAGES, test.size()); i++) {
@@ -277,19 +277,28 @@ public final class PredictLoadCheck {
         }
     }
 
-    private static byte[] checkpointOf(String jdbcUrl, String model, int version) throws Exception {
+    /** The version's model checkpoint, downloaded from the gateway as a user would. */
+    private static byte[] checkpointOf(String gateway, String jdbcUrl, String model, int version) throws Exception {
+        String runId;
         try (Connection db = connect(jdbcUrl);
-                PreparedStatement query = db.prepareStatement("select c.content from model_versions v join"
-                        + " run_checkpoints c on c.run_id = v.run_id and c.kind = 'model' where v.model = ? and v.version = ?")) {
+                PreparedStatement query = db.prepareStatement("select run_id from model_versions where model = ?"
+                        + " and version = ?")) {
             query.setString(1, model);
             query.setInt(2, version);
             try (ResultSet rows = query.executeQuery()) {
                 if (!rows.next()) {
-                    throw new IllegalStateException(model + " v" + version + " has no stored checkpoint");
+                    throw new IllegalStateException(model + " v" + version + " is not registered");
                 }
-                return rows.getBytes(1);
+                runId = rows.getString(1);
             }
         }
+        HttpResponse<byte[]> response = HTTP.send(HttpRequest.newBuilder(URI.create(gateway + "/api/v1/runs/" + runId
+                + "/checkpoints/model")).timeout(Duration.ofSeconds(60)).build(), HttpResponse.BodyHandlers.ofByteArray());
+        if (response.statusCode() != 200) {
+            throw new IllegalStateException("downloading the checkpoint of " + model + " v" + version + ": HTTP "
+                    + response.statusCode());
+        }
+        return response.body();
     }
 
     private static Connection connect(String jdbcUrl) throws Exception {

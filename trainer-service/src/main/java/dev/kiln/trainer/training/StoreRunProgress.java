@@ -1,5 +1,7 @@
 package dev.kiln.trainer.training;
 
+import dev.kiln.artifacts.ArtifactStoreException;
+import dev.kiln.artifacts.Blob;
 import dev.kiln.contracts.messaging.Json;
 import dev.kiln.contracts.runs.CheckpointRef;
 import dev.kiln.contracts.runs.EpochMetrics;
@@ -26,9 +28,9 @@ import java.util.function.Supplier;
 import org.jboss.logging.Logger;
 
 /**
- * Records trainings in PostgreSQL, one transaction per step, each with the run events that announce it (the
+ * Records trainings in PostgreSQL (checkpoint files in the artifact store), one transaction per step, each with the run events that announce it (the
  * outbox): an epoch's metrics, its checkpoints and their events commit together, and so does a run's end with
- * its terminal event. The training thread never touches Kafka. While PostgreSQL is away each step is retried
+ * its terminal event. The training thread never touches Kafka. While PostgreSQL or the artifact store is away each step is retried
  * with back-off for {@code kiln.trainer.store-patience}, holding the epoch in memory, instead of breaking the run.
  */
 @ApplicationScoped
@@ -61,8 +63,9 @@ public class StoreRunProgress implements RunProgress {
             return null;
         }
         try {
-            return Checkpoint.fromBytes(last.content);
-        } catch (CheckpointException e) {
+            return Checkpoint.fromBytes(retry.call("Reading the checkpoint file of run " + runId,
+                    () -> checkpoints.content(last)));
+        } catch (CheckpointException | ArtifactStoreException.NotFound | ArtifactStoreException.Corrupt e) {
             // Unusable: start over rather than fail the run.
             LOG.warnf("Run %s: stored checkpoint of epoch %d is unusable (%s); training from the start", runId,
                     last.epoch, e.getMessage());
@@ -87,7 +90,6 @@ public class StoreRunProgress implements RunProgress {
     @Override
     public boolean epochFinished(UUID runId, EpochMetrics metrics, Checkpoint snapshot, boolean best, int bestEpoch) {
         byte[] content = snapshot.toBytes();
-        String digest = Checkpoint.sha256(content);
         return inTransaction("Recording epoch " + metrics.epoch() + " of run " + runId, () -> {
             Instant now = now();
             if (!runs.epochFinished(runId, worker.id(), metrics.epoch(), bestEpoch, now)) {
@@ -95,9 +97,9 @@ public class StoreRunProgress implements RunProgress {
             }
             epochs.record(runId, metrics.epoch(), Json.write(metrics), now);
             outbox.publish(RunEventV1.epoch(runId, worker.id(), now, metrics));
-            store(runId, CheckpointRecord.Kind.last, metrics.epoch(), content, digest, now);
+            store(runId, CheckpointRecord.Kind.last, metrics.epoch(), content, now);
             if (best) {
-                store(runId, CheckpointRecord.Kind.best, metrics.epoch(), content, digest, now);
+                store(runId, CheckpointRecord.Kind.best, metrics.epoch(), content, now);
             }
             return true;
         });
@@ -119,7 +121,7 @@ public class StoreRunProgress implements RunProgress {
                 return false;
             }
             if (model != null) {
-                store(runId, CheckpointRecord.Kind.model, result.bestEpoch(), model, Checkpoint.sha256(model), now);
+                store(runId, CheckpointRecord.Kind.model, result.bestEpoch(), model, now);
             }
             outbox.publish(switch (status) {
                 case SUCCEEDED -> RunEventV1.completed(runId, worker.id(), now, result.bestEpoch(), result.test());
@@ -162,11 +164,11 @@ public class StoreRunProgress implements RunProgress {
         }
     }
 
-    /** Stores a checkpoint and announces it, in the caller's transaction. */
-    private void store(UUID runId, CheckpointRecord.Kind kind, int epoch, byte[] content, String digest, Instant now) {
-        checkpoints.store(runId, kind, epoch, content, digest, now);
+    /** Stores a checkpoint (its file in the artifact store first) and announces it, in the caller's transaction. */
+    private void store(UUID runId, CheckpointRecord.Kind kind, int epoch, byte[] content, Instant now) {
+        Blob blob = checkpoints.store(runId, kind, epoch, content, now);
         outbox.publish(RunEventV1.checkpoint(runId, worker.id(), now,
-                new CheckpointRef(kind.name(), epoch, digest, content.length)));
+                new CheckpointRef(kind.name(), epoch, blob.sha256(), blob.sizeBytes())));
     }
 
     /** One transaction, tried again while the store is unavailable. */

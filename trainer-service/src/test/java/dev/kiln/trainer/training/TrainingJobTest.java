@@ -7,6 +7,7 @@ import dev.kiln.contracts.runs.EpochMetrics;
 import dev.kiln.contracts.runs.TrainingSpec;
 import dev.kiln.infra.kafka.KafkaTestResource;
 import dev.kiln.infra.postgres.PostgresTestResource;
+import dev.kiln.infra.s3.S3TestResource;
 import dev.kiln.vision.checkpoints.Checkpoint;
 import dev.kiln.vision.engine.DjlRuntime;
 import dev.kiln.vision.pipeline.TrainTestData;
@@ -30,6 +31,7 @@ import org.junit.jupiter.api.Test;
 @QuarkusTest
 @QuarkusTestResource(KafkaTestResource.class)
 @QuarkusTestResource(PostgresTestResource.class)
+@QuarkusTestResource(S3TestResource.class)
 class TrainingJobTest {
 
     private static final TrainingSpec SPEC = TrainingSpec.of("mnist-sample", "fc2layer", 3, 64, "sgd", 0.05, 11L)

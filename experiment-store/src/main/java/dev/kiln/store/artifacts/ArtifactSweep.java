@@ -1,0 +1,74 @@
+package dev.kiln.store.artifacts;
+
+import dev.kiln.artifacts.ArtifactStore;
+import dev.kiln.artifacts.StoredBlob;
+import io.quarkus.narayana.jta.QuarkusTransaction;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Set;
+import org.jboss.logging.Logger;
+
+/**
+ * Deletes the blobs no row refers to (checkpoints replaced by a newer epoch, runs deleted, transactions rolled
+ * back after their upload) and staged uploads nobody committed, once they are older than a grace period. Each
+ * delete holds {@link ArtifactReferences#lockForDeleting()} and looks at the references again first.
+ */
+@ApplicationScoped
+public class ArtifactSweep {
+
+    private static final Logger LOG = Logger.getLogger(ArtifactSweep.class);
+
+    private final ArtifactStore artifacts;
+    private final ArtifactReferences references;
+
+    public ArtifactSweep(ArtifactStore artifacts, ArtifactReferences references) {
+        this.artifacts = artifacts;
+        this.references = references;
+    }
+
+    /** What one sweep deleted. */
+    public record Swept(int blobs, long bytes, int stagedUploads) {
+    }
+
+    /** Deletes what nothing refers to and was last written before {@code now - grace}. */
+    public Swept sweep(Duration grace, Instant now) {
+        Instant cutoff = now.minus(grace);
+        List<StoredBlob> old = artifacts.blobs().stream().filter(b -> b.lastModified().isBefore(cutoff)).toList();
+        Set<String> referenced = QuarkusTransaction.requiringNew()
+                .call(() -> references.referencedAmong(old.stream().map(StoredBlob::key).toList()));
+        int blobs = 0;
+        long bytes = 0;
+        for (StoredBlob blob : old) {
+            if (!referenced.contains(blob.key()) && deleteIfUnreferenced(blob.key(), cutoff)) {
+                blobs++;
+                bytes += blob.sizeBytes();
+            }
+        }
+        int staged = 0;
+        for (StoredBlob upload : artifacts.staged()) {
+            if (upload.lastModified().isBefore(cutoff)) {
+                artifacts.deleteStaged(upload.key());
+                staged++;
+            }
+        }
+        if (blobs + staged > 0) {
+            LOG.infof("Artifact sweep: deleted %d unreferenced blobs (%d bytes) and %d abandoned uploads", blobs,
+                    bytes, staged);
+        }
+        return new Swept(blobs, bytes, staged);
+    }
+
+    private boolean deleteIfUnreferenced(String digest, Instant cutoff) {
+        return QuarkusTransaction.requiringNew().call(() -> {
+            references.lockForDeleting();
+            Instant written = artifacts.lastModified(digest);
+            if (written == null || !written.isBefore(cutoff) || references.isReferenced(digest)) {
+                return false;
+            }
+            artifacts.delete(digest);
+            return true;
+        });
+    }
+}
