@@ -175,6 +175,11 @@ public final class ArtifactStore implements AutoCloseable {
         return staged.blob();
     }
 
+    /** Reads a staged upload back as it was stored (not verified: its digest is what staging computed). */
+    public InputStream openStaged(StagedUpload staged) {
+        return call("reading upload " + staged.key(), () -> s3.getObject(b -> b.bucket(bucket).key(staged.key())));
+    }
+
     /** Removes a staged upload (a no-op when it is gone). */
     public void discard(StagedUpload staged) {
         deleteKey(staged.key());

@@ -25,6 +25,8 @@ public final class Topics {
     public static final String MODEL_PROMOTIONS = "kiln.model-promotions.v1";
     /** {@link dev.kiln.contracts.models.ModelServingEventV1} records from inference replicas, keyed by model name. */
     public static final String MODEL_SERVING_EVENTS = "kiln.model-serving-events.v1";
+    /** {@link dev.kiln.contracts.datasets.DatasetEventV1} records, keyed by data set name: new versions and their validation. */
+    public static final String DATASET_EVENTS = "kiln.dataset-events.v1";
 
     /**
      * A topic as the launcher and the test brokers create it: partitions and how long records are kept, or,
@@ -52,7 +54,8 @@ public final class Topics {
             new TopicSpec(RUN_COMMANDS_DLQ, 1, Duration.ofDays(30)),
             // Compacted: the newest promotion of every model stays, so a reader can always learn the current state.
             new TopicSpec(MODEL_PROMOTIONS, 3, null),
-            new TopicSpec(MODEL_SERVING_EVENTS, 3, WEEK));
+            new TopicSpec(MODEL_SERVING_EVENTS, 3, WEEK),
+            new TopicSpec(DATASET_EVENTS, 3, WEEK));
 
     private Topics() {
     }

@@ -1,6 +1,7 @@
 package dev.kiln.contracts.runs;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import dev.kiln.contracts.datasets.DatasetPin;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -9,7 +10,8 @@ import java.util.Map;
  * command-line runner. Optional fields are {@code null} when not given; {@link #withDefaults()} fills them,
  * so a worker never guesses. contracts/README.md documents every field with its default and bounds.
  *
- * @param dataset         a data set name from {@link Catalog#DATASETS}
+ * @param dataset         a data set name from {@link Catalog#DATASETS}, or a registered data set: {@code flowers}
+ *                        (its latest READY version) or {@code flowers@3}; the gateway pins it ({@code data})
  * @param model           a model name from {@link Catalog#MODELS}
  * @param modelArgs       the model's architecture arguments (e.g. confignet's c1, c2, l1, d1)
  * @param epochs          passes over the training data, 1 to {@value Catalog#MAX_EPOCHS} (an upper bound with early stopping)
@@ -28,6 +30,7 @@ import java.util.Map;
  * @param mixupAlpha      mixup with lambda ~ Beta(alpha, alpha); 0 is off
  * @param gradClipNorm    clip the global gradient L2 norm to this value; null is off
  * @param seed            seeds every random number generator of the run
+ * @param data            set by the gateway for a registered data set: the version pinned, with its digest and shape
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record TrainingSpec(
@@ -49,7 +52,8 @@ public record TrainingSpec(
         Double labelSmoothing,
         Double mixupAlpha,
         Double gradClipNorm,
-        Long seed) {
+        Long seed,
+        DatasetPin data) {
 
     public static final int DEFAULT_EPOCHS = 1;
     public static final int DEFAULT_BATCH_SIZE = 64;
@@ -63,7 +67,19 @@ public record TrainingSpec(
     public static TrainingSpec of(String dataset, String model, Integer epochs, Integer batchSize, String optimizer,
             Double learningRate, Long seed) {
         return new TrainingSpec(dataset, model, null, epochs, batchSize, null, optimizer, learningRate, null, null, null, null, null,
-                null, null, null, null, null, seed);
+                null, null, null, null, null, seed, null);
+    }
+
+    /** The same spec training on this registered data set version ({@code dataset} becomes its name@version). */
+    public TrainingSpec pinnedTo(DatasetPin pin) {
+        return new TrainingSpec(pin.version(), model, modelArgs, epochs, batchSize, validationSplit, optimizer,
+                learningRate, momentum, nesterov, weightDecay, schedule, earlyStopping, augmentation, normalization,
+                labelSmoothing, mixupAlpha, gradClipNorm, seed, pin);
+    }
+
+    /** The data set's shape and defaults: the catalog's entry, or the pinned version's. */
+    public Catalog.DatasetInfo datasetInfo() {
+        return data != null ? data.info() : Catalog.dataset(dataset);
     }
 
     /**
@@ -91,10 +107,11 @@ public record TrainingSpec(
                 schedule == null ? ScheduleSpec.NONE : schedule.withDefaults(),
                 earlyStopping,
                 augmentation == null ? AugmentationSpec.NONE : augmentation.withDefaults(),
-                normalization == null ? Catalog.dataset(dataset).normalization() : normalization,
+                normalization == null ? datasetInfo().normalization() : normalization,
                 labelSmoothing == null ? 0.0 : labelSmoothing,
                 mixupAlpha == null ? 0.0 : mixupAlpha,
                 gradClipNorm,
-                seed == null ? DEFAULT_SEED : seed);
+                seed == null ? DEFAULT_SEED : seed,
+                data);
     }
 }

@@ -39,7 +39,7 @@ public final class TrainingSpecValidator {
     }
 
     private void check(TrainingSpec spec) {
-        boolean knownDataset = oneOf("dataset", spec.dataset(), Catalog.DATASETS, true);
+        boolean knownDataset = checkDataset(spec);
         boolean knownModel = oneOf("model", spec.model(), Catalog.MODELS, true);
         oneOf("optimizer", spec.optimizer(), Catalog.OPTIMIZERS, false);
         oneOf("normalization", spec.normalization(), Catalog.NORMALIZATIONS, false);
@@ -76,7 +76,7 @@ public final class TrainingSpecValidator {
             }
         }
         if (knownDataset) {
-            checkAgainstData(spec, Catalog.dataset(spec.dataset()), knownModel);
+            checkAgainstData(spec, spec.datasetInfo(), knownModel);
         }
     }
 
@@ -177,6 +177,23 @@ public final class TrainingSpecValidator {
                 errors.add(error("augmentation.hue", "needs colour images; " + data.name() + " is grey"));
             }
         }
+    }
+
+    /** A catalog data set, or a registered one the gateway pinned (the pin naming the same version). */
+    private boolean checkDataset(TrainingSpec spec) {
+        if (spec.data() == null) {
+            if (spec.dataset() != null && !spec.dataset().isBlank() && !Catalog.DATASETS.contains(spec.dataset())) {
+                errors.add(error("dataset", "unknown data set '" + spec.dataset() + "'; one of " + Catalog.DATASETS
+                        + " or a registered data set with a READY version (GET /api/v1/datasets)"));
+                return false;
+            }
+            return oneOf("dataset", spec.dataset(), Catalog.DATASETS, true);
+        }
+        if (!spec.data().version().equals(spec.dataset())) {
+            errors.add(error("data", "pins " + spec.data().version() + ", not the spec's dataset " + spec.dataset()));
+            return false;
+        }
+        return true;
     }
 
     private boolean oneOf(String field, String value, List<String> allowed, boolean required) {

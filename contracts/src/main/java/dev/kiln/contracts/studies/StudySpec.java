@@ -44,6 +44,12 @@ public record StudySpec(TrainingSpec base, List<ParameterSpec> parameters, Strin
     public static final int MAX_TRIALS = 10_000;
     public static final int MAX_PARALLEL_TRIALS = 64;
 
+    /** The same study on another base spec (the gateway's, with its data set version pinned). */
+    public StudySpec withBase(TrainingSpec pinned) {
+        return new StudySpec(pinned, parameters, algorithm, seed, objective, maxTrials, parallelTrials,
+                maxFailedTrials, pruner, registeredModel, experiment);
+    }
+
     /**
      * The same study with every optional field set, its base spec included. Call it on a valid study only
      * ({@link StudySpecValidator}): a grid's default budget is its size, which needs finite parameters.

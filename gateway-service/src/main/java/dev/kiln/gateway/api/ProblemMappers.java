@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.exc.InvalidFormatException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import dev.kiln.artifacts.ArtifactStoreException;
 import dev.kiln.contracts.validation.FieldError;
 import dev.kiln.store.faults.StoreFaults;
 import jakarta.ws.rs.WebApplicationException;
@@ -65,13 +66,21 @@ public class ProblemMappers {
         return problem(response.getStatus(), response.getStatusInfo().getReasonPhrase(), e.getMessage(), List.of());
     }
 
+    /** An upload past its limit: nothing of it was kept. */
+    @ServerExceptionMapper
+    public RestResponse<Problem> tooLarge(ArtifactStoreException.TooLarge e) {
+        return problem(413, "Payload too large", "The upload is larger than the limit of " + e.limitBytes()
+                + " bytes (kiln.datasets.max-upload-size); nothing was stored", List.of());
+    }
+
     @ServerExceptionMapper
     public RestResponse<Problem> unexpected(Throwable e) {
         if (StoreFaults.unavailable(e)) {
-            LOG.warnf("Database unavailable: %s", e.getMessage());
+            LOG.warnf("Store unavailable: %s", e.getMessage());
+            String store = unavailableArtifacts(e) ? "The artifact store (S3)" : "The experiment store (PostgreSQL)";
             return RestResponse.ResponseBuilder.<Problem>create(503)
                     .entity(new Problem("Service unavailable", 503,
-                            "The experiment store (PostgreSQL) cannot be reached; nothing was stored. Retry later.", List.of()))
+                            store + " cannot be reached; nothing was stored. Retry later.", List.of()))
                     .type(Problem.MEDIA_TYPE)
                     .header("Retry-After", "5")
                     .build();
@@ -80,6 +89,15 @@ public class ProblemMappers {
         LOG.errorf(e, "Unexpected error, reference %s", reference);
         return problem(500, "Internal error",
                 "The gateway failed to handle this request; quote reference " + reference, List.of());
+    }
+
+    private static boolean unavailableArtifacts(Throwable e) {
+        for (Throwable cause = e; cause != null && cause.getCause() != cause; cause = cause.getCause()) {
+            if (cause instanceof ArtifactStoreException.Unavailable) {
+                return true;
+            }
+        }
+        return false;
     }
 
     static FieldError describe(JsonProcessingException e) {

@@ -10,6 +10,7 @@ import dev.kiln.contracts.runs.TrainingSpecValidator;
 import dev.kiln.contracts.validation.FieldError;
 import dev.kiln.gateway.api.ConflictProblem;
 import dev.kiln.gateway.api.InvalidRequestException;
+import dev.kiln.gateway.datasets.DatasetPins;
 import dev.kiln.contracts.validation.Names;
 import dev.kiln.store.experiments.ExperimentRepository;
 import dev.kiln.messaging.Outbox;
@@ -53,9 +54,11 @@ public class RunSubmissions {
     private final Outbox outbox;
     private final ExperimentRepository experiments;
     private final ModelRegistryRepository registry;
+    private final DatasetPins pins;
 
     public RunSubmissions(RunRepository runs, Outbox outbox, ExperimentRepository experiments,
-            ModelRegistryRepository registry) {
+            ModelRegistryRepository registry, DatasetPins pins) {
+        this.pins = pins;
         this.runs = runs;
         this.outbox = outbox;
         this.experiments = experiments;
@@ -63,7 +66,9 @@ public class RunSubmissions {
     }
 
     public Submission submit(CreateRunRequest request, String idempotencyKey) {
-        List<FieldError> errors = new ArrayList<>(TrainingSpecValidator.validate(request == null ? null : request.spec(), "spec"));
+        List<FieldError> errors = new ArrayList<>();
+        TrainingSpec pinned = pins.pin(request == null ? null : request.spec(), "spec.dataset", errors);
+        errors.addAll(TrainingSpecValidator.validate(pinned, "spec"));
         if (request != null) {
             Names.check("experiment", request.experiment(), errors);
             Names.check("registeredModel", request.registeredModel(), errors);
@@ -74,8 +79,10 @@ public class RunSubmissions {
         if (!errors.isEmpty()) {
             throw new InvalidRequestException(errors);
         }
-        TrainingSpec spec = request.spec().withDefaults();
-        String hash = sha256(Json.write(new CreateRunRequest(spec, request.experiment(), request.registeredModel())));
+        TrainingSpec spec = pinned.withDefaults();
+        // The request as sent, defaults filled: a retry matches even once a newer data set version is READY.
+        String hash = sha256(Json.write(new CreateRunRequest(DatasetPins.asRequested(spec, request.spec().dataset()),
+                request.experiment(), request.registeredModel())));
         if (idempotencyKey != null) {
             Submission earlier = earlier(idempotencyKey, hash);
             if (earlier != null) {

@@ -8,6 +8,7 @@ import dev.kiln.contracts.validation.FieldError;
 import dev.kiln.gateway.api.ConflictProblem;
 import dev.kiln.gateway.api.InvalidRequestException;
 import dev.kiln.gateway.api.NotFoundProblem;
+import dev.kiln.gateway.datasets.DatasetPins;
 import dev.kiln.gateway.runs.RunSubmissions;
 import dev.kiln.store.experiments.ExperimentRepository;
 import dev.kiln.store.runs.RunRepository;
@@ -35,9 +36,11 @@ public class Studies {
     private final ExperimentRepository experiments;
     private final RunSubmissions submissions;
     private final StudyScheduler scheduler;
+    private final DatasetPins pins;
 
     public Studies(StudyRepository studies, RunRepository runs, ExperimentRepository experiments,
-            RunSubmissions submissions, StudyScheduler scheduler) {
+            RunSubmissions submissions, StudyScheduler scheduler, DatasetPins pins) {
+        this.pins = pins;
         this.studies = studies;
         this.runs = runs;
         this.experiments = experiments;
@@ -47,11 +50,15 @@ public class Studies {
 
     /** Validates and stores the study, then starts its first trials. */
     public StudyView create(StudySpec request) {
-        List<FieldError> errors = StudySpecValidator.validate(request, "");
+        List<FieldError> errors = new ArrayList<>();
+        // Every trial trains on the same data set version: pinned once, here.
+        StudySpec pinned = request == null || request.base() == null ? request
+                : request.withBase(pins.pin(request.base(), "base.dataset", errors));
+        errors.addAll(StudySpecValidator.validate(pinned, ""));
         if (!errors.isEmpty()) {
             throw new InvalidRequestException(errors);
         }
-        StudySpec spec = request.withDefaults();
+        StudySpec spec = pinned.withDefaults();
         UUID id = UUID.randomUUID();
         Instant now = now();
         QuarkusTransaction.requiringNew().run(() -> {

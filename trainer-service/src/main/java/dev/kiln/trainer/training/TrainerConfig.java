@@ -1,5 +1,6 @@
 package dev.kiln.trainer.training;
 
+import io.quarkus.runtime.configuration.MemorySize;
 import io.smallrye.config.ConfigMapping;
 import java.time.Duration;
 import io.smallrye.config.WithDefault;
@@ -51,4 +52,27 @@ public interface TrainerConfig {
      */
     @WithDefault("15s")
     Duration handBackTimeout();
+
+    /** Registered data sets: validating new versions, and the local cache of packed ones. */
+    Datasets datasets();
+
+    /** {@code kiln.trainer.datasets.*}. */
+    interface Datasets {
+
+        /** Where packed versions are kept (by digest) and archives are unpacked while they are validated. */
+        @WithDefault(".kiln/dataset-cache")
+        String cacheDir();
+
+        /** The most the cache of packed versions holds on disk; the least recently used go first. */
+        @WithDefault("20G")
+        MemorySize cacheSize();
+
+        /** A worker validating a version renews its claim this often; another takes it over once it lapses. */
+        @WithDefault("2m")
+        Duration validationLease();
+
+        /** How often a worker looks for versions to validate (a VERSION_CREATED event wakes it at once). */
+        @WithDefault("10s")
+        Duration validationPollInterval();
+    }
 }

@@ -22,9 +22,9 @@ import org.jboss.logging.Logger;
  */
 public final class TrainingJob implements Runnable {
 
-    /** Loads a data set by name. */
+    /** Loads the data set a spec trains on: a built-in one by name, a registered one by its pinned version. */
     public interface DataSets {
-        TrainTestData load(String name) throws IOException;
+        TrainTestData load(TrainingSpec spec) throws IOException;
     }
 
     private static final Logger LOG = Logger.getLogger(TrainingJob.class);
@@ -56,7 +56,7 @@ public final class TrainingJob implements Runnable {
     public void run() {
         try {
             Checkpoint resume = progress.resumePoint(runId);
-            ClassifierTraining training = new ClassifierTraining(spec, data.load(spec.dataset()), device)
+            ClassifierTraining training = new ClassifierTraining(spec, data.load(spec), device)
                     .cancelWhen(() -> lostOwnership || shuttingDown.getAsBoolean())
                     .listener(new Recorder(resume == null ? 0 : resume.resume().bestEpoch()));
             if (resume != null) {

@@ -123,7 +123,7 @@ public record Checkpoint(CheckpointManifest manifest, byte[] parameters, byte[] 
 
     /** Builds the architecture named in the manifest and loads the parameters into it. */
     public Block loadBlock(NDManager manager) throws CheckpointException {
-        Block block = ModelRegistry.build(manifest.model(), manifest.modelArgs());
+        Block block = ModelRegistry.build(manifest.model(), manifest.modelArgs(), manifest.classes().size());
         loadParametersInto(block, manager);
         return block;
     }

@@ -1,7 +1,6 @@
 package dev.kiln.vision.datasets;
 
-import java.awt.Graphics2D;
-import java.awt.RenderingHints;
+import dev.kiln.imagedata.images.Rasters;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -138,7 +137,7 @@ public final class ImageSets {
         int image = 0;
         for (int label = 0; label < files.size(); label++) {
             for (Path file : files.get(label)) {
-                writePixels(decode(file), channels, height, width, pixels, image * imageBytes);
+                Rasters.writeChannelFirst(decode(file), channels, height, width, pixels, image * imageBytes);
                 labels[image++] = label;
             }
         }
@@ -169,34 +168,5 @@ public final class ImageSets {
             throw new IOException(file + ": not an image ImageIO can decode (PNG or JPEG expected)");
         }
         return image;
-    }
-
-    /**
-     * Draws image onto an RGB canvas of the target size (a plain copy when the size already matches; grey
-     * levels are copied unchanged), then stores it channel-first at pixels[offset]. Transparent pixels end
-     * up blended onto black.
-     */
-    private static void writePixels(BufferedImage image, int channels, int height, int width, byte[] pixels,
-            int offset) {
-        BufferedImage canvas = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
-        Graphics2D graphics = canvas.createGraphics();
-        graphics.setRenderingHint(RenderingHints.KEY_INTERPOLATION, RenderingHints.VALUE_INTERPOLATION_BILINEAR);
-        graphics.drawImage(image, 0, 0, width, height, null);
-        graphics.dispose();
-        int[] rgb = canvas.getRGB(0, 0, width, height, null, 0, width);
-        int plane = height * width;
-        for (int i = 0; i < plane; i++) {
-            int red = rgb[i] >> 16 & 0xff;
-            int green = rgb[i] >> 8 & 0xff;
-            int blue = rgb[i] & 0xff;
-            if (channels == 1) {
-                // PIL's integer luma (mode "L"), so grey images match what torchvision and PIL give.
-                pixels[offset + i] = (byte) ((red * 19595 + green * 38470 + blue * 7471 + 0x8000) >> 16);
-            } else {
-                pixels[offset + i] = (byte) red;
-                pixels[offset + plane + i] = (byte) green;
-                pixels[offset + 2 * plane + i] = (byte) blue;
-            }
-        }
     }
 }

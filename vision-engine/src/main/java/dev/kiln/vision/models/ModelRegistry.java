@@ -30,21 +30,22 @@ public final class ModelRegistry {
 
     /**
      * @param name a name from {@link dev.kiln.contracts.runs.Catalog#MODELS}
-     * @param args architecture arguments (n_hidden, n_feature, c1, c2, l1, d1); missing ones take the
-     *             published defaults
+     * @param args    architecture arguments (n_hidden, n_feature, c1, c2, l1, d1); missing ones take the
+     *                published defaults
+     * @param classes outputs of the last layer: the data set's classes (10 for the tutorials' data sets)
      */
-    public static Block build(String name, Map<String, ? extends Number> args) {
+    public static Block build(String name, Map<String, ? extends Number> args, int classes) {
         return switch (name) {
-            case "fc2layer" -> fc2layer(arg(args, "n_hidden", 8).intValue());
-            case "mnist-cnn" -> mnistCnn(arg(args, "n_feature", 6).intValue());
-            case "mlp" -> mlp();
-            case "lenet" -> lenet();
-            case "cifar-cnn" -> cifarCnn();
+            case "fc2layer" -> fc2layer(arg(args, "n_hidden", 8).intValue(), classes);
+            case "mnist-cnn" -> mnistCnn(arg(args, "n_feature", 6).intValue(), classes);
+            case "mlp" -> mlp(classes);
+            case "lenet" -> lenet(classes);
+            case "cifar-cnn" -> cifarCnn(classes);
             case "confignet" -> confignet(arg(args, "c1", 48).intValue(), arg(args, "c2", 96).intValue(),
-                    arg(args, "l1", 256).intValue(), arg(args, "d1", 0.1).doubleValue());
-            case "vgg11" -> vgg(VGG11);
-            case "vgg16" -> vgg(VGG16);
-            case "resnet18" -> ResNet18.build();
+                    arg(args, "l1", 256).intValue(), arg(args, "d1", 0.1).doubleValue(), classes);
+            case "vgg11" -> vgg(VGG11, classes);
+            case "vgg16" -> vgg(VGG16, classes);
+            case "resnet18" -> ResNet18.build(classes);
             default -> throw new IllegalArgumentException("Unknown model '" + name + "'");
         };
     }
@@ -54,52 +55,52 @@ public final class ModelRegistry {
         return value == null ? fallback : value;
     }
 
-    static Block fc2layer(int hidden) {
+    static Block fc2layer(int hidden, int classes) {
         return new SequentialBlock()
                 .add(Blocks.batchFlattenBlock())
                 .add(linear(hidden)).add(relu())
                 .add(linear(hidden)).add(relu())
-                .add(linear(10));
+                .add(linear(classes));
     }
 
-    static Block mnistCnn(int features) {
+    static Block mnistCnn(int features, int classes) {
         return new SequentialBlock()
                 .add(conv(features, 5, 0)).add(relu()).add(maxPool2())
                 .add(conv(features, 5, 0)).add(relu()).add(maxPool2())
                 .add(Blocks.batchFlattenBlock())
                 .add(linear(50)).add(relu())
-                .add(linear(10));
+                .add(linear(classes));
     }
 
-    static Block mlp() {
+    static Block mlp(int classes) {
         return new SequentialBlock()
                 .add(Blocks.batchFlattenBlock())
                 .add(linear(256)).add(relu()).add(dropout(0.2))
                 .add(linear(64)).add(relu()).add(dropout(0.2))
-                .add(linear(10));
+                .add(linear(classes));
     }
 
-    static Block lenet() {
+    static Block lenet(int classes) {
         return new SequentialBlock()
                 .add(conv(6, 5, 0)).add(relu()).add(maxPool2())
                 .add(conv(16, 5, 0)).add(relu()).add(maxPool2())
                 .add(Blocks.batchFlattenBlock())
                 .add(linear(120)).add(relu())
                 .add(linear(84)).add(relu())
-                .add(linear(10));
+                .add(linear(classes));
     }
 
-    static Block cifarCnn() {
+    static Block cifarCnn(int classes) {
         SequentialBlock net = new SequentialBlock();
         for (int filters : new int[] {16, 32, 64}) {
             net.add(conv(filters, 3, 1)).add(relu()).add(maxPool2());
         }
         return net.add(Blocks.batchFlattenBlock())
                 .add(dropout(0.2)).add(linear(200)).add(relu())
-                .add(dropout(0.2)).add(linear(10));
+                .add(dropout(0.2)).add(linear(classes));
     }
 
-    static Block confignet(int c1, int c2, int l1, double d1) {
+    static Block confignet(int c1, int c2, int l1, double d1, int classes) {
         return new SequentialBlock()
                 .add(conv(c1, 3, 0)).add(relu())
                 .add(conv(c1, 3, 0)).add(relu())
@@ -110,10 +111,10 @@ public final class ModelRegistry {
                 .add(Blocks.batchFlattenBlock())
                 .add(BatchNorm.builder().build()).add(relu())
                 .add(linear(l1)).add(relu())
-                .add(linear(10));
+                .add(linear(classes));
     }
 
-    static Block vgg(List<Integer> cfg) {
+    static Block vgg(List<Integer> cfg, int classes) {
         SequentialBlock net = new SequentialBlock();
         for (int layer : cfg) {
             if (layer < 0) {
@@ -122,6 +123,6 @@ public final class ModelRegistry {
                 net.add(conv(layer, 3, 1)).add(BatchNorm.builder().build()).add(relu());
             }
         }
-        return net.add(Blocks.batchFlattenBlock()).add(linear(10));
+        return net.add(Blocks.batchFlattenBlock()).add(linear(classes));
     }
 }

@@ -19,7 +19,7 @@ final class ResNet18 {
     private ResNet18() {
     }
 
-    static Block build() {
+    static Block build(int classes) {
         SequentialBlock net = new SequentialBlock()
                 .add(conv(64, 3, 1, 1, false)).add(BatchNorm.builder().build()).add(relu());
         int inChannels = 64;
@@ -31,7 +31,7 @@ final class ResNet18 {
                 inChannels = channels;
             }
         }
-        return net.add(Pool.globalAvgPool2dBlock()).add(Blocks.batchFlattenBlock()).add(linear(10));
+        return net.add(Pool.globalAvgPool2dBlock()).add(Blocks.batchFlattenBlock()).add(linear(classes));
     }
 
     private static Block basicBlock(int inChannels, int channels, int stride) {

@@ -1,11 +1,13 @@
 package dev.kiln.vision.pipeline;
 
+import dev.kiln.imagedata.packing.PackedImages;
 import dev.kiln.vision.datasets.ImageSet;
 import dev.kiln.vision.datasets.ImageSets;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -14,7 +16,10 @@ import java.util.List;
  */
 public record TrainTestData(String name, ImageSet train, ImageSet test) {
 
-    /** The MNIST sample has no test split: a fixed stratified 20% is held out, the same for every run. */
+    /**
+     * The MNIST sample has no test split, nor may a registered version: a fixed stratified 20% is held out, the
+     * same for every run.
+     */
     static final double MNIST_SAMPLE_TEST_FRACTION = 0.2;
     static final long MNIST_SAMPLE_SPLIT_SEED = 20_261_122L;
 
@@ -46,5 +51,35 @@ public record TrainTestData(String name, ImageSet train, ImageSet test) {
                     ImageSets.cifarBatches(dir, List.of("test_batch.bin")));
             default -> throw new IllegalArgumentException("unknown data set '" + dataset + "'");
         };
+    }
+
+    /**
+     * A registered data set version as packed: its train images (and {@code val/}'s, from which each run holds
+     * out its own validation split like any other), and its test images; a version without {@code test/} has a
+     * fixed stratified 20% of its images held out instead, the same for every run.
+     *
+     * @param name the version's name as runs show it ({@code flowers@3})
+     */
+    public static TrainTestData packed(String name, PackedImages.Packed packed) {
+        PackedImages.Header header = packed.header();
+        ImageSet train = join(header, packed.splits().get("train"), packed.splits().get("val"));
+        PackedImages.Split test = packed.splits().get("test");
+        if (test == null) {
+            DataSplit split = DataSplit.of(train, MNIST_SAMPLE_TEST_FRACTION, MNIST_SAMPLE_SPLIT_SEED);
+            return new TrainTestData(name, split.kept(), split.heldOut());
+        }
+        return new TrainTestData(name, train, join(header, test, null));
+    }
+
+    private static ImageSet join(PackedImages.Header header, PackedImages.Split first, PackedImages.Split second) {
+        if (second == null) {
+            return new ImageSet(header.classes(), header.channels(), header.height(), header.width(), first.pixels(),
+                    first.labels());
+        }
+        byte[] pixels = Arrays.copyOf(first.pixels(), first.pixels().length + second.pixels().length);
+        System.arraycopy(second.pixels(), 0, pixels, first.pixels().length, second.pixels().length);
+        int[] labels = Arrays.copyOf(first.labels(), first.labels().length + second.labels().length);
+        System.arraycopy(second.labels(), 0, labels, first.labels().length, second.labels().length);
+        return new ImageSet(header.classes(), header.channels(), header.height(), header.width(), pixels, labels);
     }
 }

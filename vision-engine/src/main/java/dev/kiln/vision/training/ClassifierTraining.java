@@ -119,7 +119,7 @@ public final class ClassifierTraining {
         return new TrainingSpec(s.dataset(), s.model(), s.modelArgs(), 0, s.batchSize(), s.validationSplit(),
                 s.optimizer(), s.learningRate(), s.momentum(), s.nesterov(), s.weightDecay(), s.schedule(),
                 s.earlyStopping(), s.augmentation(), s.normalization(), s.labelSmoothing(), s.mixupAlpha(),
-                s.gradClipNorm(), s.seed());
+                s.gradClipNorm(), s.seed(), s.data());
     }
 
     public TrainingSpec spec() {
@@ -135,7 +135,7 @@ public final class ClassifierTraining {
         ImageSet validation = split.heldOut();
         Normalization normalization = Normalization.of(spec.normalization(), train);
         Engine.getEngine(DjlRuntime.ENGINE).setRandomSeed(Long.hashCode(spec.seed()));
-        Block block = ModelRegistry.build(spec.model(), spec.modelArgs());
+        Block block = ModelRegistry.build(spec.model(), spec.modelArgs(), data.train().classes().size());
         Initialization.apply(block);
         KilnOptimizer optimizer = new KilnOptimizer(spec.optimizer(), spec.learningRate(), spec.momentum(),
                 spec.nesterov(), spec.weightDecay());

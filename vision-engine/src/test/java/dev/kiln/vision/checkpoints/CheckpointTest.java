@@ -52,7 +52,7 @@ class CheckpointTest {
     @BeforeEach
     void trainedModel() throws IOException {
         manager = NDManager.newBaseManager(Device.cpu(), "PyTorch");
-        block = ModelRegistry.build("fc2layer", Map.<String, Double>of());
+        block = ModelRegistry.build("fc2layer", Map.<String, Double>of(), 10);
         block.initialize(manager, DataType.FLOAT32, INPUT);
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         block.saveParameters(new DataOutputStream(bytes));

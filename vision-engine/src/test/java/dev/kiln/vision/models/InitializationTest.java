@@ -96,7 +96,7 @@ class InitializationTest extends NDArrayTest {
 
     @Test
     void everyConvolutionOfARegistryModelIsReached() {
-        Block lenet = ModelRegistry.build("lenet", Map.<String, Double>of());
+        Block lenet = ModelRegistry.build("lenet", Map.<String, Double>of(), 10);
         Initialization.apply(lenet);
         lenet.initialize(manager, DataType.FLOAT32, new Shape(1, 1, 28, 28));
 

@@ -37,15 +37,15 @@ class ModelRegistryTest {
     void parameterCountsEqualPytorch(String model, String input, long expected) {
         Shape shape = input.equals("mnist") ? MNIST : CIFAR;
 
-        assertThat(ParameterCounts.trainable(ModelRegistry.build(model, Map.of()), shape)).isEqualTo(expected);
+        assertThat(ParameterCounts.trainable(ModelRegistry.build(model, Map.of(), 10), shape)).isEqualTo(expected);
     }
 
     @Test
     void confignetGridSpansThePublishedRange() {
         long smallest = ParameterCounts.trainable(
-                ModelRegistry.build("confignet", Map.of("c1", 48, "c2", 96, "l1", 256)), CIFAR);
+                ModelRegistry.build("confignet", Map.of("c1", 48, "c2", 96, "l1", 256), 10), CIFAR);
         long largest = ParameterCounts.trainable(
-                ModelRegistry.build("confignet", Map.of("c1", 96, "c2", 192, "l1", 512)), CIFAR);
+                ModelRegistry.build("confignet", Map.of("c1", 96, "c2", 192, "l1", 512), 10), CIFAR);
 
         assertThat(smallest).isEqualTo(3_716_154L);
         // 2,688 + 83,040 + 166,080 + 331,968 convs, 55,296 BatchNorm1d(192*144), 14,156,288 + 5,130 linears
@@ -54,7 +54,7 @@ class ModelRegistryTest {
 
     @Test
     void dropoutActsInTrainingOnlySoEvaluationIsRepeatable() {
-        Block mlp = ModelRegistry.build("mlp", Map.of());
+        Block mlp = ModelRegistry.build("mlp", Map.of(), 10);
         try (NDManager manager = NDManager.newBaseManager()) {
             mlp.initialize(manager, DataType.FLOAT32, new Shape(4).addAll(MNIST));
             NDList input = new NDList(manager.randomUniform(0, 1, new Shape(4).addAll(MNIST)));
@@ -72,9 +72,9 @@ class ModelRegistryTest {
     @Test
     void everyCatalogModelIsRegisteredAndUnknownNamesAreRejected() {
         for (String model : Catalog.MODELS) {
-            assertThat(ModelRegistry.build(model, Map.of())).as(model).isNotNull();
+            assertThat(ModelRegistry.build(model, Map.of(), 10)).as(model).isNotNull();
         }
-        assertThatThrownBy(() -> ModelRegistry.build("alexnet", Map.of()))
+        assertThatThrownBy(() -> ModelRegistry.build("alexnet", Map.of(), 10))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("alexnet");
     }
 }

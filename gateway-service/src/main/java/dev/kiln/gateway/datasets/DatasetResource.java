@@ -1,0 +1,115 @@
+package dev.kiln.gateway.datasets;
+
+import dev.kiln.gateway.api.InvalidRequestException;
+import dev.kiln.gateway.api.NotFoundProblem;
+import dev.kiln.contracts.validation.FieldError;
+import dev.kiln.store.datasets.DatasetRepository;
+import dev.kiln.store.datasets.DatasetRepository.Version;
+import io.quarkus.narayana.jta.QuarkusTransaction;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.UriInfo;
+import java.io.InputStream;
+import java.util.List;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+import org.jboss.resteasy.reactive.RestResponse;
+
+@Path("/api/v1/datasets")
+@Tag(name = "Data sets", description = "Users' image data sets, as validated versions")
+@Produces(MediaType.APPLICATION_JSON)
+public class DatasetResource {
+
+    private final DatasetUploads uploads;
+    private final DatasetRepository datasets;
+
+    public DatasetResource(DatasetUploads uploads, DatasetRepository datasets) {
+        this.uploads = uploads;
+        this.datasets = datasets;
+    }
+
+    @POST
+    @Consumes(MediaType.APPLICATION_JSON)
+    @Operation(summary = "Create a data set",
+            description = "A name (1 to 100 letters, digits, '.', '_' or '-') and an optional description. 201 with "
+                    + "the data set; 409 if one of that name exists.")
+    public RestResponse<DatasetView> create(CreateDatasetRequest request, UriInfo uri) {
+        DatasetRepository.Dataset dataset = uploads.create(request);
+        return RestResponse.ResponseBuilder.<DatasetView>create(201)
+                .location(uri.getAbsolutePathBuilder().path(dataset.name()).build())
+                .entity(DatasetView.of(dataset, List.of())).build();
+    }
+
+    @POST
+    @Path("{name}/versions")
+    @Consumes(MediaType.WILDCARD)
+    @Operation(summary = "Upload a version of a data set",
+            description = "The body is a zip, tar or tar.gz archive in the image-folder layout: train/<class>/<image>"
+                    + " (PNG or JPEG), optional val/ and test/ alike, possibly inside one top folder. It is streamed"
+                    + " to the artifact store (never held in memory; at most kiln.datasets.max-upload-size, 4 GiB by"
+                    + " default, else 413), its structure is checked (paths leaving the archive, links, archive bombs,"
+                    + " no train/, a single or an empty class, corrupt archives: 400 naming the problem, nothing kept),"
+                    + " and it becomes the next version, VALIDATING: a trainer worker decodes every image and the"
+                    + " version becomes READY or REJECTED with its report. 201 with the version; the same bytes"
+                    + " uploaded again answer 200 with the version they already are.")
+    public RestResponse<DatasetView.VersionView> upload(@PathParam("name") String name, InputStream body,
+            UriInfo uri) {
+        DatasetUploads.Upload upload = uploads.upload(name, body);
+        Version version = upload.version();
+        return RestResponse.ResponseBuilder.<DatasetView.VersionView>create(upload.created() ? 201 : 200)
+                .location(uri.getBaseUriBuilder().path("api/v1/datasets").path(name).path("versions")
+                        .path(String.valueOf(version.version())).build())
+                .entity(DatasetView.VersionView.summary(version)).build();
+    }
+
+    @GET
+    @Operation(summary = "Every data set, with its versions")
+    public List<DatasetView> list() {
+        return QuarkusTransaction.requiringNew().call(() -> datasets.list().stream()
+                .map(d -> DatasetView.of(d, datasets.versions(d.name()).stream()
+                        .map(DatasetView.VersionView::summary).toList()))
+                .toList());
+    }
+
+    @GET
+    @Path("{name}")
+    @Operation(summary = "One data set, with its versions (newest first)")
+    public DatasetView get(@PathParam("name") String name) {
+        return QuarkusTransaction.requiringNew().call(() -> {
+            DatasetRepository.Dataset dataset = datasets.find(name);
+            if (dataset == null) {
+                throw new NotFoundProblem("no data set '" + name + "'");
+            }
+            return DatasetView.of(dataset, datasets.versions(name).stream()
+                    .map(DatasetView.VersionView::summary).toList());
+        });
+    }
+
+    @GET
+    @Path("{name}/versions/{version}")
+    @Operation(summary = "One version: status, digests, images per split, the validation report and its lineage",
+            description = "runs: the runs trained on this version; models: the registered model versions they "
+                    + "became. 404 for an unknown data set or version.")
+    public DatasetView.VersionView version(@PathParam("name") String name, @PathParam("version") String version) {
+        int number;
+        try {
+            number = Integer.parseInt(version);
+        } catch (NumberFormatException e) {
+            throw new InvalidRequestException(List.of(new FieldError("version", "must be a version number, got '"
+                    + version + "'")));
+        }
+        return QuarkusTransaction.requiringNew().call(() -> {
+            Version found = datasets.findVersion(name, number);
+            if (found == null) {
+                throw new NotFoundProblem("no version " + number + " of data set '" + name + "'");
+            }
+            return DatasetView.VersionView.of(found, true, datasets.runsOn(found.ref()),
+                    datasets.modelsOn(found.ref()));
+        });
+    }
+}

@@ -1,0 +1,145 @@
+package dev.kiln.gateway.datasets;
+
+import dev.kiln.artifacts.ArtifactStore;
+import dev.kiln.artifacts.StagedUpload;
+import dev.kiln.contracts.datasets.DatasetEventV1;
+import dev.kiln.contracts.validation.FieldError;
+import dev.kiln.contracts.validation.Names;
+import dev.kiln.gateway.api.ConflictProblem;
+import dev.kiln.gateway.api.InvalidRequestException;
+import dev.kiln.gateway.api.NotFoundProblem;
+import dev.kiln.imagedata.archives.ArchiveEntries;
+import dev.kiln.imagedata.archives.ArchiveLimits;
+import dev.kiln.imagedata.archives.ArchiveRejectedException;
+import dev.kiln.imagedata.archives.ImageFolderLayout;
+import dev.kiln.messaging.Outbox;
+import dev.kiln.store.artifacts.ArtifactReferences;
+import dev.kiln.store.datasets.DatasetRepository;
+import dev.kiln.store.datasets.DatasetRepository.Version;
+import io.quarkus.narayana.jta.QuarkusTransaction;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.io.IOException;
+import java.io.InputStream;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import org.jboss.logging.Logger;
+
+/**
+ * Creating data sets and accepting versions. An upload streams to the artifact store (never whole in memory),
+ * is read back once for its structure (paths, links, bombs, the image-folder layout), and only then becomes a
+ * version, VALIDATING, with its VERSION_CREATED event, in one transaction; anything refused on the way leaves
+ * nothing behind. The same bytes uploaded again are the same version.
+ */
+@ApplicationScoped
+public class DatasetUploads {
+
+    private static final Logger LOG = Logger.getLogger(DatasetUploads.class);
+
+    /** A version, and whether this upload created it (false: the same bytes were uploaded before). */
+    public record Upload(Version version, boolean created) {
+    }
+
+    private final DatasetRepository datasets;
+    private final ArtifactStore artifacts;
+    private final ArtifactReferences references;
+    private final Outbox outbox;
+    private final long maxUploadBytes;
+
+    public DatasetUploads(DatasetRepository datasets, ArtifactStore artifacts, ArtifactReferences references,
+            Outbox outbox, DatasetsConfig config) {
+        this.datasets = datasets;
+        this.artifacts = artifacts;
+        this.references = references;
+        this.outbox = outbox;
+        this.maxUploadBytes = config.maxUploadSize().asLongValue();
+    }
+
+    public DatasetRepository.Dataset create(CreateDatasetRequest request) {
+        List<FieldError> errors = new ArrayList<>();
+        if (request == null || request.name() == null) {
+            errors.add(new FieldError("name", "is required"));
+        } else {
+            Names.check("name", request.name(), errors);
+        }
+        if (request != null && request.description() != null && request.description().length() > 2000) {
+            errors.add(new FieldError("description", "must be at most 2000 characters"));
+        }
+        if (!errors.isEmpty()) {
+            throw new InvalidRequestException(errors);
+        }
+        Instant now = now();
+        return QuarkusTransaction.requiringNew().call(() -> {
+            if (!datasets.create(request.name(), request.description(), now)) {
+                throw new ConflictProblem("data set '" + request.name() + "' exists");
+            }
+            return datasets.find(request.name());
+        });
+    }
+
+    /**
+     * Stores the archive as a new version of {@code name}, or answers the version these bytes already are.
+     *
+     * @throws InvalidRequestException naming {@code archive}: the upload broke off, or the archive is corrupt,
+     *                                 unsafe or not a trainable image folder
+     * @throws dev.kiln.artifacts.ArtifactStoreException.TooLarge past {@code kiln.datasets.max-upload-size}
+     */
+    public Upload upload(String name, InputStream body) {
+        if (QuarkusTransaction.requiringNew().call(() -> datasets.find(name)) == null) {
+            throw new NotFoundProblem("no data set '" + name + "': create it first (POST /api/v1/datasets)");
+        }
+        StagedUpload staged;
+        try {
+            staged = artifacts.stage(body, maxUploadBytes);
+        } catch (IOException e) {
+            throw new InvalidRequestException(List.of(new FieldError("archive", "the upload broke off before its end"
+                    + " (" + e.getMessage() + "); nothing was stored")));
+        }
+        boolean filed = false;
+        try {
+            ImageFolderLayout layout = layoutOf(staged);
+            Instant now = now();
+            Upload upload = QuarkusTransaction.requiringNew().call(() -> {
+                datasets.lock(name);
+                Version earlier = datasets.findByArchive(name, staged.blob().sha256());
+                if (earlier != null) {
+                    return new Upload(earlier, false);
+                }
+                references.lockForWriting();
+                artifacts.commit(staged);
+                Version version = datasets.addVersion(name, staged.blob().sha256(), staged.blob().sizeBytes(), now);
+                outbox.publish(DatasetEventV1.versionCreated(name, version.version(), version.archiveSha256(), now));
+                return new Upload(version, true);
+            });
+            filed = upload.created();
+            if (upload.created()) {
+                LOG.infof("Data set %s: %d images in %d classes uploaded (%d bytes, SHA-256 %s), validating",
+                        upload.version().ref(), layout.images(), layout.classes().size(), staged.blob().sizeBytes(),
+                        staged.blob().sha256());
+            }
+            return upload;
+        } finally {
+            if (!filed) {
+                artifacts.discard(staged);
+            }
+        }
+    }
+
+    /** The archive's structure, read back from the store: refused archives are a 400 naming the problem. */
+    private ImageFolderLayout layoutOf(StagedUpload staged) {
+        ImageFolderLayout.Collector collector = new ImageFolderLayout.Collector();
+        try (InputStream in = artifacts.openStaged(staged)) {
+            ArchiveEntries.forEach(in, ArchiveLimits.defaults(), collector);
+            return collector.layout();
+        } catch (ArchiveRejectedException e) {
+            throw new InvalidRequestException(List.of(new FieldError("archive", e.getMessage())));
+        } catch (IOException e) {
+            throw new InvalidRequestException(List.of(new FieldError("archive", "cannot be read: " + e.getMessage())));
+        }
+    }
+
+    private static Instant now() {
+        return Instant.now().truncatedTo(ChronoUnit.MICROS);
+    }
+}

@@ -1,0 +1,286 @@
+package dev.kiln.gateway;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.hasItem;
+import static org.hamcrest.Matchers.is;
+import static org.hamcrest.Matchers.nullValue;
+
+import dev.kiln.artifacts.ArtifactStore;
+import dev.kiln.artifacts.StoredBlob;
+import dev.kiln.contracts.datasets.DatasetEventV1;
+import dev.kiln.contracts.datasets.DatasetStatus;
+import dev.kiln.contracts.datasets.ValidationReport;
+import dev.kiln.contracts.messaging.Json;
+import dev.kiln.contracts.messaging.Topics;
+import dev.kiln.infra.datasets.FashionFolder;
+import dev.kiln.infra.kafka.KafkaTestResource;
+import dev.kiln.infra.kafka.TopicReader;
+import dev.kiln.infra.postgres.PostgresTestResource;
+import dev.kiln.infra.s3.S3TestResource;
+import dev.kiln.store.datasets.DatasetRepository;
+import io.quarkus.narayana.jta.QuarkusTransaction;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.QuarkusTestProfile;
+import io.quarkus.test.junit.TestProfile;
+import io.restassured.http.ContentType;
+import jakarta.inject.Inject;
+import jakarta.persistence.EntityManager;
+import java.io.ByteArrayOutputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.net.URL;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipOutputStream;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Data sets over the API against a real PostgreSQL, Kafka and S3 server: uploads streamed into the artifact
+ * store, the same bytes twice one version, every kind of bad archive refused with nothing kept, and runs pinned
+ * to a READY version. (Validation itself runs on trainer workers: trainer-service's tests.)
+ */
+@QuarkusTest
+@QuarkusTestResource(KafkaTestResource.class)
+@QuarkusTestResource(PostgresTestResource.class)
+@QuarkusTestResource(S3TestResource.class)
+@TestProfile(DatasetApiTest.SmallUploads.class)
+class DatasetApiTest {
+
+    /** A 24 MiB upload limit, so the limit can be crossed in a test. */
+    public static class SmallUploads implements QuarkusTestProfile {
+        @Override
+        public Map<String, String> getConfigOverrides() {
+            return Map.of("kiln.datasets.max-upload-size", "24M");
+        }
+    }
+
+    private static final Path DATA = Path.of("../.kiln/data");
+
+    @ConfigProperty(name = "kafka.bootstrap.servers")
+    String bootstrap;
+
+    @TestHTTPResource("/")
+    URL base;
+
+    @Inject
+    ArtifactStore artifacts;
+
+    @Inject
+    DatasetRepository datasets;
+
+    @Inject
+    EntityManager em;
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void anUploadIsStoredByItsDigestAndTheSameBytesAreTheSameVersion() throws Exception {
+        create("fashion-upload");
+        Path zip = dir.resolve("fashion.zip");
+        FashionFolder.Contents contents = FashionFolder.writeZip(zip, DATA, 30, 10);
+        // An incompressible extra file makes the upload span several parts of the staged upload.
+        byte[] archive = withNoise(Files.readAllBytes(zip), 18 << 20);
+
+        var first = upload("fashion-upload", archive).then().statusCode(201)
+                .header("Location", containsString("/api/v1/datasets/fashion-upload/versions/1"))
+                .body("version", is(1)).body("ref", is("fashion-upload@1")).body("status", is("VALIDATING"))
+                .body("archiveBytes", is(archive.length)).extract();
+        String sha = first.path("archiveSha256");
+        assertThat(sha).isEqualTo(ArtifactStore.sha256(archive));
+        assertThat(artifacts.read(sha)).isEqualTo(archive);
+
+        upload("fashion-upload", archive).then().statusCode(200).body("version", is(1));
+        given().get("/api/v1/datasets/fashion-upload").then().statusCode(200)
+                .body("versions.size()", is(1)).body("versions[0].status", is("VALIDATING"));
+        given().get("/api/v1/datasets").then().statusCode(200).body("name", hasItem("fashion-upload"));
+        given().get("/api/v1/datasets/fashion-upload/versions/1").then().statusCode(200)
+                .body("report", nullValue()).body("runs.size()", is(0));
+        ConsumerRecord<String, String> created = TopicReader.await(bootstrap, Topics.DATASET_EVENTS,
+                r -> "fashion-upload".equals(r.key()), Duration.ofSeconds(30));
+        assertThat(Json.read(created.value(), DatasetEventV1.class))
+                .extracting(DatasetEventV1::type, DatasetEventV1::version, DatasetEventV1::archiveSha256)
+                .containsExactly(DatasetEventV1.Type.VERSION_CREATED, 1, sha);
+        assertThat(contents.images()).isEqualTo(161);
+    }
+
+    @Test
+    void badArchivesAreRefusedNamingTheProblemAndLeaveNothingBehind() throws Exception {
+        create("bad-uploads");
+        byte[] png = FashionFolderPngs.one(DATA);
+        int stagedBefore = artifacts.staged().size();
+        List<StoredBlob> blobsBefore = artifacts.blobs();
+
+        refused(zip("../escape.png", png, "train/a/1.png", png), "../escape.png: path leaves the archive");
+        refused(zip("train/only/1.png", png, "train/only/2.png", png), "single class ('only')");
+        refused(zip("pictures/a/1.png", png, "pictures/b/1.png", png), "no train/ folder");
+        refused(zip("train/a/1.png", png, "train/b/", null), "class 'b' in train/ has no images");
+        byte[] truncated = zip("train/a/1.png", png, "train/b/1.png", png);
+        refused(java.util.Arrays.copyOf(truncated, truncated.length - 30), "corrupt archive");
+        // Past the limit: refused before the body is sent (Expect: 100-continue, as curl sends for large bodies).
+        java.net.http.HttpResponse<String> tooLarge = java.net.http.HttpClient.newBuilder()
+                .version(java.net.http.HttpClient.Version.HTTP_1_1).build().send(
+                java.net.http.HttpRequest.newBuilder(base.toURI().resolve("/api/v1/datasets/bad-uploads/versions"))
+                        .expectContinue(true).header("Content-Type", "application/zip")
+                        .POST(java.net.http.HttpRequest.BodyPublishers.ofByteArray(new byte[25 << 20])).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertThat(tooLarge.statusCode()).isEqualTo(413);
+        upload("no-such-dataset", zip("train/a/1.png", png, "train/b/1.png", png)).then().statusCode(404)
+                .body("detail", containsString("create it first"));
+
+        given().get("/api/v1/datasets/bad-uploads").then().body("versions.size()", is(0));
+        assertThat(artifacts.staged()).hasSize(stagedBefore);
+        assertThat(artifacts.blobs()).hasSameSizeAs(blobsBefore);
+    }
+
+    @Test
+    void anUploadCutOffMidwayLeavesNoVersionAndNoPartialBlob() throws Exception {
+        create("cut-off");
+        int stagedBefore = artifacts.staged().size();
+        byte[] part = new byte[12 << 20];
+        new Random(1).nextBytes(part);
+        try (Socket socket = new Socket(base.getHost(), base.getPort())) {
+            OutputStream out = socket.getOutputStream();
+            out.write(("POST /api/v1/datasets/cut-off/versions HTTP/1.1\r\nHost: localhost\r\n"
+                    + "Content-Type: application/zip\r\nContent-Length: " + (20 << 20) + "\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+            out.write(part);
+            out.flush();
+        }
+
+        // The gateway notices the closed connection, aborts the staged upload and stores no version.
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(artifacts.staged()).hasSize(stagedBefore));
+        Thread.sleep(1000);
+        assertThat(artifacts.staged()).hasSize(stagedBefore);
+        given().get("/api/v1/datasets/cut-off").then().body("versions.size()", is(0));
+    }
+
+    @Test
+    void aRunOnARegisteredDataSetIsPinnedToItsReadyVersion() throws Exception {
+        create("pinned");
+        byte[] png = FashionFolderPngs.one(DATA);
+        upload("pinned", zip("train/a/1.png", png, "train/b/1.png", png)).then().statusCode(201);
+
+        submit("pinned").then().statusCode(400).body("violations[0].field", is("spec.dataset"))
+                .body("violations[0].message", containsString("pinned@1 is still being validated"));
+        submit("no-such-data").then().statusCode(400).body("violations[0].field", is("spec.dataset"))
+                .body("violations[0].message", containsString("unknown data set 'no-such-data'"));
+
+        // As a trainer worker would record it: READY, packed, with its report.
+        String packed = ArtifactStore.sha256("packed".getBytes(StandardCharsets.UTF_8));
+        ValidationReport report = new ValidationReport("image-folder", List.of("a", "b"), Map.of(
+                "train", new ValidationReport.SplitSummary(100, Map.of("a", 50, "b", 50)),
+                "test", new ValidationReport.SplitSummary(20, Map.of("a", 10, "b", 10))), 1.0, Map.of("28x28", 120),
+                Map.of("grey", 120), 1, 28, 28, List.of(0.3), List.of(0.3), List.of(), 0, List.of(), 0, 0, 0, List.of(),
+                null);
+        QuarkusTransaction.requiringNew().run(() -> em.createNativeQuery("update dataset_versions set status = 'READY',"
+                + " packed_sha256 = ?1, packed_bytes = 1, report = cast(?2 as jsonb) where dataset = 'pinned'")
+                .setParameter(1, packed).setParameter(2, Json.write(report)).executeUpdate());
+
+        String run = submit("pinned").then().statusCode(202).body("spec.dataset", is("pinned@1"))
+                .body("spec.data.version", is("pinned@1")).body("spec.data.packedSha256", is(packed))
+                .body("spec.data.channels", is(1)).body("spec.data.trainSize", is(100))
+                .body("spec.data.testSize", is(20)).body("spec.normalization", is("dataset"))
+                .extract().path("id");
+        // A pin the client sends is never trusted: the gateway pins again.
+        given().contentType(ContentType.JSON).body("{\"spec\": {\"dataset\": \"mnist-sample\", \"model\": \"mlp\","
+                + " \"data\": {\"version\": \"pinned@1\", \"packedSha256\": \"" + packed + "\", \"channels\": 1,"
+                + " \"height\": 28, \"width\": 28, \"classes\": 2, \"trainSize\": 1, \"testSize\": 1}}}")
+                .post("/api/v1/runs").then().statusCode(202).body("spec.dataset", is("mnist-sample"))
+                .body("spec.data", nullValue());
+        given().get("/api/v1/datasets/pinned/versions/1").then().statusCode(200).body("status", is("READY"))
+                .body("runs", hasItem(run)).body("images.train", is(100)).body("report.classes.size()", is(2));
+        assertThat(QuarkusTransaction.requiringNew().call(() -> datasets.findVersion("pinned", 1)).status())
+                .isEqualTo(DatasetStatus.READY);
+    }
+
+    private static io.restassured.response.Response submit(String dataset) {
+        return given().contentType(ContentType.JSON)
+                .body("{\"spec\": {\"dataset\": \"" + dataset + "\", \"model\": \"mlp\", \"epochs\": 1}}")
+                .post("/api/v1/runs");
+    }
+
+    private static void create(String name) {
+        given().contentType(ContentType.JSON).body("{\"name\": \"" + name + "\", \"description\": \"a test\"}")
+                .post("/api/v1/datasets").then().statusCode(201);
+        given().contentType(ContentType.JSON).body("{\"name\": \"" + name + "\"}").post("/api/v1/datasets").then()
+                .statusCode(409);
+    }
+
+    private static io.restassured.response.Response upload(String name, byte[] archive) {
+        return given().contentType("application/zip").body(archive).post("/api/v1/datasets/" + name + "/versions");
+    }
+
+    private static void refused(byte[] archive, String problem) {
+        upload("bad-uploads", archive).then().statusCode(400).body("violations[0].field", is("archive"))
+                .body("violations[0].message", containsString(problem));
+    }
+
+    private static byte[] zip(Object... pathsAndContents) throws Exception {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (ZipOutputStream zip = new ZipOutputStream(bytes)) {
+            for (int i = 0; i < pathsAndContents.length; i += 2) {
+                zip.putNextEntry(new ZipEntry((String) pathsAndContents[i]));
+                if (pathsAndContents[i + 1] != null) {
+                    zip.write((byte[]) pathsAndContents[i + 1]);
+                }
+                zip.closeEntry();
+            }
+        }
+        return bytes.toByteArray();
+    }
+
+    /** The archive with one more (ignored) file of incompressible bytes, stored uncompressed. */
+    private static byte[] withNoise(byte[] archive, int noiseBytes) throws Exception {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (ZipOutputStream out = new ZipOutputStream(bytes);
+                java.util.zip.ZipInputStream in = new java.util.zip.ZipInputStream(
+                        new java.io.ByteArrayInputStream(archive))) {
+            for (ZipEntry entry; (entry = in.getNextEntry()) != null; ) {
+                out.putNextEntry(new ZipEntry(entry.getName()));
+                in.transferTo(out);
+                out.closeEntry();
+            }
+            byte[] noise = new byte[noiseBytes];
+            new Random(7).nextBytes(noise);
+            out.putNextEntry(new ZipEntry("fashion-folder/notes.bin"));
+            out.write(noise);
+            out.closeEntry();
+        }
+        return bytes.toByteArray();
+    }
+
+    /** One real PNG from the folder the tests build. */
+    static final class FashionFolderPngs {
+        static byte[] one(Path data) throws Exception {
+            Path zip = Files.createTempFile("one", ".zip");
+            try {
+                FashionFolder.writeZip(zip, data, 2, 0);
+                try (java.util.zip.ZipInputStream in = new java.util.zip.ZipInputStream(Files.newInputStream(zip))) {
+                    for (ZipEntry entry; (entry = in.getNextEntry()) != null; ) {
+                        if (entry.getName().endsWith(".png") && entry.getName().contains("/train/")) {
+                            return in.readAllBytes();
+                        }
+                    }
+                }
+                throw new IllegalStateException("no PNG in the folder");
+            } finally {
+                Files.delete(zip);
+            }
+        }
+    }
+}

@@ -1,0 +1,185 @@
+package dev.kiln.trainer;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.kiln.artifacts.ArtifactStore;
+import dev.kiln.contracts.datasets.DatasetEventV1;
+import dev.kiln.contracts.datasets.DatasetPin;
+import dev.kiln.contracts.datasets.DatasetStatus;
+import dev.kiln.contracts.datasets.ValidationReport;
+import dev.kiln.contracts.messaging.Json;
+import dev.kiln.contracts.messaging.Topics;
+import dev.kiln.contracts.runs.EvaluationReport;
+import dev.kiln.contracts.runs.RunStatus;
+import dev.kiln.contracts.runs.TrainRequestV1;
+import dev.kiln.contracts.runs.TrainingSpec;
+import dev.kiln.infra.datasets.FashionFolder;
+import dev.kiln.infra.kafka.KafkaTestResource;
+import dev.kiln.infra.kafka.TopicReader;
+import dev.kiln.infra.postgres.PostgresTestResource;
+import dev.kiln.infra.s3.S3TestResource;
+import dev.kiln.messaging.Outbox;
+import dev.kiln.store.artifacts.ArtifactReferences;
+import dev.kiln.store.datasets.DatasetRepository;
+import dev.kiln.store.datasets.DatasetRepository.Version;
+import dev.kiln.store.runs.RunRecord;
+import dev.kiln.store.runs.RunRepository;
+import io.quarkus.narayana.jta.QuarkusTransaction;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import jakarta.inject.Inject;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.Arrays;
+import java.util.UUID;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A version of a user's data set (real Fashion-MNIST pictures re-encoded as PNG and JPEG at mixed sizes, some
+ * RGB, with corrupt files and a train/test leak) validated and packed by a trainer worker, then trained on.
+ */
+@QuarkusTest
+@QuarkusTestResource(KafkaTestResource.class)
+@QuarkusTestResource(PostgresTestResource.class)
+@QuarkusTestResource(S3TestResource.class)
+class DatasetValidationTest {
+
+    private static final Duration WAIT = Duration.ofSeconds(120);
+    private static final Path DATA = Path.of("../.kiln/data");
+
+    @ConfigProperty(name = "kafka.bootstrap.servers")
+    String bootstrap;
+
+    @ConfigProperty(name = "kiln.trainer.datasets.cache-dir")
+    String cacheDir;
+
+    @Inject
+    DatasetRepository datasets;
+
+    @Inject
+    ArtifactStore artifacts;
+
+    @Inject
+    ArtifactReferences references;
+
+    @Inject
+    Outbox outbox;
+
+    @Inject
+    RunRepository runs;
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void aVersionIsValidatedWithItsProblemsReportedPackedAndTrainedOnToARealAccuracy() throws Exception {
+        Path zip = dir.resolve("fashion.zip");
+        FashionFolder.Contents contents = FashionFolder.writeZip(zip, DATA, 150, 30);
+        Version version = uploaded("fashion-folder", Files.readAllBytes(zip));
+
+        Version ready = awaitFinished(version);
+
+        assertThat(ready.status()).isEqualTo(DatasetStatus.READY);
+        ValidationReport report = Json.read(ready.reportJson(), ValidationReport.class);
+        assertThat(report.classes()).containsExactlyElementsOf(contents.classes().stream().sorted().toList());
+        assertThat(report.unreadable()).extracting(ValidationReport.FileProblem::path)
+                .containsExactlyInAnyOrderElementsOf(contents.corrupt());
+        assertThat(report.crossSplitDuplicates()).isEqualTo(1);
+        assertThat(report.duplicates().get(0).paths()).containsExactlyInAnyOrder(contents.leakInTrain(),
+                contents.leakInTest());
+        assertThat(report.splits().get("train").images()).isEqualTo(4 * 150);
+        assertThat(report.splits().get("test").images()).isEqualTo(4 * 30 + 1);
+        assertThat(report.colourModes()).containsKeys("grey", "rgb");
+        assertThat(report.channels()).isEqualTo(3);
+        assertThat(report.storedHeight()).isEqualTo(28);
+        assertThat(report.sizes()).containsKeys("28x28", "32x32", "36x36");
+        assertThat(report.ignoredFiles()).isEqualTo(1);
+        assertThat(report.warnings()).anySatisfy(w -> assertThat(w).contains("more than one split"));
+        assertThat(Files.exists(Path.of(cacheDir))).isTrue();
+        ConsumerRecord<String, String> event = TopicReader.await(bootstrap, Topics.DATASET_EVENTS,
+                r -> "fashion-folder".equals(r.key()) && r.value().contains("\"READY\""), WAIT);
+        assertThat(Json.read(event.value(), DatasetEventV1.class).packedSha256()).isEqualTo(ready.packedSha256());
+
+        // A run on it, as the gateway pins it.
+        TrainingSpec spec = TrainingSpec.of("fashion-folder", "lenet", 3, 32, "adam", 0.002, 11L)
+                .pinnedTo(DatasetPin.of(ready.ref(), ready.packedSha256(), report)).withDefaults();
+        UUID runId = UUID.randomUUID();
+        Instant now = Instant.now().truncatedTo(ChronoUnit.MICROS);
+        QuarkusTransaction.requiringNew().run(() -> {
+            runs.createQueued(runId, spec, now);
+            outbox.publish(TrainRequestV1.of(runId, spec, now));
+        });
+        RunRecord run = await().atMost(WAIT).until(() -> QuarkusTransaction.requiringNew().call(() -> runs.findById(runId)),
+                r -> r.status == RunStatus.SUCCEEDED || r.status == RunStatus.FAILED);
+
+        assertThat(run.status).as(run.failureReason).isEqualTo(RunStatus.SUCCEEDED);
+        EvaluationReport test = Json.read(run.resultJson, EvaluationReport.class);
+        assertThat(test.images()).isEqualTo(4 * 30 + 1);
+        assertThat(test.classes()).containsExactlyElementsOf(report.classes());
+        assertThat(test.accuracy()).as("test accuracy on the four classes").isGreaterThan(0.85);
+        assertThat(Path.of(cacheDir).resolve(ready.packedSha256() + ".kilnpack")).exists();
+    }
+
+    @Test
+    void aVersionWhoseClassHasNoReadableImageIsRejectedWithItsReason() throws Exception {
+        Path zip = dir.resolve("fashion.zip");
+        FashionFolder.writeZip(zip, DATA, 2, 0);
+        // Keep one class's images, and give the other only a file that is not an image.
+        byte[] archive = Files.readAllBytes(zip);
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        try (java.util.zip.ZipOutputStream out = new java.util.zip.ZipOutputStream(bytes);
+                java.util.zip.ZipInputStream in = new java.util.zip.ZipInputStream(
+                        new java.io.ByteArrayInputStream(archive))) {
+            for (java.util.zip.ZipEntry entry; (entry = in.getNextEntry()) != null; ) {
+                if (entry.getName().contains("/train/Trouser/")) {
+                    out.putNextEntry(new java.util.zip.ZipEntry(entry.getName()));
+                    in.transferTo(out);
+                    out.closeEntry();
+                }
+            }
+            out.putNextEntry(new java.util.zip.ZipEntry("fashion-folder/train/Bag/bag.png"));
+            out.write(Arrays.copyOf("not a picture".getBytes(), 13));
+            out.closeEntry();
+        }
+        Version version = uploaded("half-broken", bytes.toByteArray());
+
+        Version rejected = awaitFinished(version);
+
+        assertThat(rejected.status()).isEqualTo(DatasetStatus.REJECTED);
+        assertThat(rejected.packedSha256()).isNull();
+        ValidationReport report = Json.read(rejected.reportJson(), ValidationReport.class);
+        assertThat(report.rejection()).isEqualTo("class 'Bag' in train/ has no readable image");
+        assertThat(report.unreadable()).extracting(ValidationReport.FileProblem::path)
+                .containsExactly("fashion-folder/train/Bag/bag.png");
+        ConsumerRecord<String, String> event = TopicReader.await(bootstrap, Topics.DATASET_EVENTS,
+                r -> "half-broken".equals(r.key()) && r.value().contains("\"REJECTED\""), WAIT);
+        assertThat(Json.read(event.value(), DatasetEventV1.class).reason()).contains("no readable image");
+    }
+
+    /** As the gateway stores an accepted upload: the archive in the store, the version VALIDATING, its event. */
+    private Version uploaded(String name, byte[] archive) {
+        Instant now = Instant.now().truncatedTo(ChronoUnit.MICROS);
+        return QuarkusTransaction.requiringNew().call(() -> {
+            datasets.create(name, null, now);
+            datasets.lock(name);
+            references.lockForWriting();
+            String sha = artifacts.put(archive).sha256();
+            Version version = datasets.addVersion(name, sha, archive.length, now);
+            outbox.publish(DatasetEventV1.versionCreated(name, version.version(), sha, now));
+            return version;
+        });
+    }
+
+    private Version awaitFinished(Version version) {
+        return await().atMost(WAIT).until(() -> QuarkusTransaction.requiringNew().call(
+                () -> datasets.findVersion(version.dataset(), version.version())),
+                v -> v.status() != DatasetStatus.VALIDATING);
+    }
+}
