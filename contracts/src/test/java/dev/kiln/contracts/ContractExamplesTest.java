@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.kiln.contracts.datasets.DatasetEventV1;
 import dev.kiln.contracts.messaging.Json;
 import dev.kiln.contracts.messaging.MalformedMessageException;
 import dev.kiln.contracts.models.ModelPromotedV1;
@@ -39,7 +40,16 @@ class ContractExamplesTest {
             EXAMPLES.put(m.group(1), m.group(2));
         }
         assertThat(EXAMPLES).containsOnlyKeys("TrainingSpec", "StudySpec", "TrainRequestV1", "RunEventV1",
-                "RunCommandV1", "ModelPromotedV1", "ModelServingEventV1");
+                "RunCommandV1", "ModelPromotedV1", "ModelServingEventV1", "DatasetEventV1");
+    }
+
+    @Test
+    void documentedDatasetEventRoundTrips() throws Exception {
+        DatasetEventV1 event = Json.read(EXAMPLES.get("DatasetEventV1"), DatasetEventV1.class);
+
+        assertThat(event.type()).isEqualTo(DatasetEventV1.Type.READY);
+        assertThat(event.key()).isEqualTo("flowers");
+        assertSameJson(Json.write(event), EXAMPLES.get("DatasetEventV1"));
     }
 
     @Test

@@ -46,6 +46,7 @@ public final class StackProbe {
             }
         } else if (args.length == 8 && args[0].equals("demo")) {
             demo(args[1], args[2], args[3], Files.readString(Path.of(args[4])), args[5], Path.of(args[6]));
+            DatasetDemo.run(args[1], args[2], Path.of(args[6]), "fashion-folder-cnn");
             studyDemo(args[1], Path.of(args[7]));
         } else {
             System.err.println("usage: StackProbe ready URL... | demo GATEWAY_URL INFERENCE_URL KAFKA_BOOTSTRAP SPEC_FILE"
@@ -145,7 +146,7 @@ public final class StackProbe {
      * Follows the run's Server-Sent Events (GET /api/v1/runs/{id}/events), printing each epoch as the worker
      * records it, until the stream ends with the run; returns the finished run.
      */
-    private static JsonNode followEpochs(String gateway, String id) throws Exception {
+    static JsonNode followEpochs(String gateway, String id) throws Exception {
         HttpRequest request = HttpRequest.newBuilder(URI.create(gateway + "/api/v1/runs/" + id + "/events"))
                 .header("Accept", "text/event-stream").timeout(TRAIN_TIMEOUT).build();
         String event = null;
@@ -168,7 +169,7 @@ public final class StackProbe {
         return await(gateway, id, r -> r.hasNonNull("finishedAt"), CLAIM_TIMEOUT, "finished");
     }
 
-    private static void printResult(JsonNode result) {
+    static void printResult(JsonNode result) {
         System.out.printf(Locale.ROOT, "   test set (%,d images): loss %.4f  top-1 %.2f%%  top-%d %.2f%%%n",
                 result.path("images").asInt(), result.path("loss").asDouble(), 100 * result.path("accuracy").asDouble(),
                 result.path("topK").asInt(), 100 * result.path("topKAccuracy").asDouble());
