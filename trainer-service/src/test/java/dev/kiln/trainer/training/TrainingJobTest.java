@@ -87,7 +87,7 @@ class TrainingJobTest {
     }
 
     private static TrainingJob job(TrainingSpec spec, RecordingProgress progress, AtomicBoolean stopping) {
-        return new TrainingJob(UUID.randomUUID(), spec, Device.cpu(), name -> data, progress, stopping::get);
+        return new TrainingJob(UUID.randomUUID(), spec, Device.cpu(), requested -> data, progress, stopping::get);
     }
 
     @Test
@@ -123,8 +123,8 @@ class TrainingJobTest {
     @Test
     void aTrainingThatBreaksFailsTheRunWithTheReason() {
         RecordingProgress progress = new RecordingProgress();
-        TrainingJob broken = new TrainingJob(UUID.randomUUID(), SPEC, Device.cpu(), name -> {
-            throw new java.io.IOException("data set " + name + " is unreadable");
+        TrainingJob broken = new TrainingJob(UUID.randomUUID(), SPEC, Device.cpu(), requested -> {
+            throw new java.io.IOException("data set " + requested.dataset() + " is unreadable");
         }, progress, () -> false);
 
         broken.run();

@@ -10,7 +10,7 @@ import java.util.Set;
 record CliOptions(List<String> names, Path dir, Path from, boolean download, boolean list, boolean help) {
 
     static final Path DEFAULT_DIR = Path.of(".kiln", "data");
-    static final List<String> ALL = List.of(FashionMnist.NAME, MnistSample.NAME, Cifar10.NAME);
+    static final List<String> ALL = List.of(FashionMnist.NAME, MnistSample.NAME, Mnist.NAME, Cifar10.NAME);
     /** CIFAR-10 needs a source the user must name, so plain {@code kiln data} leaves it out. */
     static final List<String> DEFAULT = List.of(FashionMnist.NAME, MnistSample.NAME);
 

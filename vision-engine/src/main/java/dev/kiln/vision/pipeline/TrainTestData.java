@@ -39,6 +39,11 @@ public record TrainTestData(String name, ImageSet train, ImageSet test) {
                             ImageSets.FASHION_MNIST_CLASSES),
                     ImageSets.idx(dir.resolve("t10k-images-idx3-ubyte.gz"), dir.resolve("t10k-labels-idx1-ubyte.gz"),
                             ImageSets.FASHION_MNIST_CLASSES));
+            case "mnist" -> new TrainTestData(dataset,
+                    ImageSets.idx(dir.resolve("train-images-idx3-ubyte.gz"), dir.resolve("train-labels-idx1-ubyte.gz"),
+                            ImageSets.DIGITS),
+                    ImageSets.idx(dir.resolve("t10k-images-idx3-ubyte.gz"), dir.resolve("t10k-labels-idx1-ubyte.gz"),
+                            ImageSets.DIGITS));
             case "mnist-sample" -> {
                 ImageSet all = ImageSets.idx(dir.resolve("images-idx3-ubyte.gz"), dir.resolve("labels-idx1-ubyte.gz"),
                         ImageSets.DIGITS);

@@ -50,6 +50,18 @@ class ClassifierTrainingTest {
     }
 
     @Test
+    void theFullMnistExampleReachesNinetyNinePercent() throws IOException {
+        RepoFiles.installed("mnist", "train-images-idx3-ubyte.gz", "t10k-images-idx3-ubyte.gz");
+        TrainingSpec spec = example("mnist.json");
+
+        TrainingResult result = new ClassifierTraining(spec, TrainTestData.load("mnist", RepoFiles.dataDir()),
+                Device.cpu()).run();
+
+        assertThat(result.test().images()).isEqualTo(10_000);
+        assertThat(result.test().accuracy()).as("MNIST test accuracy").isGreaterThanOrEqualTo(0.99);
+    }
+
+    @Test
     void mnistSampleExampleReachesNinetySevenPercentOnTheHeldOutDigits() throws IOException {
         TrainingResult result = new ClassifierTraining(example("mnist-sample.json"), mnistSample, Device.cpu()).run();
 
