@@ -59,6 +59,23 @@ class TrainingSpecValidatorTest {
     }
 
     @Test
+    void anImageSizeResizesTheDataTheModelAndAugmentationAreCheckedAgainst() {
+        String vggOnMnist = "{\"dataset\": \"fashion-mnist\", \"model\": \"vgg11\"%s}";
+
+        assertThat(TrainingSpecValidator.validate(Json.read(vggOnMnist.formatted(""), TrainingSpec.class), "spec"))
+                .extracting(FieldError::message).containsExactly("vgg11 needs images of at least 32x32; fashion-mnist"
+                        + " has 28x28");
+        assertThat(TrainingSpecValidator.validate(Json.read(vggOnMnist.formatted(", \"imageSize\": 32"),
+                TrainingSpec.class), "spec")).isEmpty();
+        assertThat(TrainingSpecValidator.validate(Json.read(vggOnMnist.formatted(", \"imageSize\": 4"),
+                TrainingSpec.class), "spec")).extracting(FieldError::field).contains("spec.imageSize", "spec.model");
+        assertThat(TrainingSpecValidator.validate(Json.read(vggOnMnist.formatted(", \"imageSize\": 1000"),
+                TrainingSpec.class), "spec")).extracting(FieldError::message).contains("must be between 8 and 256, got 1000");
+        assertThat(Json.read(vggOnMnist.formatted(", \"imageSize\": 32"), TrainingSpec.class).withDefaults()
+                .datasetInfo().height()).isEqualTo(32);
+    }
+
+    @Test
     void upperBoundsAndNaNAreRejected() {
         TrainingSpec spec = TrainingSpec.of("cifar10", "lenet", 1001, 65537, "sgd", Double.NaN, 1L);
 

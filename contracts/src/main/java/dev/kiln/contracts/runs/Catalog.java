@@ -55,6 +55,10 @@ public final class Catalog {
             new ModelInfo("vgg16", Map.of(), 32),
             new ModelInfo("resnet18", Map.of(), 8));
 
+    /** Bounds of {@link TrainingSpec#imageSize}: the smallest side any model takes, and a CPU-sized largest. */
+    public static final int MIN_IMAGE_SIZE = 8;
+    public static final int MAX_IMAGE_SIZE = 256;
+
     public static final List<String> DATASETS = DATASET_INFOS.stream().map(DatasetInfo::name).toList();
     public static final List<String> MODELS = MODEL_INFOS.stream().map(ModelInfo::name).toList();
     public static final List<String> OPTIMIZERS = List.of("sgd", "adam", "adamw");

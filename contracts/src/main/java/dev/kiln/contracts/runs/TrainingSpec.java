@@ -30,6 +30,7 @@ import java.util.Map;
  * @param mixupAlpha      mixup with lambda ~ Beta(alpha, alpha); 0 is off
  * @param gradClipNorm    clip the global gradient L2 norm to this value; null is off
  * @param seed            seeds every random number generator of the run
+ * @param imageSize       train (and serve) at this square size, images resized bilinearly; null: the data's own
  * @param data            set by the gateway for a registered data set: the version pinned, with its digest and shape
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -53,6 +54,7 @@ public record TrainingSpec(
         Double mixupAlpha,
         Double gradClipNorm,
         Long seed,
+        Integer imageSize,
         DatasetPin data) {
 
     public static final int DEFAULT_EPOCHS = 1;
@@ -67,19 +69,21 @@ public record TrainingSpec(
     public static TrainingSpec of(String dataset, String model, Integer epochs, Integer batchSize, String optimizer,
             Double learningRate, Long seed) {
         return new TrainingSpec(dataset, model, null, epochs, batchSize, null, optimizer, learningRate, null, null, null, null, null,
-                null, null, null, null, null, seed, null);
+                null, null, null, null, null, seed, null, null);
     }
 
     /** The same spec training on this registered data set version ({@code dataset} becomes its name@version). */
     public TrainingSpec pinnedTo(DatasetPin pin) {
         return new TrainingSpec(pin.version(), model, modelArgs, epochs, batchSize, validationSplit, optimizer,
                 learningRate, momentum, nesterov, weightDecay, schedule, earlyStopping, augmentation, normalization,
-                labelSmoothing, mixupAlpha, gradClipNorm, seed, pin);
+                labelSmoothing, mixupAlpha, gradClipNorm, seed, imageSize, pin);
     }
 
-    /** The data set's shape and defaults: the catalog's entry, or the pinned version's. */
+    /** The data set's shape (resized to {@code imageSize} when given) and defaults: the catalog's or the pin's. */
     public Catalog.DatasetInfo datasetInfo() {
-        return data != null ? data.info() : Catalog.dataset(dataset);
+        Catalog.DatasetInfo info = data != null ? data.info() : Catalog.dataset(dataset);
+        return imageSize == null ? info : new Catalog.DatasetInfo(info.name(), info.channels(), imageSize, imageSize,
+                info.classes(), info.trainSize(), info.testSize(), info.normalization());
     }
 
     /**
@@ -112,6 +116,7 @@ public record TrainingSpec(
                 mixupAlpha == null ? 0.0 : mixupAlpha,
                 gradClipNorm,
                 seed == null ? DEFAULT_SEED : seed,
+                imageSize,
                 data);
     }
 }

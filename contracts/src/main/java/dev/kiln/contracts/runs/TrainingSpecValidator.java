@@ -51,6 +51,7 @@ public final class TrainingSpecValidator {
             errors.add(error("momentum", "must be at least 0 and below 1, got " + spec.momentum()));
         }
         range("weightDecay", spec.weightDecay(), 0, 1);
+        range("imageSize", spec.imageSize(), Catalog.MIN_IMAGE_SIZE, Catalog.MAX_IMAGE_SIZE);
         if (spec.labelSmoothing() != null && !(spec.labelSmoothing() >= 0 && spec.labelSmoothing() < 1)) {
             errors.add(error("labelSmoothing", "must be at least 0 and below 1, got " + spec.labelSmoothing()));
         }

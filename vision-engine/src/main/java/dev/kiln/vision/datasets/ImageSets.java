@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.function.Predicate;
@@ -142,6 +143,32 @@ public final class ImageSets {
             }
         }
         return new ImageSet(classes, channels, height, width, pixels, labels);
+    }
+
+    /** Every image of {@code set} scaled bilinearly to height x width, as {@link #imageFolder} scales files. */
+    public static ImageSet resized(ImageSet set, int height, int width) {
+        int bytes = set.imageBytes();
+        int plane = set.height() * set.width();
+        int target = set.channels() * height * width;
+        byte[] pixels = new byte[Math.multiplyExact(set.size(), target)];
+        BufferedImage image = new BufferedImage(set.width(), set.height(),
+                set.channels() == 1 ? BufferedImage.TYPE_BYTE_GRAY : BufferedImage.TYPE_INT_RGB);
+        int[] rgb = new int[plane];
+        for (int i = 0; i < set.size(); i++) {
+            int offset = i * bytes;
+            if (set.channels() == 1) {
+                image.getRaster().setDataElements(0, 0, set.width(), set.height(),
+                        Arrays.copyOfRange(set.pixels(), offset, offset + plane));
+            } else {
+                for (int p = 0; p < plane; p++) {
+                    rgb[p] = (set.pixels()[offset + p] & 0xff) << 16 | (set.pixels()[offset + plane + p] & 0xff) << 8
+                            | set.pixels()[offset + 2 * plane + p] & 0xff;
+                }
+                image.setRGB(0, 0, set.width(), set.height(), rgb, 0, set.width());
+            }
+            Rasters.writeChannelFirst(image, set.channels(), height, width, pixels, i * target);
+        }
+        return new ImageSet(set.classes(), set.channels(), height, width, pixels, set.labels());
     }
 
     /** The entries of dir that pass the filter and are not hidden, sorted by name so that labels are stable. */

@@ -58,6 +58,14 @@ public record TrainTestData(String name, ImageSet train, ImageSet test) {
         };
     }
 
+    /** The same images at {@code size} x {@code size} (bilinear), or these when that is their size already. */
+    public TrainTestData resized(int size) {
+        if (train.height() == size && train.width() == size) {
+            return this;
+        }
+        return new TrainTestData(name, ImageSets.resized(train, size, size), ImageSets.resized(test, size, size));
+    }
+
     /**
      * A registered data set version as packed: its train images (and {@code val/}'s, from which each run holds
      * out its own validation split like any other), and its test images; a version without {@code test/} has a

@@ -73,7 +73,7 @@ public final class ClassifierTraining {
     /** @param spec a valid spec; its defaults are filled here */
     public ClassifierTraining(TrainingSpec spec, TrainTestData data, Device device) {
         this.spec = spec.withDefaults();
-        this.data = data;
+        this.data = this.spec.imageSize() == null ? data : data.resized(this.spec.imageSize());
         this.device = device;
         if (this.spec.earlyStopping() != null) {
             listeners.add(new EarlyStopping(this.spec.earlyStopping().patience()));
@@ -119,7 +119,7 @@ public final class ClassifierTraining {
         return new TrainingSpec(s.dataset(), s.model(), s.modelArgs(), 0, s.batchSize(), s.validationSplit(),
                 s.optimizer(), s.learningRate(), s.momentum(), s.nesterov(), s.weightDecay(), s.schedule(),
                 s.earlyStopping(), s.augmentation(), s.normalization(), s.labelSmoothing(), s.mixupAlpha(),
-                s.gradClipNorm(), s.seed(), s.data());
+                s.gradClipNorm(), s.seed(), s.imageSize(), s.data());
     }
 
     public TrainingSpec spec() {

@@ -294,4 +294,29 @@ class ImageSetsTest {
             throw new IOException("no ImageIO writer for " + format);
         }
     }
+
+    @Test
+    void resizingKeepsLabelsAndChannelsAndMatchesAFolderReadAtThatSize() throws Exception {
+        BufferedImage red = new BufferedImage(8, 8, BufferedImage.TYPE_INT_RGB);
+        Graphics2D g = red.createGraphics();
+        g.setColor(Color.RED);
+        g.fillRect(0, 0, 4, 8);
+        g.setColor(Color.BLUE);
+        g.fillRect(4, 0, 4, 8);
+        g.dispose();
+        Files.createDirectories(tmp.resolve("a"));
+        Files.createDirectories(tmp.resolve("b"));
+        ImageIO.write(red, "png", tmp.resolve("a/1.png").toFile());
+        ImageIO.write(red, "png", tmp.resolve("b/1.png").toFile());
+        ImageSet native8 = ImageSets.imageFolder(tmp, 3, 8, 8);
+
+        ImageSet resized = ImageSets.resized(native8, 16, 16);
+
+        assertThat(resized.height()).isEqualTo(16);
+        assertThat(resized.channels()).isEqualTo(3);
+        assertThat(resized.labels()).containsExactly(native8.labels());
+        assertThat(resized.pixels()).isEqualTo(ImageSets.imageFolder(tmp, 3, 16, 16).pixels());
+        ImageSet grey = ImageSets.resized(ImageSets.imageFolder(tmp, 1, 8, 8), 4, 4);
+        assertThat(grey.pixels()).hasSize(2 * 16);
+    }
 }
