@@ -144,6 +144,7 @@ class DatasetApiTest {
         refused(zip("train/only/1.png", png, "train/only/2.png", png), "single class ('only')");
         refused(zip("pictures/a/1.png", png, "pictures/b/1.png", png), "no train/ folder");
         refused(zip("train/a/1.png", png, "train/b/", null), "class 'b' in train/ has no images");
+        refused(zip("mnist/train-images-idx3-ubyte", png), "has no train-labels-idx1-ubyte");
         byte[] truncated = zip("train/a/1.png", png, "train/b/1.png", png);
         refused(Arrays.copyOf(truncated, truncated.length - 30), "corrupt archive");
         // Past the limit: refused before the body is sent (Expect: 100-continue, as curl sends for large bodies).
@@ -159,6 +160,15 @@ class DatasetApiTest {
         given().get("/api/v1/datasets/bad-uploads").then().body("versions.size()", is(0));
         assertThat(artifacts.staged()).hasSize(stagedBefore);
         assertThat(artifacts.blobs()).hasSameSizeAs(blobsBefore);
+    }
+
+    @Test
+    void idxFilesAreAcceptedAsAVersion() throws Exception {
+        create("idx-upload");
+        Path sample = DATA.resolve("mnist-sample");
+        upload("idx-upload", zip("train-images-idx3-ubyte.gz", Files.readAllBytes(sample.resolve("images-idx3-ubyte.gz")),
+                "train-labels-idx1-ubyte.gz", Files.readAllBytes(sample.resolve("labels-idx1-ubyte.gz"))))
+                .then().statusCode(201).body("status", is("VALIDATING"));
     }
 
     @Test

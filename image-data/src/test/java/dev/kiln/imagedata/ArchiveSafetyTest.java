@@ -6,9 +6,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.kiln.imagedata.archives.ArchiveEntries;
+import dev.kiln.imagedata.archives.ArchiveLayout;
 import dev.kiln.imagedata.archives.ArchiveLimits;
 import dev.kiln.imagedata.archives.ArchiveRejectedException;
 import dev.kiln.imagedata.archives.ImageFolderLayout;
+import dev.kiln.imagedata.archives.LayoutCollector;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.util.Arrays;
@@ -109,7 +111,11 @@ class ArchiveSafetyTest {
     }
 
     private static ImageFolderLayout layout(byte[] archive) throws Exception {
-        ImageFolderLayout.Collector collector = new ImageFolderLayout.Collector();
+        return (ImageFolderLayout) anyLayout(archive);
+    }
+
+    private static ArchiveLayout anyLayout(byte[] archive) throws Exception {
+        LayoutCollector collector = new LayoutCollector();
         ArchiveEntries.forEach(new ByteArrayInputStream(archive), ArchiveLimits.defaults(), collector);
         return collector.layout();
     }

@@ -85,6 +85,76 @@ class DatasetValidatorTest {
         }
     }
 
+    @Test
+    void idxFilesAreATrainableVersionToo() throws Exception {
+        // The real MNIST sample as a user would upload MNIST-format files.
+        Path sample = Path.of("../.kiln/data/mnist-sample");
+        Path archive = write(Archives.zip(entries(
+                "mnist/train-images-idx3-ubyte.gz", Files.readAllBytes(sample.resolve("images-idx3-ubyte.gz")),
+                "mnist/train-labels-idx1-ubyte.gz", Files.readAllBytes(sample.resolve("labels-idx1-ubyte.gz")))));
+
+        DatasetValidator.Outcome outcome = DatasetValidator.validate(archive, dir.resolve("packed"),
+                DatasetValidator.Settings.defaults(), n -> { });
+
+        ValidationReport report = outcome.report();
+        assertThat(report.rejection()).isNull();
+        assertThat(report.format()).isEqualTo("idx");
+        assertThat(report.classes()).containsExactly("0", "1", "2", "3", "4", "5", "6", "7", "8", "9");
+        assertThat(report.splits().get("train").images()).isEqualTo(10_000);
+        assertThat(report.channels()).isEqualTo(1);
+        assertThat(report.storedHeight()).isEqualTo(28);
+        assertThat(report.mean().get(0)).isBetween(0.12, 0.14);
+        assertThat(PackedImages.read(dir.resolve("packed")).splits().get("train").labels()).hasSize(10_000);
+    }
+
+    @Test
+    void cifarBatchesAreReadWithTheirClassNamesAndLeaksAcrossSplitsFound() throws Exception {
+        byte[] train = cifarRecords(0, 1, 2, 3, 4, 5);
+        byte[] test = Arrays.copyOf(cifarRecords(9, 8), 2 * 3073);
+        System.arraycopy(train, 3073, test, 0, 3073);
+        String names = String.join("\n", "airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse",
+                "ship", "truck") + "\n\n";
+        Path archive = write(Archives.zip(entries("cifar-10-batches-bin/data_batch_1.bin", train,
+                "cifar-10-batches-bin/test_batch.bin", test, "cifar-10-batches-bin/batches.meta.txt",
+                Archives.text(names))));
+
+        ValidationReport report = DatasetValidator.validate(archive, dir.resolve("packed"),
+                DatasetValidator.Settings.defaults(), n -> { }).report();
+
+        assertThat(report.format()).isEqualTo("cifar-binary");
+        assertThat(report.classes()).hasSize(10).startsWith("airplane");
+        assertThat(report.channels()).isEqualTo(3);
+        assertThat(report.splits().get("train").images()).isEqualTo(6);
+        assertThat(report.splits().get("test").images()).isEqualTo(2);
+        assertThat(report.crossSplitDuplicates()).isEqualTo(1);
+        assertThat(report.rejection()).isEqualTo("class 'frog' in train/ has no readable image");
+    }
+
+    @Test
+    void incompleteOrMalformedBinaryFilesRejectTheVersion() throws Exception {
+        Path sample = Path.of("../.kiln/data/mnist-sample");
+        Path imagesOnly = write(Archives.zip(entries("train-images-idx3-ubyte.gz",
+                Files.readAllBytes(sample.resolve("images-idx3-ubyte.gz")))));
+        assertThat(DatasetValidator.validate(imagesOnly, dir.resolve("p1"), DatasetValidator.Settings.defaults(),
+                n -> { }).report().rejection()).contains("has no train-labels-idx1-ubyte");
+        Path shortBatch = write(Archives.zip(entries("data_batch_1.bin", new byte[3000])));
+        assertThat(DatasetValidator.validate(shortBatch, dir.resolve("p2"), DatasetValidator.Settings.defaults(),
+                n -> { }).report().rejection()).contains("not a whole number of CIFAR-10 records");
+    }
+
+    /** One CIFAR-10 record per label, each with its own pixels. */
+    private static byte[] cifarRecords(int... labels) {
+        byte[] records = new byte[labels.length * 3073];
+        java.util.Random random = new java.util.Random(labels.length);
+        for (int i = 0; i < labels.length; i++) {
+            records[i * 3073] = (byte) labels[i];
+            byte[] pixels = new byte[3072];
+            random.nextBytes(pixels);
+            System.arraycopy(pixels, 0, records, i * 3073 + 1, 3072);
+        }
+        return records;
+    }
+
     private Path write(byte[] archive) throws Exception {
         Path file = dir.resolve("archive");
         Files.write(file, archive);

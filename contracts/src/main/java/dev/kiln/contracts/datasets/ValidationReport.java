@@ -9,7 +9,7 @@ import java.util.Map;
  * version is {@code READY} when {@link #rejection} is null. Lists of paths are capped at
  * {@value #LISTED} entries; the counts beside them are complete. JSON: contracts/README.md.
  *
- * @param format               {@code image-folder}
+ * @param format               {@code image-folder}, {@code idx} or {@code cifar-binary}
  * @param classes              class names, index = label (train's class folders, sorted)
  * @param splits               per split present ({@code train}, {@code val}, {@code test}): readable images, per class
  * @param imbalance            the largest train class's images over the smallest's (1 is balanced)

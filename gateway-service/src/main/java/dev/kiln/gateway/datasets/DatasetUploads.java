@@ -9,9 +9,10 @@ import dev.kiln.gateway.api.ConflictProblem;
 import dev.kiln.gateway.api.InvalidRequestException;
 import dev.kiln.gateway.api.NotFoundProblem;
 import dev.kiln.imagedata.archives.ArchiveEntries;
+import dev.kiln.imagedata.archives.ArchiveLayout;
 import dev.kiln.imagedata.archives.ArchiveLimits;
 import dev.kiln.imagedata.archives.ArchiveRejectedException;
-import dev.kiln.imagedata.archives.ImageFolderLayout;
+import dev.kiln.imagedata.archives.LayoutCollector;
 import dev.kiln.messaging.Outbox;
 import dev.kiln.store.artifacts.ArtifactReferences;
 import dev.kiln.store.datasets.DatasetRepository;
@@ -98,7 +99,7 @@ public class DatasetUploads {
         }
         boolean filed = false;
         try {
-            ImageFolderLayout layout = layoutOf(staged);
+            ArchiveLayout layout = layoutOf(staged);
             Instant now = now();
             Upload upload = QuarkusTransaction.requiringNew().call(() -> {
                 datasets.lock(name);
@@ -114,9 +115,8 @@ public class DatasetUploads {
             });
             filed = upload.created();
             if (upload.created()) {
-                LOG.infof("Data set %s: %d images in %d classes uploaded (%d bytes, SHA-256 %s), validating",
-                        upload.version().ref(), layout.images(), layout.classes().size(), staged.blob().sizeBytes(),
-                        staged.blob().sha256());
+                LOG.infof("Data set %s uploaded (%s; %d bytes, SHA-256 %s), validating", upload.version().ref(),
+                        layout.describe(), staged.blob().sizeBytes(), staged.blob().sha256());
             }
             return upload;
         } finally {
@@ -127,8 +127,8 @@ public class DatasetUploads {
     }
 
     /** The archive's structure, read back from the store: refused archives are a 400 naming the problem. */
-    private ImageFolderLayout layoutOf(StagedUpload staged) {
-        ImageFolderLayout.Collector collector = new ImageFolderLayout.Collector();
+    private ArchiveLayout layoutOf(StagedUpload staged) {
+        LayoutCollector collector = new LayoutCollector();
         try (InputStream in = artifacts.openStaged(staged)) {
             ArchiveEntries.forEach(in, ArchiveLimits.defaults(), collector);
             return collector.layout();

@@ -1,7 +1,5 @@
 package dev.kiln.imagedata.archives;
 
-import java.io.InputStream;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -16,7 +14,7 @@ import java.util.TreeSet;
  * files; hidden files, macOS's {@code __MACOSX} and files of other types are ignored (and counted). The classes
  * are train's class folders sorted by name; their index is the label.
  */
-public final class ImageFolderLayout {
+public final class ImageFolderLayout implements ArchiveLayout {
 
     /** The splits a layout may have, in the order they are packed. */
     public static final List<String> SPLITS = List.of("train", "val", "test");
@@ -66,7 +64,8 @@ public final class ImageFolderLayout {
         if (train.isEmpty()) {
             throw new ArchiveRejectedException("no train/ folder with class folders: expected train/<class>/<image>"
                     + " (PNG or JPEG), with optional val/ and test/ alike" + (prefix.isEmpty() ? "" : " (inside "
-                    + prefix + "/)"));
+                    + prefix + "/)") + ", or IDX files (train-images-idx3-ubyte, train-labels-idx1-ubyte) or CIFAR-10"
+                    + " batches (data_batch_1.bin...)");
         }
         if (train.size() < 2) {
             throw new ArchiveRejectedException("train/ has a single class ('" + train.keySet().iterator().next()
@@ -86,6 +85,16 @@ public final class ImageFolderLayout {
         }
         counts.values().removeIf(Map::isEmpty);
         return new ImageFolderLayout(prefix, List.copyOf(train.keySet()), counts, ignored);
+    }
+
+    @Override
+    public String format() {
+        return "image-folder";
+    }
+
+    @Override
+    public String describe() {
+        return String.format("image-folder: %d classes, %,d images", classes.size(), images());
     }
 
     public List<String> classes() {
@@ -150,28 +159,5 @@ public final class ImageFolderLayout {
     private static boolean isImage(String name) {
         String lower = name.toLowerCase(Locale.ROOT);
         return !hidden(name) && IMAGE_EXTENSIONS.stream().anyMatch(lower::endsWith);
-    }
-
-    /** The paths {@link ArchiveEntries} reads, folders included, for {@link #of}. */
-    public static final class Collector implements ArchiveEntries.Visitor {
-        private final List<String> files = new ArrayList<>();
-        private final Set<String> folders = new TreeSet<>();
-
-        @Override
-        public void folder(String path) {
-            folders.add(path);
-        }
-
-        @Override
-        public void file(String path, InputStream content) {
-            files.add(path);
-            for (int slash = path.indexOf('/'); slash >= 0; slash = path.indexOf('/', slash + 1)) {
-                folders.add(path.substring(0, slash));
-            }
-        }
-
-        public ImageFolderLayout layout() throws ArchiveRejectedException {
-            return ImageFolderLayout.of(files, List.copyOf(folders));
-        }
     }
 }

@@ -47,12 +47,7 @@ public final class Rasters {
      * (PNG written twice, with other compression), different for a re-compressed JPEG.
      */
     public static String pixelDigest(BufferedImage image) {
-        MessageDigest digest;
-        try {
-            digest = MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("every JVM has SHA-256", e);
-        }
+        MessageDigest digest = sha256();
         int width = image.getWidth();
         digest.update(ByteBuffer.allocate(8).putInt(width).putInt(image.getHeight()).array());
         int[] row = new int[width];
@@ -64,5 +59,18 @@ public final class Rasters {
             digest.update(bytes.array());
         }
         return HexFormat.of().formatHex(digest.digest());
+    }
+
+    /** SHA-256 of an image already in Kiln's bytes (IDX and CIFAR records): equal bytes, the same picture. */
+    public static String bytesDigest(byte[] pixels) {
+        return HexFormat.of().formatHex(sha256().digest(pixels));
+    }
+
+    private static MessageDigest sha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every JVM has SHA-256", e);
+        }
     }
 }

@@ -1,5 +1,6 @@
 package dev.kiln.vision.datasets;
 
+import dev.kiln.imagedata.binary.IdxFile;
 import dev.kiln.imagedata.images.Rasters;
 import java.awt.image.BufferedImage;
 import java.io.IOException;

@@ -1,5 +1,6 @@
 package dev.kiln.vision.datasets;
 
+import dev.kiln.imagedata.binary.IdxFile;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Arrays;

@@ -2,6 +2,7 @@ package dev.kiln.vision.datasets;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.kiln.imagedata.binary.IdxFile;
 import dev.kiln.vision.datasets.Checksums.FileCheck;
 import dev.kiln.vision.datasets.Checksums.Status;
 import java.nio.file.Files;

@@ -3,6 +3,7 @@ package dev.kiln.vision.datasets;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.kiln.imagedata.binary.IdxFile;
 import dev.kiln.vision.RepoFiles;
 import java.awt.Color;
 import java.awt.Graphics2D;

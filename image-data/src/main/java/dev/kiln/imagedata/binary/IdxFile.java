@@ -1,4 +1,4 @@
-package dev.kiln.vision.datasets;
+package dev.kiln.imagedata.binary;
 
 import java.io.BufferedInputStream;
 import java.io.EOFException;
@@ -64,14 +64,26 @@ public record IdxFile(int[] dimensions, byte[] data) {
 
     /** Reads a file, gzipped or not; any corruption gives an IOException that names the file. */
     public static IdxFile read(Path file) throws IOException {
-        try (BufferedInputStream in = new BufferedInputStream(Files.newInputStream(file), BUFFER_SIZE)) {
-            return read(in, file);
+        try (InputStream in = Files.newInputStream(file)) {
+            return read(in, file.toString(), MAX_DATA_BYTES);
+        }
+    }
+
+    /**
+     * Reads one from a stream (an archive's entry), refusing a header that declares more than {@code maxDataBytes}
+     * before allocating them: a few hostile bytes can claim two gigabytes.
+     *
+     * @param file the name errors give
+     */
+    public static IdxFile read(InputStream stream, String file, long maxDataBytes) throws IOException {
+        try {
+            return read(new BufferedInputStream(stream, BUFFER_SIZE), file, Math.min(maxDataBytes, MAX_DATA_BYTES));
         } catch (EOFException | ZipException e) {
             throw new IOException(file + ": corrupt or truncated gzip data (" + e.getMessage() + ")", e);
         }
     }
 
-    private static IdxFile read(BufferedInputStream in, Path file) throws IOException {
+    private static IdxFile read(BufferedInputStream in, String file, long maxDataBytes) throws IOException {
         in.mark(2);
         boolean gzip = in.read() == GZIP_MAGIC_1 && in.read() == GZIP_MAGIC_2;
         in.reset();
@@ -103,9 +115,9 @@ public record IdxFile(int[] dimensions, byte[] data) {
             throw corrupt(file, "header declares a dimension over 2^31: " + shape(dimensions));
         }
         long size = elementCount(dimensions);
-        if (size > MAX_DATA_BYTES) {
+        if (size > maxDataBytes) {
             throw corrupt(file, "header declares " + shape(dimensions) + " = " + size
-                    + " data bytes, more than one array can hold");
+                    + " data bytes, more than the limit of " + maxDataBytes);
         }
 
         byte[] data = new byte[(int) size];
@@ -163,7 +175,7 @@ public record IdxFile(int[] dimensions, byte[] data) {
         return Arrays.stream(dimensions).mapToObj(Integer::toString).collect(Collectors.joining("x"));
     }
 
-    private static IOException corrupt(Path file, String problem) {
+    private static IOException corrupt(String file, String problem) {
         return new IOException(file + ": " + problem);
     }
 }

@@ -1,4 +1,4 @@
-package dev.kiln.vision.datasets;
+package dev.kiln.imagedata.binary;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
@@ -147,7 +147,7 @@ class IdxFileTest {
     void rejectsImpossibleSizes() throws IOException {
         Path file = Files.write(dir.resolve("huge"), header(0x08, 3, 60_000, 60_000, 60_000));
 
-        assertThatThrownBy(() -> IdxFile.read(file)).hasMessageContaining("more than one array can hold");
+        assertThatThrownBy(() -> IdxFile.read(file)).hasMessageContaining("more than the limit of");
     }
 
     private static byte[] header(int type, int rank, int... dimensions) {
