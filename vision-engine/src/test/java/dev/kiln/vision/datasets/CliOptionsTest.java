@@ -19,7 +19,7 @@ class CliOptionsTest {
 
     @Test
     void listCoversAllDataSets() throws Exception {
-        assertThat(CliOptions.parse("--list").names()).containsExactly("fashion-mnist", "mnist-sample", "cifar10");
+        assertThat(CliOptions.parse("--list").names()).containsExactly("fashion-mnist", "mnist-sample", "mnist", "cifar10");
         assertThat(CliOptions.parse("cifar10", "--list").names()).containsExactly("cifar10");
     }
 
@@ -42,7 +42,7 @@ class CliOptionsTest {
 
     @Test
     void rejectsBadArguments() {
-        assertThatThrownBy(() -> CliOptions.parse("mnist")).hasMessageContaining("unknown data set 'mnist'");
+        assertThatThrownBy(() -> CliOptions.parse("emnist")).hasMessageContaining("unknown data set 'emnist'");
         assertThatThrownBy(() -> CliOptions.parse("--fast")).hasMessage("unknown option --fast");
         assertThatThrownBy(() -> CliOptions.parse("--dir")).hasMessageContaining("--dir needs a folder");
         assertThatThrownBy(() -> CliOptions.parse("--dir", "--list")).hasMessageContaining("--dir needs a folder");

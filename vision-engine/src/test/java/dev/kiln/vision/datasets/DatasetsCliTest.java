@@ -48,6 +48,7 @@ class DatasetsCliTest {
         assertThat(out()).isEqualTo("""
                 fashion-mnist: not installed (run ./kiln data fashion-mnist)
                 mnist-sample: not installed (run ./kiln data mnist-sample)
+                mnist: not installed (run ./kiln data mnist)
                 cifar10: not installed (run ./kiln data cifar10 --from DIR (or --download))
                 """);
     }
