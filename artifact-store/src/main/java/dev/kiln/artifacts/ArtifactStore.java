@@ -97,12 +97,12 @@ public final class ArtifactStore implements AutoCloseable {
         return bucket;
     }
 
-    /** Stores {@code content} under its digest (a no-op when that blob exists). */
+    /** Stores {@code content} under its digest (a no-op when that blob exists whole). */
     public Blob put(byte[] content) {
         String digest = sha256(content);
         call("storing blob " + digest, () -> {
             ensureBucket();
-            if (!exists(digest)) {
+            if (!existsWhole(digest, content.length)) {
                 s3.putObject(b -> b.bucket(bucket).key(BLOBS + digest).contentLength((long) content.length),
                         RequestBody.fromBytes(content));
             }
@@ -165,7 +165,7 @@ public final class ArtifactStore implements AutoCloseable {
     public Blob commit(StagedUpload staged) {
         String digest = staged.blob().sha256();
         call("filing upload " + staged.key() + " as " + digest, () -> {
-            if (!exists(digest)) {
+            if (!existsWhole(digest, staged.blob().sizeBytes())) {
                 s3.copyObject(b -> b.sourceBucket(bucket).sourceKey(staged.key())
                         .destinationBucket(bucket).destinationKey(BLOBS + digest));
             }
@@ -229,6 +229,15 @@ public final class ArtifactStore implements AutoCloseable {
     public boolean exists(String sha256) {
         requireDigest(sha256);
         return head(BLOBS + sha256) != null;
+    }
+
+    /**
+     * Whether the blob is there with its full size: a server killed while writing it may have left a shorter one,
+     * which the next writer then replaces instead of trusting its name.
+     */
+    private boolean existsWhole(String sha256, long size) {
+        HeadObjectResponse head = head(BLOBS + sha256);
+        return head != null && head.contentLength() != null && head.contentLength() == size;
     }
 
     /** When the blob was last written, or null when there is none. */

@@ -10,6 +10,7 @@ import java.io.InputStream;
 import java.io.SequenceInputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.Random;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -70,6 +71,18 @@ class ArtifactStoreTest {
         assertThat(dir).isEmptyDirectory();
         store.delete(blob.sha256());
         assertThat(store.exists(blob.sha256())).isFalse();
+    }
+
+    @Test
+    void aBlobLeftShortByACrashIsWrittenAgainByTheNextWriter() throws Exception {
+        byte[] content = bytes(50_000, 6);
+        Blob blob = store.put(content);
+        Path file = s3.dataDir().resolve(BUCKET).resolve("sha256").resolve(blob.sha256());
+        Files.write(file, Arrays.copyOf(content, 20_000));
+
+        store.put(content);
+
+        assertThat(store.read(blob.sha256())).isEqualTo(content);
     }
 
     @Test
