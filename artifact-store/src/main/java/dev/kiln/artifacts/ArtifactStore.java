@@ -263,6 +263,24 @@ public final class ArtifactStore implements AutoCloseable {
         return list(INCOMING);
     }
 
+    /**
+     * Aborts the multipart uploads started before {@code cutoff} and never completed (a process killed mid-upload
+     * leaves its parts, which no listing of objects shows); answers how many.
+     */
+    public int abortUploadsStartedBefore(Instant cutoff) {
+        return call("aborting abandoned uploads", () -> {
+            ensureBucket();
+            int aborted = 0;
+            for (var upload : s3.listMultipartUploads(b -> b.bucket(bucket).prefix(INCOMING)).uploads()) {
+                if (upload.initiated() != null && upload.initiated().isBefore(cutoff)) {
+                    abortQuietly(upload.key(), upload.uploadId());
+                    aborted++;
+                }
+            }
+            return aborted;
+        });
+    }
+
     /** Deletes a staged upload left behind, by the key {@link #staged()} listed. */
     public void deleteStaged(String key) {
         if (!key.startsWith(INCOMING)) {

@@ -10,6 +10,7 @@ import java.io.InputStream;
 import java.io.SequenceInputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.Arrays;
 import java.util.Random;
 import org.junit.jupiter.api.AfterAll;
@@ -132,6 +133,36 @@ class ArtifactStoreTest {
         assertThatThrownBy(() -> store.stage(cutOff, Long.MAX_VALUE)).isInstanceOf(IOException.class)
                 .hasMessageContaining("reset");
         assertThat(store.staged()).hasSize(stagedBefore);
+    }
+
+    @Test
+    void anUploadAbandonedMidwayIsAbortedOnceOld() throws Exception {
+        byte[] part = bytes(ArtifactStore.PART_BYTES + 1, 9);
+        // A process that dies after its first part: the upload stays open, its parts on the server.
+        Thread uploader = new Thread(() -> {
+            try {
+                store.stage(new SequenceInputStream(new ByteArrayInputStream(part), new InputStream() {
+                    @Override
+                    public int read() throws IOException {
+                        try {
+                            Thread.sleep(Long.MAX_VALUE);
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                        }
+                        return -1;
+                    }
+                }), Long.MAX_VALUE);
+            } catch (IOException | RuntimeException e) {
+                // interrupted below
+            }
+        });
+        uploader.start();
+        Thread.sleep(3000);
+
+        assertThat(store.abortUploadsStartedBefore(Instant.now().minusSeconds(3600))).isZero();
+        assertThat(store.abortUploadsStartedBefore(Instant.now().plusSeconds(60))).isEqualTo(1);
+        assertThat(store.abortUploadsStartedBefore(Instant.now().plusSeconds(60))).isZero();
+        uploader.interrupt();
     }
 
     @Test

@@ -1,6 +1,7 @@
 package dev.kiln.store.artifacts;
 
 import dev.kiln.artifacts.ArtifactStore;
+import dev.kiln.artifacts.ArtifactStoreException;
 import dev.kiln.artifacts.StoredBlob;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -12,7 +13,8 @@ import org.jboss.logging.Logger;
 
 /**
  * Deletes the blobs no row refers to (checkpoints replaced by a newer epoch, runs deleted, transactions rolled
- * back after their upload) and staged uploads nobody committed, once they are older than a grace period. Each
+ * back after their upload) and staged uploads nobody committed, and aborts multipart uploads a killed process
+ * left unfinished, once they are older than a grace period. Each
  * delete holds {@link ArtifactReferences#lockForDeleting()} and looks at the references again first.
  */
 @ApplicationScoped
@@ -28,8 +30,8 @@ public class ArtifactSweep {
         this.references = references;
     }
 
-    /** What one sweep deleted. */
-    public record Swept(int blobs, long bytes, int stagedUploads) {
+    /** What one sweep deleted: blobs, their bytes, uploads staged but never filed, and uploads never finished. */
+    public record Swept(int blobs, long bytes, int stagedUploads, int abortedUploads) {
     }
 
     /** Deletes what nothing refers to and was last written before {@code now - grace}. */
@@ -53,11 +55,25 @@ public class ArtifactSweep {
                 staged++;
             }
         }
-        if (blobs + staged > 0) {
-            LOG.infof("Artifact sweep: deleted %d unreferenced blobs (%d bytes) and %d abandoned uploads", blobs,
-                    bytes, staged);
+        int aborted = abortUnfinishedUploads(cutoff);
+        if (blobs + staged + aborted > 0) {
+            LOG.infof("Artifact sweep: deleted %d unreferenced blobs (%d bytes) and %d abandoned uploads; aborted %d"
+                    + " unfinished uploads", blobs, bytes, staged, aborted);
         }
-        return new Swept(blobs, bytes, staged);
+        return new Swept(blobs, bytes, staged, aborted);
+    }
+
+    /** Multipart uploads a killed process left open; a store that cannot list them only loses this part. */
+    private int abortUnfinishedUploads(Instant cutoff) {
+        try {
+            return artifacts.abortUploadsStartedBefore(cutoff);
+        } catch (ArtifactStoreException e) {
+            if (e instanceof ArtifactStoreException.Unavailable) {
+                throw e;
+            }
+            LOG.warnf("Artifact sweep: unfinished uploads not aborted: %s", e.getMessage());
+            return 0;
+        }
     }
 
     private boolean deleteIfUnreferenced(String digest, Instant cutoff) {
