@@ -94,10 +94,6 @@ public final class LocalS3 implements AutoCloseable {
         return dataDir;
     }
 
-    public int port() {
-        return port;
-    }
-
     /** Stops the server the hard way (a crash); the objects stay in the data directory. */
     public void kill() throws InterruptedException {
         process.destroyForcibly();
