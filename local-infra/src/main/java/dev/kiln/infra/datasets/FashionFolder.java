@@ -98,9 +98,7 @@ public final class FashionFolder {
     static byte[] encode(ImageSet set, int index, int taken, String format) throws IOException {
         int size = taken % 7 == 3 ? 32 : taken % 11 == 4 ? 36 : 28;
         boolean rgb = taken % 7 == 3;
-        BufferedImage grey = new BufferedImage(set.width(), set.height(), BufferedImage.TYPE_BYTE_GRAY);
-        grey.getRaster().setDataElements(0, 0, set.width(), set.height(),
-                Arrays.copyOfRange(set.pixels(), index * set.imageBytes(), (index + 1) * set.imageBytes()));
+        BufferedImage grey = ImageSets.image(set, index);
         BufferedImage image = new BufferedImage(size, size, rgb ? BufferedImage.TYPE_INT_RGB : BufferedImage.TYPE_BYTE_GRAY);
         Graphics2D g = image.createGraphics();
         g.setRenderingHint(RenderingHints.KEY_INTERPOLATION, RenderingHints.VALUE_INTERPOLATION_BILINEAR);

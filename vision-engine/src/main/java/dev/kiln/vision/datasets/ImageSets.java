@@ -148,28 +148,34 @@ public final class ImageSets {
 
     /** Every image of {@code set} scaled bilinearly to height x width, as {@link #imageFolder} scales files. */
     public static ImageSet resized(ImageSet set, int height, int width) {
-        int bytes = set.imageBytes();
-        int plane = set.height() * set.width();
         int target = set.channels() * height * width;
         byte[] pixels = new byte[Math.multiplyExact(set.size(), target)];
-        BufferedImage image = new BufferedImage(set.width(), set.height(),
-                set.channels() == 1 ? BufferedImage.TYPE_BYTE_GRAY : BufferedImage.TYPE_INT_RGB);
-        int[] rgb = new int[plane];
         for (int i = 0; i < set.size(); i++) {
-            int offset = i * bytes;
-            if (set.channels() == 1) {
-                image.getRaster().setDataElements(0, 0, set.width(), set.height(),
-                        Arrays.copyOfRange(set.pixels(), offset, offset + plane));
-            } else {
-                for (int p = 0; p < plane; p++) {
-                    rgb[p] = (set.pixels()[offset + p] & 0xff) << 16 | (set.pixels()[offset + plane + p] & 0xff) << 8
-                            | set.pixels()[offset + 2 * plane + p] & 0xff;
-                }
-                image.setRGB(0, 0, set.width(), set.height(), rgb, 0, set.width());
-            }
-            Rasters.writeChannelFirst(image, set.channels(), height, width, pixels, i * target);
+            Rasters.writeChannelFirst(image(set, i), set.channels(), height, width, pixels, i * target);
         }
         return new ImageSet(set.classes(), set.channels(), height, width, pixels, set.labels());
+    }
+
+    /** The set's image at {@code index} as a grey or RGB picture, to encode or to redraw. */
+    public static BufferedImage image(ImageSet set, int index) {
+        int h = set.height();
+        int w = set.width();
+        int plane = h * w;
+        int offset = index * set.imageBytes();
+        byte[] pixels = set.pixels();
+        if (set.channels() == 1) {
+            BufferedImage image = new BufferedImage(w, h, BufferedImage.TYPE_BYTE_GRAY);
+            image.getRaster().setDataElements(0, 0, w, h, Arrays.copyOfRange(pixels, offset, offset + plane));
+            return image;
+        }
+        int[] rgb = new int[plane];
+        for (int i = 0; i < plane; i++) {
+            rgb[i] = (pixels[offset + i] & 0xff) << 16 | (pixels[offset + plane + i] & 0xff) << 8
+                    | pixels[offset + 2 * plane + i] & 0xff;
+        }
+        BufferedImage image = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
+        image.setRGB(0, 0, w, h, rgb, 0, w);
+        return image;
     }
 
     /** The entries of dir that pass the filter and are not hidden, sorted by name so that labels are stable. */
