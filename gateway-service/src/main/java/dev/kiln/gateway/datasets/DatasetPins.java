@@ -45,23 +45,26 @@ public class DatasetPins {
         }
         String name = ref.group(1);
         Integer wanted = ref.group(2) == null ? null : Integer.valueOf(ref.group(2));
-        Version version = QuarkusTransaction.requiringNew().call(() -> datasets.find(name) == null ? null
-                : wanted == null ? datasets.latestReady(name) : datasets.findVersion(name, wanted));
-        if (version == null && wanted == null) {
-            // No READY version: say what the newest one is doing, if there is one.
-            version = QuarkusTransaction.requiringNew().call(() -> datasets.find(name) == null ? null
-                    : datasets.versions(name).stream().findFirst().orElse(null));
-            if (version == null) {
-                if (QuarkusTransaction.requiringNew().call(() -> datasets.find(name)) != null) {
-                    errors.add(new FieldError(field, "data set '" + name + "' has no version yet: upload one"));
-                }
-                return unpinned(spec);
+        // One look at the store: the version named, else the newest READY one, else the newest of any state (to
+        // say what it is doing); absent when the data set or that version does not exist.
+        Lookup found = QuarkusTransaction.requiringNew().call(() -> {
+            if (datasets.find(name) == null) {
+                return new Lookup(false, null);
             }
+            if (wanted != null) {
+                return new Lookup(true, datasets.findVersion(name, wanted));
+            }
+            Version ready = datasets.latestReady(name);
+            return new Lookup(true, ready != null ? ready : datasets.versions(name).stream().findFirst().orElse(null));
+        });
+        if (!found.datasetExists()) {
+            // The spec validator names the unknown data set.
+            return unpinned(spec);
         }
+        Version version = found.version();
         if (version == null) {
-            if (QuarkusTransaction.requiringNew().call(() -> datasets.find(name)) != null) {
-                errors.add(new FieldError(field, "data set '" + name + "' has no version " + wanted));
-            }
+            errors.add(new FieldError(field, wanted == null ? "data set '" + name + "' has no version yet: upload one"
+                    : "data set '" + name + "' has no version " + wanted));
             return unpinned(spec);
         }
         switch (version.status()) {
@@ -82,6 +85,10 @@ public class DatasetPins {
         ObjectNode tree = ((ObjectNode) Json.toTree(spec)).without("data");
         tree.put("dataset", requestedDataset);
         return Json.fromTree(tree, TrainingSpec.class);
+    }
+
+    /** Whether the data set exists, and the version a spec names (null when there is none). */
+    private record Lookup(boolean datasetExists, Version version) {
     }
 
     private static TrainingSpec unpinned(TrainingSpec spec) {
