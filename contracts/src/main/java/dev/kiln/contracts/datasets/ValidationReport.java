@@ -50,6 +50,11 @@ public record ValidationReport(String format, List<String> classes, Map<String, 
         return rejection == null;
     }
 
+    /** Readable images in all splits: what the version packs. */
+    public int images() {
+        return splits.values().stream().mapToInt(SplitSummary::images).sum();
+    }
+
     /** One split's readable images, in all and per class name. */
     public record SplitSummary(int images, Map<String, Integer> perClass) {
     }

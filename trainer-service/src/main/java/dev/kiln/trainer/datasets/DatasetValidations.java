@@ -168,9 +168,8 @@ public class DatasetValidations {
             artifacts.discard(staged);
             return;
         }
-        int images = report.splits().values().stream().mapToInt(ValidationReport.SplitSummary::images).sum();
         LOG.infof("Data set %s READY in %d ms: %d images, %d classes, %dx%dx%d, %d unreadable, %d cross-split"
-                + " duplicates", version.ref(), millis, images, report.classes().size(), report.channels(),
+                + " duplicates", version.ref(), millis, report.images(), report.classes().size(), report.channels(),
                 report.storedHeight(), report.storedWidth(), report.unreadableCount(), report.crossSplitDuplicates());
     }
 
@@ -191,7 +190,7 @@ public class DatasetValidations {
             }
             outbox.publish(status == DatasetStatus.READY
                     ? DatasetEventV1.ready(version.dataset(), version.version(), version.archiveSha256(), packedSha,
-                            report.splits().values().stream().mapToInt(ValidationReport.SplitSummary::images).sum(),
+                            report.images(),
                             now)
                     : DatasetEventV1.rejected(version.dataset(), version.version(), version.archiveSha256(),
                             report.rejection(), now));
