@@ -7,9 +7,11 @@ import dev.kiln.contracts.messaging.Json;
 import dev.kiln.store.datasets.DatasetRepository;
 import dev.kiln.store.datasets.DatasetRepository.TrainedModel;
 import java.time.Instant;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.stream.Collectors;
 
 /** A data set as the API shows it, with its versions (newest first). */
 @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -38,8 +40,8 @@ public record DatasetView(String name, String description, Instant createdAt, Li
                 List<TrainedModel> models) {
             ValidationReport report = v.reportJson() == null ? null : Json.read(v.reportJson(), ValidationReport.class);
             Map<String, Integer> images = report == null ? null : report.splits().entrySet().stream()
-                    .collect(java.util.stream.Collectors.toMap(Map.Entry::getKey, e -> e.getValue().images(),
-                            (a, b) -> a, java.util.LinkedHashMap::new));
+                    .collect(Collectors.toMap(Map.Entry::getKey, e -> e.getValue().images(), (a, b) -> a,
+                            LinkedHashMap::new));
             return new VersionView(v.dataset(), v.version(), v.ref(), v.status(), v.archiveSha256(), v.archiveBytes(),
                     v.packedSha256(), v.packedBytes(), images, report == null ? null : report.rejection(),
                     v.createdAt(), v.finishedAt(), withReport ? report : null, runs, models);
