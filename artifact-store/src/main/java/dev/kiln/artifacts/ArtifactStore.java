@@ -93,6 +93,15 @@ public final class ArtifactStore implements AutoCloseable {
         return HexFormat.of().formatHex(newDigest().digest(content));
     }
 
+    /** The SHA-256 of a local file, read as a stream: what {@link #stage} would name it. */
+    public static String sha256(Path file) throws IOException {
+        MessageDigest digest = newDigest();
+        try (InputStream in = new DigestInputStream(Files.newInputStream(file), digest)) {
+            in.transferTo(OutputStream.nullOutputStream());
+        }
+        return HexFormat.of().formatHex(digest.digest());
+    }
+
     public String bucket() {
         return bucket;
     }

@@ -258,6 +258,9 @@ class DatasetApiTest {
                 .body("violations[0].message", containsString("pinned@1 is still being validated"));
         submit("no-such-data").then().statusCode(400).body("violations[0].field", is("spec.dataset"))
                 .body("violations[0].message", containsString("unknown data set 'no-such-data'"));
+        // Built-in data sets are registered versions too (BuiltInDatasets registers two, as a worker would).
+        submit("cifar10").then().statusCode(400).body("violations[0].field", is("spec.dataset"))
+                .body("violations[0].message", containsString("built-in data set 'cifar10' is not registered yet"));
 
         // As a trainer worker would record it: READY, packed, with its report.
         String packed = ArtifactStore.sha256("packed".getBytes(StandardCharsets.UTF_8));
@@ -279,8 +282,9 @@ class DatasetApiTest {
         given().contentType(ContentType.JSON).body("{\"spec\": {\"dataset\": \"mnist-sample\", \"model\": \"mlp\","
                 + " \"data\": {\"version\": \"pinned@1\", \"packedSha256\": \"" + packed + "\", \"channels\": 1,"
                 + " \"height\": 28, \"width\": 28, \"classes\": 2, \"trainSize\": 1, \"testSize\": 1}}}")
-                .post("/api/v1/runs").then().statusCode(202).body("spec.dataset", is("mnist-sample"))
-                .body("spec.data", nullValue());
+                .post("/api/v1/runs").then().statusCode(202).body("spec.dataset", is("mnist-sample@1"))
+                .body("spec.data.version", is("mnist-sample@1")).body("spec.data.trainSize", is(8_000))
+                .body("spec.normalization", is("mnist"));
         given().get("/api/v1/datasets/pinned/versions/1").then().statusCode(200).body("status", is("READY"))
                 .body("runs", hasItem(run)).body("images.train", is(100)).body("report.classes.size()", is(2));
         assertThat(QuarkusTransaction.requiringNew().call(() -> datasets.findVersion("pinned", 1)).status())

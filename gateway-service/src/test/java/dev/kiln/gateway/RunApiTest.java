@@ -14,6 +14,7 @@ import static org.hamcrest.Matchers.hasItems;
 import static org.hamcrest.Matchers.is;
 import static org.hamcrest.Matchers.startsWith;
 
+import dev.kiln.contracts.datasets.DatasetPin;
 import dev.kiln.contracts.messaging.Json;
 import dev.kiln.contracts.messaging.Topics;
 import dev.kiln.contracts.runs.EpochMetrics;
@@ -37,6 +38,7 @@ import io.restassured.http.ContentType;
 import jakarta.inject.Inject;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.UUID;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
@@ -93,7 +95,13 @@ class RunApiTest {
                 r -> id.equals(r.key()), KAFKA_WAIT);
         assertThat(Json.read(queued.value(), RunEventV1.class).type()).isEqualTo(RunEventType.QUEUED);
         given().get("/api/v1/runs/" + id).then().body("checkpoints", empty());
-        assertThat(request.spec()).isEqualTo(TrainingSpec.of("fashion-mnist", "mnist-cnn", 2, 64, "adam", 0.001, 42L).withDefaults());
+        // The built-in data set is a registered version like any other: the run is pinned to it.
+        DatasetPin pin = request.spec().data();
+        assertThat(pin.version()).isEqualTo("fashion-mnist@1");
+        assertThat(List.of(pin.trainSize(), pin.testSize(), pin.classes())).containsExactly(60_000, 10_000, 10);
+        assertThat(request.spec()).isEqualTo(TrainingSpec.of("fashion-mnist", "mnist-cnn", 2, 64, "adam", 0.001, 42L)
+                .pinnedTo(pin).withDefaults());
+        assertThat(request.spec().normalization()).isEqualTo("mnist");
     }
 
     @Test
@@ -201,9 +209,9 @@ class RunApiTest {
     @Test
     void listFiltersByExperimentStatusAndModelAPageAtATime() {
         String experiment = "filters-" + UUID.randomUUID().toString().substring(0, 8);
-        String first = submit("{\"experiment\": \"" + experiment + "\", \"spec\": {\"dataset\": \"cifar10\", \"model\": \"lenet\"}}");
-        String second = submit("{\"experiment\": \"" + experiment + "\", \"spec\": {\"dataset\": \"cifar10\", \"model\": \"vgg11\"}}");
-        String third = submit("{\"experiment\": \"" + experiment + "\", \"spec\": {\"dataset\": \"cifar10\", \"model\": \"lenet\"}}");
+        String first = submit("{\"experiment\": \"" + experiment + "\", \"spec\": {\"dataset\": \"fashion-mnist\", \"imageSize\": 32, \"model\": \"lenet\"}}");
+        String second = submit("{\"experiment\": \"" + experiment + "\", \"spec\": {\"dataset\": \"fashion-mnist\", \"imageSize\": 32, \"model\": \"vgg11\"}}");
+        String third = submit("{\"experiment\": \"" + experiment + "\", \"spec\": {\"dataset\": \"fashion-mnist\", \"imageSize\": 32, \"model\": \"lenet\"}}");
 
         given().get("/api/v1/runs?experiment=" + experiment).then().statusCode(200)
                 .body("id", contains(third, second, first)).body("experiment", everyItem(is(experiment)));

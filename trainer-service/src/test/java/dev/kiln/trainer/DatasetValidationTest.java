@@ -1,7 +1,9 @@
 package dev.kiln.trainer;
 
+import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
+import static org.hamcrest.Matchers.is;
 
 import dev.kiln.artifacts.ArtifactStore;
 import dev.kiln.contracts.datasets.DatasetEventV1;
@@ -14,21 +16,26 @@ import dev.kiln.contracts.runs.EvaluationReport;
 import dev.kiln.contracts.runs.RunStatus;
 import dev.kiln.contracts.runs.TrainRequestV1;
 import dev.kiln.contracts.runs.TrainingSpec;
+import dev.kiln.imagedata.catalog.CatalogArchive;
 import dev.kiln.infra.datasets.FashionFolder;
 import dev.kiln.infra.kafka.KafkaTestResource;
 import dev.kiln.infra.kafka.TopicReader;
 import dev.kiln.infra.postgres.PostgresTestResource;
 import dev.kiln.infra.s3.S3TestResource;
 import dev.kiln.messaging.Outbox;
-import dev.kiln.store.artifacts.ArtifactReferences;
+import dev.kiln.messaging.datasets.DatasetFiling;
 import dev.kiln.store.datasets.DatasetRepository;
 import dev.kiln.store.datasets.DatasetRepository.Version;
 import dev.kiln.store.runs.RunRecord;
 import dev.kiln.store.runs.RunRepository;
+import dev.kiln.trainer.datasets.CatalogRegistration;
+import dev.kiln.trainer.training.TrainerConfig;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -67,7 +74,13 @@ class DatasetValidationTest {
     ArtifactStore artifacts;
 
     @Inject
-    ArtifactReferences references;
+    DatasetFiling filing;
+
+    @Inject
+    CatalogRegistration catalog;
+
+    @Inject
+    TrainerConfig config;
 
     @Inject
     Outbox outbox;
@@ -128,6 +141,30 @@ class DatasetValidationTest {
     }
 
     @Test
+    void theInstalledBuiltInDataSetsBecomeReadyVersionsFiledOnce() throws Exception {
+        Version sample = awaitReady("mnist-sample");
+        Version fashion = awaitReady("fashion-mnist");
+
+        ValidationReport sampleReport = Json.read(sample.reportJson(), ValidationReport.class);
+        assertThat(sampleReport.format()).isEqualTo("idx");
+        assertThat(sampleReport.splits().get("train").images()).isEqualTo(10_000);
+        assertThat(sample.pin().trainSize()).isEqualTo(8_000);
+        assertThat(sample.pin().testSize()).isEqualTo(2_000);
+        ValidationReport fashionReport = Json.read(fashion.reportJson(), ValidationReport.class);
+        assertThat(fashionReport.classes()).isEqualTo(CatalogArchive.FASHION_MNIST_CLASSES);
+        assertThat(fashionReport.splits().get("train").images()).isEqualTo(60_000);
+        assertThat(fashionReport.splits().get("test").images()).isEqualTo(10_000);
+        assertThat(fashionReport.mean().get(0)).isCloseTo(0.286, org.assertj.core.data.Offset.offset(0.001));
+        given().get("/q/health/ready").then().statusCode(200)
+                .body("checks.find { it.name == 'built-in data sets' }.data.'fashion-mnist'", is(fashion.ref() + " READY"));
+
+        // Another worker with the same files (or this one restarted) finds the same bytes filed: no new version.
+        new CatalogRegistration(datasets, artifacts, filing, config).registerInstalled();
+        assertThat(QuarkusTransaction.requiringNew().call(() -> datasets.versions("fashion-mnist")))
+                .extracting(Version::ref).containsExactly(fashion.ref());
+    }
+
+    @Test
     void aVersionWhoseClassHasNoReadableImageIsRejectedWithItsReason() throws Exception {
         Path zip = dir.resolve("fashion.zip");
         FashionFolder.writeZip(zip, DATA, 2, 0);
@@ -164,17 +201,15 @@ class DatasetValidationTest {
     }
 
     /** As the gateway stores an accepted upload: the archive in the store, the version VALIDATING, its event. */
-    private Version uploaded(String name, byte[] archive) {
-        Instant now = Instant.now().truncatedTo(ChronoUnit.MICROS);
-        return QuarkusTransaction.requiringNew().call(() -> {
-            datasets.create(name, null, now);
-            datasets.lock(name);
-            references.lockForWriting();
-            String sha = artifacts.put(archive).sha256();
-            Version version = datasets.addVersion(name, sha, archive.length, now);
-            outbox.publish(DatasetEventV1.versionCreated(name, version.version(), sha, now));
-            return version;
-        });
+    /** Filed as the gateway files an upload. */
+    private Version uploaded(String name, byte[] archive) throws IOException {
+        QuarkusTransaction.requiringNew().run(() -> datasets.create(name, null, Instant.now()));
+        return filing.file(name, artifacts.stage(new ByteArrayInputStream(archive), Long.MAX_VALUE)).version();
+    }
+
+    private Version awaitReady(String builtIn) {
+        return await().atMost(WAIT).until(() -> QuarkusTransaction.requiringNew().call(
+                () -> datasets.latestReady(builtIn)), java.util.Objects::nonNull);
     }
 
     private Version awaitFinished(Version version) {

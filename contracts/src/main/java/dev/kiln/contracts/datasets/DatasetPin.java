@@ -35,8 +35,18 @@ public record DatasetPin(String version, String packedSha256, int channels, int 
         return summary == null ? 0 : summary.images();
     }
 
-    /** The version as the spec validator sees a data set; its normalisation default is its own statistics. */
+    /** The data set's name, without the version. */
+    public String dataset() {
+        return version.substring(0, version.lastIndexOf('@'));
+    }
+
+    /**
+     * The version as the spec validator sees a data set. Its normalisation default is its own statistics, but a
+     * built-in data set keeps the preset its tutorials use (so {@code fashion-mnist} trains as it always has).
+     */
     public Catalog.DatasetInfo info() {
-        return new Catalog.DatasetInfo(version, channels, height, width, classes, trainSize, testSize, "dataset");
+        String normalization = Catalog.DATASETS.contains(dataset()) ? Catalog.dataset(dataset()).normalization()
+                : "dataset";
+        return new Catalog.DatasetInfo(version, channels, height, width, classes, trainSize, testSize, normalization);
     }
 }

@@ -79,6 +79,11 @@ public record TrainingSpec(
                 labelSmoothing, mixupAlpha, gradClipNorm, seed, imageSize, pin);
     }
 
+    /** The data set's name without a version: {@code fashion-mnist} for a spec pinned to {@code fashion-mnist@1}. */
+    public String datasetName() {
+        return data != null ? data.dataset() : dataset;
+    }
+
     /** The data set's shape (resized to {@code imageSize} when given) and defaults: the catalog's or the pin's. */
     public Catalog.DatasetInfo datasetInfo() {
         Catalog.DatasetInfo info = data != null ? data.info() : Catalog.dataset(dataset);

@@ -2,7 +2,10 @@ package dev.kiln.store.datasets;
 
 import static dev.kiln.store.NativeRows.instant;
 
+import dev.kiln.contracts.datasets.DatasetPin;
 import dev.kiln.contracts.datasets.DatasetStatus;
+import dev.kiln.contracts.datasets.ValidationReport;
+import dev.kiln.contracts.messaging.Json;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.persistence.EntityManager;
 import java.time.Instant;
@@ -25,6 +28,14 @@ public class DatasetRepository {
         /** {@code <name>@<version>}, as specs and runs name it. */
         public String ref() {
             return dataset + "@" + version;
+        }
+
+        /** What a run training on this READY version is pinned to. */
+        public DatasetPin pin() {
+            if (status != DatasetStatus.READY) {
+                throw new IllegalStateException(ref() + " is " + status + ", not READY");
+            }
+            return DatasetPin.of(ref(), packedSha256, Json.read(reportJson, ValidationReport.class));
         }
     }
 

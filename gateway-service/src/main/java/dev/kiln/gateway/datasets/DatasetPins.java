@@ -18,7 +18,8 @@ import java.util.regex.Pattern;
 /**
  * Pins the registered data set a spec names to one READY version at submission: {@code flowers} becomes its
  * latest READY version, {@code flowers@3} that version, each with its packed digest and shape
- * ({@link DatasetPin}). A built-in data set is left as it is; a pin sent by the client is never trusted.
+ * ({@link DatasetPin}). Built-in data sets ({@code fashion-mnist}) are registered versions too, filed by the
+ * trainers that have them installed. A pin sent by the client is never trusted.
  */
 @ApplicationScoped
 public class DatasetPins {
@@ -36,7 +37,7 @@ public class DatasetPins {
      * the spec comes back unpinned (the spec validator then reports an unknown data set only if there is none).
      */
     public TrainingSpec pin(TrainingSpec spec, String field, List<FieldError> errors) {
-        if (spec == null || spec.dataset() == null || Catalog.DATASETS.contains(spec.dataset())) {
+        if (spec == null || spec.dataset() == null) {
             return spec == null || spec.data() == null ? spec : unpinned(spec);
         }
         Matcher ref = REF.matcher(spec.dataset());
@@ -58,7 +59,11 @@ public class DatasetPins {
             return new Lookup(true, ready != null ? ready : datasets.versions(name).stream().findFirst().orElse(null));
         });
         if (!found.datasetExists()) {
-            // The spec validator names the unknown data set.
+            if (Catalog.DATASETS.contains(name)) {
+                errors.add(new FieldError(field, "built-in data set '" + name + "' is not registered yet: a trainer"
+                        + " that has it installed (./kiln data " + name + ") registers it when it starts"));
+            }
+            // Otherwise the spec validator names the unknown data set.
             return unpinned(spec);
         }
         Version version = found.version();
@@ -73,8 +78,7 @@ public class DatasetPins {
             case REJECTED -> errors.add(new FieldError(field, version.ref() + " was rejected: "
                     + Json.read(version.reportJson(), ValidationReport.class).rejection()));
             case READY -> {
-                return spec.pinnedTo(DatasetPin.of(version.ref(), version.packedSha256(),
-                        Json.read(version.reportJson(), ValidationReport.class)));
+                return spec.pinnedTo(version.pin());
             }
         }
         return unpinned(spec);

@@ -3,6 +3,7 @@ package dev.kiln.gateway.datasets;
 import dev.kiln.gateway.api.InvalidRequestException;
 import dev.kiln.gateway.api.NotFoundProblem;
 import dev.kiln.contracts.validation.FieldError;
+import dev.kiln.messaging.datasets.DatasetFiling;
 import dev.kiln.store.datasets.DatasetRepository;
 import dev.kiln.store.datasets.DatasetRepository.Version;
 import io.quarkus.narayana.jta.QuarkusTransaction;
@@ -59,7 +60,7 @@ public class DatasetResource {
                     + " uploaded again answer 200 with the version they already are.")
     public RestResponse<DatasetView.VersionView> upload(@PathParam("name") String name, InputStream body,
             UriInfo uri) {
-        DatasetUploads.Upload upload = uploads.upload(name, body);
+        DatasetFiling.Filed upload = uploads.upload(name, body);
         Version version = upload.version();
         return RestResponse.ResponseBuilder.<DatasetView.VersionView>create(upload.created() ? 201 : 200)
                 .location(uri.getBaseUriBuilder().path("api/v1/datasets").path(name).path("versions")

@@ -2,7 +2,6 @@ package dev.kiln.gateway.datasets;
 
 import dev.kiln.artifacts.ArtifactStore;
 import dev.kiln.artifacts.StagedUpload;
-import dev.kiln.contracts.datasets.DatasetEventV1;
 import dev.kiln.contracts.validation.FieldError;
 import dev.kiln.contracts.validation.Names;
 import dev.kiln.gateway.api.ConflictProblem;
@@ -13,10 +12,9 @@ import dev.kiln.imagedata.archives.ArchiveLayout;
 import dev.kiln.imagedata.archives.ArchiveLimits;
 import dev.kiln.imagedata.archives.ArchiveRejectedException;
 import dev.kiln.imagedata.archives.LayoutCollector;
-import dev.kiln.messaging.Outbox;
-import dev.kiln.store.artifacts.ArtifactReferences;
+import dev.kiln.messaging.datasets.DatasetFiling;
+import dev.kiln.messaging.datasets.DatasetFiling.Filed;
 import dev.kiln.store.datasets.DatasetRepository;
-import dev.kiln.store.datasets.DatasetRepository.Version;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.io.IOException;
@@ -38,22 +36,16 @@ public class DatasetUploads {
 
     private static final Logger LOG = Logger.getLogger(DatasetUploads.class);
 
-    /** A version, and whether this upload created it (false: the same bytes were uploaded before). */
-    public record Upload(Version version, boolean created) {
-    }
-
     private final DatasetRepository datasets;
     private final ArtifactStore artifacts;
-    private final ArtifactReferences references;
-    private final Outbox outbox;
+    private final DatasetFiling filing;
     private final long maxUploadBytes;
 
-    public DatasetUploads(DatasetRepository datasets, ArtifactStore artifacts, ArtifactReferences references,
-            Outbox outbox, DatasetsConfig config) {
+    public DatasetUploads(DatasetRepository datasets, ArtifactStore artifacts, DatasetFiling filing,
+            DatasetsConfig config) {
         this.datasets = datasets;
         this.artifacts = artifacts;
-        this.references = references;
-        this.outbox = outbox;
+        this.filing = filing;
         this.maxUploadBytes = config.maxUploadSize().asLongValue();
     }
 
@@ -86,7 +78,7 @@ public class DatasetUploads {
      *                                 unsafe or not a trainable image folder
      * @throws dev.kiln.artifacts.ArtifactStoreException.TooLarge past {@code kiln.datasets.max-upload-size}
      */
-    public Upload upload(String name, InputStream body) {
+    public Filed upload(String name, InputStream body) {
         if (QuarkusTransaction.requiringNew().call(() -> datasets.find(name)) == null) {
             throw new NotFoundProblem("no data set '" + name + "': create it first (POST /api/v1/datasets)");
         }
@@ -100,19 +92,7 @@ public class DatasetUploads {
         boolean filed = false;
         try {
             ArchiveLayout layout = layoutOf(staged);
-            Instant now = now();
-            Upload upload = QuarkusTransaction.requiringNew().call(() -> {
-                datasets.lock(name);
-                Version earlier = datasets.findByArchive(name, staged.blob().sha256());
-                if (earlier != null) {
-                    return new Upload(earlier, false);
-                }
-                references.lockForWriting();
-                artifacts.commit(staged);
-                Version version = datasets.addVersion(name, staged.blob().sha256(), staged.blob().sizeBytes(), now);
-                outbox.publish(DatasetEventV1.versionCreated(name, version.version(), version.archiveSha256(), now));
-                return new Upload(version, true);
-            });
+            Filed upload = filing.file(name, staged);
             filed = upload.created();
             if (upload.created()) {
                 LOG.infof("Data set %s uploaded (%s; %d bytes, SHA-256 %s), validating", upload.version().ref(),

@@ -1,5 +1,6 @@
 package dev.kiln.infra.datasets;
 
+import dev.kiln.imagedata.catalog.CatalogArchive;
 import dev.kiln.vision.datasets.ImageSet;
 import dev.kiln.vision.datasets.ImageSets;
 import dev.kiln.vision.pipeline.TrainTestData;
@@ -48,7 +49,7 @@ public final class FashionFolder {
             throw new IllegalArgumentException("at least 2 train images per class (the second is the leak)");
         }
         ImageSet source = TrainTestData.load("fashion-mnist", dataDir).test();
-        List<String> classes = Arrays.stream(LABELS).mapToObj(l -> ImageSets.FASHION_MNIST_CLASSES.get(l)
+        List<String> classes = Arrays.stream(LABELS).mapToObj(l -> CatalogArchive.FASHION_MNIST_CLASSES.get(l)
                 .replace('/', '-')).toList();
         List<String> corrupt = new ArrayList<>();
         Random random = new Random(13);

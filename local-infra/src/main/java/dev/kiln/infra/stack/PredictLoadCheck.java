@@ -66,7 +66,7 @@ public final class PredictLoadCheck {
         }
         int champion = champion(jdbcUrl, model);
         Checkpoint checkpoint = Checkpoint.fromBytes(checkpointOf(gateway, jdbcUrl, model, champion)).forInference();
-        ImageSet test = TrainTestData.load(checkpoint.manifest().spec().dataset(), dataDir).test();
+        ImageSet test = TrainTestData.load(checkpoint.manifest().spec().datasetName(), dataDir).test();
         List<byte[]> pngs = new ArrayList<>();
         for (int i = 0; i < Math.min(IMAGES, test.size()); i++) {
             pngs.add(PngImages.encode(test, i));

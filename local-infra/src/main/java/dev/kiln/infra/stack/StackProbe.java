@@ -6,7 +6,9 @@ import static dev.kiln.infra.stack.StackHttp.post;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.kiln.contracts.messaging.Json;
 import dev.kiln.contracts.messaging.Topics;
+import dev.kiln.contracts.runs.TrainingSpec;
 import dev.kiln.infra.kafka.TopicReader;
 import java.io.IOException;
 import java.net.URI;
@@ -86,6 +88,10 @@ public final class StackProbe {
         String id = run.get("id").asText();
         System.out.println("   202 Accepted, run " + id + " is " + run.get("status").asText()
                 + " (stored in PostgreSQL with its message in the outbox)");
+        JsonNode pin = run.path("spec").path("data");
+        System.out.println("   pinned to data set version " + pin.path("version").asText() + " (packed SHA-256 "
+                + pin.path("packedSha256").asText().substring(0, 12) + "..., " + pin.path("trainSize").asInt()
+                + " + " + pin.path("testSize").asInt() + " images): built-in data is a registered version too");
 
         ConsumerRecord<String, String> record = TopicReader.await(bootstrap, Topics.TRAIN_REQUESTS,
                 r -> id.equals(r.key()), CLAIM_TIMEOUT);
@@ -115,7 +121,9 @@ public final class StackProbe {
         if (rejected.statusCode() != 400) {
             fail("expected 400 for an invalid spec");
         }
-        ServingDemo.show(gateway, inference, model, id, done.path("spec").path("dataset").asText(), dataDir, 7);
+        // The run trained on a pinned version of the built-in set (fashion-mnist@1); its files are in dataDir.
+        String dataset = Json.fromTree(done.path("spec"), TrainingSpec.class).datasetName();
+        ServingDemo.show(gateway, inference, model, id, dataset, dataDir, 7);
         System.out.println("Round trip OK: gateway -> Kafka -> trainer (DJL) -> PostgreSQL -> registry -> promotion"
                 + " -> inference (hot-loaded) -> predictions.");
     }

@@ -16,6 +16,7 @@ import dev.kiln.trainer.requests.WorkerIdentity;
 import dev.kiln.trainer.training.TrainerConfig;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
 import io.quarkus.scheduler.Scheduled;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
@@ -38,7 +39,8 @@ import org.eclipse.microprofile.reactive.messaging.Incoming;
 import org.jboss.logging.Logger;
 
 /**
- * Validates and packs new data set versions, one at a time, on a thread of its own beside the trainings. A
+ * Validates and packs new data set versions (uploads, and the built-in data sets this worker
+ * {@linkplain CatalogRegistration registers}), one at a time, on a thread of its own beside the trainings. A
  * version is claimed with a lease this worker renews while it works; a worker that dies leaves it to be taken
  * over once the lease lapses. The outcome (READY with the packed blob, or REJECTED) commits with its event. A
  * version whose validation crashed {@value #MAX_ATTEMPTS} times is rejected with the reason, not retried forever.
@@ -54,6 +56,7 @@ public class DatasetValidations {
     private final ArtifactReferences references;
     private final Outbox outbox;
     private final WorkerIdentity worker;
+    private final CatalogRegistration catalog;
     private final Path workDir;
     private final Duration lease;
     private final ExecutorService thread = Executors.newSingleThreadExecutor(r -> new Thread(r, "dataset-validation"));
@@ -62,12 +65,13 @@ public class DatasetValidations {
     private final AtomicBoolean queued = new AtomicBoolean();
 
     public DatasetValidations(DatasetRepository datasets, ArtifactStore artifacts, ArtifactReferences references,
-            Outbox outbox, WorkerIdentity worker, TrainerConfig config) {
+            Outbox outbox, WorkerIdentity worker, CatalogRegistration catalog, TrainerConfig config) {
         this.datasets = datasets;
         this.artifacts = artifacts;
         this.references = references;
         this.outbox = outbox;
         this.worker = worker;
+        this.catalog = catalog;
         this.workDir = Path.of(config.datasets().cacheDir()).resolve("validating");
         this.lease = config.datasets().validationLease();
     }
@@ -86,6 +90,10 @@ public class DatasetValidations {
         wake();
     }
 
+    void onStart(@Observes StartupEvent start) {
+        wake();
+    }
+
     void onStop(@Observes ShutdownEvent stop) {
         thread.shutdownNow();
         renewals.shutdownNow();
@@ -101,8 +109,14 @@ public class DatasetValidations {
         }
     }
 
+    /** Registers the installed built-in data sets (a no-op once done), then validates every version waiting. */
     private void validateWhileThereIsWork() {
         try {
+            try {
+                catalog.registerInstalled();
+            } catch (IOException e) {
+                LOG.errorf(e, "Registering the built-in data sets failed; trying again on the next round");
+            }
             Version version;
             while ((version = claim()) != null) {
                 validate(version);

@@ -1,28 +1,29 @@
 package dev.kiln.trainer.training;
 
+import dev.kiln.contracts.datasets.DatasetPin;
 import dev.kiln.contracts.runs.TrainingSpec;
+import dev.kiln.trainer.datasets.CatalogPins;
 import dev.kiln.trainer.datasets.PackedDatasets;
 import dev.kiln.vision.pipeline.TrainTestData;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * Data sets read once per worker and shared by its trainings (they are read-only): the built-in ones from
- * {@code ./kiln data}'s folder, registered versions from the packed cache by their pinned digest. The most
- * recently used {@value #IN_MEMORY} stay in memory.
+ * Data sets read once per worker and shared by its trainings (they are read-only): every one a registered
+ * version, from the packed cache by its pinned digest (a spec naming a built-in set without a pin trains on its
+ * latest READY version, {@link CatalogPins}). The most recently used {@value #IN_MEMORY} stay in memory.
  */
 @ApplicationScoped
 public class DataCache implements TrainingJob.DataSets {
 
     static final int IN_MEMORY = 3;
 
-    private final Path dataDir;
     private final PackedDatasets packed;
-    /** By name or packed digest, least recently used first. Guarded by itself. */
+    private final CatalogPins catalogPins;
+    /** By packed digest, least recently used first. Guarded by itself. */
     private final Map<String, TrainTestData> loaded = new LinkedHashMap<>(8, 0.75f, true) {
         @Override
         protected boolean removeEldestEntry(Map.Entry<String, TrainTestData> eldest) {
@@ -30,19 +31,19 @@ public class DataCache implements TrainingJob.DataSets {
         }
     };
 
-    public DataCache(TrainerConfig config, PackedDatasets packed) {
-        this.dataDir = Path.of(config.dataDir());
+    public DataCache(PackedDatasets packed, CatalogPins catalogPins) {
         this.packed = packed;
+        this.catalogPins = catalogPins;
     }
 
     @Override
     public TrainTestData load(TrainingSpec spec) throws IOException {
-        String key = spec.data() == null ? spec.dataset() : spec.data().packedSha256();
+        DatasetPin pin = spec.data() != null ? spec.data() : catalogPins.latest(spec.dataset());
         synchronized (loaded) {
             try {
-                return loaded.computeIfAbsent(key, k -> {
+                return loaded.computeIfAbsent(pin.packedSha256(), digest -> {
                     try {
-                        return spec.data() == null ? TrainTestData.load(spec.dataset(), dataDir) : packed.load(spec.data());
+                        return packed.load(pin);
                     } catch (IOException e) {
                         throw new UncheckedIOException(e);
                     }

@@ -90,8 +90,4 @@ final class CifarBatches {
         }
         return names;
     }
-
-    int recordsPerBatch() {
-        return recordsPerBatch;
-    }
 }

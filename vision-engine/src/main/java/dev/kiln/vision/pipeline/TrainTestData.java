@@ -1,6 +1,9 @@
 package dev.kiln.vision.pipeline;
 
+import dev.kiln.contracts.datasets.ValidationReport;
+import dev.kiln.imagedata.catalog.CatalogArchive;
 import dev.kiln.imagedata.packing.PackedImages;
+import dev.kiln.imagedata.validation.DatasetValidator;
 import dev.kiln.vision.datasets.ImageSet;
 import dev.kiln.vision.datasets.ImageSets;
 import java.io.IOException;
@@ -8,10 +11,11 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Arrays;
-import java.util.List;
+import java.util.Comparator;
+import java.util.stream.Stream;
 
 /**
- * A data set installed by {@code ./kiln data}, as its training part (split further into train and
+ * A data set as its training part (split further into train and
  * validation by the run's seed) and its test part, which training never sees.
  */
 public record TrainTestData(String name, ImageSet train, ImageSet test) {
@@ -24,38 +28,30 @@ public record TrainTestData(String name, ImageSet train, ImageSet test) {
     static final long MNIST_SAMPLE_SPLIT_SEED = 20_261_122L;
 
     /**
+     * A built-in data set, read the way the platform reads every data set: its files as the archive a user would
+     * upload ({@link CatalogArchive}), validated and packed, then {@linkplain #packed read}.
+     *
      * @param dataDir the folder {@code ./kiln data} installs into (each data set in a sub-folder)
      * @throws NoSuchFileException naming the install command when the data set is not there
      */
     public static TrainTestData load(String dataset, Path dataDir) throws IOException {
-        Path dir = dataDir.resolve(dataset);
-        if (!Files.isDirectory(dir)) {
-            throw new NoSuchFileException(dir.toString(), null, dataset + " is not installed: run ./kiln data "
-                    + dataset + (dataset.equals("cifar10") ? " --from DIR (or --download)" : ""));
-        }
-        return switch (dataset) {
-            case "fashion-mnist" -> new TrainTestData(dataset,
-                    ImageSets.idx(dir.resolve("train-images-idx3-ubyte.gz"), dir.resolve("train-labels-idx1-ubyte.gz"),
-                            ImageSets.FASHION_MNIST_CLASSES),
-                    ImageSets.idx(dir.resolve("t10k-images-idx3-ubyte.gz"), dir.resolve("t10k-labels-idx1-ubyte.gz"),
-                            ImageSets.FASHION_MNIST_CLASSES));
-            case "mnist" -> new TrainTestData(dataset,
-                    ImageSets.idx(dir.resolve("train-images-idx3-ubyte.gz"), dir.resolve("train-labels-idx1-ubyte.gz"),
-                            ImageSets.DIGITS),
-                    ImageSets.idx(dir.resolve("t10k-images-idx3-ubyte.gz"), dir.resolve("t10k-labels-idx1-ubyte.gz"),
-                            ImageSets.DIGITS));
-            case "mnist-sample" -> {
-                ImageSet all = ImageSets.idx(dir.resolve("images-idx3-ubyte.gz"), dir.resolve("labels-idx1-ubyte.gz"),
-                        ImageSets.DIGITS);
-                DataSplit split = DataSplit.of(all, MNIST_SAMPLE_TEST_FRACTION, MNIST_SAMPLE_SPLIT_SEED);
-                yield new TrainTestData(dataset, split.kept(), split.heldOut());
+        CatalogArchive catalog = CatalogArchive.of(dataset);
+        Path work = Files.createTempDirectory("kiln-" + dataset + "-");
+        try {
+            Path archive = catalog.writeTo(dataDir, work.resolve("archive.tar"));
+            Path packed = work.resolve("packed");
+            ValidationReport report = DatasetValidator.validate(archive, packed, DatasetValidator.Settings.defaults(),
+                    images -> { }).report();
+            if (!report.ready()) {
+                throw new IOException(dataDir.resolve(dataset) + " is not a valid " + dataset + ": "
+                        + report.rejection() + "; install it again with ./kiln data " + dataset);
             }
-            case "cifar10" -> new TrainTestData(dataset,
-                    ImageSets.cifarBatches(dir, List.of("data_batch_1.bin", "data_batch_2.bin", "data_batch_3.bin",
-                            "data_batch_4.bin", "data_batch_5.bin")),
-                    ImageSets.cifarBatches(dir, List.of("test_batch.bin")));
-            default -> throw new IllegalArgumentException("unknown data set '" + dataset + "'");
-        };
+            return packed(dataset, PackedImages.read(packed));
+        } finally {
+            try (Stream<Path> files = Files.walk(work)) {
+                files.sorted(Comparator.reverseOrder()).forEach(file -> file.toFile().delete());
+            }
+        }
     }
 
     /** The same images at {@code size} x {@code size} (bilinear), or these when that is their size already. */
