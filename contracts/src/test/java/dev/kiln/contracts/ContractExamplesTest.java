@@ -56,7 +56,7 @@ class ContractExamplesTest {
     void documentedTrainRequestRoundTrips() throws Exception {
         TrainRequestV1 request = Json.read(EXAMPLES.get("TrainRequestV1"), TrainRequestV1.class).requireComplete();
 
-        assertThat(request.spec().model()).isEqualTo("mnist-cnn");
+        assertThat(request.spec().model().name()).isEqualTo("mnist-cnn");
         assertThat(request.spec().modelArgs()).containsEntry("n_feature", 32.0);
         assertThat(request.spec().withDefaults()).isEqualTo(request.spec());
         assertSameJson(Json.write(request), EXAMPLES.get("TrainRequestV1"));

@@ -1,6 +1,7 @@
 package dev.kiln.contracts.runs;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import dev.kiln.contracts.architectures.ModelSpec;
 import dev.kiln.contracts.datasets.DatasetPin;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -12,7 +13,7 @@ import java.util.Map;
  *
  * @param dataset         a data set name from {@link Catalog#DATASETS}, or a registered data set: {@code flowers}
  *                        (its latest READY version) or {@code flowers@3}; the gateway pins it ({@code data})
- * @param model           a model name from {@link Catalog#MODELS}
+ * @param model           a model name from {@link Catalog#MODELS}, or declarative layers ({@link ModelSpec})
  * @param modelArgs       the model's architecture arguments (e.g. confignet's c1, c2, l1, d1)
  * @param epochs          passes over the training data, 1 to {@value Catalog#MAX_EPOCHS} (an upper bound with early stopping)
  * @param batchSize       images per optimizer step
@@ -36,7 +37,7 @@ import java.util.Map;
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record TrainingSpec(
         String dataset,
-        String model,
+        ModelSpec model,
         Map<String, Double> modelArgs,
         Integer epochs,
         Integer batchSize,
@@ -68,7 +69,7 @@ public record TrainingSpec(
     /** A spec with the fields most specs set; everything else unset. */
     public static TrainingSpec of(String dataset, String model, Integer epochs, Integer batchSize, String optimizer,
             Double learningRate, Long seed) {
-        return new TrainingSpec(dataset, model, null, epochs, batchSize, null, optimizer, learningRate, null, null, null, null, null,
+        return new TrainingSpec(dataset, model == null ? null : ModelSpec.named(model), null, epochs, batchSize, null, optimizer, learningRate, null, null, null, null, null,
                 null, null, null, null, null, seed, null, null);
     }
 
@@ -99,8 +100,10 @@ public record TrainingSpec(
         String resolvedOptimizer = optimizer == null ? DEFAULT_OPTIMIZER : optimizer;
         boolean sgd = resolvedOptimizer.equals("sgd");
         Map<String, Double> args = new LinkedHashMap<>();
-        Catalog.model(model).args().forEach((name, arg) ->
-                args.put(name, modelArgs != null && modelArgs.containsKey(name) ? modelArgs.get(name) : arg.defaultValue()));
+        if (!model.isDeclarative()) {
+            Catalog.model(model.name()).args().forEach((name, arg) -> args.put(name,
+                    modelArgs != null && modelArgs.containsKey(name) ? modelArgs.get(name) : arg.defaultValue()));
+        }
         return new TrainingSpec(
                 dataset,
                 model,

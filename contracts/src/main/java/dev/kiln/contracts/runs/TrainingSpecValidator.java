@@ -1,5 +1,7 @@
 package dev.kiln.contracts.runs;
 
+import dev.kiln.contracts.architectures.ModelSpec;
+import dev.kiln.contracts.architectures.ShapeInference;
 import dev.kiln.contracts.runs.Catalog.DatasetInfo;
 import dev.kiln.contracts.runs.Catalog.ModelArg;
 import dev.kiln.contracts.runs.Catalog.ModelInfo;
@@ -40,7 +42,14 @@ public final class TrainingSpecValidator {
 
     private void check(TrainingSpec spec) {
         boolean knownDataset = checkDataset(spec);
-        boolean knownModel = oneOf("model", spec.model(), Catalog.MODELS, true);
+        ModelSpec model = spec.model();
+        boolean knownModel = model != null && !model.isDeclarative()
+                && oneOf("model", model.name(), Catalog.MODELS, true);
+        if (model == null) {
+            errors.add(error("model", "is required: one of " + Catalog.MODELS + " or {\"layers\": [...]}"));
+        } else if (model.isDeclarative() && spec.modelArgs() != null && !spec.modelArgs().isEmpty()) {
+            errors.add(error("modelArgs", "a declarative model takes none: write the values into its layers"));
+        }
         oneOf("optimizer", spec.optimizer(), Catalog.OPTIMIZERS, false);
         oneOf("normalization", spec.normalization(), Catalog.NORMALIZATIONS, false);
         range("epochs", spec.epochs(), 1, Catalog.MAX_EPOCHS);
@@ -64,7 +73,7 @@ public final class TrainingSpecValidator {
             }
         }
         if (knownModel) {
-            checkModelArgs(Catalog.model(spec.model()), spec.modelArgs());
+            checkModelArgs(Catalog.model(model.name()), spec.modelArgs());
         }
         int epochs = spec.epochs() == null ? TrainingSpec.DEFAULT_EPOCHS : spec.epochs();
         checkSchedule(spec.schedule(), epochs);
@@ -156,8 +165,12 @@ public final class TrainingSpecValidator {
                 errors.add(error("schedule.type", "'plateau' needs validation data: set validationSplit above 0"));
             }
         }
+        if (spec.model() != null && spec.model().isDeclarative()) {
+            ShapeInference.infer(spec.model().layers(), data.channels(), data.height(), data.width(), data.classes(),
+                    prefix.isEmpty() ? "model" : prefix + ".model", errors);
+        }
         if (knownModel) {
-            ModelInfo model = Catalog.model(spec.model());
+            ModelInfo model = Catalog.model(spec.model().name());
             if (Math.min(data.height(), data.width()) < model.minImageSize()) {
                 errors.add(error("model", model.name() + " needs images of at least " + model.minImageSize() + "x"
                         + model.minImageSize() + "; " + data.name() + " has " + data.height() + "x" + data.width()));

@@ -144,7 +144,8 @@ public final class StudySpecValidator {
                 .filter(p -> p != null && "model".equals(p.name()) && ParameterSpec.CATEGORICAL.equals(p.type())
                         && p.values() != null)
                 .findFirst().map(ParameterSpec::values).orElse(null);
-        List<Object> models = searched != null ? searched : base == null ? List.of() : Arrays.asList(base.model());
+        List<Object> models = searched != null ? searched : base == null || base.model() == null
+                || base.model().isDeclarative() ? List.of() : List.of(base.model().name());
         return models.stream().filter(m -> m instanceof String name && Catalog.MODELS.contains(name))
                 .map(String.class::cast).toList();
     }

@@ -36,7 +36,7 @@ public class RunRepository implements PanacheRepositoryBase<RunRecord, UUID> {
         run.id = id;
         run.status = RunStatus.QUEUED;
         run.specJson = Json.write(spec);
-        run.model = spec.model();
+        run.model = spec.model().label();
         run.experiment = experiment;
         run.registeredModel = registeredModel;
         run.idempotencyKey = idempotencyKey;

@@ -4,6 +4,7 @@ import ai.djl.MalformedModelException;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.nn.Block;
+import dev.kiln.contracts.architectures.ModelSpec;
 import dev.kiln.contracts.messaging.Json;
 import dev.kiln.vision.models.ModelRegistry;
 import java.io.ByteArrayInputStream;
@@ -121,9 +122,12 @@ public record Checkpoint(CheckpointManifest manifest, byte[] parameters, byte[] 
         return new Checkpoint(manifest, parameters, null, null, null);
     }
 
-    /** Builds the architecture named in the manifest and loads the parameters into it. */
+    /** Builds the manifest's architecture (its spec's model: named or declarative) and loads the parameters. */
     public Block loadBlock(NDManager manager) throws CheckpointException {
-        Block block = ModelRegistry.build(manifest.model(), manifest.modelArgs(), manifest.classes().size());
+        EvalTransform input = manifest.evalTransform();
+        ModelSpec model = manifest.spec() != null ? manifest.spec().model() : ModelSpec.named(manifest.model());
+        Block block = ModelRegistry.build(model, manifest.modelArgs(), input.channels(), input.height(),
+                input.width(), manifest.classes().size());
         loadParametersInto(block, manager);
         return block;
     }

@@ -10,6 +10,11 @@ import ai.djl.nn.Block;
 import ai.djl.nn.Blocks;
 import ai.djl.nn.SequentialBlock;
 import ai.djl.nn.norm.BatchNorm;
+import dev.kiln.contracts.architectures.ArchitectureSummary;
+import dev.kiln.contracts.architectures.ModelSpec;
+import dev.kiln.contracts.architectures.ShapeInference;
+import dev.kiln.contracts.validation.FieldError;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -48,6 +53,24 @@ public final class ModelRegistry {
             case "resnet18" -> ResNet18.build(classes);
             default -> throw new IllegalArgumentException("Unknown model '" + name + "'");
         };
+    }
+
+    /**
+     * A spec's model for images of channels x height x width: a registry architecture by name, or declarative
+     * layers (checked by shape inference, then built as {@link DeclarativeModels}).
+     *
+     * @throws IllegalArgumentException naming the layers' problems, for a spec no validator has checked
+     */
+    public static Block build(ModelSpec model, Map<String, Double> args, int channels, int height, int width,
+            int classes) {
+        if (!model.isDeclarative()) {
+            return build(model.name(), args == null ? Map.of() : args, classes);
+        }
+        List<FieldError> errors = new ArrayList<>();
+        ArchitectureSummary summary = ShapeInference.infer(model.layers(), channels, height, width, classes, "model",
+                errors).orElseThrow(() -> new IllegalArgumentException("the declarative model does not fit "
+                        + channels + "x" + height + "x" + width + " images and " + classes + " classes: " + errors));
+        return DeclarativeModels.build(summary.layout());
     }
 
     private static Number arg(Map<String, ? extends Number> args, String key, Number fallback) {

@@ -135,11 +135,12 @@ public final class ClassifierTraining {
         ImageSet validation = split.heldOut();
         Normalization normalization = Normalization.of(spec.normalization(), train);
         Engine.getEngine(DjlRuntime.ENGINE).setRandomSeed(Long.hashCode(spec.seed()));
-        Block block = ModelRegistry.build(spec.model(), spec.modelArgs(), data.train().classes().size());
+        Block block = ModelRegistry.build(spec.model(), spec.modelArgs(), train.channels(), train.height(),
+                train.width(), data.train().classes().size());
         Initialization.apply(block);
         KilnOptimizer optimizer = new KilnOptimizer(spec.optimizer(), spec.learningRate(), spec.momentum(),
                 spec.nesterov(), spec.weightDecay());
-        try (Model model = Model.newInstance(spec.model(), device, DjlRuntime.ENGINE)) {
+        try (Model model = Model.newInstance(spec.model().label(), device, DjlRuntime.ENGINE)) {
             model.setBlock(block);
             if (resumeFrom != null) {
                 // Before the trainer exists: its parameter store must see the restored arrays.
@@ -371,7 +372,7 @@ public final class ClassifierTraining {
             versions.put("kiln", String.valueOf(ClassifierTraining.class.getPackage().getImplementationVersion()));
             versions.put("djl", engine.djlVersion());
             versions.put("pytorch", engine.engineVersion());
-            return new CheckpointManifest(CheckpointManifest.FORMAT, spec.model(), spec.modelArgs(),
+            return new CheckpointManifest(CheckpointManifest.FORMAT, spec.model().label(), spec.modelArgs(),
                     shape.classes(), new EvalTransform(shape.channels(), shape.height(), shape.width(),
                             boxed(normalization.mean()), boxed(normalization.std())),
                     epoch, metrics, spec.seed(), Devices.name(device), spec, versions, Checkpoint.sha256(parameters),

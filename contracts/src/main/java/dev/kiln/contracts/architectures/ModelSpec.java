@@ -1,0 +1,46 @@
+package dev.kiln.contracts.architectures;
+
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.annotation.JsonValue;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A spec's {@code model}: a registry architecture by name ({@code "lenet"}), or a declarative one
+ * ({@code {"layers": [...]}}). Exactly one of the two is set.
+ */
+public record ModelSpec(String name, List<LayerSpec> layers) {
+
+    /** What a declarative model is called where a name is shown (run lists, logs, checkpoint manifests). */
+    public static final String DECLARATIVE = "layers";
+
+    @JsonCreator(mode = JsonCreator.Mode.DELEGATING)
+    public static ModelSpec named(String name) {
+        return new ModelSpec(name, null);
+    }
+
+    @JsonCreator(mode = JsonCreator.Mode.PROPERTIES)
+    public static ModelSpec declared(@JsonProperty("layers") List<LayerSpec> layers) {
+        return new ModelSpec(null, layers == null ? List.of() : layers);
+    }
+
+    public boolean isDeclarative() {
+        return layers != null;
+    }
+
+    /** The registry name, or {@value #DECLARATIVE} for a declarative model. */
+    public String label() {
+        return isDeclarative() ? DECLARATIVE : name;
+    }
+
+    @Override
+    public String toString() {
+        return label();
+    }
+
+    @JsonValue
+    Object json() {
+        return isDeclarative() ? Map.of("layers", layers) : name;
+    }
+}
