@@ -11,6 +11,8 @@ import dev.kiln.vision.checkpoints.Checkpoint;
 import dev.kiln.vision.datasets.ImageSet;
 import dev.kiln.vision.engine.DjlRuntime;
 import dev.kiln.vision.pipeline.TrainTestData;
+import dev.kiln.vision.serving.Classifier;
+import dev.kiln.vision.serving.ImageInputs;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -166,6 +168,33 @@ class ClassifierTrainingTest {
     }
 
     @Test
+    void aDeclarativeModelTrainsAndItsCheckpointServesItsOwnTestAccuracy() throws Exception {
+        TrainingSpec spec = example("declarative-mnist-sample.json");
+
+        TrainingResult result = new ClassifierTraining(spec, mnistSample, Device.cpu()).run();
+
+        assertThat(result.test().accuracy()).as("held-out MNIST sample accuracy").isGreaterThanOrEqualTo(0.97);
+        Checkpoint reread = Checkpoint.fromBytes(result.model().toBytes()).forInference();
+        assertThat(reread.manifest().model()).isEqualTo("layers");
+        assertThat(reread.manifest().spec().model().layers()).isEqualTo(spec.model().layers());
+        ImageSet test = mnistSample.test();
+        DjlRuntime.prepareThread();
+        try (Classifier classifier = Classifier.load(reread, Device.cpu())) {
+            float[] inputs = new float[test.size() * classifier.inputSize()];
+            for (int i = 0; i < test.size(); i++) {
+                System.arraycopy(ImageInputs.fromPixels(test.pixels(), i * test.imageBytes(), classifier.transform()),
+                        0, inputs, i * classifier.inputSize(), classifier.inputSize());
+            }
+            float[] probabilities = classifier.probabilities(inputs, test.size());
+            int correct = 0;
+            for (int i = 0; i < test.size(); i++) {
+                correct += argMax(probabilities, i * 10, 10) == test.labels()[i] ? 1 : 0;
+            }
+            assertThat((double) correct / test.size()).isEqualTo(result.test().accuracy());
+        }
+    }
+
+    @Test
     void theMnistSampleHoldsOutAFifthOfEachDigitAsItsTestSet() {
         ImageSet train = mnistSample.train();
         ImageSet test = mnistSample.test();
@@ -175,6 +204,14 @@ class ClassifierTrainingTest {
             long inTest = count(test, digit);
             assertThat(inTest).as("digit %d", digit).isEqualTo(Math.round(0.2 * (inTest + count(train, digit))));
         }
+    }
+
+    private static int argMax(float[] values, int offset, int length) {
+        int best = 0;
+        for (int k = 1; k < length; k++) {
+            best = values[offset + k] > values[offset + best] ? k : best;
+        }
+        return best;
     }
 
     private static long count(ImageSet set, int label) {
