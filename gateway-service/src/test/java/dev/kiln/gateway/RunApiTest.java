@@ -138,6 +138,29 @@ class RunApiTest {
     }
 
     @Test
+    void aModelIsSummarisedForItsDataBeforeAndAfterSubmission() {
+        // torch: conv 6*25+6, conv 16*150+16, linear 256*120+120, 120*84+84, 84*10+10 on 1x28x28 digits
+        given().contentType(ContentType.JSON).body("{\"spec\": {\"dataset\": \"mnist-sample\", \"model\": \"lenet\"}}")
+                .post("/api/v1/summaries").then().statusCode(200).body("model", is("lenet"))
+                .body("dataset", is("mnist-sample@1")).body("summary.parameters", is(44_426))
+                .body("summary.layers[0].output", contains(6, 24, 24)).body("summary.output", contains(10))
+                .body("batchSize", is(64)).body("trainingBytes", notNullValue());
+        given().contentType(ContentType.JSON).body("{\"spec\": {\"dataset\": \"mnist-sample\", \"model\":"
+                        + " {\"layers\": [{\"type\": \"linear\", \"out\": 10}]}}}")
+                .post("/api/v1/summaries").then().statusCode(400)
+                .body("violations[0].field", is("spec.model.layers[0]"))
+                .body("violations[0].message", containsString("put a flatten before it"));
+
+        String layers = "[{\"type\": \"conv2d\", \"out\": 4, \"kernel\": 3}, {\"type\": \"relu\"},"
+                + " {\"type\": \"flatten\"}, {\"type\": \"linear\"}]";
+        String id = submit("{\"spec\": {\"dataset\": \"mnist-sample\", \"model\": {\"layers\": " + layers + "}}}");
+        given().get("/api/v1/runs/" + id).then().statusCode(200).body("spec.model.layers[0].type", is("conv2d"));
+        // conv 4*9+4, head 4*26*26*10+10
+        given().get("/api/v1/runs/" + id + "/summary").then().statusCode(200).body("model", is("layers"))
+                .body("summary.parameters", is(40 + 27_050)).body("summary.layers[3].output", contains(10));
+    }
+
+    @Test
     void invalidSpecIsRejectedWithEveryFieldNamed() {
         given().contentType(ContentType.JSON)
                 .body("{\"spec\": {\"dataset\": \"imagenet\", \"epochs\": 0, \"learningRate\": -1}}")

@@ -1,8 +1,15 @@
 package dev.kiln.contracts.runs;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import dev.kiln.contracts.architectures.ArchitectureSummary;
+import dev.kiln.contracts.architectures.BuiltInArchitectures;
+import dev.kiln.contracts.architectures.LayerSpec;
 import dev.kiln.contracts.architectures.ModelSpec;
+import dev.kiln.contracts.architectures.ShapeInference;
 import dev.kiln.contracts.datasets.DatasetPin;
+import dev.kiln.contracts.validation.FieldError;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -83,6 +90,22 @@ public record TrainingSpec(
     /** The data set's name without a version: {@code fashion-mnist} for a spec pinned to {@code fashion-mnist@1}. */
     public String datasetName() {
         return data != null ? data.dataset() : dataset;
+    }
+
+    /**
+     * The model's summary for this spec's images and classes: a registry model through its declarative form
+     * ({@link BuiltInArchitectures}), a declarative one as written. Call it on a valid spec.
+     *
+     * @throws IllegalArgumentException when the model does not fit the data (a spec no validator has checked)
+     */
+    public ArchitectureSummary summary() {
+        Catalog.DatasetInfo info = datasetInfo();
+        List<LayerSpec> layers = model.isDeclarative() ? model.layers() : BuiltInArchitectures.layers(model.name(),
+                modelArgs);
+        List<FieldError> errors = new ArrayList<>();
+        return ShapeInference.infer(layers, info.channels(), info.height(), info.width(), info.classes(), "model",
+                errors).orElseThrow(() -> new IllegalArgumentException(model + " does not fit " + info.name() + ": "
+                        + errors));
     }
 
     /** The data set's shape (resized to {@code imageSize} when given) and defaults: the catalog's or the pin's. */

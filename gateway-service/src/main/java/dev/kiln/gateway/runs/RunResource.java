@@ -1,8 +1,10 @@
 package dev.kiln.gateway.runs;
 
+import dev.kiln.contracts.messaging.Json;
 import dev.kiln.contracts.runs.Catalog;
 import dev.kiln.contracts.runs.EpochMetrics;
 import dev.kiln.contracts.runs.RunStatus;
+import dev.kiln.contracts.runs.TrainingSpec;
 import dev.kiln.contracts.validation.FieldError;
 import dev.kiln.gateway.api.InvalidRequestException;
 import dev.kiln.gateway.api.NotFoundProblem;
@@ -106,6 +108,14 @@ public class RunResource {
                 .header("ETag", "\"" + row.sha256 + "\"")
                 .header("Content-Disposition", "attachment; filename=\"run-" + run.id + "-" + wanted + ".kiln.zip\"")
                 .build();
+    }
+
+    @GET
+    @Path("{id}/summary")
+    @Operation(summary = "A run's model: each layer's output shape, parameters and multiply-adds, and the totals",
+            description = "For the data set version the run was pinned to; the same form as POST /api/v1/summaries.")
+    public ModelSummaryView summary(@PathParam("id") String id) {
+        return ModelSummaryView.of(Json.read(stored(id).specJson, TrainingSpec.class));
     }
 
     @GET

@@ -65,10 +65,30 @@ public class RunSubmissions {
         this.registry = registry;
     }
 
+    /**
+     * The spec pinned to its data set version, validated, with its defaults filled in.
+     *
+     * @throws InvalidRequestException listing every problem, under {@code spec.}
+     */
+    public TrainingSpec checked(TrainingSpec spec) {
+        List<FieldError> errors = new ArrayList<>();
+        TrainingSpec pinned = pinnedAndValidated(spec, errors);
+        if (!errors.isEmpty()) {
+            throw new InvalidRequestException(errors);
+        }
+        return pinned.withDefaults();
+    }
+
+    /** The spec pinned to its data set version; its problems added to {@code errors} under {@code spec.}. */
+    private TrainingSpec pinnedAndValidated(TrainingSpec spec, List<FieldError> errors) {
+        TrainingSpec pinned = pins.pin(spec, "spec.dataset", errors);
+        errors.addAll(TrainingSpecValidator.validate(pinned, "spec"));
+        return pinned;
+    }
+
     public Submission submit(CreateRunRequest request, String idempotencyKey) {
         List<FieldError> errors = new ArrayList<>();
-        TrainingSpec pinned = pins.pin(request == null ? null : request.spec(), "spec.dataset", errors);
-        errors.addAll(TrainingSpecValidator.validate(pinned, "spec"));
+        TrainingSpec pinned = pinnedAndValidated(request == null ? null : request.spec(), errors);
         if (request != null) {
             Names.check("experiment", request.experiment(), errors);
             Names.check("registeredModel", request.registeredModel(), errors);
