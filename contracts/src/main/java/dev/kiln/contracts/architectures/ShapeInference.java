@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
@@ -61,6 +62,22 @@ public final class ShapeInference {
         }
         return Optional.of(new ArchitectureSummary(List.of(channels, height, width), List.copyOf(inference.rows),
                 inference.parameters, inference.multiplyAdds, list(output), top.layout()));
+    }
+
+    /**
+     * The summary of a spec's model for images of channels x height x width and {@code classes} classes: a
+     * registry model through its declarative form, a declarative one as written.
+     *
+     * @throws IllegalArgumentException when it does not fit (a spec no validator has checked)
+     */
+    public static ArchitectureSummary summarize(ModelSpec model, Map<String, Double> args, int channels, int height,
+            int width, int classes) {
+        List<LayerSpec> layers = model.isDeclarative() ? model.layers() : BuiltInArchitectures.layers(model.name(),
+                args);
+        List<FieldError> errors = new ArrayList<>();
+        return infer(layers, channels, height, width, classes, "model", errors).orElseThrow(() ->
+                new IllegalArgumentException("model " + model + " does not fit " + channels + "x" + height + "x"
+                        + width + " images and " + classes + " classes: " + errors));
     }
 
     /** A branch's output shape and its layers with defaults filled in; shape null after a problem. */

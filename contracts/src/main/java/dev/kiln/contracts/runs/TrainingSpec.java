@@ -2,14 +2,9 @@ package dev.kiln.contracts.runs;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.kiln.contracts.architectures.ArchitectureSummary;
-import dev.kiln.contracts.architectures.BuiltInArchitectures;
-import dev.kiln.contracts.architectures.LayerSpec;
 import dev.kiln.contracts.architectures.ModelSpec;
 import dev.kiln.contracts.architectures.ShapeInference;
 import dev.kiln.contracts.datasets.DatasetPin;
-import dev.kiln.contracts.validation.FieldError;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -100,12 +95,7 @@ public record TrainingSpec(
      */
     public ArchitectureSummary summary() {
         Catalog.DatasetInfo info = datasetInfo();
-        List<LayerSpec> layers = model.isDeclarative() ? model.layers() : BuiltInArchitectures.layers(model.name(),
-                modelArgs);
-        List<FieldError> errors = new ArrayList<>();
-        return ShapeInference.infer(layers, info.channels(), info.height(), info.width(), info.classes(), "model",
-                errors).orElseThrow(() -> new IllegalArgumentException(model + " does not fit " + info.name() + ": "
-                        + errors));
+        return ShapeInference.summarize(model, modelArgs, info.channels(), info.height(), info.width(), info.classes());
     }
 
     /** The data set's shape (resized to {@code imageSize} when given) and defaults: the catalog's or the pin's. */

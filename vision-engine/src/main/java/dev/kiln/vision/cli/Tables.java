@@ -1,8 +1,11 @@
 package dev.kiln.vision.cli;
 
+import dev.kiln.contracts.architectures.ArchitectureSummary;
+import dev.kiln.contracts.runs.Catalog;
 import dev.kiln.contracts.runs.ClassMetrics;
 import dev.kiln.contracts.runs.EvaluationReport;
 import dev.kiln.contracts.runs.EpochMetrics;
+import dev.kiln.contracts.runs.TrainingSpec;
 import dev.kiln.vision.training.TrainingResult;
 import java.util.List;
 import java.util.Locale;
@@ -19,6 +22,31 @@ final class Tables {
         return String.format(Locale.ROOT, "epoch %3d  train loss %.4f  train acc %6.2f%%%s  lr %.2e  %,.0f img/s (pipeline %,.0f)  %.1fs",
                 m.epoch(), m.trainLoss(), 100 * m.trainAccuracy(), validation, m.learningRate(), m.imagesPerSecond(),
                 m.pipelineImagesPerSecond(), m.seconds());
+    }
+
+    /** The model layer by layer: output shape, parameters and multiply-adds, the totals and a step's memory. */
+    static String model(TrainingSpec spec) {
+        ArchitectureSummary summary = spec.summary();
+        Catalog.DatasetInfo data = spec.datasetInfo();
+        int nameWidth = Math.max(5, summary.layers().stream().mapToInt(row -> row.name().length()).max().orElse(5));
+        String row = "  %-" + nameWidth + "s  %-15s  %-12s  %,13d  %,15d%n";
+        StringBuilder text = new StringBuilder(String.format(Locale.ROOT, "Model %s for %s images (%s), %d classes%n",
+                spec.model().label(), shape(summary.input()), data.name(), data.classes()));
+        text.append(String.format(Locale.ROOT, "  %-" + nameWidth + "s  %-15s  %-12s  %13s  %15s%n", "layer", "type",
+                "output", "parameters", "multiply-adds"));
+        summary.layers().forEach(layer -> text.append(String.format(Locale.ROOT, row, layer.name(), layer.type(),
+                shape(layer.output()), layer.parameters(), layer.multiplyAdds())));
+        text.append(String.format(Locale.ROOT, row, "total", "", shape(summary.output()), summary.parameters(),
+                summary.multiplyAdds()));
+        int batch = spec.batchSize() == null ? TrainingSpec.DEFAULT_BATCH_SIZE : spec.batchSize();
+        text.append(String.format(Locale.ROOT, "  one training step at batch %d needs about %.1f MiB (float32: layer"
+                + " outputs and their gradients, parameters, gradients, two optimizer moments)%n", batch,
+                summary.trainingBytes(batch) / 1048576.0));
+        return text.toString();
+    }
+
+    private static String shape(List<Integer> dims) {
+        return String.join("x", dims.stream().map(String::valueOf).toList());
     }
 
     static String summary(TrainingResult result) {

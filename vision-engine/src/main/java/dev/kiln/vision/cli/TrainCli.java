@@ -32,13 +32,16 @@ public final class TrainCli {
 
     static final String USAGE = """
             Usage: ./kiln train SPEC.json [--json] [--device auto|cpu|gpu:N] [--out DIR] [--resume CKPT] [--data DIR]
+                   ./kiln summary SPEC.json
 
             Trains the spec (see contracts/README.md for its fields; examples/ has ready ones) and prints each
             epoch, then the test set's loss, top-1/top-k accuracy, per-class precision/recall and confusion matrix.
             The run folder gets last.ckpt (resume state, every epoch), best.ckpt, model.ckpt (the result) and
-            result.json.
+            result.json. It starts by printing the model's summary: each layer's output shape, parameters and
+            multiply-adds, the totals, and the memory a training step needs (--summary: only that, no training).
 
             Options:
+              --summary       print the model's summary for the spec's data set, and stop
               --json          print only the final result as one JSON object on stdout (progress goes to stderr)
               --device D      auto (a GPU when one is visible, default), cpu, or gpu:N
               --out DIR       run folder (default .kiln/runs/<time>-<model>)
@@ -63,7 +66,7 @@ public final class TrainCli {
                     out.print(USAGE);
                     return 0;
                 }
-                case "--json" -> options.put(arg, "true");
+                case "--json", "--summary" -> options.put(arg, "true");
                 case "--device", "--out", "--resume", "--data" -> {
                     if (i + 1 >= args.length) {
                         return usage(err, arg + " needs a value");
@@ -88,6 +91,10 @@ public final class TrainCli {
             if (spec == null) {
                 return 2;
             }
+            if (options.containsKey("--summary")) {
+                out.print(Tables.model(spec));
+                return 0;
+            }
             Device device = Devices.resolve(options.getOrDefault("--device", "auto"));
             TrainTestData data = TrainTestData.load(spec.dataset(), Path.of(options.getOrDefault("--data", ".kiln/data")));
             ClassifierTraining training = new ClassifierTraining(spec, data, device);
@@ -98,6 +105,7 @@ public final class TrainCli {
             }
             progress.printf("Training %s on %s (%d train images, %s) on %s; run folder %s%n", spec.model(),
                     spec.dataset(), data.train().size(), "test " + data.test().size(), Devices.name(device), runDir);
+            progress.print(Tables.model(spec));
             TrainingResult result = training.run();
             if (result.model() != null) {
                 result.model().write(runDir.resolve("model.ckpt"));

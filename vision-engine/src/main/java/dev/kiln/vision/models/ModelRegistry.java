@@ -13,8 +13,6 @@ import ai.djl.nn.norm.BatchNorm;
 import dev.kiln.contracts.architectures.ArchitectureSummary;
 import dev.kiln.contracts.architectures.ModelSpec;
 import dev.kiln.contracts.architectures.ShapeInference;
-import dev.kiln.contracts.validation.FieldError;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -66,10 +64,7 @@ public final class ModelRegistry {
         if (!model.isDeclarative()) {
             return build(model.name(), args == null ? Map.of() : args, classes);
         }
-        List<FieldError> errors = new ArrayList<>();
-        ArchitectureSummary summary = ShapeInference.infer(model.layers(), channels, height, width, classes, "model",
-                errors).orElseThrow(() -> new IllegalArgumentException("the declarative model does not fit "
-                        + channels + "x" + height + "x" + width + " images and " + classes + " classes: " + errors));
+        ArchitectureSummary summary = ShapeInference.summarize(model, args, channels, height, width, classes);
         return DeclarativeModels.build(summary.layout());
     }
 

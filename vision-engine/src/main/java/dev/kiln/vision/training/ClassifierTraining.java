@@ -1,5 +1,6 @@
 package dev.kiln.vision.training;
 
+import dev.kiln.contracts.architectures.ShapeInference;
 import dev.kiln.contracts.runs.EpochMetrics;
 import ai.djl.Device;
 import ai.djl.Model;
@@ -376,7 +377,8 @@ public final class ClassifierTraining {
                     shape.classes(), new EvalTransform(shape.channels(), shape.height(), shape.width(),
                             boxed(normalization.mean()), boxed(normalization.std())),
                     epoch, metrics, spec.seed(), Devices.name(device), spec, versions, Checkpoint.sha256(parameters),
-                    Instant.now().toString());
+                    Instant.now().toString(), ShapeInference.summarize(spec.model(), spec.modelArgs(),
+                            shape.channels(), shape.height(), shape.width(), shape.classes().size()));
         }
 
         @Override

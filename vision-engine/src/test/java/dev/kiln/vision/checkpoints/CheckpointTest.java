@@ -70,7 +70,7 @@ class CheckpointTest {
                 new EvalTransform(1, 28, 28, List.of(0.1307f), List.of(0.3081f)), 3, EPOCH_3, 42L, "cpu",
                 TrainingSpec.of("mnist-sample", "fc2layer", 5, 64, "adam", 0.001, 42L),
                 Map.of("kiln", "test", "djl", "0.25.0", "pytorch", "2.0.1"), Checkpoint.sha256(parameters),
-                "2025-01-01T00:00:00Z");
+                "2025-01-01T00:00:00Z", null);
     }
 
     private Checkpoint checkpoint(ResumeState resume) {

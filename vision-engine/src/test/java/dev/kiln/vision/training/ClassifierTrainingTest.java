@@ -4,12 +4,15 @@ import dev.kiln.contracts.runs.EpochMetrics;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ai.djl.Device;
+import ai.djl.ndarray.types.Shape;
 import dev.kiln.contracts.messaging.Json;
 import dev.kiln.contracts.runs.TrainingSpec;
 import dev.kiln.vision.RepoFiles;
 import dev.kiln.vision.checkpoints.Checkpoint;
 import dev.kiln.vision.datasets.ImageSet;
 import dev.kiln.vision.engine.DjlRuntime;
+import dev.kiln.vision.models.ModelRegistry;
+import dev.kiln.vision.models.ParameterCounts;
 import dev.kiln.vision.pipeline.TrainTestData;
 import dev.kiln.vision.serving.Classifier;
 import dev.kiln.vision.serving.ImageInputs;
@@ -17,6 +20,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.BeforeAll;
@@ -160,6 +164,8 @@ class ClassifierTrainingTest {
         Checkpoint reread = Checkpoint.fromBytes(result.model().toBytes());
 
         assertThat(reread.manifest().model()).isEqualTo("mnist-cnn");
+        assertThat(reread.manifest().summary().parameters())
+                .isEqualTo(ParameterCounts.trainable(ModelRegistry.build("mnist-cnn", Map.of(), 10), new Shape(1, 28, 28)));
         assertThat(reread.manifest().classes()).hasSize(10);
         assertThat(reread.manifest().evalTransform().mean()).containsExactly(0.1307f);
         assertThat(reread.manifest().parametersSha256()).isEqualTo(Checkpoint.sha256(reread.parameters()));
