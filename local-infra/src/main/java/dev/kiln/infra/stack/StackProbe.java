@@ -101,6 +101,8 @@ public final class StackProbe {
         System.out.println("2. Kafka " + record.topic() + " partition " + record.partition() + " offset "
                 + record.offset());
 
+        printSummary(gateway, id);
+
         JsonNode claimed = await(gateway, id, r -> r.hasNonNull("worker"), CLAIM_TIMEOUT, "claimed by a trainer");
         System.out.println("3. trainer worker " + claimed.get("worker").asText() + " consumed it and claimed the run");
 
@@ -175,6 +177,33 @@ public final class StackProbe {
         }
         // The stream ends with the run: read its final state.
         return await(gateway, id, r -> r.hasNonNull("finishedAt"), CLAIM_TIMEOUT, "finished");
+    }
+
+    /** The run's model layer by layer, as GET /api/v1/runs/{id}/summary answers it. */
+    private static void printSummary(String gateway, String id) throws IOException, InterruptedException {
+        HttpResponse<String> response = get(gateway + "/api/v1/runs/" + id + "/summary");
+        if (response.statusCode() != 200) {
+            fail("GET /api/v1/runs/" + id + "/summary answered " + response.statusCode() + ": " + response.body());
+        }
+        JsonNode view = JSON.readTree(response.body());
+        JsonNode summary = view.path("summary");
+        System.out.printf(Locale.ROOT, "   its model (GET /api/v1/runs/%s/summary): %s on %s, input %s%n", id,
+                view.path("model").asText(), view.path("dataset").asText(), dims(summary.path("input")));
+        for (JsonNode layer : summary.path("layers")) {
+            System.out.printf(Locale.ROOT, "     %-6s %-10s %-10s %,10d parameters %,13d multiply-adds%n",
+                    layer.path("name").asText(), layer.path("type").asText(), dims(layer.path("output")),
+                    layer.path("parameters").asLong(), layer.path("multiplyAdds").asLong());
+        }
+        System.out.printf(Locale.ROOT, "     total: %,d parameters, %,d multiply-adds per image, about %.1f MiB per"
+                + " training step at batch %d%n", summary.path("parameters").asLong(),
+                summary.path("multiplyAdds").asLong(), view.path("trainingBytes").asLong() / 1048576.0,
+                view.path("batchSize").asInt());
+    }
+
+    private static String dims(JsonNode shape) {
+        List<String> dims = new java.util.ArrayList<>();
+        shape.forEach(d -> dims.add(d.asText()));
+        return String.join("x", dims);
     }
 
     static void printResult(JsonNode result) {
