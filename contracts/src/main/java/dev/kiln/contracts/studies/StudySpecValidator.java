@@ -1,5 +1,6 @@
 package dev.kiln.contracts.studies;
 
+import dev.kiln.contracts.messaging.Json;
 import dev.kiln.contracts.runs.Catalog;
 import dev.kiln.contracts.runs.Catalog.ModelArg;
 import dev.kiln.contracts.runs.TrainingSpec;
@@ -14,6 +15,7 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Matcher;
 import java.util.Set;
 
 /**
@@ -123,7 +125,7 @@ public final class StudySpecValidator {
                 errors.add(error(path + ".name", "'" + parameter.name() + "' is searched twice: parameters["
                         + seen.get(parameter.name()) + "] searches it too"));
             } else {
-                kind = kind(path + ".name", parameter.name(), models);
+                kind = kind(path + ".name", parameter.name(), models, base);
             }
             if (parameter.type() == null) {
                 errors.add(error(path + ".type", "is required; one of " + ParameterSpec.TYPES));
@@ -151,13 +153,26 @@ public final class StudySpecValidator {
     }
 
     /** What the named field holds, or null (with an error) when it cannot be searched. */
-    private FieldKind kind(String path, String name, List<String> models) {
+    private FieldKind kind(String path, String name, List<String> models, TrainingSpec base) {
         if (TrialSpecs.FIELDS.containsKey(name)) {
             return TrialSpecs.FIELDS.get(name);
         }
+        Matcher layerField = TrialSpecs.LAYER_FIELD.matcher(name);
+        if (layerField.matches()) {
+            if (base == null || base.model() == null || !base.model().isDeclarative()) {
+                errors.add(error(path, "'" + name + "' searches a layer of a declarative model, but the base's model"
+                        + " is not one"));
+                return null;
+            }
+            if (TrialSpecs.layer(Json.toTree(base), layerField.group(1)) == null) {
+                errors.add(error(path, "'" + name + "' names no layer of the base's model"));
+                return null;
+            }
+            return TrialSpecs.LAYER_FIELDS.get(layerField.group(2));
+        }
         if (!name.startsWith(TrialSpecs.MODEL_ARGS)) {
             errors.add(error(path, "'" + name + "' is not a searchable field; one of " + TrialSpecs.FIELDS.keySet()
-                    + " or modelArgs.<argument of the model>"));
+                    + ", modelArgs.<argument of the model> or model.layers[i].<field> of a declarative model"));
             return null;
         }
         String arg = name.substring(TrialSpecs.MODEL_ARGS.length());

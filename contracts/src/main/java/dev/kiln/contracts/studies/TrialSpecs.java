@@ -8,6 +8,8 @@ import dev.kiln.contracts.runs.TrainingSpec;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /** Makes a trial's training spec: the study's base with the trial's parameters in place. */
 public final class TrialSpecs {
@@ -37,12 +39,34 @@ public final class TrialSpecs {
             "schedule.type", FieldKind.TEXT, "schedule.stepSize", FieldKind.WHOLE, "schedule.gamma", FieldKind.NUMBER,
             "schedule.warmupEpochs", FieldKind.WHOLE, "schedule.patience", FieldKind.WHOLE);
 
+    /**
+     * A field of a declarative model's layer: {@code model.layers[0].out}, {@code model.layers[4].layers[1].kernel}
+     * (inside a residual block). Group 1: the steps to the layer; group 2: the field.
+     */
+    static final Pattern LAYER_FIELD = Pattern.compile(
+            "model((?:\\.(?:layers|shortcut)\\[\\d{1,3}\\])+)\\.(out|kernel|stride|padding|groups|rate|slope)");
+    static final Map<String, FieldKind> LAYER_FIELDS = fields("out", FieldKind.WHOLE, "kernel", FieldKind.WHOLE,
+            "stride", FieldKind.WHOLE, "padding", FieldKind.WHOLE, "groups", FieldKind.WHOLE, "rate",
+            FieldKind.NUMBER, "slope", FieldKind.NUMBER);
+    private static final Pattern STEP = Pattern.compile("\\.(layers|shortcut)\\[(\\d+)\\]");
+
     private TrialSpecs() {
+    }
+
+    /** The layer the steps ({@code .layers[4].layers[1]}) lead to in a spec's JSON tree; null when none does. */
+    static ObjectNode layer(JsonNode spec, String steps) {
+        JsonNode node = spec.get("model");
+        Matcher step = STEP.matcher(steps);
+        while (node != null && step.find()) {
+            JsonNode list = node.get(step.group(1));
+            node = list == null || !list.isArray() ? null : list.get(Integer.parseInt(step.group(2)));
+        }
+        return node instanceof ObjectNode layer ? layer : null;
     }
 
     /**
      * The base spec with each named field replaced (a JSON path: {@code learningRate}, {@code modelArgs.c1},
-     * {@code augmentation.hue}...; an absent {@code modelArgs}, {@code augmentation}, {@code earlyStopping} or
+     * {@code augmentation.hue}, a declarative layer's {@code model.layers[0].out}...; an absent {@code modelArgs}, {@code augmentation}, {@code earlyStopping} or
      * {@code schedule} object is created), with its defaults filled in. When {@code model} is searched, the
      * trial keeps only the model arguments its model takes: the base's were filled in for the base's model.
      *
@@ -56,6 +80,15 @@ public final class TrialSpecs {
     static TrainingSpec replace(TrainingSpec base, Map<String, Object> parameters) {
         ObjectNode spec = (ObjectNode) Json.toTree(base);
         parameters.forEach((name, value) -> {
+            Matcher layerField = LAYER_FIELD.matcher(name);
+            if (layerField.matches()) {
+                ObjectNode layer = layer(spec, layerField.group(1));
+                if (layer == null) {
+                    throw new IllegalArgumentException("'" + name + "' names no layer of the base's model");
+                }
+                layer.set(layerField.group(2), Json.toTree(value));
+                return;
+            }
             int dot = name.indexOf('.');
             if (!FIELDS.containsKey(name) && !(name.startsWith(MODEL_ARGS) && dot + 1 < name.length())) {
                 throw new IllegalArgumentException("'" + name + "' is not a searchable field of a training spec");

@@ -369,4 +369,33 @@ class StudySpecValidatorTest {
                 [{"name": "modelArgs.n_feature", "type": "categorical", "values": [4, 5000]}]
                 """, "")).containsExactly("base.batchSize");
     }
+
+    @Test
+    void aDeclarativeModelsLayerFieldsCanBeSearchedAndEveryTrialIsShapeChecked() {
+        String base = "{\"dataset\": \"fashion-mnist\", \"epochs\": 2, \"model\": {\"layers\": ["
+                + "{\"type\": \"conv2d\", \"out\": 8, \"kernel\": 3}, {\"type\": \"relu\"},"
+                + " {\"type\": \"residual\", \"layers\": [{\"type\": \"conv2d\", \"out\": 8, \"kernel\": 3, \"padding\": 1}]},"
+                + " {\"type\": \"flatten\"}, {\"type\": \"dropout\", \"rate\": 0.2}, {\"type\": \"linear\"}]}}";
+        String widths = "[{\"name\": \"model.layers[0].out\", \"type\": \"categorical\", \"values\": [8, 16]},"
+                + " {\"name\": \"model.layers[2].layers[0].out\", \"type\": \"categorical\", \"values\": [8, 16]},"
+                + " {\"name\": \"model.layers[4].rate\", \"type\": \"categorical\", \"values\": [0.2, 0.4]}]";
+        assertThat(errors(base, widths, "")).isEmpty();
+
+        StudySpec study = study(base, widths, "");
+        var trial = TrialSpecs.apply(study.base(), java.util.Map.of("model.layers[0].out", 16,
+                "model.layers[2].layers[0].out", 8, "model.layers[4].rate", 0.3));
+        assertThat(trial.model().layers().get(0).out()).isEqualTo(16);
+        assertThat(trial.model().layers().get(2).layers().get(0).out()).isEqualTo(8);
+        assertThat(trial.model().layers().get(4).rate()).isEqualTo(0.3);
+        assertThat(study.base().model().layers().get(0).out()).as("the base is not changed").isEqualTo(8);
+
+        // Every trial is shape-checked: a kernel larger than the image is named with the trial that has it.
+        String tooLarge = "[{\"name\": \"model.layers[0].kernel\", \"type\": \"categorical\", \"values\": [3, 40]}]";
+        assertThat(errors(base, tooLarge, "")).anySatisfy(e -> assertThat(e.message())
+                .contains("model.layers[0].kernel").contains("40x40 window"));
+        assertThat(message(errors(base, "[{\"name\": \"model.layers[9].out\", \"type\": \"categorical\","
+                + " \"values\": [4]}]", ""), "parameters[0].name")).contains("names no layer");
+        assertThat(message(errors(FASHION, "[{\"name\": \"model.layers[0].out\", \"type\": \"categorical\","
+                + " \"values\": [4]}]", ""), "parameters[0].name")).contains("is not one");
+    }
 }
