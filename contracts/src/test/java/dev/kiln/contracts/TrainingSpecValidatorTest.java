@@ -91,7 +91,8 @@ class TrainingSpecValidatorTest {
                  "modelArgs": {"n_feature": 8},
                  "earlyStopping": {"patience": 3},
                  "schedule": {"type": "multistep", "milestones": [5, 3, 12], "warmupEpochs": 10},
-                 "augmentation": {"cropPadding": 20, "hue": 0.1, "rotationDegrees": 200}}
+                 "augmentation": {"cropPadding": 20, "hue": 0.1, "rotationDegrees": 200, "saturation": 0.2,
+                                  "grayscale": 1.5, "scale": 0.95, "contrast": 0.3, "verticalFlip": true}}
                 """;
 
         List<FieldError> errors = TrainingSpecValidator.validate(Json.read(json, TrainingSpec.class), "spec");
@@ -100,7 +101,8 @@ class TrainingSpecValidatorTest {
                 "spec.batchSize", "spec.nesterov", "spec.normalization", "spec.modelArgs.n_feature",
                 "spec.earlyStopping", "spec.schedule.milestones[1]", "spec.schedule.milestones[2]",
                 "spec.schedule.warmupEpochs", "spec.model", "spec.augmentation.cropPadding", "spec.augmentation.hue",
-                "spec.augmentation.rotationDegrees");
+                "spec.augmentation.rotationDegrees", "spec.augmentation.saturation", "spec.augmentation.grayscale",
+                "spec.augmentation.grayscale", "spec.augmentation.scale");
         assertThat(errors).filteredOn(e -> e.field().equals("spec.model")).singleElement()
                 .extracting(FieldError::message).asString().contains("32x32").contains("28x28");
         assertThat(errors).filteredOn(e -> e.field().equals("spec.augmentation.hue")).singleElement()

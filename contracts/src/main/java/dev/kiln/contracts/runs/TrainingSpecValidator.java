@@ -90,6 +90,12 @@ public final class TrainingSpecValidator {
         }
     }
 
+    private void colourOnly(String field, Double value, DatasetInfo data) {
+        if (value != null && value > 0 && data.channels() != 3) {
+            errors.add(error(field, "needs colour images; " + data.name() + " is grey"));
+        }
+    }
+
     private void checkModelArgs(ModelInfo model, Map<String, Double> args) {
         if (args == null) {
             return;
@@ -187,9 +193,13 @@ public final class TrainingSpecValidator {
             range("augmentation.rotationDegrees", aug.rotationDegrees(), 0, 180);
             range("augmentation.brightness", aug.brightness(), 0, 1);
             range("augmentation.hue", aug.hue(), 0, 0.5);
-            if (aug.hue() != null && aug.hue() > 0 && data.channels() != 3) {
-                errors.add(error("augmentation.hue", "needs colour images; " + data.name() + " is grey"));
-            }
+            range("augmentation.scale", aug.scale(), 0, 0.9);
+            range("augmentation.contrast", aug.contrast(), 0, 1);
+            range("augmentation.saturation", aug.saturation(), 0, 1);
+            range("augmentation.grayscale", aug.grayscale(), 0, 1);
+            colourOnly("augmentation.hue", aug.hue(), data);
+            colourOnly("augmentation.saturation", aug.saturation(), data);
+            colourOnly("augmentation.grayscale", aug.grayscale(), data);
         }
     }
 

@@ -34,7 +34,9 @@ public final class TrialSpecs {
             "seed", FieldKind.WHOLE, "model", FieldKind.TEXT,
             "augmentation.cropPadding", FieldKind.WHOLE, "augmentation.horizontalFlip", FieldKind.FLAG,
             "augmentation.rotationDegrees", FieldKind.NUMBER, "augmentation.brightness", FieldKind.NUMBER,
-            "augmentation.hue", FieldKind.NUMBER,
+            "augmentation.hue", FieldKind.NUMBER, "augmentation.verticalFlip", FieldKind.FLAG,
+            "augmentation.scale", FieldKind.NUMBER, "augmentation.contrast", FieldKind.NUMBER,
+            "augmentation.saturation", FieldKind.NUMBER, "augmentation.grayscale", FieldKind.NUMBER,
             "earlyStopping.patience", FieldKind.WHOLE,
             "schedule.type", FieldKind.TEXT, "schedule.stepSize", FieldKind.WHOLE, "schedule.gamma", FieldKind.NUMBER,
             "schedule.warmupEpochs", FieldKind.WHOLE, "schedule.patience", FieldKind.WHOLE);

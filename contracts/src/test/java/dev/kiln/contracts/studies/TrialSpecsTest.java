@@ -63,13 +63,13 @@ class TrialSpecsTest {
         TrainingSpec trial = TrialSpecs.apply(plain, Map.of("augmentation.hue", 0.05, "earlyStopping.patience", 2,
                 "schedule.type", "step", "schedule.stepSize", 2, "modelArgs.c1", 8));
 
-        assertThat(trial.augmentation()).isEqualTo(new AugmentationSpec(0, false, 0.0, 0.0, 0.05));
+        assertThat(trial.augmentation()).isEqualTo(new AugmentationSpec(0, false, 0.0, 0.0, 0.05, false, 0.0, 0.0, 0.0, 0.0));
         assertThat(trial.earlyStopping()).isEqualTo(new EarlyStoppingSpec(2));
         assertThat(trial.schedule().type()).isEqualTo("step");
         assertThat(trial.schedule().stepSize()).isEqualTo(2);
         assertThat(trial.schedule().gamma()).isEqualTo(0.1);
         assertThat(TrialSpecs.apply(SEEDS_BASE, Map.of("augmentation.hue", 0.05)).augmentation())
-                .isEqualTo(new AugmentationSpec(0, true, 20.0, 0.2, 0.05));
+                .isEqualTo(new AugmentationSpec(0, true, 20.0, 0.2, 0.05, false, 0.0, 0.0, 0.0, 0.0));
     }
 
     @Test

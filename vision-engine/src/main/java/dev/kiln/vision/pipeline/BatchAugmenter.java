@@ -17,10 +17,15 @@ import java.util.Random;
  *   <li>{@code RandomCrop(H, padding=p)}: zero padding, then an H x W window at offsets drawn from [0, 2p];</li>
  *   <li>{@code RandomHorizontalFlip(0.5)};</li>
  *   <li>{@code RandomRotation(d)}: counter-clockwise about the centre, nearest neighbour, zero fill;</li>
+ *   <li>{@code RandomVerticalFlip(0.5)}, with the horizontal one;</li>
+ *   <li>{@code RandomAffine(0, scale=(1 - s, 1 + s))}: zoom about the centre, with the rotation;</li>
  *   <li>{@code ColorJitter(brightness=b)}: multiply, then clamp to [0, 1];</li>
+ *   <li>{@code ColorJitter(contrast=c)}: blend with the image's mean grey, then clamp;</li>
+ *   <li>{@code ColorJitter(saturation=s)} and {@code RandomGrayscale(p)} (saturation 0), RGB only: blend with
+ *       each pixel's grey, then clamp;</li>
  *   <li>{@code ColorJitter(hue=h)}, RGB only, then clamp to [0, 1].</li>
  * </ol>
- * Crop, flip and rotation each map an output pixel to one input pixel or to zero fill, so they are composed
+ * Crop, flips, rotation and zoom each map an output pixel to one input pixel or to zero fill, so they are composed
  * into one source index per output pixel and the batch is resampled with a single {@code gather}; the result
  * is the same as applying them one after another.
  *
@@ -79,9 +84,9 @@ public final class BatchAugmenter {
             throw new IllegalArgumentException("augmentation needs a float32 N x C x H x W batch, not "
                     + batch.getDataType() + " " + shape);
         }
-        if (settings.hue() > 0 && shape.get(1) != 3) {
-            throw new IllegalArgumentException("hue jitter needs RGB images (3 channels), but the batch has "
-                    + shape.get(1) + " channel(s); set hue to 0 for this data set");
+        if (settings.needsColour() && shape.get(1) != 3) {
+            throw new IllegalArgumentException("hue jitter, saturation and grayscale need RGB images (3 channels),"
+                    + " but the batch has " + shape.get(1) + " channel(s); set them to 0 for this data set");
         }
         return apply(batch, draw(Math.toIntExact(shape.get(0))));
     }
@@ -95,12 +100,17 @@ public final class BatchAugmenter {
      * @param angles     rotation angle in degrees, counter-clockwise
      * @param brightness brightness factor
      * @param hueShifts  hue shift as a fraction of the colour circle
+     * @param vflips     whether to flip vertically
+     * @param scales     zoom factor about the centre
+     * @param contrasts  contrast factor
+     * @param saturations saturation factor, 0 for the images turned grey
      */
     record Draw(int[] cropRows, int[] cropCols, boolean[] flips, double[] angles, float[] brightness,
-            double[] hueShifts) {
+            double[] hueShifts, boolean[] vflips, double[] scales, float[] contrasts, float[] saturations) {
 
         boolean isIdentity() {
-            return cropRows == null && flips == null && angles == null && brightness == null && hueShifts == null;
+            return cropRows == null && flips == null && angles == null && brightness == null && hueShifts == null
+                    && vflips == null && scales == null && contrasts == null && saturations == null;
         }
     }
 
@@ -135,7 +145,42 @@ public final class BatchAugmenter {
             }
         }
         double[] hueShifts = settings.hue() > 0 ? uniform(n, -settings.hue(), settings.hue()) : null;
-        return new Draw(cropRows, cropCols, flips, angles, brightness, hueShifts);
+        // The later steps draw after the first five, so a seed gives the same batches as before they existed.
+        boolean[] vflips = null;
+        if (settings.verticalFlip()) {
+            vflips = new boolean[n];
+            for (int i = 0; i < n; i++) {
+                vflips[i] = random.nextBoolean();
+            }
+        }
+        double[] scales = settings.scale() > 0 ? uniform(n, 1 - settings.scale(), 1 + settings.scale()) : null;
+        float[] contrasts = settings.contrast() > 0 ? factors(n, settings.contrast()) : null;
+        float[] saturations = settings.saturation() > 0 ? factors(n, settings.saturation()) : null;
+        if (settings.grayscale() > 0) {
+            // A grey image is saturation 0: RandomGrayscale is a blend with factor 0, or 1 when not drawn.
+            saturations = saturations != null ? saturations : factorsOfOne(n);
+            for (int i = 0; i < n; i++) {
+                saturations[i] = random.nextDouble() < settings.grayscale() ? 0f : saturations[i];
+            }
+        }
+        return new Draw(cropRows, cropCols, flips, angles, brightness, hueShifts, vflips, scales, contrasts,
+                saturations);
+    }
+
+    /** Factors uniform in [max(0, 1 - amount), 1 + amount], as ColorJitter draws them. */
+    private float[] factors(int n, double amount) {
+        double[] values = uniform(n, Math.max(0, 1 - amount), 1 + amount);
+        float[] factors = new float[n];
+        for (int i = 0; i < n; i++) {
+            factors[i] = (float) values[i];
+        }
+        return factors;
+    }
+
+    private static float[] factorsOfOne(int n) {
+        float[] ones = new float[n];
+        java.util.Arrays.fill(ones, 1f);
+        return ones;
     }
 
     /** Applies the given parameters; the batch has been checked by {@link #apply(NDArray)}. */
@@ -154,11 +199,21 @@ public final class BatchAugmenter {
             // manager, so every array below lands in the scope and is freed with it. No step writes in place.
             NDArray x = batch.reshape(n, c, h * w);
             x.attach(scope);
-            if (draw.cropRows() != null || draw.flips() != null || draw.angles() != null) {
+            if (draw.cropRows() != null || draw.flips() != null || draw.angles() != null || draw.vflips() != null
+                    || draw.scales() != null) {
                 x = resample(scope, x, draw, h, w);
             }
             if (draw.brightness() != null) {
                 x = x.mul(scope.create(draw.brightness()).reshape(n, 1, 1)).clip(0f, 1f);
+            }
+            if (draw.contrasts() != null) {
+                // Towards (or away from) the image's mean grey: ColorJitter's contrast.
+                NDArray mean = grey(scope, x).mean(new int[] {2}, true);
+                x = blend(scope, x, mean, draw.contrasts(), n);
+            }
+            if (draw.saturations() != null) {
+                // Towards (or away from) each pixel's grey: ColorJitter's saturation; 0 is RandomGrayscale.
+                x = blend(scope, x, grey(scope, x), draw.saturations(), n);
             }
             if (draw.hueShifts() != null) {
                 x = scope.create(hueMatrices(draw.hueShifts()), new Shape(n, 3, 3)).batchMatMul(x).clip(0f, 1f);
@@ -183,18 +238,19 @@ public final class BatchAugmenter {
         NDArray row;
         NDArray col;
         NDArray inside = null; // null while every source pixel is inside the image
-        if (draw.angles() == null) {
+        if (draw.angles() == null && draw.scales() == null) {
             row = scope.arange(0, (int) h, 1, DataType.INT64).reshape(1, h, 1);
             col = scope.arange(0, (int) w, 1, DataType.INT64).reshape(1, 1, w);
         } else {
             // torchvision's inverse map about the centre ((W - 1) / 2, (H - 1) / 2), in float32; its nearest
-            // grid_sample rounds half to even, as round() does.
+            // grid_sample rounds half to even, as round() does. Zooming by s divides the source offsets by s.
             float[] cos = new float[(int) n];
             float[] sin = new float[(int) n];
             for (int i = 0; i < n; i++) {
-                double radians = Math.toRadians(draw.angles()[i]);
-                cos[i] = (float) Math.cos(radians);
-                sin[i] = (float) Math.sin(radians);
+                double radians = draw.angles() == null ? 0 : Math.toRadians(draw.angles()[i]);
+                double scale = draw.scales() == null ? 1 : draw.scales()[i];
+                cos[i] = (float) (Math.cos(radians) / scale);
+                sin[i] = (float) (Math.sin(radians) / scale);
             }
             NDArray cosines = scope.create(cos).reshape(n, 1, 1);
             NDArray sines = scope.create(sin).reshape(n, 1, 1);
@@ -215,6 +271,15 @@ public final class BatchAugmenter {
                 offsets[i] = draw.flips()[i] ? w - 1 : 0;
             }
             col = col.mul(scope.create(signs).reshape(n, 1, 1)).add(scope.create(offsets).reshape(n, 1, 1));
+        }
+        if (draw.vflips() != null) {
+            long[] signs = new long[(int) n];
+            long[] offsets = new long[(int) n];
+            for (int i = 0; i < n; i++) {
+                signs[i] = draw.vflips()[i] ? -1 : 1;
+                offsets[i] = draw.vflips()[i] ? h - 1 : 0;
+            }
+            row = row.mul(scope.create(signs).reshape(n, 1, 1)).add(scope.create(offsets).reshape(n, 1, 1));
         }
         if (draw.cropRows() != null) {
             // The window at (i, j) of the image padded by p reads input pixel (r + i - p, c + j - p).
@@ -242,6 +307,20 @@ public final class BatchAugmenter {
             shifts[i] = offsets[i] - settings.cropPadding();
         }
         return shifts;
+    }
+
+    /** Each pixel's grey, N x 1 x (H * W): ITU-R 601 luma for RGB, as torchvision's rgb_to_grayscale. */
+    private static NDArray grey(NDManager scope, NDArray x) {
+        if (x.getShape().get(1) == 1) {
+            return x;
+        }
+        return x.mul(scope.create(new float[] {0.299f, 0.587f, 0.114f}).reshape(1, 3, 1)).sum(new int[] {1}, true);
+    }
+
+    /** f x + (1 - f) towards, per sample, clamped to [0, 1]: torchvision's _blend. */
+    private static NDArray blend(NDManager scope, NDArray x, NDArray towards, float[] factors, long n) {
+        NDArray f = scope.create(factors).reshape(n, 1, 1);
+        return x.mul(f).add(towards.mul(f.neg().add(1f))).clip(0f, 1f);
     }
 
     private static NDArray inside(NDArray row, NDArray col, long h, long w) {

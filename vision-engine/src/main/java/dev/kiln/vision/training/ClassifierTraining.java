@@ -252,8 +252,7 @@ public final class ClassifierTraining {
             double rate = schedule.rateFor(epoch);
             optimizer.setLearningRate(rate);
             AugmentationSpec aug = spec.augmentation();
-            AugmentationSettings settings = new AugmentationSettings(aug.cropPadding(), aug.horizontalFlip(),
-                    aug.rotationDegrees(), aug.brightness(), aug.hue());
+            AugmentationSettings settings = AugmentationSettings.of(aug);
             BatchAugmenter augmenter = settings.enabled() ? new BatchAugmenter(settings, random) : null;
             int classes = data.train().classes().size();
             int batches = (train.size() + spec.batchSize() - 1) / spec.batchSize();

@@ -8,6 +8,7 @@ import ai.djl.ndarray.NDArray;
 import dev.kiln.vision.NDArrayTest;
 import ai.djl.ndarray.types.Shape;
 import dev.kiln.vision.pipeline.BatchAugmenter.Draw;
+import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
@@ -152,10 +153,10 @@ class AugmenterTest extends NDArrayTest {
         boolean[] flips = {true, false, true};
         double[] angles = {90, -90, 30};
 
-        NDArray together = augmenter.apply(batch, new Draw(rows, cols, flips, angles, null, null));
+        NDArray together = augmenter.apply(batch, new Draw(rows, cols, flips, angles, null, null, null, null, null, null));
 
-        NDArray cropped = augmenter.apply(batch, new Draw(rows, cols, null, null, null, null));
-        NDArray flipped = augmenter.apply(cropped, new Draw(null, null, flips, null, null, null));
+        NDArray cropped = augmenter.apply(batch, new Draw(rows, cols, null, null, null, null, null, null, null, null));
+        NDArray flipped = augmenter.apply(cropped, new Draw(null, null, flips, null, null, null, null, null, null, null));
         NDArray rotated = augmenter.apply(flipped, rotations(angles));
         assertThat(together.toFloatArray()).containsExactly(rotated.toFloatArray());
     }
@@ -254,6 +255,83 @@ class AugmenterTest extends NDArrayTest {
         assertThat(batch.toFloatArray()).containsExactly(original);
     }
 
+    @Test
+    void bothFlipsTogetherAreAHalfTurnAndTheVerticalOneTurnsImagesUpsideDown() {
+        NDArray batch = randomBatch(2, 3, 5, 6, 21);
+        BatchAugmenter augmenter = new BatchAugmenter(AugmentationSettings.NONE, new Random(0));
+        boolean[] both = {true, true};
+
+        NDArray flipped = augmenter.apply(batch, new Draw(null, null, both, null, null, null, both, null, null, null));
+        NDArray upsideDown = augmenter.apply(batch, new Draw(null, null, null, null, null, null,
+                new boolean[] {true, false}, null, null, null));
+
+        assertThat(flipped.toFloatArray()).containsExactly(augmenter.apply(batch, rotations(180, 180)).toFloatArray());
+        assertThat(upsideDown.get("0").toFloatArray()).containsExactly(batch.get("0").flip(1).toFloatArray());
+        assertThat(upsideDown.get("1").toFloatArray()).containsExactly(batch.get("1").toFloatArray());
+    }
+
+    @Test
+    void zoomingOutLeavesABorderOfZeroAndZoomingInSpreadsTheCentre() {
+        NDArray batch = manager.ones(new Shape(1, 1, 8, 8));
+        BatchAugmenter augmenter = new BatchAugmenter(AugmentationSettings.NONE, new Random(0));
+
+        float[] out = augmenter.apply(batch, zooms(0.5)).toFloatArray();
+        NDArray centre = manager.zeros(new Shape(1, 1, 8, 8)).add(manager.arange(64f).reshape(1, 1, 8, 8));
+        float[] in = augmenter.apply(centre, zooms(2)).toFloatArray();
+
+        assertThat(out[0]).as("corner").isZero();
+        assertThat(out[3 * 8 + 3]).as("centre").isEqualTo(1f);
+        assertThat(augmenter.apply(batch, zooms(1)).toFloatArray()).containsOnly(1f);
+        // At 2x the 8x8 output reads the centre 4x4 of the input: rows and columns 2..5.
+        for (float value : in) {
+            int row = (int) value / 8;
+            int col = (int) value % 8;
+            assertThat(List.of(row, col)).allSatisfy(v -> assertThat(v).isBetween(2, 5));
+        }
+    }
+
+    @Test
+    void contrastBlendsWithTheMeanGreyAndSaturationZeroIsGrey() {
+        NDArray batch = randomBatch(2, 3, 4, 4, 33);
+        BatchAugmenter augmenter = new BatchAugmenter(AugmentationSettings.NONE, new Random(0));
+
+        NDArray flat = augmenter.apply(batch, new Draw(null, null, null, null, null, null, null, null,
+                new float[] {0f, 1f}, null));
+        NDArray grey = augmenter.apply(batch, new Draw(null, null, null, null, null, null, null, null, null,
+                new float[] {0f, 1f}));
+
+        NDArray luma = batch.get("0").mul(manager.create(new float[] {0.299f, 0.587f, 0.114f}).reshape(3, 1, 1))
+                .sum(new int[] {0});
+        float meanGrey = luma.mean().getFloat();
+        for (float value : flat.get("0").toFloatArray()) {
+            assertThat(value).isCloseTo(meanGrey, org.assertj.core.data.Offset.offset(1e-5f));
+        }
+        assertThat(flat.get("1").toFloatArray()).containsExactly(batch.get("1").toFloatArray());
+        for (int channel = 0; channel < 3; channel++) {
+            assertThat(grey.get("0," + channel).toFloatArray()).usingComparatorWithPrecision(1e-5f)
+                    .containsExactly(luma.toFloatArray());
+        }
+        assertThat(grey.get("1").toFloatArray()).usingComparatorWithPrecision(1e-6f)
+                .containsExactly(batch.get("1").toFloatArray());
+    }
+
+    @Test
+    void grayscaleTurnsImagesGreyWithItsProbabilityAndNeedsColour() {
+        BatchAugmenter always = new BatchAugmenter(new AugmentationSettings(0, false, 0, 0, 0, false, 0, 0, 0, 1),
+                new Random(1));
+        NDArray grey = always.apply(randomBatch(4, 3, 3, 3, 5));
+        assertThat(grey.get(":,0").toFloatArray()).usingComparatorWithPrecision(1e-6f)
+                .containsExactly(grey.get(":,2").toFloatArray());
+        BatchAugmenter never = new BatchAugmenter(new AugmentationSettings(0, true, 0, 0, 0, false, 0, 0, 0, 1e-9),
+                new Random(1));
+        assertThat(never.draw(4).saturations()).containsOnly(1f);
+        assertThatThrownBy(() -> always.apply(randomBatch(1, 1, 3, 3, 5))).hasMessageContaining("grayscale");
+    }
+
+    private static Draw zooms(double... scales) {
+        return new Draw(null, null, null, null, null, null, null, scales, null, null);
+    }
+
     private NDArray randomBatch(int n, int c, int h, int w, long seed) {
         Random random = new Random(seed);
         float[] values = new float[n * c * h * w];
@@ -264,11 +342,11 @@ class AugmenterTest extends NDArrayTest {
     }
 
     private static Draw rotations(double... degrees) {
-        return new Draw(null, null, null, degrees, null, null);
+        return new Draw(null, null, null, degrees, null, null, null, null, null, null);
     }
 
     private static Draw hueShifts(double... fractions) {
-        return new Draw(null, null, null, null, null, fractions);
+        return new Draw(null, null, null, null, null, fractions, null, null, null, null);
     }
 
     private static boolean contains(float[] values, float wanted) {
