@@ -263,23 +263,10 @@ public final class BatchAugmenter {
             inside = inside(row, col, h, w);
         }
         if (draw.flips() != null) {
-            // Column c of a flipped sample reads w - 1 - c, of the others c: c * sign + offset per sample.
-            long[] signs = new long[(int) n];
-            long[] offsets = new long[(int) n];
-            for (int i = 0; i < n; i++) {
-                signs[i] = draw.flips()[i] ? -1 : 1;
-                offsets[i] = draw.flips()[i] ? w - 1 : 0;
-            }
-            col = col.mul(scope.create(signs).reshape(n, 1, 1)).add(scope.create(offsets).reshape(n, 1, 1));
+            col = flip(scope, col, draw.flips(), w);
         }
         if (draw.vflips() != null) {
-            long[] signs = new long[(int) n];
-            long[] offsets = new long[(int) n];
-            for (int i = 0; i < n; i++) {
-                signs[i] = draw.vflips()[i] ? -1 : 1;
-                offsets[i] = draw.vflips()[i] ? h - 1 : 0;
-            }
-            row = row.mul(scope.create(signs).reshape(n, 1, 1)).add(scope.create(offsets).reshape(n, 1, 1));
+            row = flip(scope, row, draw.vflips(), h);
         }
         if (draw.cropRows() != null) {
             // The window at (i, j) of the image padded by p reads input pixel (r + i - p, c + j - p).
@@ -298,6 +285,22 @@ public final class BatchAugmenter {
             return gathered;
         }
         return NDArrays.where(inside.reshape(n, 1, h * w).broadcast(n, c, h * w), gathered, scope.create(0f));
+    }
+
+    /**
+     * Coordinate k of a flipped sample reads size - 1 - k, of the others k: k * sign + offset per sample.
+     *
+     * @param coordinate rows or columns, broadcastable to N x H x W
+     */
+    private static NDArray flip(NDManager scope, NDArray coordinate, boolean[] flips, long size) {
+        int n = flips.length;
+        long[] signs = new long[n];
+        long[] offsets = new long[n];
+        for (int i = 0; i < n; i++) {
+            signs[i] = flips[i] ? -1 : 1;
+            offsets[i] = flips[i] ? size - 1 : 0;
+        }
+        return coordinate.mul(scope.create(signs).reshape(n, 1, 1)).add(scope.create(offsets).reshape(n, 1, 1));
     }
 
     /** Crop offsets into the padded image as shifts of the unpadded one. */
