@@ -154,7 +154,9 @@ class RunApiTest {
         String layers = "[{\"type\": \"conv2d\", \"out\": 4, \"kernel\": 3}, {\"type\": \"relu\"},"
                 + " {\"type\": \"flatten\"}, {\"type\": \"linear\"}]";
         String id = submit("{\"spec\": {\"dataset\": \"mnist-sample\", \"model\": {\"layers\": " + layers + "}}}");
-        given().get("/api/v1/runs/" + id).then().statusCode(200).body("spec.model.layers[0].type", is("conv2d"));
+        given().get("/api/v1/runs/" + id).then().statusCode(200).body("spec.model.layers[0].type", is("conv2d"))
+                .body("modelSize.parameters", is(40 + 27_050)).body("modelSize.multiplyAdds", is(4 * 26 * 26 * 9 + 27_040))
+                .body("links.summary", is("/api/v1/runs/" + id + "/summary"));
         // conv 4*9+4, head 4*26*26*10+10
         given().get("/api/v1/runs/" + id + "/summary").then().statusCode(200).body("model", is("layers"))
                 .body("summary.parameters", is(40 + 27_050)).body("summary.layers[3].output", contains(10));

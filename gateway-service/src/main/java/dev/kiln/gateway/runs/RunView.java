@@ -1,6 +1,7 @@
 package dev.kiln.gateway.runs;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import dev.kiln.contracts.architectures.ArchitectureSummary;
 import dev.kiln.contracts.runs.CheckpointRef;
 import dev.kiln.contracts.runs.EvaluationReport;
 import dev.kiln.contracts.runs.RunStatus;
@@ -17,13 +18,16 @@ import java.util.UUID;
  * {@code startedAt} and {@code device} once it trains, {@code epochsDone} and {@code bestEpoch} per epoch,
  * {@code finishedAt} with {@code result} (the test set's evaluation of the result's weights) or
  * {@code failureReason} at the end; {@code checkpoints} (one run only) lists the stored checkpoints:
- * {@code last}, {@code best} and, once it succeeded, {@code model}, each with epoch and SHA-256.
+ * {@code last}, {@code best} and, once it succeeded, {@code model}, each with epoch and SHA-256;
+ * {@code modelSize} is the model's trainable parameters and multiply-adds per image (the whole summary:
+ * {@code links.summary}).
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record RunView(
         UUID id,
         RunStatus status,
         TrainingSpec spec,
+        ModelSize modelSize,
         String experiment,
         String registeredModel,
         String worker,
@@ -41,25 +45,41 @@ public record RunView(
         Links links) {
 
     /** Where to follow the run. */
-    public record Links(String self, String metrics, String events, String cancel) {
+    public record Links(String self, String metrics, String events, String cancel, String summary) {
         static Links of(UUID id) {
             String self = "/api/v1/runs/" + id;
-            return new Links(self, self + "/metrics", self + "/events", self + "/cancel");
+            return new Links(self, self + "/metrics", self + "/events", self + "/cancel", self + "/summary");
+        }
+    }
+
+    /** The model's trainable parameters (as PyTorch counts them) and multiply-adds per image. */
+    public record ModelSize(long parameters, long multiplyAdds) {
+
+        /** Null for a spec stored before a rule that it breaks existed: the run is still shown. */
+        static ModelSize of(TrainingSpec spec) {
+            try {
+                ArchitectureSummary summary = spec.summary();
+                return new ModelSize(summary.parameters(), summary.multiplyAdds());
+            } catch (IllegalArgumentException e) {
+                return null;
+            }
         }
     }
 
     /** The view of a stored run, with what checkpoints it has ({@code GET /api/v1/runs/{id}}). */
     public static RunView of(RunRecord run, List<CheckpointRef> checkpoints) {
         RunView view = of(run);
-        return new RunView(view.id, view.status, view.spec, view.experiment, view.registeredModel, view.worker,
-                view.device, view.epochsDone, view.bestEpoch, view.result, view.failureReason, view.createdAt,
-                view.updatedAt, view.claimedAt, view.startedAt, view.finishedAt, checkpoints, view.links);
+        return new RunView(view.id, view.status, view.spec, view.modelSize, view.experiment, view.registeredModel,
+                view.worker, view.device, view.epochsDone, view.bestEpoch, view.result, view.failureReason,
+                view.createdAt, view.updatedAt, view.claimedAt, view.startedAt, view.finishedAt, checkpoints,
+                view.links);
     }
 
     /** The view of a stored run, without its checkpoints (lists). */
     public static RunView of(RunRecord run) {
-        return new RunView(run.id, run.status, run.spec(), run.experiment, run.registeredModel, run.worker, run.device,
-                run.epochsDone, run.bestEpoch, run.result(), run.failureReason, run.createdAt, run.updatedAt,
-                run.claimedAt, run.startedAt, run.finishedAt, null, Links.of(run.id));
+        TrainingSpec spec = run.spec();
+        return new RunView(run.id, run.status, spec, ModelSize.of(spec), run.experiment, run.registeredModel,
+                run.worker, run.device, run.epochsDone, run.bestEpoch, run.result(), run.failureReason, run.createdAt,
+                run.updatedAt, run.claimedAt, run.startedAt, run.finishedAt, null, Links.of(run.id));
     }
 }
