@@ -21,9 +21,9 @@ public final class BuiltInArchitectures {
     private static final LayerSpec RELU = LayerSpec.of(LayerType.RELU);
     private static final LayerSpec BATCHNORM = LayerSpec.of(LayerType.BATCHNORM);
     private static final LayerSpec FLATTEN = LayerSpec.of(LayerType.FLATTEN);
-    /** VGG's configurations; 0 is a 2x2 max-pool ("M"). */
-    private static final List<Integer> VGG11 = List.of(64, 0, 128, 0, 256, 256, 0, 512, 512, 0, 512, 512, 0);
-    private static final List<Integer> VGG16 = List.of(64, 64, 0, 128, 128, 0, 256, 256, 256, 0, 512, 512, 512, 0,
+    /** VGG's configurations: output channels of each 3x3 convolution, 0 a 2x2 max-pool ("M"). */
+    public static final List<Integer> VGG11 = List.of(64, 0, 128, 0, 256, 256, 0, 512, 512, 0, 512, 512, 0);
+    public static final List<Integer> VGG16 = List.of(64, 64, 0, 128, 128, 0, 256, 256, 256, 0, 512, 512, 512, 0,
             512, 512, 512, 0);
 
     private BuiltInArchitectures() {

@@ -11,6 +11,7 @@ import ai.djl.nn.Blocks;
 import ai.djl.nn.SequentialBlock;
 import ai.djl.nn.norm.BatchNorm;
 import dev.kiln.contracts.architectures.ArchitectureSummary;
+import dev.kiln.contracts.architectures.BuiltInArchitectures;
 import dev.kiln.contracts.architectures.ModelSpec;
 import dev.kiln.contracts.architectures.ShapeInference;
 import java.util.List;
@@ -22,11 +23,6 @@ import java.util.Map;
  * flatten size is hard-coded.
  */
 public final class ModelRegistry {
-
-    /** VGG-11 and VGG-16 (with BatchNorm) for 32x32 inputs; -1 is a 2x2 max-pool ("M"). */
-    public static final List<Integer> VGG11 = List.of(64, -1, 128, -1, 256, 256, -1, 512, 512, -1, 512, 512, -1);
-    public static final List<Integer> VGG16 = List.of(64, 64, -1, 128, 128, -1, 256, 256, 256, -1,
-            512, 512, 512, -1, 512, 512, 512, -1);
 
     private ModelRegistry() {
     }
@@ -46,8 +42,8 @@ public final class ModelRegistry {
             case "cifar-cnn" -> cifarCnn(classes);
             case "confignet" -> confignet(arg(args, "c1", 48).intValue(), arg(args, "c2", 96).intValue(),
                     arg(args, "l1", 256).intValue(), arg(args, "d1", 0.1).doubleValue(), classes);
-            case "vgg11" -> vgg(VGG11, classes);
-            case "vgg16" -> vgg(VGG16, classes);
+            case "vgg11" -> vgg(BuiltInArchitectures.VGG11, classes);
+            case "vgg16" -> vgg(BuiltInArchitectures.VGG16, classes);
             case "resnet18" -> ResNet18.build(classes);
             default -> throw new IllegalArgumentException("Unknown model '" + name + "'");
         };
@@ -135,7 +131,7 @@ public final class ModelRegistry {
     static Block vgg(List<Integer> cfg, int classes) {
         SequentialBlock net = new SequentialBlock();
         for (int layer : cfg) {
-            if (layer < 0) {
+            if (layer == 0) {
                 net.add(maxPool2());
             } else {
                 net.add(conv(layer, 3, 1)).add(BatchNorm.builder().build()).add(relu());
