@@ -1,10 +1,8 @@
 package dev.kiln.gateway.runs;
 
-import dev.kiln.contracts.messaging.Json;
 import dev.kiln.contracts.runs.Catalog;
 import dev.kiln.contracts.runs.EpochMetrics;
 import dev.kiln.contracts.runs.RunStatus;
-import dev.kiln.contracts.runs.TrainingSpec;
 import dev.kiln.contracts.validation.FieldError;
 import dev.kiln.gateway.api.InvalidRequestException;
 import dev.kiln.gateway.api.NotFoundProblem;
@@ -115,7 +113,7 @@ public class RunResource {
     @Operation(summary = "A run's model: each layer's output shape, parameters and multiply-adds, and the totals",
             description = "For the data set version the run was pinned to; the same form as POST /api/v1/summaries.")
     public ModelSummaryView summary(@PathParam("id") String id) {
-        return ModelSummaryView.of(Json.read(stored(id).specJson, TrainingSpec.class));
+        return ModelSummaryView.of(stored(id).spec());
     }
 
     @GET
