@@ -11,6 +11,7 @@ import dev.kiln.contracts.messaging.Topics;
 import dev.kiln.contracts.runs.CheckpointRef;
 import dev.kiln.contracts.runs.EpochMetrics;
 import dev.kiln.contracts.runs.EvaluationReport;
+import dev.kiln.contracts.runs.InitSpec;
 import dev.kiln.contracts.runs.RunCommandV1;
 import dev.kiln.contracts.runs.RunEventType;
 import dev.kiln.contracts.runs.RunEventV1;
@@ -22,6 +23,9 @@ import dev.kiln.infra.kafka.TopicReader;
 import dev.kiln.infra.postgres.PostgresTestResource;
 import dev.kiln.infra.s3.S3TestResource;
 import ai.djl.Device;
+import ai.djl.ndarray.NDManager;
+import ai.djl.nn.Block;
+import dev.kiln.vision.models.LayerParameters;
 import dev.kiln.vision.checkpoints.Checkpoint;
 import dev.kiln.vision.pipeline.TrainTestData;
 import dev.kiln.vision.training.ClassifierTraining;
@@ -127,6 +131,48 @@ class TrainRequestHandlingTest {
         assertThat(modelEvent).as("CHECKPOINT event for the model").isNotNull();
         assertThat(Json.read(modelEvent.value(), RunEventV1.class).checkpoint())
                 .isEqualTo(new CheckpointRef("model", model.epoch, model.sha256, model.sizeBytes));
+    }
+
+    @Test
+    void aFineTuningRunStartsFromItsBaseCheckpointInTheArtifactStoreWithItsFrozenLayerUntouched() throws Exception {
+        UUID baseRun = storeQueuedRun();
+        send(baseRun.toString(), Json.write(TrainRequestV1.of(baseRun, SPEC, Instant.now())));
+        awaitStatus(baseRun, RunStatus.SUCCEEDED);
+        CheckpointRecord base = QuarkusTransaction.requiringNew().call(() -> checkpoints.find(baseRun,
+                CheckpointRecord.Kind.model));
+        // As the gateway pins it: the base's architecture and checkpoint; fc2layer's first linear layer frozen.
+        TrainingSpec spec = Json.readStrict("{\"dataset\": \"mnist-sample\", \"epochs\": 1, \"optimizer\": \"sgd\","
+                + " \"learningRate\": 0.05, \"init\": {\"run\": \"" + baseRun + "\", \"freeze\": [\"1\"]}}",
+                TrainingSpec.class).startingFrom(SPEC.model(), SPEC.modelArgs(), new InitSpec.BasePin(base.sha256,
+                baseRun.toString(), null, "mnist-sample", 10)).withDefaults();
+        UUID runId = storeQueuedRun(spec);
+
+        send(runId.toString(), Json.write(TrainRequestV1.of(runId, spec, Instant.now())));
+
+        RunRecord run = awaitStatus(runId, RunStatus.SUCCEEDED);
+        assertThat(Json.read(run.resultJson, EvaluationReport.class).accuracy()).as("fc2layer, 8 hidden units, 2 epochs in all").isGreaterThan(0.7);
+        Checkpoint tuned = Checkpoint.fromBytes(checkpoints.content(QuarkusTransaction.requiringNew().call(
+                () -> checkpoints.find(runId, CheckpointRecord.Kind.model))));
+        Checkpoint before = Checkpoint.fromBytes(checkpoints.content(base));
+        assertThat(tuned.manifest().spec().init().base().sha256()).isEqualTo(base.sha256);
+        assertThat(firstLayer(tuned)).as("the frozen layer").isEqualTo(firstLayer(before));
+        assertThat(lastLayer(tuned)).as("a trained layer").isNotEqualTo(lastLayer(before));
+    }
+
+    private static float[] firstLayer(Checkpoint checkpoint) throws Exception {
+        return layerWeights(checkpoint, "1");
+    }
+
+    private static float[] lastLayer(Checkpoint checkpoint) throws Exception {
+        return layerWeights(checkpoint, "5");
+    }
+
+    private static float[] layerWeights(Checkpoint checkpoint, String layer) throws Exception {
+        try (NDManager manager = NDManager.newBaseManager(Device.cpu())) {
+            Block block = checkpoint.loadBlock(manager);
+            return LayerParameters.of(checkpoint.manifest().summary().layout(), block).get(layer).get(0).getArray()
+                    .toFloatArray();
+        }
     }
 
     @Test

@@ -35,6 +35,7 @@ import java.util.Map;
  * @param seed            seeds every random number generator of the run
  * @param imageSize       train (and serve) at this square size, images resized bilinearly; null: the data's own
  * @param data            set by the gateway for a registered data set: the version pinned, with its digest and shape
+ * @param init            start from a trained model's weights (transfer learning); null: random initialisation
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record TrainingSpec(
@@ -58,7 +59,8 @@ public record TrainingSpec(
         Double gradClipNorm,
         Long seed,
         Integer imageSize,
-        DatasetPin data) {
+        DatasetPin data,
+        InitSpec init) {
 
     public static final int DEFAULT_EPOCHS = 1;
     public static final int DEFAULT_BATCH_SIZE = 64;
@@ -72,14 +74,40 @@ public record TrainingSpec(
     public static TrainingSpec of(String dataset, String model, Integer epochs, Integer batchSize, String optimizer,
             Double learningRate, Long seed) {
         return new TrainingSpec(dataset, model == null ? null : ModelSpec.named(model), null, epochs, batchSize, null, optimizer, learningRate, null, null, null, null, null,
-                null, null, null, null, null, seed, null, null);
+                null, null, null, null, null, seed, null, null, null);
     }
 
     /** The same spec training on this registered data set version ({@code dataset} becomes its name@version). */
     public TrainingSpec pinnedTo(DatasetPin pin) {
         return new TrainingSpec(pin.version(), model, modelArgs, epochs, batchSize, validationSplit, optimizer,
                 learningRate, momentum, nesterov, weightDecay, schedule, earlyStopping, augmentation, normalization,
-                labelSmoothing, mixupAlpha, gradClipNorm, seed, imageSize, pin);
+                labelSmoothing, mixupAlpha, gradClipNorm, seed, imageSize, pin, init);
+    }
+
+    /**
+     * The same spec starting from a base model: its architecture ({@code model}, {@code modelArgs}) and the init
+     * pinned to it.
+     *
+     * @throws IllegalArgumentException when this spec names another architecture than the base's
+     */
+    public TrainingSpec startingFrom(ModelSpec baseModel, Map<String, Double> baseArgs, InitSpec.BasePin pin) {
+        if (model != null && !model.equals(baseModel)) {
+            throw new IllegalArgumentException("the base model is " + baseModel.label() + (baseModel.isDeclarative()
+                    ? " (declarative)" : "") + ", another architecture than this spec's model: omit model to take the"
+                    + " base's");
+        }
+        if (modelArgs != null) {
+            modelArgs.forEach((name, value) -> {
+                if (baseArgs == null || !value.equals(baseArgs.get(name))) {
+                    throw new IllegalArgumentException("modelArgs." + name + " is " + value + " but the base model's is "
+                            + (baseArgs == null ? null : baseArgs.get(name)) + ": omit modelArgs to take the base's");
+                }
+            });
+        }
+        InitSpec pinnedInit = init.pinnedTo(pin);
+        return new TrainingSpec(dataset, baseModel, baseArgs, epochs, batchSize, validationSplit, optimizer,
+                learningRate, momentum, nesterov, weightDecay, schedule, earlyStopping, augmentation, normalization,
+                labelSmoothing, mixupAlpha, gradClipNorm, seed, imageSize, data, pinnedInit);
     }
 
     /** The data set's name without a version: {@code fashion-mnist} for a spec pinned to {@code fashion-mnist@1}. */
@@ -138,6 +166,7 @@ public record TrainingSpec(
                 gradClipNorm,
                 seed == null ? DEFAULT_SEED : seed,
                 imageSize,
-                data);
+                data,
+                init);
     }
 }

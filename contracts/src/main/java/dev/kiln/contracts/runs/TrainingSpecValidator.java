@@ -1,5 +1,6 @@
 package dev.kiln.contracts.runs;
 
+import dev.kiln.contracts.architectures.ArchitectureSummary;
 import dev.kiln.contracts.architectures.ModelSpec;
 import dev.kiln.contracts.architectures.ShapeInference;
 import dev.kiln.contracts.runs.Catalog.DatasetInfo;
@@ -45,9 +46,9 @@ public final class TrainingSpecValidator {
         ModelSpec model = spec.model();
         boolean knownModel = model != null && !model.isDeclarative()
                 && oneOf("model", model.name(), Catalog.MODELS, true);
-        if (model == null) {
+        if (model == null && spec.init() == null) {
             errors.add(error("model", "is required: one of " + Catalog.MODELS + " or {\"layers\": [...]}"));
-        } else if (model.isDeclarative() && spec.modelArgs() != null && !spec.modelArgs().isEmpty()) {
+        } else if (model != null && model.isDeclarative() && spec.modelArgs() != null && !spec.modelArgs().isEmpty()) {
             errors.add(error("modelArgs", "a declarative model takes none: write the values into its layers"));
         }
         oneOf("optimizer", spec.optimizer(), Catalog.OPTIMIZERS, false);
@@ -77,6 +78,9 @@ public final class TrainingSpecValidator {
         }
         int epochs = spec.epochs() == null ? TrainingSpec.DEFAULT_EPOCHS : spec.epochs();
         checkSchedule(spec.schedule(), epochs);
+        if (spec.init() != null) {
+            checkInit(spec.init(), epochs);
+        }
         if (spec.earlyStopping() != null) {
             Integer patience = spec.earlyStopping().patience();
             if (patience == null) {
@@ -87,6 +91,53 @@ public final class TrainingSpecValidator {
         }
         if (knownDataset) {
             checkAgainstData(spec, spec.datasetInfo(), knownModel);
+        }
+    }
+
+    private void checkInit(InitSpec init, int epochs) {
+        int bases = (init.model() != null ? 1 : 0) + (init.run() != null ? 1 : 0) + (init.checkpoint() != null ? 1 : 0);
+        if (bases != 1) {
+            errors.add(error("init", "name exactly one base: model (a registered model version, e.g. digits@3), run"
+                    + " (a run id) or checkpoint (a file, ./kiln train only)"));
+        }
+        if (init.model() != null && !init.model().matches("[a-z0-9][a-z0-9._-]*(@[a-z0-9][a-z0-9._-]*)?")) {
+            errors.add(error("init.model", "must be a registered model's name, name@version or name@alias, got '"
+                    + init.model() + "'"));
+        }
+        if (init.run() != null && !init.run().matches("[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}")) {
+            errors.add(error("init.run", "must be a run id (a UUID), got '" + init.run() + "'"));
+        }
+        List<String> freeze = init.freeze() == null ? List.of() : init.freeze();
+        for (int i = 0; i < freeze.size(); i++) {
+            if (freeze.get(i) == null || freeze.get(i).isBlank()) {
+                errors.add(error("init.freeze[" + i + "]", "must be a layer name or pattern, e.g. \"0\" or \"conv*\""));
+            }
+        }
+        if (init.unfreezeAtEpoch() != null) {
+            if (freeze.isEmpty()) {
+                errors.add(error("init.unfreezeAtEpoch", "needs layers to unfreeze: give init.freeze"));
+            } else if (init.unfreezeAtEpoch() < 2 || init.unfreezeAtEpoch() > epochs) {
+                errors.add(error("init.unfreezeAtEpoch", "must be an epoch in 2.." + epochs + ", got "
+                        + init.unfreezeAtEpoch()));
+            }
+        }
+        positive("init.headLearningRate", init.headLearningRate(), Catalog.MAX_LEARNING_RATE);
+    }
+
+    /** Every freeze pattern must select a layer of the model: a typo would otherwise train everything. */
+    private void checkFreezePatterns(TrainingSpec spec) {
+        List<String> freeze = spec.init().freeze();
+        if (freeze == null || freeze.isEmpty()) {
+            return;
+        }
+        ArchitectureSummary summary = spec.summary();
+        for (int i = 0; i < freeze.size(); i++) {
+            String pattern = freeze.get(i);
+            if (pattern != null && !pattern.isBlank() && InitSpec.matching(pattern, summary).isEmpty()) {
+                errors.add(error("init.freeze[" + i + "]", "'" + pattern + "' matches no layer of the model; its"
+                        + " layers are " + summary.layers().stream().filter(r -> !r.name().contains("."))
+                        .map(ArchitectureSummary.Row::name).toList() + " (./kiln summary shows them)"));
+            }
         }
     }
 
@@ -171,6 +222,7 @@ public final class TrainingSpecValidator {
                 errors.add(error("schedule.type", "'plateau' needs validation data: set validationSplit above 0"));
             }
         }
+        int before = errors.size();
         if (spec.model() != null && spec.model().isDeclarative()) {
             ShapeInference.infer(spec.model().layers(), data.channels(), data.height(), data.width(), data.classes(),
                     prefix.isEmpty() ? "model" : prefix + ".model", errors);
@@ -181,6 +233,10 @@ public final class TrainingSpecValidator {
                 errors.add(error("model", model.name() + " needs images of at least " + model.minImageSize() + "x"
                         + model.minImageSize() + "; " + data.name() + " has " + data.height() + "x" + data.width()));
             }
+        }
+        boolean modelFits = errors.size() == before && (knownModel || spec.model() != null && spec.model().isDeclarative());
+        if (modelFits && spec.init() != null) {
+            checkFreezePatterns(spec);
         }
         if ("cifar".equals(spec.normalization()) && data.channels() != 3) {
             errors.add(error("normalization", "'cifar' has per-channel statistics for colour images; " + data.name()

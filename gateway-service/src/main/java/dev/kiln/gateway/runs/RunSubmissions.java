@@ -55,10 +55,12 @@ public class RunSubmissions {
     private final ExperimentRepository experiments;
     private final ModelRegistryRepository registry;
     private final DatasetPins pins;
+    private final BaseModels baseModels;
 
     public RunSubmissions(RunRepository runs, Outbox outbox, ExperimentRepository experiments,
-            ModelRegistryRepository registry, DatasetPins pins) {
+            ModelRegistryRepository registry, DatasetPins pins, BaseModels baseModels) {
         this.pins = pins;
+        this.baseModels = baseModels;
         this.runs = runs;
         this.outbox = outbox;
         this.experiments = experiments;
@@ -79,10 +81,19 @@ public class RunSubmissions {
         return pinned.withDefaults();
     }
 
-    /** The spec pinned to its data set version; its problems added to {@code errors} under {@code spec.}. */
+    /**
+     * The spec pinned to its data set version and to the base model it starts from (then checked again, as the
+     * base's architecture); its problems added to {@code errors} under {@code spec.}.
+     */
     private TrainingSpec pinnedAndValidated(TrainingSpec spec, List<FieldError> errors) {
         TrainingSpec pinned = pins.pin(spec, "spec.dataset", errors);
         errors.addAll(TrainingSpecValidator.validate(pinned, "spec"));
+        if (errors.isEmpty() && pinned.init() != null) {
+            pinned = baseModels.pin(pinned, "spec", errors);
+            if (errors.isEmpty()) {
+                errors.addAll(TrainingSpecValidator.validate(pinned, "spec"));
+            }
+        }
         return pinned;
     }
 

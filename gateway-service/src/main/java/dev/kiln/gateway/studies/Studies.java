@@ -9,6 +9,7 @@ import dev.kiln.gateway.api.ConflictProblem;
 import dev.kiln.gateway.api.InvalidRequestException;
 import dev.kiln.gateway.api.NotFoundProblem;
 import dev.kiln.gateway.datasets.DatasetPins;
+import dev.kiln.gateway.runs.BaseModels;
 import dev.kiln.gateway.runs.RunSubmissions;
 import dev.kiln.store.experiments.ExperimentRepository;
 import dev.kiln.store.runs.RunRepository;
@@ -37,10 +38,12 @@ public class Studies {
     private final RunSubmissions submissions;
     private final StudyScheduler scheduler;
     private final DatasetPins pins;
+    private final BaseModels baseModels;
 
     public Studies(StudyRepository studies, RunRepository runs, ExperimentRepository experiments,
-            RunSubmissions submissions, StudyScheduler scheduler, DatasetPins pins) {
+            RunSubmissions submissions, StudyScheduler scheduler, DatasetPins pins, BaseModels baseModels) {
         this.pins = pins;
+        this.baseModels = baseModels;
         this.studies = studies;
         this.runs = runs;
         this.experiments = experiments;
@@ -55,6 +58,13 @@ public class Studies {
         StudySpec pinned = request == null || request.base() == null ? request
                 : request.withBase(pins.pin(request.base(), "base.dataset", errors));
         errors.addAll(StudySpecValidator.validate(pinned, ""));
+        if (errors.isEmpty() && pinned.base().init() != null) {
+            // Every trial starts from the same base model too; its architecture then checked with the search space.
+            pinned = pinned.withBase(baseModels.pin(pinned.base(), "base", errors));
+            if (errors.isEmpty()) {
+                errors.addAll(StudySpecValidator.validate(pinned, ""));
+            }
+        }
         if (!errors.isEmpty()) {
             throw new InvalidRequestException(errors);
         }

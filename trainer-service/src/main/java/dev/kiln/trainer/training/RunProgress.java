@@ -14,6 +14,13 @@ public interface RunProgress {
     /** The newest resume checkpoint of a run taken over from a lost worker; null for a fresh start. */
     Checkpoint resumePoint(UUID runId);
 
+    /**
+     * The checkpoint a fine-tuning run starts from, by the digest its spec pinned.
+     *
+     * @throws java.io.IOException when the file is gone or unusable (the run fails naming it)
+     */
+    Checkpoint baseModel(String sha256) throws java.io.IOException;
+
     boolean started(UUID runId, String device, int resumedAfterEpoch);
 
     /**

@@ -1,6 +1,8 @@
 package dev.kiln.trainer.training;
 
+import dev.kiln.artifacts.ArtifactStore;
 import dev.kiln.artifacts.ArtifactStoreException;
+import java.io.IOException;
 import dev.kiln.artifacts.Blob;
 import dev.kiln.contracts.messaging.Json;
 import dev.kiln.contracts.runs.CheckpointRef;
@@ -44,9 +46,11 @@ public class StoreRunProgress implements RunProgress {
     private final Outbox outbox;
     private final WorkerIdentity worker;
     private final StoreRetry retry;
+    private final ArtifactStore artifacts;
 
     public StoreRunProgress(RunRepository runs, EpochRepository epochs, CheckpointRepository checkpoints,
-            Outbox outbox, WorkerIdentity worker, TrainerConfig config) {
+            Outbox outbox, WorkerIdentity worker, TrainerConfig config, ArtifactStore artifacts) {
+        this.artifacts = artifacts;
         this.runs = runs;
         this.epochs = epochs;
         this.checkpoints = checkpoints;
@@ -70,6 +74,15 @@ public class StoreRunProgress implements RunProgress {
             LOG.warnf("Run %s: stored checkpoint of epoch %d is unusable (%s); training from the start", runId,
                     last.epoch, e.getMessage());
             return null;
+        }
+    }
+
+    @Override
+    public Checkpoint baseModel(String sha256) throws IOException {
+        try {
+            return Checkpoint.fromBytes(retry.call("Reading base model " + sha256, () -> artifacts.read(sha256)));
+        } catch (CheckpointException | ArtifactStoreException.NotFound | ArtifactStoreException.Corrupt e) {
+            throw new IOException("the base model's checkpoint " + sha256 + " is unusable: " + e.getMessage(), e);
         }
     }
 

@@ -61,6 +61,8 @@ public final class TrainingJob implements Runnable {
                     .listener(new Recorder(resume == null ? 0 : resume.resume().bestEpoch()));
             if (resume != null) {
                 training.resumeFrom(resume);
+            } else if (spec.init() != null) {
+                training.startFrom(progress.baseModel(spec.init().base().sha256()));
             }
             int resumedAfter = resume == null ? 0 : resume.manifest().epoch();
             if (!progress.started(runId, Devices.name(device), resumedAfter)) {

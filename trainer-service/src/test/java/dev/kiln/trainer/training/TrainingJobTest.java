@@ -14,6 +14,7 @@ import dev.kiln.vision.pipeline.TrainTestData;
 import dev.kiln.vision.training.TrainingResult;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -54,6 +55,11 @@ class TrainingJobTest {
         @Override
         public Checkpoint resumePoint(UUID runId) {
             return null;
+        }
+
+        @Override
+        public Checkpoint baseModel(String sha256) throws IOException {
+            throw new IOException("these tests start from random weights");
         }
 
         @Override

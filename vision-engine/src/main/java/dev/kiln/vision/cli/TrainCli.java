@@ -3,6 +3,7 @@ package dev.kiln.vision.cli;
 import ai.djl.Device;
 import dev.kiln.contracts.messaging.Json;
 import dev.kiln.contracts.messaging.MalformedMessageException;
+import dev.kiln.contracts.runs.InitSpec;
 import dev.kiln.contracts.runs.TrainingSpec;
 import dev.kiln.contracts.runs.TrainingSpecValidator;
 import dev.kiln.contracts.validation.FieldError;
@@ -88,6 +89,16 @@ public final class TrainCli {
         PrintStream progress = json ? err : out;
         try {
             TrainingSpec spec = readSpec(Path.of(files.get(0)), err);
+            Checkpoint base = null;
+            if (spec != null && spec.init() != null) {
+                if (spec.init().checkpoint() == null) {
+                    return usage(err, "./kiln train starts from a checkpoint file (init.checkpoint); registered models"
+                            + " and runs are for specs submitted to the gateway");
+                }
+                Path file = Path.of(spec.init().checkpoint());
+                base = Checkpoint.read(file);
+                spec = startingFrom(spec, base, Checkpoint.sha256(Files.readAllBytes(file)), err);
+            }
             if (spec == null) {
                 return 2;
             }
@@ -102,6 +113,8 @@ public final class TrainCli {
             training.listener(new ProgressPrinter(progress, terminal && !json)).listener(new CheckpointWriter(runDir));
             if (options.containsKey("--resume")) {
                 training.resumeFrom(Checkpoint.read(Path.of(options.get("--resume"))));
+            } else if (base != null) {
+                training.startFrom(base);
             }
             progress.printf("Training %s on %s (%d train images, %s) on %s; run folder %s%n", spec.model(),
                     spec.dataset(), data.train().size(), "test " + data.test().size(), Devices.name(device), runDir);
@@ -148,6 +161,30 @@ public final class TrainCli {
             return null;
         }
         return spec;
+    }
+
+    /** The spec with the base checkpoint's architecture and a pin of it, checked again; null after printing why not. */
+    private static TrainingSpec startingFrom(TrainingSpec spec, Checkpoint base, String sha256, PrintStream err) {
+        TrainingSpec trained = base.manifest().spec();
+        if (trained == null) {
+            err.println("error: init.checkpoint " + spec.init().checkpoint() + " has no training spec to take its"
+                    + " architecture from");
+            return null;
+        }
+        TrainingSpec started;
+        try {
+            started = spec.startingFrom(trained.model(), base.manifest().modelArgs(), new InitSpec.BasePin(
+                    sha256, null, null, trained.dataset(), base.manifest().classes().size()));
+        } catch (IllegalArgumentException e) {
+            err.println("error: init: " + e.getMessage());
+            return null;
+        }
+        List<FieldError> errors = TrainingSpecValidator.validate(started, "spec");
+        if (!errors.isEmpty()) {
+            errors.forEach(e -> err.println("error: " + e.field() + ": " + e.message()));
+            return null;
+        }
+        return started;
     }
 
     private static String defaultRunDir(TrainingSpec spec) {

@@ -1,6 +1,8 @@
 package dev.kiln.vision.datasets;
 
+import java.util.Arrays;
 import java.util.List;
+import java.util.stream.IntStream;
 
 /**
  * Labelled images held in memory as unsigned bytes, channel-first (N x C x H x W), the way every reader
@@ -36,6 +38,17 @@ public record ImageSet(List<String> classes, int channels, int height, int width
 
     public int imageBytes() {
         return channels * height * width;
+    }
+
+    /**
+     * The images of classes {@code first} to {@code last} (inclusive), relabelled from 0: a data set of its own,
+     * as the transfer-learning benchmark splits Fashion-MNIST into classes 0-4 and 5-9.
+     */
+    public ImageSet classRange(int first, int last) {
+        int[] kept = IntStream.range(0, size()).filter(i -> labels[i] >= first && labels[i] <= last).toArray();
+        ImageSet picked = subset(kept);
+        int[] relabelled = Arrays.stream(picked.labels).map(label -> label - first).toArray();
+        return new ImageSet(classes.subList(first, last + 1), channels, height, width, picked.pixels, relabelled);
     }
 
     /** The images at the given positions, in that order. */

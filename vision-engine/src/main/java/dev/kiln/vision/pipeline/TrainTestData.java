@@ -54,6 +54,12 @@ public record TrainTestData(String name, ImageSet train, ImageSet test) {
         }
     }
 
+    /** Only the classes {@code first} to {@code last} (inclusive), relabelled from 0, as {@code name[first-last]}. */
+    public TrainTestData classRange(int first, int last) {
+        return new TrainTestData(name + "[" + first + "-" + last + "]", train.classRange(first, last),
+                test.classRange(first, last));
+    }
+
     /** The same images at {@code size} x {@code size} (bilinear), or these when that is their size already. */
     public TrainTestData resized(int size) {
         if (train.height() == size && train.width() == size) {

@@ -70,6 +70,7 @@ public final class ClassifierTraining {
     private final List<EpochListener> listeners = new ArrayList<>();
     private BooleanSupplier cancelled = () -> false;
     private Checkpoint resumeFrom;
+    private Checkpoint base;
 
     /** @param spec a valid spec; its defaults are filled here */
     public ClassifierTraining(TrainingSpec spec, TrainTestData data, Device device) {
@@ -120,7 +121,19 @@ public final class ClassifierTraining {
         return new TrainingSpec(s.dataset(), s.model(), s.modelArgs(), 0, s.batchSize(), s.validationSplit(),
                 s.optimizer(), s.learningRate(), s.momentum(), s.nesterov(), s.weightDecay(), s.schedule(),
                 s.earlyStopping(), s.augmentation(), s.normalization(), s.labelSmoothing(), s.mixupAlpha(),
-                s.gradClipNorm(), s.seed(), s.imageSize(), s.data());
+                s.gradClipNorm(), s.seed(), s.imageSize(), s.data(), s.init());
+    }
+
+    /**
+     * Starts from this trained model's weights (the spec's {@code init}, pinned to it) rather than random ones;
+     * a run that resumes has them in its own checkpoint already and needs no base.
+     */
+    public ClassifierTraining startFrom(Checkpoint baseModel) {
+        if (spec.init() == null) {
+            throw new IllegalArgumentException("the spec has no init: nothing to start from");
+        }
+        this.base = baseModel;
+        return this;
     }
 
     public TrainingSpec spec() {
@@ -156,7 +169,9 @@ public final class ClassifierTraining {
                     ImageBatches testBatches = new ImageBatches(data.test(), normalization, model.getNDManager(), device)) {
                 trainer.initialize(new Shape(1, train.channels(), train.height(), train.width()));
                 optimizer.bind(block.getParameters());
-                Loop loop = new Loop(model, trainer, optimizer, normalization, engine, trainBatches, validationBatches);
+                FineTuning fineTuning = spec.init() == null ? null : fineTuning(block, model.getNDManager(), optimizer);
+                Loop loop = new Loop(model, trainer, optimizer, normalization, engine, trainBatches, validationBatches,
+                        fineTuning);
                 if (resumeFrom != null) {
                     loop.restore(resumeFrom);
                 }
@@ -165,6 +180,20 @@ public final class ClassifierTraining {
         } catch (CheckpointException e) {
             throw new IllegalArgumentException("cannot resume: " + e.getMessage(), e);
         }
+    }
+
+    private FineTuning fineTuning(Block block, NDManager manager, KilnOptimizer optimizer) {
+        ImageSet shape = data.train();
+        FineTuning fineTuning = new FineTuning(spec, ShapeInference.summarize(spec.model(), spec.modelArgs(),
+                shape.channels(), shape.height(), shape.width(), shape.classes().size()), block);
+        if (resumeFrom == null) {
+            if (base == null) {
+                throw new IllegalArgumentException("the spec starts from a base model (init), but none was given");
+            }
+            fineTuning.loadBase(base, block, manager);
+        }
+        fineTuning.scaleHeadRate(optimizer, spec.learningRate());
+        return fineTuning;
     }
 
     /** The state of one run of the loop. */
@@ -177,6 +206,7 @@ public final class ClassifierTraining {
         private final ImageBatches train;
         private final ImageBatches validation;
         private final LearningRateSchedule schedule;
+        private final FineTuning fineTuning;
         private final List<EpochMetrics> history = new ArrayList<>();
         private BestEpoch best = new BestEpoch();
         private byte[] bestParameters;
@@ -184,8 +214,9 @@ public final class ClassifierTraining {
         private EpochMetrics current;
 
         Loop(Model model, Trainer trainer, KilnOptimizer optimizer, Normalization normalization, EngineInfo engine,
-                ImageBatches train, ImageBatches validation) {
+                ImageBatches train, ImageBatches validation, FineTuning fineTuning) {
             this.model = model;
+            this.fineTuning = fineTuning;
             this.trainer = trainer;
             this.optimizer = optimizer;
             this.normalization = normalization;
@@ -251,6 +282,9 @@ public final class ClassifierTraining {
             Random random = new Random(seed);
             double rate = schedule.rateFor(epoch);
             optimizer.setLearningRate(rate);
+            if (fineTuning != null) {
+                fineTuning.prepareEpoch(epoch);
+            }
             AugmentationSpec aug = spec.augmentation();
             AugmentationSettings settings = AugmentationSettings.of(aug);
             BatchAugmenter augmenter = settings.enabled() ? new BatchAugmenter(settings, random) : null;

@@ -33,6 +33,8 @@ public final class KilnOptimizer extends Optimizer {
     private final Map<String, NDArray> first = new LinkedHashMap<>();
     private final Map<String, NDArray> second = new LinkedHashMap<>();
     private final Map<String, Integer> steps = new HashMap<>();
+    /** Per-parameter multipliers of the learning rate (the head's own rate in transfer learning), by name. */
+    private final Map<String, Double> rateScales = new HashMap<>();
     private double learningRate;
 
     public KilnOptimizer(String kind, double learningRate, double momentum, boolean nesterov, double weightDecay) {
@@ -58,6 +60,13 @@ public final class KilnOptimizer extends Optimizer {
         }
     }
 
+    /** Trains these parameters at {@code factor} times the (scheduled) learning rate. Call after {@link #bind}. */
+    public void scaleLearningRate(Iterable<Parameter> parameters, double factor) {
+        for (Parameter parameter : parameters) {
+            rateScales.put(names.get(parameter.getId()), factor);
+        }
+    }
+
     public void setLearningRate(double learningRate) {
         this.learningRate = learningRate;
     }
@@ -73,6 +82,7 @@ public final class KilnOptimizer extends Optimizer {
             throw new IllegalStateException("parameter " + parameterId + " is unknown: call bind() after initialising");
         }
         double decay = decays.get(name) ? weightDecay : 0.0;
+        double rate = learningRate * rateScales.getOrDefault(name, 1.0);
         int step = steps.merge(name, 1, Integer::sum);
         NDManager owner = weight.getManager();
         try (NDManager scope = weight.getManager().newSubManager()) {
@@ -83,13 +93,13 @@ public final class KilnOptimizer extends Optimizer {
                 g = g.add(weight.mul(decay));
             }
             if (kind.equals("sgd")) {
-                sgd(name, weight, g, owner, scope);
+                sgd(name, weight, g, rate, owner, scope);
             } else {
                 if (decay > 0 && kind.equals("adamw")) {
                     // Decoupled decay; plain Adam already has its L2 term in g.
-                    weight.muli(1 - learningRate * decay);
+                    weight.muli(1 - rate * decay);
                 }
-                adam(name, weight, g, step, owner, scope);
+                adam(name, weight, g, step, rate, owner, scope);
             }
             // DJL hands the optimizer a copy of the gradient; PyTorch accumulates into the real one, so reset that.
             try (NDArray accumulated = weight.getGradient()) {
@@ -98,18 +108,19 @@ public final class KilnOptimizer extends Optimizer {
         }
     }
 
-    private void sgd(String name, NDArray weight, NDArray g, NDManager owner, NDManager scope) {
+    private void sgd(String name, NDArray weight, NDArray g, double rate, NDManager owner, NDManager scope) {
         if (momentum == 0) {
-            weight.subi(g.mul(learningRate));
+            weight.subi(g.mul(rate));
             return;
         }
         NDArray buffer = state(first, name, weight, owner, scope);
         buffer.muli(momentum).addi(g);
         NDArray direction = nesterov ? g.add(buffer.mul(momentum)) : buffer;
-        weight.subi(direction.mul(learningRate));
+        weight.subi(direction.mul(rate));
     }
 
-    private void adam(String name, NDArray weight, NDArray g, int step, NDManager owner, NDManager scope) {
+    private void adam(String name, NDArray weight, NDArray g, int step, double rate, NDManager owner,
+            NDManager scope) {
         NDArray m = state(first, name, weight, owner, scope);
         NDArray v = state(second, name, weight, owner, scope);
         m.muli(BETA1).addi(g.mul(1 - BETA1));
@@ -117,7 +128,7 @@ public final class KilnOptimizer extends Optimizer {
         double correction1 = 1 - Math.pow(BETA1, step);
         double correction2 = 1 - Math.pow(BETA2, step);
         NDArray denominator = v.div(correction2).sqrt().addi(EPSILON);
-        weight.subi(m.div(denominator).muli(learningRate / correction1));
+        weight.subi(m.div(denominator).muli(rate / correction1));
     }
 
     /**

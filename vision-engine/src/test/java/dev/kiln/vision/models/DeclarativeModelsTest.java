@@ -8,6 +8,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
+import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
 import dev.kiln.contracts.architectures.ArchitectureSummary;
 import dev.kiln.contracts.architectures.BuiltInArchitectures;
@@ -51,6 +52,27 @@ class DeclarativeModelsTest {
         assertThat(ParameterCounts.trainable(ModelRegistry.build(model, Map.of(), 10), input)).as("registry")
                 .isEqualTo(pytorch);
         assertThat(summary.output()).containsExactly(10);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource({"fc2layer, 1, 28", "mnist-cnn, 1, 28", "mlp, 1, 28", "cifar-cnn, 3, 32", "lenet, 3, 32",
+        "confignet, 3, 32", "vgg11, 3, 32", "vgg16, 3, 32", "resnet18, 3, 32"})
+    void theSummarysLayerNamesFindEachLayersParametersInTheRegistrysBlocks(String model, int channels, int size) {
+        ArchitectureSummary summary = summary(BuiltInArchitectures.layers(model, Map.of()), channels, size, size);
+        Block block = ModelRegistry.build(model, Map.of(), 10);
+        try (NDManager manager = NDManager.newBaseManager()) {
+            block.initialize(manager, DataType.FLOAT32, new Shape(1, channels, size, size));
+
+            Map<String, List<Parameter>> layers = LayerParameters.of(summary.layout(), block);
+
+            for (ArchitectureSummary.Row row : summary.layers()) {
+                if (row.parameters() > 0 && !row.type().equals("residual")) {
+                    long trainable = layers.get(row.name()).stream().filter(Parameter::requiresGradient)
+                            .mapToLong(p -> p.getArray().size()).sum();
+                    assertThat(trainable).as("layer %s (%s)", row.name(), row.type()).isEqualTo(row.parameters());
+                }
+            }
+        }
     }
 
     @Test

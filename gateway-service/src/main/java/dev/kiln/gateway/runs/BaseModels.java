@@ -1,0 +1,174 @@
+package dev.kiln.gateway.runs;
+
+import dev.kiln.contracts.architectures.ArchitectureSummary;
+import dev.kiln.contracts.runs.InitSpec;
+import dev.kiln.contracts.runs.RunStatus;
+import dev.kiln.contracts.runs.TrainingSpec;
+import dev.kiln.contracts.validation.FieldError;
+import dev.kiln.store.progress.CheckpointRecord;
+import dev.kiln.store.progress.CheckpointRepository;
+import dev.kiln.store.registry.ModelRegistryRepository;
+import dev.kiln.store.runs.RunRecord;
+import dev.kiln.store.runs.RunRepository;
+import io.quarkus.narayana.jta.QuarkusTransaction;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.util.List;
+import java.util.UUID;
+
+/**
+ * Pins the base model a fine-tuning spec starts from ({@code init}) to one checkpoint at submission: a registered
+ * model version ({@code digits@3}), an alias ({@code digits@champion}, or a bare name) or a succeeded run. The spec
+ * takes the base's architecture, and must fit it: every layer but a replaced head the same size for this data
+ * set as for the base's. A pin sent by the client is never trusted.
+ */
+@ApplicationScoped
+public class BaseModels {
+
+    private final ModelRegistryRepository registry;
+    private final RunRepository runs;
+    private final CheckpointRepository checkpoints;
+
+    public BaseModels(ModelRegistryRepository registry, RunRepository runs, CheckpointRepository checkpoints) {
+        this.registry = registry;
+        this.runs = runs;
+        this.checkpoints = checkpoints;
+    }
+
+    /** The base a spec names, found in the store. */
+    private record Base(TrainingSpec spec, String sha256, UUID run, String modelVersion) {
+    }
+
+    /**
+     * The spec with its init pinned and the base's architecture; problems go to {@code errors} under
+     * {@code field} (the spec's path in the request: {@code spec}, or a study's {@code base}), and the spec comes
+     * back as given.
+     */
+    public TrainingSpec pin(TrainingSpec spec, String field, List<FieldError> errors) {
+        if (spec == null || spec.init() == null) {
+            return spec;
+        }
+        InitSpec init = spec.init();
+        if (init.checkpoint() != null) {
+            errors.add(new FieldError(field + ".init.checkpoint", "a checkpoint file is for ./kiln train; name a"
+                    + " registered model version (init.model) or a run (init.run)"));
+            return spec;
+        }
+        Base base;
+        try {
+            base = QuarkusTransaction.requiringNew().call(() -> find(init));
+        } catch (IllegalArgumentException e) {
+            errors.add(new FieldError(field + (init.model() != null ? ".init.model" : ".init.run"), e.getMessage()));
+            return spec;
+        }
+        if (base == null) {
+            // Not exactly one base, or one the validator refuses by its form: it says so.
+            return spec;
+        }
+        TrainingSpec baseSpec = base.spec();
+        TrainingSpec started;
+        try {
+            started = spec.startingFrom(baseSpec.model(), baseSpec.modelArgs(), new InitSpec.BasePin(base.sha256(),
+                    base.run().toString(), base.modelVersion(), baseSpec.dataset(), baseSpec.datasetInfo().classes()));
+        } catch (IllegalArgumentException e) {
+            errors.add(new FieldError(spec.modelArgs() != null && spec.model() != null
+                    && spec.model().equals(baseSpec.model()) ? field + ".modelArgs" : field + ".model", e.getMessage()));
+            return spec;
+        }
+        String misfit = misfit(baseSpec, started);
+        if (misfit != null) {
+            errors.add(new FieldError(field + ".init", misfit));
+            return spec;
+        }
+        return started;
+    }
+
+    private Base find(InitSpec init) {
+        if ((init.model() == null) == (init.run() == null)) {
+            return null;
+        }
+        if (init.model() != null) {
+            if (!init.model().matches("[a-z0-9][a-z0-9._-]*(@[a-z0-9][a-z0-9._-]*)?")) {
+                return null;
+            }
+            String[] ref = init.model().split("@", 2);
+            String name = ref[0];
+            String version = ref.length == 2 ? ref[1] : ModelRegistryRepository.CHAMPION;
+            if (registry.find(name) == null) {
+                throw new IllegalArgumentException("no registered model '" + name + "'");
+            }
+            if (version.matches("[0-9]{1,9}")) {
+                ModelRegistryRepository.ModelVersion found = registry.findVersion(name, Integer.parseInt(version));
+                if (found == null) {
+                    throw new IllegalArgumentException("registered model '" + name + "' has no version " + version);
+                }
+                return base(found.runId(), found.checkpointSha256(), name + "@" + found.version());
+            }
+            ModelRegistryRepository.AliasTarget target = registry.alias(name, version);
+            if (target == null) {
+                throw new IllegalArgumentException("registered model '" + name + "' has no alias '" + version + "'");
+            }
+            return base(target.runId(), target.checkpointSha256(), name + "@" + target.version());
+        }
+        UUID id;
+        try {
+            id = UUID.fromString(init.run());
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
+        RunRecord run = runs.findById(id);
+        if (run == null) {
+            throw new IllegalArgumentException("no run " + id);
+        }
+        CheckpointRecord result = checkpoints.find(id, CheckpointRecord.Kind.model);
+        if (run.status != RunStatus.SUCCEEDED || result == null) {
+            throw new IllegalArgumentException("run " + id + " has no trained model to start from: it is "
+                    + run.status);
+        }
+        return new Base(run.spec(), result.sha256, id, null);
+    }
+
+    private Base base(UUID runId, String sha256, String modelVersion) {
+        RunRecord run = runs.findById(runId);
+        return new Base(run.spec(), sha256, runId, modelVersion);
+    }
+
+    /**
+     * Why the base model's weights cannot go into the spec's model for its data (layers of other sizes, e.g. a
+     * linear layer after images of another size), or null when they fit.
+     */
+    static String misfit(TrainingSpec base, TrainingSpec spec) {
+        ArchitectureSummary from = base.summary();
+        ArchitectureSummary to;
+        try {
+            to = spec.summary();
+        } catch (IllegalArgumentException e) {
+            return "the base model does not fit " + spec.dataset() + ": " + e.getMessage();
+        }
+        InitSpec init = spec.init();
+        String head = InitSpec.headLayer(to);
+        boolean headReplaced = init.replacesHead(init.base().dataset(), init.base().classes(), spec.dataset(),
+                to.output().get(0));
+        if (!headReplaced && init.base().classes() != to.output().get(0)) {
+            return "replaceHead is false, but the base model has " + init.base().classes() + " classes and "
+                    + spec.dataset() + " " + to.output().get(0);
+        }
+        for (int i = 0; i < to.layers().size(); i++) {
+            ArchitectureSummary.Row row = to.layers().get(i);
+            ArchitectureSummary.Row was = from.layers().get(i);
+            if (row.name().equals(head) && headReplaced || row.type().equals("residual")) {
+                continue;
+            }
+            if (row.parameters() != was.parameters()) {
+                return "layer " + row.name() + " (" + row.type() + ") has " + was.parameters() + " parameters in the"
+                        + " base model but would have " + row.parameters() + " for " + spec.dataset() + ", whose images"
+                        + " are " + dims(to.input()) + " (the base's were " + dims(from.input()) + "); set imageSize"
+                        + " to the base's";
+            }
+        }
+        return null;
+    }
+
+    private static String dims(List<Integer> shape) {
+        return shape.get(0) + "x" + shape.get(1) + "x" + shape.get(2);
+    }
+}
