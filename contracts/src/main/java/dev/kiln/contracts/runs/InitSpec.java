@@ -80,23 +80,33 @@ public record InitSpec(String model, String run, String checkpoint, List<String>
         throw new IllegalArgumentException("the model has no linear layer to serve as its classifier head");
     }
 
-    /** The names of the layers {@code pattern} selects: its own and those nested in it. */
+    /**
+     * The names of the layers {@code pattern} selects: its own and those nested in it, residual projections
+     * included (the layout has them all, the summary's rows not the projections it adds).
+     */
     public static List<String> matching(String pattern, ArchitectureSummary summary) {
         Pattern glob = Pattern.compile(Pattern.quote(pattern).replace("*", "\\E.*\\Q"));
+        List<String> names = new ArrayList<>();
+        collectNames(summary.layout(), names);
         Set<String> matched = new LinkedHashSet<>();
-        for (ArchitectureSummary.Row row : summary.layers()) {
-            if (glob.matcher(row.name()).matches()) {
-                matched.add(row.name());
-            }
-        }
-        for (ArchitectureSummary.Row row : summary.layers()) {
-            for (String name : List.copyOf(matched)) {
-                if (row.name().startsWith(name + ".")) {
-                    matched.add(row.name());
-                }
+        for (String name : names) {
+            if (glob.matcher(name).matches() || matched.stream().anyMatch(m -> name.startsWith(m + "."))) {
+                matched.add(name);
             }
         }
         return new ArrayList<>(matched);
+    }
+
+    private static void collectNames(List<LayerSpec> layers, List<String> names) {
+        for (LayerSpec layer : layers) {
+            names.add(layer.name());
+            if (layer.layers() != null) {
+                collectNames(layer.layers(), names);
+            }
+            if (layer.shortcut() != null) {
+                collectNames(layer.shortcut(), names);
+            }
+        }
     }
 
     /** Every layer {@link #freeze} selects, less a replaced head. */

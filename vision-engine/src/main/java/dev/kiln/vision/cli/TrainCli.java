@@ -115,6 +115,10 @@ public final class TrainCli {
                 training.resumeFrom(Checkpoint.read(Path.of(options.get("--resume"))));
             } else if (base != null) {
                 training.startFrom(base);
+                InitSpec init = spec.init();
+                progress.printf("Starting from %s (trained on %s, %d classes); frozen: %s%s%n", init.checkpoint(),
+                        init.base().dataset(), init.base().classes(), init.freeze() == null ? "nothing" : init.freeze(),
+                        init.unfreezeAtEpoch() == null ? "" : ", until epoch " + init.unfreezeAtEpoch());
             }
             progress.printf("Training %s on %s (%d train images, %s) on %s; run folder %s%n", spec.model(),
                     spec.dataset(), data.train().size(), "test " + data.test().size(), Devices.name(device), runDir);
