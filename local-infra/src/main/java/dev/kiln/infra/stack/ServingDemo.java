@@ -4,12 +4,15 @@ import static dev.kiln.infra.stack.StackHttp.JSON;
 import static dev.kiln.infra.stack.StackHttp.awaitJson;
 import static dev.kiln.infra.stack.StackHttp.fail;
 import static dev.kiln.infra.stack.StackHttp.get;
+import static dev.kiln.infra.stack.StackHttp.getBytes;
 import static dev.kiln.infra.stack.StackHttp.send;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.kiln.vision.datasets.ImageSet;
 import dev.kiln.vision.pipeline.TrainTestData;
 import dev.kiln.vision.serving.PngImages;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -99,6 +102,20 @@ final class ServingDemo {
         if (Math.abs(served - expected) > 1e-9) {
             fail("the served model scores " + served + " on the test set, its run scored " + expected);
         }
+
+        String export = "/api/v1/models/" + model + "/versions/" + champion + "/export?format=onnx";
+        HttpResponse<byte[]> onnx = getBytes(inference + export);
+        if (onnx.statusCode() != 200) {
+            fail("GET " + export + " answered " + onnx.statusCode() + ": " + new String(onnx.body()));
+        }
+        Path file = dataDir.resolveSibling("exports").resolve(model + "-v" + champion + ".onnx");
+        Files.createDirectories(file.getParent());
+        Files.write(file, onnx.body());
+        System.out.printf(Locale.ROOT, "%d. GET %s: v%d as ONNX (opset 13, %,d bytes) in %s; input \"pixels\" (N x %s,"
+                        + " values 0..1, normalised inside), outputs \"logits\" and \"probabilities\", class names in"
+                        + " its metadata: runs in ONNX Runtime as in Kiln (tested to 1e-4)%n", step + 4, export, champion,
+                onnx.body().length, file, metadata.path("inputs").path(0).path("shape").toString()
+                        .replaceAll("[\\[\\]]", "").replaceFirst("^-1,", "").replace(",", " x "));
     }
 
     private static JsonNode version(JsonNode model, String runId) {

@@ -47,6 +47,37 @@ class TrainCliTest {
     }
 
     @Test
+    void aSpecStartsFromAnEarlierRunsCheckpointWhichThenExportsToOnnx() throws Exception {
+        Path base = tmp.resolve("base");
+        assertThat(run(write("{\"dataset\": \"mnist-sample\", \"model\": \"mnist-cnn\", \"epochs\": 1, \"seed\": 3}")
+                .toString(), "--device", "cpu", "--out", base.toString(), "--data", RepoFiles.dataDir().toString()))
+                .as(err()).isZero();
+        Path checkpoint = base.resolve("model.ckpt");
+        String init = "\"init\": {\"checkpoint\": \"" + checkpoint + "\", \"freeze\": [";
+
+        int refused = run(write("{\"dataset\": \"mnist-sample\", \"epochs\": 1, " + init + "\"conv*\"]}}").toString(),
+                "--out", tmp.resolve("refused").toString());
+        assertThat(refused).isEqualTo(2);
+        assertThat(err()).contains("spec.init.freeze[0]: 'conv*' matches no layer of the model");
+
+        int tuned = run(write("{\"dataset\": \"mnist-sample\", \"epochs\": 1, " + init + "\"0\", \"3\"]}}").toString(),
+                "--device", "cpu", "--out", tmp.resolve("tuned").toString(), "--data", RepoFiles.dataDir().toString());
+        assertThat(tuned).as(err()).isZero();
+        assertThat(out()).contains("Starting from " + checkpoint + " (trained on mnist-sample, 10 classes); frozen: [0, 3]");
+        Checkpoint result = Checkpoint.read(tmp.resolve("tuned").resolve("model.ckpt"));
+        assertThat(result.manifest().spec().model().name()).isEqualTo("mnist-cnn");
+        assertThat(result.manifest().spec().init().base().sha256())
+                .isEqualTo(Checkpoint.sha256(Files.readAllBytes(checkpoint)));
+
+        Path onnx = tmp.resolve("tuned.onnx");
+        int exported = ExportCli.run(new String[] {tmp.resolve("tuned").resolve("model.ckpt").toString(), "--out",
+                onnx.toString()}, new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8));
+        assertThat(exported).isZero();
+        assertThat(onnx).exists();
+    }
+
+    @Test
     void anInvalidSpecListsEveryProblemAndTrainsNothing() throws Exception {
         Path spec = write("""
                 {"dataset": "fashion-mnist", "model": "lenet", "batchSize": 0, "learningRate": -1,

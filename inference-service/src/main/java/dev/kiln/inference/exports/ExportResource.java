@@ -1,0 +1,41 @@
+package dev.kiln.inference.exports;
+
+import dev.kiln.inference.api.InvalidInputException;
+import dev.kiln.inference.predict.VersionParam;
+import io.smallrye.common.annotation.Blocking;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+import java.util.Arrays;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+import org.jboss.resteasy.reactive.RestPath;
+import org.jboss.resteasy.reactive.RestQuery;
+import org.jboss.resteasy.reactive.RestResponse;
+
+/** Downloads a registered model version: {@code ?format=checkpoint} (the default) or {@code onnx}. */
+@Path("/api/v1/models/{name}/versions/{version}/export")
+@Tag(name = "export")
+@Blocking
+public class ExportResource {
+
+    private final ModelExports exports;
+
+    public ExportResource(ModelExports exports) {
+        this.exports = exports;
+    }
+
+    @GET
+    @Produces(MediaType.APPLICATION_OCTET_STREAM)
+    @Operation(summary = "Download a model version as its Kiln checkpoint or as ONNX (opset 13)")
+    public RestResponse<byte[]> export(@RestPath String name, @RestPath String version, @RestQuery String format) {
+        int number = VersionParam.parse(version);
+        ExportFormat wanted = format == null ? ExportFormat.CHECKPOINT : ExportFormat.of(format).orElseThrow(() ->
+                new InvalidInputException("format", "must be one of " + Arrays.stream(ExportFormat.values())
+                        .map(ExportFormat::json).toList() + ", got '" + format + "'"));
+        ModelExports.Export export = exports.export(name, number, wanted);
+        return RestResponse.ResponseBuilder.ok(export.content(), MediaType.APPLICATION_OCTET_STREAM_TYPE)
+                .header("Content-Disposition", "attachment; filename=\"" + export.fileName() + "\"").build();
+    }
+}

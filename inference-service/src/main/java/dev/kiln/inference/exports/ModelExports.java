@@ -1,0 +1,53 @@
+package dev.kiln.inference.exports;
+
+import dev.kiln.artifacts.ArtifactStore;
+import dev.kiln.artifacts.ArtifactStoreException;
+import dev.kiln.inference.serving.ModelUnavailableException;
+import dev.kiln.inference.serving.UnknownModelException;
+import dev.kiln.store.registry.ModelRegistryRepository;
+import dev.kiln.store.registry.ModelRegistryRepository.ModelVersion;
+import dev.kiln.vision.checkpoints.Checkpoint;
+import dev.kiln.vision.checkpoints.CheckpointException;
+import dev.kiln.vision.export.OnnxExport;
+import io.quarkus.narayana.jta.QuarkusTransaction;
+import jakarta.enterprise.context.ApplicationScoped;
+
+/**
+ * Models out of Kiln: any registered version as its checkpoint or as ONNX, read from the artifact store by the
+ * digest the registry pinned (served or not).
+ */
+@ApplicationScoped
+public class ModelExports {
+
+    private final ModelRegistryRepository registry;
+    private final ArtifactStore artifacts;
+
+    public ModelExports(ModelRegistryRepository registry, ArtifactStore artifacts) {
+        this.registry = registry;
+        this.artifacts = artifacts;
+    }
+
+    /** The version in this format, and its file name ({@code digits-v3.onnx}). */
+    public record Export(String fileName, byte[] content) {
+    }
+
+    public Export export(String model, int version, ExportFormat format) {
+        ModelVersion found = QuarkusTransaction.requiringNew().call(() -> registry.findVersion(model, version));
+        if (found == null) {
+            throw new UnknownModelException(QuarkusTransaction.requiringNew().call(() -> registry.find(model)) == null
+                    ? "no registered model is named '" + model + "'"
+                    : "model '" + model + "' has no version " + version);
+        }
+        String fileName = model + "-v" + version + format.extension();
+        try {
+            Checkpoint checkpoint = Checkpoint.fromBytes(artifacts.read(found.checkpointSha256())).forInference();
+            return new Export(fileName, switch (format) {
+                case CHECKPOINT -> checkpoint.toBytes();
+                case ONNX -> OnnxExport.export(checkpoint);
+            });
+        } catch (CheckpointException | ArtifactStoreException e) {
+            throw new ModelUnavailableException("model '" + model + "' version " + version + " cannot be exported: "
+                    + e.getMessage());
+        }
+    }
+}
