@@ -34,9 +34,8 @@ public class ModelExports {
     public Export export(String model, int version, ExportFormat format) {
         ModelVersion found = QuarkusTransaction.requiringNew().call(() -> registry.findVersion(model, version));
         if (found == null) {
-            throw new UnknownModelException(QuarkusTransaction.requiringNew().call(() -> registry.find(model)) == null
-                    ? "no registered model is named '" + model + "'"
-                    : "model '" + model + "' has no version " + version);
+            throw UnknownModelException.version(QuarkusTransaction.requiringNew().call(() -> registry.find(model))
+                    != null, model, version);
         }
         String fileName = model + "-v" + version + format.extension();
         try {

@@ -260,9 +260,8 @@ public class ServedModels {
     private ServedVersion loadPinned(String model, int version) {
         ModelVersion found = QuarkusTransaction.requiringNew().call(() -> registry.findVersion(model, version));
         if (found == null) {
-            throw new UnknownModelException(QuarkusTransaction.requiringNew().call(() -> registry.find(model)) == null
-                    ? "no registered model is named '" + model + "'"
-                    : "model '" + model + "' has no version " + version);
+            throw UnknownModelException.version(QuarkusTransaction.requiringNew().call(() -> registry.find(model))
+                    != null, model, version);
         }
         VersionRef ref = new VersionRef(model, null, version, found.runId(), found.checkpointSha256());
         try {

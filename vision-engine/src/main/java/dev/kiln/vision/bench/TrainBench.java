@@ -18,6 +18,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
+import java.util.Optional;
 import java.util.stream.IntStream;
 
 /**
@@ -42,24 +44,15 @@ public final class TrainBench {
     }
 
     public static void main(String[] args) throws IOException, InterruptedException {
-        Map<String, String> options = new LinkedHashMap<>(Map.of("--model", "cifar-cnn", "--images", "20000",
-                "--batch", "64", "--threads", String.valueOf(Runtime.getRuntime().availableProcessors()),
-                "--rounds", "5", "--data", ".kiln/data", "--python", "/usr/bin/python3"));
-        boolean json = false;
-        for (int i = 0; i < args.length; i++) {
-            if (args[i].equals("--json")) {
-                json = true;
-            } else if (args[i].equals("-h") || args[i].equals("--help")) {
-                System.out.print(USAGE);
-                return;
-            } else if (options.containsKey(args[i]) && i + 1 < args.length) {
-                options.put(args[i], args[++i]);
-            } else {
-                System.err.print(USAGE);
-                System.err.println("error: unknown or incomplete option " + args[i]);
-                System.exit(2);
-            }
+        Optional<Map<String, String>> parsed = BenchOptions.parse(args, USAGE, Map.of("--model", "cifar-cnn",
+                "--images", "20000", "--batch", "64", "--threads",
+                String.valueOf(Runtime.getRuntime().availableProcessors()), "--rounds", "5", "--data", ".kiln/data",
+                "--python", "/usr/bin/python3"), Set.of("--json"));
+        if (parsed.isEmpty()) {
+            return;
         }
+        Map<String, String> options = parsed.get();
+        boolean json = options.containsKey("--json");
         int threads = Integer.parseInt(options.get("--threads"));
         // Read by DJL's PyTorch engine when it starts: the same intra-op thread count as the reference.
         System.setProperty("ai.djl.pytorch.num_threads", String.valueOf(threads));

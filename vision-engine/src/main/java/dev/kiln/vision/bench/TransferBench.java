@@ -16,6 +16,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 import java.util.stream.IntStream;
 
 /**
@@ -30,7 +32,7 @@ public final class TransferBench {
     static final String USAGE = """
             Usage: ./kiln bench transfer [--base-epochs E] [--epochs N] [--images I] [--data DIR]
 
-            Trains the CNN below on Fashion-MNIST classes 0-4 for E epochs (default 3), then on classes 5-9 for N
+            Trains a small CNN (two convolution blocks) on Fashion-MNIST classes 0-4 for E epochs (default 3), then on classes 5-9 for N
             epochs (default 3) three ways: from scratch; from the 0-4 model, convolutions frozen, new head;
             from the 0-4 model, unfrozen from epoch 2. With --images, the 5-9 training uses only the first I of its
             30,000 images (fine-tuning's usual case: few labelled images). Prints the validation accuracy after
@@ -51,20 +53,12 @@ public final class TransferBench {
     }
 
     public static void main(String[] args) throws IOException {
-        Map<String, String> options = new LinkedHashMap<>(Map.of("--base-epochs", "3", "--epochs", "3", "--data",
-                ".kiln/data", "--images", "30000"));
-        for (int i = 0; i < args.length; i++) {
-            if (args[i].equals("-h") || args[i].equals("--help")) {
-                System.out.print(USAGE);
-                return;
-            } else if (options.containsKey(args[i]) && i + 1 < args.length) {
-                options.put(args[i], args[++i]);
-            } else {
-                System.err.print(USAGE);
-                System.err.println("error: unknown or incomplete option " + args[i]);
-                System.exit(2);
-            }
+        Optional<Map<String, String>> parsed = BenchOptions.parse(args, USAGE, Map.of("--base-epochs", "3",
+                "--epochs", "3", "--data", ".kiln/data", "--images", "30000"), Set.of());
+        if (parsed.isEmpty()) {
+            return;
         }
+        Map<String, String> options = parsed.get();
         int baseEpochs = Integer.parseInt(options.get("--base-epochs"));
         int epochs = Integer.parseInt(options.get("--epochs"));
         TrainTestData fashion = TrainTestData.load("fashion-mnist", Path.of(options.get("--data")));
