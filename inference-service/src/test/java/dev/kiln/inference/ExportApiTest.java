@@ -55,7 +55,10 @@ class ExportApiTest extends ServingTestSupport {
     void wrongExportsAreRefusedNamingTheProblem() {
         given().queryParam("format", "tflite").get("/api/v1/models/" + MODEL + "/versions/1/export")
                 .then().statusCode(400).body("violations[0].field", is("format"))
-                .body("violations[0].message", containsString("[checkpoint, onnx]"));
+                .body("violations[0].message", containsString("[checkpoint, onnx, torchscript]"));
+        given().queryParam("format", "torchscript").get("/api/v1/models/" + MODEL + "/versions/1/export")
+                .then().statusCode(400).body("violations[0].field", is("format"))
+                .body("violations[0].message", containsString("export it as ONNX"));
         given().get("/api/v1/models/" + MODEL + "/versions/99/export")
                 .then().statusCode(404).body("detail", containsString("has no version 99"));
         given().get("/api/v1/models/no-such-model/versions/1/export")

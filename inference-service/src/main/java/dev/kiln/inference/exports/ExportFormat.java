@@ -8,7 +8,9 @@ public enum ExportFormat {
     /** Kiln's own checkpoint (manifest and DJL parameters, as served), {@code .ckpt} */
     CHECKPOINT("checkpoint", ".ckpt"),
     /** ONNX, opset 13: any Kiln-built architecture, {@code .onnx} */
-    ONNX("onnx", ".onnx");
+    ONNX("onnx", ".onnx"),
+    /** TorchScript, as {@code torch.jit.load} reads it: imported models, {@code .pt} */
+    TORCHSCRIPT("torchscript", ".pt");
 
     private final String json;
     private final String extension;

@@ -14,7 +14,10 @@ import org.jboss.resteasy.reactive.RestPath;
 import org.jboss.resteasy.reactive.RestQuery;
 import org.jboss.resteasy.reactive.RestResponse;
 
-/** Downloads a registered model version: {@code ?format=checkpoint} (the default) or {@code onnx}. */
+/**
+ * Downloads a registered model version: {@code ?format=checkpoint} (the default), {@code onnx} (Kiln-built
+ * architectures) or {@code torchscript} (imported models).
+ */
 @Path("/api/v1/models/{name}/versions/{version}/export")
 @Tag(name = "export")
 @Blocking
@@ -28,7 +31,7 @@ public class ExportResource {
 
     @GET
     @Produces(MediaType.APPLICATION_OCTET_STREAM)
-    @Operation(summary = "Download a model version as its Kiln checkpoint or as ONNX (opset 13)")
+    @Operation(summary = "Download a model version as its Kiln checkpoint, as ONNX (opset 13) or, imported, as TorchScript")
     public RestResponse<byte[]> export(@RestPath String name, @RestPath String version, @RestQuery String format) {
         int number = VersionParam.parse(version);
         ExportFormat wanted = format == null ? ExportFormat.CHECKPOINT : ExportFormat.of(format).orElseThrow(() ->

@@ -2,6 +2,7 @@ package dev.kiln.inference.exports;
 
 import dev.kiln.artifacts.ArtifactStore;
 import dev.kiln.artifacts.ArtifactStoreException;
+import dev.kiln.inference.api.InvalidInputException;
 import dev.kiln.inference.serving.ModelUnavailableException;
 import dev.kiln.inference.serving.UnknownModelException;
 import dev.kiln.store.registry.ModelRegistryRepository;
@@ -43,7 +44,11 @@ public class ModelExports {
             return new Export(fileName, switch (format) {
                 case CHECKPOINT -> checkpoint.toBytes();
                 case ONNX -> OnnxExport.export(checkpoint);
+                case TORCHSCRIPT -> checkpoint.torchScript();
             });
+        } catch (IllegalArgumentException e) {
+            // A format this version's kind of model has no form in.
+            throw new InvalidInputException("format", e.getMessage());
         } catch (CheckpointException | ArtifactStoreException e) {
             throw new ModelUnavailableException("model '" + model + "' version " + version + " cannot be exported: "
                     + e.getMessage());

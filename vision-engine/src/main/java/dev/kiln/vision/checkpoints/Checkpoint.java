@@ -4,6 +4,8 @@ import ai.djl.MalformedModelException;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.nn.Block;
+import ai.djl.pytorch.engine.PtNDManager;
+import ai.djl.pytorch.engine.PtSymbolBlock;
 import dev.kiln.contracts.architectures.ModelSpec;
 import dev.kiln.contracts.messaging.Json;
 import dev.kiln.vision.models.ModelRegistry;
@@ -18,6 +20,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.Map;
@@ -44,6 +47,8 @@ public record Checkpoint(CheckpointManifest manifest, byte[] parameters, byte[] 
     static final String OPTIMIZER = "optimizer.ndlist";
     static final String RESUME = "resume.json";
     static final String BEST_PARAMETERS = "best.params";
+    /** PtSymbolBlock.saveParameters: a version byte, then the archive's length as a long, then the archive. */
+    private static final int TORCHSCRIPT_FRAMING = 1 + Long.BYTES;
 
     public byte[] toBytes() {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
@@ -122,8 +127,16 @@ public record Checkpoint(CheckpointManifest manifest, byte[] parameters, byte[] 
         return new Checkpoint(manifest, parameters, null, null, null);
     }
 
-    /** Builds the manifest's architecture (its spec's model: named or declarative) and loads the parameters. */
+    /**
+     * Builds the manifest's architecture (its spec's model: named or declarative) and loads the parameters; an
+     * imported TorchScript model is loaded as the module its parameters hold.
+     */
     public Block loadBlock(NDManager manager) throws CheckpointException {
+        if (manifest.torchScript()) {
+            PtSymbolBlock module = new PtSymbolBlock((PtNDManager) manager);
+            loadParametersInto(module, manager);
+            return module;
+        }
         EvalTransform input = manifest.evalTransform();
         ModelSpec model = manifest.spec() != null ? manifest.spec().model() : ModelSpec.named(manifest.model());
         Block block = ModelRegistry.build(model, manifest.modelArgs(), input.channels(), input.height(),
@@ -139,6 +152,20 @@ public record Checkpoint(CheckpointManifest manifest, byte[] parameters, byte[] 
         } catch (IOException | MalformedModelException e) {
             throw new CheckpointException("parameters do not fit " + manifest.model() + ": " + e.getMessage());
         }
+    }
+
+    /**
+     * An imported model's TorchScript archive, as {@code torch.jit.load} reads it: the parameters less DJL's
+     * framing (a version byte and the archive's length).
+     *
+     * @throws IllegalArgumentException for a model Kiln built (DJL cannot write those as TorchScript)
+     */
+    public byte[] torchScript() {
+        if (!manifest.torchScript()) {
+            throw new IllegalArgumentException("only imported TorchScript models export as TorchScript; "
+                    + manifest.model() + " is a Kiln-built architecture: export it as ONNX");
+        }
+        return Arrays.copyOfRange(parameters, TORCHSCRIPT_FRAMING, parameters.length);
     }
 
     /** The optimizer moments, on the given manager. */

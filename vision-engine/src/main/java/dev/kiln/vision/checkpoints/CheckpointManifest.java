@@ -26,4 +26,14 @@ public record CheckpointManifest(String format, String model, Map<String, Double
         Map<String, String> versions, String parametersSha256, String createdAt, ArchitectureSummary summary) {
 
     public static final String FORMAT = "kiln.checkpoint.v1";
+
+    /**
+     * The model name of an imported TorchScript model: its parameters are the module itself (DJL's serialisation
+     * of a PtSymbolBlock), its spec and summary absent.
+     */
+    public static final String TORCHSCRIPT = "torchscript";
+
+    public boolean torchScript() {
+        return TORCHSCRIPT.equals(model);
+    }
 }

@@ -40,9 +40,16 @@ public final class OnnxExport {
         this.parameters = parameters;
     }
 
-    /** @throws CheckpointException when the checkpoint's parameters do not load */
+    /**
+     * @throws CheckpointException      when the checkpoint's parameters do not load
+     * @throws IllegalArgumentException for an imported TorchScript model (it exports as TorchScript)
+     */
     public static byte[] export(Checkpoint checkpoint) throws CheckpointException {
         CheckpointManifest manifest = checkpoint.manifest();
+        if (manifest.torchScript()) {
+            throw new IllegalArgumentException("an imported TorchScript model exports as TorchScript, not ONNX: its"
+                    + " layers are not Kiln's to map");
+        }
         EvalTransform input = manifest.evalTransform();
         ModelSpec model = manifest.spec() != null ? manifest.spec().model() : ModelSpec.named(manifest.model());
         ArchitectureSummary summary = ShapeInference.summarize(model, manifest.modelArgs(), input.channels(),
