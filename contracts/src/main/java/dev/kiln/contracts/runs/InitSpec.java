@@ -47,8 +47,35 @@ public record InitSpec(String model, String run, String checkpoint, List<String>
     public record BasePin(String sha256, String run, String modelVersion, String dataset, int classes) {
     }
 
-    public static InitSpec fromRun(String runId, List<String> freeze) {
-        return new InitSpec(null, runId, null, freeze, null, null, null, null);
+    /** Starts from a registered model version ({@code digits@3}) or alias ({@code digits@champion}). */
+    public static InitSpec fromModel(String modelVersion) {
+        return new InitSpec(modelVersion, null, null, null, null, null, null, null);
+    }
+
+    /** Starts from a succeeded run's result. */
+    public static InitSpec fromRun(String runId) {
+        return new InitSpec(null, runId, null, null, null, null, null, null);
+    }
+
+    /** Starts from a checkpoint file ({@code ./kiln train} only). */
+    public static InitSpec fromCheckpoint(String file) {
+        return new InitSpec(null, null, file, null, null, null, null, null);
+    }
+
+    public InitSpec freezing(List<String> layers) {
+        return new InitSpec(model, run, checkpoint, layers, unfreezeAtEpoch, headLearningRate, replaceHead, base);
+    }
+
+    public InitSpec unfreezingAt(int epoch) {
+        return new InitSpec(model, run, checkpoint, freeze, epoch, headLearningRate, replaceHead, base);
+    }
+
+    public InitSpec withHeadLearningRate(double rate) {
+        return new InitSpec(model, run, checkpoint, freeze, unfreezeAtEpoch, rate, replaceHead, base);
+    }
+
+    public InitSpec replacingHead(boolean replace) {
+        return new InitSpec(model, run, checkpoint, freeze, unfreezeAtEpoch, headLearningRate, replace, base);
     }
 
     /** The same init with its base pinned. */
@@ -62,6 +89,20 @@ public record InitSpec(String model, String run, String checkpoint, List<String>
             return replaceHead;
         }
         return baseClasses != classes || !datasetName(baseDataset).equals(datasetName(dataset));
+    }
+
+    /**
+     * Whether the head starts fresh when the pinned base trains on {@code dataset} with {@code classes} classes.
+     *
+     * @throws IllegalArgumentException when the head is to be kept but has another number of classes
+     */
+    public boolean replacesPinnedHead(String dataset, int classes) {
+        boolean replaced = replacesHead(base.dataset(), base.classes(), dataset, classes);
+        if (!replaced && base.classes() != classes) {
+            throw new IllegalArgumentException("replaceHead is false, but the base model has " + base.classes()
+                    + " classes and " + dataset + " " + classes);
+        }
+        return replaced;
     }
 
     private static String datasetName(String dataset) {

@@ -28,7 +28,7 @@ class InitSpecTest {
 
     @Test
     void theHeadIsTheLastLinearLayerAndAReplacedOneIsNeverFrozen() {
-        InitSpec everything = new InitSpec(null, "id", null, List.of("*"), null, null, null, null);
+        InitSpec everything = InitSpec.fromRun("id").freezing(List.of("*"));
 
         assertThat(InitSpec.headLayer(RESNET)).isEqualTo("21");
         assertThat(everything.frozenLayers(RESNET, true)).doesNotContain("21").contains("0", "3.layers.0");
@@ -37,8 +37,8 @@ class InitSpecTest {
 
     @Test
     void theHeadIsReplacedForAnotherDataSetOrClassCountUnlessTheSpecSays() {
-        InitSpec byDefault = new InitSpec(null, "id", null, null, null, null, null, null);
-        InitSpec kept = new InitSpec(null, "id", null, null, null, null, false, null);
+        InitSpec byDefault = InitSpec.fromRun("id");
+        InitSpec kept = InitSpec.fromRun("id").replacingHead(false);
 
         assertThat(byDefault.replacesHead("flowers@1", 5, "flowers@2", 5)).isFalse();
         assertThat(byDefault.replacesHead("flowers@1", 5, "flowers@2", 6)).isTrue();

@@ -144,13 +144,12 @@ public class BaseModels {
         } catch (IllegalArgumentException e) {
             return "the base model does not fit " + spec.dataset() + ": " + e.getMessage();
         }
-        InitSpec init = spec.init();
         String head = InitSpec.headLayer(to);
-        boolean headReplaced = init.replacesHead(init.base().dataset(), init.base().classes(), spec.dataset(),
-                to.output().get(0));
-        if (!headReplaced && init.base().classes() != to.output().get(0)) {
-            return "replaceHead is false, but the base model has " + init.base().classes() + " classes and "
-                    + spec.dataset() + " " + to.output().get(0);
+        boolean headReplaced;
+        try {
+            headReplaced = spec.init().replacesPinnedHead(spec.dataset(), to.output().get(0));
+        } catch (IllegalArgumentException e) {
+            return e.getMessage();
         }
         for (int i = 0; i < to.layers().size(); i++) {
             ArchitectureSummary.Row row = to.layers().get(i);

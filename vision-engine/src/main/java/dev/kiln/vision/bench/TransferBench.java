@@ -104,7 +104,8 @@ public final class TransferBench {
 
     /** Starts from the base model: its convolutions (and their BatchNorms) frozen, the head replaced. */
     private static InitSpec init(Integer unfreezeAtEpoch) {
-        return new InitSpec(null, null, "base", List.of("conv*", "1", "5"), unfreezeAtEpoch, null, true, null);
+        InitSpec frozen = InitSpec.fromCheckpoint("base").freezing(List.of("conv*", "1", "5")).replacingHead(true);
+        return unfreezeAtEpoch == null ? frozen : frozen.unfreezingAt(unfreezeAtEpoch);
     }
 
     private static TrainingResult train(TrainingSpec spec, TrainTestData data, Checkpoint base) {

@@ -13,7 +13,6 @@ import dev.kiln.vision.models.LayerParameters;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * Transfer learning in the training loop: the base model's weights copied into the new model (all but a replaced
@@ -25,7 +24,6 @@ final class FineTuning {
     private final InitSpec init;
     private final boolean headReplaced;
     private final String head;
-    private final Set<String> frozenLayers;
     private final Map<String, List<Parameter>> layers;
     /** The frozen layers' trainable parameters (not BatchNorm's running statistics, which never take gradients). */
     private final List<Parameter> freezable = new ArrayList<>();
@@ -37,26 +35,15 @@ final class FineTuning {
      */
     FineTuning(TrainingSpec spec, ArchitectureSummary summary, Block block) {
         this.init = spec.init();
-        InitSpec.BasePin base = init.base();
-        if (base == null) {
+        if (init.base() == null) {
             throw new IllegalArgumentException("init names no pinned base model: submit the spec through the gateway");
         }
-        int classes = summary.output().get(0);
-        this.headReplaced = init.replacesHead(base.dataset(), base.classes(), spec.dataset(), classes);
-        if (!headReplaced && base.classes() != classes) {
-            throw new IllegalArgumentException("init.replaceHead is false, but the base model has " + base.classes()
-                    + " classes and " + spec.dataset() + " " + classes);
-        }
+        this.headReplaced = init.replacesPinnedHead(spec.dataset(), summary.output().get(0));
         this.head = InitSpec.headLayer(summary);
-        this.frozenLayers = init.frozenLayers(summary, headReplaced);
         this.layers = LayerParameters.of(summary.layout(), block);
-        for (String layer : frozenLayers) {
+        for (String layer : init.frozenLayers(summary, headReplaced)) {
             layers.getOrDefault(layer, List.of()).stream().filter(Parameter::requiresGradient).forEach(freezable::add);
         }
-    }
-
-    boolean headReplaced() {
-        return headReplaced;
     }
 
     /**
@@ -102,19 +89,6 @@ final class FineTuning {
         }
     }
 
-    /** Trainable parameters now (BatchNorm's running statistics count as frozen: no gradient reaches them). */
-    long trainableParameters() {
-        long count = 0;
-        for (List<Parameter> parameters : layers.values()) {
-            for (Parameter p : parameters) {
-                if (p.requiresGradient()) {
-                    count += p.getArray().size();
-                }
-            }
-        }
-        return count;
-    }
-
     private String layerOf(Parameter parameter) {
         for (Map.Entry<String, List<Parameter>> layer : layers.entrySet()) {
             if (layer.getValue().contains(parameter)) {
@@ -122,9 +96,5 @@ final class FineTuning {
             }
         }
         return "parameter " + parameter.getName();
-    }
-
-    List<String> frozenLayerNames() {
-        return new ArrayList<>(frozenLayers);
     }
 }

@@ -50,7 +50,7 @@ class FineTuningTest {
 
     @Test
     void frozenFeaturesStayAsTheBaseLeftThemAndTheNewHeadLearnsTheNewDigits() throws Exception {
-        InitSpec init = new InitSpec(null, null, "base.ckpt", FEATURES, null, 0.003, true, null);
+        InitSpec init = InitSpec.fromCheckpoint("base.ckpt").freezing(FEATURES).withHeadLearningRate(0.003).replacingHead(true);
 
         TrainingResult tuned = new ClassifierTraining(fromBase(spec(2, init)), highDigits, Device.cpu())
                 .startFrom(base).run();
@@ -68,7 +68,7 @@ class FineTuningTest {
 
     @Test
     void unfrozenAtTheSecondEpochTheFeaturesTrainToo() throws Exception {
-        InitSpec init = new InitSpec(null, null, "base.ckpt", List.of("0"), 2, null, true, null);
+        InitSpec init = InitSpec.fromCheckpoint("base.ckpt").freezing(List.of("0")).unfreezingAt(2).replacingHead(true);
 
         TrainingResult tuned = new ClassifierTraining(fromBase(spec(2, init)), highDigits, Device.cpu())
                 .startFrom(base).run();
@@ -79,7 +79,7 @@ class FineTuningTest {
     @Test
     void keepingTheHeadOfAModelWithOtherClassesIsRefused() {
         TrainTestData threeClasses = highDigits.classRange(0, 2);
-        InitSpec init = new InitSpec(null, null, "base.ckpt", FEATURES, null, null, false, null);
+        InitSpec init = InitSpec.fromCheckpoint("base.ckpt").freezing(FEATURES).replacingHead(false);
 
         assertThatThrownBy(() -> new ClassifierTraining(fromBase(spec(1, init)), threeClasses, Device.cpu())
                 .startFrom(base).run())
