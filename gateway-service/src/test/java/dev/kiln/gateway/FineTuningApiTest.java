@@ -73,6 +73,34 @@ class FineTuningApiTest {
     }
 
     @Test
+    void aRetryMatchesItsFirstRequestAfterTheAliasItNamesHasMoved() {
+        UUID first = StoredRuns.succeeded(runs, checkpoints, null, 0.9, 0.3);
+        UUID second = StoredRuns.succeeded(runs, checkpoints, null, 0.9, 0.3);
+        String model = "moving-" + UUID.randomUUID().toString().substring(0, 8);
+        QuarkusTransaction.requiringNew().run(() -> {
+            registry.ensure(model, StoredRuns.now());
+            registry.addVersion(model, first, StoredRuns.sha256(first), 0.9, StoredRuns.now());
+            registry.addVersion(model, second, StoredRuns.sha256(second), 0.9, StoredRuns.now());
+            registry.lock(model);
+            registry.moveAlias(model, "stable", 1, "MANUAL", StoredRuns.now());
+        });
+        String key = "fine-tune-" + UUID.randomUUID();
+        String body = spec("\"init\": {\"model\": \"" + model + "@stable\"}");
+        String id = given().contentType(ContentType.JSON).header("Idempotency-Key", key).body(body)
+                .post("/api/v1/runs").then().statusCode(202)
+                .body("spec.init.base.modelVersion", is(model + "@1")).extract().path("id");
+
+        QuarkusTransaction.requiringNew().run(() -> {
+            registry.lock(model);
+            registry.moveAlias(model, "stable", 2, "MANUAL", StoredRuns.now());
+        });
+
+        given().contentType(ContentType.JSON).header("Idempotency-Key", key).body(body)
+                .post("/api/v1/runs").then().statusCode(200).body("id", is(id))
+                .body("spec.init.base.modelVersion", is(model + "@1"));
+    }
+
+    @Test
     void everyWrongBaseIsRefusedNamingTheField() {
         UUID base = StoredRuns.succeeded(runs, checkpoints, null, 0.9, 0.3);
         String run = "\"run\": \"" + base + "\"";

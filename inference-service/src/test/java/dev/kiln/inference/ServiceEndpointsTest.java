@@ -31,7 +31,8 @@ class ServiceEndpointsTest {
     @Test
     void openApiAndMetricsAreServed() {
         given().get("/q/openapi").then().statusCode(200).body(containsString("Kiln inference API"))
-                .body(containsString("/v2/models/{name}/infer")).body(containsString("/api/v1/models/{name}/predict"));
+                .body(containsString("/v2/models/{name}/infer")).body(containsString("/api/v1/models/{name}/predict"))
+                .body(containsString("/api/v1/models/{name}/versions/{version}/export"));
         given().get("/q/metrics").then().statusCode(200).body(containsString("kiln_inference_versions_resident"));
     }
 }

@@ -1,6 +1,8 @@
 package dev.kiln.gateway.runs;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.kiln.contracts.architectures.ArchitectureSummary;
+import dev.kiln.contracts.messaging.Json;
 import dev.kiln.contracts.runs.InitSpec;
 import dev.kiln.contracts.runs.RunStatus;
 import dev.kiln.contracts.runs.TrainingSpec;
@@ -80,6 +82,26 @@ public class BaseModels {
             return spec;
         }
         return started;
+    }
+
+    /**
+     * The spec as the client sent its init: without the pin, and with the model and arguments it gave (none when it
+     * took the base's), so that a retried request matches its first even after the alias it names has moved.
+     */
+    public static TrainingSpec asRequested(TrainingSpec spec, TrainingSpec requested) {
+        if (spec.init() == null) {
+            return spec;
+        }
+        ObjectNode tree = (ObjectNode) Json.toTree(spec);
+        ((ObjectNode) tree.get("init")).remove("base");
+        tree.remove(List.of("model", "modelArgs"));
+        if (requested.model() != null) {
+            tree.set("model", Json.toTree(requested.model()));
+        }
+        if (requested.modelArgs() != null) {
+            tree.set("modelArgs", Json.toTree(requested.modelArgs()));
+        }
+        return Json.fromTree(tree, TrainingSpec.class);
     }
 
     private Base find(InitSpec init) {

@@ -111,9 +111,10 @@ public class RunSubmissions {
             throw new InvalidRequestException(errors);
         }
         TrainingSpec spec = pinned.withDefaults();
-        // The request as sent, defaults filled: a retry matches even once a newer data set version is READY.
-        String hash = sha256(Json.write(new CreateRunRequest(DatasetPins.asRequested(spec, request.spec().dataset()),
-                request.experiment(), request.registeredModel())));
+        // The request as sent, defaults filled: a retry matches even once a newer data set version is READY or
+        // the base model's alias has moved.
+        String hash = sha256(Json.write(new CreateRunRequest(BaseModels.asRequested(DatasetPins.asRequested(spec,
+                request.spec().dataset()), request.spec()), request.experiment(), request.registeredModel())));
         if (idempotencyKey != null) {
             Submission earlier = earlier(idempotencyKey, hash);
             if (earlier != null) {
