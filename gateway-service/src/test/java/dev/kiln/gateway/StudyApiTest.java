@@ -12,6 +12,7 @@ import dev.kiln.contracts.runs.ClassMetrics;
 import dev.kiln.contracts.runs.EpochMetrics;
 import dev.kiln.contracts.runs.EvaluationReport;
 import dev.kiln.contracts.runs.RunStatus;
+import dev.kiln.contracts.runs.TrainingSpec;
 import dev.kiln.infra.kafka.KafkaTestResource;
 import dev.kiln.infra.postgres.PostgresTestResource;
 import dev.kiln.infra.s3.S3TestResource;
@@ -161,6 +162,27 @@ class StudyApiTest {
         assertThat(study.getString("trials[1].state")).isEqualTo("CANCELLED");
         assertThat(runs.findById(UUID.fromString((String) trials.get(1).get("runId"))).status)
                 .isEqualTo(RunStatus.CANCELLED);
+    }
+
+    @Test
+    void aStudyStartingFromABaseModelPinsItOnceForEveryTrial() {
+        UUID base = StoredRuns.succeeded(runs, checkpoints, null, 0.9, 0.3);
+        String fineTuning = "{\"dataset\": \"fashion-mnist\", \"epochs\": 2, \"init\": {\"run\": \"" + base
+                + "\", \"freeze\": [\"1\"]}}";
+
+        String id = create("{\"base\": " + fineTuning + ", \"algorithm\": \"grid\", \"parallelTrials\": 2,"
+                + " \"parameters\": [{\"name\": \"learningRate\", \"type\": \"categorical\", \"values\": [0.1, 0.01]}]}");
+
+        for (Map<String, Object> trial : awaitTrials(id, 2)) {
+            TrainingSpec spec = runs.findById(UUID.fromString((String) trial.get("runId"))).spec();
+            assertThat(spec.model().name()).isEqualTo("mlp");
+            assertThat(spec.init().base().sha256()).isEqualTo(StoredRuns.sha256(base));
+            assertThat(spec.init().freeze()).containsExactly("1");
+        }
+        given().contentType(ContentType.JSON).body("{\"base\": " + fineTuning.replace("[\"1\"]", "[\"conv*\"]")
+                + ", \"algorithm\": \"grid\", \"parameters\": [{\"name\": \"learningRate\", \"type\": \"categorical\","
+                + " \"values\": [0.1]}]}").post("/api/v1/studies")
+                .then().statusCode(400).body("violations[0].field", is("base.init.freeze[0]"));
     }
 
     @Test
