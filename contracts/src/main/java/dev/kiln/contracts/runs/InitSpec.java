@@ -47,6 +47,9 @@ public record InitSpec(String model, String run, String checkpoint, List<String>
     public record BasePin(String sha256, String run, String modelVersion, String dataset, int classes) {
     }
 
+    /** The form of {@link #model}: a registered model's name, optionally {@code @version} or {@code @alias}. */
+    public static final Pattern MODEL_REFERENCE = Pattern.compile("[a-z0-9][a-z0-9._-]*(@[a-z0-9][a-z0-9._-]*)?");
+
     /** Starts from a registered model version ({@code digits@3}) or alias ({@code digits@champion}). */
     public static InitSpec fromModel(String modelVersion) {
         return new InitSpec(modelVersion, null, null, null, null, null, null, null);

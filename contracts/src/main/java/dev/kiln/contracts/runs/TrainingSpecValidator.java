@@ -100,7 +100,7 @@ public final class TrainingSpecValidator {
             errors.add(error("init", "name exactly one base: model (a registered model version, e.g. digits@3), run"
                     + " (a run id) or checkpoint (a file, ./kiln train only)"));
         }
-        if (init.model() != null && !init.model().matches("[a-z0-9][a-z0-9._-]*(@[a-z0-9][a-z0-9._-]*)?")) {
+        if (init.model() != null && !InitSpec.MODEL_REFERENCE.matcher(init.model()).matches()) {
             errors.add(error("init.model", "must be a registered model's name, name@version or name@alias, got '"
                     + init.model() + "'"));
         }

@@ -56,6 +56,11 @@ public class CheckpointRepository implements PanacheRepositoryBase<CheckpointRec
 
     /** The checkpoint file from the artifact store, verified against the row's digest. */
     public byte[] content(CheckpointRecord row) {
-        return artifacts.read(row.sha256);
+        return content(row.sha256);
+    }
+
+    /** A checkpoint file by its digest (a fine-tuning run's pinned base), verified against it. */
+    public byte[] content(String sha256) {
+        return artifacts.read(sha256);
     }
 }

@@ -109,7 +109,7 @@ public class BaseModels {
             return null;
         }
         if (init.model() != null) {
-            if (!init.model().matches("[a-z0-9][a-z0-9._-]*(@[a-z0-9][a-z0-9._-]*)?")) {
+            if (!InitSpec.MODEL_REFERENCE.matcher(init.model()).matches()) {
                 return null;
             }
             String[] ref = init.model().split("@", 2);

@@ -4,13 +4,11 @@ import dev.kiln.artifacts.ArtifactStore;
 import dev.kiln.artifacts.ArtifactStoreException;
 import dev.kiln.inference.api.InvalidInputException;
 import dev.kiln.inference.serving.ModelUnavailableException;
-import dev.kiln.inference.serving.UnknownModelException;
-import dev.kiln.store.registry.ModelRegistryRepository;
+import dev.kiln.inference.serving.ServedModels;
 import dev.kiln.store.registry.ModelRegistryRepository.ModelVersion;
 import dev.kiln.vision.checkpoints.Checkpoint;
 import dev.kiln.vision.checkpoints.CheckpointException;
 import dev.kiln.vision.export.OnnxExport;
-import io.quarkus.narayana.jta.QuarkusTransaction;
 import jakarta.enterprise.context.ApplicationScoped;
 
 /**
@@ -20,11 +18,11 @@ import jakarta.enterprise.context.ApplicationScoped;
 @ApplicationScoped
 public class ModelExports {
 
-    private final ModelRegistryRepository registry;
+    private final ServedModels models;
     private final ArtifactStore artifacts;
 
-    public ModelExports(ModelRegistryRepository registry, ArtifactStore artifacts) {
-        this.registry = registry;
+    public ModelExports(ServedModels models, ArtifactStore artifacts) {
+        this.models = models;
         this.artifacts = artifacts;
     }
 
@@ -33,11 +31,7 @@ public class ModelExports {
     }
 
     public Export export(String model, int version, ExportFormat format) {
-        ModelVersion found = QuarkusTransaction.requiringNew().call(() -> registry.findVersion(model, version));
-        if (found == null) {
-            throw UnknownModelException.version(QuarkusTransaction.requiringNew().call(() -> registry.find(model))
-                    != null, model, version);
-        }
+        ModelVersion found = models.registeredVersion(model, version);
         String fileName = model + "-v" + version + format.extension();
         try {
             Checkpoint checkpoint = Checkpoint.fromBytes(artifacts.read(found.checkpointSha256())).forInference();

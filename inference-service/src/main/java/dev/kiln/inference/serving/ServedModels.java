@@ -257,12 +257,22 @@ public class ServedModels {
         }
     }
 
-    private ServedVersion loadPinned(String model, int version) {
+    /**
+     * A registered version as the registry has it, served or not.
+     *
+     * @throws UnknownModelException naming the model or the version the registry does not have
+     */
+    public ModelVersion registeredVersion(String model, int version) {
         ModelVersion found = QuarkusTransaction.requiringNew().call(() -> registry.findVersion(model, version));
         if (found == null) {
             throw UnknownModelException.version(QuarkusTransaction.requiringNew().call(() -> registry.find(model))
                     != null, model, version);
         }
+        return found;
+    }
+
+    private ServedVersion loadPinned(String model, int version) {
+        ModelVersion found = registeredVersion(model, version);
         VersionRef ref = new VersionRef(model, null, version, found.runId(), found.checkpointSha256());
         try {
             return load(ref);

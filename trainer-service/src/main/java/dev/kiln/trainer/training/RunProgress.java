@@ -3,6 +3,7 @@ package dev.kiln.trainer.training;
 import dev.kiln.contracts.runs.EpochMetrics;
 import dev.kiln.vision.checkpoints.Checkpoint;
 import dev.kiln.vision.training.TrainingResult;
+import java.io.IOException;
 import java.util.UUID;
 
 /**
@@ -17,9 +18,9 @@ public interface RunProgress {
     /**
      * The checkpoint a fine-tuning run starts from, by the digest its spec pinned.
      *
-     * @throws java.io.IOException when the file is gone or unusable (the run fails naming it)
+     * @throws IOException when the file is gone or unusable (the run fails naming it)
      */
-    Checkpoint baseModel(String sha256) throws java.io.IOException;
+    Checkpoint baseModel(String sha256) throws IOException;
 
     boolean started(UUID runId, String device, int resumedAfterEpoch);
 

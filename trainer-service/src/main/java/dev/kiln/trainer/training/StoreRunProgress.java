@@ -1,8 +1,6 @@
 package dev.kiln.trainer.training;
 
-import dev.kiln.artifacts.ArtifactStore;
 import dev.kiln.artifacts.ArtifactStoreException;
-import java.io.IOException;
 import dev.kiln.artifacts.Blob;
 import dev.kiln.contracts.messaging.Json;
 import dev.kiln.contracts.runs.CheckpointRef;
@@ -23,6 +21,7 @@ import dev.kiln.vision.checkpoints.CheckpointException;
 import dev.kiln.vision.training.TrainingResult;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import jakarta.enterprise.context.ApplicationScoped;
+import java.io.IOException;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.UUID;
@@ -46,11 +45,9 @@ public class StoreRunProgress implements RunProgress {
     private final Outbox outbox;
     private final WorkerIdentity worker;
     private final StoreRetry retry;
-    private final ArtifactStore artifacts;
 
     public StoreRunProgress(RunRepository runs, EpochRepository epochs, CheckpointRepository checkpoints,
-            Outbox outbox, WorkerIdentity worker, TrainerConfig config, ArtifactStore artifacts) {
-        this.artifacts = artifacts;
+            Outbox outbox, WorkerIdentity worker, TrainerConfig config) {
         this.runs = runs;
         this.epochs = epochs;
         this.checkpoints = checkpoints;
@@ -80,7 +77,7 @@ public class StoreRunProgress implements RunProgress {
     @Override
     public Checkpoint baseModel(String sha256) throws IOException {
         try {
-            return Checkpoint.fromBytes(retry.call("Reading base model " + sha256, () -> artifacts.read(sha256)));
+            return Checkpoint.fromBytes(retry.call("Reading base model " + sha256, () -> checkpoints.content(sha256)));
         } catch (CheckpointException | ArtifactStoreException.NotFound | ArtifactStoreException.Corrupt e) {
             throw new IOException("the base model's checkpoint " + sha256 + " is unusable: " + e.getMessage(), e);
         }

@@ -12,6 +12,7 @@ import dev.kiln.vision.models.ModelRegistry;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
+import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -143,6 +144,17 @@ public record Checkpoint(CheckpointManifest manifest, byte[] parameters, byte[] 
                 input.width(), manifest.classes().size());
         loadParametersInto(block, manager);
         return block;
+    }
+
+    /** A block's parameters in DJL's format, as {@code parameters.params} holds them. */
+    public static byte[] parametersOf(Block block) {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (DataOutputStream out = new DataOutputStream(bytes)) {
+            block.saveParameters(out);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return bytes.toByteArray();
     }
 
     /** Loads the parameters into a block of the manifest's architecture. */

@@ -16,6 +16,15 @@ import java.util.Map;
 public record EngineInfo(
         String engine, String engineVersion, String djlVersion, int gpuCount, String defaultDevice, String cacheDir) {
 
+    /** What a checkpoint records as having written it: the kiln, DJL and PyTorch versions. */
+    public Map<String, String> versions() {
+        Map<String, String> versions = new LinkedHashMap<>();
+        versions.put("kiln", String.valueOf(EngineInfo.class.getPackage().getImplementationVersion()));
+        versions.put("djl", djlVersion);
+        versions.put("pytorch", engineVersion);
+        return versions;
+    }
+
     public Map<String, Object> asMap() {
         Map<String, Object> map = new LinkedHashMap<>();
         map.put("engine", engine);

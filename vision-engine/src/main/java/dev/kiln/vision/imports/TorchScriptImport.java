@@ -17,14 +17,9 @@ import dev.kiln.vision.checkpoints.EvalTransform;
 import dev.kiln.vision.engine.DjlRuntime;
 import dev.kiln.vision.engine.EngineInfo;
 import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.DataOutputStream;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.time.Instant;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 
 /**
  * A TorchScript model (traced or scripted, a {@code .pt} file) and its {@link ImportManifest} as a Kiln checkpoint:
@@ -68,15 +63,12 @@ public final class TorchScriptImport {
                         + manifest.channels() + "x" + manifest.height() + "x" + manifest.width()
                         + " image (expected (1, " + manifest.classes().size() + "): one score per class)")));
             }
-            byte[] parameters = parameters(block);
-            Map<String, String> versions = new LinkedHashMap<>();
-            versions.put("kiln", String.valueOf(TorchScriptImport.class.getPackage().getImplementationVersion()));
-            versions.put("djl", engine.djlVersion());
-            versions.put("pytorch", engine.engineVersion());
-            return new Checkpoint(new CheckpointManifest(CheckpointManifest.FORMAT, CheckpointManifest.TORCHSCRIPT, null, manifest.classes(),
-                    new EvalTransform(manifest.channels(), manifest.height(), manifest.width(), manifest.mean(),
-                            manifest.std()), 0, null, 0, "cpu", null, versions, Checkpoint.sha256(parameters),
-                    Instant.now().toString(), null), parameters, null, null, null);
+            byte[] parameters = Checkpoint.parametersOf(block);
+            return new Checkpoint(new CheckpointManifest(CheckpointManifest.FORMAT, CheckpointManifest.TORCHSCRIPT,
+                    null, manifest.classes(), new EvalTransform(manifest.channels(), manifest.height(),
+                            manifest.width(), manifest.mean(), manifest.std()), 0, null, 0, "cpu", null,
+                    engine.versions(), Checkpoint.sha256(parameters), Instant.now().toString(), null), parameters,
+                    null, null, null);
         }
     }
 
@@ -106,16 +98,6 @@ public final class TorchScriptImport {
                     + manifest.channels() + "x" + manifest.height() + "x" + manifest.width() + " image, the manifest's"
                     + " input: " + firstLine(e))));
         }
-    }
-
-    private static byte[] parameters(PtSymbolBlock block) {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        try (DataOutputStream out = new DataOutputStream(bytes)) {
-            block.saveParameters(out);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return bytes.toByteArray();
     }
 
     /** PyTorch's messages run to a C++ stack trace; the first line says what went wrong. */

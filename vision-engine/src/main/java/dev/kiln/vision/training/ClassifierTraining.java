@@ -1,5 +1,6 @@
 package dev.kiln.vision.training;
 
+import dev.kiln.contracts.architectures.ArchitectureSummary;
 import dev.kiln.contracts.architectures.ShapeInference;
 import dev.kiln.contracts.runs.EpochMetrics;
 import ai.djl.Device;
@@ -38,15 +39,9 @@ import dev.kiln.vision.pipeline.ImageBatches;
 import dev.kiln.vision.pipeline.Permutation;
 import dev.kiln.vision.pipeline.Normalization;
 import dev.kiln.vision.pipeline.TrainTestData;
-import java.io.ByteArrayOutputStream;
-import java.io.DataOutputStream;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Random;
 import java.util.function.BooleanSupplier;
 
@@ -169,9 +164,13 @@ public final class ClassifierTraining {
                     ImageBatches testBatches = new ImageBatches(data.test(), normalization, model.getNDManager(), device)) {
                 trainer.initialize(new Shape(1, train.channels(), train.height(), train.width()));
                 optimizer.bind(block.getParameters());
-                FineTuning fineTuning = spec.init() == null ? null : fineTuning(block, model.getNDManager(), optimizer);
-                Loop loop = new Loop(model, trainer, optimizer, normalization, engine, trainBatches, validationBatches,
-                        fineTuning);
+                // The model for these images, layer by layer: what freezing names and every manifest records.
+                ArchitectureSummary summary = ShapeInference.summarize(spec.model(), spec.modelArgs(),
+                        train.channels(), train.height(), train.width(), data.train().classes().size());
+                FineTuning fineTuning = spec.init() == null ? null
+                        : fineTuning(summary, block, model.getNDManager(), optimizer);
+                Loop loop = new Loop(model, trainer, optimizer, normalization, engine, summary, trainBatches,
+                        validationBatches, fineTuning);
                 if (resumeFrom != null) {
                     loop.restore(resumeFrom);
                 }
@@ -182,10 +181,9 @@ public final class ClassifierTraining {
         }
     }
 
-    private FineTuning fineTuning(Block block, NDManager manager, KilnOptimizer optimizer) {
-        ImageSet shape = data.train();
-        FineTuning fineTuning = new FineTuning(spec, ShapeInference.summarize(spec.model(), spec.modelArgs(),
-                shape.channels(), shape.height(), shape.width(), shape.classes().size()), block);
+    private FineTuning fineTuning(ArchitectureSummary summary, Block block, NDManager manager,
+            KilnOptimizer optimizer) {
+        FineTuning fineTuning = new FineTuning(spec, summary, block);
         if (resumeFrom == null) {
             if (base == null) {
                 throw new IllegalArgumentException("the spec starts from a base model (init), but none was given");
@@ -203,6 +201,7 @@ public final class ClassifierTraining {
         private final KilnOptimizer optimizer;
         private final Normalization normalization;
         private final EngineInfo engine;
+        private final ArchitectureSummary summary;
         private final ImageBatches train;
         private final ImageBatches validation;
         private final LearningRateSchedule schedule;
@@ -214,7 +213,8 @@ public final class ClassifierTraining {
         private EpochMetrics current;
 
         Loop(Model model, Trainer trainer, KilnOptimizer optimizer, Normalization normalization, EngineInfo engine,
-                ImageBatches train, ImageBatches validation, FineTuning fineTuning) {
+                ArchitectureSummary summary, ImageBatches train, ImageBatches validation, FineTuning fineTuning) {
+            this.summary = summary;
             this.model = model;
             this.fineTuning = fineTuning;
             this.trainer = trainer;
@@ -383,13 +383,7 @@ public final class ClassifierTraining {
         }
 
         private byte[] parameters() {
-            ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-            try (DataOutputStream out = new DataOutputStream(bytes)) {
-                model.getBlock().saveParameters(out);
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-            return bytes.toByteArray();
+            return Checkpoint.parametersOf(model.getBlock());
         }
 
         private Checkpoint bestModel() {
@@ -402,16 +396,11 @@ public final class ClassifierTraining {
 
         private CheckpointManifest manifest(byte[] parameters, int epoch, EpochMetrics metrics) {
             ImageSet shape = data.train();
-            Map<String, String> versions = new LinkedHashMap<>();
-            versions.put("kiln", String.valueOf(ClassifierTraining.class.getPackage().getImplementationVersion()));
-            versions.put("djl", engine.djlVersion());
-            versions.put("pytorch", engine.engineVersion());
             return new CheckpointManifest(CheckpointManifest.FORMAT, spec.model().label(), spec.modelArgs(),
                     shape.classes(), new EvalTransform(shape.channels(), shape.height(), shape.width(),
                             boxed(normalization.mean()), boxed(normalization.std())),
-                    epoch, metrics, spec.seed(), Devices.name(device), spec, versions, Checkpoint.sha256(parameters),
-                    Instant.now().toString(), ShapeInference.summarize(spec.model(), spec.modelArgs(),
-                            shape.channels(), shape.height(), shape.width(), shape.classes().size()));
+                    epoch, metrics, spec.seed(), Devices.name(device), spec, engine.versions(),
+                    Checkpoint.sha256(parameters), Instant.now().toString(), summary);
         }
 
         @Override
