@@ -1,5 +1,7 @@
 """Writes the TorchScript test fixtures of vision-engine: a small CNN for 1x28x28 digits, traced and scripted,
-its import manifest, and PyTorch's own logits for a fixed batch, which Kiln's must equal.
+its import manifest, and PyTorch's own logits for a fixed batch, which Kiln's must equal: expected.json holds a
+batch as the network takes it (normalised), pixels.json 8-bit images (what a client sends) and the logits of the
+same images normalised as the manifest says.
 
 Usage: /usr/bin/python3 torchscript_fixtures.py OUTDIR   (Debian's python3-torch; ./kiln test installs it)
        /usr/bin/python3 torchscript_fixtures.py --check MODEL.pt OUTDIR
@@ -47,9 +49,15 @@ def main(out):
         logits = net(batch)
     (out / "expected.json").write_text(json.dumps({
         "shape": list(batch.shape), "input": batch.flatten().tolist(), "logits": logits.flatten().tolist()}))
+    mean, std = 0.1307, 0.3081
     (out / "manifest.json").write_text(json.dumps({
-        "channels": 1, "height": 28, "width": 28, "mean": [0.1307], "std": [0.3081],
+        "channels": 1, "height": 28, "width": 28, "mean": [mean], "std": [std],
         "classes": [str(digit) for digit in range(10)]}))
+    pixels = torch.randint(0, 256, (4, 1, 28, 28))
+    with torch.no_grad():
+        pixel_logits = net((pixels.float() / 255 - mean) / std)
+    (out / "pixels.json").write_text(json.dumps({
+        "shape": list(pixels.shape), "pixels": pixels.flatten().tolist(), "logits": pixel_logits.flatten().tolist()}))
 
 
 def check(model, out):

@@ -16,7 +16,8 @@ import java.util.UUID;
  * @param model            the registered model's name, e.g. {@code fashion-cnn}
  * @param alias            the alias moved, e.g. {@code champion}
  * @param version          the version the alias now points at
- * @param runId            the run whose {@code model} checkpoint that version serves
+ * @param runId            the run whose {@code model} checkpoint that version serves; absent for a version imported
+ *                         over the API (a model Kiln did not train)
  * @param checkpointSha256 the checkpoint file's SHA-256, hex; a replica serves it only if the bytes match
  * @param previousVersion  the version the alias pointed at before, absent for the first promotion
  * @param reason           {@code MANUAL} (the API), {@code POLICY} (a completed run beat the champion) or

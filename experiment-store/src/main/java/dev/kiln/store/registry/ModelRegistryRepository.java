@@ -26,9 +26,16 @@ public class ModelRegistryRepository {
             Instant createdAt, Instant updatedAt) {
     }
 
-    /** One version: a succeeded run's {@code model} checkpoint, pinned by its digest. */
+    /**
+     * One version: a succeeded run's {@code model} checkpoint, or an imported model's ({@code runId} null,
+     * {@code importSha256} the uploaded file's digest), pinned by its digest.
+     */
     public record ModelVersion(String model, int version, UUID runId, String checkpointSha256, Double metricValue,
-            Instant createdAt) {
+            String importSha256, Instant createdAt) {
+
+        public boolean imported() {
+            return runId == null;
+        }
     }
 
     /** Where an alias points, with what a server needs to fetch and verify the checkpoint. */
@@ -80,16 +87,44 @@ public class ModelRegistryRepository {
                 .setParameter(4, minImprovement).setParameter(5, now).executeUpdate();
     }
 
-    /** Adds the next version of a locked model. */
+    /** Adds a run's checkpoint as the next version of a locked model. */
     public ModelVersion addVersion(String model, UUID runId, String checkpointSha256, Double metricValue, Instant now) {
-        int version = ((Number) entityManager.createNativeQuery(
-                "select coalesce(max(version), 0) + 1 from model_versions where model = ?1")
-                .setParameter(1, model).getSingleResult()).intValue();
+        int version = nextVersion(model);
         entityManager.createNativeQuery("insert into model_versions (model, version, run_id, checkpoint_sha256,"
                 + " metric_value, created_at) values (?1, ?2, ?3, ?4, ?5, ?6)")
                 .setParameter(1, model).setParameter(2, version).setParameter(3, runId)
                 .setParameter(4, checkpointSha256).setParameter(5, metricValue).setParameter(6, now).executeUpdate();
-        return new ModelVersion(model, version, runId, checkpointSha256, metricValue, now);
+        return new ModelVersion(model, version, runId, checkpointSha256, metricValue, null, now);
+    }
+
+    /**
+     * Adds an imported model's checkpoint as the next version of a locked model.
+     *
+     * @param importSha256   the uploaded file's digest
+     * @param manifestJson   the manifest it came with, as JSON
+     */
+    public ModelVersion addImportedVersion(String model, String checkpointSha256, String importSha256,
+            String manifestJson, Instant now) {
+        int version = nextVersion(model);
+        entityManager.createNativeQuery("insert into model_versions (model, version, checkpoint_sha256, import_sha256,"
+                + " import_manifest, created_at) values (?1, ?2, ?3, ?4, cast(?5 as jsonb), ?6)")
+                .setParameter(1, model).setParameter(2, version).setParameter(3, checkpointSha256)
+                .setParameter(4, importSha256).setParameter(5, manifestJson).setParameter(6, now).executeUpdate();
+        return new ModelVersion(model, version, null, checkpointSha256, null, importSha256, now);
+    }
+
+    /** The version an earlier import of the same file with an equal manifest became, or null. */
+    public ModelVersion findImport(String model, String importSha256, String manifestJson) {
+        List<Object[]> rows = entityManager.createNativeQuery(VERSION_COLUMNS + " where model = ?1 and import_sha256 = ?2"
+                + " and import_manifest = cast(?3 as jsonb) order by version limit 1")
+                .setParameter(1, model).setParameter(2, importSha256).setParameter(3, manifestJson).getResultList();
+        return rows.isEmpty() ? null : version(rows.get(0));
+    }
+
+    private int nextVersion(String model) {
+        return ((Number) entityManager.createNativeQuery(
+                "select coalesce(max(version), 0) + 1 from model_versions where model = ?1")
+                .setParameter(1, model).getSingleResult()).intValue();
     }
 
     /** The model's versions, newest first. */
@@ -177,7 +212,7 @@ public class ModelRegistryRepository {
     private static final String MODEL_COLUMNS =
             "select name, metric, auto_promote, min_improvement, created_at, updated_at from registered_models";
     private static final String VERSION_COLUMNS =
-            "select model, version, run_id, checkpoint_sha256, metric_value, created_at from model_versions";
+            "select model, version, run_id, checkpoint_sha256, metric_value, import_sha256, created_at from model_versions";
     private static final String PROMOTION_COLUMNS =
             "select id, model, alias, version, previous_version, reason, promoted_at from model_promotions";
     private static final String ALIAS_COLUMNS = "select a.model, a.alias, a.version, v.run_id, v.checkpoint_sha256,"
@@ -194,7 +229,8 @@ public class ModelRegistryRepository {
 
     private static ModelVersion version(Object[] r) {
         return new ModelVersion((String) r[0], ((Number) r[1]).intValue(), (UUID) r[2], ((String) r[3]).trim(),
-                r[4] == null ? null : ((Number) r[4]).doubleValue(), instant(r[5]));
+                r[4] == null ? null : ((Number) r[4]).doubleValue(), r[5] == null ? null : ((String) r[5]).trim(),
+                instant(r[6]));
     }
 
     private static AliasTarget aliasTarget(Object[] r) {

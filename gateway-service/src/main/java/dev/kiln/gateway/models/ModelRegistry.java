@@ -19,6 +19,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.UUID;
 import java.util.function.Function;
 import java.util.stream.Collectors;
@@ -52,6 +53,19 @@ public class ModelRegistry {
     public ModelView describe(String name) {
         requireValid(name, List.of());
         return QuarkusTransaction.requiringNew().call(() -> view(stored(name)));
+    }
+
+    /** One version of the model; 404 for an unknown model or version. */
+    public ModelView.Version version(String name, int version) {
+        requireValid(name, List.of());
+        return QuarkusTransaction.requiringNew().call(() -> {
+            stored(name);
+            ModelVersion found = registry.findVersion(name, version);
+            if (found == null) {
+                throw unknownVersion(name, version);
+            }
+            return version(found, found.imported() ? null : runs.findById(found.runId()));
+        });
     }
 
     /** Replaces the model's policy, creating the model if it does not exist; answers the model. */
@@ -100,6 +114,11 @@ public class ModelRegistry {
         return new NotFoundProblem("No registered model '" + name + "'");
     }
 
+    /** The problem to throw for a version the model does not have. */
+    static NotFoundProblem unknownVersion(String name, int version) {
+        return new NotFoundProblem("Registered model '" + name + "' has no version " + version);
+    }
+
     private RegisteredModel stored(String name) {
         RegisteredModel model = registry.find(name);
         if (model == null) {
@@ -110,15 +129,23 @@ public class ModelRegistry {
 
     private ModelView view(RegisteredModel model) {
         List<ModelVersion> versions = registry.versions(model.name());
-        Map<UUID, RunRecord> versionRuns = versions.isEmpty() ? Map.of()
-                : runs.list("id in ?1", versions.stream().map(ModelVersion::runId).toList()).stream()
-                        .collect(Collectors.toMap(run -> run.id, Function.identity()));
-        return ModelView.of(model, byAlias(registry.aliases(model.name())), versions.stream().map(version -> {
-            EvaluationReport test = versionRuns.get(version.runId()).result();
-            return new ModelView.Version(version.version(), version.runId(), version.checkpointSha256(),
-                    version.metricValue(), ModelMetric.TEST_ACCURACY.of(test), ModelMetric.TEST_LOSS.of(test),
-                    version.createdAt());
-        }).toList());
+        List<UUID> runIds = versions.stream().map(ModelVersion::runId).filter(Objects::nonNull).toList();
+        Map<UUID, RunRecord> versionRuns = runIds.isEmpty() ? Map.of() : runs.list("id in ?1", runIds).stream()
+                .collect(Collectors.toMap(run -> run.id, Function.identity()));
+        return ModelView.of(model, byAlias(registry.aliases(model.name())), versions.stream()
+                .map(version -> version(version, version.imported() ? null : versionRuns.get(version.runId()))).toList());
+    }
+
+    /** A version as the API shows it; {@code run} is its run, null for an imported version. */
+    static ModelView.Version version(ModelVersion version, RunRecord run) {
+        if (version.imported()) {
+            return new ModelView.Version(version.version(), ModelView.Source.IMPORT, null, version.importSha256(),
+                    version.checkpointSha256(), null, null, null, version.createdAt());
+        }
+        EvaluationReport test = run.result();
+        return new ModelView.Version(version.version(), ModelView.Source.RUN, version.runId(), null,
+                version.checkpointSha256(), version.metricValue(), ModelMetric.TEST_ACCURACY.of(test),
+                ModelMetric.TEST_LOSS.of(test), version.createdAt());
     }
 
     private static Map<String, Integer> byAlias(List<AliasTarget> aliases) {

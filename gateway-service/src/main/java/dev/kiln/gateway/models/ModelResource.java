@@ -1,5 +1,6 @@
 package dev.kiln.gateway.models;
 
+import dev.kiln.gateway.api.FormParts;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DefaultValue;
 import jakarta.ws.rs.GET;
@@ -9,10 +10,14 @@ import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.UriInfo;
 import java.util.List;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+import org.jboss.resteasy.reactive.RestResponse;
+import org.jboss.resteasy.reactive.server.multipart.MultipartFormDataInput;
 
 @Path("/api/v1/models")
 @Tag(name = "Models", description = "The model registry: registered models, their versions, aliases and promotions")
@@ -21,10 +26,12 @@ public class ModelResource {
 
     private final ModelRegistry registry;
     private final Promotions promotions;
+    private final ModelImports imports;
 
-    public ModelResource(ModelRegistry registry, Promotions promotions) {
+    public ModelResource(ModelRegistry registry, Promotions promotions, ModelImports imports) {
         this.registry = registry;
         this.promotions = promotions;
+        this.imports = imports;
     }
 
     @GET
@@ -42,6 +49,40 @@ public class ModelResource {
                     + "when it was registered and the run's test accuracy and loss. 404 for an unknown model.")
     public ModelView get(@PathParam("name") String name) {
         return registry.describe(name);
+    }
+
+    @GET
+    @Path("{name}/versions/{version}")
+    @Operation(summary = "One version of a registered model",
+            description = "Where its checkpoint came from (a run, or an imported file) and its digests; 404 for an "
+                    + "unknown model or version.")
+    public ModelView.Version version(@PathParam("name") String name, @PathParam("version") int version) {
+        return registry.version(name, version);
+    }
+
+    @POST
+    @Path("{name}/versions")
+    @Consumes(MediaType.MULTIPART_FORM_DATA)
+    @Operation(summary = "Import a TorchScript model as the model's next version",
+            description = "A multipart form: 'model', the .pt file (torch.jit.trace(...).save or "
+                    + "torch.jit.script(...).save), and 'manifest', JSON saying what it takes and answers: "
+                    + "{\"channels\": 1, \"height\": 28, \"width\": 28, \"mean\": [0.1307], \"std\": [0.3081], "
+                    + "\"classes\": [\"0\", ..., \"9\"]}. The model is run once on a blank image of that shape "
+                    + "before anything is kept: a file that is not TorchScript, a model that does not run on that "
+                    + "input or answers another number of scores than classes, or a bad manifest is a 400 naming "
+                    + "the field. At most kiln.models.max-import-size (512 MiB by default, else 413). 201 with the "
+                    + "new version (source IMPORT; the model is created if need be); the same file with an equal "
+                    + "manifest again answers 200 with the version it already is. It is promoted, served, exported "
+                    + "(checkpoint, torchscript) and fine-tuned (init.model) like a run's version; the promotion "
+                    + "policy never replaces an imported champion by itself, Kiln has no test result for it.")
+    public RestResponse<ModelView.Version> importVersion(@PathParam("name") String name,
+            MultipartFormDataInput form, @Context UriInfo uri) {
+        ModelImports.Imported imported = imports.importTorchScript(name, FormParts.bytes(form, "model"),
+                FormParts.text(form, "manifest"));
+        return RestResponse.ResponseBuilder.<ModelView.Version>create(imported.created() ? 201 : 200)
+                .location(uri.getBaseUriBuilder().path("api/v1/models").path(name).path("versions")
+                        .path(String.valueOf(imported.version().version())).build())
+                .entity(ModelRegistry.version(imported.version(), null)).build();
     }
 
     @PUT

@@ -18,13 +18,22 @@ public record ModelView(String name, ModelPolicy policy, Integer latestVersion, 
         List<Version> versions, Instant createdAt, Instant updatedAt) {
 
     /**
-     * One version: the run whose {@code model} checkpoint it serves, pinned by its SHA-256; {@code metricValue}
-     * is the model's metric when the version was registered; {@code testAccuracy} and {@code testLoss} come from
-     * the run's test evaluation.
+     * One version: the checkpoint it serves, pinned by its SHA-256, and where that came from ({@code source}): a
+     * run ({@code runId}; {@code metricValue} is the model's metric when the version was registered,
+     * {@code testAccuracy} and {@code testLoss} come from the run's test evaluation) or an imported file
+     * ({@code importSha256}, the uploaded file's digest; no metrics, Kiln never evaluated it).
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    public record Version(int version, UUID runId, String checkpointSha256, Double metricValue, Double testAccuracy,
-            Double testLoss, Instant createdAt) {
+    public record Version(int version, Source source, UUID runId, String importSha256, String checkpointSha256,
+            Double metricValue, Double testAccuracy, Double testLoss, Instant createdAt) {
+    }
+
+    /** Where a version's checkpoint came from. */
+    public enum Source {
+        /** a succeeded run's {@code model} checkpoint */
+        RUN,
+        /** a model trained elsewhere, imported over the API */
+        IMPORT
     }
 
     /** The model in a list, without its versions. */

@@ -7,8 +7,8 @@ import java.time.Instant;
 import java.util.UUID;
 
 /**
- * One move of an alias, as the REST API shows it: the version it now points at (with that version's run and
- * checkpoint digest), the version it pointed at before (absent for its first move), {@code MANUAL} or
+ * One move of an alias, as the REST API shows it: the version it now points at (with that version's run, absent
+ * for an imported version, and checkpoint digest), the version it pointed at before (absent for its first move), {@code MANUAL} or
  * {@code POLICY}, and when.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)

@@ -151,8 +151,12 @@ public class Promotions {
      */
     private PromotionPolicy.Champion champion(String model, ModelMetric metric) {
         AliasTarget champion = registry.alias(model, ModelRegistryRepository.CHAMPION);
-        return champion == null ? null
-                : new PromotionPolicy.Champion(champion.version(), metric.of(runs.findById(champion.runId()).result()));
+        if (champion == null) {
+            return null;
+        }
+        // An imported champion was never evaluated by Kiln: no value, so the policy leaves it to a person.
+        return new PromotionPolicy.Champion(champion.version(), champion.runId() == null ? null
+                : metric.of(runs.findById(champion.runId()).result()));
     }
 
     /**
@@ -202,7 +206,7 @@ public class Promotions {
         }
         ModelVersion stored = registry.findVersion(model, version);
         if (stored == null) {
-            throw new NotFoundProblem("Registered model '" + model + "' has no version " + version);
+            throw ModelRegistry.unknownVersion(model, version);
         }
         return stored;
     }
@@ -219,8 +223,9 @@ public class Promotions {
     private void announce(Outcome outcome) {
         PromotionView promotion = outcome.promotion();
         promoted.get(Reason.valueOf(promotion.reason())).increment();
-        LOG.infof("Model %s: %s now version %d (run %s), was %s; %s: %s", promotion.model(), promotion.alias(),
-                promotion.version(), promotion.runId(), promotion.previousVersion() == null ? "none"
+        LOG.infof("Model %s: %s now version %d (%s), was %s; %s: %s", promotion.model(), promotion.alias(),
+                promotion.version(), promotion.runId() == null ? "imported" : "run " + promotion.runId(),
+                promotion.previousVersion() == null ? "none"
                         : "version " + promotion.previousVersion(), promotion.reason(), outcome.why());
     }
 

@@ -150,6 +150,10 @@ public class BaseModels {
     }
 
     private Base base(UUID runId, String sha256, String modelVersion) {
+        if (runId == null) {
+            throw new IllegalArgumentException(modelVersion + " is an imported TorchScript model; a run can start only"
+                    + " from a model Kiln trained (fine-tuning imported models is not supported yet)");
+        }
         RunRecord run = runs.findById(runId);
         return new Base(run.spec(), sha256, runId, modelVersion);
     }

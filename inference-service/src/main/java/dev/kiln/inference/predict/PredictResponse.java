@@ -1,12 +1,14 @@
 package dev.kiln.inference.predict;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import java.util.List;
 import java.util.UUID;
 
 /**
- * The answer of {@code POST /api/v1/models/{name}/predict}: the version that answered and, per image in the
- * order sent, the top-k classes.
+ * The answer of {@code POST /api/v1/models/{name}/predict}: the version that answered (and its run, absent for an
+ * imported model) and, per image in the order sent, the top-k classes.
  */
+@JsonInclude(JsonInclude.Include.NON_NULL)
 public record PredictResponse(String model, int version, UUID runId, List<ImagePrediction> predictions) {
 
     /**

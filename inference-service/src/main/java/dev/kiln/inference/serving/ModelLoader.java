@@ -45,7 +45,7 @@ public final class ModelLoader {
         try {
             classifier = Classifier.load(checkpoint, device);
         } catch (CheckpointException | RuntimeException e) {
-            throw new ModelLoadException("the checkpoint of run " + ref.runId() + " does not build: " + e.getMessage(), e);
+            throw new ModelLoadException("the checkpoint of " + ref.origin() + " does not build: " + e.getMessage(), e);
         }
         DynamicBatcher batcher = new DynamicBatcher(ref.model() + "-v" + ref.version(), classifier::probabilities,
                 classifier.inputSize(), maxBatchSize, maxDelay, DjlRuntime::prepareThread, batchSizes);
@@ -64,17 +64,17 @@ public final class ModelLoader {
     /** The checkpoint, only if its bytes are the ones the registry pinned and its parameters match their digest. */
     static Checkpoint verified(VersionRef ref, byte[] content) throws ModelLoadException {
         if (content == null) {
-            throw new ModelLoadException("run " + ref.runId() + " has no model checkpoint in the store");
+            throw new ModelLoadException(ref.origin() + " has no checkpoint in the store");
         }
         String digest = Checkpoint.sha256(content);
         if (!digest.equals(ref.checkpointSha256())) {
-            throw new ModelLoadException("the checkpoint of run " + ref.runId() + " has SHA-256 " + digest
+            throw new ModelLoadException("the checkpoint of " + ref.origin() + " has SHA-256 " + digest
                     + ", the registry pins " + ref.checkpointSha256());
         }
         try {
             return Checkpoint.fromBytes(content).forInference();
         } catch (CheckpointException | RuntimeException e) {
-            throw new ModelLoadException("the checkpoint of run " + ref.runId() + " is unreadable: " + e.getMessage(), e);
+            throw new ModelLoadException("the checkpoint of " + ref.origin() + " is unreadable: " + e.getMessage(), e);
         }
     }
 

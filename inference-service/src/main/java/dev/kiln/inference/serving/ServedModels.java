@@ -184,7 +184,7 @@ public class ServedModels {
             // The version pins its checkpoint by digest, which is the file's key in the artifact store.
             content = artifacts.read(ref.checkpointSha256());
         } catch (RuntimeException e) {
-            throw new ModelLoadException("the checkpoint of run " + ref.runId() + " could not be fetched: "
+            throw new ModelLoadException("the checkpoint of " + ref.origin() + " could not be fetched: "
                     + e.getMessage(), e);
         }
         long started = System.nanoTime();
@@ -194,7 +194,7 @@ public class ServedModels {
             events.publish(ModelServingEventV1.Type.RETIRED, ref, null);
         });
         resident.incrementAndGet();
-        LOG.infof("Loaded %s from run %s in %d ms (checkpoint SHA-256 %s verified, warmed up)", ref, ref.runId(),
+        LOG.infof("Loaded %s from %s in %d ms (checkpoint SHA-256 %s verified, warmed up)", ref, ref.origin(),
                 (System.nanoTime() - started) / 1_000_000, ref.checkpointSha256());
         events.publish(ModelServingEventV1.Type.LOADED, ref, null);
         return served;
