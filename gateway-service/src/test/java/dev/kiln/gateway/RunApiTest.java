@@ -342,7 +342,8 @@ class RunApiTest {
         // Ready once the run-events consumer holds its partitions, which can take a moment after start.
         await().atMost(KAFKA_WAIT).untilAsserted(() ->
                 given().get("/q/health/ready").then().statusCode(200).body("status", is("UP")));
-        given().get("/q/openapi").then().statusCode(200).body(containsString("/api/v1/runs"));
+        given().get("/q/openapi").then().statusCode(200).body(containsString("/api/v1/runs"))
+                .body(containsString("/api/v1/models/{name}/versions"));
         given().get("/q/metrics").then().statusCode(200).body(containsString("kiln_outbox_published"));
     }
 }
