@@ -31,8 +31,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * {@code POST /api/v1/models/{name}/versions}: a TorchScript model made by PyTorch (vision-engine's fixture script)
- * becomes a version, pinned by digest in the artifact store, and is promoted like any other; a file that is not
- * TorchScript and a manifest that does not fit the model are 400s naming the field, and keep nothing.
+ * becomes a version, pinned by digest in the artifact store, is promoted like any other and is the base of a
+ * fine-tuning run; a file that is not TorchScript and a manifest that does not fit the model are 400s naming the
+ * field, and keep nothing.
  */
 @QuarkusTest
 @QuarkusTestResource(KafkaTestResource.class)
@@ -80,11 +81,29 @@ class ModelImportApiTest {
         assertThat(event.runId()).isNull();
         assertThat(event.checkpointSha256()).isEqualTo(sha256);
 
-        // Fine-tuning starts from models Kiln trained only, and says so.
-        given().contentType(ContentType.JSON).body("{\"spec\": {\"dataset\": \"mnist-sample\", \"init\": {\"model\":"
-                + " \"imported-digits@1\"}}}").post("/api/v1/runs").then().statusCode(400)
-                .body("violations[0].field", is("spec.init.model"))
-                .body("violations[0].message", containsString("imported TorchScript model"));
+        // A run starts from it: the module is its model, pinned with the layers the import found.
+        given().contentType(ContentType.JSON).body(fineTuning("\"freeze\": [\"features\"]", "")).post("/api/v1/runs")
+                .then().statusCode(202)
+                .body("spec.model", is("torchscript"))
+                .body("spec.normalization", nullValue())
+                .body("spec.init.base.sha256", is(sha256))
+                .body("spec.init.base.modelVersion", is("imported-digits@1"))
+                .body("spec.init.base.summary.layers.name", hasItem("classifier.4"));
+        refusedRun(fineTuning("\"freeze\": [\"conv*\"]", ""), "spec.init.freeze[0]", "features.0");
+        refusedRun(fineTuning("", ", \"imageSize\": 32"), "spec.init", "takes 1x28x28 images");
+        refusedRun(fineTuning("", ", \"normalization\": \"half\""), "spec.normalization", "manifest");
+        refusedRun(fineTuning("\"replaceHead\": true", ""), "spec.init.replaceHead", "cannot be replaced");
+    }
+
+    private static String fineTuning(String init, String more) {
+        return "{\"spec\": {\"dataset\": \"mnist-sample\", \"init\": {\"model\": \"imported-digits@1\""
+                + (init.isEmpty() ? "" : ", " + init) + "}" + more + "}}";
+    }
+
+    private static void refusedRun(String body, String field, String message) {
+        given().contentType(ContentType.JSON).body(body).post("/api/v1/runs").then().statusCode(400)
+                .body("violations.field", hasItem(field))
+                .body("violations.find { it.field == '" + field + "' }.message", containsString(message));
     }
 
     @Test

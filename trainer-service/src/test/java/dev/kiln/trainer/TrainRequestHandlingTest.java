@@ -6,8 +6,14 @@ import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.hasItem;
 import static org.hamcrest.Matchers.is;
 
+import ai.djl.Device;
+import ai.djl.ndarray.NDManager;
+import ai.djl.nn.Block;
+import dev.kiln.artifacts.ArtifactStore;
+import dev.kiln.contracts.architectures.ModelSpec;
 import dev.kiln.contracts.messaging.Json;
 import dev.kiln.contracts.messaging.Topics;
+import dev.kiln.contracts.models.ImportManifest;
 import dev.kiln.contracts.runs.CheckpointRef;
 import dev.kiln.contracts.runs.EpochMetrics;
 import dev.kiln.contracts.runs.EvaluationReport;
@@ -22,21 +28,20 @@ import dev.kiln.infra.kafka.KafkaTestResource;
 import dev.kiln.infra.kafka.TopicReader;
 import dev.kiln.infra.postgres.PostgresTestResource;
 import dev.kiln.infra.s3.S3TestResource;
-import ai.djl.Device;
-import ai.djl.ndarray.NDManager;
-import ai.djl.nn.Block;
-import dev.kiln.vision.models.LayerParameters;
-import dev.kiln.vision.checkpoints.Checkpoint;
-import dev.kiln.vision.pipeline.TrainTestData;
-import dev.kiln.vision.training.ClassifierTraining;
-import dev.kiln.vision.training.EpochControl;
-import dev.kiln.vision.training.EpochListener;
 import dev.kiln.store.progress.CheckpointRecord;
 import dev.kiln.store.progress.CheckpointRepository;
 import dev.kiln.store.progress.EpochRecord;
 import dev.kiln.store.progress.EpochRepository;
 import dev.kiln.store.runs.RunRecord;
 import dev.kiln.store.runs.RunRepository;
+import dev.kiln.vision.checkpoints.Checkpoint;
+import dev.kiln.vision.imports.TorchScriptFixtures;
+import dev.kiln.vision.imports.TorchScriptImport;
+import dev.kiln.vision.models.LayerParameters;
+import dev.kiln.vision.pipeline.TrainTestData;
+import dev.kiln.vision.training.ClassifierTraining;
+import dev.kiln.vision.training.EpochControl;
+import dev.kiln.vision.training.EpochListener;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -81,6 +86,9 @@ class TrainRequestHandlingTest {
 
     @Inject
     CheckpointRepository checkpoints;
+
+    @Inject
+    ArtifactStore artifacts;
 
     @Test
     void aQueuedRunIsClaimedTrainedAndRecordedWithItsEpochsCheckpointsAndResult() throws Exception {
@@ -143,7 +151,7 @@ class TrainRequestHandlingTest {
         // As the gateway pins it: the base's architecture and checkpoint; fc2layer's first linear layer frozen.
         TrainingSpec spec = Json.readStrict("{\"dataset\": \"mnist-sample\", \"epochs\": 1, \"optimizer\": \"sgd\","
                 + " \"learningRate\": 0.05, \"init\": {\"run\": \"" + baseRun + "\", \"freeze\": [\"1\"]}}",
-                TrainingSpec.class).startingFrom(SPEC.model(), SPEC.modelArgs(), new InitSpec.BasePin(base.sha256,
+                TrainingSpec.class).startingFrom(SPEC.model(), SPEC.modelArgs(), InitSpec.BasePin.trained(base.sha256,
                 baseRun.toString(), null, "mnist-sample", 10)).withDefaults();
         UUID runId = storeQueuedRun(spec);
 
@@ -157,6 +165,38 @@ class TrainRequestHandlingTest {
         assertThat(tuned.manifest().spec().init().base().sha256()).isEqualTo(base.sha256);
         assertThat(firstLayer(tuned)).as("the frozen layer").isEqualTo(firstLayer(before));
         assertThat(lastLayer(tuned)).as("a trained layer").isNotEqualTo(lastLayer(before));
+    }
+
+    @Test
+    void anImportedTorchScriptModelIsFineTunedOnRealDigitsWithItsFrozenConvolutionsUntouched() throws Exception {
+        // Imported as the gateway imports it: the fixture script's CNN (made by PyTorch), its checkpoint stored.
+        Checkpoint imported = TorchScriptImport.checkpoint(TorchScriptFixtures.read("traced.pt"), Json.readStrict(
+                new String(TorchScriptFixtures.read("manifest.json"), StandardCharsets.UTF_8), ImportManifest.class));
+        String sha256 = artifacts.put(imported.toBytes()).sha256();
+        TrainingSpec spec = Json.readStrict("{\"dataset\": \"mnist-sample\", \"epochs\": 1, \"learningRate\": 0.002,"
+                + " \"init\": {\"model\": \"imported-digits@1\", \"freeze\": [\"features\"]}}", TrainingSpec.class)
+                .startingFrom(ModelSpec.named(ModelSpec.TORCHSCRIPT), null, InitSpec.BasePin.imported(sha256, null,
+                        "imported-digits@1", 10, imported.manifest().summary())).withDefaults();
+        UUID runId = storeQueuedRun(spec);
+
+        send(runId.toString(), Json.write(TrainRequestV1.of(runId, spec, Instant.now())));
+
+        RunRecord run = awaitStatus(runId, RunStatus.SUCCEEDED);
+        assertThat(Json.read(run.resultJson, EvaluationReport.class).accuracy()).as("one epoch through frozen"
+                + " imported convolutions").isGreaterThan(0.8);
+        Checkpoint tuned = Checkpoint.fromBytes(checkpoints.content(QuarkusTransaction.requiringNew().call(
+                () -> checkpoints.find(runId, CheckpointRecord.Kind.model))));
+        assertThat(tuned.manifest().torchScript()).isTrue();
+        assertThat(moduleParameter(tuned, "features.0.weight")).as("a frozen convolution")
+                .isEqualTo(moduleParameter(imported, "features.0.weight"));
+        assertThat(moduleParameter(tuned, "classifier.4.weight")).as("the trained head")
+                .isNotEqualTo(moduleParameter(imported, "classifier.4.weight"));
+    }
+
+    private static float[] moduleParameter(Checkpoint checkpoint, String name) throws Exception {
+        try (NDManager manager = NDManager.newBaseManager(Device.cpu())) {
+            return checkpoint.loadBlock(manager).getParameters().get(name).getArray().toFloatArray();
+        }
     }
 
     private static float[] firstLayer(Checkpoint checkpoint) throws Exception {

@@ -8,12 +8,16 @@ import java.util.Map;
 
 /**
  * A spec's {@code model}: a registry architecture by name ({@code "lenet"}), or a declarative one
- * ({@code {"layers": [...]}}). Exactly one of the two is set.
+ * ({@code {"layers": [...]}}). Exactly one of the two is set. The name {@value #TORCHSCRIPT} is an imported
+ * TorchScript model, which a spec takes only from the base it starts from ({@code init}).
  */
 public record ModelSpec(String name, List<LayerSpec> layers) {
 
     /** What a declarative model is called where a name is shown (run lists, logs, checkpoint manifests). */
     public static final String DECLARATIVE = "layers";
+
+    /** An imported TorchScript model: its layers are the module's, known from the base it was pinned to. */
+    public static final String TORCHSCRIPT = "torchscript";
 
     @JsonCreator(mode = JsonCreator.Mode.DELEGATING)
     public static ModelSpec named(String name) {
@@ -27,6 +31,10 @@ public record ModelSpec(String name, List<LayerSpec> layers) {
 
     public boolean isDeclarative() {
         return layers != null;
+    }
+
+    public boolean isTorchScript() {
+        return TORCHSCRIPT.equals(name);
     }
 
     /** The registry name, or {@value #DECLARATIVE} for a declarative model. */

@@ -43,8 +43,26 @@ public record InitSpec(String model, String run, String checkpoint, List<String>
      * @param modelVersion the registered model version, {@code digits@3}, when the base named one
      * @param dataset      the data set (name@version or built-in name) the base was trained on
      * @param classes      how many classes its head has
+     * @param summary      an imported TorchScript base's layers (the module's, with their parameters), which no
+     *                     model name describes; absent for a model Kiln built
      */
-    public record BasePin(String sha256, String run, String modelVersion, String dataset, int classes) {
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record BasePin(String sha256, String run, String modelVersion, String dataset, int classes,
+            ArchitectureSummary summary) {
+
+        /** The pin of a base Kiln built, whose layers its spec describes. */
+        public static BasePin trained(String sha256, String run, String modelVersion, String dataset, int classes) {
+            return new BasePin(sha256, run, modelVersion, dataset, classes, null);
+        }
+
+        /**
+         * The pin of an imported TorchScript base: the import itself (no run) or a run that fine-tuned one; no data
+         * set decides its head, which is always kept.
+         */
+        public static BasePin imported(String sha256, String run, String modelVersion, int classes,
+                ArchitectureSummary summary) {
+            return new BasePin(sha256, run, modelVersion, null, classes, summary);
+        }
     }
 
     /** The form of {@link #model}: a registered model's name, optionally {@code @version} or {@code @alias}. */
@@ -91,7 +109,7 @@ public record InitSpec(String model, String run, String checkpoint, List<String>
         if (replaceHead != null) {
             return replaceHead;
         }
-        return baseClasses != classes || !datasetName(baseDataset).equals(datasetName(dataset));
+        return baseClasses != classes || baseDataset != null && !datasetName(baseDataset).equals(datasetName(dataset));
     }
 
     /**
@@ -115,6 +133,15 @@ public record InitSpec(String model, String run, String checkpoint, List<String>
 
     /** The classifier head: the model's last linear layer (at the top level of its layout). */
     public static String headLayer(ArchitectureSummary summary) {
+        if (summary.layout() == null) {
+            // An imported module: its rows are typed by their parameters' shapes.
+            for (int i = summary.layers().size() - 1; i >= 0; i--) {
+                if (LayerType.LINEAR.json().equals(summary.layers().get(i).type())) {
+                    return summary.layers().get(i).name();
+                }
+            }
+            throw new IllegalArgumentException("the model has no linear layer to serve as its classifier head");
+        }
         List<LayerSpec> layout = summary.layout();
         for (int i = layout.size() - 1; i >= 0; i--) {
             if (LayerType.LINEAR.json().equals(layout.get(i).type())) {
@@ -131,10 +158,16 @@ public record InitSpec(String model, String run, String checkpoint, List<String>
     public static List<String> matching(String pattern, ArchitectureSummary summary) {
         Pattern glob = Pattern.compile(Pattern.quote(pattern).replace("*", "\\E.*\\Q"));
         List<String> names = new ArrayList<>();
-        collectNames(summary.layout(), names);
+        if (summary.layout() == null) {
+            // An imported module's rows are its parameterised submodules: a pattern also names their parents.
+            summary.layers().forEach(row -> names.add(row.name()));
+        } else {
+            collectNames(summary.layout(), names);
+        }
         Set<String> matched = new LinkedHashSet<>();
         for (String name : names) {
-            if (glob.matcher(name).matches() || matched.stream().anyMatch(m -> name.startsWith(m + "."))) {
+            if (glob.matcher(name).matches() || name.startsWith(pattern + ".")
+                    || matched.stream().anyMatch(m -> name.startsWith(m + "."))) {
                 matched.add(name);
             }
         }

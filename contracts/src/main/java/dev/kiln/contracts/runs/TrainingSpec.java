@@ -6,6 +6,7 @@ import dev.kiln.contracts.architectures.ModelSpec;
 import dev.kiln.contracts.architectures.ShapeInference;
 import dev.kiln.contracts.datasets.DatasetPin;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -123,7 +124,35 @@ public record TrainingSpec(
      */
     public ArchitectureSummary summary() {
         Catalog.DatasetInfo info = datasetInfo();
+        if (model != null && model.isTorchScript()) {
+            return importedSummary(info);
+        }
         return ShapeInference.summarize(model, modelArgs, info.channels(), info.height(), info.width(), info.classes());
+    }
+
+    /** An imported model's layers, as pinned with its base, if this data fits it as it is (its head is kept). */
+    private ArchitectureSummary importedSummary(Catalog.DatasetInfo info) {
+        ArchitectureSummary imported = init == null || init.base() == null ? null : init.base().summary();
+        if (imported == null) {
+            throw new IllegalArgumentException("torchscript is an imported model: start from a registered version of"
+                    + " one (init.model) and omit model");
+        }
+        List<Integer> input = List.of(info.channels(), info.height(), info.width());
+        if (!imported.input().equals(input)) {
+            throw new IllegalArgumentException("the imported model takes " + dims(imported.input()) + " images; "
+                    + info.name() + " has " + dims(input) + (imported.input().get(0).equals(info.channels())
+                            ? ": set imageSize to " + imported.input().get(1) : ""));
+        }
+        if (imported.output().get(0) != info.classes()) {
+            throw new IllegalArgumentException("the imported model answers " + imported.output().get(0) + " classes"
+                    + " and " + info.name() + " has " + info.classes() + ": an imported model keeps its head, so"
+                    + " fine-tune it on data of the same classes");
+        }
+        return imported;
+    }
+
+    private static String dims(List<Integer> shape) {
+        return shape.get(0) + "x" + shape.get(1) + "x" + shape.get(2);
     }
 
     /** The data set's shape (resized to {@code imageSize} when given) and defaults: the catalog's or the pin's. */
@@ -141,7 +170,7 @@ public record TrainingSpec(
         String resolvedOptimizer = optimizer == null ? DEFAULT_OPTIMIZER : optimizer;
         boolean sgd = resolvedOptimizer.equals("sgd");
         Map<String, Double> args = new LinkedHashMap<>();
-        if (!model.isDeclarative()) {
+        if (!model.isDeclarative() && !model.isTorchScript()) {
             Catalog.model(model.name()).args().forEach((name, arg) -> args.put(name,
                     modelArgs != null && modelArgs.containsKey(name) ? modelArgs.get(name) : arg.defaultValue()));
         }
@@ -160,7 +189,9 @@ public record TrainingSpec(
                 schedule == null ? ScheduleSpec.NONE : schedule.withDefaults(),
                 earlyStopping,
                 augmentation == null ? AugmentationSpec.NONE : augmentation.withDefaults(),
-                normalization == null ? datasetInfo().normalization() : normalization,
+                // An imported model's manifest fixes its normalisation.
+                normalization == null && !(model != null && model.isTorchScript()) ? datasetInfo().normalization()
+                        : normalization,
                 labelSmoothing == null ? 0.0 : labelSmoothing,
                 mixupAlpha == null ? 0.0 : mixupAlpha,
                 gradClipNorm,

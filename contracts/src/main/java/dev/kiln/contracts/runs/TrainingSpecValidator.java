@@ -44,8 +44,12 @@ public final class TrainingSpecValidator {
     private void check(TrainingSpec spec) {
         boolean knownDataset = checkDataset(spec);
         ModelSpec model = spec.model();
-        boolean knownModel = model != null && !model.isDeclarative()
+        boolean imported = model != null && model.isTorchScript();
+        boolean knownModel = model != null && !model.isDeclarative() && !imported
                 && oneOf("model", model.name(), Catalog.MODELS, true);
+        if (imported) {
+            checkImported(spec);
+        }
         if (model == null && spec.init() == null) {
             errors.add(error("model", "is required: one of " + Catalog.MODELS + " or {\"layers\": [...]}"));
         } else if (model != null && model.isDeclarative() && spec.modelArgs() != null && !spec.modelArgs().isEmpty()) {
@@ -94,6 +98,18 @@ public final class TrainingSpecValidator {
         }
     }
 
+    /** An imported model brings its own input normalisation and head: a spec cannot change either. */
+    private void checkImported(TrainingSpec spec) {
+        if (spec.normalization() != null) {
+            errors.add(error("normalization", "an imported model is normalised as its manifest says: omit"
+                    + " normalization"));
+        }
+        if (spec.init() != null && Boolean.TRUE.equals(spec.init().replaceHead())) {
+            errors.add(error("init.replaceHead", "an imported model's head cannot be replaced (its layers are"
+                    + " TorchScript's, not Kiln's): fine-tune it on data of the same classes"));
+        }
+    }
+
     private void checkInit(InitSpec init, int epochs) {
         int bases = (init.model() != null ? 1 : 0) + (init.run() != null ? 1 : 0) + (init.checkpoint() != null ? 1 : 0);
         if (bases != 1) {
@@ -135,7 +151,9 @@ public final class TrainingSpecValidator {
             String pattern = freeze.get(i);
             if (pattern != null && !pattern.isBlank() && InitSpec.matching(pattern, summary).isEmpty()) {
                 errors.add(error("init.freeze[" + i + "]", "'" + pattern + "' matches no layer of the model; its"
-                        + " layers are " + summary.layers().stream().filter(r -> !r.name().contains("."))
+                        + " layers are " + summary.layers().stream()
+                        // Kiln's nested layers are named under their block; an imported module's are all dotted.
+                        .filter(r -> summary.layout() == null || !r.name().contains("."))
                         .map(ArchitectureSummary.Row::name).toList() + " (./kiln summary shows them)"));
             }
         }
@@ -234,7 +252,15 @@ public final class TrainingSpecValidator {
                         + model.minImageSize() + "; " + data.name() + " has " + data.height() + "x" + data.width()));
             }
         }
-        boolean modelFits = errors.size() == before && (knownModel || spec.model() != null && spec.model().isDeclarative());
+        if (spec.model() != null && spec.model().isTorchScript()) {
+            try {
+                spec.summary();
+            } catch (IllegalArgumentException e) {
+                errors.add(error(spec.init() != null && spec.init().base() != null ? "init" : "model", e.getMessage()));
+            }
+        }
+        boolean modelFits = errors.size() == before && (knownModel || spec.model() != null
+                && (spec.model().isDeclarative() || spec.model().isTorchScript()));
         if (modelFits && spec.init() != null) {
             checkFreezePatterns(spec);
         }

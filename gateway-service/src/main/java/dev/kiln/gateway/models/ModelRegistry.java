@@ -2,8 +2,8 @@ package dev.kiln.gateway.models;
 
 import dev.kiln.contracts.runs.EvaluationReport;
 import dev.kiln.contracts.validation.FieldError;
-import dev.kiln.gateway.api.InvalidRequestException;
 import dev.kiln.contracts.validation.Names;
+import dev.kiln.gateway.api.InvalidRequestException;
 import dev.kiln.gateway.api.NotFoundProblem;
 import dev.kiln.store.registry.ModelRegistryRepository;
 import dev.kiln.store.registry.ModelRegistryRepository.AliasTarget;

@@ -1,7 +1,9 @@
 package dev.kiln.gateway.runs;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.kiln.artifacts.ArtifactStore;
 import dev.kiln.contracts.architectures.ArchitectureSummary;
+import dev.kiln.contracts.architectures.ModelSpec;
 import dev.kiln.contracts.messaging.Json;
 import dev.kiln.contracts.runs.InitSpec;
 import dev.kiln.contracts.runs.RunStatus;
@@ -12,6 +14,9 @@ import dev.kiln.store.progress.CheckpointRepository;
 import dev.kiln.store.registry.ModelRegistryRepository;
 import dev.kiln.store.runs.RunRecord;
 import dev.kiln.store.runs.RunRepository;
+import dev.kiln.vision.checkpoints.Checkpoint;
+import dev.kiln.vision.checkpoints.CheckpointException;
+import dev.kiln.vision.checkpoints.CheckpointManifest;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.List;
@@ -21,7 +26,8 @@ import java.util.UUID;
  * Pins the base model a fine-tuning spec starts from ({@code init}) to one checkpoint at submission: a registered
  * model version ({@code digits@3}), an alias ({@code digits@champion}, or a bare name) or a succeeded run. The spec
  * takes the base's architecture, and must fit it: every layer but a replaced head the same size for this data
- * set as for the base's. A pin sent by the client is never trusted.
+ * set as for the base's. An imported TorchScript version lends its module instead, with the layers its checkpoint
+ * lists (read from the artifact store), and must fit as it is. A pin sent by the client is never trusted.
  */
 @ApplicationScoped
 public class BaseModels {
@@ -29,15 +35,22 @@ public class BaseModels {
     private final ModelRegistryRepository registry;
     private final RunRepository runs;
     private final CheckpointRepository checkpoints;
+    private final ArtifactStore artifacts;
 
-    public BaseModels(ModelRegistryRepository registry, RunRepository runs, CheckpointRepository checkpoints) {
+    public BaseModels(ModelRegistryRepository registry, RunRepository runs, CheckpointRepository checkpoints,
+            ArtifactStore artifacts) {
         this.registry = registry;
         this.runs = runs;
         this.checkpoints = checkpoints;
+        this.artifacts = artifacts;
     }
 
-    /** The base a spec names, found in the store. */
+    /** The base a spec names, found in the store: a run's spec, or none for an imported version. */
     private record Base(TrainingSpec spec, String sha256, UUID run, String modelVersion) {
+
+        boolean imported() {
+            return run == null;
+        }
     }
 
     /**
@@ -66,10 +79,13 @@ public class BaseModels {
             // Not exactly one base, or one the validator refuses by its form: it says so.
             return spec;
         }
+        if (base.imported() || base.spec().model().isTorchScript()) {
+            return startingFromImport(spec, base, field, errors);
+        }
         TrainingSpec baseSpec = base.spec();
         TrainingSpec started;
         try {
-            started = spec.startingFrom(baseSpec.model(), baseSpec.modelArgs(), new InitSpec.BasePin(base.sha256(),
+            started = spec.startingFrom(baseSpec.model(), baseSpec.modelArgs(), InitSpec.BasePin.trained(base.sha256(),
                     base.run().toString(), base.modelVersion(), baseSpec.dataset(), baseSpec.datasetInfo().classes()));
         } catch (IllegalArgumentException e) {
             errors.add(new FieldError(spec.modelArgs() != null && spec.model() != null
@@ -82,6 +98,27 @@ public class BaseModels {
             return spec;
         }
         return started;
+    }
+
+    /**
+     * The spec taking an imported module as its model (an imported version's, or that of a run which fine-tuned
+     * one); whether the data fits it, the validator says.
+     */
+    private TrainingSpec startingFromImport(TrainingSpec spec, Base base, String field, List<FieldError> errors) {
+        CheckpointManifest manifest;
+        try {
+            manifest = Checkpoint.fromBytes(artifacts.read(base.sha256())).manifest();
+        } catch (CheckpointException e) {
+            throw new IllegalStateException("the base checkpoint " + base.sha256() + " is unreadable", e);
+        }
+        try {
+            return spec.startingFrom(ModelSpec.named(ModelSpec.TORCHSCRIPT), null, InitSpec.BasePin.imported(
+                    base.sha256(), base.run() == null ? null : base.run().toString(), base.modelVersion(),
+                    manifest.classes().size(), manifest.summary()));
+        } catch (IllegalArgumentException e) {
+            errors.add(new FieldError(field + (spec.modelArgs() != null ? ".modelArgs" : ".model"), e.getMessage()));
+            return spec;
+        }
     }
 
     /**
@@ -151,8 +188,7 @@ public class BaseModels {
 
     private Base base(UUID runId, String sha256, String modelVersion) {
         if (runId == null) {
-            throw new IllegalArgumentException(modelVersion + " is an imported TorchScript model; a run can start only"
-                    + " from a model Kiln trained (fine-tuning imported models is not supported yet)");
+            return new Base(null, sha256, null, modelVersion);
         }
         RunRecord run = runs.findById(runId);
         return new Base(run.spec(), sha256, runId, modelVersion);

@@ -83,7 +83,7 @@ public final class TransferBench {
         for (Map.Entry<String, InitSpec> way : ways.entrySet()) {
             TrainingSpec spec = spec(epochs, way.getValue());
             if (way.getValue() != null) {
-                spec = spec.startingFrom(spec.model(), null, new InitSpec.BasePin(Checkpoint.sha256(
+                spec = spec.startingFrom(spec.model(), null, InitSpec.BasePin.trained(Checkpoint.sha256(
                         base.model().toBytes()), null, null, first.name(), first.train().classes().size()));
             }
             TrainingResult result = train(spec, second, way.getValue() == null ? null : base.model());

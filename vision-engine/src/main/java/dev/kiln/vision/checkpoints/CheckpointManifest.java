@@ -2,8 +2,9 @@ package dev.kiln.vision.checkpoints;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.kiln.contracts.architectures.ArchitectureSummary;
-import dev.kiln.contracts.runs.TrainingSpec;
+import dev.kiln.contracts.architectures.ModelSpec;
 import dev.kiln.contracts.runs.EpochMetrics;
+import dev.kiln.contracts.runs.TrainingSpec;
 import java.util.List;
 import java.util.Map;
 
@@ -29,9 +30,9 @@ public record CheckpointManifest(String format, String model, Map<String, Double
 
     /**
      * The model name of an imported TorchScript model: its parameters are the module itself (DJL's serialisation
-     * of a PtSymbolBlock), its spec and summary absent.
+     * of a PtSymbolBlock); its spec is absent until a run fine-tunes it, its summary lists the module's layers.
      */
-    public static final String TORCHSCRIPT = "torchscript";
+    public static final String TORCHSCRIPT = ModelSpec.TORCHSCRIPT;
 
     public boolean torchScript() {
         return TORCHSCRIPT.equals(model);

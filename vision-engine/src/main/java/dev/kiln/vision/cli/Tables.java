@@ -39,6 +39,13 @@ final class Tables {
         text.append(String.format(Locale.ROOT, row, "total", "", shape(summary.output()), summary.parameters(),
                 summary.multiplyAdds()));
         int batch = spec.batchSize() == null ? TrainingSpec.DEFAULT_BATCH_SIZE : spec.batchSize();
+        if (summary.layout() == null) {
+            // TorchScript does not record the shapes between an imported module's layers.
+            text.append(String.format(Locale.ROOT, "  an imported TorchScript module: its layers' outputs are not"
+                    + " known, only its parameters' %.1f MiB with their gradients and two optimizer moments%n",
+                    16.0 * summary.parameters() / 1048576.0));
+            return text.toString();
+        }
         text.append(String.format(Locale.ROOT, "  one training step at batch %d needs about %.1f MiB (float32: layer"
                 + " outputs and their gradients, parameters, gradients, two optimizer moments)%n", batch,
                 summary.trainingBytes(batch) / 1048576.0));

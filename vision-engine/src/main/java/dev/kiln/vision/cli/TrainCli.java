@@ -1,6 +1,7 @@
 package dev.kiln.vision.cli;
 
 import ai.djl.Device;
+import dev.kiln.contracts.architectures.ModelSpec;
 import dev.kiln.contracts.messaging.Json;
 import dev.kiln.contracts.messaging.MalformedMessageException;
 import dev.kiln.contracts.runs.InitSpec;
@@ -116,8 +117,10 @@ public final class TrainCli {
             } else if (base != null) {
                 training.startFrom(base);
                 InitSpec init = spec.init();
-                progress.printf("Starting from %s (trained on %s, %d classes); frozen: %s%s%n", init.checkpoint(),
-                        init.base().dataset(), init.base().classes(), init.freeze() == null ? "nothing" : init.freeze(),
+                progress.printf("Starting from %s (%s, %d classes); frozen: %s%s%n", init.checkpoint(),
+                        init.base().dataset() == null ? "an imported TorchScript model"
+                                : "trained on " + init.base().dataset(),
+                        init.base().classes(), init.freeze() == null ? "nothing" : init.freeze(),
                         init.unfreezeAtEpoch() == null ? "" : ", until epoch " + init.unfreezeAtEpoch());
             }
             progress.printf("Training %s on %s (%d train images, %s) on %s; run folder %s%n", spec.model(),
@@ -170,15 +173,19 @@ public final class TrainCli {
     /** The spec with the base checkpoint's architecture and a pin of it, checked again; null after printing why not. */
     private static TrainingSpec startingFrom(TrainingSpec spec, Checkpoint base, String sha256, PrintStream err) {
         TrainingSpec trained = base.manifest().spec();
-        if (trained == null) {
+        if (trained == null && !base.manifest().torchScript()) {
             err.println("error: init.checkpoint " + spec.init().checkpoint() + " has no training spec to take its"
                     + " architecture from");
             return null;
         }
         TrainingSpec started;
         try {
-            started = spec.startingFrom(trained.model(), base.manifest().modelArgs(), new InitSpec.BasePin(
-                    sha256, null, null, trained.dataset(), base.manifest().classes().size()));
+            // An imported module (or a run that fine-tuned one) lends its module and the layers its manifest lists.
+            started = base.manifest().torchScript()
+                    ? spec.startingFrom(ModelSpec.named(ModelSpec.TORCHSCRIPT), null, InitSpec.BasePin.imported(sha256,
+                            null, null, base.manifest().classes().size(), base.manifest().summary()))
+                    : spec.startingFrom(trained.model(), base.manifest().modelArgs(), InitSpec.BasePin.trained(
+                            sha256, null, null, trained.dataset(), base.manifest().classes().size()));
         } catch (IllegalArgumentException e) {
             err.println("error: init: " + e.getMessage());
             return null;

@@ -9,6 +9,7 @@ import ai.djl.pytorch.engine.PtNDManager;
 import ai.djl.pytorch.engine.PtSymbolBlock;
 import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.ParameterStore;
+import dev.kiln.contracts.architectures.ArchitectureSummary;
 import dev.kiln.contracts.models.ImportManifest;
 import dev.kiln.contracts.validation.FieldError;
 import dev.kiln.vision.checkpoints.Checkpoint;
@@ -64,10 +65,12 @@ public final class TorchScriptImport {
                         + " image (expected (1, " + manifest.classes().size() + "): one score per class)")));
             }
             byte[] parameters = Checkpoint.parametersOf(block);
+            ArchitectureSummary summary = TorchScriptModule.summary(block.getParameters(), manifest.channels(),
+                    manifest.height(), manifest.width(), manifest.classes().size());
             return new Checkpoint(new CheckpointManifest(CheckpointManifest.FORMAT, CheckpointManifest.TORCHSCRIPT,
                     null, manifest.classes(), new EvalTransform(manifest.channels(), manifest.height(),
                             manifest.width(), manifest.mean(), manifest.std()), 0, null, 0, "cpu", null,
-                    engine.versions(), Checkpoint.sha256(parameters), Instant.now().toString(), null), parameters,
+                    engine.versions(), Checkpoint.sha256(parameters), Instant.now().toString(), summary), parameters,
                     null, null, null);
         }
     }

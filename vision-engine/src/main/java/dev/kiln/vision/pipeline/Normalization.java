@@ -1,5 +1,6 @@
 package dev.kiln.vision.pipeline;
 
+import dev.kiln.vision.checkpoints.EvalTransform;
 import dev.kiln.vision.datasets.ImageSet;
 import java.util.Arrays;
 
@@ -42,6 +43,17 @@ public record Normalization(float[] mean, float[] std) {
             case "dataset" -> statistics(train);
             default -> throw new IllegalArgumentException("unknown normalization '" + preset + "'");
         };
+    }
+
+    /** The normalisation a checkpoint's model was trained with (an imported model's, from its manifest). */
+    public static Normalization of(EvalTransform transform) {
+        float[] mean = new float[transform.mean().size()];
+        float[] std = new float[transform.std().size()];
+        for (int c = 0; c < mean.length; c++) {
+            mean[c] = transform.mean().get(c);
+            std[c] = transform.std().get(c);
+        }
+        return new Normalization(mean, std);
     }
 
     private static Normalization uniform(int channels, float mean, float std) {

@@ -1,8 +1,5 @@
 package dev.kiln.vision.training;
 
-import dev.kiln.contracts.architectures.ArchitectureSummary;
-import dev.kiln.contracts.architectures.ShapeInference;
-import dev.kiln.contracts.runs.EpochMetrics;
 import ai.djl.Device;
 import ai.djl.Model;
 import ai.djl.engine.Engine;
@@ -16,8 +13,12 @@ import ai.djl.training.DefaultTrainingConfig;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.Trainer;
 import ai.djl.util.Pair;
+import dev.kiln.contracts.architectures.ArchitectureSummary;
+import dev.kiln.contracts.architectures.ShapeInference;
 import dev.kiln.contracts.messaging.Json;
 import dev.kiln.contracts.runs.AugmentationSpec;
+import dev.kiln.contracts.runs.EpochMetrics;
+import dev.kiln.contracts.runs.EvaluationReport;
 import dev.kiln.contracts.runs.TrainingSpec;
 import dev.kiln.vision.checkpoints.Checkpoint;
 import dev.kiln.vision.checkpoints.CheckpointException;
@@ -28,16 +29,16 @@ import dev.kiln.vision.datasets.ImageSet;
 import dev.kiln.vision.engine.Devices;
 import dev.kiln.vision.engine.DjlRuntime;
 import dev.kiln.vision.engine.EngineInfo;
-import dev.kiln.contracts.runs.EvaluationReport;
 import dev.kiln.vision.evaluation.Evaluator;
+import dev.kiln.vision.imports.TorchScriptModule;
 import dev.kiln.vision.models.Initialization;
 import dev.kiln.vision.models.ModelRegistry;
 import dev.kiln.vision.pipeline.AugmentationSettings;
 import dev.kiln.vision.pipeline.BatchAugmenter;
 import dev.kiln.vision.pipeline.DataSplit;
 import dev.kiln.vision.pipeline.ImageBatches;
-import dev.kiln.vision.pipeline.Permutation;
 import dev.kiln.vision.pipeline.Normalization;
+import dev.kiln.vision.pipeline.Permutation;
 import dev.kiln.vision.pipeline.TrainTestData;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -142,16 +143,28 @@ public final class ClassifierTraining {
         DataSplit split = DataSplit.of(data.train(), spec.validationSplit(), spec.seed());
         ImageSet train = split.kept();
         ImageSet validation = split.heldOut();
-        Normalization normalization = Normalization.of(spec.normalization(), train);
+        // An imported model is its base's module, normalised as the base's manifest says.
+        boolean imported = spec.model().isTorchScript();
+        Checkpoint module = resumeFrom != null ? resumeFrom : base;
+        if (imported && module == null) {
+            throw new IllegalArgumentException("the spec fine-tunes an imported model (init), but none was given");
+        }
+        Normalization normalization = imported ? Normalization.of(module.manifest().evalTransform())
+                : Normalization.of(spec.normalization(), train);
         Engine.getEngine(DjlRuntime.ENGINE).setRandomSeed(Long.hashCode(spec.seed()));
-        Block block = ModelRegistry.build(spec.model(), spec.modelArgs(), train.channels(), train.height(),
-                train.width(), data.train().classes().size());
-        Initialization.apply(block);
         KilnOptimizer optimizer = new KilnOptimizer(spec.optimizer(), spec.learningRate(), spec.momentum(),
                 spec.nesterov(), spec.weightDecay());
         try (Model model = Model.newInstance(spec.model().label(), device, DjlRuntime.ENGINE)) {
+            Block block;
+            if (imported) {
+                block = TorchScriptModule.trainable(module, model.getNDManager());
+            } else {
+                block = ModelRegistry.build(spec.model(), spec.modelArgs(), train.channels(), train.height(),
+                        train.width(), data.train().classes().size());
+                Initialization.apply(block);
+            }
             model.setBlock(block);
-            if (resumeFrom != null) {
+            if (resumeFrom != null && !imported) {
                 // Before the trainer exists: its parameter store must see the restored arrays.
                 resumeFrom.loadParametersInto(block, model.getNDManager());
             }
@@ -165,8 +178,9 @@ public final class ClassifierTraining {
                 trainer.initialize(new Shape(1, train.channels(), train.height(), train.width()));
                 optimizer.bind(block.getParameters());
                 // The model for these images, layer by layer: what freezing names and every manifest records.
-                ArchitectureSummary summary = ShapeInference.summarize(spec.model(), spec.modelArgs(),
-                        train.channels(), train.height(), train.width(), data.train().classes().size());
+                ArchitectureSummary summary = imported ? spec.summary() : ShapeInference.summarize(spec.model(),
+                        spec.modelArgs(), train.channels(), train.height(), train.width(),
+                        data.train().classes().size());
                 FineTuning fineTuning = spec.init() == null ? null
                         : fineTuning(summary, block, model.getNDManager(), optimizer);
                 Loop loop = new Loop(model, trainer, optimizer, normalization, engine, summary, trainBatches,
@@ -184,7 +198,7 @@ public final class ClassifierTraining {
     private FineTuning fineTuning(ArchitectureSummary summary, Block block, NDManager manager,
             KilnOptimizer optimizer) {
         FineTuning fineTuning = new FineTuning(spec, summary, block);
-        if (resumeFrom == null) {
+        if (resumeFrom == null && !(block instanceof TorchScriptModule)) {
             if (base == null) {
                 throw new IllegalArgumentException("the spec starts from a base model (init), but none was given");
             }

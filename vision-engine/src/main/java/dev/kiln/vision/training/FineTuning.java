@@ -9,6 +9,7 @@ import dev.kiln.contracts.runs.InitSpec;
 import dev.kiln.contracts.runs.TrainingSpec;
 import dev.kiln.vision.checkpoints.Checkpoint;
 import dev.kiln.vision.checkpoints.CheckpointException;
+import dev.kiln.vision.imports.TorchScriptModule;
 import dev.kiln.vision.models.LayerParameters;
 import java.util.ArrayList;
 import java.util.List;
@@ -40,7 +41,8 @@ final class FineTuning {
         }
         this.headReplaced = init.replacesPinnedHead(spec.dataset(), summary.output().get(0));
         this.head = InitSpec.headLayer(summary);
-        this.layers = LayerParameters.of(summary.layout(), block);
+        this.layers = block instanceof TorchScriptModule module ? module.parametersByModule()
+                : LayerParameters.of(summary.layout(), block);
         for (String layer : init.frozenLayers(summary, headReplaced)) {
             layers.getOrDefault(layer, List.of()).stream().filter(Parameter::requiresGradient).forEach(freezable::add);
         }

@@ -2,6 +2,7 @@ package dev.kiln.vision.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.kiln.vision.RepoFiles;
 import dev.kiln.vision.checkpoints.Checkpoint;
 import dev.kiln.vision.imports.TorchScriptFixtures;
 import java.io.ByteArrayOutputStream;
@@ -37,6 +38,28 @@ class ImportCliTest {
         assertThat(TorchScriptFixtures.checkInPytorch(exported)).isNull();
         assertThat(ExportCli.run(new String[] {checkpoint.toString()}, print(out), print(err))).isEqualTo(2);
         assertThat(err.toString(StandardCharsets.UTF_8)).contains("exports as TorchScript, not ONNX");
+    }
+
+    @Test
+    void anImportedModelIsFineTunedByKilnTrainWithItsConvolutionsFrozen() throws Exception {
+        Path fixtures = TorchScriptFixtures.dir();
+        Path checkpoint = tmp.resolve("digits.ckpt");
+        assertThat(ImportCli.run(new String[] {fixtures.resolve("traced.pt").toString(), "--manifest",
+                fixtures.resolve("manifest.json").toString(), "--out", checkpoint.toString()}, print(out), print(err)))
+                .as(err.toString(StandardCharsets.UTF_8)).isZero();
+        Path spec = Files.writeString(tmp.resolve("tune.json"), "{\"dataset\": \"mnist-sample\", \"epochs\": 1,"
+                + " \"init\": {\"checkpoint\": \"" + checkpoint + "\", \"freeze\": [\"features\"]}}");
+
+        int exit = TrainCli.run(new String[] {spec.toString(), "--device", "cpu", "--out", tmp.resolve("tuned").toString(),
+                "--data", RepoFiles.dataDir().toString()}, print(out), print(err), false);
+
+        assertThat(exit).as(err.toString(StandardCharsets.UTF_8)).isZero();
+        assertThat(out.toString(StandardCharsets.UTF_8))
+                .contains("(an imported TorchScript model, 10 classes); frozen: [features]")
+                .contains("Model torchscript for 1x28x28 images").contains("classifier.4");
+        Checkpoint tuned = Checkpoint.read(tmp.resolve("tuned").resolve("model.ckpt"));
+        assertThat(tuned.manifest().model()).isEqualTo("torchscript");
+        assertThat(tuned.manifest().metrics()).isNotNull();
     }
 
     @Test

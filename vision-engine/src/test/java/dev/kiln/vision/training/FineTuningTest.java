@@ -94,7 +94,7 @@ class FineTuningTest {
 
     private static TrainingSpec fromBase(TrainingSpec spec) {
         return spec.startingFrom(ModelSpec.named("mnist-cnn"), base.manifest().modelArgs(),
-                new InitSpec.BasePin(Checkpoint.sha256(base.toBytes()), null, null, "mnist-sample", 5));
+                InitSpec.BasePin.trained(Checkpoint.sha256(base.toBytes()), null, null, "mnist-sample", 5));
     }
 
     /** Each layer's parameters of the checkpoint's model, as float arrays. */
