@@ -5,10 +5,14 @@ import java.net.URI;
 import java.net.http.HttpRequest;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 
-/** Predict requests as a client builds them: one PNG as the body, or several as the files of a multipart form. */
+/**
+ * Requests as a client builds them: a predict request (one PNG as the body, or several as the files of a multipart
+ * form), or any multipart form of files.
+ */
 final class PngForms {
 
     private PngForms() {
@@ -32,11 +36,24 @@ final class PngForms {
 
     /** A multipart/form-data body with one file part per image. */
     static byte[] multipart(String boundary, List<byte[]> pngs, List<String> names) {
-        ByteArrayOutputStream body = new ByteArrayOutputStream();
+        List<Part> parts = new ArrayList<>();
         for (int i = 0; i < pngs.size(); i++) {
-            body.writeBytes(("--" + boundary + "\r\nContent-Disposition: form-data; name=\"image\"; filename=\""
-                    + names.get(i) + "\"\r\nContent-Type: image/png\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
-            body.writeBytes(pngs.get(i));
+            parts.add(new Part("image", names.get(i), "image/png", pngs.get(i)));
+        }
+        return multipart(boundary, parts);
+    }
+
+    /** One file of a multipart form. */
+    record Part(String name, String fileName, String contentType, byte[] content) {
+    }
+
+    static byte[] multipart(String boundary, List<Part> parts) {
+        ByteArrayOutputStream body = new ByteArrayOutputStream();
+        for (Part part : parts) {
+            body.writeBytes(("--" + boundary + "\r\nContent-Disposition: form-data; name=\"" + part.name()
+                    + "\"; filename=\"" + part.fileName() + "\"\r\nContent-Type: " + part.contentType() + "\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+            body.writeBytes(part.content());
             body.writeBytes("\r\n".getBytes(StandardCharsets.US_ASCII));
         }
         body.writeBytes(("--" + boundary + "--\r\n").getBytes(StandardCharsets.US_ASCII));

@@ -35,6 +35,11 @@ public final class StackHttp {
                 .POST(HttpRequest.BodyPublishers.ofString(json)).build(), HttpResponse.BodyHandlers.ofString());
     }
 
+    /** Sends the request, whatever it answers. */
+    public static HttpResponse<String> exchange(HttpRequest request) throws IOException, InterruptedException {
+        return HTTP.send(request, HttpResponse.BodyHandlers.ofString());
+    }
+
     /** Sends the request; anything but 200 ends the probe. */
     public static JsonNode send(HttpRequest request) throws Exception {
         HttpResponse<String> response = HTTP.send(request, HttpResponse.BodyHandlers.ofString());
