@@ -14,26 +14,20 @@ import dev.kiln.contracts.models.ImportManifest;
 import dev.kiln.infra.kafka.KafkaTestResource;
 import dev.kiln.infra.postgres.PostgresTestResource;
 import dev.kiln.infra.s3.S3TestResource;
-import dev.kiln.store.registry.ModelRegistryRepository;
+import dev.kiln.infra.torchscript.FixtureOutputs;
 import dev.kiln.vision.checkpoints.Checkpoint;
 import dev.kiln.vision.imports.TorchScriptFixtures;
 import dev.kiln.vision.imports.TorchScriptImport;
-import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
 import jakarta.inject.Inject;
-import java.awt.image.BufferedImage;
-import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Map;
-import javax.imageio.ImageIO;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 
@@ -61,21 +55,22 @@ class ImportedModelServingTest extends ServingTestSupport {
         Checkpoint imported = TorchScriptImport.checkpoint(torchScript,
                 Json.readStrict(manifestJson, ImportManifest.class));
         String sha256 = artifacts.put(imported.toBytes()).sha256();
-        int version = registerImported(sha256, Checkpoint.sha256(torchScript), manifestJson);
+        int version = ServingFixtures.promoteImported(registry, MODEL, sha256, Checkpoint.sha256(torchScript),
+                manifestJson);
         ServingFixtures.announce(bootstrap, MODEL, version, null, sha256);
 
         JsonNode pixels = fixture("pixels.json");
         Awaitility.await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).until(() ->
-                given().contentType("image/png").body(png(pixels, 0)).post("/api/v1/models/" + MODEL + "/predict")
-                        .then().extract().statusCode() == 200);
+                given().contentType("image/png").body(FixtureOutputs.png(pixels, 0))
+                        .post("/api/v1/models/" + MODEL + "/predict").then().extract().statusCode() == 200);
 
         // The predict API, one PNG at a time: every class's probability is PyTorch's softmax of its logits.
         for (int image = 0; image < 4; image++) {
-            JsonNode answer = Json.read(given().contentType("image/png").body(png(pixels, image))
+            JsonNode answer = Json.read(given().contentType("image/png").body(FixtureOutputs.png(pixels, image))
                     .queryParam("topK", 10).post("/api/v1/models/" + MODEL + "/predict")
                     .then().statusCode(200).body("version", is(version)).body("runId", nullValue())
                     .extract().asString(), JsonNode.class);
-            double[] expected = softmax(pixels.get("logits"), image);
+            double[] expected = FixtureOutputs.probabilities(pixels.get("logits"), image, 10);
             for (JsonNode entry : answer.get("predictions").get(0).get("top")) {
                 assertThat(entry.get("probability").asDouble()).as("image %d class %s", image, entry.get("label"))
                         .isCloseTo(expected[entry.get("classIndex").asInt()], within(1e-5));
@@ -92,7 +87,7 @@ class ImportedModelServingTest extends ServingTestSupport {
                 .body("model_version", is(String.valueOf(version))).extract().asString(), JsonNode.class);
         JsonNode probabilities = inferred.get("outputs").get(0).get("data");
         for (int image = 0; image < 4; image++) {
-            double[] expected = softmax(batch.get("logits"), image);
+            double[] expected = FixtureOutputs.probabilities(batch.get("logits"), image, 10);
             for (int c = 0; c < 10; c++) {
                 assertThat(probabilities.get(image * 10 + c).asDouble()).as("image %d class %d", image, c)
                         .isCloseTo(expected[c], within(1e-5));
@@ -112,47 +107,7 @@ class ImportedModelServingTest extends ServingTestSupport {
         }
     }
 
-    private int registerImported(String checkpointSha256, String fileSha256, String manifestJson) {
-        Instant now = Instant.now().truncatedTo(ChronoUnit.MICROS);
-        return QuarkusTransaction.requiringNew().call(() -> {
-            registry.ensure(MODEL, now);
-            registry.lock(MODEL);
-            int version = registry.addImportedVersion(MODEL, checkpointSha256, fileSha256, manifestJson, now).version();
-            registry.moveAlias(MODEL, ModelRegistryRepository.CHAMPION, version, "MANUAL", now);
-            return version;
-        });
-    }
-
     private static JsonNode fixture(String file) throws Exception {
         return Json.read(new String(TorchScriptFixtures.read(file), StandardCharsets.UTF_8), JsonNode.class);
-    }
-
-    /** One fixture image as a grey PNG, what a client sends. */
-    private static byte[] png(JsonNode fixture, int image) throws Exception {
-        BufferedImage grey = new BufferedImage(28, 28, BufferedImage.TYPE_BYTE_GRAY);
-        for (int i = 0; i < 28 * 28; i++) {
-            grey.getRaster().setSample(i % 28, i / 28, 0, fixture.get("pixels").get(image * 784 + i).asInt());
-        }
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ImageIO.write(grey, "png", out);
-        return out.toByteArray();
-    }
-
-    private static double[] softmax(JsonNode logits, int image) {
-        double[] values = new double[10];
-        double max = Double.NEGATIVE_INFINITY;
-        for (int c = 0; c < 10; c++) {
-            values[c] = logits.get(image * 10 + c).asDouble();
-            max = Math.max(max, values[c]);
-        }
-        double sum = 0;
-        for (int c = 0; c < 10; c++) {
-            values[c] = Math.exp(values[c] - max);
-            sum += values[c];
-        }
-        for (int c = 0; c < 10; c++) {
-            values[c] /= sum;
-        }
-        return values;
     }
 }

@@ -21,6 +21,7 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.Map;
 import java.util.UUID;
+import java.util.function.Function;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.StringSerializer;
@@ -87,11 +88,26 @@ public final class ServingFixtures {
 
     /** Registers the run as the next version of the model and makes it the champion; returns the version. */
     public static int promote(ModelRegistryRepository registry, String model, UUID runId, String pinnedSha256) {
+        return promoteNext(registry, model, now -> registry.addVersion(model, runId, pinnedSha256, null, now));
+    }
+
+    /**
+     * Registers an imported model's checkpoint (in the artifact store) as the next version, as the gateway's
+     * import does, and makes it the champion; returns the version.
+     */
+    public static int promoteImported(ModelRegistryRepository registry, String model, String checkpointSha256,
+            String fileSha256, String manifestJson) {
+        return promoteNext(registry, model, now -> registry.addImportedVersion(model, checkpointSha256, fileSha256,
+                manifestJson, now));
+    }
+
+    private static int promoteNext(ModelRegistryRepository registry, String model,
+            Function<Instant, ModelRegistryRepository.ModelVersion> add) {
         Instant now = Instant.now().truncatedTo(ChronoUnit.MICROS);
         return QuarkusTransaction.requiringNew().call(() -> {
             registry.ensure(model, now);
             registry.lock(model);
-            int version = registry.addVersion(model, runId, pinnedSha256, null, now).version();
+            int version = add.apply(now).version();
             registry.moveAlias(model, ModelRegistryRepository.CHAMPION, version, "MANUAL", now);
             return version;
         });

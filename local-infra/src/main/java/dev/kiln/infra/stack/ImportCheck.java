@@ -6,8 +6,7 @@ import static dev.kiln.infra.stack.StackHttp.fail;
 import static dev.kiln.infra.stack.StackHttp.post;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import java.awt.image.BufferedImage;
-import java.io.ByteArrayOutputStream;
+import dev.kiln.infra.torchscript.FixtureOutputs;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -18,7 +17,6 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Locale;
 import java.util.UUID;
-import javax.imageio.ImageIO;
 
 /**
  * {@code ./kiln test}'s check of a model brought from PyTorch, against the real processes: the fixture script's
@@ -55,12 +53,13 @@ public final class ImportCheck {
             fail("the import answered " + imported.statusCode() + ": " + imported.body());
         }
         JsonNode version = JSON.readTree(imported.body());
-        System.out.printf("   imported traced.pt as v%d (source %s, checkpoint %s...)%n", version.path("version").asInt(),
-                version.path("source").asText(), version.path("checkpointSha256").asText().substring(0, 12));
+        System.out.printf("   imported traced.pt as v%d (source %s, checkpoint %s...)%n",
+                version.path("version").asInt(), version.path("source").asText(),
+                version.path("checkpointSha256").asText().substring(0, 12));
         promote(gateway, model, 1);
 
         JsonNode pixels = JSON.readTree(Files.readString(fixtures.resolve("pixels.json")));
-        byte[] png = png(pixels, 0);
+        byte[] png = FixtureOutputs.png(pixels, 0);
         JsonNode answer = awaitServed(inference, model, 1, png);
         double difference = largestDifference(answer.path("predictions").path(0).path("top"), pixels);
         if (difference > 1e-4) {
@@ -119,34 +118,14 @@ public final class ImportCheck {
         return null;
     }
 
-    /** The largest difference between the served probabilities and the softmax of PyTorch's logits for image 0. */
+    /** The largest difference between the served probabilities and PyTorch's for image 0, all ten classes. */
     private static double largestDifference(JsonNode top, JsonNode pixels) {
-        double[] logits = new double[10];
-        double max = Double.NEGATIVE_INFINITY;
-        for (int c = 0; c < 10; c++) {
-            logits[c] = pixels.path("logits").path(c).asDouble();
-            max = Math.max(max, logits[c]);
-        }
-        double sum = 0;
-        for (int c = 0; c < 10; c++) {
-            sum += Math.exp(logits[c] - max);
-        }
+        double[] expected = FixtureOutputs.probabilities(pixels.path("logits"), 0, 10);
         double largest = top.size() == 10 ? 0 : Double.POSITIVE_INFINITY;
         for (JsonNode entry : top) {
-            double expected = Math.exp(logits[entry.path("classIndex").asInt()] - max) / sum;
-            largest = Math.max(largest, Math.abs(entry.path("probability").asDouble() - expected));
+            largest = Math.max(largest, Math.abs(entry.path("probability").asDouble()
+                    - expected[entry.path("classIndex").asInt()]));
         }
         return largest;
-    }
-
-    /** Image 0 of the fixture's 8-bit pixels as a grey PNG. */
-    private static byte[] png(JsonNode pixels, int image) throws Exception {
-        BufferedImage grey = new BufferedImage(28, 28, BufferedImage.TYPE_BYTE_GRAY);
-        for (int i = 0; i < 28 * 28; i++) {
-            grey.getRaster().setSample(i % 28, i / 28, 0, pixels.path("pixels").path(image * 784 + i).asInt());
-        }
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ImageIO.write(grey, "png", out);
-        return out.toByteArray();
     }
 }
