@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.hasItem;
 import static org.hamcrest.Matchers.is;
+import static org.hamcrest.Matchers.not;
 import static org.hamcrest.Matchers.nullValue;
 
 import dev.kiln.artifacts.ArtifactStore;
@@ -120,8 +121,10 @@ class ModelImportApiTest {
                 "does not run on a 1x20x28 image");
         refused(importing("refused", traced, manifest.replace("\"channels\": 1", "\"channels\": 2")),
                 "manifest.channels", "must be 1 (grey) or 3 (RGB)");
-        refused(importing("refused", traced, "{\"channels\": 1, \"colour\": true}"), "manifest",
-                "is not a valid manifest");
+        refused(importing("refused", traced, "{\"channels\": 1, \"colour\": true}"), "manifest.colour",
+                "is not a valid manifest: unknown field");
+        importing("refused", traced, "{\"channels\": 1, \"colour\": true}").then()
+                .body(not(containsString("dev.kiln"))).body(not(containsString("java.")));
         refused(given().multiPart("manifest", manifest).post("/api/v1/models/refused/versions"), "model",
                 "the TorchScript file is missing");
 

@@ -6,8 +6,10 @@ import static org.hamcrest.Matchers.contains;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.hasSize;
 import static org.hamcrest.Matchers.is;
+import static org.hamcrest.Matchers.not;
 import static org.hamcrest.Matchers.startsWith;
 
+import dev.kiln.infra.images.PngClaims;
 import dev.kiln.infra.kafka.KafkaTestResource;
 import dev.kiln.infra.postgres.PostgresTestResource;
 import dev.kiln.infra.s3.S3TestResource;
@@ -90,6 +92,16 @@ class PredictApiTest extends ServingTestSupport {
         given().contentType("image/png").body(testPng(1)).post("/api/v1/models/no-such-model/predict")
                 .then().statusCode(404).body("detail", containsString("no registered model is named 'no-such-model'"));
         assertThat(statusOfAnnouncedBody(predict, 9 * 1024 * 1024)).as("a 9 MiB body").isEqualTo(413);
+        // A few hundred bytes claiming 1.6 gigapixels: refused from the header, the message free of Java's names.
+        given().contentType("image/png").body(PngClaims.headerBomb()).post(predict).then()
+                .statusCode(400).body("violations[0].field", is("body"))
+                .body("detail", containsString("40000x40000 pixels: larger than the limit"))
+                .body(not(containsString("java.")));
+        // Two images each within the side limit, together over the request's pixel budget: neither is decoded.
+        given().multiPart("image", "a.png", PngClaims.claiming(testPng(1), 4000, 4000), "image/png")
+                .multiPart("image", "b.png", PngClaims.claiming(testPng(2), 4000, 4000), "image/png")
+                .post(predict).then().statusCode(400).body("violations[0].field", is("(body)"))
+                .body("detail", containsString("claim 32000000 pixels in all"));
 
         given().contentType("image/png").body(testPng(1)).post(predict).then().statusCode(200);
         given().get("/q/metrics").then()

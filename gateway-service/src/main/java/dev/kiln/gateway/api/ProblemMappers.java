@@ -26,7 +26,9 @@ import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
 public class ProblemMappers {
 
     private static final Logger LOG = Logger.getLogger(ProblemMappers.class);
-    private static final String BODY = "(body)";
+
+    /** The field of a problem with the whole document. */
+    public static final String BODY = "(body)";
 
     @ServerExceptionMapper
     public RestResponse<Problem> invalid(InvalidRequestException e) {
@@ -100,7 +102,8 @@ public class ProblemMappers {
         return false;
     }
 
-    static FieldError describe(JsonProcessingException e) {
+    /** The problem with a JSON document, by field, in words (no Java class names). */
+    public static FieldError describe(JsonProcessingException e) {
         String field = e instanceof JsonMappingException mapping && !mapping.getPath().isEmpty()
                 ? mapping.getPath().stream()
                         .map(ref -> ref.getFieldName() != null ? ref.getFieldName() : "[" + ref.getIndex() + "]")

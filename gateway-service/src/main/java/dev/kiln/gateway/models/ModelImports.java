@@ -1,11 +1,13 @@
 package dev.kiln.gateway.models;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import dev.kiln.artifacts.ArtifactStore;
 import dev.kiln.contracts.messaging.Json;
 import dev.kiln.contracts.messaging.MalformedMessageException;
 import dev.kiln.contracts.models.ImportManifest;
 import dev.kiln.contracts.validation.FieldError;
 import dev.kiln.gateway.api.InvalidRequestException;
+import dev.kiln.gateway.api.ProblemMappers;
 import dev.kiln.store.registry.ModelRegistryRepository;
 import dev.kiln.store.registry.ModelRegistryRepository.ModelVersion;
 import dev.kiln.vision.checkpoints.Checkpoint;
@@ -63,7 +65,9 @@ public class ModelImports {
                 manifest = Json.readStrict(manifestJson, ImportManifest.class);
                 errors.addAll(manifest.problems("manifest."));
             } catch (MalformedMessageException e) {
-                errors.add(new FieldError("manifest", "is not a valid manifest: " + e.getMessage()));
+                FieldError problem = ProblemMappers.describe((JsonProcessingException) e.getCause());
+                errors.add(new FieldError(problem.field().equals(ProblemMappers.BODY) ? "manifest"
+                        : "manifest." + problem.field(), "is not a valid manifest: " + problem.message()));
             }
         }
         ModelRegistry.requireValid(model, errors);

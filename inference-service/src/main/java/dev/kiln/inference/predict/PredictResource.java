@@ -48,10 +48,12 @@ public class PredictResource {
 
     private final Predictions predictions;
     private final int maxImages;
+    private final long maxPixels;
 
     public PredictResource(Predictions predictions, InferenceConfig config) {
         this.predictions = predictions;
         this.maxImages = config.maxImagesPerRequest();
+        this.maxPixels = config.maxPixelsPerRequest();
     }
 
     @POST
@@ -102,6 +104,7 @@ public class PredictResource {
         ServedVersion lease = predictions.lease(name, version);
         float[] inputs;
         try {
+            checkPixelBudget(images);
             inputs = decode(images, lease.classifier().transform(), lease.classifier().inputSize());
         } catch (RuntimeException e) {
             lease.release();
@@ -120,13 +123,30 @@ public class PredictResource {
         });
     }
 
+    /** Every image's header is read first: one that claims too much, or all together, is refused undecoded. */
+    private void checkPixelBudget(List<NamedImage> images) {
+        long pixels = 0;
+        for (NamedImage image : images) {
+            if (image.bytes() == null || image.bytes().length == 0) {
+                throw new InvalidInputException(image.name(), "the image is empty");
+            }
+            try {
+                pixels += ImageInputs.pixels(image.bytes());
+            } catch (ImageDecodeException e) {
+                throw new InvalidInputException(image.name(), e.getMessage());
+            }
+        }
+        if (pixels > maxPixels) {
+            throw new InvalidInputException("(body)", "the images claim " + pixels + " pixels in all; one request may"
+                    + " claim at most " + maxPixels + " (kiln.inference.max-pixels-per-request): send fewer or"
+                    + " smaller images");
+        }
+    }
+
     private static float[] decode(List<NamedImage> images, EvalTransform transform, int inputSize) {
         float[] inputs = new float[images.size() * inputSize];
         for (int i = 0; i < images.size(); i++) {
             NamedImage image = images.get(i);
-            if (image.bytes() == null || image.bytes().length == 0) {
-                throw new InvalidInputException(image.name(), "the image is empty");
-            }
             try {
                 System.arraycopy(ImageInputs.fromEncoded(image.bytes(), transform), 0, inputs, i * inputSize, inputSize);
             } catch (ImageDecodeException e) {

@@ -28,6 +28,14 @@ public interface InferenceConfig {
     @WithDefault("256")
     int maxImagesPerRequest();
 
+    /**
+     * Pixels the images of one predict request may claim in all (read from their headers, before any is
+     * decoded), so that a few kilobytes of requests cannot make the service allocate gigabytes: 16 megapixels,
+     * one 4096x4096 image or 256 of 256x256.
+     */
+    @WithDefault("16777216")
+    long maxPixelsPerRequest();
+
     Batching batching();
 
     /** Dynamic batching: concurrent requests for one version share a forward pass. */

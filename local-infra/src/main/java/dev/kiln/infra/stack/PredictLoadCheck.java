@@ -238,7 +238,7 @@ public final class PredictLoadCheck {
         throw new IllegalStateException("v" + version + " of " + model + " not served within 60 s");
     }
 
-    private static long residentKb(long pid) throws IOException {
+    static long residentKb(long pid) throws IOException {
         for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
             if (line.startsWith("VmRSS:")) {
                 return Long.parseLong(line.replaceAll("\\D", ""));

@@ -1,10 +1,10 @@
 package dev.kiln.vision.serving;
 
+import dev.kiln.imagedata.images.ImageDecoder;
+import dev.kiln.imagedata.images.UnreadableImageException;
 import dev.kiln.vision.checkpoints.EvalTransform;
 import java.awt.image.BufferedImage;
 import java.awt.image.Raster;
-import java.io.ByteArrayInputStream;
-import java.io.IOException;
 import javax.imageio.ImageIO;
 
 /**
@@ -16,8 +16,13 @@ import javax.imageio.ImageIO;
  */
 public final class ImageInputs {
 
-    /** Images larger than this in either side are refused before their pixels are read. */
+    /**
+     * Images larger than this in either side are refused from their header, before any pixel buffer exists (a
+     * 100-byte PNG may claim 40000x40000 pixels; {@code ImageIO.read} would allocate them first).
+     */
     public static final int MAX_SIDE = 4096;
+
+    private static final ImageDecoder.Limits LIMITS = new ImageDecoder.Limits(MAX_SIDE, (long) MAX_SIDE * MAX_SIDE);
 
     static {
         // ImageIO otherwise buffers every in-memory stream through a temporary file.
@@ -49,24 +54,35 @@ public final class ImageInputs {
         return input;
     }
 
-    /** Decodes, converts to the transform's channels and resizes: channel-first bytes. */
+    /**
+     * How many pixels the image's header claims, nothing decoded: what a request's pixel budget counts.
+     *
+     * @throws ImageDecodeException when it is not a PNG or JPEG, or claims more than {@value #MAX_SIDE} a side
+     */
+    public static long pixels(byte[] encoded) throws ImageDecodeException {
+        try {
+            ImageDecoder.Header header = ImageDecoder.header(encoded, LIMITS);
+            return (long) header.width() * header.height();
+        } catch (UnreadableImageException e) {
+            throw refused(encoded, e);
+        }
+    }
+
+    /** Decodes (once its header passed the limits), converts to the transform's channels and resizes. */
     public static byte[] decode(byte[] encoded, EvalTransform transform) throws ImageDecodeException {
         BufferedImage image;
         try {
-            image = ImageIO.read(new ByteArrayInputStream(encoded));
-        } catch (IOException | RuntimeException e) {
-            throw new ImageDecodeException("the image could not be decoded: " + e.getMessage());
-        }
-        if (image == null) {
-            throw new ImageDecodeException("not a PNG or JPEG image (" + encoded.length + " bytes)");
-        }
-        if (image.getWidth() > MAX_SIDE || image.getHeight() > MAX_SIDE) {
-            throw new ImageDecodeException("the image is " + image.getWidth() + "x" + image.getHeight()
-                    + ", larger than " + MAX_SIDE + " pixels on a side");
+            image = ImageDecoder.decode(encoded, LIMITS);
+        } catch (UnreadableImageException e) {
+            throw refused(encoded, e);
         }
         byte[] planes = channelPlanes(image, transform.channels());
         return resize(planes, transform.channels(), image.getHeight(), image.getWidth(), transform.height(),
                 transform.width());
+    }
+
+    private static ImageDecodeException refused(byte[] encoded, UnreadableImageException e) {
+        return new ImageDecodeException("the image (" + encoded.length + " bytes) is refused: " + e.getMessage());
     }
 
     /**
