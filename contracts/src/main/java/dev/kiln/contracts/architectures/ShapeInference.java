@@ -19,6 +19,12 @@ public final class ShapeInference {
     /** Layers in all, residual branches included. */
     public static final int MAX_LAYERS = 256;
     public static final long MAX_PARAMETERS = 200_000_000L;
+    /** A layer's channels or units: far above any real network, low enough that no shape overflows. */
+    public static final int MAX_WIDTH = 65_536;
+    /** A window's kernel, stride or padding: the largest image side. */
+    public static final int MAX_WINDOW = 256;
+    /** Values a flatten may produce. */
+    public static final long MAX_FLAT = 1L << 26;
 
     private final List<FieldError> errors;
     private final List<ArchitectureSummary.Row> rows = new ArrayList<>();
@@ -150,9 +156,14 @@ public final class ShapeInference {
             case MAXPOOL, AVGPOOL -> pool(layer, name, type, in, at);
             case ADAPTIVEAVGPOOL -> spatial(in, at, type)
                     ? row(layer.named(name), name, type, in, new int[] {in[0], 1, 1}, 0, 0) : null;
-            case FLATTEN -> row(layer.named(name), name, type, in,
-                    new int[] {in.length == 1 ? in[0] : Math.multiplyExact(in[0], Math.multiplyExact(in[1], in[2]))},
-                    0, 0);
+            case FLATTEN -> {
+                long values = in.length == 1 ? in[0] : (long) in[0] * in[1] * in[2];
+                if (values > MAX_FLAT) {
+                    yield fail(at, "flattens " + shape(in) + " to " + values + " values, more than " + MAX_FLAT
+                            + ": shrink the input first (pooling, strides, fewer channels)");
+                }
+                yield row(layer.named(name), name, type, in, new int[] {(int) values}, 0, 0);
+            }
             case LINEAR -> linear(layer, name, in, at, headClasses);
             case RESIDUAL -> residual(layer, name, in, at);
         };
@@ -167,9 +178,9 @@ public final class ShapeInference {
         int padding = orDefault(layer.padding(), 0);
         int groups = orDefault(layer.groups(), 1);
         boolean bias = layer.bias() == null || layer.bias();
-        if (!atLeast(layer.out(), 1, at + ".out") || !atLeast(layer.kernel(), 1, at + ".kernel")
-                || !atLeast(stride, 1, at + ".stride") || !atLeast(padding, 0, at + ".padding")
-                || !atLeast(groups, 1, at + ".groups")) {
+        if (!between(layer.out(), 1, MAX_WIDTH, at + ".out") || !between(layer.kernel(), 1, MAX_WINDOW, at + ".kernel")
+                || !between(stride, 1, MAX_WINDOW, at + ".stride") || !between(padding, 0, MAX_WINDOW, at + ".padding")
+                || !between(groups, 1, MAX_WIDTH, at + ".groups")) {
             return null;
         }
         if (in[0] % groups != 0 || layer.out() % groups != 0) {
@@ -194,8 +205,8 @@ public final class ShapeInference {
         int kernel = orDefault(layer.kernel(), 2);
         int stride = orDefault(layer.stride(), kernel);
         int padding = orDefault(layer.padding(), 0);
-        if (!atLeast(kernel, 1, at + ".kernel") || !atLeast(stride, 1, at + ".stride")
-                || !atLeast(padding, 0, at + ".padding")) {
+        if (!between(kernel, 1, MAX_WINDOW, at + ".kernel") || !between(stride, 1, MAX_WINDOW, at + ".stride")
+                || !between(padding, 0, MAX_WINDOW, at + ".padding")) {
             return null;
         }
         if (2 * padding > kernel) {
@@ -220,7 +231,7 @@ public final class ShapeInference {
             return fail(at + ".out", "the head has out " + units + " but the data set has " + headClasses
                     + " classes: leave out out");
         }
-        if (!atLeast(units, 1, at + ".out")) {
+        if (!between(units, 1, MAX_WIDTH, at + ".out")) {
             return null;
         }
         boolean bias = layer.bias() == null || layer.bias();
@@ -333,9 +344,9 @@ public final class ShapeInference {
         return true;
     }
 
-    private boolean atLeast(int value, int min, String at) {
-        if (value < min) {
-            errors.add(new FieldError(at, "must be at least " + min + ", got " + value));
+    private boolean between(int value, int min, int max, String at) {
+        if (value < min || value > max) {
+            errors.add(new FieldError(at, "must be between " + min + " and " + max + ", got " + value));
             return false;
         }
         return true;

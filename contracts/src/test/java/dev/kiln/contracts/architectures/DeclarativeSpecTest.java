@@ -80,6 +80,17 @@ class DeclarativeSpecTest {
         assertThat(errors("[{\"type\": \"conv2d\", \"out\": 4, \"kernel\": 3}]")).singleElement()
                 .satisfies(e -> assertThat(e.message()).contains("end with a flatten and a linear head"));
         assertThat(errors("[]")).extracting(FieldError::field).containsExactly("spec.model.layers");
+        // Sizes no network has, which would overflow the shapes (found by SpecFuzzTest): refused by field.
+        assertThat(errors("[{\"type\": \"conv2d\", \"out\": 2147483647, \"kernel\": 3}, {\"type\": \"flatten\"},"
+                + " {\"type\": \"linear\"}]")).singleElement().satisfies(e -> {
+                    assertThat(e.field()).isEqualTo("spec.model.layers[0].out");
+                    assertThat(e.message()).contains("between 1 and 65536");
+                });
+        assertThat(errors("[{\"type\": \"conv2d\", \"out\": 65536, \"kernel\": 1, \"padding\": 256},"
+                + " {\"type\": \"flatten\"}, {\"type\": \"linear\"}]")).singleElement().satisfies(e -> {
+                    assertThat(e.field()).isEqualTo("spec.model.layers[1]");
+                    assertThat(e.message()).contains("more than 67108864");
+                });
         List<FieldError> withArgs = TrainingSpecValidator.validate(Json.readStrict("""
                 {"dataset": "fashion-mnist", "modelArgs": {"c1": 4},
                  "model": {"layers": [{"type": "flatten"}, {"type": "linear"}]}}""", TrainingSpec.class), "spec");
