@@ -1,6 +1,5 @@
 package dev.kiln.gateway.api;
 
-import dev.kiln.contracts.validation.Problem;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.exc.StreamReadException;
 import com.fasterxml.jackson.databind.JsonMappingException;
@@ -9,6 +8,8 @@ import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import dev.kiln.artifacts.ArtifactStoreException;
 import dev.kiln.contracts.validation.FieldError;
+import dev.kiln.contracts.validation.Problem;
+import dev.kiln.gateway.events.StreamSlots;
 import dev.kiln.store.faults.StoreFaults;
 import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.core.Response;
@@ -39,6 +40,13 @@ public class ProblemMappers {
     @ServerExceptionMapper
     public RestResponse<Problem> notFound(NotFoundProblem e) {
         return problem(404, "Not found", e.getMessage(), List.of());
+    }
+
+    @ServerExceptionMapper
+    public RestResponse<Problem> tooManyStreams(StreamSlots.TooManyStreamsException e) {
+        return RestResponse.ResponseBuilder.<Problem>create(429).header("Retry-After", "5")
+                .entity(new Problem("Too many requests", 429, e.getMessage(), List.of()))
+                .type(Problem.MEDIA_TYPE).build();
     }
 
     @ServerExceptionMapper

@@ -3,6 +3,7 @@ package dev.kiln.gateway.events;
 import dev.kiln.gateway.runs.RunIds;
 import io.smallrye.common.annotation.Blocking;
 import io.smallrye.mutiny.Multi;
+import io.vertx.core.http.HttpServerRequest;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
@@ -12,6 +13,7 @@ import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.sse.OutboundSseEvent;
 import jakarta.ws.rs.sse.Sse;
 import java.time.Duration;
+import java.util.UUID;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
@@ -23,15 +25,17 @@ import org.jboss.resteasy.reactive.RestStreamElementType;
 public class RunEventsResource {
 
     private final RunEventStreams streams;
+    private final StreamSlots slots;
     private final Duration keepAlive;
 
     /**
      * @param keepAlive how often a stream gets a comment line (kiln.events.keep-alive), well under the idle
      *                  timeouts of common proxies (60 s)
      */
-    public RunEventsResource(RunEventStreams streams,
+    public RunEventsResource(RunEventStreams streams, StreamSlots slots,
             @ConfigProperty(name = "kiln.events.keep-alive") Duration keepAlive) {
         this.streams = streams;
+        this.slots = slots;
         this.keepAlive = keepAlive;
     }
 
@@ -46,10 +50,15 @@ public class RunEventsResource {
                     + "`started`, `epoch`, `completed`, `failed`, `cancelled` (data: the RunEventV1 JSON of "
                     + "contracts/README.md). No epoch is sent twice. The stream ends after `completed`, `failed` or "
                     + "`cancelled`, or right after the stored events if the run had already finished. A comment "
-                    + "line is sent every 15 s to keep the connection open. 404 for an unknown run.")
-    public Multi<OutboundSseEvent> events(@PathParam("id") String id, @Context Sse sse) {
-        Multi<OutboundSseEvent> events = streams.open(RunIds.parse(id))
-                .map(event -> sse.newEventBuilder().name(event.name()).data(event.data()).build());
-        return KeepAlive.every(keepAlive, events, () -> sse.newEventBuilder().comment("keep-alive").build());
+                    + "line is sent every 15 s to keep the connection open. 404 for an unknown run; 429 (with "
+                    + "Retry-After) when the client holds kiln.events.max-streams-per-client streams already.")
+    public Multi<OutboundSseEvent> events(@PathParam("id") String id, @Context Sse sse,
+            @Context HttpServerRequest request) {
+        UUID runId = RunIds.parse(id);
+        return slots.hold(request.remoteAddress().hostAddress(), () -> {
+            Multi<OutboundSseEvent> events = streams.open(runId)
+                    .map(event -> sse.newEventBuilder().name(event.name()).data(event.data()).build());
+            return KeepAlive.every(keepAlive, events, () -> sse.newEventBuilder().comment("keep-alive").build());
+        });
     }
 }

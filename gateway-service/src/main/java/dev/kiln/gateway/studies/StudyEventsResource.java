@@ -1,7 +1,9 @@
 package dev.kiln.gateway.studies;
 
+import dev.kiln.gateway.events.StreamSlots;
 import io.smallrye.common.annotation.Blocking;
 import io.smallrye.mutiny.Multi;
+import io.vertx.core.http.HttpServerRequest;
 import jakarta.annotation.PreDestroy;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
@@ -34,6 +36,7 @@ import org.jboss.resteasy.reactive.RestStreamElementType;
 public class StudyEventsResource {
 
     private final Studies studies;
+    private final StreamSlots slots;
     private final Duration interval;
     private final ScheduledExecutorService polling = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread thread = new Thread(r, "study-streams");
@@ -41,8 +44,10 @@ public class StudyEventsResource {
         return thread;
     });
 
-    public StudyEventsResource(Studies studies, @ConfigProperty(name = "kiln.studies.stream-interval") Duration interval) {
+    public StudyEventsResource(Studies studies, StreamSlots slots,
+            @ConfigProperty(name = "kiln.studies.stream-interval") Duration interval) {
         this.studies = studies;
+        this.slots = slots;
         this.interval = interval;
     }
 
@@ -58,11 +63,12 @@ public class StudyEventsResource {
     @Operation(summary = "Follow a study live (Server-Sent Events)",
             description = "A `study` event (data: the study, as GET /api/v1/studies/{id}), then a `trial` event (data: "
                     + "the trial's row) whenever a trial starts, finishes an epoch or ends, and a last `study` event "
-                    + "when the study ends, which ends the stream. 404 for an unknown study.")
-    public Multi<OutboundSseEvent> events(@RestPath String id, @Context Sse sse) {
+                    + "when the study ends, which ends the stream. 404 for an unknown study; 429 (with Retry-After) "
+                    + "when the client holds kiln.events.max-streams-per-client streams already.")
+    public Multi<OutboundSseEvent> events(@RestPath String id, @Context Sse sse, @Context HttpServerRequest request) {
         UUID studyId = StudyResource.parse(id);
         StudyView first = studies.view(studyId);
-        return Multi.createFrom().emitter(emitter -> {
+        return slots.hold(request.remoteAddress().hostAddress(), () -> Multi.createFrom().emitter(emitter -> {
             emitter.emit(event(sse, "study", first));
             if (!"RUNNING".equals(first.status())) {
                 emitter.complete();
@@ -88,7 +94,7 @@ public class StudyEventsResource {
                 }
             }, interval.toMillis(), interval.toMillis(), TimeUnit.MILLISECONDS);
             emitter.onTermination(() -> poll.cancel(false));
-        });
+        }));
     }
 
     private static OutboundSseEvent event(Sse sse, String name, Object data) {

@@ -154,6 +154,37 @@ class RunEventsStreamTest {
         }
     }
 
+    @Test
+    void oneClientHoldsAtMostItsStreamsAndGetsASlotBackWhenOneCloses() throws Exception {
+        UUID runId = UUID.randomUUID();
+        QuarkusTransaction.requiringNew().run(() -> runs.createQueued(runId, spec(), now()));
+        URI events = runsUri.resolve(runId + "/events");
+        List<SseStream> held = new ArrayList<>();
+        try {
+            // kiln.events.max-streams-per-client is 4 in tests: a queued run's streams stay open.
+            for (int i = 0; i < 4; i++) {
+                held.add(SseStream.open(events));
+                assertThat(held.get(i).next().name()).isEqualTo("run");
+            }
+            HttpResponse<String> refused = HttpClient.newHttpClient().send(HttpRequest.newBuilder(events)
+                    .header("Accept", "text/event-stream").build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(refused.statusCode()).isEqualTo(429);
+            assertThat(refused.headers().firstValue("Retry-After")).hasValue("5");
+            assertThat(refused.body()).contains("kiln.events.max-streams-per-client");
+
+            held.remove(0).close();
+            // The server notices the client left at its next keep-alive, and frees the slot.
+            await().atMost(WAIT).until(() -> {
+                HttpResponse<java.io.InputStream> again = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                        events).header("Accept", "text/event-stream").build(), HttpResponse.BodyHandlers.ofInputStream());
+                again.body().close();
+                return again.statusCode() == 200;
+            });
+        } finally {
+            held.forEach(SseStream::close);
+        }
+    }
+
     /** Whichever way a stream ends (the run ends, the client leaves, an error), its watch is closed. */
     @AfterEach
     void noWatchIsLeftOpen() {
