@@ -82,11 +82,10 @@ public final class TorchScriptModule extends AbstractBlock {
         Map<String, Shape> weights = new LinkedHashMap<>();
         for (Pair<String, Parameter> parameter : parameters) {
             String name = parameter.getKey();
-            int dot = name.lastIndexOf('.');
-            String module = dot < 0 ? name : name.substring(0, dot);
+            String module = moduleOf(name);
             Shape shape = parameter.getValue().getArray().getShape();
             modules.computeIfAbsent(module, m -> new long[1])[0] += shape.size();
-            if (name.endsWith(".weight") || dot < 0) {
+            if (name.endsWith(".weight") || module.equals(name)) {
                 weights.putIfAbsent(module, shape);
             }
         }
@@ -116,12 +115,15 @@ public final class TorchScriptModule extends AbstractBlock {
     public Map<String, List<Parameter>> parametersByModule() {
         Map<String, List<Parameter>> byModule = new LinkedHashMap<>();
         for (Pair<String, Parameter> parameter : parameters) {
-            String name = parameter.getKey();
-            int dot = name.lastIndexOf('.');
-            byModule.computeIfAbsent(dot < 0 ? name : name.substring(0, dot), m -> new ArrayList<>())
-                    .add(parameter.getValue());
+            byModule.computeIfAbsent(moduleOf(parameter.getKey()), m -> new ArrayList<>()).add(parameter.getValue());
         }
         return byModule;
+    }
+
+    /** The submodule a parameter belongs to, by PyTorch's names: {@code features.0} for {@code features.0.weight}. */
+    private static String moduleOf(String parameter) {
+        int dot = parameter.lastIndexOf('.');
+        return dot < 0 ? parameter : parameter.substring(0, dot);
     }
 
     @Override
