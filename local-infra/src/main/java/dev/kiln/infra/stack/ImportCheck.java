@@ -100,22 +100,17 @@ public final class ImportCheck {
         }
     }
 
-    /** Predicts until the champion answering is this version; its answer, all ten classes. */
+    /** Waits until the champion served is this version (as PromotionCheck does); its answer, all ten classes. */
     private static JsonNode awaitServed(String inference, String model, int version, byte[] png) throws Exception {
-        long deadline = System.nanoTime() + SERVE_TIMEOUT.toNanos();
-        String last = null;
-        while (System.nanoTime() < deadline) {
-            HttpResponse<String> response = StackHttp.exchange(PngForms.predict(inference + "/api/v1/models/" + model
-                    + "/predict?topK=10", List.of(png), List.of("digit.png")));
-            last = response.statusCode() + " " + response.body();
-            if (response.statusCode() == 200 && JSON.readTree(response.body()).path("version").asInt() == version) {
-                return JSON.readTree(response.body());
-            }
-            Thread.sleep(250);
+        awaitJson(inference + "/v2/models/" + model,
+                m -> m.path("versions").path(0).asText().equals(String.valueOf(version)), SERVE_TIMEOUT,
+                "v" + version + " of " + model + " served");
+        JsonNode answer = StackHttp.send(PngForms.predict(inference + "/api/v1/models/" + model + "/predict?topK=10",
+                List.of(png), List.of("digit.png")));
+        if (answer.path("version").asInt() != version) {
+            fail("the predict API answered with v" + answer.path("version").asInt() + ", not v" + version);
         }
-        fail("v" + version + " of " + model + " was not served within " + SERVE_TIMEOUT.toSeconds() + " s (last: "
-                + last + ")");
-        return null;
+        return answer;
     }
 
     /** The largest difference between the served probabilities and PyTorch's for image 0, all ten classes. */
