@@ -8,6 +8,7 @@ import static org.hamcrest.Matchers.hasItem;
 import static org.hamcrest.Matchers.is;
 import static org.hamcrest.Matchers.nullValue;
 
+import dev.kiln.access.testing.TestTokens;
 import dev.kiln.artifacts.ArtifactStore;
 import dev.kiln.artifacts.StoredBlob;
 import dev.kiln.contracts.datasets.DatasetEventV1;
@@ -150,6 +151,7 @@ class DatasetApiTest {
         // Past the limit: refused before the body is sent (Expect: 100-continue, as curl sends for large bodies).
         HttpResponse<String> tooLarge = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build().send(
                 HttpRequest.newBuilder(base.toURI().resolve("/api/v1/datasets/bad-uploads/versions"))
+                        .header("Authorization", TestTokens.adminBearer())
                         .expectContinue(true).header("Content-Type", "application/zip")
                         .POST(HttpRequest.BodyPublishers.ofByteArray(new byte[25 << 20])).build(),
                 HttpResponse.BodyHandlers.ofString());
@@ -226,7 +228,8 @@ class DatasetApiTest {
         try {
             Future<HttpResponse<String>> answer = client.submit(() -> HttpClient.newBuilder()
                     .version(HttpClient.Version.HTTP_1_1).build().send(HttpRequest.newBuilder(base.toURI()
-                            .resolve("/api/v1/datasets/store-outage/versions")).header("Content-Type", "application/zip")
+                            .resolve("/api/v1/datasets/store-outage/versions"))
+                        .header("Authorization", TestTokens.adminBearer()).header("Content-Type", "application/zip")
                             .POST(HttpRequest.BodyPublishers.fromPublisher(HttpRequest.BodyPublishers.ofInputStream(
                                     () -> gated), archive.length)).build(), HttpResponse.BodyHandlers.ofString()));
             assertThat(halfway.await(60, TimeUnit.SECONDS)).isTrue();

@@ -7,12 +7,15 @@ import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.hasItem;
 import static org.hamcrest.Matchers.is;
 
+import dev.kiln.access.testing.TestTokens;
 import dev.kiln.contracts.messaging.Json;
 import dev.kiln.contracts.runs.ClassMetrics;
 import dev.kiln.contracts.runs.EpochMetrics;
 import dev.kiln.contracts.runs.EvaluationReport;
 import dev.kiln.contracts.runs.RunStatus;
 import dev.kiln.contracts.runs.TrainingSpec;
+import dev.kiln.contracts.studies.StudySpec;
+import dev.kiln.gateway.studies.StudyScheduler;
 import dev.kiln.infra.kafka.KafkaTestResource;
 import dev.kiln.infra.postgres.PostgresTestResource;
 import dev.kiln.infra.s3.S3TestResource;
@@ -21,8 +24,6 @@ import dev.kiln.store.progress.CheckpointRepository;
 import dev.kiln.store.progress.EpochRepository;
 import dev.kiln.store.runs.RunRepository;
 import dev.kiln.store.studies.StudyRepository;
-import dev.kiln.gateway.studies.StudyScheduler;
-import dev.kiln.contracts.studies.StudySpec;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -208,6 +209,7 @@ class StudyApiTest {
         HttpResponse<Stream<String>> stream = HttpClient.newHttpClient()
                 .send(HttpRequest.newBuilder(URI.create("http://localhost:"
                         + RestAssured.port + "/api/v1/studies/" + id + "/events"))
+                        .header("Authorization", TestTokens.adminBearer())
                         .header("Accept", "text/event-stream").build(),
                         HttpResponse.BodyHandlers.ofLines());
         CompletableFuture<List<String>> events = CompletableFuture.supplyAsync(

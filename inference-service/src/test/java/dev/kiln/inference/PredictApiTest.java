@@ -9,6 +9,7 @@ import static org.hamcrest.Matchers.is;
 import static org.hamcrest.Matchers.not;
 import static org.hamcrest.Matchers.startsWith;
 
+import dev.kiln.access.testing.TestTokens;
 import dev.kiln.infra.images.PngClaims;
 import dev.kiln.infra.kafka.KafkaTestResource;
 import dev.kiln.infra.postgres.PostgresTestResource;
@@ -115,7 +116,8 @@ class PredictApiTest extends ServingTestSupport {
     private static int statusOfAnnouncedBody(String path, int bytes) throws java.io.IOException {
         try (java.net.Socket socket = new java.net.Socket("localhost", io.restassured.RestAssured.port)) {
             socket.getOutputStream().write(("POST " + path + " HTTP/1.1\r\nHost: localhost\r\nContent-Type: image/png\r\n"
-                    + "Content-Length: " + bytes + "\r\n\r\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+                    + "Authorization: " + TestTokens.adminBearer() + "\r\nContent-Length: " + bytes + "\r\n\r\n")
+                    .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
             String statusLine = new java.io.BufferedReader(new java.io.InputStreamReader(socket.getInputStream(),
                     java.nio.charset.StandardCharsets.US_ASCII)).readLine();
             return Integer.parseInt(statusLine.split(" ")[1]);

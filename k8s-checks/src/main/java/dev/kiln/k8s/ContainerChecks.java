@@ -48,6 +48,7 @@ final class ContainerChecks {
         List<String> problems = new ArrayList<>();
         for (ObjectNode deployment : manifest.ofKind("Deployment")) {
             JsonNode pod = deployment.path("spec").path("template").path("spec");
+            checkSecretVolumes(manifest, pod, Rendered.ref(deployment), problems);
             for (JsonNode container : pod.path("containers")) {
                 Optional<KilnService> service = KilnService.ofContainer(container);
                 String platformImage = platformImage(container);
@@ -75,6 +76,30 @@ final class ContainerChecks {
             }
         }
         return problems;
+    }
+
+    /** A Secret mounted as files must exist (or be made by an operator or the administrator), with its keys. */
+    private static void checkSecretVolumes(Rendered manifest, JsonNode pod, String where, List<String> problems) {
+        for (JsonNode volume : pod.path("volumes")) {
+            JsonNode secret = volume.path("secret");
+            if (secret.isMissingNode()) {
+                continue;
+            }
+            String name = secret.path("secretName").asText();
+            Optional<Set<String>> keys = PlatformRefs.secretKeys(manifest, name);
+            if (keys.isEmpty()) {
+                problems.add(where + ": volume " + volume.path("name").asText() + " mounts Secret " + name
+                        + ", which is neither rendered nor made by an operator");
+                continue;
+            }
+            for (JsonNode item : secret.path("items")) {
+                if (!keys.get().contains(item.path("key").asText())) {
+                    problems.add(where + ": volume " + volume.path("name").asText() + " mounts key "
+                            + item.path("key").asText() + " of Secret " + name + ", which has no such key ("
+                            + keys.get() + ")");
+                }
+            }
+        }
     }
 
     /** The container's variables, name to literal value (null when it comes from a secret or the pod). */

@@ -17,10 +17,12 @@ final class PlatformRefs {
 
     /**
      * Secrets the cluster's administrator creates where no overlay renders them (k8s/README.md), with their keys:
-     * the external artifact store's endpoint, bucket and credentials.
+     * the external artifact store's endpoint, bucket and credentials; the first admin token.
      */
-    static final Map<String, Set<String>> ADMINISTERED_SECRETS = Map.of("kiln-artifacts", Set.of(
-            "KILN_ARTIFACTS_ENDPOINT", "KILN_ARTIFACTS_BUCKET", "KILN_ARTIFACTS_ACCESS_KEY", "KILN_ARTIFACTS_SECRET_KEY"));
+    static final Map<String, Set<String>> ADMINISTERED_SECRETS = Map.of(
+            "kiln-artifacts", Set.of("KILN_ARTIFACTS_ENDPOINT", "KILN_ARTIFACTS_BUCKET", "KILN_ARTIFACTS_ACCESS_KEY",
+                    "KILN_ARTIFACTS_SECRET_KEY"),
+            "kiln-admin-token", Set.of("token"));
 
     private PlatformRefs() {
     }

@@ -22,15 +22,16 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /**
  * What one service reads from its configuration: the keys of its application.properties (prod profile), of
- * the defaults of the library modules it uses (experiment store, messaging, artifact store), of its {@code @ConfigMapping} interfaces and of its
- * {@code @ConfigProperty} injections, found in its compiled classes. An environment variable is read when it is
+ * the defaults of the library modules it uses (experiment store, messaging, artifact store, access), of its
+ * {@code @ConfigMapping} interfaces and of its {@code @ConfigProperty} injections, found in its compiled classes and
+ * in those libraries'. An environment variable is read when it is
  * the environment form of one of those keys, as Quarkus maps them ({@code kiln.trainer.data-dir} ↔
  * {@code KILN_TRAINER_DATA_DIR}).
  */
 public final class ServiceConfig {
 
-    /** The library modules that ship configuration defaults, read when a service depends on them. */
-    private static final List<String> LIBRARIES_WITH_DEFAULTS = List.of("experiment-store", "messaging", "artifact-store");
+    /** The library modules with configuration of their own, read when a service depends on them. */
+    private static final List<String> LIBRARIES = List.of("experiment-store", "messaging", "artifact-store", "access");
 
     private final Set<String> keys = new TreeSet<>();
     /** Values for the prod profile: a {@code %prod.} key wins over a plain one. */
@@ -43,28 +44,37 @@ public final class ServiceConfig {
         ServiceConfig config = new ServiceConfig();
         Path module = root.resolve(service.module());
         String pom = Files.readString(module.resolve("pom.xml"));
-        for (String library : LIBRARIES_WITH_DEFAULTS) {
+        for (String library : LIBRARIES) {
             if (pom.contains("<artifactId>" + library + "</artifactId>")) {
-                config.load(root.resolve(library).resolve("src/main/resources/META-INF/microprofile-config.properties"));
+                Path defaults = root.resolve(library)
+                        .resolve("src/main/resources/META-INF/microprofile-config.properties");
+                if (Files.exists(defaults)) {
+                    config.load(defaults);
+                }
+                config.scanCompiled(root.resolve(library), library, classes);
             }
         }
         config.load(module.resolve("src/main/resources/application.properties"));
+        config.scanCompiled(module, service.module(), classes);
+        return config;
+    }
+
+    private void scanCompiled(Path module, String name, ClassLoader classes) throws IOException {
         Path compiled = module.resolve("target/classes");
         if (!Files.isDirectory(compiled)) {
-            throw new IOException(compiled + " is missing: build " + service.module() + " first");
+            throw new IOException(compiled + " is missing: build " + name + " first");
         }
         try (Stream<Path> files = Files.walk(compiled)) {
             for (Path file : files.filter(f -> f.toString().endsWith(".class")).toList()) {
-                String name = compiled.relativize(file).toString().replace('/', '.').replaceAll("\\.class$", "");
+                String type = compiled.relativize(file).toString().replace('/', '.').replaceAll("\\.class$", "");
                 try {
-                    config.scan(Class.forName(name, false, classes));
+                    scan(Class.forName(type, false, classes));
                 } catch (ClassNotFoundException | LinkageError e) {
-                    throw new IOException("cannot load " + name + " of " + service.module()
+                    throw new IOException("cannot load " + type + " of " + name
                             + " (is it a test dependency of k8s-checks?): " + e, e);
                 }
             }
         }
-        return config;
     }
 
     public Set<String> keys() {

@@ -90,6 +90,18 @@ class DeliberateErrorsTest {
                 Arguments.of("a secret key that does not exist", "base/gateway.yaml",
                         "key: password", "key: passwd",
                         "QUARKUS_DATASOURCE_PASSWORD reads key passwd of Secret kiln-db-app, which has no such key"),
+                Arguments.of("a mounted secret that nobody makes", "base/gateway.yaml",
+                        "secretName: kiln-admin-token", "secretName: kiln-admin",
+                        "Deployment/kiln-gateway: volume admin-token mounts Secret kiln-admin, which is neither"
+                                + " rendered nor made by an operator"),
+                Arguments.of("a mounted secret key that does not exist", "base/gateway.yaml",
+                        "- key: token", "- key: admin-token",
+                        "Deployment/kiln-gateway: volume admin-token mounts key admin-token of Secret kiln-admin-token,"
+                                + " which has no such key"),
+                Arguments.of("a variable the service does not read", "base/gateway.yaml",
+                        "KILN_ACCESS_BOOTSTRAP_TOKEN_FILE", "KILN_ACCESS_BOOTSTRAP_TOKEN",
+                        "Deployment/kiln-gateway container gateway: variable KILN_ACCESS_BOOTSTRAP_TOKEN is not read by"
+                                + " gateway-service"),
                 Arguments.of("Kafka's address drifting from the cluster's name", "base/platform-config.yaml",
                         "kiln-kafka-kafka-bootstrap:9092", "kafka:9092",
                         "ConfigMap/kiln-platform: KAFKA_BOOTSTRAP_SERVERS kafka:9092 is not a bootstrap address"),

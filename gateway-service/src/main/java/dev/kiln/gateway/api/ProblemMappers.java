@@ -6,11 +6,15 @@ import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.exc.InvalidFormatException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import dev.kiln.access.AccessDenial;
 import dev.kiln.artifacts.ArtifactStoreException;
 import dev.kiln.contracts.validation.FieldError;
 import dev.kiln.contracts.validation.Problem;
 import dev.kiln.gateway.events.StreamSlots;
 import dev.kiln.store.faults.StoreFaults;
+import io.quarkus.security.AuthenticationFailedException;
+import io.quarkus.security.ForbiddenException;
+import io.quarkus.security.UnauthorizedException;
 import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.core.Response;
 import java.util.List;
@@ -81,6 +85,30 @@ public class ProblemMappers {
     public RestResponse<Problem> tooLarge(ArtifactStoreException.TooLarge e) {
         return problem(413, "Payload too large", "The upload is larger than the limit of " + e.limitBytes()
                 + " bytes (kiln.datasets.max-upload-size); nothing was stored", List.of());
+    }
+
+    /** No credential: 401 with the challenge (the same for every API, so nothing tells what exists). */
+    @ServerExceptionMapper
+    public RestResponse<Problem> unauthorized(UnauthorizedException e) {
+        return denied(AccessDenial.of(e));
+    }
+
+    @ServerExceptionMapper
+    public RestResponse<Problem> unauthenticated(AuthenticationFailedException e) {
+        return denied(AccessDenial.of(e));
+    }
+
+    @ServerExceptionMapper
+    public RestResponse<Problem> forbidden(ForbiddenException e) {
+        return denied(AccessDenial.of(e));
+    }
+
+    private static RestResponse<Problem> denied(AccessDenial denial) {
+        RestResponse.ResponseBuilder<Problem> response = RestResponse.ResponseBuilder.<Problem>create(denial.status())
+                .entity(new Problem(denial.title(), denial.status(), denial.detail(), List.of()))
+                .type(Problem.MEDIA_TYPE);
+        return denial.challenge() == null ? response.build()
+                : response.header("WWW-Authenticate", denial.challenge()).build();
     }
 
     @ServerExceptionMapper

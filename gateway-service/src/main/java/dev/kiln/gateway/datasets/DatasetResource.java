@@ -1,12 +1,14 @@
 package dev.kiln.gateway.datasets;
 
+import dev.kiln.contracts.access.Role;
+import dev.kiln.contracts.validation.FieldError;
 import dev.kiln.gateway.api.InvalidRequestException;
 import dev.kiln.gateway.api.NotFoundProblem;
-import dev.kiln.contracts.validation.FieldError;
 import dev.kiln.messaging.datasets.DatasetFiling;
 import dev.kiln.store.datasets.DatasetRepository;
 import dev.kiln.store.datasets.DatasetRepository.Version;
 import io.quarkus.narayana.jta.QuarkusTransaction;
+import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
@@ -21,6 +23,7 @@ import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import org.jboss.resteasy.reactive.RestResponse;
 
+@RolesAllowed(Role.Names.VIEWER)
 @Path("/api/v1/datasets")
 @Tag(name = "Data sets", description = "Users' image data sets, as validated versions")
 @Produces(MediaType.APPLICATION_JSON)
@@ -35,6 +38,7 @@ public class DatasetResource {
     }
 
     @POST
+    @RolesAllowed(Role.Names.MEMBER)
     @Consumes(MediaType.APPLICATION_JSON)
     @Operation(summary = "Create a data set",
             description = "A name (1 to 100 letters, digits, '.', '_' or '-') and an optional description. 201 with "
@@ -47,6 +51,7 @@ public class DatasetResource {
     }
 
     @POST
+    @RolesAllowed(Role.Names.MEMBER)
     @Path("{name}/versions")
     @Consumes(MediaType.WILDCARD)
     @Operation(summary = "Upload a version of a data set",

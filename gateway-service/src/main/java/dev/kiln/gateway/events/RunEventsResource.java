@@ -1,9 +1,11 @@
 package dev.kiln.gateway.events;
 
+import dev.kiln.contracts.access.Role;
 import dev.kiln.gateway.runs.RunIds;
 import io.smallrye.common.annotation.Blocking;
 import io.smallrye.mutiny.Multi;
 import io.vertx.core.http.HttpServerRequest;
+import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
@@ -20,6 +22,7 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import org.jboss.resteasy.reactive.RestStreamElementType;
 
 /** A run's progress as Server-Sent Events; the stream itself is {@link RunEventStreams}'. */
+@RolesAllowed(Role.Names.VIEWER)
 @Path("/api/v1/runs/{id}/events")
 @Tag(name = "Runs", description = "Training runs")
 public class RunEventsResource {

@@ -1,7 +1,9 @@
 package dev.kiln.gateway.experiments;
 
+import dev.kiln.contracts.access.Role;
 import dev.kiln.store.experiments.ExperimentRepository;
 import dev.kiln.store.experiments.ExperimentRepository.ExperimentSummary;
+import jakarta.annotation.security.RolesAllowed;
 import jakarta.transaction.Transactional;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
@@ -11,6 +13,7 @@ import java.util.List;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
+@RolesAllowed(Role.Names.VIEWER)
 @Path("/api/v1/experiments")
 @Tag(name = "Experiments", description = "Named groups of runs")
 @Produces(MediaType.APPLICATION_JSON)

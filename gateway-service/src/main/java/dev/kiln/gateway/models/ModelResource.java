@@ -1,6 +1,8 @@
 package dev.kiln.gateway.models;
 
+import dev.kiln.contracts.access.Role;
 import dev.kiln.gateway.api.FormParts;
+import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DefaultValue;
 import jakarta.ws.rs.GET;
@@ -19,6 +21,7 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import org.jboss.resteasy.reactive.RestResponse;
 import org.jboss.resteasy.reactive.server.multipart.MultipartFormDataInput;
 
+@RolesAllowed(Role.Names.VIEWER)
 @Path("/api/v1/models")
 @Tag(name = "Models", description = "The model registry: registered models, their versions, aliases and promotions")
 @Produces(MediaType.APPLICATION_JSON)
@@ -61,6 +64,7 @@ public class ModelResource {
     }
 
     @POST
+    @RolesAllowed(Role.Names.MAINTAINER)
     @Path("{name}/versions")
     @Consumes(MediaType.MULTIPART_FORM_DATA)
     @Operation(summary = "Import a TorchScript model as the model's next version",
@@ -86,6 +90,7 @@ public class ModelResource {
     }
 
     @PUT
+    @RolesAllowed(Role.Names.MAINTAINER)
     @Path("{name}/policy")
     @Consumes(MediaType.APPLICATION_JSON)
     @Operation(summary = "Set a model's promotion policy",
@@ -108,6 +113,7 @@ public class ModelResource {
     }
 
     @POST
+    @RolesAllowed(Role.Names.MAINTAINER)
     @Path("{name}/promote")
     @Consumes(MediaType.APPLICATION_JSON)
     @Operation(summary = "Point an alias (default champion) at a version or a succeeded run",

@@ -1,5 +1,6 @@
 package dev.kiln.gateway.runs;
 
+import dev.kiln.contracts.access.Role;
 import dev.kiln.contracts.runs.Catalog;
 import dev.kiln.contracts.runs.EpochMetrics;
 import dev.kiln.contracts.runs.RunStatus;
@@ -12,6 +13,7 @@ import dev.kiln.store.progress.EpochRecord;
 import dev.kiln.store.progress.EpochRepository;
 import dev.kiln.store.runs.RunRecord;
 import dev.kiln.store.runs.RunRepository;
+import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DefaultValue;
 import jakarta.ws.rs.GET;
@@ -31,6 +33,7 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import org.jboss.resteasy.reactive.RestHeader;
 import org.jboss.resteasy.reactive.RestResponse;
 
+@RolesAllowed(Role.Names.VIEWER)
 @Path("/api/v1/runs")
 @Tag(name = "Runs", description = "Training runs")
 @Produces(MediaType.APPLICATION_JSON)
@@ -52,6 +55,7 @@ public class RunResource {
     }
 
     @POST
+    @RolesAllowed(Role.Names.MEMBER)
     @Consumes(MediaType.APPLICATION_JSON)
     @Operation(summary = "Submit a training run",
             description = "Validates the spec, stores the run as QUEUED and queues it for a trainer worker. Answers "
@@ -70,6 +74,7 @@ public class RunResource {
     }
 
     @POST
+    @RolesAllowed(Role.Names.MEMBER)
     @Path("{id}/cancel")
     @Operation(summary = "Cancel a run",
             description = "A queued run never starts; a training run stops within one batch. 202 with the run, "

@@ -1,5 +1,7 @@
 package dev.kiln.gateway.runs;
 
+import dev.kiln.contracts.access.Role;
+import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
@@ -8,6 +10,7 @@ import jakarta.ws.rs.core.MediaType;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
+@RolesAllowed(Role.Names.VIEWER)
 @Path("/api/v1/summaries")
 @Tag(name = "Runs", description = "Training runs")
 @Produces(MediaType.APPLICATION_JSON)

@@ -1,10 +1,12 @@
 package dev.kiln.gateway.studies;
 
+import dev.kiln.contracts.access.Role;
 import dev.kiln.gateway.events.StreamSlots;
 import io.smallrye.common.annotation.Blocking;
 import io.smallrye.mutiny.Multi;
 import io.vertx.core.http.HttpServerRequest;
 import jakarta.annotation.PreDestroy;
+import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
@@ -31,6 +33,7 @@ import org.jboss.resteasy.reactive.RestStreamElementType;
  * {@code kiln.studies.stream-interval}: the study first, then a {@code trial} event whenever a trial's state
  * or epoch count changes, and the study again when it ends, which ends the stream.
  */
+@RolesAllowed(Role.Names.VIEWER)
 @Path("/api/v1/studies/{id}/events")
 @Tag(name = "Studies", description = "Hyperparameter studies: many runs searching a space")
 public class StudyEventsResource {

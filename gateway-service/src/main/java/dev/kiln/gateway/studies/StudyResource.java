@@ -1,9 +1,11 @@
 package dev.kiln.gateway.studies;
 
+import dev.kiln.contracts.access.Role;
 import dev.kiln.contracts.studies.StudySpec;
 import dev.kiln.contracts.validation.FieldError;
 import dev.kiln.gateway.api.InvalidRequestException;
 import dev.kiln.gateway.runs.RunIds;
+import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.PATCH;
@@ -20,6 +22,7 @@ import org.jboss.resteasy.reactive.RestPath;
 import org.jboss.resteasy.reactive.RestQuery;
 import org.jboss.resteasy.reactive.RestResponse;
 
+@RolesAllowed(Role.Names.VIEWER)
 @Path("/api/v1/studies")
 @Tag(name = "Studies", description = "Hyperparameter studies: many runs searching a space")
 @Produces(MediaType.APPLICATION_JSON)
@@ -34,6 +37,7 @@ public class StudyResource {
     }
 
     @POST
+    @RolesAllowed(Role.Names.MEMBER)
     @Consumes(MediaType.APPLICATION_JSON)
     @Operation(summary = "Start a study",
             description = "Validates the study (every problem listed with its field), stores it and starts its first "
@@ -65,6 +69,7 @@ public class StudyResource {
     }
 
     @POST
+    @RolesAllowed(Role.Names.MEMBER)
     @Path("{id}/cancel")
     @Operation(summary = "Cancel a study and its running trials", description = "409 if it already ended.")
     public StudyView cancel(@RestPath String id) {
@@ -72,6 +77,7 @@ public class StudyResource {
     }
 
     @PATCH
+    @RolesAllowed(Role.Names.MEMBER)
     @Path("{id}")
     @Consumes(MediaType.APPLICATION_JSON)
     @Operation(summary = "Raise maxTrials or parallelTrials",

@@ -8,6 +8,7 @@ import static org.hamcrest.Matchers.startsWith;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.kiln.access.testing.TestTokens;
 import dev.kiln.contracts.messaging.Json;
 import dev.kiln.contracts.messaging.Topics;
 import dev.kiln.contracts.runs.EpochMetrics;
@@ -167,6 +168,7 @@ class RunEventsStreamTest {
                 assertThat(held.get(i).next().name()).isEqualTo("run");
             }
             HttpResponse<String> refused = HttpClient.newHttpClient().send(HttpRequest.newBuilder(events)
+                        .header("Authorization", TestTokens.adminBearer())
                     .header("Accept", "text/event-stream").build(), HttpResponse.BodyHandlers.ofString());
             assertThat(refused.statusCode()).isEqualTo(429);
             assertThat(refused.headers().firstValue("Retry-After")).hasValue("5");
@@ -175,8 +177,9 @@ class RunEventsStreamTest {
             held.remove(0).close();
             // The server notices the client left at its next keep-alive, and frees the slot.
             await().atMost(WAIT).until(() -> {
-                HttpResponse<java.io.InputStream> again = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-                        events).header("Accept", "text/event-stream").build(), HttpResponse.BodyHandlers.ofInputStream());
+                HttpResponse<java.io.InputStream> again = HttpClient.newHttpClient().send(HttpRequest.newBuilder(events)
+                        .header("Authorization", TestTokens.adminBearer()).header("Accept", "text/event-stream")
+                        .build(), HttpResponse.BodyHandlers.ofInputStream());
                 again.body().close();
                 return again.statusCode() == 200;
             });
@@ -278,7 +281,8 @@ class RunEventsStreamTest {
 
         static SseStream open(URI uri) throws Exception {
             HttpResponse<Stream<String>> response = HttpClient.newHttpClient().send(
-                    HttpRequest.newBuilder(uri).header("Accept", "text/event-stream").build(),
+                    HttpRequest.newBuilder(uri).header("Authorization", TestTokens.adminBearer())
+                            .header("Accept", "text/event-stream").build(),
                     HttpResponse.BodyHandlers.ofLines());
             assertThat(response.statusCode()).isEqualTo(200);
             assertThat(response.headers().firstValue("Content-Type")).hasValueSatisfying(

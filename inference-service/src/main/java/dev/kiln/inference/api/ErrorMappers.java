@@ -3,10 +3,15 @@ package dev.kiln.inference.api;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
+import dev.kiln.access.AccessDenial;
 import dev.kiln.contracts.validation.FieldError;
 import dev.kiln.contracts.validation.Problem;
 import dev.kiln.inference.serving.ModelUnavailableException;
 import dev.kiln.inference.serving.UnknownModelException;
+import dev.kiln.store.faults.StoreFaults;
+import io.quarkus.security.AuthenticationFailedException;
+import io.quarkus.security.ForbiddenException;
+import io.quarkus.security.UnauthorizedException;
 import jakarta.ws.rs.NotSupportedException;
 import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.core.MediaType;
@@ -75,8 +80,40 @@ public class ErrorMappers {
         return error(uri, status, e.getResponse().getStatusInfo().getReasonPhrase(), e.getMessage(), null);
     }
 
+    /** No credential: 401 with the challenge. */
+    @ServerExceptionMapper
+    public RestResponse<Object> unauthorized(UnauthorizedException e, UriInfo uri) {
+        return denied(AccessDenial.of(e), uri);
+    }
+
+    @ServerExceptionMapper
+    public RestResponse<Object> unauthenticated(AuthenticationFailedException e, UriInfo uri) {
+        return denied(AccessDenial.of(e), uri);
+    }
+
+    @ServerExceptionMapper
+    public RestResponse<Object> forbidden(ForbiddenException e, UriInfo uri) {
+        return denied(AccessDenial.of(e), uri);
+    }
+
+    private static RestResponse<Object> denied(AccessDenial denial, UriInfo uri) {
+        RestResponse<Object> response = error(uri, denial.status(), denial.title(), denial.detail(), null);
+        if (denial.challenge() != null) {
+            response.getHeaders().putSingle("WWW-Authenticate", denial.challenge());
+        }
+        return response;
+    }
+
     @ServerExceptionMapper
     public RestResponse<Object> unexpected(Throwable e, UriInfo uri) {
+        if (StoreFaults.unavailable(e)) {
+            // On the prediction path only a token this replica has not checked before needs PostgreSQL.
+            LOG.warnf("Store unavailable: %s", e.getMessage());
+            RestResponse<Object> response = error(uri, 503, "Service unavailable",
+                    "the experiment store (PostgreSQL) cannot be reached; retry later", null);
+            response.getHeaders().putSingle("Retry-After", "5");
+            return response;
+        }
         String reference = UUID.randomUUID().toString();
         LOG.errorf(e, "Unexpected error, reference %s", reference);
         return error(uri, 500, "Internal error",

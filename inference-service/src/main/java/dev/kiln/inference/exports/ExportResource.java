@@ -1,8 +1,10 @@
 package dev.kiln.inference.exports;
 
+import dev.kiln.contracts.access.Role;
 import dev.kiln.inference.api.InvalidInputException;
 import dev.kiln.inference.predict.VersionParam;
 import io.smallrye.common.annotation.Blocking;
+import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
@@ -18,6 +20,7 @@ import org.jboss.resteasy.reactive.RestResponse;
  * Downloads a registered model version: {@code ?format=checkpoint} (the default), {@code onnx} (Kiln-built
  * architectures) or {@code torchscript} (imported models).
  */
+@RolesAllowed(Role.Names.VIEWER)
 @Path("/api/v1/models/{name}/versions/{version}/export")
 @Tag(name = "export")
 @Blocking

@@ -1,5 +1,6 @@
 package dev.kiln.inference.oip;
 
+import dev.kiln.contracts.access.Role;
 import dev.kiln.inference.api.InvalidInputException;
 import dev.kiln.inference.oip.ModelMetadata.TensorMetadata;
 import dev.kiln.inference.predict.TopK;
@@ -11,6 +12,8 @@ import dev.kiln.inference.serving.ServedVersion;
 import dev.kiln.vision.checkpoints.EvalTransform;
 import dev.kiln.vision.serving.Classifier;
 import io.smallrye.common.annotation.Blocking;
+import jakarta.annotation.security.PermitAll;
+import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
@@ -30,6 +33,7 @@ import org.jboss.resteasy.reactive.RestResponse;
  * The Open Inference Protocol v2 (KServe, Triton): health, server and model metadata, readiness and
  * {@code infer} with FP32 tensors. A model name without a version means its champion.
  */
+@RolesAllowed(Role.Names.VIEWER)
 @Path("/v2")
 @Produces(MediaType.APPLICATION_JSON)
 @Tag(name = "open-inference-protocol")
@@ -55,6 +59,7 @@ public class OpenInferenceResource {
     }
 
     @GET
+    @PermitAll
     @Path("/health/live")
     @Operation(summary = "Liveness: the server answers")
     public Map<String, Boolean> live() {
@@ -62,6 +67,7 @@ public class OpenInferenceResource {
     }
 
     @GET
+    @PermitAll
     @Path("/health/ready")
     @Operation(summary = "Readiness: every registered champion is loaded (503 otherwise)")
     public RestResponse<Map<String, Boolean>> ready() {

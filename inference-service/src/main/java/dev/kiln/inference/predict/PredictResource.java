@@ -1,5 +1,6 @@
 package dev.kiln.inference.predict;
 
+import dev.kiln.contracts.access.Role;
 import dev.kiln.inference.api.InvalidInputException;
 import dev.kiln.inference.predict.PredictResponse.ClassProbability;
 import dev.kiln.inference.predict.PredictResponse.ImagePrediction;
@@ -10,6 +11,7 @@ import dev.kiln.vision.checkpoints.EvalTransform;
 import dev.kiln.vision.serving.ImageDecodeException;
 import dev.kiln.vision.serving.ImageInputs;
 import io.smallrye.common.annotation.Blocking;
+import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
@@ -33,6 +35,7 @@ import org.jboss.resteasy.reactive.multipart.FileUpload;
  * the served model's own evaluation transform. One image as the raw body, or several as the files of a
  * multipart form (one batch, answered in the order sent).
  */
+@RolesAllowed(Role.Names.VIEWER)
 @Path("/api/v1/models/{name}")
 @Produces(MediaType.APPLICATION_JSON)
 @Tag(name = "predict")

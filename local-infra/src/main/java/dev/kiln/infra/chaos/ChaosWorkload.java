@@ -3,6 +3,7 @@ package dev.kiln.infra.chaos;
 import static dev.kiln.infra.stack.StackHttp.JSON;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.kiln.infra.stack.StackHttp;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -79,7 +80,7 @@ final class ChaosWorkload implements AutoCloseable {
         long deadline = System.nanoTime() + SUBMIT_PATIENCE.toNanos();
         while (System.nanoTime() < deadline) {
             try {
-                HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(URI.create(gateway + "/api/v1/runs"))
+                HttpResponse<String> response = HTTP.send(StackHttp.request(gateway + "/api/v1/runs")
                         .timeout(Duration.ofSeconds(10)).header("Content-Type", "application/json")
                         .header("Idempotency-Key", key).POST(HttpRequest.BodyPublishers.ofString(body)).build(),
                         HttpResponse.BodyHandlers.ofString());
@@ -107,7 +108,7 @@ final class ChaosWorkload implements AutoCloseable {
 
     private void predict() {
         try {
-            HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(
+            HttpResponse<String> response = HTTP.send(StackHttp.request(
                     URI.create(inference + "/api/v1/models/" + model + "/predict"))
                     .timeout(Duration.ofSeconds(5)).header("Content-Type", "image/png")
                     .POST(HttpRequest.BodyPublishers.ofByteArray(png)).build(), HttpResponse.BodyHandlers.ofString());
@@ -123,7 +124,7 @@ final class ChaosWorkload implements AutoCloseable {
     /** Points the champion at another registered version, by hand, as an operator would. */
     private void promoteAnother() {
         try {
-            JsonNode registered = JSON.readTree(HTTP.send(HttpRequest.newBuilder(
+            JsonNode registered = JSON.readTree(HTTP.send(StackHttp.request(
                     URI.create(gateway + "/api/v1/models/" + model)).timeout(Duration.ofSeconds(10)).build(),
                     HttpResponse.BodyHandlers.ofString()).body());
             List<Integer> versions = registered.path("versions").findValues("version").stream()
@@ -134,7 +135,7 @@ final class ChaosWorkload implements AutoCloseable {
                 return;
             }
             int version = others.get(random.nextInt(others.size()));
-            HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(
+            HttpResponse<String> response = HTTP.send(StackHttp.request(
                     URI.create(gateway + "/api/v1/models/" + model + "/promote")).timeout(Duration.ofSeconds(10))
                     .header("Content-Type", "application/json")
                     .POST(HttpRequest.BodyPublishers.ofString("{\"version\": " + version + "}")).build(),

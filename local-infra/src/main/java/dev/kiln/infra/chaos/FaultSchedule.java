@@ -1,10 +1,9 @@
 package dev.kiln.infra.chaos;
 
+import dev.kiln.infra.stack.StackHttp;
 import java.io.File;
 import java.io.IOException;
-import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -98,7 +97,7 @@ final class FaultSchedule {
         long deadline = System.nanoTime() + READY_TIMEOUT.toNanos();
         while (System.nanoTime() < deadline) {
             try {
-                HttpResponse<Void> response = HTTP.send(HttpRequest.newBuilder(URI.create(url + "/q/health/ready"))
+                HttpResponse<Void> response = HTTP.send(StackHttp.request(url + "/q/health/ready")
                         .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.discarding());
                 if (response.statusCode() == 200) {
                     return;

@@ -8,7 +8,6 @@ import static dev.kiln.infra.stack.StackHttp.post;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.kiln.infra.datasets.FashionFolder;
 import java.io.OutputStream;
-import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -64,8 +63,8 @@ public final class DatasetBench {
             String name = "bench-" + Instant.now().getEpochSecond();
             post(gateway + "/api/v1/datasets", "{\"name\": \"" + name + "\"}");
             long uploadStart = System.nanoTime();
-            HttpResponse<String> uploaded = HTTP.send(HttpRequest.newBuilder(URI.create(gateway + "/api/v1/datasets/"
-                    + name + "/versions")).header("Content-Type", "application/zip").timeout(Duration.ofHours(1))
+            HttpResponse<String> uploaded = HTTP.send(StackHttp.request(gateway + "/api/v1/datasets/"
+                    + name + "/versions").header("Content-Type", "application/zip").timeout(Duration.ofHours(1))
                     .POST(HttpRequest.BodyPublishers.ofFile(archive)).build(), HttpResponse.BodyHandlers.ofString());
             double uploadSeconds = (System.nanoTime() - uploadStart) / 1e9;
             if (uploaded.statusCode() != 201) {

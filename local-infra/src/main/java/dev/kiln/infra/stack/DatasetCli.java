@@ -10,7 +10,6 @@ import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -106,7 +105,7 @@ public final class DatasetCli {
     private static JsonNode upload(String gateway, String name, Path archive) throws Exception {
         long total = Files.size(archive);
         long started = System.nanoTime();
-        HttpRequest request = HttpRequest.newBuilder(URI.create(gateway + "/api/v1/datasets/" + name + "/versions"))
+        HttpRequest request = StackHttp.request(gateway + "/api/v1/datasets/" + name + "/versions")
                 .header("Content-Type", "application/zip").expectContinue(true).timeout(Duration.ofHours(2))
                 .POST(HttpRequest.BodyPublishers.fromPublisher(HttpRequest.BodyPublishers.ofInputStream(
                         () -> progress(archive, total, started)), total)).build();

@@ -3,7 +3,6 @@ package dev.kiln.infra.stack;
 import static dev.kiln.infra.stack.StackHttp.fail;
 
 import dev.kiln.infra.images.PngClaims;
-import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
@@ -34,10 +33,10 @@ public final class HostileInputCheck {
         long pid = Long.parseLong(args[1]);
         String model = args[2];
         System.out.println("Hostile input against the inference service (model " + model + "):");
-        HttpRequest bomb = HttpRequest.newBuilder(URI.create(inference + "/api/v1/models/" + model + "/predict"))
+        HttpRequest bomb = StackHttp.request(inference + "/api/v1/models/" + model + "/predict")
                 .timeout(Duration.ofSeconds(30)).header("Content-Type", "image/png")
                 .POST(HttpRequest.BodyPublishers.ofByteArray(PngClaims.headerBomb())).build();
-        HttpRequest huge = HttpRequest.newBuilder(URI.create(inference + "/v2/models/" + model + "/infer"))
+        HttpRequest huge = StackHttp.request(inference + "/v2/models/" + model + "/infer")
                 .timeout(Duration.ofSeconds(30)).header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString("{\"inputs\": [{\"name\": \"input\", \"datatype\": \"FP32\","
                         + " \"shape\": [1000000000, 1, 28, 28], \"data\": [0.0]}]}")).build();

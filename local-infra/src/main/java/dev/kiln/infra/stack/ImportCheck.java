@@ -41,7 +41,7 @@ public final class ImportCheck {
         System.out.println("A PyTorch model in, served, fine-tuned and out again, end to end (model " + model + "):");
 
         String boundary = "kiln-" + UUID.randomUUID();
-        HttpResponse<String> imported = StackHttp.exchange(HttpRequest.newBuilder(
+        HttpResponse<String> imported = StackHttp.exchange(StackHttp.request(
                 URI.create(gateway + "/api/v1/models/" + model + "/versions")).timeout(Duration.ofMinutes(2))
                 .header("Content-Type", PngForms.contentType(boundary))
                 .POST(HttpRequest.BodyPublishers.ofByteArray(PngForms.multipart(boundary, List.of(

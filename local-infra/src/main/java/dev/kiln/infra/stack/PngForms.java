@@ -1,7 +1,6 @@
 package dev.kiln.infra.stack;
 
 import java.io.ByteArrayOutputStream;
-import java.net.URI;
 import java.net.http.HttpRequest;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -20,7 +19,7 @@ final class PngForms {
 
     /** @param names one file name per image */
     static HttpRequest predict(String url, List<byte[]> pngs, List<String> names) {
-        HttpRequest.Builder builder = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(30));
+        HttpRequest.Builder builder = StackHttp.request(url).timeout(Duration.ofSeconds(30));
         if (pngs.size() == 1) {
             return builder.header("Content-Type", "image/png")
                     .POST(HttpRequest.BodyPublishers.ofByteArray(pngs.get(0))).build();

@@ -151,7 +151,7 @@ public final class PredictLoadCheck {
             String body = "{\"registeredModel\": \"" + model + "\", \"spec\": {\"dataset\": \"mnist-sample\","
                     + " \"model\": \"cifar-cnn\", \"epochs\": 2, \"batchSize\": 32, \"optimizer\": \"adam\","
                     + " \"learningRate\": 0.002, \"seed\": " + seed + "}}";
-            HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(URI.create(gateway + "/api/v1/runs"))
+            HttpResponse<String> response = HTTP.send(StackHttp.request(gateway + "/api/v1/runs")
                     .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build(),
                     HttpResponse.BodyHandlers.ofString());
             if (response.statusCode() != 202) {
@@ -161,15 +161,15 @@ public final class PredictLoadCheck {
         }
         long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(15);
         while (System.nanoTime() < deadline) {
-            JsonNode registered = JSON.readTree(HTTP.send(HttpRequest.newBuilder(URI.create(gateway + "/api/v1/models/"
-                    + model)).build(), HttpResponse.BodyHandlers.ofString()).body());
+            JsonNode registered = JSON.readTree(HTTP.send(StackHttp.request(gateway + "/api/v1/models/"
+                    + model).build(), HttpResponse.BodyHandlers.ofString()).body());
             long found = runs.stream().filter(run -> registered.path("versions").findValuesAsText("runId").contains(run))
                     .count();
             if (found == runs.size()) {
                 return;
             }
             for (String run : runs) {
-                JsonNode state = JSON.readTree(HTTP.send(HttpRequest.newBuilder(URI.create(gateway + "/api/v1/runs/" + run))
+                JsonNode state = JSON.readTree(HTTP.send(StackHttp.request(gateway + "/api/v1/runs/" + run)
                         .build(), HttpResponse.BodyHandlers.ofString()).body());
                 if (List.of("FAILED", "CANCELLED").contains(state.path("status").asText())) {
                     throw new IllegalStateException("run " + run + " " + state.path("status").asText() + ": "
@@ -211,7 +211,7 @@ public final class PredictLoadCheck {
     }
 
     private static void promote(String gateway, String model, int version) throws Exception {
-        HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(
+        HttpResponse<String> response = HTTP.send(StackHttp.request(
                         URI.create(gateway + "/api/v1/models/" + model + "/promote")).timeout(Duration.ofSeconds(10))
                 .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString("{\"version\": " + version + "}")).build(),
@@ -225,7 +225,7 @@ public final class PredictLoadCheck {
     private static void awaitServed(String inference, String model, int version) throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         while (System.nanoTime() < deadline) {
-            HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(
+            HttpResponse<String> response = HTTP.send(StackHttp.request(
                     URI.create(inference + "/v2/models/" + model)).build(), HttpResponse.BodyHandlers.ofString());
             if (response.statusCode() == 200) {
                 JsonNode versions = JSON.readTree(response.body()).path("versions");
@@ -292,8 +292,8 @@ public final class PredictLoadCheck {
                 runId = rows.getString(1);
             }
         }
-        HttpResponse<byte[]> response = HTTP.send(HttpRequest.newBuilder(URI.create(gateway + "/api/v1/runs/" + runId
-                + "/checkpoints/model")).timeout(Duration.ofSeconds(60)).build(), HttpResponse.BodyHandlers.ofByteArray());
+        HttpResponse<byte[]> response = HTTP.send(StackHttp.request(gateway + "/api/v1/runs/" + runId
+                + "/checkpoints/model").timeout(Duration.ofSeconds(60)).build(), HttpResponse.BodyHandlers.ofByteArray());
         if (response.statusCode() != 200) {
             throw new IllegalStateException("downloading the checkpoint of " + model + " v" + version + ": HTTP "
                     + response.statusCode());

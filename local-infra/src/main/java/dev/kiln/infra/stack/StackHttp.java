@@ -3,34 +3,76 @@ package dev.kiln.infra.stack;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Predicate;
 
 /** The JSON-over-HTTP calls the stack probes make, and how they give up: a message and exit status 1. */
 public final class StackHttp {
 
     public static final ObjectMapper JSON = new ObjectMapper();
+    private static final AtomicReference<String> TOKEN = new AtomicReference<>();
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
     private StackHttp() {
     }
 
+    /** A request to the stack carrying the caller's {@linkplain #token() token}. */
+    public static HttpRequest.Builder request(String url) {
+        return request(URI.create(url));
+    }
+
+    public static HttpRequest.Builder request(URI uri) {
+        HttpRequest.Builder request = HttpRequest.newBuilder(uri);
+        String token = token();
+        return token == null ? request : request.header("Authorization", "Bearer " + token);
+    }
+
+    /**
+     * The caller's token, or null for none: {@code KILN_TOKEN}, else the file {@code KILN_TOKEN_FILE} names (./kiln
+     * points it at .kiln/admin-token, the admin token the local stack's gateway issued), read once.
+     */
+    public static String token() {
+        String token = TOKEN.get();
+        if (token == null) {
+            token = Optional.ofNullable(System.getenv("KILN_TOKEN")).filter(value -> !value.isBlank())
+                    .or(() -> Optional.ofNullable(System.getenv("KILN_TOKEN_FILE")).map(Path::of)
+                            .filter(Files::isReadable).map(StackHttp::read))
+                    .map(String::trim).orElse("");
+            TOKEN.set(token);
+        }
+        return token.isEmpty() ? null : token;
+    }
+
+    private static String read(Path file) {
+        try {
+            return Files.readString(file, StandardCharsets.US_ASCII);
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot read the token in " + file, e);
+        }
+    }
+
     public static HttpResponse<String> get(String url) throws IOException, InterruptedException {
-        return HTTP.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10)).build(),
+        return HTTP.send(request(url).timeout(Duration.ofSeconds(10)).build(),
                 HttpResponse.BodyHandlers.ofString());
     }
 
     public static HttpResponse<byte[]> getBytes(String url) throws IOException, InterruptedException {
-        return HTTP.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(60)).build(),
+        return HTTP.send(request(url).timeout(Duration.ofSeconds(60)).build(),
                 HttpResponse.BodyHandlers.ofByteArray());
     }
 
     public static HttpResponse<String> post(String url, String json) throws IOException, InterruptedException {
-        return HTTP.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10))
+        return HTTP.send(request(url).timeout(Duration.ofSeconds(10))
                 .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(json)).build(), HttpResponse.BodyHandlers.ofString());
     }
@@ -50,7 +92,7 @@ public final class StackHttp {
     }
 
     public static HttpResponse<String> put(String url, String json) throws IOException, InterruptedException {
-        return HTTP.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10))
+        return HTTP.send(request(url).timeout(Duration.ofSeconds(10))
                 .header("Content-Type", "application/json")
                 .PUT(HttpRequest.BodyPublishers.ofString(json)).build(), HttpResponse.BodyHandlers.ofString());
     }

@@ -11,7 +11,6 @@ import dev.kiln.contracts.messaging.Topics;
 import dev.kiln.contracts.runs.TrainingSpec;
 import dev.kiln.infra.kafka.TopicReader;
 import java.io.IOException;
-import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -157,7 +156,7 @@ public final class StackProbe {
      * records it, until the stream ends with the run; returns the finished run.
      */
     static JsonNode followEpochs(String gateway, String id) throws Exception {
-        HttpRequest request = HttpRequest.newBuilder(URI.create(gateway + "/api/v1/runs/" + id + "/events"))
+        HttpRequest request = StackHttp.request(gateway + "/api/v1/runs/" + id + "/events")
                 .header("Accept", "text/event-stream").timeout(TRAIN_TIMEOUT).build();
         String event = null;
         for (String line : (Iterable<String>) HTTP.send(request, HttpResponse.BodyHandlers.ofLines()).body()::iterator) {

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.kiln.contracts.messaging.Topics;
 import dev.kiln.infra.kafka.TopicReader;
 import dev.kiln.infra.postgres.LocalPostgres;
-import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -61,7 +60,7 @@ public final class SubmitLoadCheck {
             String key = experiment + "-" + i;
             sent.add(clients.submit(() -> {
                 long t0 = System.nanoTime();
-                HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(gateway + "/api/v1/runs"))
+                HttpResponse<String> response = http.send(StackHttp.request(gateway + "/api/v1/runs")
                         .header("Content-Type", "application/json").header("Idempotency-Key", key)
                         .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
                 long nanos = System.nanoTime() - t0;
@@ -127,7 +126,7 @@ public final class SubmitLoadCheck {
     private static void cancelAll(HttpClient http, String gateway, Set<String> ids) {
         ids.parallelStream().forEach(id -> {
             try {
-                http.send(HttpRequest.newBuilder(URI.create(gateway + "/api/v1/runs/" + id + "/cancel"))
+                http.send(StackHttp.request(gateway + "/api/v1/runs/" + id + "/cancel")
                         .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.discarding());
             } catch (Exception e) {
                 System.err.println("could not cancel run " + id + ": " + e.getMessage());

@@ -37,8 +37,11 @@ final class Wrk {
             lua.append("do local f = io.open(\"").append(body.toAbsolutePath()).append("\", \"rb\"); ")
                     .append("table.insert(bodies, f:read(\"*all\")); f:close() end\n");
         }
-        lua.append("local headers = {[\"Content-Type\"] = \"").append(contentType).append("\"}\n")
-                .append("local i = 0\n")
+        lua.append("local headers = {[\"Content-Type\"] = \"").append(contentType).append("\"}\n");
+        if (StackHttp.token() != null) {
+            lua.append("headers[\"Authorization\"] = \"Bearer ").append(StackHttp.token()).append("\"\n");
+        }
+        lua.append("local i = 0\n")
                 .append("request = function()\n  i = i % #bodies + 1\n")
                 .append("  return wrk.format(\"POST\", nil, headers, bodies[i])\nend\n");
         Files.writeString(script, lua);

@@ -1,0 +1,169 @@
+package dev.kiln.access.testing;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.kiln.access.ApiTokenSecrets;
+import dev.kiln.contracts.access.Role;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import org.assertj.core.api.SoftAssertions;
+
+/**
+ * The authorization matrix of a service, generated from its OpenAPI document: every operation is called with no
+ * token, an invalid one, and a token of each role, and must answer 401, 401, then 403 below the role its rule
+ * names and neither 401, 403 nor 5xx from that role up. An operation without a rule fails, as does a rule for
+ * an operation that no longer exists: a new endpoint cannot slip through unreviewed.
+ */
+public final class AuthorizationMatrix {
+
+    /** What an operation needs: a role, or nothing (open to anyone, e.g. a health probe). */
+    public record Rule(Role role) {
+
+        public static final Rule OPEN = new Rule(null);
+
+        public static Rule needs(Role role) {
+            return new Rule(role);
+        }
+    }
+
+    /**
+     * One operation of the document: {@code GET /api/v1/runs/{id}}, and the first media type its body may have
+     * (null for none): the matrix sends that, as a client would, so the answer is about the caller.
+     */
+    public record Operation(String method, String path, String bodyType) {
+
+        @Override
+        public String toString() {
+            return method + " " + path;
+        }
+    }
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Set<String> METHODS = Set.of("get", "post", "put", "patch", "delete");
+    /** What path parameters are filled with: a well-formed id that names nothing. */
+    private static final String NOTHING = "00000000-0000-0000-0000-000000000000";
+
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private final URI base;
+
+    public AuthorizationMatrix(URI base) {
+        this.base = base;
+    }
+
+    /** Every operation the service's OpenAPI document lists. */
+    public List<Operation> operations() throws IOException, InterruptedException {
+        HttpResponse<String> document = http.send(HttpRequest.newBuilder(base.resolve("/q/openapi?format=json"))
+                .build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(document.statusCode()).as("the OpenAPI document needs no token").isEqualTo(200);
+        List<Operation> operations = new ArrayList<>();
+        JSON.readTree(document.body()).get("paths").fields().forEachRemaining(path -> path.getValue().fieldNames()
+                .forEachRemaining(method -> {
+                    if (METHODS.contains(method)) {
+                        JsonNode content = path.getValue().get(method).path("requestBody").path("content");
+                        operations.add(new Operation(method.toUpperCase(Locale.ROOT), path.getKey(),
+                                content.isObject() && content.size() > 0 ? content.fieldNames().next() : null));
+                    }
+                }));
+        return operations;
+    }
+
+    /** Checks every operation against its rule ({@code "GET /api/v1/runs/{id}"} to rule). */
+    public void check(Map<String, Rule> rules) throws IOException, InterruptedException {
+        List<Operation> operations = operations();
+        Map<Role, String> tokens = new EnumMap<>(Role.class);
+        for (Role role : Role.values()) {
+            tokens.put(role, TestTokens.issue(role));
+        }
+        String invalid = ApiTokenSecrets.mint().token();
+        SoftAssertions softly = new SoftAssertions();
+        Set<String> listed = new TreeSet<>();
+        for (Operation operation : operations) {
+            listed.add(operation.toString());
+            Rule rule = rules.get(operation.toString());
+            if (rule == null) {
+                softly.fail("No authorization rule for " + operation + ": add one to the matrix");
+                continue;
+            }
+            Answer anonymous = call(operation, null);
+            Answer forged = call(operation, invalid);
+            if (rule.role() == null) {
+                softly.assertThat(anonymous.status()).as("%s without a token", operation).isNotIn(401, 403)
+                        .isLessThan(500);
+            } else {
+                softly.assertThat(anonymous.status()).as("%s without a token", operation).isEqualTo(401);
+                softly.assertThat(anonymous.challenge()).as("%s: WWW-Authenticate", operation).startsWith("Bearer");
+                softly.assertThat(forged.status()).as("%s with an unknown token", operation).isEqualTo(401);
+                softly.assertThat(forged.body()).as("%s with an unknown token", operation)
+                        .contains("The token is not valid");
+            }
+            for (Role role : Role.values()) {
+                Answer answer = call(operation, tokens.get(role));
+                if (rule.role() != null && !role.includes(rule.role())) {
+                    softly.assertThat(answer.status()).as("%s as %s", operation, role.label()).isEqualTo(403);
+                    softly.assertThat(answer.body()).as("%s as %s", operation, role.label())
+                            .contains("The role " + role.label());
+                } else {
+                    softly.assertThat(answer.status()).as("%s as %s: %s", operation, role.label(), answer.body())
+                            .isNotIn(401, 403).isLessThan(500);
+                }
+            }
+        }
+        softly.assertThat(rules.keySet()).as("rules for operations the document no longer lists")
+                .isSubsetOf(listed);
+        softly.assertAll();
+    }
+
+    private record Answer(int status, String challenge, String body) {
+    }
+
+    private Answer call(Operation operation, String token) throws IOException, InterruptedException {
+        HttpRequest.Builder request = HttpRequest.newBuilder(base.resolve(operation.path()
+                .replaceAll("\\{[^}]+}", NOTHING))).timeout(Duration.ofSeconds(30));
+        if (token != null) {
+            request.header("Authorization", TestTokens.bearer(token));
+        }
+        if (operation.bodyType() == null) {
+            request.method(operation.method(), HttpRequest.BodyPublishers.noBody());
+        } else if (operation.bodyType().startsWith("multipart/")) {
+            request.header("Content-Type", operation.bodyType() + "; boundary=matrix")
+                    .method(operation.method(), HttpRequest.BodyPublishers.ofString("--matrix--\r\n"));
+        } else if (operation.bodyType().contains("json")) {
+            request.header("Content-Type", operation.bodyType())
+                    .method(operation.method(), HttpRequest.BodyPublishers.ofString("{}"));
+        } else {
+            // Another type (an upload): a body of nothing in it.
+            request.header("Content-Type", operation.bodyType().equals("*/*") ? "application/octet-stream"
+                    : operation.bodyType());
+            request.method(operation.method(), HttpRequest.BodyPublishers.noBody());
+        }
+        // An event stream that opens would never end: its body is left unread.
+        HttpResponse<InputStream> response;
+        try {
+            response = http.send(request.build(), HttpResponse.BodyHandlers.ofInputStream());
+        } catch (HttpTimeoutException e) {
+            return new Answer(-1, "", operation + " did not answer within 30 s");
+        }
+        try (InputStream body = response.body()) {
+            boolean stream = response.headers().firstValue("Content-Type").orElse("").startsWith("text/event-stream");
+            String text = stream ? "" : new String(body.readAllBytes(), StandardCharsets.UTF_8);
+            return new Answer(response.statusCode(),
+                    response.headers().firstValue("WWW-Authenticate").orElse(""), text);
+        }
+    }
+}

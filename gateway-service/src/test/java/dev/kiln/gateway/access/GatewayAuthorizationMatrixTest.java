@@ -1,0 +1,72 @@
+package dev.kiln.gateway.access;
+
+import static dev.kiln.access.testing.AuthorizationMatrix.Rule.needs;
+import static java.util.Map.entry;
+
+import dev.kiln.access.testing.AuthorizationMatrix;
+import dev.kiln.access.testing.AuthorizationMatrix.Rule;
+import dev.kiln.contracts.access.Role;
+import dev.kiln.infra.kafka.KafkaTestResource;
+import dev.kiln.infra.postgres.PostgresTestResource;
+import dev.kiln.infra.s3.S3TestResource;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
+import java.net.URL;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** Every gateway operation in the OpenAPI document, by role, against the running gateway and its PostgreSQL. */
+@QuarkusTest
+@QuarkusTestResource(KafkaTestResource.class)
+@QuarkusTestResource(PostgresTestResource.class)
+@QuarkusTestResource(S3TestResource.class)
+class GatewayAuthorizationMatrixTest {
+
+    private static final Rule VIEWER = needs(Role.VIEWER);
+    private static final Rule MEMBER = needs(Role.MEMBER);
+    private static final Rule MAINTAINER = needs(Role.MAINTAINER);
+    private static final Rule ADMIN = needs(Role.ADMIN);
+
+    /** The reviewed rules: reading needs a viewer, submitting a member, the registry a maintainer, tokens an admin. */
+    private static final Map<String, Rule> RULES = Map.ofEntries(
+            entry("GET /api/v1/runs", VIEWER),
+            entry("POST /api/v1/runs", MEMBER),
+            entry("GET /api/v1/runs/{id}", VIEWER),
+            entry("POST /api/v1/runs/{id}/cancel", MEMBER),
+            entry("GET /api/v1/runs/{id}/checkpoints/{kind}", VIEWER),
+            entry("GET /api/v1/runs/{id}/summary", VIEWER),
+            entry("GET /api/v1/runs/{id}/metrics", VIEWER),
+            entry("GET /api/v1/runs/{id}/events", VIEWER),
+            entry("POST /api/v1/summaries", VIEWER),
+            entry("GET /api/v1/experiments", VIEWER),
+            entry("GET /api/v1/datasets", VIEWER),
+            entry("POST /api/v1/datasets", MEMBER),
+            entry("GET /api/v1/datasets/{name}", VIEWER),
+            entry("POST /api/v1/datasets/{name}/versions", MEMBER),
+            entry("GET /api/v1/datasets/{name}/versions/{version}", VIEWER),
+            entry("GET /api/v1/studies", VIEWER),
+            entry("POST /api/v1/studies", MEMBER),
+            entry("GET /api/v1/studies/{id}", VIEWER),
+            entry("PATCH /api/v1/studies/{id}", MEMBER),
+            entry("POST /api/v1/studies/{id}/cancel", MEMBER),
+            entry("GET /api/v1/studies/{id}/events", VIEWER),
+            entry("GET /api/v1/models", VIEWER),
+            entry("GET /api/v1/models/{name}", VIEWER),
+            entry("POST /api/v1/models/{name}/versions", MAINTAINER),
+            entry("GET /api/v1/models/{name}/versions/{version}", VIEWER),
+            entry("PUT /api/v1/models/{name}/policy", MAINTAINER),
+            entry("GET /api/v1/models/{name}/promotions", VIEWER),
+            entry("POST /api/v1/models/{name}/promote", MAINTAINER),
+            entry("GET /api/v1/tokens", ADMIN),
+            entry("POST /api/v1/tokens", ADMIN),
+            entry("DELETE /api/v1/tokens/{id}", ADMIN));
+
+    @TestHTTPResource("/")
+    URL base;
+
+    @Test
+    void everyOperationAnswersByRole() throws Exception {
+        new AuthorizationMatrix(base.toURI()).check(RULES);
+    }
+}
