@@ -19,10 +19,14 @@ public record AccessDenial(int status, String title, String detail) {
                 "This API needs a token: send \"Authorization: Bearer <token>\" (./kiln token create makes one)");
     }
 
-    /** A credential that is not valid: unknown, wrong, revoked or expired. */
+    /**
+     * A credential that is not valid: a Kiln API token unknown, wrong, revoked or expired (said as such), or a token
+     * the OpenID Connect issuer's keys and claims do not accept (its library's reasons are not passed on).
+     */
     public static AccessDenial of(AuthenticationFailedException e) {
-        return new AccessDenial(401, "Unauthorized", e.getMessage() == null || e.getMessage().isBlank()
-                ? "The credentials are not valid" : e.getMessage());
+        return new AccessDenial(401, "Unauthorized", TokenRefusals.byKiln(e) ? e.getMessage()
+                : "The bearer token is not valid: not a Kiln API token, nor a token of the configured OpenID Connect"
+                        + " issuer (check its expiry, issuer, audience and signature)");
     }
 
     /** A valid credential whose role does not allow the operation (called while the request is handled). */
@@ -33,6 +37,10 @@ public record AccessDenial(int status, String title, String detail) {
             return of(new UnauthorizedException());
         }
         Caller caller = Caller.of(identity);
+        if (caller.role() == null) {
+            return new AccessDenial(403, "Forbidden", caller.name() + " has no Kiln role (viewer, member, maintainer"
+                    + " or admin) in project " + caller.project());
+        }
         return new AccessDenial(403, "Forbidden", "The role " + caller.role().label() + " in project "
                 + caller.project() + " does not allow this operation");
     }

@@ -5,6 +5,7 @@ import dev.kiln.store.access.ApiTokenRepository;
 import dev.kiln.store.access.ApiTokenRepository.StoredToken;
 import dev.kiln.store.faults.StoreFaults;
 import io.quarkus.narayana.jta.QuarkusTransaction;
+import io.quarkus.scheduler.Scheduled;
 import io.quarkus.security.AuthenticationFailedException;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.transaction.Transactional;
@@ -12,12 +13,16 @@ import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Collectors;
+import org.jboss.logging.Logger;
 
 /**
  * Kiln API tokens: issued (the token itself returned once, its digest stored), listed, revoked, and checked on
- * every request. A checked token is remembered for {@link AccessConfig#tokenCacheTtl()} so that requests do not
- * each ask the store; its last use is written at most once a minute per process.
+ * every request. A request never waits for PostgreSQL on a token this process has checked before: the tokens it
+ * knows are read again every {@link AccessConfig#tokenCacheTtl()} in the background, which also writes their
+ * last use; while the store is away they stay trusted for {@link AccessConfig#tokenStoreOutageGrace()}.
  */
 @ApplicationScoped
 public class ApiTokens {
@@ -29,13 +34,14 @@ public class ApiTokens {
     private record Checked(StoredToken stored, long loadedAtNanos) {
     }
 
-    private static final long TOUCH_EVERY_NANOS = 60_000_000_000L;
+    private static final Logger LOG = Logger.getLogger(ApiTokens.class);
 
     private final ApiTokenRepository repository;
     private final AccessConfig config;
     private final Clock clock = Clock.systemUTC();
     private final Map<String, Checked> checked = new ConcurrentHashMap<>();
-    private final Map<String, Long> touchedAtNanos = new ConcurrentHashMap<>();
+    /** Uses not written yet, by token id. */
+    private final Map<String, Instant> usedAt = new ConcurrentHashMap<>();
 
     public ApiTokens(ApiTokenRepository repository, AccessConfig config) {
         this.repository = repository;
@@ -75,70 +81,73 @@ public class ApiTokens {
     }
 
     /**
-     * The caller a token stands for; blocking (it may ask the store).
+     * The caller a token stands for; blocking the first time this process sees the token (it asks the store).
      *
      * @throws AuthenticationFailedException when the token is unknown, wrong, revoked or expired
      */
     public Caller authenticate(String token) {
         if (!ApiTokenSecrets.looksLikeToken(token)) {
-            throw new AuthenticationFailedException("The bearer token is not a Kiln API token");
+            throw TokenRefusals.refused("The bearer token is not a Kiln API token");
         }
         String id = ApiTokenSecrets.idOf(token);
         StoredToken stored = lookUp(id);
         // One answer for an unknown id and a wrong secret: the id alone must not tell anything.
         if (stored == null || !ApiTokenSecrets.matches(token, stored.secretSha256())) {
-            throw new AuthenticationFailedException("The token is not valid");
+            throw TokenRefusals.refused("The token is not valid");
         }
         Instant now = clock.instant();
         if (stored.revokedAt() != null) {
-            throw new AuthenticationFailedException("The token " + id + " was revoked at " + stored.revokedAt());
+            throw TokenRefusals.refused("The token " + id + " was revoked at " + stored.revokedAt());
         }
         if (!stored.activeAt(now)) {
-            throw new AuthenticationFailedException("The token " + id + " expired at " + stored.expiresAt());
+            throw TokenRefusals.refused("The token " + id + " expired at " + stored.expiresAt());
         }
-        recordUse(id, now);
+        usedAt.put(id, now);
         return new Caller("token:" + id, stored.project(), stored.role());
     }
 
     private StoredToken lookUp(String id) {
-        long now = System.nanoTime();
         Checked known = checked.get(id);
-        if (known != null && now - known.loadedAtNanos() < config.tokenCacheTtl().toNanos()) {
+        if (known != null && System.nanoTime() - known.loadedAtNanos() < config.tokenStoreOutageGrace().toNanos()) {
             return known.stored();
         }
-        StoredToken stored;
-        try {
-            stored = QuarkusTransaction.requiringNew().call(() -> repository.find(id));
-        } catch (RuntimeException e) {
-            // PostgreSQL away: a token checked before stays good until it is back (what the store says then
-            // counts); one never seen fails with the store's error, which the service answers with a 503.
-            if (known != null && StoreFaults.unavailable(e)) {
-                return known.stored();
-            }
-            throw e;
-        }
-        // Only tokens that exist are remembered: made-up ids must not grow the map.
-        if (stored != null) {
-            checked.put(id, new Checked(stored, now));
-        } else {
-            checked.remove(id);
-        }
+        StoredToken stored = QuarkusTransaction.requiringNew().call(() -> repository.find(id));
+        remember(id, stored, System.nanoTime());
         return stored;
     }
 
-    private void recordUse(String id, Instant now) {
-        long nanos = System.nanoTime();
-        Long last = touchedAtNanos.get(id);
-        if (last == null || nanos - last >= TOUCH_EVERY_NANOS) {
-            touchedAtNanos.put(id, nanos);
-            try {
-                QuarkusTransaction.requiringNew().run(() -> repository.touch(id, now));
-            } catch (RuntimeException e) {
-                // A last use not recorded while the store is away is not worth refusing the request for.
-                if (!StoreFaults.unavailable(e)) {
-                    throw e;
-                }
+    /** Only tokens that exist are remembered: made-up ids must not grow the map. */
+    private void remember(String id, StoredToken stored, long loadedAtNanos) {
+        if (stored != null) {
+            checked.put(id, new Checked(stored, loadedAtNanos));
+        } else {
+            checked.remove(id);
+        }
+    }
+
+    /** Reads the known tokens again (revocations made elsewhere) and writes their last uses. */
+    @Scheduled(every = "${kiln.access.token-cache-ttl:10s}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    void refresh() {
+        try {
+            Set<String> ids = Set.copyOf(checked.keySet());
+            if (!ids.isEmpty()) {
+                long loadedAt = System.nanoTime();
+                Map<String, StoredToken> found = QuarkusTransaction.requiringNew()
+                        .call(() -> repository.findAll(ids)).stream()
+                        .collect(Collectors.toMap(StoredToken::id, token -> token));
+                ids.forEach(id -> remember(id, found.get(id), loadedAt));
             }
+            Map<String, Instant> uses = Map.copyOf(usedAt);
+            if (!uses.isEmpty()) {
+                QuarkusTransaction.requiringNew().run(() -> uses.forEach(repository::touch));
+                // A use recorded meanwhile stays for the next round.
+                uses.forEach((id, at) -> usedAt.remove(id, at));
+            }
+        } catch (RuntimeException e) {
+            if (!StoreFaults.unavailable(e)) {
+                throw e;
+            }
+            LOG.debugf("Tokens not refreshed, the store is away: %s", e.getMessage());
         }
     }
 }

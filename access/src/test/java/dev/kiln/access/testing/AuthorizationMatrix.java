@@ -22,6 +22,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.function.Function;
 import org.assertj.core.api.SoftAssertions;
 
 /**
@@ -83,12 +84,18 @@ public final class AuthorizationMatrix {
         return operations;
     }
 
-    /** Checks every operation against its rule ({@code "GET /api/v1/runs/{id}"} to rule). */
+    /** Checks every operation against its rule ({@code "GET /api/v1/runs/{id}"} to rule), with Kiln API tokens. */
     public void check(Map<String, Rule> rules) throws IOException, InterruptedException {
+        check(rules, TestTokens::issue);
+    }
+
+    /** The same with the tokens {@code tokenOf} gives for each role (e.g. an OpenID Connect issuer's). */
+    public void check(Map<String, Rule> rules, Function<Role, String> tokenOf)
+            throws IOException, InterruptedException {
         List<Operation> operations = operations();
         Map<Role, String> tokens = new EnumMap<>(Role.class);
         for (Role role : Role.values()) {
-            tokens.put(role, TestTokens.issue(role));
+            tokens.put(role, tokenOf.apply(role));
         }
         String invalid = ApiTokenSecrets.mint().token();
         SoftAssertions softly = new SoftAssertions();

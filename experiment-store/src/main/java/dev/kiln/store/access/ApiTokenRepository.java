@@ -6,6 +6,7 @@ import dev.kiln.contracts.access.Role;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.persistence.EntityManager;
 import java.time.Instant;
+import java.util.Collection;
 import java.util.List;
 
 /** Kiln API tokens ({@code api_tokens}): their digests, scope and lifetime. Callers own the transaction. */
@@ -33,10 +34,11 @@ public class ApiTokenRepository {
 
     /** Stores the token; false when one with its id exists already. */
     public boolean insert(StoredToken token) {
-        return em.createNativeQuery("insert into api_tokens (" + COLUMNS + ") values (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, null,"
-                + " null) on conflict (id) do nothing").setParameter(1, token.id()).setParameter(2, token.name()).setParameter(3, token.project())
-                .setParameter(4, token.role().name()).setParameter(5, token.secretSha256())
-                .setParameter(6, token.createdBy()).setParameter(7, token.createdAt())
+        return em.createNativeQuery("insert into api_tokens (" + COLUMNS + ") values (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8,"
+                + " null, null) on conflict (id) do nothing").setParameter(1, token.id()).setParameter(2, token.name())
+                .setParameter(3, token.project()).setParameter(4, token.role().name())
+                .setParameter(5, token.secretSha256()).setParameter(6, token.createdBy())
+                .setParameter(7, token.createdAt())
                 .setParameter(8, token.expiresAt()).executeUpdate() == 1;
     }
 
@@ -44,6 +46,13 @@ public class ApiTokenRepository {
         List<?> rows = em.createNativeQuery("select " + COLUMNS + " from api_tokens where id = ?1")
                 .setParameter(1, id).getResultList();
         return rows.isEmpty() ? null : token((Object[]) rows.get(0));
+    }
+
+    /** The tokens of these ids that exist. */
+    public List<StoredToken> findAll(Collection<String> ids) {
+        return em.createNativeQuery("select " + COLUMNS + " from api_tokens where id = any(?1)")
+                .setParameter(1, ids.toArray(String[]::new)).getResultList().stream()
+                .map(row -> token((Object[]) row)).toList();
     }
 
     /** The project's tokens, revoked and expired ones included, newest first. */

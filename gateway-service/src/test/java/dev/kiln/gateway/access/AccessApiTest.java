@@ -2,6 +2,7 @@ package dev.kiln.gateway.access;
 
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.containsInAnyOrder;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.everyItem;
@@ -84,9 +85,10 @@ class AccessApiTest {
         given().header("Authorization", TestTokens.bearer(token)).contentType(ContentType.JSON).body("{}")
                 .post("/api/v1/models/digits/promote").then().statusCode(403);
 
-        given().get("/api/v1/tokens").then().statusCode(200)
-                .body("find { it.id == '" + id + "' }.lastUsedAt", notNullValue())
-                .body("token", everyItem(nullValue()));
+        // Last uses are written in the background (every kiln.access.token-cache-ttl, 1 s in tests).
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> given().get("/api/v1/tokens").then()
+                .statusCode(200).body("find { it.id == '" + id + "' }.lastUsedAt", notNullValue())
+                .body("token", everyItem(nullValue())));
     }
 
     @Test
@@ -143,7 +145,8 @@ class AccessApiTest {
     }
 
     @Test
-    void theBootstrapKeepsAValidAdminTokenRegistersAMintedOneAndReplacesAnythingElse(@TempDir Path dir) throws Exception {
+    void theBootstrapKeepsAValidAdminTokenRegistersAMintedOneAndReplacesAnythingElse(@TempDir Path dir)
+            throws Exception {
         Path file = dir.resolve("state/admin-token");
         bootstrap.ensureAdminToken(file);
         String first = Files.readString(file).trim();

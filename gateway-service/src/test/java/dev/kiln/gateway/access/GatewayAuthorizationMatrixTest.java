@@ -29,7 +29,7 @@ class GatewayAuthorizationMatrixTest {
     private static final Rule ADMIN = needs(Role.ADMIN);
 
     /** The reviewed rules: reading needs a viewer, submitting a member, the registry a maintainer, tokens an admin. */
-    private static final Map<String, Rule> RULES = Map.ofEntries(
+    static final Map<String, Rule> RULES = Map.ofEntries(
             entry("GET /api/v1/runs", VIEWER),
             entry("POST /api/v1/runs", MEMBER),
             entry("GET /api/v1/runs/{id}", VIEWER),
