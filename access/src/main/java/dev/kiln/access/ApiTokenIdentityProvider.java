@@ -6,7 +6,10 @@ import io.quarkus.security.identity.SecurityIdentity;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 
-/** Turns a Kiln API token into the caller's identity, off the event loop (the check may ask the store). */
+/**
+ * Turns a Kiln API token into the caller's identity: on the calling thread for a token the process knows (no
+ * hop to a worker thread on every prediction), off the event loop when the store must be asked.
+ */
 @ApplicationScoped
 public class ApiTokenIdentityProvider implements IdentityProvider<ApiTokenAuthenticationRequest> {
 
@@ -24,6 +27,8 @@ public class ApiTokenIdentityProvider implements IdentityProvider<ApiTokenAuthen
     @Override
     public Uni<SecurityIdentity> authenticate(ApiTokenAuthenticationRequest request,
             AuthenticationRequestContext context) {
-        return context.runBlocking(() -> tokens.authenticate(request.token()).identity());
+        return Uni.createFrom().item(() -> tokens.authenticateKnown(request.token()))
+                .flatMap(known -> known != null ? Uni.createFrom().item(known.identity())
+                        : context.runBlocking(() -> tokens.authenticate(request.token()).identity()));
     }
 }
