@@ -74,10 +74,11 @@ public class ApiTokens {
     }
 
     /** Revokes the project's token, at once on this process; false when there is no such active token. */
-    @Transactional
     public boolean revoke(String id, String project) {
+        boolean revoked = QuarkusTransaction.requiringNew().call(() -> repository.revoke(id, project, clock.instant()));
+        // Forgotten after the commit: a request in between would have read the row still active and kept it.
         checked.remove(id);
-        return repository.revoke(id, project, clock.instant());
+        return revoked;
     }
 
     /**
@@ -157,7 +158,9 @@ public class ApiTokens {
                 Map<String, StoredToken> found = QuarkusTransaction.requiringNew()
                         .call(() -> repository.findAll(ids)).stream()
                         .collect(Collectors.toMap(StoredToken::id, token -> token));
-                ids.forEach(id -> remember(id, found.get(id), loadedAt));
+                // Only entries still known and not read again since (a revocation here drops its entry).
+                ids.forEach(id -> checked.computeIfPresent(id, (key, known) -> known.loadedAtNanos() > loadedAt
+                        ? known : found.containsKey(id) ? new Checked(found.get(id), loadedAt) : null));
             }
             Map<String, Instant> uses = Map.copyOf(usedAt);
             if (!uses.isEmpty()) {

@@ -72,8 +72,9 @@ public class TokenResource {
             description = "At once on this gateway; elsewhere within kiln.access.token-cache-ttl (10 s). 204; 404 if"
                     + " the project has no such token that is not revoked already.")
     public RestResponse<Void> revoke(@PathParam("id") String id) {
-        if (!tokens.revoke(id, Caller.of(identity).project())) {
-            throw new NotFoundProblem("No active token " + id + " in project " + Caller.of(identity).project());
+        String project = Caller.of(identity).project();
+        if (!tokens.revoke(id, project)) {
+            throw new NotFoundProblem("No active token " + id + " in project " + project);
         }
         return RestResponse.noContent();
     }
