@@ -32,8 +32,12 @@ public final class StackHttp {
     }
 
     public static HttpRequest.Builder request(URI uri) {
+        return request(uri, token());
+    }
+
+    /** A request to the stack carrying this bearer token (none when null). */
+    public static HttpRequest.Builder request(URI uri, String token) {
         HttpRequest.Builder request = HttpRequest.newBuilder(uri);
-        String token = token();
         return token == null ? request : request.header("Authorization", "Bearer " + token);
     }
 
@@ -62,7 +66,11 @@ public final class StackHttp {
     }
 
     public static HttpResponse<String> get(String url) throws IOException, InterruptedException {
-        return HTTP.send(request(url).timeout(Duration.ofSeconds(10)).build(),
+        return get(url, token());
+    }
+
+    public static HttpResponse<String> get(String url, String token) throws IOException, InterruptedException {
+        return HTTP.send(request(URI.create(url), token).timeout(Duration.ofSeconds(10)).build(),
                 HttpResponse.BodyHandlers.ofString());
     }
 
@@ -103,11 +111,17 @@ public final class StackHttp {
      */
     public static JsonNode awaitJson(String url, Predicate<JsonNode> condition, Duration timeout, String what)
             throws Exception {
+        return awaitJson(url, token(), condition, timeout, what);
+    }
+
+    /** {@link #awaitJson(String, Predicate, Duration, String)} as the holder of this token. */
+    public static JsonNode awaitJson(String url, String token, Predicate<JsonNode> condition, Duration timeout,
+            String what) throws Exception {
         long deadline = System.nanoTime() + timeout.toNanos();
         String last = null;
         while (System.nanoTime() < deadline) {
             try {
-                HttpResponse<String> response = get(url);
+                HttpResponse<String> response = get(url, token);
                 last = response.statusCode() + " " + response.body();
                 if (response.statusCode() == 200) {
                     JsonNode body = JSON.readTree(response.body());

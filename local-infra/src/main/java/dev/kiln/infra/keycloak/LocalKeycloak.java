@@ -1,0 +1,215 @@
+package dev.kiln.infra.keycloak;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.Reader;
+import java.io.UncheckedIOException;
+import java.io.Writer;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Properties;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipInputStream;
+
+/**
+ * A real OpenID Connect issuer for the local stack: the Keycloak distribution from Maven Central, run with
+ * {@code kc.sh start-dev} and a realm {@code kiln} imported at each start. The realm has Kiln's four roles as realm
+ * roles (Keycloak puts them in {@code realm_access.roles}, where Quarkus OIDC reads roles), a public client
+ * {@value #CLIENT} that logs users in with their password, a claim {@code kiln_project} naming the project, and
+ * one user per role. Their passwords are drawn once and kept in {@code users.properties} (mode 0600).
+ *
+ * <p>Commands: {@code install ZIP DIR} unpacks the distribution; {@code realm HOME DIST} writes the users (once)
+ * and the realm file to import; {@code token ISSUER HOME USER} logs a user in and prints the access token;
+ * {@code users} names the users and their roles.
+ */
+public final class LocalKeycloak {
+
+    /** The realm's public client, allowed the password grant. */
+    public static final String CLIENT = "kiln-cli";
+
+    /** The realm's users and their realm roles: one per Kiln role, and one with no Kiln role at all. */
+    public static final List<User> USERS = List.of(new User("carol", "viewer"), new User("alice", "member"),
+            new User("bob", "maintainer"), new User("dana", "admin"), new User("eve", null));
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String PROJECT = "default";
+
+    /** A realm user with one realm role, or none. */
+    public record User(String name, String role) {
+    }
+
+    private LocalKeycloak() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        switch (args.length == 0 ? "" : args[0]) {
+            case "install" -> install(Path.of(args[1]), Path.of(args[2]));
+            case "realm" -> writeRealm(Path.of(args[1]), Path.of(args[2]));
+            case "token" -> {
+                try {
+                    System.out.println(login(args[1], Path.of(args[2]), args[3]));
+                } catch (IllegalArgumentException | IOException e) {
+                    System.err.println("kiln: " + e.getMessage());
+                    System.exit(1);
+                }
+            }
+            case "users" -> System.out.println(users());
+            default -> {
+                System.err.println("usage: LocalKeycloak install ZIP DIR | realm HOME DIST | token ISSUER HOME USER"
+                        + " | users");
+                System.exit(2);
+            }
+        }
+    }
+
+    /** Unpacks the distribution's zip into {@code dir}, its scripts executable. */
+    static void install(Path zip, Path dir) throws IOException {
+        Path root = dir.toAbsolutePath().normalize();
+        try (ZipInputStream in = new ZipInputStream(Files.newInputStream(zip))) {
+            for (ZipEntry entry; (entry = in.getNextEntry()) != null;) {
+                Path target = root.resolve(entry.getName()).normalize();
+                if (!target.startsWith(root)) {
+                    throw new IOException("the archive's entry " + entry.getName() + " leaves " + root);
+                }
+                if (entry.isDirectory()) {
+                    Files.createDirectories(target);
+                    continue;
+                }
+                Files.createDirectories(target.getParent());
+                Files.copy(in, target, StandardCopyOption.REPLACE_EXISTING);
+                if (target.getFileName().toString().endsWith(".sh")) {
+                    target.toFile().setExecutable(true);
+                }
+            }
+        }
+    }
+
+    /**
+     * Draws the users' passwords into {@code home/users.properties} unless it exists, and writes the realm with
+     * them into the distribution's import folder. Keycloak's own database (a dev-mode H2 file) is removed, so the
+     * realm is imported afresh and matches the passwords: it holds nothing else Kiln needs.
+     */
+    static void writeRealm(Path home, Path dist) throws IOException {
+        Properties passwords = passwords(home);
+        Path imports = Files.createDirectories(dist.resolve("data/import"));
+        deleteTree(dist.resolve("data/h2"));
+        JSON.writerWithDefaultPrettyPrinter().writeValue(imports.resolve("kiln-realm.json").toFile(),
+                realm(passwords));
+    }
+
+    static ObjectNode realm(Properties passwords) {
+        ObjectNode realm = JSON.createObjectNode().put("realm", "kiln").put("enabled", true)
+                .put("sslRequired", "none").put("accessTokenLifespan", 900);
+        ArrayNode roles = realm.putObject("roles").putArray("realm");
+        USERS.stream().map(User::role).filter(role -> role != null).forEach(role -> roles.addObject().put("name", role));
+        ObjectNode client = realm.putArray("clients").addObject().put("clientId", CLIENT).put("publicClient", true)
+                .put("directAccessGrantsEnabled", true).put("standardFlowEnabled", false);
+        client.putArray("protocolMappers").addObject().put("name", "kiln-project").put("protocol", "openid-connect")
+                .put("protocolMapper", "oidc-hardcoded-claim-mapper").putObject("config")
+                .put("claim.name", "kiln_project").put("claim.value", PROJECT).put("jsonType.label", "String")
+                .put("access.token.claim", "true").put("id.token.claim", "false")
+                .put("userinfo.token.claim", "false");
+        ArrayNode users = realm.putArray("users");
+        for (User user : USERS) {
+            ObjectNode entry = users.addObject().put("username", user.name()).put("enabled", true)
+                    .put("email", user.name() + "@kiln.test").put("emailVerified", true)
+                    .put("firstName", Character.toUpperCase(user.name().charAt(0)) + user.name().substring(1))
+                    .put("lastName", user.role() == null ? "Outsider" : user.role());
+            entry.putArray("credentials").addObject().put("type", "password")
+                    .put("value", passwords.getProperty(user.name())).put("temporary", false);
+            ArrayNode realmRoles = entry.putArray("realmRoles");
+            if (user.role() != null) {
+                realmRoles.add(user.role());
+            }
+        }
+        return realm;
+    }
+
+    /** The users' passwords, drawn at the first call. */
+    static Properties passwords(Path home) throws IOException {
+        Path file = home.resolve("users.properties");
+        Properties passwords = new Properties();
+        if (Files.exists(file)) {
+            try (Reader in = Files.newBufferedReader(file)) {
+                passwords.load(in);
+            }
+            return passwords;
+        }
+        SecureRandom random = new SecureRandom();
+        for (User user : USERS) {
+            byte[] secret = new byte[15];
+            random.nextBytes(secret);
+            passwords.setProperty(user.name(), Base64.getUrlEncoder().withoutPadding().encodeToString(secret));
+        }
+        Files.createDirectories(home);
+        Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        try (Writer out = Files.newBufferedWriter(file)) {
+            passwords.store(out, "The local Keycloak realm's users (./kiln login USER)");
+        }
+        return passwords;
+    }
+
+    /** Logs the user in with its password (the realm client's password grant); the access token. */
+    public static String login(String issuer, Path home, String user) throws IOException, InterruptedException {
+        String password = passwords(home).getProperty(user);
+        if (password == null) {
+            throw new IllegalArgumentException("no user " + user + " in the local realm; its users: " + users());
+        }
+        String form = "grant_type=password&client_id=" + CLIENT + "&username=" + encode(user) + "&password="
+                + encode(password);
+        HttpResponse<InputStream> response = HttpClient.newHttpClient().send(
+                HttpRequest.newBuilder(URI.create(issuer + "/protocol/openid-connect/token"))
+                        .timeout(Duration.ofSeconds(20)).header("Content-Type", "application/x-www-form-urlencoded")
+                        .POST(HttpRequest.BodyPublishers.ofString(form)).build(),
+                HttpResponse.BodyHandlers.ofInputStream());
+        try (InputStream body = response.body()) {
+            var answer = JSON.readTree(body);
+            if (response.statusCode() != 200 || !answer.hasNonNull("access_token")) {
+                throw new IOException("Keycloak refused to log " + user + " in (" + response.statusCode() + "): "
+                        + answer);
+            }
+            return answer.get("access_token").asText();
+        }
+    }
+
+    /** The users with their roles, for people: {@code carol (viewer), ...}. */
+    static String users() {
+        return String.join(", ", USERS.stream()
+                .map(user -> user.name() + " (" + (user.role() == null ? "no Kiln role" : user.role()) + ")").toList());
+    }
+
+    private static String encode(String value) {
+        return URLEncoder.encode(value, StandardCharsets.UTF_8);
+    }
+
+    private static void deleteTree(Path dir) throws IOException {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (var paths = Files.walk(dir)) {
+            paths.sorted(Comparator.reverseOrder()).forEach(path -> {
+                try {
+                    Files.delete(path);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            });
+        }
+    }
+}
