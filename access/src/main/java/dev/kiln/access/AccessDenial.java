@@ -31,6 +31,9 @@ public record AccessDenial(int status, String title, String detail) {
 
     /** A valid credential whose role does not allow the operation (called while the request is handled). */
     public static AccessDenial of(ForbiddenException e) {
+        if (e instanceof NotPermitted why) {
+            return new AccessDenial(403, "Forbidden", why.getMessage());
+        }
         // Exception mappers cannot take the identity as a parameter; the request's identity is in its context.
         SecurityIdentity identity = Arc.container().instance(SecurityIdentity.class).get();
         if (identity.isAnonymous()) {

@@ -11,6 +11,7 @@ import dev.kiln.artifacts.StagedUpload;
 import dev.kiln.infra.kafka.KafkaTestResource;
 import dev.kiln.infra.postgres.PostgresTestResource;
 import dev.kiln.infra.s3.S3TestResource;
+import dev.kiln.store.runs.Owner;
 import dev.kiln.store.artifacts.ArtifactSweep;
 import dev.kiln.store.progress.CheckpointRecord;
 import dev.kiln.store.progress.CheckpointRepository;
@@ -116,7 +117,7 @@ class CheckpointFilesTest {
         String pinned = ArtifactStore.sha256(StoredRuns.checkpoint(pinnedRun));
         String model = "sweep-" + runId.toString().substring(0, 8);
         QuarkusTransaction.requiringNew().run(() -> {
-            registry.ensure(model, now);
+            registry.ensure(model, Owner.DEFAULT_PROJECT, now);
             registry.lock(model);
             registry.addVersion(model, pinnedRun, pinned, null, now);
             em.createNativeQuery("delete from run_checkpoints where run_id = ?1").setParameter(1, pinnedRun)

@@ -7,6 +7,7 @@ import static org.hamcrest.Matchers.is;
 import dev.kiln.infra.kafka.KafkaTestResource;
 import dev.kiln.infra.postgres.PostgresTestResource;
 import dev.kiln.infra.s3.S3TestResource;
+import dev.kiln.store.runs.Owner;
 import dev.kiln.store.progress.CheckpointRepository;
 import dev.kiln.store.registry.ModelRegistryRepository;
 import dev.kiln.store.runs.RunRepository;
@@ -59,7 +60,7 @@ class FineTuningApiTest {
         UUID base = StoredRuns.succeeded(runs, checkpoints, null, 0.9, 0.3);
         String model = "base-" + UUID.randomUUID().toString().substring(0, 8);
         QuarkusTransaction.requiringNew().run(() -> {
-            registry.ensure(model, StoredRuns.now());
+            registry.ensure(model, Owner.DEFAULT_PROJECT, StoredRuns.now());
             registry.addVersion(model, base, StoredRuns.sha256(base), 0.9, StoredRuns.now());
         });
 
@@ -78,7 +79,7 @@ class FineTuningApiTest {
         UUID second = StoredRuns.succeeded(runs, checkpoints, null, 0.9, 0.3);
         String model = "moving-" + UUID.randomUUID().toString().substring(0, 8);
         QuarkusTransaction.requiringNew().run(() -> {
-            registry.ensure(model, StoredRuns.now());
+            registry.ensure(model, Owner.DEFAULT_PROJECT, StoredRuns.now());
             registry.addVersion(model, first, StoredRuns.sha256(first), 0.9, StoredRuns.now());
             registry.addVersion(model, second, StoredRuns.sha256(second), 0.9, StoredRuns.now());
             registry.lock(model);

@@ -7,6 +7,7 @@ import static org.hamcrest.Matchers.contains;
 import static org.hamcrest.Matchers.containsInAnyOrder;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.empty;
+import static org.hamcrest.Matchers.everyItem;
 import static org.hamcrest.Matchers.hasKey;
 import static org.hamcrest.Matchers.is;
 import static org.hamcrest.Matchers.not;
@@ -25,6 +26,7 @@ import dev.kiln.infra.kafka.KafkaTestResource;
 import dev.kiln.infra.kafka.TopicReader;
 import dev.kiln.infra.postgres.PostgresTestResource;
 import dev.kiln.infra.s3.S3TestResource;
+import dev.kiln.store.runs.Owner;
 import dev.kiln.store.progress.CheckpointRecord;
 import dev.kiln.store.progress.CheckpointRepository;
 import dev.kiln.store.runs.RunRepository;
@@ -127,6 +129,12 @@ class ModelRegistryApiTest {
                 .body("[0].previousVersion", is(1))
                 .body("[1]", not(hasKey("previousVersion")));
         given().get("/q/metrics").then().body(containsString("kiln_models_promotions_total{reason=\"POLICY\""));
+        // Kiln's own promotions are in the audit trail, in the transaction that made them.
+        given().get("/api/v1/audit?limit=500").then().statusCode(200)
+                .body("findAll { it.target == '" + model + "/champion' }.detail",
+                        contains("v1 -> v2 (POLICY)", "none -> v1 (POLICY)"))
+                .body("findAll { it.target == '" + model + "/champion' }.actor", everyItem(is("kiln:policy")))
+                .body("findAll { it.target == '" + model + "/champion' }.action", everyItem(is("model.promoted")));
     }
 
     @Test
@@ -159,7 +167,7 @@ class ModelRegistryApiTest {
         UUID unknownRun = UUID.randomUUID();
         UUID withoutCheckpoint = UUID.randomUUID();
         Instant now = now();
-        QuarkusTransaction.requiringNew().run(() -> runs.createQueued(withoutCheckpoint, SPEC, null, model, null, null, now));
+        QuarkusTransaction.requiringNew().run(() -> runs.createQueued(withoutCheckpoint, SPEC, Owner.DEFAULT, null, model, null, null, now));
         QuarkusTransaction.requiringNew().run(() -> {
             runs.claim(withoutCheckpoint, WORKER, now);
             runs.finish(withoutCheckpoint, WORKER, RunStatus.SUCCEEDED, Json.write(StoredRuns.report(0.99, 0.01)), null, now);

@@ -4,6 +4,7 @@ import dev.kiln.contracts.messaging.Json;
 import dev.kiln.contracts.runs.EvaluationReport;
 import dev.kiln.contracts.runs.RunStatus;
 import dev.kiln.contracts.runs.TrainingSpec;
+import dev.kiln.store.runs.Owner;
 import dev.kiln.store.progress.CheckpointRecord;
 import dev.kiln.store.progress.CheckpointRepository;
 import dev.kiln.store.runs.RunRepository;
@@ -17,7 +18,7 @@ import java.util.List;
 import java.util.UUID;
 
 /** Runs stored as a trainer worker leaves them, for the gateway's tests (which run no trainer). */
-final class StoredRuns {
+public final class StoredRuns {
 
     static final String WORKER = "trainer-test@host";
     static final TrainingSpec SPEC = TrainingSpec.of("mnist-sample", "mlp", 1, 64, "sgd", 0.1, 1L).withDefaults();
@@ -26,11 +27,11 @@ final class StoredRuns {
     }
 
     /** A SUCCEEDED run naming {@code registeredModel}, with its test result and a stored model checkpoint. */
-    static UUID succeeded(RunRepository runs, CheckpointRepository checkpoints, String registeredModel, double accuracy,
+    public static UUID succeeded(RunRepository runs, CheckpointRepository checkpoints, String registeredModel, double accuracy,
             double loss) {
         UUID id = UUID.randomUUID();
         Instant now = now();
-        QuarkusTransaction.requiringNew().run(() -> runs.createQueued(id, SPEC, null, registeredModel, null, null, now));
+        QuarkusTransaction.requiringNew().run(() -> runs.createQueued(id, SPEC, Owner.DEFAULT, null, registeredModel, null, null, now));
         QuarkusTransaction.requiringNew().run(() -> {
             runs.claim(id, WORKER, now);
             checkpoints.store(id, CheckpointRecord.Kind.model, 1, checkpoint(id), now);

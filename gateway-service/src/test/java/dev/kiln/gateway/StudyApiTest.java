@@ -19,6 +19,7 @@ import dev.kiln.gateway.studies.StudyScheduler;
 import dev.kiln.infra.kafka.KafkaTestResource;
 import dev.kiln.infra.postgres.PostgresTestResource;
 import dev.kiln.infra.s3.S3TestResource;
+import dev.kiln.store.runs.Owner;
 import dev.kiln.store.progress.CheckpointRecord;
 import dev.kiln.store.progress.CheckpointRepository;
 import dev.kiln.store.progress.EpochRepository;
@@ -134,7 +135,7 @@ class StudyApiTest {
         StudySpec spec = Json.read("{\"base\": " + BASE + ", \"algorithm\": \"grid\", \"parallelTrials\": 3,"
                 + " \"parameters\": [{\"name\": \"learningRate\", \"type\": \"categorical\","
                 + " \"values\": [0.1, 0.05, 0.02, 0.01]}]}", StudySpec.class).withDefaults();
-        QuarkusTransaction.requiringNew().run(() -> studyStore.create(id, Json.write(spec), null,
+        QuarkusTransaction.requiringNew().run(() -> studyStore.create(id, Json.write(spec), null, Owner.DEFAULT,
                 Instant.now().truncatedTo(ChronoUnit.MICROS)));
         // Eight replicas (or timer rounds) stepping it at once.
         ExecutorService replicas = Executors.newFixedThreadPool(8);

@@ -5,6 +5,7 @@ import dev.kiln.contracts.messaging.Json;
 import dev.kiln.contracts.messaging.Topics;
 import dev.kiln.contracts.models.ModelPromotedV1;
 import dev.kiln.contracts.runs.TrainingSpec;
+import dev.kiln.store.runs.Owner;
 import dev.kiln.store.progress.CheckpointRecord;
 import dev.kiln.store.progress.CheckpointRepository;
 import dev.kiln.store.registry.ModelRegistryRepository;
@@ -105,7 +106,7 @@ public final class ServingFixtures {
             Function<Instant, ModelRegistryRepository.ModelVersion> add) {
         Instant now = Instant.now().truncatedTo(ChronoUnit.MICROS);
         return QuarkusTransaction.requiringNew().call(() -> {
-            registry.ensure(model, now);
+            registry.ensure(model, Owner.DEFAULT_PROJECT, now);
             registry.lock(model);
             int version = add.apply(now).version();
             registry.moveAlias(model, ModelRegistryRepository.CHAMPION, version, "MANUAL", now);

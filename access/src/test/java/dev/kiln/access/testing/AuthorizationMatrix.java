@@ -136,11 +136,83 @@ public final class AuthorizationMatrix {
         softly.assertAll();
     }
 
+    /**
+     * Projects: every operation is called by a caller of another project, of each role its rule allows, on real
+     * resources of the default project ({@code realPath} fills an operation's path parameters with them; null for an
+     * operation that names no project's resource). Such a resource must be invisible: the answer equals the one for
+     * the same path naming resources that do not exist (each of {@code resources} in it replaced), a 404 for every
+     * read; and every list the other project
+     * reads names none of the {@code resources}. A caller of the default project reads each resource (no 404).
+     *
+     * @param resources what identifies the default project's resources in a body: ids and names
+     */
+    public void checkProjects(Map<String, Rule> rules, Function<Operation, String> realPath, List<String> resources,
+            String otherProject) throws IOException, InterruptedException {
+        Map<Role, String> own = new EnumMap<>(Role.class);
+        Map<Role, String> other = new EnumMap<>(Role.class);
+        for (Role role : Role.values()) {
+            own.put(role, TestTokens.issue(role));
+            other.put(role, TestTokens.issue(role, otherProject));
+        }
+        SoftAssertions softly = new SoftAssertions();
+        int resourceOperations = 0;
+        for (Operation operation : operations()) {
+            Rule rule = rules.get(operation.toString());
+            if (rule == null || rule.role() == null) {
+                continue;
+            }
+            String path = operation.path().contains("{") ? realPath.apply(operation) : null;
+            for (Role role : Role.values()) {
+                if (!role.includes(rule.role())) {
+                    continue;
+                }
+                if (path == null && !operation.path().contains("{") && operation.method().equals("GET")) {
+                    Answer list = call(operation, operation.path(), other.get(role));
+                    for (String resource : resources) {
+                        softly.assertThat(list.body()).as("%s as %s of project %s", operation, role.label(),
+                                otherProject).doesNotContain(resource);
+                    }
+                }
+                if (path == null) {
+                    continue;
+                }
+                Answer elsewhere = call(operation, path, other.get(role));
+                Answer nothing = call(operation, absent(path, resources), other.get(role));
+                softly.assertThat(elsewhere.status()).as("%s on the default project's %s as %s of project %s: %s",
+                        operation, path, role.label(), otherProject, elsewhere.body()).isEqualTo(nothing.status());
+                if (operation.method().equals("GET")) {
+                    softly.assertThat(elsewhere.status()).as("%s on %s as %s of project %s", operation, path,
+                            role.label(), otherProject).isEqualTo(404);
+                    Answer home = call(operation, path, own.get(role));
+                    softly.assertThat(home.status()).as("%s on %s as %s of the default project: %s", operation, path,
+                            role.label(), home.body()).isNotIn(401, 403, 404).isLessThan(500);
+                }
+            }
+            resourceOperations += path == null ? 0 : 1;
+        }
+        softly.assertThat(resourceOperations).as("operations called on real resources").isPositive();
+        softly.assertAll();
+    }
+
+    /** The path with each resource it names replaced by one that does not exist. */
+    private static String absent(String path, List<String> resources) {
+        String absent = path;
+        for (String resource : resources) {
+            absent = absent.replace(resource, resource.matches("[0-9a-f-]{36}") ? NOTHING : resource + "-none");
+        }
+        return absent;
+    }
+
     private record Answer(int status, String challenge, String body) {
     }
 
     private Answer call(Operation operation, String token) throws IOException, InterruptedException {
-        HttpRequest.Builder request = HttpRequest.newBuilder(base.resolve(operation.path()
+        return call(operation, null, token);
+    }
+
+    /** The operation on {@code path} (null: its path parameters filled with {@link #NOTHING}). */
+    private Answer call(Operation operation, String path, String token) throws IOException, InterruptedException {
+        HttpRequest.Builder request = HttpRequest.newBuilder(base.resolve(path != null ? path : operation.path()
                 .replaceAll("\\{[^}]+}", NOTHING))).timeout(Duration.ofSeconds(30));
         if (token != null) {
             request.header("Authorization", TestTokens.bearer(token));

@@ -27,6 +27,8 @@ public final class Topics {
     public static final String MODEL_SERVING_EVENTS = "kiln.model-serving-events.v1";
     /** {@link dev.kiln.contracts.datasets.DatasetEventV1} records, keyed by data set name: new versions and their validation. */
     public static final String DATASET_EVENTS = "kiln.dataset-events.v1";
+    /** {@link dev.kiln.contracts.audit.AuditEventV1} records, keyed by project: the audit trail. */
+    public static final String AUDIT = "kiln.audit.v1";
 
     /**
      * A topic as the launcher and the test brokers create it: partitions and how long records are kept, or,
@@ -55,7 +57,9 @@ public final class Topics {
             // Compacted: the newest promotion of every model stays, so a reader can always learn the current state.
             new TopicSpec(MODEL_PROMOTIONS, 3, null),
             new TopicSpec(MODEL_SERVING_EVENTS, 3, WEEK),
-            new TopicSpec(DATASET_EVENTS, 3, WEEK));
+            new TopicSpec(DATASET_EVENTS, 3, WEEK),
+            // PostgreSQL keeps the trail for good; the topic is for consumers (a SIEM), which have a quarter.
+            new TopicSpec(AUDIT, 3, Duration.ofDays(90)));
 
     private Topics() {
     }

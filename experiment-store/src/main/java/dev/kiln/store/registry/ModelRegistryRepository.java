@@ -21,9 +21,9 @@ public class ModelRegistryRepository {
     /** The alias every replica serves unless a request pins a version. */
     public static final String CHAMPION = "champion";
 
-    /** A registered model and its promotion policy. */
-    public record RegisteredModel(String name, String metric, boolean autoPromote, double minImprovement,
-            Instant createdAt, Instant updatedAt) {
+    /** A registered model of a project, and its promotion policy. */
+    public record RegisteredModel(String name, String project, String metric, boolean autoPromote,
+            double minImprovement, Instant createdAt, Instant updatedAt) {
     }
 
     /**
@@ -38,9 +38,12 @@ public class ModelRegistryRepository {
         }
     }
 
-    /** Where an alias points, with what a server needs to fetch and verify the checkpoint. */
+    /**
+     * Where an alias points, with what a server needs to fetch and verify the checkpoint, and the model's project
+     * (whose callers alone may use it).
+     */
     public record AliasTarget(String model, String alias, int version, UUID runId, String checkpointSha256,
-            Instant updatedAt) {
+            Instant updatedAt, String project) {
     }
 
     /** One move of an alias. */
@@ -51,10 +54,18 @@ public class ModelRegistryRepository {
     @Inject
     EntityManager entityManager;
 
-    /** Creates the model with the default policy unless it exists; safe when two callers race. */
-    public void ensure(String name, Instant now) {
-        entityManager.createNativeQuery("insert into registered_models (name, created_at, updated_at) values (?1, ?2, ?2)"
-                + " on conflict do nothing").setParameter(1, name).setParameter(2, now).executeUpdate();
+    /**
+     * Creates the model in the project with the default policy unless it exists; safe when two callers race.
+     *
+     * @return the project the model belongs to: another one when the name is taken there (names are unique
+     *         across projects)
+     */
+    public String ensure(String name, String project, Instant now) {
+        entityManager.createNativeQuery("insert into registered_models (name, project, created_at, updated_at)"
+                + " values (?1, ?2, ?3, ?3) on conflict do nothing").setParameter(1, name).setParameter(2, project)
+                .setParameter(3, now).executeUpdate();
+        return (String) entityManager.createNativeQuery("select project from registered_models where name = ?1")
+                .setParameter(1, name).getSingleResult();
     }
 
     /** Locks the model's row until the transaction ends: versions and aliases of one model change one at a time. */
@@ -68,8 +79,16 @@ public class ModelRegistryRepository {
                 .setParameter(1, name).getResultList());
     }
 
-    public List<RegisteredModel> models() {
-        List<Object[]> rows = entityManager.createNativeQuery(MODEL_COLUMNS + " order by name").getResultList();
+    /** The model if it belongs to the project; null for another project's, as for one that does not exist. */
+    public RegisteredModel findInProject(String name, String project) {
+        RegisteredModel model = find(name);
+        return model != null && model.project().equals(project) ? model : null;
+    }
+
+    /** The project's models, by name. */
+    public List<RegisteredModel> models(String project) {
+        List<Object[]> rows = entityManager.createNativeQuery(MODEL_COLUMNS + " where project = ?1 order by name")
+                .setParameter(1, project).getResultList();
         return rows.stream().map(ModelRegistryRepository::model).toList();
     }
 
@@ -210,21 +229,22 @@ public class ModelRegistryRepository {
     }
 
     private static final String MODEL_COLUMNS =
-            "select name, metric, auto_promote, min_improvement, created_at, updated_at from registered_models";
+            "select name, project, metric, auto_promote, min_improvement, created_at, updated_at from registered_models";
     private static final String VERSION_COLUMNS =
             "select model, version, run_id, checkpoint_sha256, metric_value, import_sha256, created_at from model_versions";
     private static final String PROMOTION_COLUMNS =
             "select id, model, alias, version, previous_version, reason, promoted_at from model_promotions";
     private static final String ALIAS_COLUMNS = "select a.model, a.alias, a.version, v.run_id, v.checkpoint_sha256,"
-            + " a.updated_at from model_aliases a join model_versions v on v.model = a.model and v.version = a.version";
+            + " a.updated_at, m.project from model_aliases a join model_versions v on v.model = a.model"
+            + " and v.version = a.version join registered_models m on m.name = a.model";
 
     private static RegisteredModel single(List<?> rows) {
         return rows.isEmpty() ? null : model((Object[]) rows.get(0));
     }
 
     private static RegisteredModel model(Object[] r) {
-        return new RegisteredModel((String) r[0], (String) r[1], (Boolean) r[2], ((Number) r[3]).doubleValue(),
-                instant(r[4]), instant(r[5]));
+        return new RegisteredModel((String) r[0], (String) r[1], (String) r[2], (Boolean) r[3],
+                ((Number) r[4]).doubleValue(), instant(r[5]), instant(r[6]));
     }
 
     private static ModelVersion version(Object[] r) {
@@ -235,7 +255,7 @@ public class ModelRegistryRepository {
 
     private static AliasTarget aliasTarget(Object[] r) {
         return new AliasTarget((String) r[0], (String) r[1], ((Number) r[2]).intValue(), (UUID) r[3],
-                ((String) r[4]).trim(), instant(r[5]));
+                ((String) r[4]).trim(), instant(r[5]), (String) r[6]);
     }
 
     private static Promotion promotion(Object[] r) {

@@ -35,6 +35,14 @@ public class RunRecord extends PanacheEntityBase {
 
     public String worker;
 
+    /** The project the run belongs to: only its callers see it. */
+    @Column(nullable = false)
+    public String project;
+
+    /** Who submitted it ({@code token:<id>}, {@code oidc:<user>}), or null (before projects). */
+    @Column(name = "submitted_by")
+    public String submittedBy;
+
     /** The experiment the run belongs to, or null. */
     public String experiment;
 

@@ -19,21 +19,23 @@ import java.util.UUID;
 @ApplicationScoped
 public class RunRepository implements PanacheRepositoryBase<RunRecord, UUID> {
 
-    /** Stores a new run in {@link RunStatus#QUEUED}. */
+    /** Stores a new run of the default project in {@link RunStatus#QUEUED}. */
     public RunRecord createQueued(UUID id, TrainingSpec spec, Instant now) {
-        return createQueued(id, spec, null, null, null, null, now);
+        return createQueued(id, spec, Owner.DEFAULT, null, null, null, null, now);
     }
 
     /**
      * Stores a new run in {@link RunStatus#QUEUED}.
      *
      * @param registeredModel the registered model the run competes for, or null
-     * @param idempotencyKey  unique among runs; a second run with the same key violates the constraint
+     * @param idempotencyKey  unique among the project's runs; a second run with the same key violates the constraint
      */
-    public RunRecord createQueued(UUID id, TrainingSpec spec, String experiment, String registeredModel,
+    public RunRecord createQueued(UUID id, TrainingSpec spec, Owner owner, String experiment, String registeredModel,
             String idempotencyKey, String requestHash, Instant now) {
         RunRecord run = new RunRecord();
         run.id = id;
+        run.project = owner.project();
+        run.submittedBy = owner.submittedBy();
         run.status = RunStatus.QUEUED;
         run.specJson = Json.write(spec);
         run.model = spec.model().label();
@@ -48,8 +50,14 @@ public class RunRepository implements PanacheRepositoryBase<RunRecord, UUID> {
         return run;
     }
 
-    public RunRecord findByIdempotencyKey(String key) {
-        return find("idempotencyKey", key).firstResult();
+    public RunRecord findByIdempotencyKey(String project, String key) {
+        return find("project = ?1 and idempotencyKey = ?2", project, key).firstResult();
+    }
+
+    /** The run if it belongs to the project; null for another project's, as for one that does not exist. */
+    public RunRecord findInProject(UUID id, String project) {
+        RunRecord run = findById(id);
+        return run != null && run.project.equals(project) ? run : null;
     }
 
     /**
@@ -185,14 +193,14 @@ public class RunRepository implements PanacheRepositoryBase<RunRecord, UUID> {
                 RunStatus.CLAIMED, RunStatus.RUNNING) == 1;
     }
 
-    /** What to list: each filter is optional (null). */
-    public record Filter(String experiment, RunStatus status, String model) {
+    /** What to list: the project's runs; each other filter is optional (null). */
+    public record Filter(String project, String experiment, RunStatus status, String model) {
     }
 
     /** Newest first, matching every given filter, one page. */
     public List<RunRecord> list(Filter filter, int offset, int limit) {
-        List<String> conditions = new ArrayList<>();
-        Map<String, Object> parameters = new HashMap<>();
+        List<String> conditions = new ArrayList<>(List.of("project = :project"));
+        Map<String, Object> parameters = new HashMap<>(Map.of("project", filter.project()));
         if (filter.experiment() != null) {
             conditions.add("experiment = :experiment");
             parameters.put("experiment", filter.experiment());
@@ -206,7 +214,7 @@ public class RunRepository implements PanacheRepositoryBase<RunRecord, UUID> {
             parameters.put("model", filter.model());
         }
         Sort newest = Sort.descending("createdAt").and("id");
-        var query = conditions.isEmpty() ? findAll(newest) : find(String.join(" and ", conditions), newest, parameters);
+        var query = find(String.join(" and ", conditions), newest, parameters);
         return query.range(offset, offset + limit - 1).list();
     }
 }

@@ -2,6 +2,8 @@ package dev.kiln.store.studies;
 
 import static dev.kiln.store.NativeRows.instant;
 
+import dev.kiln.store.runs.Owner;
+
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.persistence.EntityManager;
@@ -16,8 +18,11 @@ import java.util.UUID;
 @ApplicationScoped
 public class StudyRepository {
 
-    /** A study row; {@code specJson} is the StudySpec with its defaults. */
-    public record StudyRow(UUID id, String status, String specJson, String experiment, String reason,
+    /**
+     * A study row; {@code specJson} is the StudySpec with its defaults; {@code owner} its project and creator (the
+     * submitter of its trials).
+     */
+    public record StudyRow(UUID id, String status, String specJson, String experiment, Owner owner, String reason,
             Integer bestTrial, Instant createdAt, Instant updatedAt, Instant finishedAt) {
     }
 
@@ -34,11 +39,11 @@ public class StudyRepository {
     @Inject
     EntityManager entityManager;
 
-    public void create(UUID id, String specJson, String experiment, Instant now) {
-        entityManager.createNativeQuery("insert into studies (id, status, spec, experiment, created_at, updated_at)"
-                + " values (?1, 'RUNNING', cast(?2 as jsonb), ?3, ?4, ?4)")
+    public void create(UUID id, String specJson, String experiment, Owner owner, Instant now) {
+        entityManager.createNativeQuery("insert into studies (id, status, spec, experiment, project, created_by,"
+                + " created_at, updated_at) values (?1, 'RUNNING', cast(?2 as jsonb), ?3, ?5, ?6, ?4, ?4)")
                 .setParameter(1, id).setParameter(2, specJson).setParameter(3, experiment).setParameter(4, now)
-                .executeUpdate();
+                .setParameter(5, owner.project()).setParameter(6, owner.submittedBy()).executeUpdate();
     }
 
     /** The study, locked until the transaction ends, or null. */
@@ -52,10 +57,11 @@ public class StudyRepository {
                 .getResultList());
     }
 
-    /** Studies, newest first. */
-    public List<StudyRow> list(int offset, int limit) {
-        List<Object[]> rows = entityManager.createNativeQuery(STUDY_COLUMNS + " order by created_at desc, id"
-                + " offset ?1 limit ?2").setParameter(1, offset).setParameter(2, limit).getResultList();
+    /** The project's studies, newest first. */
+    public List<StudyRow> list(String project, int offset, int limit) {
+        List<Object[]> rows = entityManager.createNativeQuery(STUDY_COLUMNS + " where project = ?3"
+                + " order by created_at desc, id offset ?1 limit ?2").setParameter(1, offset).setParameter(2, limit)
+                .setParameter(3, project).getResultList();
         return rows.stream().map(StudyRepository::study).toList();
     }
 
@@ -134,14 +140,15 @@ public class StudyRepository {
     }
 
     private static final String STUDY_COLUMNS = "select id, status, cast(spec as text), experiment, reason, best_trial,"
-            + " created_at, updated_at, finished_at from studies";
+            + " created_at, updated_at, finished_at, project, created_by from studies";
 
     private static StudyRow single(List<?> rows) {
         return rows.isEmpty() ? null : study((Object[]) rows.get(0));
     }
 
     private static StudyRow study(Object[] r) {
-        return new StudyRow((UUID) r[0], (String) r[1], (String) r[2], (String) r[3], (String) r[4],
+        return new StudyRow((UUID) r[0], (String) r[1], (String) r[2], (String) r[3],
+                new Owner((String) r[9], (String) r[10]), (String) r[4],
                 r[5] == null ? null : ((Number) r[5]).intValue(), instant(r[6]), instant(r[7]),
                 r[8] == null ? null : instant(r[8]));
     }

@@ -38,14 +38,14 @@ public class RunEventStreams {
     /**
      * Reads the store (blocking) and returns the stream.
      *
-     * @throws dev.kiln.gateway.api.NotFoundProblem if the store does not know the run
+     * @throws dev.kiln.gateway.api.NotFoundProblem if the project has no such run
      */
-    public Multi<RunStreamEvent> open(UUID runId) {
+    public Multi<RunStreamEvent> open(UUID runId, String project) {
         // Watch before reading: trainers publish an event only after the store holds what it announces, so
         // every step is in the read below, or arrives live, or both (epochs, skipped when already read).
         RunEventHub.Watch watch = hub.watch(runId);
         try {
-            Stored stored = QuarkusTransaction.requiringNew().call(() -> read(runId));
+            Stored stored = QuarkusTransaction.requiringNew().call(() -> read(runId, project));
             Multi<RunStreamEvent> replay = Multi.createFrom().iterable(stored.events());
             if (stored.finished()) {
                 watch.close();
@@ -63,8 +63,8 @@ public class RunEventStreams {
         }
     }
 
-    private Stored read(UUID runId) {
-        RunRecord run = runs.findById(runId);
+    private Stored read(UUID runId, String project) {
+        RunRecord run = runs.findInProject(runId, project);
         if (run == null) {
             throw RunIds.unknown(runId);
         }

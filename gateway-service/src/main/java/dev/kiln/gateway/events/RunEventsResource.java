@@ -4,7 +4,8 @@ import dev.kiln.contracts.access.Role;
 import dev.kiln.gateway.runs.RunIds;
 import io.smallrye.common.annotation.Blocking;
 import io.smallrye.mutiny.Multi;
-import io.vertx.core.http.HttpServerRequest;
+import dev.kiln.access.Caller;
+import io.quarkus.security.identity.SecurityIdentity;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
@@ -35,8 +36,11 @@ public class RunEventsResource {
      * @param keepAlive how often a stream gets a comment line (kiln.events.keep-alive), well under the idle
      *                  timeouts of common proxies (60 s)
      */
+    private final SecurityIdentity identity;
+
     public RunEventsResource(RunEventStreams streams, StreamSlots slots,
-            @ConfigProperty(name = "kiln.events.keep-alive") Duration keepAlive) {
+            @ConfigProperty(name = "kiln.events.keep-alive") Duration keepAlive, SecurityIdentity identity) {
+        this.identity = identity;
         this.streams = streams;
         this.slots = slots;
         this.keepAlive = keepAlive;
@@ -54,12 +58,13 @@ public class RunEventsResource {
                     + "contracts/README.md). No epoch is sent twice. The stream ends after `completed`, `failed` or "
                     + "`cancelled`, or right after the stored events if the run had already finished. A comment "
                     + "line is sent every 15 s to keep the connection open. 404 for an unknown run; 429 (with "
-                    + "Retry-After) when the client holds kiln.events.max-streams-per-client streams already.")
-    public Multi<OutboundSseEvent> events(@PathParam("id") String id, @Context Sse sse,
-            @Context HttpServerRequest request) {
+                    + "Retry-After) when the caller (its token or login) holds kiln.events.max-streams-per-client "
+                    + "streams already.")
+    public Multi<OutboundSseEvent> events(@PathParam("id") String id, @Context Sse sse) {
         UUID runId = RunIds.parse(id);
-        return slots.hold(request.remoteAddress().hostAddress(), () -> {
-            Multi<OutboundSseEvent> events = streams.open(runId)
+        Caller caller = Caller.of(identity);
+        return slots.hold(caller.name(), () -> {
+            Multi<OutboundSseEvent> events = streams.open(runId, caller.project())
                     .map(event -> sse.newEventBuilder().name(event.name()).data(event.data()).build());
             return KeepAlive.every(keepAlive, events, () -> sse.newEventBuilder().comment("keep-alive").build());
         });

@@ -7,8 +7,9 @@ import java.util.function.Supplier;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /**
- * Event streams (runs' and studies') held open at once per client address: each holds a connection and a
- * subscription for as long as the client likes, so one client must not hold them all. Past
+ * Event streams (runs' and studies') held open at once per caller (a token, or an identity provider's user, by
+ * name: callers behind one proxy share an address, and one address could hold many callers' tokens): each holds a
+ * connection and a subscription for as long as the client likes, so one caller must not hold them all. Past
  * {@code kiln.events.max-streams-per-client} a new stream is refused with 429 until one of the client's ends (the
  * slot is freed when the stream completes, fails or the client goes away).
  */

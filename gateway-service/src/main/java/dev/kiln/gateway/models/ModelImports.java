@@ -51,8 +51,10 @@ public class ModelImports {
      * @param model        the registered model's name
      * @param torchScript  the uploaded file, null when the request had none
      * @param manifestJson the manifest as sent, null when the request had none
+     * @param project      the caller's: the model is created there, and another project's model of that name is a
+     *                     409
      */
-    public Imported importTorchScript(String model, byte[] torchScript, String manifestJson) {
+    public Imported importTorchScript(String model, byte[] torchScript, String manifestJson, String project) {
         List<FieldError> errors = new ArrayList<>();
         if (torchScript == null || torchScript.length == 0) {
             errors.add(new FieldError("model", "the TorchScript file is missing: send it as the form part 'model'"));
@@ -74,8 +76,10 @@ public class ModelImports {
         String fileSha256 = Checkpoint.sha256(torchScript);
         // Stored in one spelling, so that an equal manifest finds the version whatever its formatting.
         String manifestStored = Json.write(manifest);
-        ModelVersion earlier = QuarkusTransaction.requiringNew().call(() ->
-                registry.findImport(model, fileSha256, manifestStored));
+        ModelVersion earlier = QuarkusTransaction.requiringNew().call(() -> {
+            ModelNames.requireOwnOrNone(registry, model, project);
+            return registry.findImport(model, fileSha256, manifestStored);
+        });
         if (earlier != null) {
             return new Imported(earlier, false);
         }
@@ -83,7 +87,7 @@ public class ModelImports {
         String checkpointSha256 = artifacts.put(checkpoint.toBytes()).sha256();
         Instant now = Instant.now().truncatedTo(ChronoUnit.MICROS);
         Imported imported = QuarkusTransaction.requiringNew().call(() -> {
-            registry.ensure(model, now);
+            ModelNames.ensureInProject(registry, model, project, now);
             registry.lock(model);
             ModelVersion raced = registry.findImport(model, fileSha256, manifestStored);
             return raced != null ? new Imported(raced, false) : new Imported(

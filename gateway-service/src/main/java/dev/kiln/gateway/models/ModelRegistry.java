@@ -38,28 +38,28 @@ public class ModelRegistry {
         this.runs = runs;
     }
 
-    /** Every registered model, by name, with its policy, newest version and aliases. */
-    public List<ModelView> list() {
+    /** The project's registered models, by name, with their policy, newest version and aliases. */
+    public List<ModelView> list(String project) {
         return QuarkusTransaction.requiringNew().call(() -> {
             Map<String, Integer> latest = registry.latestVersions();
             Map<String, List<AliasTarget>> aliases = registry.allAliases().stream()
                     .collect(Collectors.groupingBy(AliasTarget::model));
-            return registry.models().stream().map(model -> ModelView.of(model, latest.get(model.name()),
+            return registry.models(project).stream().map(model -> ModelView.of(model, latest.get(model.name()),
                     byAlias(aliases.getOrDefault(model.name(), List.of())))).toList();
         });
     }
 
-    /** One model with its versions, newest first. */
-    public ModelView describe(String name) {
+    /** One model of the project with its versions, newest first. */
+    public ModelView describe(String name, String project) {
         requireValid(name, List.of());
-        return QuarkusTransaction.requiringNew().call(() -> view(stored(name)));
+        return QuarkusTransaction.requiringNew().call(() -> view(stored(name, project)));
     }
 
-    /** One version of the model; 404 for an unknown model or version. */
-    public ModelView.Version version(String name, int version) {
+    /** One version of the project's model; 404 for an unknown model or version. */
+    public ModelView.Version version(String name, int version, String project) {
         requireValid(name, List.of());
         return QuarkusTransaction.requiringNew().call(() -> {
-            stored(name);
+            stored(name, project);
             ModelVersion found = registry.findVersion(name, version);
             if (found == null) {
                 throw unknownVersion(name, version);
@@ -68,27 +68,30 @@ public class ModelRegistry {
         });
     }
 
-    /** Replaces the model's policy, creating the model if it does not exist; answers the model. */
-    public ModelView updatePolicy(String name, ModelPolicy policy) {
+    /**
+     * Replaces the model's policy, creating the model in the project if it does not exist; answers the model.
+     * Another project's model of that name is a 409 (names are unique across projects).
+     */
+    public ModelView updatePolicy(String name, ModelPolicy policy, String project) {
         ModelPolicy given = policy == null ? new ModelPolicy(null, null, null) : policy;
         requireValid(name, given.validate());
         Instant now = Instant.now().truncatedTo(ChronoUnit.MICROS);
         return QuarkusTransaction.requiringNew().call(() -> {
-            registry.ensure(name, now);
+            ModelNames.ensureInProject(registry, name, project, now);
             registry.updatePolicy(name, given.metric(), given.autoPromote(), given.minImprovement(), now);
             return view(registry.find(name));
         });
     }
 
-    /** The model's promotions, newest first. */
-    public List<PromotionView> promotions(String name, int limit) {
+    /** The project's model's promotions, newest first. */
+    public List<PromotionView> promotions(String name, int limit, String project) {
         List<FieldError> errors = new ArrayList<>();
         if (limit < 1 || limit > MAX_LIMIT) {
             errors.add(new FieldError("limit", "must be between 1 and " + MAX_LIMIT + ", got " + limit));
         }
         requireValid(name, errors);
         return QuarkusTransaction.requiringNew().call(() -> {
-            stored(name);
+            stored(name, project);
             Map<Integer, ModelVersion> versions = registry.versions(name).stream()
                     .collect(Collectors.toMap(ModelVersion::version, Function.identity()));
             return registry.promotions(name, limit).stream()
@@ -119,8 +122,9 @@ public class ModelRegistry {
         return new NotFoundProblem("Registered model '" + name + "' has no version " + version);
     }
 
-    private RegisteredModel stored(String name) {
-        RegisteredModel model = registry.find(name);
+    /** The project's model; another project's is as unknown as one that does not exist. */
+    private RegisteredModel stored(String name, String project) {
+        RegisteredModel model = registry.findInProject(name, project);
         if (model == null) {
             throw unknown(name);
         }

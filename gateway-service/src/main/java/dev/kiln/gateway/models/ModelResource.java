@@ -1,7 +1,9 @@
 package dev.kiln.gateway.models;
 
+import dev.kiln.access.Caller;
 import dev.kiln.contracts.access.Role;
 import dev.kiln.gateway.api.FormParts;
+import io.quarkus.security.identity.SecurityIdentity;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DefaultValue;
@@ -30,8 +32,11 @@ public class ModelResource {
     private final ModelRegistry registry;
     private final Promotions promotions;
     private final ModelImports imports;
+    private final SecurityIdentity identity;
 
-    public ModelResource(ModelRegistry registry, Promotions promotions, ModelImports imports) {
+    public ModelResource(ModelRegistry registry, Promotions promotions, ModelImports imports,
+            SecurityIdentity identity) {
+        this.identity = identity;
         this.registry = registry;
         this.promotions = promotions;
         this.imports = imports;
@@ -42,7 +47,7 @@ public class ModelResource {
             description = "A model is created by the first run naming it (POST /api/v1/runs with \"registeredModel\"), "
                     + "by setting its policy or by promoting a run to it.")
     public List<ModelView> list() {
-        return registry.list();
+        return registry.list(project());
     }
 
     @GET
@@ -51,7 +56,7 @@ public class ModelResource {
             description = "Each version names its run, the SHA-256 of the run's model checkpoint, the model's metric "
                     + "when it was registered and the run's test accuracy and loss. 404 for an unknown model.")
     public ModelView get(@PathParam("name") String name) {
-        return registry.describe(name);
+        return registry.describe(name, project());
     }
 
     @GET
@@ -60,7 +65,7 @@ public class ModelResource {
             description = "Where its checkpoint came from (a run, or an imported file) and its digests; 404 for an "
                     + "unknown model or version.")
     public ModelView.Version version(@PathParam("name") String name, @PathParam("version") int version) {
-        return registry.version(name, version);
+        return registry.version(name, version, project());
     }
 
     @POST
@@ -82,7 +87,7 @@ public class ModelResource {
     public RestResponse<ModelView.Version> importVersion(@PathParam("name") String name,
             MultipartFormDataInput form, @Context UriInfo uri) {
         ModelImports.Imported imported = imports.importTorchScript(name, FormParts.bytes(form, "model"),
-                FormParts.text(form, "manifest"));
+                FormParts.text(form, "manifest"), project());
         return RestResponse.ResponseBuilder.<ModelView.Version>create(imported.created() ? 201 : 200)
                 .location(uri.getBaseUriBuilder().path("api/v1/models").path(name).path("versions")
                         .path(String.valueOf(imported.version().version())).build())
@@ -99,7 +104,7 @@ public class ModelResource {
                     + "metric's units) becomes the champion by itself. Every field is required. Creates the model "
                     + "if it does not exist; answers the model.")
     public ModelView setPolicy(@PathParam("name") String name, ModelPolicy policy) {
-        return registry.updatePolicy(name, policy);
+        return registry.updatePolicy(name, policy, project());
     }
 
     @GET
@@ -109,7 +114,7 @@ public class ModelResource {
                     + "limit 1..500, default 50.")
     public List<PromotionView> history(@PathParam("name") String name,
             @QueryParam("limit") @DefaultValue("50") int limit) {
-        return registry.promotions(name, limit);
+        return registry.promotions(name, limit, project());
     }
 
     @POST
@@ -124,6 +129,11 @@ public class ModelResource {
                     + "the promotion. Promoting to the version the alias points at already changes nothing and "
                     + "answers the promotion that put it there.")
     public PromotionView promote(@PathParam("name") String name, PromoteRequest request) {
-        return promotions.promote(name, request);
+        return promotions.promote(name, request, project());
+    }
+
+    /** The caller's project: only its models are seen. */
+    private String project() {
+        return Caller.of(identity).project();
     }
 }

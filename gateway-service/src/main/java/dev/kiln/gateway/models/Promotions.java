@@ -1,11 +1,13 @@
 package dev.kiln.gateway.models;
 
+import dev.kiln.contracts.audit.AuditEventV1;
 import dev.kiln.contracts.models.ModelPromotedV1;
 import dev.kiln.contracts.models.ModelPromotedV1.Reason;
 import dev.kiln.contracts.runs.CheckpointRef;
 import dev.kiln.contracts.runs.RunStatus;
 import dev.kiln.gateway.api.ConflictProblem;
 import dev.kiln.gateway.api.NotFoundProblem;
+import dev.kiln.gateway.audit.AuditTrail;
 import dev.kiln.gateway.runs.RunIds;
 import dev.kiln.messaging.Outbox;
 import dev.kiln.store.progress.CheckpointRecord;
@@ -24,6 +26,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.EnumMap;
+import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
 import org.jboss.logging.Logger;
@@ -52,10 +55,12 @@ public class Promotions {
     private final RunRepository runs;
     private final CheckpointRepository checkpoints;
     private final Outbox outbox;
+    private final AuditTrail audit;
     private final Map<Reason, Counter> promoted = new EnumMap<>(Reason.class);
 
     public Promotions(ModelRegistryRepository registry, RunRepository runs, CheckpointRepository checkpoints,
-            Outbox outbox, MeterRegistry metrics) {
+            Outbox outbox, AuditTrail audit, MeterRegistry metrics) {
+        this.audit = audit;
         this.registry = registry;
         this.runs = runs;
         this.checkpoints = checkpoints;
@@ -68,27 +73,28 @@ public class Promotions {
     /**
      * Points an alias of the model at a version, or at a succeeded run, which becomes a new version (and the
      * model is created) first if need be. Promoting to the version the alias points at already changes nothing
-     * and answers the promotion that put it there.
+     * and answers the promotion that put it there. The model, run and version are the project's: another
+     * project's are as unknown as ones that do not exist.
      */
-    public PromotionView promote(String model, PromoteRequest request) {
-        return promote(model, request, Reason.MANUAL, "by request");
+    public PromotionView promote(String model, PromoteRequest request, String project) {
+        return promote(model, request, project, Reason.MANUAL, "by request");
     }
 
     /** A completed study's best trial becomes the model's champion (reason {@code STUDY}). */
-    public PromotionView promoteStudyWinner(String model, UUID runId, UUID studyId) {
-        return promote(model, new PromoteRequest(runId.toString(), null, null), Reason.STUDY,
+    public PromotionView promoteStudyWinner(String model, UUID runId, UUID studyId, String project) {
+        return promote(model, new PromoteRequest(runId.toString(), null, null), project, Reason.STUDY,
                 "best trial of study " + studyId);
     }
 
-    private PromotionView promote(String model, PromoteRequest request, Reason reason, String why) {
+    private PromotionView promote(String model, PromoteRequest request, String project, Reason reason, String why) {
         PromoteRequest given = request == null ? new PromoteRequest(null, null, null) : request;
         ModelRegistry.requireValid(model, given.validate());
         String alias = given.target();
         Instant now = now();
         Outcome outcome = QuarkusTransaction.requiringNew().call(() -> {
             ModelVersion target = given.runId() != null
-                    ? register(model, storedRun(UUID.fromString(given.runId())), now).version()
-                    : storedVersion(model, given.version());
+                    ? register(model, storedRun(UUID.fromString(given.runId()), project), now).version()
+                    : storedVersion(model, given.version(), project);
             AliasTarget current = registry.alias(model, alias);
             if (current != null && current.version() == target.version()) {
                 return new Outcome(PromotionView.of(registry.latestPromotion(model, alias), target), false, null);
@@ -113,7 +119,10 @@ public class Promotions {
         Outcome outcome;
         try {
             outcome = QuarkusTransaction.requiringNew().call(() -> {
-                RunRecord run = storedRun(runId);
+                RunRecord run = runs.findById(runId);
+                if (run == null) {
+                    throw RunIds.unknown(runId);
+                }
                 return run.registeredModel == null ? null : registerAndJudge(run, now);
             });
         } catch (ConflictProblem e) {
@@ -167,7 +176,7 @@ public class Promotions {
      */
     private Registration register(String model, RunRecord run, Instant now) {
         CheckpointRef checkpoint = modelCheckpoint(run);
-        registry.ensure(model, now);
+        ModelNames.ensureInProject(registry, model, run.project, now);
         RegisteredModel locked = registry.lock(model);
         ModelVersion existing = registry.findVersionOfRun(model, run.id);
         if (existing != null) {
@@ -191,8 +200,8 @@ public class Promotions {
                 .orElseThrow(() -> new ConflictProblem("Run " + run.id + " has no stored model checkpoint to serve"));
     }
 
-    private RunRecord storedRun(UUID runId) {
-        RunRecord run = runs.findById(runId);
+    private RunRecord storedRun(UUID runId, String project) {
+        RunRecord run = runs.findInProject(runId, project);
         if (run == null) {
             throw RunIds.unknown(runId);
         }
@@ -200,8 +209,9 @@ public class Promotions {
     }
 
     /** The version of the model, locked; 404 for an unknown model or version. */
-    private ModelVersion storedVersion(String model, int version) {
-        if (registry.lock(model) == null) {
+    private ModelVersion storedVersion(String model, int version, String project) {
+        RegisteredModel locked = registry.lock(model);
+        if (locked == null || !locked.project().equals(project)) {
             throw ModelRegistry.unknown(model);
         }
         ModelVersion stored = registry.findVersion(model, version);
@@ -216,6 +226,13 @@ public class Promotions {
         Promotion promotion = registry.moveAlias(model, alias, target.version(), reason.name(), now);
         outbox.publish(new ModelPromotedV1(ModelPromotedV1.SCHEMA, model, alias, target.version(), target.runId(),
                 target.checkpointSha256(), promotion.previousVersion(), reason, now));
+        if (reason != Reason.MANUAL) {
+            // A manual promotion is its request's audit entry; Kiln's own have no request.
+            audit.appendInTransaction(new AuditEventV1(AuditEventV1.SCHEMA, UUID.randomUUID(), now,
+                    "kiln:" + reason.name().toLowerCase(Locale.ROOT), registry.find(model).project(), "model.promoted",
+                    model + "/" + alias, 200, null, (promotion.previousVersion() == null ? "none"
+                            : "v" + promotion.previousVersion()) + " -> v" + target.version() + " (" + reason + ")"));
+        }
         return PromotionView.of(promotion, target);
     }
 

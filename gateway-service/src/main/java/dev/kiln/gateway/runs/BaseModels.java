@@ -56,9 +56,9 @@ public class BaseModels {
     /**
      * The spec with its init pinned and the base's architecture; problems go to {@code errors} under
      * {@code field} (the spec's path in the request: {@code spec}, or a study's {@code base}), and the spec comes
-     * back as given.
+     * back as given. The base is a model or run of the caller's {@code project}: another project's is unknown.
      */
-    public TrainingSpec pin(TrainingSpec spec, String field, List<FieldError> errors) {
+    public TrainingSpec pin(TrainingSpec spec, String field, List<FieldError> errors, String project) {
         if (spec == null || spec.init() == null) {
             return spec;
         }
@@ -70,7 +70,7 @@ public class BaseModels {
         }
         Base base;
         try {
-            base = QuarkusTransaction.requiringNew().call(() -> find(init));
+            base = QuarkusTransaction.requiringNew().call(() -> find(init, project));
         } catch (IllegalArgumentException e) {
             errors.add(new FieldError(field + (init.model() != null ? ".init.model" : ".init.run"), e.getMessage()));
             return spec;
@@ -141,7 +141,7 @@ public class BaseModels {
         return Json.fromTree(tree, TrainingSpec.class);
     }
 
-    private Base find(InitSpec init) {
+    private Base find(InitSpec init, String project) {
         if ((init.model() == null) == (init.run() == null)) {
             return null;
         }
@@ -152,7 +152,7 @@ public class BaseModels {
             String[] ref = init.model().split("@", 2);
             String name = ref[0];
             String version = ref.length == 2 ? ref[1] : ModelRegistryRepository.CHAMPION;
-            if (registry.find(name) == null) {
+            if (registry.findInProject(name, project) == null) {
                 throw new IllegalArgumentException("no registered model '" + name + "'");
             }
             if (version.matches("[0-9]{1,9}")) {
@@ -174,7 +174,7 @@ public class BaseModels {
         } catch (IllegalArgumentException e) {
             return null;
         }
-        RunRecord run = runs.findById(id);
+        RunRecord run = runs.findInProject(id, project);
         if (run == null) {
             throw new IllegalArgumentException("no run " + id);
         }

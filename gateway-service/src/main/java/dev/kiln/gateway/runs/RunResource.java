@@ -1,5 +1,6 @@
 package dev.kiln.gateway.runs;
 
+import dev.kiln.access.Caller;
 import dev.kiln.contracts.access.Role;
 import dev.kiln.contracts.runs.Catalog;
 import dev.kiln.contracts.runs.EpochMetrics;
@@ -13,6 +14,7 @@ import dev.kiln.store.progress.EpochRecord;
 import dev.kiln.store.progress.EpochRepository;
 import dev.kiln.store.runs.RunRecord;
 import dev.kiln.store.runs.RunRepository;
+import io.quarkus.security.identity.SecurityIdentity;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DefaultValue;
@@ -45,9 +47,11 @@ public class RunResource {
     private final RunRepository runs;
     private final EpochRepository epochs;
     private final CheckpointRepository checkpoints;
+    private final SecurityIdentity identity;
 
     public RunResource(RunSubmissions submissions, RunRepository runs, EpochRepository epochs,
-            CheckpointRepository checkpoints) {
+            CheckpointRepository checkpoints, SecurityIdentity identity) {
+        this.identity = identity;
         this.submissions = submissions;
         this.runs = runs;
         this.epochs = epochs;
@@ -65,7 +69,7 @@ public class RunResource {
                     + "503 only when the database is down (nothing stored); Kafka being down does not matter here.")
     public RestResponse<RunView> submit(CreateRunRequest request, @RestHeader("Idempotency-Key") String idempotencyKey,
             UriInfo uri) {
-        RunSubmissions.Submission submission = submissions.submit(request, idempotencyKey);
+        RunSubmissions.Submission submission = submissions.submit(request, idempotencyKey, Caller.of(identity));
         RunView run = submission.run();
         return RestResponse.ResponseBuilder.<RunView>create(submission.created() ? 202 : 200)
                 .location(uri.getBaseUriBuilder().path(run.links().self()).build())
@@ -78,9 +82,10 @@ public class RunResource {
     @Path("{id}/cancel")
     @Operation(summary = "Cancel a run",
             description = "A queued run never starts; a training run stops within one batch. 202 with the run, "
-                    + "now CANCELLED; 409 if it had already finished; 404 if there is no such run.")
+                    + "now CANCELLED; 409 if it had already finished; 404 if the project has no such run; 403 for a "
+                    + "member cancelling a run it did not submit (a maintainer cancels any).")
     public RestResponse<RunView> cancel(@PathParam("id") String id) {
-        RunView run = submissions.cancel(RunIds.parse(id));
+        RunView run = submissions.cancel(RunIds.parse(id), Caller.of(identity));
         return RestResponse.ResponseBuilder.<RunView>create(202).entity(run).build();
     }
 
@@ -132,7 +137,7 @@ public class RunResource {
     }
 
     @GET
-    @Operation(summary = "Runs, newest first, filtered by experiment, status and model, a page at a time")
+    @Operation(summary = "The project's runs, newest first, filtered by experiment, status and model, a page at a time")
     public List<RunView> list(@QueryParam("experiment") String experiment, @QueryParam("status") String status,
             @QueryParam("model") String model, @QueryParam("offset") @DefaultValue("0") int offset,
             @QueryParam("limit") @DefaultValue("50") int limit) {
@@ -150,14 +155,15 @@ public class RunResource {
         if (!errors.isEmpty()) {
             throw new InvalidRequestException(errors);
         }
-        return runs.list(new RunRepository.Filter(experiment, wanted, model), offset, limit).stream()
+        return runs.list(new RunRepository.Filter(Caller.of(identity).project(), experiment, wanted, model), offset,
+                limit).stream()
                 .map(RunView::of).toList();
     }
 
-    /** The stored run a path names: 400 for a malformed id, 404 for an unknown one. */
+    /** The stored run a path names: 400 for a malformed id, 404 for an unknown one or another project's. */
     private RunRecord stored(String id) {
         UUID runId = RunIds.parse(id);
-        RunRecord run = runs.findById(runId);
+        RunRecord run = runs.findInProject(runId, Caller.of(identity).project());
         if (run == null) {
             throw RunIds.unknown(runId);
         }

@@ -15,6 +15,11 @@ import dev.kiln.contracts.validation.Names;
 import dev.kiln.store.experiments.ExperimentRepository;
 import dev.kiln.messaging.Outbox;
 import dev.kiln.store.registry.ModelRegistryRepository;
+import dev.kiln.access.Caller;
+import dev.kiln.access.NotPermitted;
+import dev.kiln.contracts.access.Role;
+import dev.kiln.gateway.models.ModelNames;
+import dev.kiln.store.runs.Owner;
 import dev.kiln.store.runs.RunRecord;
 import dev.kiln.store.runs.RunRepository;
 import io.quarkus.narayana.jta.QuarkusTransaction;
@@ -72,9 +77,9 @@ public class RunSubmissions {
      *
      * @throws InvalidRequestException listing every problem, under {@code spec.}
      */
-    public TrainingSpec checked(TrainingSpec spec) {
+    public TrainingSpec checked(TrainingSpec spec, String project) {
         List<FieldError> errors = new ArrayList<>();
-        TrainingSpec pinned = pinnedAndValidated(spec, errors);
+        TrainingSpec pinned = pinnedAndValidated(spec, errors, project);
         if (!errors.isEmpty()) {
             throw new InvalidRequestException(errors);
         }
@@ -85,11 +90,11 @@ public class RunSubmissions {
      * The spec pinned to its data set version and to the base model it starts from (then checked again, as the
      * base's architecture); its problems added to {@code errors} under {@code spec.}.
      */
-    private TrainingSpec pinnedAndValidated(TrainingSpec spec, List<FieldError> errors) {
+    private TrainingSpec pinnedAndValidated(TrainingSpec spec, List<FieldError> errors, String project) {
         TrainingSpec pinned = pins.pin(spec, "spec.dataset", errors);
         errors.addAll(TrainingSpecValidator.validate(pinned, "spec"));
         if (errors.isEmpty() && pinned.init() != null) {
-            pinned = baseModels.pin(pinned, "spec", errors);
+            pinned = baseModels.pin(pinned, "spec", errors, project);
             if (errors.isEmpty()) {
                 errors.addAll(TrainingSpecValidator.validate(pinned, "spec"));
             }
@@ -97,9 +102,10 @@ public class RunSubmissions {
         return pinned;
     }
 
-    public Submission submit(CreateRunRequest request, String idempotencyKey) {
+    /** Accepts the request as the caller's: the run belongs to the caller's project and names its submitter. */
+    public Submission submit(CreateRunRequest request, String idempotencyKey, Caller caller) {
         List<FieldError> errors = new ArrayList<>();
-        TrainingSpec pinned = pinnedAndValidated(request == null ? null : request.spec(), errors);
+        TrainingSpec pinned = pinnedAndValidated(request == null ? null : request.spec(), errors, caller.project());
         if (request != null) {
             Names.check("experiment", request.experiment(), errors);
             Names.check("registeredModel", request.registeredModel(), errors);
@@ -116,11 +122,12 @@ public class RunSubmissions {
         String hash = sha256(Json.write(new CreateRunRequest(BaseModels.asRequested(DatasetPins.asRequested(spec,
                 request.spec().dataset()), request.spec()), request.experiment(), request.registeredModel())));
         if (idempotencyKey != null) {
-            Submission earlier = earlier(idempotencyKey, hash);
+            Submission earlier = earlier(caller.project(), idempotencyKey, hash);
             if (earlier != null) {
                 return earlier;
             }
         }
+        Owner owner = new Owner(caller.project(), caller.name());
         UUID id = UUID.randomUUID();
         // PostgreSQL keeps microseconds: truncate so the answer equals what a later read returns.
         Instant now = Instant.now().truncatedTo(ChronoUnit.MICROS);
@@ -130,16 +137,16 @@ public class RunSubmissions {
                     experiments.ensure(request.experiment(), now);
                 }
                 if (request.registeredModel() != null) {
-                    registry.ensure(request.registeredModel(), now);
+                    ModelNames.ensureInProject(registry, request.registeredModel(), owner.project(), now);
                 }
-                RunRecord run = runs.createQueued(id, spec, request.experiment(), request.registeredModel(),
+                RunRecord run = runs.createQueued(id, spec, owner, request.experiment(), request.registeredModel(),
                         idempotencyKey, hash, now);
                 announceQueued(run, now);
                 return new Submission(RunView.of(run), true);
             });
         } catch (PersistenceException e) {
             // Two requests with one key at the same moment: the unique index let one in; answer with its run.
-            Submission earlier = idempotencyKey == null ? null : earlier(idempotencyKey, hash);
+            Submission earlier = idempotencyKey == null ? null : earlier(caller.project(), idempotencyKey, hash);
             if (earlier == null) {
                 throw e;
             }
@@ -148,15 +155,21 @@ public class RunSubmissions {
     }
 
     /**
-     * Cancels a run that has not finished; the worker training it is told through the run-commands topic,
-     * and watchers through a CANCELLED run event, both from the outbox.
+     * Cancels a run of the caller's project that has not finished; the worker training it is told through the
+     * run-commands topic, and watchers through a CANCELLED run event, both from the outbox. A member may cancel
+     * only the runs it submitted; a maintainer any.
      */
-    public RunView cancel(UUID id) {
+    public RunView cancel(UUID id, Caller caller) {
         Instant now = Instant.now().truncatedTo(ChronoUnit.MICROS);
         return QuarkusTransaction.requiringNew().call(() -> {
-            RunRecord run = runs.findById(id);
+            RunRecord run = runs.findInProject(id, caller.project());
             if (run == null) {
                 throw RunIds.unknown(id);
+            }
+            if (!caller.role().includes(Role.MAINTAINER) && !caller.name().equals(run.submittedBy)) {
+                throw new NotPermitted("A member cancels only the runs it submitted; run " + id + " was submitted by "
+                        + (run.submittedBy == null ? "no caller (a study's trial, or a run from before projects)"
+                                : run.submittedBy) + ". A maintainer can cancel it.");
             }
             if (!stop(run, "cancelled by request", now)) {
                 throw new ConflictProblem("Run " + id + " has already finished: " + run.status);
@@ -214,8 +227,9 @@ public class RunSubmissions {
         return true;
     }
 
-    private Submission earlier(String idempotencyKey, String hash) {
-        RunRecord existing = QuarkusTransaction.requiringNew().call(() -> runs.findByIdempotencyKey(idempotencyKey));
+    private Submission earlier(String project, String idempotencyKey, String hash) {
+        RunRecord existing = QuarkusTransaction.requiringNew().call(
+                () -> runs.findByIdempotencyKey(project, idempotencyKey));
         if (existing == null) {
             return null;
         }

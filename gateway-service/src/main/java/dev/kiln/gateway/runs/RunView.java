@@ -12,7 +12,9 @@ import java.util.List;
 import java.util.UUID;
 
 /**
- * A run as the REST API shows it, with the URLs to follow it ({@code links}); {@code experiment} and
+ * A run as the REST API shows it, with the URLs to follow it ({@code links}); the {@code project} it belongs to and
+ * who submitted it ({@code submittedBy}: {@code token:<id>} or {@code oidc:<user>}; absent for a study's trials
+ * and runs from before projects); {@code experiment} and
  * {@code registeredModel} (the registered model its result joins as a version) as the request named them.
  * Fields fill in as the run advances: {@code worker} and {@code claimedAt} once a worker claims it,
  * {@code startedAt} and {@code device} once it trains, {@code epochsDone} and {@code bestEpoch} per epoch,
@@ -28,6 +30,8 @@ public record RunView(
         RunStatus status,
         TrainingSpec spec,
         ModelSize modelSize,
+        String project,
+        String submittedBy,
         String experiment,
         String registeredModel,
         String worker,
@@ -69,7 +73,8 @@ public record RunView(
     /** The view of a stored run, with what checkpoints it has ({@code GET /api/v1/runs/{id}}). */
     public static RunView of(RunRecord run, List<CheckpointRef> checkpoints) {
         RunView view = of(run);
-        return new RunView(view.id, view.status, view.spec, view.modelSize, view.experiment, view.registeredModel,
+        return new RunView(view.id, view.status, view.spec, view.modelSize, view.project, view.submittedBy,
+                view.experiment, view.registeredModel,
                 view.worker, view.device, view.epochsDone, view.bestEpoch, view.result, view.failureReason,
                 view.createdAt, view.updatedAt, view.claimedAt, view.startedAt, view.finishedAt, checkpoints,
                 view.links);
@@ -78,7 +83,8 @@ public record RunView(
     /** The view of a stored run, without its checkpoints (lists). */
     public static RunView of(RunRecord run) {
         TrainingSpec spec = run.spec();
-        return new RunView(run.id, run.status, spec, ModelSize.of(spec), run.experiment, run.registeredModel,
+        return new RunView(run.id, run.status, spec, ModelSize.of(spec), run.project, run.submittedBy,
+                run.experiment, run.registeredModel,
                 run.worker, run.device, run.epochsDone, run.bestEpoch, run.result(), run.failureReason, run.createdAt,
                 run.updatedAt, run.claimedAt, run.startedAt, run.finishedAt, null, Links.of(run.id));
     }

@@ -1,6 +1,8 @@
 package dev.kiln.gateway.runs;
 
 import dev.kiln.contracts.access.Role;
+import dev.kiln.access.Caller;
+import io.quarkus.security.identity.SecurityIdentity;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.POST;
@@ -17,9 +19,11 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 public class SummaryResource {
 
     private final RunSubmissions submissions;
+    private final SecurityIdentity identity;
 
-    public SummaryResource(RunSubmissions submissions) {
+    public SummaryResource(RunSubmissions submissions, SecurityIdentity identity) {
         this.submissions = submissions;
+        this.identity = identity;
     }
 
     @POST
@@ -30,6 +34,7 @@ public class SummaryResource {
                     + "output shape, parameters and multiply-adds for the spec's data set, the totals, and the memory "
                     + "one training step at the spec's batch size needs. Nothing is stored.")
     public ModelSummaryView summarize(CreateRunRequest request) {
-        return ModelSummaryView.of(submissions.checked(request == null ? null : request.spec()));
+        return ModelSummaryView.of(submissions.checked(request == null ? null : request.spec(),
+                Caller.of(identity).project()));
     }
 }

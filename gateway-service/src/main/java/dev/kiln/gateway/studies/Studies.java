@@ -1,5 +1,8 @@
 package dev.kiln.gateway.studies;
 
+import dev.kiln.access.Caller;
+import dev.kiln.access.NotPermitted;
+import dev.kiln.contracts.access.Role;
 import dev.kiln.contracts.messaging.Json;
 import dev.kiln.contracts.studies.ObjectiveSpec;
 import dev.kiln.contracts.studies.StudySpec;
@@ -9,9 +12,12 @@ import dev.kiln.gateway.api.ConflictProblem;
 import dev.kiln.gateway.api.InvalidRequestException;
 import dev.kiln.gateway.api.NotFoundProblem;
 import dev.kiln.gateway.datasets.DatasetPins;
+import dev.kiln.gateway.models.ModelNames;
 import dev.kiln.gateway.runs.BaseModels;
 import dev.kiln.gateway.runs.RunSubmissions;
 import dev.kiln.store.experiments.ExperimentRepository;
+import dev.kiln.store.registry.ModelRegistryRepository;
+import dev.kiln.store.runs.Owner;
 import dev.kiln.store.runs.RunRepository;
 import dev.kiln.store.studies.StudyRepository;
 import dev.kiln.store.studies.StudyRepository.StudyRow;
@@ -39,9 +45,12 @@ public class Studies {
     private final StudyScheduler scheduler;
     private final DatasetPins pins;
     private final BaseModels baseModels;
+    private final ModelRegistryRepository registry;
 
     public Studies(StudyRepository studies, RunRepository runs, ExperimentRepository experiments,
-            RunSubmissions submissions, StudyScheduler scheduler, DatasetPins pins, BaseModels baseModels) {
+            RunSubmissions submissions, StudyScheduler scheduler, DatasetPins pins, BaseModels baseModels,
+            ModelRegistryRepository registry) {
+        this.registry = registry;
         this.pins = pins;
         this.baseModels = baseModels;
         this.studies = studies;
@@ -51,8 +60,8 @@ public class Studies {
         this.scheduler = scheduler;
     }
 
-    /** Validates and stores the study, then starts its first trials. */
-    public StudyView create(StudySpec request) {
+    /** Validates and stores the study as the caller's, then starts its first trials. */
+    public StudyView create(StudySpec request, Caller caller) {
         List<FieldError> errors = new ArrayList<>();
         // Every trial trains on the same data set version: pinned once, here.
         StudySpec pinned = request == null || request.base() == null ? request
@@ -60,7 +69,7 @@ public class Studies {
         errors.addAll(StudySpecValidator.validate(pinned, ""));
         if (errors.isEmpty() && pinned.base().init() != null) {
             // Every trial starts from the same base model too; its architecture then checked with the search space.
-            pinned = pinned.withBase(baseModels.pin(pinned.base(), "base", errors));
+            pinned = pinned.withBase(baseModels.pin(pinned.base(), "base", errors, caller.project()));
             if (errors.isEmpty()) {
                 errors.addAll(StudySpecValidator.validate(pinned, ""));
             }
@@ -72,19 +81,23 @@ public class Studies {
         UUID id = UUID.randomUUID();
         Instant now = now();
         QuarkusTransaction.requiringNew().run(() -> {
+            if (spec.registeredModel() != null) {
+                ModelNames.requireOwnOrNone(registry, spec.registeredModel(), caller.project());
+            }
             if (spec.experiment() != null) {
                 experiments.ensure(spec.experiment(), now);
             }
-            studies.create(id, Json.write(spec), spec.experiment(), now);
+            studies.create(id, Json.write(spec), spec.experiment(), new Owner(caller.project(), caller.name()), now);
         });
         scheduler.advance(id);
-        return view(id);
+        return view(id, caller.project());
     }
 
-    public StudyView view(UUID id) {
+    /** The project's study; another project's is as unknown as one that does not exist. */
+    public StudyView view(UUID id, String project) {
         return QuarkusTransaction.requiringNew().call(() -> {
             StudyRow row = studies.find(id);
-            if (row == null) {
+            if (row == null || !row.owner().project().equals(project)) {
                 throw unknown(id);
             }
             StudySpec spec = Json.read(row.specJson(), StudySpec.class);
@@ -95,25 +108,23 @@ public class Studies {
                     t.state(), t.parameters(), t.epochs().size(), StudyPlanner.value(objective, t),
                     t.test() == null ? null : t.test().accuracy(), t.test() == null ? null : t.test().loss(),
                     t.reason(), best != null && best == t.number())).toList();
-            return new StudyView(row.id(), row.status(), row.reason(), spec, best, views, leaderboard(objective, views),
-                    row.createdAt(), row.updatedAt(), row.finishedAt());
+            return new StudyView(row.id(), row.status(), row.reason(), row.owner().project(),
+                    row.owner().submittedBy(), spec, best, views, leaderboard(objective, views), row.createdAt(),
+                    row.updatedAt(), row.finishedAt());
         });
     }
 
-    public List<StudyView> list(int offset, int limit) {
+    public List<StudyView> list(String project, int offset, int limit) {
         List<UUID> ids = QuarkusTransaction.requiringNew().call(() ->
-                studies.list(offset, limit).stream().map(StudyRow::id).toList());
-        return ids.stream().map(this::view).toList();
+                studies.list(project, offset, limit).stream().map(StudyRow::id).toList());
+        return ids.stream().map(id -> view(id, project)).toList();
     }
 
     /** Cancels the study and its running trials; 409 if it already ended. */
-    public StudyView cancel(UUID id) {
+    public StudyView cancel(UUID id, Caller caller) {
         Instant now = now();
         QuarkusTransaction.requiringNew().run(() -> {
-            StudyRow row = studies.lock(id);
-            if (row == null) {
-                throw unknown(id);
-            }
+            StudyRow row = lockedForChange(id, caller);
             if (!"RUNNING".equals(row.status())) {
                 throw new ConflictProblem("Study " + id + " has already ended: " + row.status());
             }
@@ -124,20 +135,34 @@ public class Studies {
             }
             studies.finish(id, "CANCELLED", "cancelled by request", null, now);
         });
-        return view(id);
+        return view(id, caller.project());
+    }
+
+    /**
+     * The caller's project's study, locked: 404 for another project's; 403 for a member changing a study another
+     * caller created (a maintainer changes any).
+     */
+    private StudyRow lockedForChange(UUID id, Caller caller) {
+        StudyRow row = studies.lock(id);
+        if (row == null || !row.owner().project().equals(caller.project())) {
+            throw unknown(id);
+        }
+        if (!caller.role().includes(Role.MAINTAINER) && !caller.name().equals(row.owner().submittedBy())) {
+            throw new NotPermitted("A member changes only the studies it created; study " + id + " was created by "
+                    + (row.owner().submittedBy() == null ? "no caller (before projects)" : row.owner().submittedBy())
+                    + ". A maintainer can change it.");
+        }
+        return row;
     }
 
     /**
      * Raises the trial budget or the parallelism of a running or finished study; a study that ended because it
      * had spent its budget runs again. Lowering either is refused.
      */
-    public StudyView changeBudget(UUID id, BudgetChange change) {
+    public StudyView changeBudget(UUID id, BudgetChange change, Caller caller) {
         Instant now = now();
         QuarkusTransaction.requiringNew().run(() -> {
-            StudyRow row = studies.lock(id);
-            if (row == null) {
-                throw unknown(id);
-            }
+            StudyRow row = lockedForChange(id, caller);
             StudySpec spec = Json.read(row.specJson(), StudySpec.class);
             int maxTrials = change == null || change.maxTrials() == null ? spec.maxTrials() : change.maxTrials();
             int parallel = change == null || change.parallelTrials() == null ? spec.parallelTrials()
@@ -170,7 +195,7 @@ public class Studies {
             }
         });
         scheduler.advance(id);
-        return view(id);
+        return view(id, caller.project());
     }
 
     /** Completed trials by objective (best first), then the others by number. */

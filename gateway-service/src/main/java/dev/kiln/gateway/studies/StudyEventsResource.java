@@ -4,8 +4,9 @@ import dev.kiln.contracts.access.Role;
 import dev.kiln.gateway.events.StreamSlots;
 import io.smallrye.common.annotation.Blocking;
 import io.smallrye.mutiny.Multi;
-import io.vertx.core.http.HttpServerRequest;
 import jakarta.annotation.PreDestroy;
+import dev.kiln.access.Caller;
+import io.quarkus.security.identity.SecurityIdentity;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
@@ -47,8 +48,11 @@ public class StudyEventsResource {
         return thread;
     });
 
+    private final SecurityIdentity identity;
+
     public StudyEventsResource(Studies studies, StreamSlots slots,
-            @ConfigProperty(name = "kiln.studies.stream-interval") Duration interval) {
+            @ConfigProperty(name = "kiln.studies.stream-interval") Duration interval, SecurityIdentity identity) {
+        this.identity = identity;
         this.studies = studies;
         this.slots = slots;
         this.interval = interval;
@@ -67,11 +71,14 @@ public class StudyEventsResource {
             description = "A `study` event (data: the study, as GET /api/v1/studies/{id}), then a `trial` event (data: "
                     + "the trial's row) whenever a trial starts, finishes an epoch or ends, and a last `study` event "
                     + "when the study ends, which ends the stream. 404 for an unknown study; 429 (with Retry-After) "
-                    + "when the client holds kiln.events.max-streams-per-client streams already.")
-    public Multi<OutboundSseEvent> events(@RestPath String id, @Context Sse sse, @Context HttpServerRequest request) {
+                    + "when the caller (its token or login) holds kiln.events.max-streams-per-client streams already.")
+    public Multi<OutboundSseEvent> events(@RestPath String id, @Context Sse sse) {
         UUID studyId = StudyResource.parse(id);
-        StudyView first = studies.view(studyId);
-        return slots.hold(request.remoteAddress().hostAddress(), () -> Multi.createFrom().emitter(emitter -> {
+        // The caller's project, read on this request's thread: the polling thread has no request.
+        Caller caller = Caller.of(identity);
+        String project = caller.project();
+        StudyView first = studies.view(studyId, project);
+        return slots.hold(caller.name(), () -> Multi.createFrom().emitter(emitter -> {
             emitter.emit(event(sse, "study", first));
             if (!"RUNNING".equals(first.status())) {
                 emitter.complete();
@@ -81,7 +88,7 @@ public class StudyEventsResource {
             first.trials().forEach(trial -> seen.put(trial.number(), trial.state() + "/" + trial.epochs()));
             ScheduledFuture<?> poll = polling.scheduleWithFixedDelay(() -> {
                 try {
-                    StudyView study = studies.view(studyId);
+                    StudyView study = studies.view(studyId, project);
                     for (StudyView.TrialView trial : study.trials()) {
                         String now = trial.state() + "/" + trial.epochs();
                         if (!now.equals(seen.put(trial.number(), now))) {

@@ -5,6 +5,8 @@ import dev.kiln.contracts.studies.StudySpec;
 import dev.kiln.contracts.validation.FieldError;
 import dev.kiln.gateway.api.InvalidRequestException;
 import dev.kiln.gateway.runs.RunIds;
+import dev.kiln.access.Caller;
+import io.quarkus.security.identity.SecurityIdentity;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
@@ -31,9 +33,11 @@ public class StudyResource {
     private static final int MAX_LIMIT = 500;
 
     private final Studies studies;
+    private final SecurityIdentity identity;
 
-    public StudyResource(Studies studies) {
+    public StudyResource(Studies studies, SecurityIdentity identity) {
         this.studies = studies;
+        this.identity = identity;
     }
 
     @POST
@@ -43,7 +47,7 @@ public class StudyResource {
             description = "Validates the study (every problem listed with its field), stores it and starts its first "
                     + "trials as runs. 202 with the study; Location: the study.")
     public RestResponse<StudyView> create(StudySpec spec, UriInfo uri) {
-        StudyView study = studies.create(spec);
+        StudyView study = studies.create(spec, Caller.of(identity));
         return RestResponse.ResponseBuilder.<StudyView>create(202)
                 .location(uri.getBaseUriBuilder().path("/api/v1/studies/" + study.id()).build())
                 .entity(study).build();
@@ -53,11 +57,11 @@ public class StudyResource {
     @Path("{id}")
     @Operation(summary = "A study: state, trials (the report table's rows), best trial, leaderboard")
     public StudyView get(@RestPath String id) {
-        return studies.view(parse(id));
+        return studies.view(parse(id), Caller.of(identity).project());
     }
 
     @GET
-    @Operation(summary = "Studies, newest first")
+    @Operation(summary = "The project's studies, newest first")
     public List<StudyView> list(@RestQuery Integer offset, @RestQuery Integer limit) {
         int from = offset == null ? 0 : offset;
         int size = limit == null ? 50 : limit;
@@ -65,15 +69,17 @@ public class StudyResource {
             throw new InvalidRequestException(List.of(new FieldError(from < 0 ? "offset" : "limit",
                     from < 0 ? "must be 0 or more" : "must be 1.." + MAX_LIMIT)));
         }
-        return studies.list(from, size);
+        return studies.list(Caller.of(identity).project(), from, size);
     }
 
     @POST
     @RolesAllowed(Role.Names.MEMBER)
     @Path("{id}/cancel")
-    @Operation(summary = "Cancel a study and its running trials", description = "409 if it already ended.")
+    @Operation(summary = "Cancel a study and its running trials",
+            description = "409 if it already ended; 403 for a member cancelling a study it did not create (a "
+                    + "maintainer cancels any).")
     public StudyView cancel(@RestPath String id) {
-        return studies.cancel(parse(id));
+        return studies.cancel(parse(id), Caller.of(identity));
     }
 
     @PATCH
@@ -81,9 +87,10 @@ public class StudyResource {
     @Path("{id}")
     @Consumes(MediaType.APPLICATION_JSON)
     @Operation(summary = "Raise maxTrials or parallelTrials",
-            description = "Of a running study, or of one that ended having spent its budget, which then runs again.")
+            description = "Of a running study, or of one that ended having spent its budget, which then runs again. "
+                    + "403 for a member changing a study it did not create (a maintainer changes any).")
     public StudyView changeBudget(@RestPath String id, Studies.BudgetChange change) {
-        return studies.changeBudget(parse(id), change);
+        return studies.changeBudget(parse(id), change, Caller.of(identity));
     }
 
     static UUID parse(String id) {

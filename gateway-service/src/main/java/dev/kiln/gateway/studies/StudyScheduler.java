@@ -41,7 +41,7 @@ public class StudyScheduler {
     private static final Logger LOG = Logger.getLogger(StudyScheduler.class);
 
     /** A study that just completed and promotes its best trial's run. */
-    private record Promotion(String model, UUID runId) {
+    private record Promotion(String model, UUID runId, String project) {
     }
 
     private final StudyRepository studies;
@@ -76,7 +76,7 @@ public class StudyScheduler {
         Promotion promotion = QuarkusTransaction.requiringNew().call(() -> advanceLocked(studyId));
         if (promotion != null) {
             LOG.infof("Study %s promotes its best trial (run %s) to %s", studyId, promotion.runId(), promotion.model());
-            promotions.promoteStudyWinner(promotion.model(), promotion.runId(), studyId);
+            promotions.promoteStudyWinner(promotion.model(), promotion.runId(), studyId, promotion.project());
         }
     }
 
@@ -106,23 +106,26 @@ public class StudyScheduler {
             studies.finish(studyId, plan.finalStatus(), plan.reason(), plan.best(), now);
             LOG.infof("Study %s %s: %s; best trial %s", studyId, plan.finalStatus(), plan.reason(), plan.best());
             return spec.registeredModel() != null && plan.best() != null && "SUCCEEDED".equals(plan.finalStatus())
-                    ? new Promotion(spec.registeredModel(), trials.get(plan.best() - 1).runId()) : null;
+                    ? new Promotion(spec.registeredModel(), trials.get(plan.best() - 1).runId(), row.owner().project())
+                    : null;
         }
         SearchSpace space = SearchSpace.of(spec);
         for (int number = trials.size() + 1; number <= trials.size() + plan.launches(); number++) {
-            launch(studyId, spec, number, space.trial(number), now);
+            launch(row, spec, number, space.trial(number), now);
         }
         studies.best(studyId, plan.best(), now);
         return null;
     }
 
-    private void launch(UUID studyId, StudySpec spec, int number, Map<String, Object> parameters, Instant now) {
+    /** Starts a trial: a run of the study's project, submitted by the study's creator. */
+    private void launch(StudyRow study, StudySpec spec, int number, Map<String, Object> parameters, Instant now) {
+        UUID studyId = study.id();
         TrainingSpec trialSpec = TrialSpecs.apply(spec.base(), parameters);
         UUID runId = UUID.randomUUID();
         if (spec.experiment() != null) {
             experiments.ensure(spec.experiment(), now);
         }
-        RunRecord run = runs.createQueued(runId, trialSpec, spec.experiment(), null, null, null, now);
+        RunRecord run = runs.createQueued(runId, trialSpec, study.owner(), spec.experiment(), null, null, null, now);
         studies.addTrial(studyId, number, runId, Json.write(parameters), now);
         submissions.announceQueued(run, now);
         LOG.infof("Study %s: trial %d started as run %s with %s", studyId, number, runId, parameters);

@@ -8,11 +8,13 @@ import java.util.Map;
 import java.util.UUID;
 
 /**
- * A study as the REST API shows it: its state, spec (defaults filled in), trials in order, the best trial and
+ * A study as the REST API shows it: its state, project and creator ({@code createdBy}, who its trials are submitted
+ * by), spec (defaults filled in), trials in order, the best trial and
  * the leaderboard (trial numbers, best first: completed trials by objective, then the others).
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-public record StudyView(UUID id, String status, String reason, StudySpec spec, Integer bestTrial,
+public record StudyView(UUID id, String status, String reason, String project, String createdBy, StudySpec spec,
+        Integer bestTrial,
         List<TrialView> trials, List<Integer> leaderboard, Instant createdAt, Instant updatedAt, Instant finishedAt) {
 
     /**

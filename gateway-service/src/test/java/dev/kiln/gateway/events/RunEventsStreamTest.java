@@ -156,29 +156,32 @@ class RunEventsStreamTest {
     }
 
     @Test
-    void oneClientHoldsAtMostItsStreamsAndGetsASlotBackWhenOneCloses() throws Exception {
+    void oneCallerHoldsAtMostItsStreamsAndGetsASlotBackWhenOneCloses() throws Exception {
         UUID runId = UUID.randomUUID();
         QuarkusTransaction.requiringNew().run(() -> runs.createQueued(runId, spec(), now()));
         URI events = runsUri.resolve(runId + "/events");
+        String caller = TestTokens.adminBearer();
         List<SseStream> held = new ArrayList<>();
         try {
             // kiln.events.max-streams-per-client is 4 in tests: a queued run's streams stay open.
             for (int i = 0; i < 4; i++) {
-                held.add(SseStream.open(events));
+                held.add(SseStream.open(events, caller));
                 assertThat(held.get(i).next().name()).isEqualTo("run");
             }
             HttpResponse<String> refused = HttpClient.newHttpClient().send(HttpRequest.newBuilder(events)
-                        .header("Authorization", TestTokens.adminBearer())
-                    .header("Accept", "text/event-stream").build(), HttpResponse.BodyHandlers.ofString());
+                    .header("Authorization", caller).header("Accept", "text/event-stream").build(),
+                    HttpResponse.BodyHandlers.ofString());
             assertThat(refused.statusCode()).isEqualTo(429);
             assertThat(refused.headers().firstValue("Retry-After")).hasValue("5");
             assertThat(refused.body()).contains("kiln.events.max-streams-per-client");
+            // The cap is the caller's, not the address's: another token from the same address gets its stream.
+            held.add(SseStream.open(events, TestTokens.adminBearer()));
 
             held.remove(0).close();
             // The server notices the client left at its next keep-alive, and frees the slot.
             await().atMost(WAIT).until(() -> {
                 HttpResponse<java.io.InputStream> again = HttpClient.newHttpClient().send(HttpRequest.newBuilder(events)
-                        .header("Authorization", TestTokens.adminBearer()).header("Accept", "text/event-stream")
+                        .header("Authorization", caller).header("Accept", "text/event-stream")
                         .build(), HttpResponse.BodyHandlers.ofInputStream());
                 again.body().close();
                 return again.statusCode() == 200;
@@ -280,8 +283,13 @@ class RunEventsStreamTest {
         }
 
         static SseStream open(URI uri) throws Exception {
+            return open(uri, TestTokens.adminBearer());
+        }
+
+        /** @param bearer the caller's {@code Authorization} value */
+        static SseStream open(URI uri, String bearer) throws Exception {
             HttpResponse<Stream<String>> response = HttpClient.newHttpClient().send(
-                    HttpRequest.newBuilder(uri).header("Authorization", TestTokens.adminBearer())
+                    HttpRequest.newBuilder(uri).header("Authorization", bearer)
                             .header("Accept", "text/event-stream").build(),
                     HttpResponse.BodyHandlers.ofLines());
             assertThat(response.statusCode()).isEqualTo(200);

@@ -1,8 +1,10 @@
 package dev.kiln.inference.exports;
 
+import dev.kiln.access.Caller;
 import dev.kiln.contracts.access.Role;
 import dev.kiln.inference.api.InvalidInputException;
 import dev.kiln.inference.predict.VersionParam;
+import io.quarkus.security.identity.SecurityIdentity;
 import io.smallrye.common.annotation.Blocking;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.GET;
@@ -27,9 +29,11 @@ import org.jboss.resteasy.reactive.RestResponse;
 public class ExportResource {
 
     private final ModelExports exports;
+    private final SecurityIdentity identity;
 
-    public ExportResource(ModelExports exports) {
+    public ExportResource(ModelExports exports, SecurityIdentity identity) {
         this.exports = exports;
+        this.identity = identity;
     }
 
     @GET
@@ -40,7 +44,7 @@ public class ExportResource {
         ExportFormat wanted = format == null ? ExportFormat.CHECKPOINT : ExportFormat.of(format).orElseThrow(() ->
                 new InvalidInputException("format", "must be one of " + Arrays.stream(ExportFormat.values())
                         .map(ExportFormat::json).toList() + ", got '" + format + "'"));
-        ModelExports.Export export = exports.export(name, number, wanted);
+        ModelExports.Export export = exports.export(name, number, wanted, Caller.of(identity).project());
         return RestResponse.ResponseBuilder.ok(export.content(), MediaType.APPLICATION_OCTET_STREAM_TYPE)
                 .header("Content-Disposition", "attachment; filename=\"" + export.fileName() + "\"").build();
     }

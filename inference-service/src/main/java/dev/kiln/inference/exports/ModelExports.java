@@ -30,8 +30,9 @@ public class ModelExports {
     public record Export(String fileName, byte[] content) {
     }
 
-    public Export export(String model, int version, ExportFormat format) {
-        ModelVersion found = models.registeredVersion(model, version);
+    /** A version of a model of the caller's project (another project's is unknown). */
+    public Export export(String model, int version, ExportFormat format, String project) {
+        ModelVersion found = models.registeredVersion(model, version, project);
         String fileName = model + "-v" + version + format.extension();
         try {
             Checkpoint checkpoint = Checkpoint.fromBytes(artifacts.read(found.checkpointSha256())).forInference();

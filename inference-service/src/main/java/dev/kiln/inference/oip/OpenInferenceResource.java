@@ -1,5 +1,6 @@
 package dev.kiln.inference.oip;
 
+import dev.kiln.access.Caller;
 import dev.kiln.contracts.access.Role;
 import dev.kiln.inference.api.InvalidInputException;
 import dev.kiln.inference.oip.ModelMetadata.TensorMetadata;
@@ -12,6 +13,7 @@ import dev.kiln.inference.serving.ServedVersion;
 import dev.kiln.vision.checkpoints.EvalTransform;
 import dev.kiln.vision.serving.Classifier;
 import io.smallrye.common.annotation.Blocking;
+import io.quarkus.security.identity.SecurityIdentity;
 import jakarta.annotation.security.PermitAll;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.Consumes;
@@ -46,7 +48,11 @@ public class OpenInferenceResource {
     private final Predictions predictions;
     private final int maxImages;
 
-    public OpenInferenceResource(ServedModels served, Predictions predictions, InferenceConfig config) {
+    private final SecurityIdentity identity;
+
+    public OpenInferenceResource(ServedModels served, Predictions predictions, InferenceConfig config,
+            SecurityIdentity identity) {
+        this.identity = identity;
         this.served = served;
         this.predictions = predictions;
         this.maxImages = config.maxImagesPerRequest();
@@ -122,7 +128,7 @@ public class OpenInferenceResource {
     }
 
     private CompletionStage<InferResponse> infer(String name, Integer version, InferRequest request) {
-        ServedVersion lease = predictions.lease(name, version);
+        ServedVersion lease = predictions.lease(name, version, Caller.of(identity).project());
         float[] inputs;
         int images;
         try {
@@ -152,7 +158,7 @@ public class OpenInferenceResource {
     }
 
     private ModelMetadata metadata(String name, Integer version) {
-        ServedVersion lease = predictions.lease(name, version);
+        ServedVersion lease = predictions.lease(name, version, Caller.of(identity).project());
         try {
             EvalTransform t = lease.classifier().transform();
             return new ModelMetadata(name, List.of(String.valueOf(lease.version())), "kiln-djl-pytorch",
@@ -167,7 +173,7 @@ public class OpenInferenceResource {
     }
 
     private Map<String, Object> readiness(String name, Integer version) {
-        ServedVersion lease = predictions.lease(name, version);
+        ServedVersion lease = predictions.lease(name, version, Caller.of(identity).project());
         lease.release();
         return Map.of("name", name, "version", String.valueOf(lease.version()), "ready", true);
     }

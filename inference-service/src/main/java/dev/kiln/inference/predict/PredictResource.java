@@ -1,5 +1,6 @@
 package dev.kiln.inference.predict;
 
+import dev.kiln.access.Caller;
 import dev.kiln.contracts.access.Role;
 import dev.kiln.inference.api.InvalidInputException;
 import dev.kiln.inference.predict.PredictResponse.ClassProbability;
@@ -11,6 +12,7 @@ import dev.kiln.vision.checkpoints.EvalTransform;
 import dev.kiln.vision.serving.ImageDecodeException;
 import dev.kiln.vision.serving.ImageInputs;
 import io.smallrye.common.annotation.Blocking;
+import io.quarkus.security.identity.SecurityIdentity;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.POST;
@@ -53,7 +55,10 @@ public class PredictResource {
     private final int maxImages;
     private final long maxPixels;
 
-    public PredictResource(Predictions predictions, InferenceConfig config) {
+    private final SecurityIdentity identity;
+
+    public PredictResource(Predictions predictions, InferenceConfig config, SecurityIdentity identity) {
+        this.identity = identity;
         this.predictions = predictions;
         this.maxImages = config.maxImagesPerRequest();
         this.maxPixels = config.maxPixelsPerRequest();
@@ -104,7 +109,7 @@ public class PredictResource {
         if (topK != null && topK < 1) {
             throw new InvalidInputException("topK", "must be at least 1, got " + topK);
         }
-        ServedVersion lease = predictions.lease(name, version);
+        ServedVersion lease = predictions.lease(name, version, Caller.of(identity).project());
         float[] inputs;
         try {
             checkPixelBudget(images);

@@ -49,7 +49,8 @@ public final class ModelLoader {
         }
         DynamicBatcher batcher = new DynamicBatcher(ref.model() + "-v" + ref.version(), classifier::probabilities,
                 classifier.inputSize(), maxBatchSize, maxDelay, DjlRuntime::prepareThread, batchSizes);
-        ServedVersion served = new ServedVersion(ref.model(), ref.version(), ref.runId(), ref.checkpointSha256(),
+        ServedVersion served = new ServedVersion(ref.model(), ref.project(), ref.version(), ref.runId(),
+                ref.checkpointSha256(),
                 classifier, batcher, Instant.now(), onReleased);
         try {
             warmUp(served, 1);

@@ -35,11 +35,12 @@ public class Predictions {
     }
 
     /**
-     * Leases the version a request names (null: the champion); the caller gives the lease back through
-     * {@link #run} or, when it stops before running, {@link ServedVersion#release()}.
+     * Leases the version a request names (null: the champion) of a model of the caller's project; the caller gives
+     * the lease back through {@link #run} or, when it stops before running, {@link ServedVersion#release()}.
      */
-    public ServedVersion lease(String model, Integer version) {
-        return version == null ? served.acquireChampion(model) : served.acquireVersion(model, version);
+    public ServedVersion lease(String model, Integer version, String project) {
+        return version == null ? served.acquireChampion(model, project)
+                : served.acquireVersion(model, version, project);
     }
 
     /**

@@ -7,6 +7,7 @@ import dev.kiln.store.faults.StoreFaults;
 import dev.kiln.store.registry.ModelRegistryRepository;
 import dev.kiln.store.registry.ModelRegistryRepository.AliasTarget;
 import dev.kiln.store.registry.ModelRegistryRepository.ModelVersion;
+import dev.kiln.store.registry.ModelRegistryRepository.RegisteredModel;
 import dev.kiln.vision.engine.Devices;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
@@ -97,12 +98,18 @@ public class ServedModels {
         loading.execute(() -> reconcile(Set.of(model)));
     }
 
-    /** The champion of the model, leased to the caller, who must {@link ServedVersion#release()} it. */
-    public ServedVersion acquireChampion(String model) {
+    /**
+     * The champion of the project's model, leased to the caller, who must {@link ServedVersion#release()} it.
+     * Another project's model is as unknown as one that does not exist.
+     */
+    public ServedVersion acquireChampion(String model, String project) {
         while (true) {
             ServedVersion current = champions.get(model);
             if (current == null) {
-                throw notServed(model);
+                throw notServed(model, project);
+            }
+            if (!current.project().equals(project)) {
+                throw UnknownModelException.model(model);
             }
             if (current.tryAcquire()) {
                 return current;
@@ -111,14 +118,23 @@ public class ServedModels {
         }
     }
 
-    /** A given version, leased to the caller; loaded on first use unless it is the champion. */
-    public ServedVersion acquireVersion(String model, int version) {
+    /**
+     * A given version of the project's model, leased to the caller; loaded on first use unless it is the
+     * champion.
+     */
+    public ServedVersion acquireVersion(String model, int version, String project) {
         while (true) {
             ServedVersion champion = champions.get(model);
+            if (champion != null && !champion.project().equals(project)) {
+                throw UnknownModelException.model(model);
+            }
             if (champion != null && champion.version() == version && champion.tryAcquire()) {
                 return champion;
             }
             ServedVersion served = pinnedVersion(model, version);
+            if (!served.project().equals(project)) {
+                throw UnknownModelException.model(model);
+            }
             if (served.tryAcquire()) {
                 return served;
             }
@@ -151,7 +167,7 @@ public class ServedModels {
         Set<String> unserved = new TreeSet<>();
         for (AliasTarget target : targets) {
             VersionRef ref = new VersionRef(target.model(), target.alias(), target.version(), target.runId(),
-                    target.checkpointSha256());
+                    target.checkpointSha256(), target.project());
             ServedVersion current = champions.get(ref.model());
             boolean upToDate = current != null && current.version() == ref.version()
                     && current.checkpointSha256().equals(ref.checkpointSha256());
@@ -258,22 +274,32 @@ public class ServedModels {
     }
 
     /**
-     * A registered version as the registry has it, served or not.
+     * A registered version of the project's model as the registry has it, served or not.
      *
-     * @throws UnknownModelException naming the model or the version the registry does not have
+     * @throws UnknownModelException naming the model (unknown, or another project's) or the version the registry
+     *                               does not have
      */
-    public ModelVersion registeredVersion(String model, int version) {
-        ModelVersion found = QuarkusTransaction.requiringNew().call(() -> registry.findVersion(model, version));
-        if (found == null) {
-            throw UnknownModelException.version(QuarkusTransaction.requiringNew().call(() -> registry.find(model))
-                    != null, model, version);
-        }
-        return found;
+    public ModelVersion registeredVersion(String model, int version, String project) {
+        return QuarkusTransaction.requiringNew().call(() -> {
+            if (registry.findInProject(model, project) == null) {
+                throw UnknownModelException.model(model);
+            }
+            ModelVersion found = registry.findVersion(model, version);
+            if (found == null) {
+                throw UnknownModelException.version(model, version);
+            }
+            return found;
+        });
     }
 
     private ServedVersion loadPinned(String model, int version) {
-        ModelVersion found = registeredVersion(model, version);
-        VersionRef ref = new VersionRef(model, null, version, found.runId(), found.checkpointSha256());
+        RegisteredModel registered = QuarkusTransaction.requiringNew().call(() -> registry.find(model));
+        if (registered == null) {
+            throw UnknownModelException.model(model);
+        }
+        ModelVersion found = registeredVersion(model, version, registered.project());
+        VersionRef ref = new VersionRef(model, null, version, found.runId(), found.checkpointSha256(),
+                registered.project());
         try {
             return load(ref);
         } catch (ModelLoadException e) {
@@ -295,13 +321,17 @@ public class ServedModels {
         evicted.forEach(future -> future.thenAccept(ServedVersion::retire));
     }
 
-    private RuntimeException notServed(String model) {
+    private RuntimeException notServed(String model, String project) {
         AliasTarget champion = QuarkusTransaction.requiringNew().call(() ->
                 registry.alias(model, ModelRegistryRepository.CHAMPION));
+        if (champion != null && !champion.project().equals(project)) {
+            return UnknownModelException.model(model);
+        }
         if (champion == null) {
-            boolean known = QuarkusTransaction.requiringNew().call(() -> registry.find(model)) != null;
-            return new UnknownModelException(known ? "model '" + model + "' has no champion yet; promote a version first"
-                    : "no registered model is named '" + model + "'");
+            boolean known = QuarkusTransaction.requiringNew().call(() -> registry.findInProject(model, project))
+                    != null;
+            return known ? new UnknownModelException("model '" + model + "' has no champion yet; promote a version"
+                    + " first") : UnknownModelException.model(model);
         }
         String failure = failed.get(model + "@" + champion.version() + "#" + champion.checkpointSha256());
         return new ModelUnavailableException("model '" + model + "' champion v" + champion.version()

@@ -15,6 +15,7 @@ import java.util.function.Consumer;
 public final class ServedVersion {
 
     private final String model;
+    private final String project;
     private final int version;
     private final UUID runId;
     private final String checkpointSha256;
@@ -26,10 +27,14 @@ public final class ServedVersion {
     private final AtomicInteger leases = new AtomicInteger(1);
     private final AtomicBoolean retired = new AtomicBoolean();
 
-    /** @param onReleased told once the version's memory is released */
-    public ServedVersion(String model, int version, UUID runId, String checkpointSha256, Classifier classifier,
-            DynamicBatcher batcher, Instant loadedAt, Consumer<ServedVersion> onReleased) {
+    /**
+     * @param project    the model's project, whose callers alone may use it
+     * @param onReleased told once the version's memory is released
+     */
+    public ServedVersion(String model, String project, int version, UUID runId, String checkpointSha256,
+            Classifier classifier, DynamicBatcher batcher, Instant loadedAt, Consumer<ServedVersion> onReleased) {
         this.model = model;
+        this.project = project;
         this.version = version;
         this.runId = runId;
         this.checkpointSha256 = checkpointSha256;
@@ -65,6 +70,11 @@ public final class ServedVersion {
         if (retired.compareAndSet(false, true)) {
             release();
         }
+    }
+
+    /** The model's project: its callers alone may use the version. */
+    public String project() {
+        return project;
     }
 
     public String model() {

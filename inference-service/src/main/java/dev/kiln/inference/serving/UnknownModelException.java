@@ -7,9 +7,13 @@ public class UnknownModelException extends RuntimeException {
         super(message);
     }
 
-    /** A version the registry does not have, said of the model when it has no such model at all. */
-    public static UnknownModelException version(boolean modelKnown, String model, int version) {
-        return new UnknownModelException(modelKnown ? "model '" + model + "' has no version " + version
-                : "no registered model is named '" + model + "'");
+    /** A model the registry does not have, or another project's: the caller cannot tell the two apart. */
+    public static UnknownModelException model(String model) {
+        return new UnknownModelException("no registered model is named '" + model + "'");
+    }
+
+    /** A version the caller's model does not have. */
+    public static UnknownModelException version(String model, int version) {
+        return new UnknownModelException("model '" + model + "' has no version " + version);
     }
 }

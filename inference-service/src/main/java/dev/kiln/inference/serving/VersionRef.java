@@ -8,7 +8,8 @@ import java.util.UUID;
  * @param alias the alias it is served under ({@code champion}), or null when a request pinned the version
  * @param runId null for a version imported over the API
  */
-public record VersionRef(String model, String alias, int version, UUID runId, String checkpointSha256) {
+public record VersionRef(String model, String alias, int version, UUID runId, String checkpointSha256,
+        String project) {
 
     /** Where the checkpoint came from, for messages: {@code run <id>} or {@code an imported model}. */
     public String origin() {

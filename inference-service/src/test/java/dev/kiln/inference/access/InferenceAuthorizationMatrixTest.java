@@ -6,6 +6,7 @@ import static java.util.Map.entry;
 import dev.kiln.access.testing.AuthorizationMatrix;
 import dev.kiln.access.testing.AuthorizationMatrix.Rule;
 import dev.kiln.contracts.access.Role;
+import dev.kiln.inference.ServingTestSupport;
 import dev.kiln.infra.kafka.KafkaTestResource;
 import dev.kiln.infra.postgres.PostgresTestResource;
 import dev.kiln.infra.s3.S3TestResource;
@@ -13,6 +14,7 @@ import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import java.net.URL;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -24,7 +26,7 @@ import org.junit.jupiter.api.Test;
 @QuarkusTestResource(KafkaTestResource.class)
 @QuarkusTestResource(PostgresTestResource.class)
 @QuarkusTestResource(S3TestResource.class)
-class InferenceAuthorizationMatrixTest {
+class InferenceAuthorizationMatrixTest extends ServingTestSupport {
 
     private static final Rule VIEWER = needs(Role.VIEWER);
 
@@ -48,5 +50,15 @@ class InferenceAuthorizationMatrixTest {
     @Test
     void everyOperationAnswersByRole() throws Exception {
         new AuthorizationMatrix(base.toURI()).check(RULES);
+    }
+
+    /** A model of the default project, served: to a caller of another project it does not exist. */
+    @Test
+    void anotherProjectsModelsAreInvisible() throws Exception {
+        String model = "matrix-digits";
+        serveOnce(model);
+        new AuthorizationMatrix(base.toURI()).checkProjects(RULES,
+                operation -> operation.path().replace("{name}", model).replace("{version}", "1"), List.of(model),
+                "elsewhere");
     }
 }

@@ -1,0 +1,63 @@
+package dev.kiln.gateway.audit;
+
+import dev.kiln.access.Caller;
+import dev.kiln.contracts.access.Role;
+import dev.kiln.contracts.audit.AuditEventV1;
+import dev.kiln.contracts.validation.FieldError;
+import dev.kiln.gateway.api.InvalidRequestException;
+import dev.kiln.store.audit.AuditRepository;
+import io.quarkus.narayana.jta.QuarkusTransaction;
+import io.quarkus.security.identity.SecurityIdentity;
+import jakarta.annotation.security.RolesAllowed;
+import jakarta.ws.rs.DefaultValue;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.MediaType;
+import java.util.ArrayList;
+import java.util.List;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+
+/** The audit trail of the admin's project. */
+@RolesAllowed(Role.Names.ADMIN)
+@Path("/api/v1/audit")
+@Tag(name = "Access", description = "Kiln API tokens for automation and CI")
+@Produces(MediaType.APPLICATION_JSON)
+public class AuditResource {
+
+    static final int MAX_LIMIT = 500;
+
+    private final AuditRepository entries;
+    private final SecurityIdentity identity;
+
+    public AuditResource(AuditRepository entries, SecurityIdentity identity) {
+        this.entries = entries;
+        this.identity = identity;
+    }
+
+    @GET
+    @Operation(summary = "The project's audit trail, newest first",
+            description = "Every request to the gateway but reads, answered or refused, by callers of the project: "
+                    + "actor, action (method and path template), target path, status, client address; and the "
+                    + "promotions Kiln made by itself (actor kiln:policy or kiln:study, action model.promoted). The "
+                    + "same entries are published to kiln.audit.v1 (contracts/README.md). Requests without a valid "
+                    + "credential belong to no project: they are in the table and on the topic only. limit 1..500 "
+                    + "(50), offset 0 or more.")
+    public List<AuditEventV1> list(@QueryParam("offset") @DefaultValue("0") int offset,
+            @QueryParam("limit") @DefaultValue("50") int limit) {
+        List<FieldError> errors = new ArrayList<>();
+        if (limit < 1 || limit > MAX_LIMIT) {
+            errors.add(new FieldError("limit", "must be between 1 and " + MAX_LIMIT + ", got " + limit));
+        }
+        if (offset < 0) {
+            errors.add(new FieldError("offset", "must be 0 or more, got " + offset));
+        }
+        if (!errors.isEmpty()) {
+            throw new InvalidRequestException(errors);
+        }
+        String project = Caller.of(identity).project();
+        return QuarkusTransaction.requiringNew().call(() -> entries.list(project, offset, limit));
+    }
+}
