@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.kiln.contracts.audit.AuditEventV1;
 import dev.kiln.contracts.datasets.DatasetEventV1;
 import dev.kiln.contracts.messaging.Json;
 import dev.kiln.contracts.messaging.MalformedMessageException;
@@ -40,7 +41,16 @@ class ContractExamplesTest {
             EXAMPLES.put(m.group(1), m.group(2));
         }
         assertThat(EXAMPLES).containsOnlyKeys("TrainingSpec", "StudySpec", "TrainRequestV1", "RunEventV1",
-                "RunCommandV1", "ModelPromotedV1", "ModelServingEventV1", "DatasetEventV1");
+                "RunCommandV1", "ModelPromotedV1", "ModelServingEventV1", "DatasetEventV1", "AuditEventV1");
+    }
+
+    @Test
+    void documentedAuditEventRoundTrips() throws Exception {
+        AuditEventV1 event = Json.read(EXAMPLES.get("AuditEventV1"), AuditEventV1.class);
+
+        assertThat(event.status()).isEqualTo(403);
+        assertThat(event.key()).isEqualTo("default");
+        assertSameJson(Json.write(event), EXAMPLES.get("AuditEventV1"));
     }
 
     @Test

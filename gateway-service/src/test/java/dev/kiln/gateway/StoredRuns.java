@@ -20,8 +20,8 @@ import java.util.UUID;
 /** Runs stored as a trainer worker leaves them, for the gateway's tests (which run no trainer). */
 public final class StoredRuns {
 
-    static final String WORKER = "trainer-test@host";
-    static final TrainingSpec SPEC = TrainingSpec.of("mnist-sample", "mlp", 1, 64, "sgd", 0.1, 1L).withDefaults();
+    public static final String WORKER = "trainer-test@host";
+    public static final TrainingSpec SPEC = TrainingSpec.of("mnist-sample", "mlp", 1, 64, "sgd", 0.1, 1L).withDefaults();
 
     private StoredRuns() {
     }

@@ -54,6 +54,26 @@ public class RunRepository implements PanacheRepositoryBase<RunRecord, UUID> {
         return find("project = ?1 and idempotencyKey = ?2", project, key).firstResult();
     }
 
+    /** Runs of the project queued or training. */
+    public long countActive(String project) {
+        return count("project = ?1 and status in ?2", project,
+                List.of(RunStatus.QUEUED, RunStatus.CLAIMED, RunStatus.RUNNING));
+    }
+
+    /** Seconds the project's runs trained between {@code since} and {@code now} (running ones until now). */
+    public double trainerSeconds(String project, Instant since, Instant now) {
+        return ((Number) getEntityManager().createNativeQuery("select coalesce(sum(extract(epoch from"
+                + " (coalesce(finished_at, ?3) - greatest(started_at, ?2)))), 0) from runs where project = ?1"
+                + " and started_at is not null and coalesce(finished_at, ?3) > ?2")
+                .setParameter(1, project).setParameter(2, since).setParameter(3, now).getSingleResult()).doubleValue();
+    }
+
+    /** Locks the project until the caller's transaction ends: its quota checks and submissions go one at a time. */
+    public void lockProject(String project) {
+        getEntityManager().createNativeQuery("select 1 from (select pg_advisory_xact_lock(hashtext(?1))) locked")
+                .setParameter(1, project).getSingleResult();
+    }
+
     /** The run if it belongs to the project; null for another project's, as for one that does not exist. */
     public RunRecord findInProject(UUID id, String project) {
         RunRecord run = findById(id);

@@ -11,6 +11,7 @@ import dev.kiln.artifacts.ArtifactStoreException;
 import dev.kiln.contracts.validation.FieldError;
 import dev.kiln.contracts.validation.Problem;
 import dev.kiln.gateway.events.StreamSlots;
+import dev.kiln.gateway.quotas.QuotaExceededException;
 import dev.kiln.store.faults.StoreFaults;
 import io.quarkus.security.AuthenticationFailedException;
 import io.quarkus.security.ForbiddenException;
@@ -49,6 +50,15 @@ public class ProblemMappers {
     @ServerExceptionMapper
     public RestResponse<Problem> tooManyStreams(StreamSlots.TooManyStreamsException e) {
         return RestResponse.ResponseBuilder.<Problem>create(429).header("Retry-After", "5")
+                .entity(new Problem("Too many requests", 429, e.getMessage(), List.of()))
+                .type(Problem.MEDIA_TYPE).build();
+    }
+
+    /** Over a project's quota or the caller's rate: the message names which. */
+    @ServerExceptionMapper
+    public RestResponse<Problem> overQuota(QuotaExceededException e) {
+        return RestResponse.ResponseBuilder.<Problem>create(429)
+                .header("Retry-After", String.valueOf(e.retryAfterSeconds()))
                 .entity(new Problem("Too many requests", 429, e.getMessage(), List.of()))
                 .type(Problem.MEDIA_TYPE).build();
     }

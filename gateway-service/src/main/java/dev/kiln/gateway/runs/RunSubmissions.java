@@ -19,6 +19,7 @@ import dev.kiln.access.Caller;
 import dev.kiln.access.NotPermitted;
 import dev.kiln.contracts.access.Role;
 import dev.kiln.gateway.models.ModelNames;
+import dev.kiln.gateway.quotas.Quotas;
 import dev.kiln.store.runs.Owner;
 import dev.kiln.store.runs.RunRecord;
 import dev.kiln.store.runs.RunRepository;
@@ -61,9 +62,11 @@ public class RunSubmissions {
     private final ModelRegistryRepository registry;
     private final DatasetPins pins;
     private final BaseModels baseModels;
+    private final Quotas quotas;
 
     public RunSubmissions(RunRepository runs, Outbox outbox, ExperimentRepository experiments,
-            ModelRegistryRepository registry, DatasetPins pins, BaseModels baseModels) {
+            ModelRegistryRepository registry, DatasetPins pins, BaseModels baseModels, Quotas quotas) {
+        this.quotas = quotas;
         this.pins = pins;
         this.baseModels = baseModels;
         this.runs = runs;
@@ -127,6 +130,7 @@ public class RunSubmissions {
                 return earlier;
             }
         }
+        quotas.throttle(caller);
         Owner owner = new Owner(caller.project(), caller.name());
         UUID id = UUID.randomUUID();
         // PostgreSQL keeps microseconds: truncate so the answer equals what a later read returns.
@@ -139,6 +143,7 @@ public class RunSubmissions {
                 if (request.registeredModel() != null) {
                     ModelNames.ensureInProject(registry, request.registeredModel(), owner.project(), now);
                 }
+                quotas.admitRuns(owner.project(), 1, now);
                 RunRecord run = runs.createQueued(id, spec, owner, request.experiment(), request.registeredModel(),
                         idempotencyKey, hash, now);
                 announceQueued(run, now);

@@ -13,6 +13,7 @@ import dev.kiln.gateway.api.InvalidRequestException;
 import dev.kiln.gateway.api.NotFoundProblem;
 import dev.kiln.gateway.datasets.DatasetPins;
 import dev.kiln.gateway.models.ModelNames;
+import dev.kiln.gateway.quotas.Quotas;
 import dev.kiln.gateway.runs.BaseModels;
 import dev.kiln.gateway.runs.RunSubmissions;
 import dev.kiln.store.experiments.ExperimentRepository;
@@ -46,11 +47,13 @@ public class Studies {
     private final DatasetPins pins;
     private final BaseModels baseModels;
     private final ModelRegistryRepository registry;
+    private final Quotas quotas;
 
     public Studies(StudyRepository studies, RunRepository runs, ExperimentRepository experiments,
             RunSubmissions submissions, StudyScheduler scheduler, DatasetPins pins, BaseModels baseModels,
-            ModelRegistryRepository registry) {
+            ModelRegistryRepository registry, Quotas quotas) {
         this.registry = registry;
+        this.quotas = quotas;
         this.pins = pins;
         this.baseModels = baseModels;
         this.studies = studies;
@@ -78,9 +81,11 @@ public class Studies {
             throw new InvalidRequestException(errors);
         }
         StudySpec spec = pinned.withDefaults();
+        quotas.throttle(caller);
         UUID id = UUID.randomUUID();
         Instant now = now();
         QuarkusTransaction.requiringNew().run(() -> {
+            quotas.admitStudy(caller.project(), spec.parallelTrials(), now);
             if (spec.registeredModel() != null) {
                 ModelNames.requireOwnOrNone(registry, spec.registeredModel(), caller.project());
             }
@@ -189,6 +194,7 @@ public class Studies {
                 throw new ConflictProblem("Study " + id + " is " + row.status() + "; only a running or succeeded"
                         + " study can be continued");
             }
+            quotas.admitStudy(caller.project(), parallel, now);
             studies.updateSpec(id, Json.write(changed), now);
             if ("SUCCEEDED".equals(row.status()) && maxTrials > spec.maxTrials()) {
                 studies.reopen(id, now);

@@ -8,6 +8,7 @@ import dev.kiln.contracts.studies.SearchSpace;
 import dev.kiln.contracts.studies.StudySpec;
 import dev.kiln.contracts.studies.TrialSpecs;
 import dev.kiln.gateway.models.Promotions;
+import dev.kiln.gateway.quotas.Quotas;
 import dev.kiln.gateway.runs.RunSubmissions;
 import dev.kiln.store.experiments.ExperimentRepository;
 import dev.kiln.store.runs.RunRecord;
@@ -49,9 +50,11 @@ public class StudyScheduler {
     private final ExperimentRepository experiments;
     private final RunSubmissions submissions;
     private final Promotions promotions;
+    private final Quotas quotas;
 
     public StudyScheduler(StudyRepository studies, RunRepository runs, ExperimentRepository experiments,
-            RunSubmissions submissions, Promotions promotions) {
+            RunSubmissions submissions, Promotions promotions, Quotas quotas) {
+        this.quotas = quotas;
         this.studies = studies;
         this.runs = runs;
         this.experiments = experiments;
@@ -110,7 +113,9 @@ public class StudyScheduler {
                     : null;
         }
         SearchSpace space = SearchSpace.of(spec);
-        for (int number = trials.size() + 1; number <= trials.size() + plan.launches(); number++) {
+        // Trials wait while the project's quotas (active runs, trainer-hours) leave no room.
+        int launches = plan.launches() == 0 ? 0 : Math.min(plan.launches(), quotas.room(row.owner().project(), now));
+        for (int number = trials.size() + 1; number <= trials.size() + launches; number++) {
             launch(row, spec, number, space.trial(number), now);
         }
         studies.best(studyId, plan.best(), now);

@@ -69,7 +69,8 @@ class GatewayAuthorizationMatrixTest {
             entry("GET /api/v1/tokens", ADMIN),
             entry("POST /api/v1/tokens", ADMIN),
             entry("DELETE /api/v1/tokens/{id}", ADMIN),
-            entry("GET /api/v1/audit", ADMIN));
+            entry("GET /api/v1/audit", ADMIN),
+            entry("GET /api/v1/quotas", VIEWER));
 
     @TestHTTPResource("/")
     URL base;

@@ -125,8 +125,22 @@ public final class StackProbe {
         // The run trained on a pinned version of the built-in set (fashion-mnist@1); its files are in dataDir.
         String dataset = Json.fromTree(done.path("spec"), TrainingSpec.class).datasetName();
         ServingDemo.show(gateway, inference, model, id, dataset, dataDir, 7);
+        printAudit(gateway);
         System.out.println("Round trip OK: gateway -> Kafka -> trainer (DJL) -> PostgreSQL -> registry -> promotion"
                 + " -> inference (hot-loaded) -> predictions.");
+    }
+
+    /** What the audit trail kept of the demo: its requests (the refused one too) and the policy's promotions. */
+    private static void printAudit(String gateway) throws Exception {
+        // Entries are written just after each answer: wait for the refused request's, the demo's last.
+        JsonNode trail = StackHttp.awaitJson(gateway + "/api/v1/audit?limit=4", entries -> entries.findValues("status")
+                .stream().anyMatch(status -> status.asInt() == 400), Duration.ofSeconds(30), "audit entry of request 6");
+        System.out.println("8. The audit trail (GET /api/v1/audit, admins), newest first:");
+        for (JsonNode entry : trail) {
+            System.out.printf("   %s  %-24s %-36s %d%s%n", entry.path("at").asText(), entry.path("actor").asText(),
+                    entry.path("action").asText(), entry.path("status").asInt(),
+                    entry.hasNonNull("detail") ? "  " + entry.path("detail").asText() : "");
+        }
     }
 
     /** A small hyperparameter study through the same platform: trials as runs, a pruner, the report table. */
