@@ -41,7 +41,7 @@ class BuiltInDatasets {
             Path packed = work.resolve(name + ".kilnpack");
             ValidationReport report = DatasetValidator.validate(archive, packed, DatasetValidator.Settings.defaults(),
                     images -> { }).report();
-            QuarkusTransaction.requiringNew().run(() -> datasets.create(name, catalog.description(), Instant.now()));
+            QuarkusTransaction.requiringNew().run(() -> datasets.create(name, catalog.description(), null, Instant.now()));
             DatasetFiling.Filed filed = filing.file(name, stage(artifacts, archive));
             String packedSha = artifacts.commit(stage(artifacts, packed)).sha256();
             long packedBytes = Files.size(packed);

@@ -203,7 +203,7 @@ class DatasetValidationTest {
     /** As the gateway stores an accepted upload: the archive in the store, the version VALIDATING, its event. */
     /** Filed as the gateway files an upload. */
     private Version uploaded(String name, byte[] archive) throws IOException {
-        QuarkusTransaction.requiringNew().run(() -> datasets.create(name, null, Instant.now()));
+        QuarkusTransaction.requiringNew().run(() -> datasets.create(name, null, "default", Instant.now()));
         return filing.file(name, artifacts.stage(new ByteArrayInputStream(archive), Long.MAX_VALUE)).version();
     }
 

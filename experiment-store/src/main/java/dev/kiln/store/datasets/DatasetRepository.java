@@ -17,8 +17,19 @@ import java.util.UUID;
 public class DatasetRepository {
 
     /** A data set: a name that versions are uploaded under. */
-    public record Dataset(String name, String description, Instant createdAt) {
+    /** A data set; {@code project} null for a built-in one, which every project sees. */
+    public record Dataset(String name, String description, String project, Instant createdAt) {
+
+        public boolean builtIn() {
+            return project == null;
+        }
+
+        public boolean visibleTo(String caller) {
+            return builtIn() || project.equals(caller);
+        }
     }
+
+    private static final String DATASET_COLUMNS = "name, description, project, created_at";
 
     /** One uploaded version and where its validation stands. */
     public record Version(String dataset, int version, DatasetStatus status, String archiveSha256, long archiveBytes,
@@ -52,22 +63,32 @@ public class DatasetRepository {
         this.em = em;
     }
 
-    /** Creates the data set; false when one of that name exists. */
-    public boolean create(String name, String description, Instant now) {
-        return em.createNativeQuery("insert into datasets (name, description, created_at) values (?1, ?2, ?3)"
-                + " on conflict do nothing").setParameter(1, name).setParameter(2, description).setParameter(3, now)
-                .executeUpdate() == 1;
+    /**
+     * Creates the data set in the project (null: a built-in one, every project's); false when one of that name
+     * exists, in any project.
+     */
+    public boolean create(String name, String description, String project, Instant now) {
+        return em.createNativeQuery("insert into datasets (name, description, project, created_at)"
+                + " values (?1, ?2, ?3, ?4) on conflict do nothing").setParameter(1, name).setParameter(2, description)
+                .setParameter(3, project).setParameter(4, now).executeUpdate() == 1;
     }
 
     public Dataset find(String name) {
-        List<?> rows = em.createNativeQuery("select name, description, created_at from datasets where name = ?1")
+        List<?> rows = em.createNativeQuery("select " + DATASET_COLUMNS + " from datasets where name = ?1")
                 .setParameter(1, name).getResultList();
         return rows.isEmpty() ? null : dataset((Object[]) rows.get(0));
     }
 
-    /** Every data set, by name. */
-    public List<Dataset> list() {
-        return em.createNativeQuery("select name, description, created_at from datasets order by name")
+    /** The data set if the project may see it (its own, or a built-in one); null otherwise, as for none. */
+    public Dataset findVisible(String name, String project) {
+        Dataset dataset = find(name);
+        return dataset != null && dataset.visibleTo(project) ? dataset : null;
+    }
+
+    /** The data sets the project sees (its own and the built-in ones), by name. */
+    public List<Dataset> list(String project) {
+        return em.createNativeQuery("select " + DATASET_COLUMNS + " from datasets where project is null"
+                + " or project = ?1 order by name").setParameter(1, project)
                 .getResultList().stream().map(row -> dataset((Object[]) row)).toList();
     }
 
@@ -138,18 +159,18 @@ public class DatasetRepository {
                 .executeUpdate() == 1;
     }
 
-    /** The runs trained on a version ({@code name@version}), newest first. */
+    /** The project's runs trained on a version ({@code name@version}), newest first. */
     @SuppressWarnings("unchecked")
-    public List<UUID> runsOn(String ref) {
-        return em.createNativeQuery("select id from runs where spec ->> 'dataset' = ?1 order by created_at desc")
-                .setParameter(1, ref).getResultList();
+    public List<UUID> runsOn(String ref, String project) {
+        return em.createNativeQuery("select id from runs where spec ->> 'dataset' = ?1 and project = ?2"
+                + " order by created_at desc").setParameter(1, ref).setParameter(2, project).getResultList();
     }
 
-    /** The registered model versions whose run trained on a version. */
-    public List<TrainedModel> modelsOn(String ref) {
+    /** The project's registered model versions whose run trained on a version. */
+    public List<TrainedModel> modelsOn(String ref, String project) {
         return em.createNativeQuery("select v.model, v.version, v.run_id from model_versions v join runs r on"
-                + " r.id = v.run_id where r.spec ->> 'dataset' = ?1 order by v.model, v.version")
-                .setParameter(1, ref).getResultList().stream().map(row -> {
+                + " r.id = v.run_id where r.spec ->> 'dataset' = ?1 and r.project = ?2 order by v.model, v.version")
+                .setParameter(1, ref).setParameter(2, project).getResultList().stream().map(row -> {
                     Object[] r = (Object[]) row;
                     return new TrainedModel((String) r[0], ((Number) r[1]).intValue(), (UUID) r[2]);
                 }).toList();
@@ -169,7 +190,7 @@ public class DatasetRepository {
     }
 
     private static Dataset dataset(Object[] row) {
-        return new Dataset((String) row[0], (String) row[1], instant(row[2]));
+        return new Dataset((String) row[0], (String) row[1], (String) row[2], instant(row[3]));
     }
 
     private static Version version(Object[] row) {

@@ -22,19 +22,23 @@ public class ExperimentRepository {
     @Inject
     EntityManager entityManager;
 
-    /** Creates the experiment unless it exists; safe when two requests name a new experiment at once. */
-    public void ensure(String name, Instant now) {
-        entityManager.createNativeQuery("insert into experiments (name, created_at) values (?1, ?2) on conflict do nothing")
-                .setParameter(1, name).setParameter(2, now).executeUpdate();
+    /**
+     * Creates the project's experiment unless it exists; safe when two requests name a new experiment at once.
+     * Names are the project's own: another project may have an experiment of the same name.
+     */
+    public void ensure(String name, String project, Instant now) {
+        entityManager.createNativeQuery("insert into experiments (name, project, created_at) values (?1, ?2, ?3)"
+                + " on conflict do nothing").setParameter(1, name).setParameter(2, project).setParameter(3, now)
+                .executeUpdate();
     }
 
-    /** Every experiment, newest first, with its runs counted by status. */
-    public List<ExperimentSummary> summaries() {
-        List<Object[]> experiments = entityManager.createNativeQuery(
-                "select name, created_at from experiments order by created_at desc, name").getResultList();
-        List<Object[]> counts = entityManager.createNativeQuery(
-                "select experiment, status, count(*) from runs where experiment is not null group by experiment, status")
-                .getResultList();
+    /** The project's experiments, newest first, with their runs counted by status. */
+    public List<ExperimentSummary> summaries(String project) {
+        List<Object[]> experiments = entityManager.createNativeQuery("select name, created_at from experiments"
+                + " where project = ?1 order by created_at desc, name").setParameter(1, project).getResultList();
+        List<Object[]> counts = entityManager.createNativeQuery("select experiment, status, count(*) from runs"
+                + " where experiment is not null and project = ?1 group by experiment, status")
+                .setParameter(1, project).getResultList();
         Map<String, Map<RunStatus, Long>> byExperiment = new LinkedHashMap<>();
         for (Object[] row : counts) {
             byExperiment.computeIfAbsent((String) row[0], k -> new LinkedHashMap<>())

@@ -3,7 +3,6 @@ package dev.kiln.store.studies;
 import static dev.kiln.store.NativeRows.instant;
 
 import dev.kiln.store.runs.Owner;
-
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.persistence.EntityManager;

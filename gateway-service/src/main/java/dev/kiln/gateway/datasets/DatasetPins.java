@@ -36,7 +36,7 @@ public class DatasetPins {
      * The spec pinned to its data set's version; problems are added to {@code errors} under {@code field} and
      * the spec comes back unpinned (the spec validator then reports an unknown data set only if there is none).
      */
-    public TrainingSpec pin(TrainingSpec spec, String field, List<FieldError> errors) {
+    public TrainingSpec pin(TrainingSpec spec, String field, List<FieldError> errors, String project) {
         if (spec == null || spec.dataset() == null) {
             return spec == null || spec.data() == null ? spec : unpinned(spec);
         }
@@ -49,7 +49,7 @@ public class DatasetPins {
         // One look at the store: the version named, else the newest READY one, else the newest of any state (to
         // say what it is doing); absent when the data set or that version does not exist.
         Lookup found = QuarkusTransaction.requiringNew().call(() -> {
-            if (datasets.find(name) == null) {
+            if (datasets.findVisible(name, project) == null) {
                 return new Lookup(false, null);
             }
             if (wanted != null) {

@@ -1,5 +1,6 @@
 package dev.kiln.gateway.datasets;
 
+import dev.kiln.access.Caller;
 import dev.kiln.contracts.access.Role;
 import dev.kiln.contracts.validation.FieldError;
 import dev.kiln.gateway.api.InvalidRequestException;
@@ -8,6 +9,7 @@ import dev.kiln.messaging.datasets.DatasetFiling;
 import dev.kiln.store.datasets.DatasetRepository;
 import dev.kiln.store.datasets.DatasetRepository.Version;
 import io.quarkus.narayana.jta.QuarkusTransaction;
+import io.quarkus.security.identity.SecurityIdentity;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
@@ -31,10 +33,12 @@ public class DatasetResource {
 
     private final DatasetUploads uploads;
     private final DatasetRepository datasets;
+    private final SecurityIdentity identity;
 
-    public DatasetResource(DatasetUploads uploads, DatasetRepository datasets) {
+    public DatasetResource(DatasetUploads uploads, DatasetRepository datasets, SecurityIdentity identity) {
         this.uploads = uploads;
         this.datasets = datasets;
+        this.identity = identity;
     }
 
     @POST
@@ -44,7 +48,7 @@ public class DatasetResource {
             description = "A name (1 to 100 letters, digits, '.', '_' or '-') and an optional description. 201 with "
                     + "the data set; 409 if one of that name exists.")
     public RestResponse<DatasetView> create(CreateDatasetRequest request, UriInfo uri) {
-        DatasetRepository.Dataset dataset = uploads.create(request);
+        DatasetRepository.Dataset dataset = uploads.create(request, project());
         return RestResponse.ResponseBuilder.<DatasetView>create(201)
                 .location(uri.getAbsolutePathBuilder().path(dataset.name()).build())
                 .entity(DatasetView.of(dataset, List.of())).build();
@@ -65,7 +69,7 @@ public class DatasetResource {
                     + " uploaded again answer 200 with the version they already are.")
     public RestResponse<DatasetView.VersionView> upload(@PathParam("name") String name, InputStream body,
             UriInfo uri) {
-        DatasetFiling.Filed upload = uploads.upload(name, body);
+        DatasetFiling.Filed upload = uploads.upload(name, body, project());
         Version version = upload.version();
         return RestResponse.ResponseBuilder.<DatasetView.VersionView>create(upload.created() ? 201 : 200)
                 .location(uri.getBaseUriBuilder().path("api/v1/datasets").path(name).path("versions")
@@ -74,9 +78,10 @@ public class DatasetResource {
     }
 
     @GET
-    @Operation(summary = "Every data set, with its versions")
+    @Operation(summary = "The project's data sets and the built-in ones, with their versions")
     public List<DatasetView> list() {
-        return QuarkusTransaction.requiringNew().call(() -> datasets.list().stream()
+        String project = project();
+        return QuarkusTransaction.requiringNew().call(() -> datasets.list(project).stream()
                 .map(d -> DatasetView.of(d, datasets.versions(d.name()).stream()
                         .map(DatasetView.VersionView::summary).toList()))
                 .toList());
@@ -86,8 +91,9 @@ public class DatasetResource {
     @Path("{name}")
     @Operation(summary = "One data set, with its versions (newest first)")
     public DatasetView get(@PathParam("name") String name) {
+        String project = project();
         return QuarkusTransaction.requiringNew().call(() -> {
-            DatasetRepository.Dataset dataset = datasets.find(name);
+            DatasetRepository.Dataset dataset = datasets.findVisible(name, project);
             if (dataset == null) {
                 throw new NotFoundProblem("no data set '" + name + "'");
             }
@@ -109,13 +115,19 @@ public class DatasetResource {
             throw new InvalidRequestException(List.of(new FieldError("version", "must be a version number, got '"
                     + version + "'")));
         }
+        String project = project();
         return QuarkusTransaction.requiringNew().call(() -> {
-            Version found = datasets.findVersion(name, number);
+            Version found = datasets.findVisible(name, project) == null ? null : datasets.findVersion(name, number);
             if (found == null) {
                 throw new NotFoundProblem("no version " + number + " of data set '" + name + "'");
             }
-            return DatasetView.VersionView.of(found, true, datasets.runsOn(found.ref()),
-                    datasets.modelsOn(found.ref()));
+            return DatasetView.VersionView.of(found, true, datasets.runsOn(found.ref(), project),
+                    datasets.modelsOn(found.ref(), project));
         });
+    }
+
+    /** The caller's project: it sees its own data sets and the built-in ones. */
+    private String project() {
+        return Caller.of(identity).project();
     }
 }

@@ -49,7 +49,8 @@ public class DatasetUploads {
         this.maxUploadBytes = config.maxUploadSize().asLongValue();
     }
 
-    public DatasetRepository.Dataset create(CreateDatasetRequest request) {
+    /** Creates the data set in the project; names are unique across projects (a taken one is a 409). */
+    public DatasetRepository.Dataset create(CreateDatasetRequest request, String project) {
         List<FieldError> errors = new ArrayList<>();
         if (request == null || request.name() == null) {
             errors.add(new FieldError("name", "is required"));
@@ -64,8 +65,9 @@ public class DatasetUploads {
         }
         Instant now = now();
         return QuarkusTransaction.requiringNew().call(() -> {
-            if (!datasets.create(request.name(), request.description(), now)) {
-                throw new ConflictProblem("data set '" + request.name() + "' exists");
+            if (!datasets.create(request.name(), request.description(), project, now)) {
+                throw new ConflictProblem("data set '" + request.name() + "' exists (names of data sets are unique"
+                        + " across projects)");
             }
             return datasets.find(request.name());
         });
@@ -78,9 +80,15 @@ public class DatasetUploads {
      *                                 unsafe or not a trainable image folder
      * @throws dev.kiln.artifacts.ArtifactStoreException.TooLarge past {@code kiln.datasets.max-upload-size}
      */
-    public Filed upload(String name, InputStream body) {
-        if (QuarkusTransaction.requiringNew().call(() -> datasets.find(name)) == null) {
+    public Filed upload(String name, InputStream body, String project) {
+        DatasetRepository.Dataset dataset = QuarkusTransaction.requiringNew().call(
+                () -> datasets.findVisible(name, project));
+        if (dataset == null) {
             throw new NotFoundProblem("no data set '" + name + "': create it first (POST /api/v1/datasets)");
+        }
+        if (dataset.builtIn()) {
+            throw new ConflictProblem("'" + name + "' is a built-in data set: its versions come with Kiln; upload"
+                    + " your images as a data set of your own");
         }
         StagedUpload staged;
         try {

@@ -1,11 +1,11 @@
 package dev.kiln.gateway.events;
 
+import dev.kiln.access.Caller;
 import dev.kiln.contracts.access.Role;
 import dev.kiln.gateway.runs.RunIds;
+import io.quarkus.security.identity.SecurityIdentity;
 import io.smallrye.common.annotation.Blocking;
 import io.smallrye.mutiny.Multi;
-import dev.kiln.access.Caller;
-import io.quarkus.security.identity.SecurityIdentity;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;

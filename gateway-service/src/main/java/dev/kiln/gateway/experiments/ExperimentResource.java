@@ -1,8 +1,10 @@
 package dev.kiln.gateway.experiments;
 
+import dev.kiln.access.Caller;
 import dev.kiln.contracts.access.Role;
 import dev.kiln.store.experiments.ExperimentRepository;
 import dev.kiln.store.experiments.ExperimentRepository.ExperimentSummary;
+import io.quarkus.security.identity.SecurityIdentity;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.transaction.Transactional;
 import jakarta.ws.rs.GET;
@@ -20,17 +22,19 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 public class ExperimentResource {
 
     private final ExperimentRepository experiments;
+    private final SecurityIdentity identity;
 
-    public ExperimentResource(ExperimentRepository experiments) {
+    public ExperimentResource(ExperimentRepository experiments, SecurityIdentity identity) {
         this.experiments = experiments;
+        this.identity = identity;
     }
 
     @GET
     @Transactional
-    @Operation(summary = "Experiments, newest first, with their runs counted by status",
+    @Operation(summary = "The project's experiments, newest first, with their runs counted by status",
             description = "An experiment is created by the first run that names it (POST /api/v1/runs with "
-                    + "\"experiment\"); its runs: GET /api/v1/runs?experiment=NAME.")
+                    + "\"experiment\"); its runs: GET /api/v1/runs?experiment=NAME. Names are the project's own.")
     public List<ExperimentSummary> list() {
-        return experiments.summaries();
+        return experiments.summaries(Caller.of(identity).project());
     }
 }

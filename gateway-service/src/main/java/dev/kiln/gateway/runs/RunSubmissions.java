@@ -1,5 +1,8 @@
 package dev.kiln.gateway.runs;
 
+import dev.kiln.access.Caller;
+import dev.kiln.access.NotPermitted;
+import dev.kiln.contracts.access.Role;
 import dev.kiln.contracts.messaging.Json;
 import dev.kiln.contracts.messaging.Topics;
 import dev.kiln.contracts.runs.RunCommandV1;
@@ -8,18 +11,15 @@ import dev.kiln.contracts.runs.TrainRequestV1;
 import dev.kiln.contracts.runs.TrainingSpec;
 import dev.kiln.contracts.runs.TrainingSpecValidator;
 import dev.kiln.contracts.validation.FieldError;
+import dev.kiln.contracts.validation.Names;
 import dev.kiln.gateway.api.ConflictProblem;
 import dev.kiln.gateway.api.InvalidRequestException;
 import dev.kiln.gateway.datasets.DatasetPins;
-import dev.kiln.contracts.validation.Names;
-import dev.kiln.store.experiments.ExperimentRepository;
-import dev.kiln.messaging.Outbox;
-import dev.kiln.store.registry.ModelRegistryRepository;
-import dev.kiln.access.Caller;
-import dev.kiln.access.NotPermitted;
-import dev.kiln.contracts.access.Role;
 import dev.kiln.gateway.models.ModelNames;
 import dev.kiln.gateway.quotas.Quotas;
+import dev.kiln.messaging.Outbox;
+import dev.kiln.store.experiments.ExperimentRepository;
+import dev.kiln.store.registry.ModelRegistryRepository;
 import dev.kiln.store.runs.Owner;
 import dev.kiln.store.runs.RunRecord;
 import dev.kiln.store.runs.RunRepository;
@@ -94,7 +94,7 @@ public class RunSubmissions {
      * base's architecture); its problems added to {@code errors} under {@code spec.}.
      */
     private TrainingSpec pinnedAndValidated(TrainingSpec spec, List<FieldError> errors, String project) {
-        TrainingSpec pinned = pins.pin(spec, "spec.dataset", errors);
+        TrainingSpec pinned = pins.pin(spec, "spec.dataset", errors, project);
         errors.addAll(TrainingSpecValidator.validate(pinned, "spec"));
         if (errors.isEmpty() && pinned.init() != null) {
             pinned = baseModels.pin(pinned, "spec", errors, project);
@@ -138,7 +138,7 @@ public class RunSubmissions {
         try {
             return QuarkusTransaction.requiringNew().call(() -> {
                 if (request.experiment() != null) {
-                    experiments.ensure(request.experiment(), now);
+                    experiments.ensure(request.experiment(), owner.project(), now);
                 }
                 if (request.registeredModel() != null) {
                     ModelNames.ensureInProject(registry, request.registeredModel(), owner.project(), now);

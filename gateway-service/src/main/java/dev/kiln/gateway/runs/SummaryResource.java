@@ -1,7 +1,7 @@
 package dev.kiln.gateway.runs;
 
-import dev.kiln.contracts.access.Role;
 import dev.kiln.access.Caller;
+import dev.kiln.contracts.access.Role;
 import io.quarkus.security.identity.SecurityIdentity;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.Consumes;

@@ -68,7 +68,7 @@ public class Studies {
         List<FieldError> errors = new ArrayList<>();
         // Every trial trains on the same data set version: pinned once, here.
         StudySpec pinned = request == null || request.base() == null ? request
-                : request.withBase(pins.pin(request.base(), "base.dataset", errors));
+                : request.withBase(pins.pin(request.base(), "base.dataset", errors, caller.project()));
         errors.addAll(StudySpecValidator.validate(pinned, ""));
         if (errors.isEmpty() && pinned.base().init() != null) {
             // Every trial starts from the same base model too; its architecture then checked with the search space.
@@ -90,7 +90,7 @@ public class Studies {
                 ModelNames.requireOwnOrNone(registry, spec.registeredModel(), caller.project());
             }
             if (spec.experiment() != null) {
-                experiments.ensure(spec.experiment(), now);
+                experiments.ensure(spec.experiment(), caller.project(), now);
             }
             studies.create(id, Json.write(spec), spec.experiment(), new Owner(caller.project(), caller.name()), now);
         });

@@ -1,12 +1,12 @@
 package dev.kiln.gateway.studies;
 
+import dev.kiln.access.Caller;
 import dev.kiln.contracts.access.Role;
 import dev.kiln.gateway.events.StreamSlots;
+import io.quarkus.security.identity.SecurityIdentity;
 import io.smallrye.common.annotation.Blocking;
 import io.smallrye.mutiny.Multi;
 import jakarta.annotation.PreDestroy;
-import dev.kiln.access.Caller;
-import io.quarkus.security.identity.SecurityIdentity;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;

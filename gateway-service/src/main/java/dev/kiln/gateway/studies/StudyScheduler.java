@@ -128,7 +128,7 @@ public class StudyScheduler {
         TrainingSpec trialSpec = TrialSpecs.apply(spec.base(), parameters);
         UUID runId = UUID.randomUUID();
         if (spec.experiment() != null) {
-            experiments.ensure(spec.experiment(), now);
+            experiments.ensure(spec.experiment(), study.owner().project(), now);
         }
         RunRecord run = runs.createQueued(runId, trialSpec, study.owner(), spec.experiment(), null, null, null, now);
         studies.addTrial(studyId, number, runId, Json.write(parameters), now);

@@ -87,9 +87,9 @@ class GatewayAuthorizationMatrixTest {
     }
 
     /**
-     * A run (succeeded, with a model checkpoint), a registered model (that run as version 1, the champion) and a
-     * study of the default project, then every operation on them by callers of another project: as if they did not
-     * exist. (Data sets and experiments are not kept apart by project yet.)
+     * A run (succeeded, with a model checkpoint), a registered model (that run as version 1, the champion), a study,
+     * a data set and an experiment of the default project, then every operation on them by callers of another
+     * project: as if they did not exist.
      */
     @Test
     void anotherProjectsResourcesAreInvisible() throws Exception {
@@ -101,6 +101,12 @@ class GatewayAuthorizationMatrixTest {
                 + " \"model\": \"mlp\", \"epochs\": 1}, \"algorithm\": \"grid\", \"parallelTrials\": 1,"
                 + " \"parameters\": [{\"name\": \"learningRate\", \"type\": \"categorical\", \"values\": [0.1]}]}")
                 .post("/api/v1/studies").then().statusCode(202).extract().path("id");
+        String dataset = "matrix-" + UUID.randomUUID().toString().substring(0, 8);
+        given().contentType(ContentType.JSON).body("{\"name\": \"" + dataset + "\"}").post("/api/v1/datasets")
+                .then().statusCode(201);
+        String experiment = "matrix-" + UUID.randomUUID().toString().substring(0, 8);
+        given().contentType(ContentType.JSON).body("{\"experiment\": \"" + experiment + "\", \"spec\": {\"dataset\":"
+                + " \"mnist-sample\", \"model\": \"mlp\", \"epochs\": 1}}").post("/api/v1/runs").then().statusCode(202);
         new AuthorizationMatrix(base.toURI()).checkProjects(RULES, operation -> {
             String path = operation.path();
             if (path.startsWith("/api/v1/runs/{id}")) {
@@ -112,7 +118,11 @@ class GatewayAuthorizationMatrixTest {
             if (path.startsWith("/api/v1/models/{name}")) {
                 return path.replace("{name}", model).replace("{version}", "1");
             }
+            // The data set has no version to read (the matrix reads every path it fills as its owner).
+            if (path.equals("/api/v1/datasets/{name}") || path.equals("/api/v1/datasets/{name}/versions")) {
+                return path.replace("{name}", dataset);
+            }
             return null;
-        }, List.of(run, study, model), "elsewhere");
+        }, List.of(run, study, model, dataset, experiment), "elsewhere");
     }
 }

@@ -1,6 +1,7 @@
 package dev.kiln.gateway.access;
 
 import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.contains;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.hasItem;
 import static org.hamcrest.Matchers.is;
@@ -95,6 +96,24 @@ class ProjectsApiTest {
                 .body("registeredModel", not(hasItem(model)));
         // The model is still the default project's, with its policy.
         given().get("/api/v1/models/" + model).then().statusCode(200).body("policy.autoPromote", is(true));
+    }
+
+    @Test
+    void experimentsAreNamedWithinTheirProjectAndBuiltInDataSetsAreEveryones() {
+        String experiment = "baseline-" + UUID.randomUUID().toString().substring(0, 8);
+        String inExperiment = "{\"experiment\": \"" + experiment + "\", " + RUN.substring(1);
+        String elsewhere = TestTokens.issue(Role.MEMBER, "elsewhere");
+        given().contentType(ContentType.JSON).body(inExperiment).post("/api/v1/runs").then().statusCode(202);
+        String theirs = as(elsewhere).contentType(ContentType.JSON).body(inExperiment).post("/api/v1/runs").then()
+                .statusCode(202).extract().path("id");
+        as(elsewhere).get("/api/v1/runs?experiment=" + experiment).then().body("id", contains(theirs));
+        as(elsewhere).get("/api/v1/experiments").then()
+                .body("find { it.name == '" + experiment + "' }.runs.QUEUED", is(1));
+
+        as(elsewhere).get("/api/v1/datasets/mnist-sample").then().statusCode(200);
+        as(elsewhere).contentType("application/zip").body(new byte[] {80, 75, 5, 6})
+                .post("/api/v1/datasets/mnist-sample/versions").then().statusCode(409)
+                .body("detail", containsString("built-in"));
     }
 
     private static String submit(String token) {

@@ -68,7 +68,7 @@ public class CatalogRegistration {
             String sha256 = ArtifactStore.sha256(archive);
             Instant now = Instant.now().truncatedTo(ChronoUnit.MICROS);
             DatasetRepository.Version known = QuarkusTransaction.requiringNew().call(() -> {
-                datasets.create(name, catalog.description(), now);
+                datasets.create(name, catalog.description(), null, now);
                 return datasets.findByArchive(name, sha256);
             });
             if (known != null) {
