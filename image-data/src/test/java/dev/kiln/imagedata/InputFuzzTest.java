@@ -3,6 +3,8 @@ package dev.kiln.imagedata;
 import static dev.kiln.imagedata.Archives.colourPng;
 import static dev.kiln.imagedata.Archives.entries;
 import static dev.kiln.imagedata.Archives.greyPng;
+import static dev.kiln.imagedata.Archives.gzip;
+import static dev.kiln.imagedata.Archives.tar;
 import static dev.kiln.imagedata.Archives.zip;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
@@ -26,8 +28,8 @@ import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 
 /**
- * Seeded fuzzing of the bytes users send: PNG and JPEG images and zip archives, mutated (bytes flipped, cut
- * short, garbage inserted, a PNG header claiming other sizes). Every input must end as an image within the
+ * Seeded fuzzing of the bytes users send: PNG and JPEG images and zip, tar and tar.gz archives, mutated (bytes
+ * flipped, cut short, garbage inserted, a PNG header claiming other sizes). Every input must end as an image within the
  * limits or as the documented refusal, never another exception; a header claiming more than the limits is
  * refused before any pixel is decoded. {@code -Dkiln.fuzz.inputs=N -Dkiln.fuzz.seed=S} (./kiln fuzz) run longer;
  * a failure prints the seed and the input.
@@ -61,11 +63,15 @@ class InputFuzzTest {
 
     @Test
     void mutatedArchivesAreReadOrRefused() throws Exception {
-        byte[] seed = zip(entries("train/a/1.png", greyPng(8, 10, 1), "train/b/1.png", greyPng(8, 90, 2),
-                "test/a/1.png", greyPng(8, 30, 3)));
+        var files = entries("train/a/1.png", greyPng(8, 10, 1), "train/b/1.png", greyPng(8, 90, 2),
+                "test/a/1.png", greyPng(8, 30, 3));
+        // Every layout an upload may have: a tar.gz mutated inside its compression too (the tar's bytes, gzipped).
+        List<byte[]> seeds = List.of(zip(files), tar(files), gzip(tar(files)));
         Random random = new Random(SEED);
         for (int i = 0; i < INPUTS; i++) {
-            byte[] input = mutate(seed, random);
+            int layout = random.nextInt(seeds.size() + 1);
+            byte[] input = layout < seeds.size() ? mutate(seeds.get(layout), random)
+                    : gzip(mutate(tar(files), random));
             try {
                 ArchiveEntries.forEach(new ByteArrayInputStream(input), ArchiveLimits.defaults(),
                         (path, content) -> content.readAllBytes());

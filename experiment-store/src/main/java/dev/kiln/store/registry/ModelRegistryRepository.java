@@ -21,9 +21,12 @@ public class ModelRegistryRepository {
     /** The alias every replica serves unless a request pins a version. */
     public static final String CHAMPION = "champion";
 
-    /** A registered model of a project, and its promotion policy. */
+    /**
+     * A registered model of a project, and its promotion policy; {@code publicPrediction}: anyone may use its
+     * predictions, without a token.
+     */
     public record RegisteredModel(String name, String project, String metric, boolean autoPromote,
-            double minImprovement, Instant createdAt, Instant updatedAt) {
+            double minImprovement, boolean publicPrediction, Instant createdAt, Instant updatedAt) {
     }
 
     /**
@@ -43,7 +46,7 @@ public class ModelRegistryRepository {
      * (whose callers alone may use it).
      */
     public record AliasTarget(String model, String alias, int version, UUID runId, String checkpointSha256,
-            Instant updatedAt, String project) {
+            Instant updatedAt, String project, boolean publicPrediction) {
     }
 
     /** One move of an alias. */
@@ -104,6 +107,12 @@ public class ModelRegistryRepository {
                 + " min_improvement = ?4, updated_at = ?5 where name = ?1")
                 .setParameter(1, name).setParameter(2, metric).setParameter(3, autoPromote)
                 .setParameter(4, minImprovement).setParameter(5, now).executeUpdate();
+    }
+
+    /** Opens the model's predictions to anyone, or keeps them to its project's callers. */
+    public void updatePublicPrediction(String name, boolean open, Instant now) {
+        entityManager.createNativeQuery("update registered_models set public_prediction = ?2, updated_at = ?3"
+                + " where name = ?1").setParameter(1, name).setParameter(2, open).setParameter(3, now).executeUpdate();
     }
 
     /** Adds a run's checkpoint as the next version of a locked model. */
@@ -229,14 +238,15 @@ public class ModelRegistryRepository {
     }
 
     private static final String MODEL_COLUMNS =
-            "select name, project, metric, auto_promote, min_improvement, created_at, updated_at from registered_models";
+            "select name, project, metric, auto_promote, min_improvement, public_prediction, created_at, updated_at"
+                    + " from registered_models";
     private static final String VERSION_COLUMNS =
             "select model, version, run_id, checkpoint_sha256, metric_value, import_sha256, created_at from model_versions";
     private static final String PROMOTION_COLUMNS =
             "select id, model, alias, version, previous_version, reason, promoted_at from model_promotions";
     private static final String ALIAS_COLUMNS = "select a.model, a.alias, a.version, v.run_id, v.checkpoint_sha256,"
-            + " a.updated_at, m.project from model_aliases a join model_versions v on v.model = a.model"
-            + " and v.version = a.version join registered_models m on m.name = a.model";
+            + " a.updated_at, m.project, m.public_prediction from model_aliases a join model_versions v"
+            + " on v.model = a.model and v.version = a.version join registered_models m on m.name = a.model";
 
     private static RegisteredModel single(List<?> rows) {
         return rows.isEmpty() ? null : model((Object[]) rows.get(0));
@@ -244,7 +254,7 @@ public class ModelRegistryRepository {
 
     private static RegisteredModel model(Object[] r) {
         return new RegisteredModel((String) r[0], (String) r[1], (String) r[2], (Boolean) r[3],
-                ((Number) r[4]).doubleValue(), instant(r[5]), instant(r[6]));
+                ((Number) r[4]).doubleValue(), (Boolean) r[5], instant(r[6]), instant(r[7]));
     }
 
     private static ModelVersion version(Object[] r) {
@@ -255,7 +265,7 @@ public class ModelRegistryRepository {
 
     private static AliasTarget aliasTarget(Object[] r) {
         return new AliasTarget((String) r[0], (String) r[1], ((Number) r[2]).intValue(), (UUID) r[3],
-                ((String) r[4]).trim(), instant(r[5]), (String) r[6]);
+                ((String) r[4]).trim(), instant(r[5]), (String) r[6], (Boolean) r[7]);
     }
 
     private static Promotion promotion(Object[] r) {

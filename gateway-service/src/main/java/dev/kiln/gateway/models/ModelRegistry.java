@@ -83,6 +83,21 @@ public class ModelRegistry {
         });
     }
 
+    /**
+     * Opens the project's model's predictions to anyone (no token needed on the inference service, within its
+     * reconcile interval) or keeps them to the project's callers; answers the model.
+     */
+    public ModelView updateAccess(String name, ModelAccess access, String project) {
+        ModelAccess given = access == null ? new ModelAccess(null) : access;
+        requireValid(name, given.validate());
+        Instant now = Instant.now().truncatedTo(ChronoUnit.MICROS);
+        return QuarkusTransaction.requiringNew().call(() -> {
+            stored(name, project);
+            registry.updatePublicPrediction(name, given.publicPrediction(), now);
+            return view(registry.find(name));
+        });
+    }
+
     /** The project's model's promotions, newest first. */
     public List<PromotionView> promotions(String name, int limit, String project) {
         List<FieldError> errors = new ArrayList<>();

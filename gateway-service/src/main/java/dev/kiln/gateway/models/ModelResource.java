@@ -107,6 +107,20 @@ public class ModelResource {
         return registry.updatePolicy(name, policy, project());
     }
 
+    @PUT
+    @RolesAllowed(Role.Names.MAINTAINER)
+    @Path("{name}/access")
+    @Consumes(MediaType.APPLICATION_JSON)
+    @Operation(summary = "Open a model's predictions to anyone, or keep them to its project",
+            description = "Body {\"publicPrediction\": true}: the inference service answers predict and the Open "
+                    + "Inference Protocol's model endpoints for this model without a token, and to callers of "
+                    + "every project (within its reconcile interval, 30 s); exports and everything on the gateway "
+                    + "stay the project's. false (the default for every model) keeps them to the project's "
+                    + "callers. 404 for a model the project does not have; answers the model.")
+    public ModelView setAccess(@PathParam("name") String name, ModelAccess access) {
+        return registry.updateAccess(name, access, project());
+    }
+
     @GET
     @Path("{name}/promotions")
     @Operation(summary = "A model's promotions, newest first",

@@ -11,11 +11,11 @@ import java.util.UUID;
  * A registered model as the REST API shows it: its promotion policy, its newest version, where its aliases
  * point (alias to version, e.g. {@code {"champion": 3}}) and, for one model ({@code GET /api/v1/models/{name}}),
  * its versions, newest first. {@code latestVersion} is absent while it has none; {@code updatedAt} is when its
- * policy last changed.
+ * policy or access last changed; {@code publicPrediction}: anyone may use its predictions, without a token.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-public record ModelView(String name, ModelPolicy policy, Integer latestVersion, Map<String, Integer> aliases,
-        List<Version> versions, Instant createdAt, Instant updatedAt) {
+public record ModelView(String name, ModelPolicy policy, boolean publicPrediction, Integer latestVersion,
+        Map<String, Integer> aliases, List<Version> versions, Instant createdAt, Instant updatedAt) {
 
     /**
      * One version: the checkpoint it serves, pinned by its SHA-256, and where that came from ({@code source}): a
@@ -38,13 +38,14 @@ public record ModelView(String name, ModelPolicy policy, Integer latestVersion, 
 
     /** The model in a list, without its versions. */
     static ModelView of(RegisteredModel model, Integer latestVersion, Map<String, Integer> aliases) {
-        return new ModelView(model.name(), ModelPolicy.of(model), latestVersion, aliases, null, model.createdAt(),
-                model.updatedAt());
+        return new ModelView(model.name(), ModelPolicy.of(model), model.publicPrediction(), latestVersion, aliases,
+                null, model.createdAt(), model.updatedAt());
     }
 
     /** The model with its versions, newest first. */
     static ModelView of(RegisteredModel model, Map<String, Integer> aliases, List<Version> versions) {
-        return new ModelView(model.name(), ModelPolicy.of(model), versions.isEmpty() ? null : versions.get(0).version(),
-                aliases, versions, model.createdAt(), model.updatedAt());
+        return new ModelView(model.name(), ModelPolicy.of(model), model.publicPrediction(),
+                versions.isEmpty() ? null : versions.get(0).version(), aliases, versions, model.createdAt(),
+                model.updatedAt());
     }
 }

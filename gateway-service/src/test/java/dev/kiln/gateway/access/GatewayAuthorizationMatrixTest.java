@@ -66,6 +66,7 @@ class GatewayAuthorizationMatrixTest {
             entry("PUT /api/v1/models/{name}/policy", MAINTAINER),
             entry("GET /api/v1/models/{name}/promotions", VIEWER),
             entry("POST /api/v1/models/{name}/promote", MAINTAINER),
+            entry("PUT /api/v1/models/{name}/access", MAINTAINER),
             entry("GET /api/v1/tokens", ADMIN),
             entry("POST /api/v1/tokens", ADMIN),
             entry("DELETE /api/v1/tokens/{id}", ADMIN),

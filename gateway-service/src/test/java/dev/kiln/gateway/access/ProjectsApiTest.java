@@ -96,6 +96,14 @@ class ProjectsApiTest {
                 .body("registeredModel", not(hasItem(model)));
         // The model is still the default project's, with its policy.
         given().get("/api/v1/models/" + model).then().statusCode(200).body("policy.autoPromote", is(true));
+        // Its predictions are the project's until a maintainer opens them.
+        given().get("/api/v1/models/" + model).then().body("publicPrediction", is(false));
+        given().contentType(ContentType.JSON).body("{}").put("/api/v1/models/" + model + "/access").then()
+                .statusCode(400).body("violations[0].field", is("publicPrediction"));
+        given().contentType(ContentType.JSON).body("{\"publicPrediction\": true}")
+                .put("/api/v1/models/" + model + "/access").then().statusCode(200).body("publicPrediction", is(true));
+        as(elsewhere).contentType(ContentType.JSON).body("{\"publicPrediction\": true}")
+                .put("/api/v1/models/" + model + "/access").then().statusCode(404);
     }
 
     @Test

@@ -1,6 +1,5 @@
 package dev.kiln.inference.oip;
 
-import dev.kiln.access.Caller;
 import dev.kiln.contracts.access.Role;
 import dev.kiln.inference.api.InvalidInputException;
 import dev.kiln.inference.oip.ModelMetadata.TensorMetadata;
@@ -83,52 +82,62 @@ public class OpenInferenceResource {
     }
 
     @GET
+    @PermitAll // the model decides: Predictions.projectFor
     @Path("/models/{name}")
     @Operation(summary = "Metadata of the model's champion")
     public ModelMetadata metadata(@RestPath String name) {
-        return metadata(name, null);
+        return metadata(predictions.projectFor(name, identity), name, null);
     }
 
     @GET
+    @PermitAll // the model decides: Predictions.projectFor
     @Path("/models/{name}/versions/{version}")
     @Operation(summary = "Metadata of a version of the model")
     public ModelMetadata metadataOfVersion(@RestPath String name, @RestPath String version) {
-        return metadata(name, VersionParam.parse(version));
+        String project = predictions.projectFor(name, identity);
+        return metadata(project, name, VersionParam.parse(version));
     }
 
     @GET
+    @PermitAll // the model decides: Predictions.projectFor
     @Path("/models/{name}/ready")
     @Operation(summary = "Whether the model's champion answers on this replica (404 unknown, 503 not loaded)")
     public Map<String, Object> modelReady(@RestPath String name) {
-        return readiness(name, null);
+        return readiness(predictions.projectFor(name, identity), name, null);
     }
 
     @GET
+    @PermitAll // the model decides: Predictions.projectFor
     @Path("/models/{name}/versions/{version}/ready")
     @Operation(summary = "Whether the version answers on this replica; loads it if needed")
     public Map<String, Object> versionReady(@RestPath String name, @RestPath String version) {
-        return readiness(name, VersionParam.parse(version));
+        String project = predictions.projectFor(name, identity);
+        return readiness(project, name, VersionParam.parse(version));
     }
 
     @POST
+    @PermitAll // the model decides: Predictions.projectFor
     @Path("/models/{name}/infer")
     @Consumes(MediaType.APPLICATION_JSON)
     @Operation(summary = "Run the model's champion on a tensor of normalised images")
     public CompletionStage<InferResponse> infer(@RestPath String name, InferRequest request) {
-        return infer(name, null, request);
+        return infer(predictions.projectFor(name, identity), name, null, request);
     }
 
     @POST
+    @PermitAll // the model decides: Predictions.projectFor
     @Path("/models/{name}/versions/{version}/infer")
     @Consumes(MediaType.APPLICATION_JSON)
     @Operation(summary = "Run a version of the model on a tensor of normalised images")
     public CompletionStage<InferResponse> inferWithVersion(@RestPath String name, @RestPath String version,
             InferRequest request) {
-        return infer(name, VersionParam.parse(version), request);
+        String project = predictions.projectFor(name, identity);
+        return infer(project, name, VersionParam.parse(version), request);
     }
 
-    private CompletionStage<InferResponse> infer(String name, Integer version, InferRequest request) {
-        ServedVersion lease = predictions.lease(name, version, Caller.of(identity).project());
+    /** @param project the one whose model {@code name} the caller may use ({@link Predictions#projectFor}) */
+    private CompletionStage<InferResponse> infer(String project, String name, Integer version, InferRequest request) {
+        ServedVersion lease = predictions.lease(name, version, project);
         float[] inputs;
         int images;
         try {
@@ -157,8 +166,8 @@ public class OpenInferenceResource {
         });
     }
 
-    private ModelMetadata metadata(String name, Integer version) {
-        ServedVersion lease = predictions.lease(name, version, Caller.of(identity).project());
+    private ModelMetadata metadata(String project, String name, Integer version) {
+        ServedVersion lease = predictions.lease(name, version, project);
         try {
             EvalTransform t = lease.classifier().transform();
             return new ModelMetadata(name, List.of(String.valueOf(lease.version())), "kiln-djl-pytorch",
@@ -172,8 +181,8 @@ public class OpenInferenceResource {
         }
     }
 
-    private Map<String, Object> readiness(String name, Integer version) {
-        ServedVersion lease = predictions.lease(name, version, Caller.of(identity).project());
+    private Map<String, Object> readiness(String project, String name, Integer version) {
+        ServedVersion lease = predictions.lease(name, version, project);
         lease.release();
         return Map.of("name", name, "version", String.valueOf(lease.version()), "ready", true);
     }

@@ -1,7 +1,5 @@
 package dev.kiln.inference.predict;
 
-import dev.kiln.access.Caller;
-import dev.kiln.contracts.access.Role;
 import dev.kiln.inference.api.InvalidInputException;
 import dev.kiln.inference.predict.PredictResponse.ClassProbability;
 import dev.kiln.inference.predict.PredictResponse.ImagePrediction;
@@ -13,7 +11,7 @@ import dev.kiln.vision.serving.ImageDecodeException;
 import dev.kiln.vision.serving.ImageInputs;
 import io.quarkus.security.identity.SecurityIdentity;
 import io.smallrye.common.annotation.Blocking;
-import jakarta.annotation.security.RolesAllowed;
+import jakarta.annotation.security.PermitAll;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
@@ -37,7 +35,8 @@ import org.jboss.resteasy.reactive.multipart.FileUpload;
  * the served model's own evaluation transform. One image as the raw body, or several as the files of a
  * multipart form (one batch, answered in the order sent).
  */
-@RolesAllowed(Role.Names.VIEWER)
+// Open to anyone: each operation asks Predictions.projectFor first (a token, unless the model is public: 401).
+@PermitAll
 @Path("/api/v1/models/{name}")
 @Produces(MediaType.APPLICATION_JSON)
 @Tag(name = "predict")
@@ -69,7 +68,7 @@ public class PredictResource {
     @Consumes({"image/png", "image/jpeg"})
     @Operation(summary = "Classify one image (the raw body) with the model's champion")
     public CompletionStage<PredictResponse> predictImage(@RestPath String name, @RestQuery Integer topK, byte[] body) {
-        return predict(name, null, topK, List.of(new NamedImage("body", body)));
+        return predict(predictions.projectFor(name, identity), name, null, topK, List.of(new NamedImage("body", body)));
     }
 
     @POST
@@ -78,7 +77,7 @@ public class PredictResource {
     @Operation(summary = "Classify the images sent as files of a multipart form with the model's champion")
     public CompletionStage<PredictResponse> predictFiles(@RestPath String name, @RestQuery Integer topK,
             @RestForm(FileUpload.ALL) List<FileUpload> files) {
-        return predict(name, null, topK, read(files));
+        return predict(predictions.projectFor(name, identity), name, null, topK, read(files));
     }
 
     @POST
@@ -87,7 +86,8 @@ public class PredictResource {
     @Operation(summary = "Classify one image (the raw body) with a given version of the model")
     public CompletionStage<PredictResponse> predictImageWithVersion(@RestPath String name, @RestPath String version,
             @RestQuery Integer topK, byte[] body) {
-        return predict(name, VersionParam.parse(version), topK, List.of(new NamedImage("body", body)));
+        String project = predictions.projectFor(name, identity);
+        return predict(project, name, VersionParam.parse(version), topK, List.of(new NamedImage("body", body)));
     }
 
     @POST
@@ -96,10 +96,13 @@ public class PredictResource {
     @Operation(summary = "Classify the images of a multipart form with a given version of the model")
     public CompletionStage<PredictResponse> predictFilesWithVersion(@RestPath String name, @RestPath String version,
             @RestQuery Integer topK, @RestForm(FileUpload.ALL) List<FileUpload> files) {
-        return predict(name, VersionParam.parse(version), topK, read(files));
+        String project = predictions.projectFor(name, identity);
+        return predict(project, name, VersionParam.parse(version), topK, read(files));
     }
 
-    private CompletionStage<PredictResponse> predict(String name, Integer version, Integer topK, List<NamedImage> images) {
+    /** @param project the one whose model {@code name} the caller may use ({@link Predictions#projectFor}) */
+    private CompletionStage<PredictResponse> predict(String project, String name, Integer version, Integer topK,
+            List<NamedImage> images) {
         if (images.isEmpty()) {
             throw new InvalidInputException("(body)", "no image: send one as the body or as files of a multipart form");
         }
@@ -109,7 +112,7 @@ public class PredictResource {
         if (topK != null && topK < 1) {
             throw new InvalidInputException("topK", "must be at least 1, got " + topK);
         }
-        ServedVersion lease = predictions.lease(name, version, Caller.of(identity).project());
+        ServedVersion lease = predictions.lease(name, version, project);
         float[] inputs;
         try {
             checkPixelBudget(images);

@@ -1,10 +1,15 @@
 package dev.kiln.inference.serving;
 
+import dev.kiln.access.Caller;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import io.quarkus.security.ForbiddenException;
+import io.quarkus.security.UnauthorizedException;
+import io.quarkus.security.identity.SecurityIdentity;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
@@ -35,8 +40,30 @@ public class Predictions {
     }
 
     /**
-     * Leases the version a request names (null: the champion) of a model of the caller's project; the caller gives
-     * the lease back through {@link #run} or, when it stops before running, {@link ServedVersion#release()}.
+     * The project whose model of that name the caller may use: a caller with a token uses its project's models
+     * and the public ones; a caller without one only the public ones. Called first, before the request is read
+     * further, so a refusal is the same whatever the request holds.
+     *
+     * @param identity the request's, authenticated here if it was not yet
+     * @throws UnauthorizedException without a token, for a model that is not public (or does not exist)
+     * @throws ForbiddenException    for an identity with no Kiln role
+     */
+    public String projectFor(String model, SecurityIdentity identity) {
+        Optional<String> open = served.publicPredictionProject(model);
+        if (identity.isAnonymous()) {
+            return open.orElseThrow(UnauthorizedException::new);
+        }
+        Caller caller = Caller.of(identity);
+        if (caller.role() == null) {
+            throw new ForbiddenException();
+        }
+        return open.orElse(caller.project());
+    }
+
+    /**
+     * Leases the version a request names (null: the champion) of the project's model ({@link #projectFor}); the
+     * caller gives the lease back through {@link #run} or, when it stops before running,
+     * {@link ServedVersion#release()}.
      */
     public ServedVersion lease(String model, Integer version, String project) {
         return version == null ? served.acquireChampion(model, project)

@@ -24,6 +24,7 @@ import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
@@ -32,6 +33,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Collectors;
 import org.jboss.logging.Logger;
 
 /**
@@ -61,6 +63,8 @@ public class ServedModels {
     private final AtomicInteger resident = new AtomicInteger();
     private final Map<String, DistributionSummary> batchSizes = new ConcurrentHashMap<>();
     private volatile Set<String> unservedChampions = Set.of();
+    /** Models whose predictions anyone may use, to their project, as the registry said at the last reconcile. */
+    private volatile Map<String, String> publicModels = Map.of();
     private volatile boolean startedLoading;
 
     public ServedModels(ModelRegistryRepository registry, ArtifactStore artifacts, ServingEvents events,
@@ -151,6 +155,14 @@ public class ServedModels {
         return startedLoading && unservedChampions.isEmpty();
     }
 
+    /**
+     * The project of the model if anyone may use its predictions (a model with a champion whose registry entry
+     * says so at this replica's last reconcile); empty when they are kept to its project's callers.
+     */
+    public Optional<String> publicPredictionProject(String model) {
+        return Optional.ofNullable(publicModels.get(model));
+    }
+
     /** Models whose champion this replica cannot serve, for the readiness check. */
     public Set<String> unservedChampions() {
         return unservedChampions;
@@ -164,6 +176,8 @@ public class ServedModels {
             LOG.warnf("Cannot read the registry's champions, keeping what is served: %s", e.getMessage());
             return;
         }
+        publicModels = targets.stream().filter(AliasTarget::publicPrediction)
+                .collect(Collectors.toUnmodifiableMap(AliasTarget::model, AliasTarget::project));
         Set<String> unserved = new TreeSet<>();
         for (AliasTarget target : targets) {
             VersionRef ref = new VersionRef(target.model(), target.alias(), target.version(), target.runId(),
