@@ -41,19 +41,7 @@ final class Archives {
 
     /** A tar of these files, in order. */
     static byte[] tar(Map<String, byte[]> files) {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        try (TarArchiveOutputStream tar = new TarArchiveOutputStream(bytes)) {
-            for (Map.Entry<String, byte[]> file : files.entrySet()) {
-                TarArchiveEntry entry = new TarArchiveEntry(file.getKey());
-                entry.setSize(file.getValue().length);
-                tar.putArchiveEntry(entry);
-                tar.write(file.getValue());
-                tar.closeArchiveEntry();
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return bytes.toByteArray();
+        return tarWithLink(files, null, null);
     }
 
     /** The bytes, gzipped: a tar.gz of a {@link #tar}. */
@@ -67,7 +55,7 @@ final class Archives {
         return bytes.toByteArray();
     }
 
-    /** A tar with one symbolic link among files. */
+    /** A tar with one symbolic link after the files (none when {@code link} is null). */
     static byte[] tarWithLink(Map<String, byte[]> files, String link, String target) {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         try (TarArchiveOutputStream tar = new TarArchiveOutputStream(bytes)) {
@@ -78,10 +66,12 @@ final class Archives {
                 tar.write(file.getValue());
                 tar.closeArchiveEntry();
             }
-            TarArchiveEntry symlink = new TarArchiveEntry(link, TarArchiveEntry.LF_SYMLINK);
-            symlink.setLinkName(target);
-            tar.putArchiveEntry(symlink);
-            tar.closeArchiveEntry();
+            if (link != null) {
+                TarArchiveEntry symlink = new TarArchiveEntry(link, TarArchiveEntry.LF_SYMLINK);
+                symlink.setLinkName(target);
+                tar.putArchiveEntry(symlink);
+                tar.closeArchiveEntry();
+            }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -5,6 +5,7 @@ import dev.kiln.contracts.access.Role;
 import dev.kiln.contracts.audit.AuditEventV1;
 import dev.kiln.contracts.validation.FieldError;
 import dev.kiln.gateway.api.InvalidRequestException;
+import dev.kiln.gateway.api.Paging;
 import dev.kiln.store.audit.AuditRepository;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.security.identity.SecurityIdentity;
@@ -15,7 +16,6 @@ import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
-import java.util.ArrayList;
 import java.util.List;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
@@ -26,8 +26,6 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 @Tag(name = "Access", description = "Kiln API tokens for automation and CI")
 @Produces(MediaType.APPLICATION_JSON)
 public class AuditResource {
-
-    static final int MAX_LIMIT = 500;
 
     private final AuditRepository entries;
     private final SecurityIdentity identity;
@@ -47,13 +45,7 @@ public class AuditResource {
                     + "(50), offset 0 or more.")
     public List<AuditEventV1> list(@QueryParam("offset") @DefaultValue("0") int offset,
             @QueryParam("limit") @DefaultValue("50") int limit) {
-        List<FieldError> errors = new ArrayList<>();
-        if (limit < 1 || limit > MAX_LIMIT) {
-            errors.add(new FieldError("limit", "must be between 1 and " + MAX_LIMIT + ", got " + limit));
-        }
-        if (offset < 0) {
-            errors.add(new FieldError("offset", "must be 0 or more, got " + offset));
-        }
+        List<FieldError> errors = Paging.problems(offset, limit);
         if (!errors.isEmpty()) {
             throw new InvalidRequestException(errors);
         }

@@ -4,6 +4,7 @@ import dev.kiln.contracts.runs.EvaluationReport;
 import dev.kiln.contracts.validation.FieldError;
 import dev.kiln.contracts.validation.Names;
 import dev.kiln.gateway.api.InvalidRequestException;
+import dev.kiln.gateway.api.Paging;
 import dev.kiln.gateway.api.NotFoundProblem;
 import dev.kiln.store.registry.ModelRegistryRepository;
 import dev.kiln.store.registry.ModelRegistryRepository.AliasTarget;
@@ -27,8 +28,6 @@ import java.util.stream.Collectors;
 /** Reading the model registry and setting models' promotion policies; {@link Promotions} moves aliases. */
 @ApplicationScoped
 public class ModelRegistry {
-
-    static final int MAX_LIMIT = 500;
 
     private final ModelRegistryRepository registry;
     private final RunRepository runs;
@@ -100,11 +99,7 @@ public class ModelRegistry {
 
     /** The project's model's promotions, newest first. */
     public List<PromotionView> promotions(String name, int limit, String project) {
-        List<FieldError> errors = new ArrayList<>();
-        if (limit < 1 || limit > MAX_LIMIT) {
-            errors.add(new FieldError("limit", "must be between 1 and " + MAX_LIMIT + ", got " + limit));
-        }
-        requireValid(name, errors);
+        requireValid(name, Paging.problems(0, limit));
         return QuarkusTransaction.requiringNew().call(() -> {
             stored(name, project);
             Map<Integer, ModelVersion> versions = registry.versions(name).stream()

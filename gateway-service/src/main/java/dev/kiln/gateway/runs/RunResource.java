@@ -8,6 +8,7 @@ import dev.kiln.contracts.runs.RunStatus;
 import dev.kiln.contracts.validation.FieldError;
 import dev.kiln.gateway.api.InvalidRequestException;
 import dev.kiln.gateway.api.NotFoundProblem;
+import dev.kiln.gateway.api.Paging;
 import dev.kiln.store.progress.CheckpointRecord;
 import dev.kiln.store.progress.CheckpointRepository;
 import dev.kiln.store.progress.EpochRecord;
@@ -40,8 +41,6 @@ import org.jboss.resteasy.reactive.RestResponse;
 @Tag(name = "Runs", description = "Training runs")
 @Produces(MediaType.APPLICATION_JSON)
 public class RunResource {
-
-    static final int MAX_LIMIT = 500;
 
     private final RunSubmissions submissions;
     private final RunRepository runs;
@@ -141,13 +140,7 @@ public class RunResource {
     public List<RunView> list(@QueryParam("experiment") String experiment, @QueryParam("status") String status,
             @QueryParam("model") String model, @QueryParam("offset") @DefaultValue("0") int offset,
             @QueryParam("limit") @DefaultValue("50") int limit) {
-        List<FieldError> errors = new ArrayList<>();
-        if (limit < 1 || limit > MAX_LIMIT) {
-            errors.add(new FieldError("limit", "must be between 1 and " + MAX_LIMIT + ", got " + limit));
-        }
-        if (offset < 0) {
-            errors.add(new FieldError("offset", "must be 0 or more, got " + offset));
-        }
+        List<FieldError> errors = new ArrayList<>(Paging.problems(offset, limit));
         if (model != null && !Catalog.MODELS.contains(model)) {
             errors.add(new FieldError("model", "unknown model '" + model + "'; one of " + Catalog.MODELS));
         }

@@ -5,6 +5,7 @@ import dev.kiln.contracts.access.Role;
 import dev.kiln.contracts.studies.StudySpec;
 import dev.kiln.contracts.validation.FieldError;
 import dev.kiln.gateway.api.InvalidRequestException;
+import dev.kiln.gateway.api.Paging;
 import dev.kiln.gateway.runs.RunIds;
 import io.quarkus.security.identity.SecurityIdentity;
 import jakarta.annotation.security.RolesAllowed;
@@ -29,8 +30,6 @@ import org.jboss.resteasy.reactive.RestResponse;
 @Tag(name = "Studies", description = "Hyperparameter studies: many runs searching a space")
 @Produces(MediaType.APPLICATION_JSON)
 public class StudyResource {
-
-    private static final int MAX_LIMIT = 500;
 
     private final Studies studies;
     private final SecurityIdentity identity;
@@ -65,9 +64,9 @@ public class StudyResource {
     public List<StudyView> list(@RestQuery Integer offset, @RestQuery Integer limit) {
         int from = offset == null ? 0 : offset;
         int size = limit == null ? 50 : limit;
-        if (from < 0 || size < 1 || size > MAX_LIMIT) {
-            throw new InvalidRequestException(List.of(new FieldError(from < 0 ? "offset" : "limit",
-                    from < 0 ? "must be 0 or more" : "must be 1.." + MAX_LIMIT)));
+        List<FieldError> errors = Paging.problems(from, size);
+        if (!errors.isEmpty()) {
+            throw new InvalidRequestException(errors);
         }
         return studies.list(Caller.of(identity).project(), from, size);
     }

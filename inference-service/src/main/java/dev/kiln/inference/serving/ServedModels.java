@@ -127,18 +127,15 @@ public class ServedModels {
      * champion.
      */
     public ServedVersion acquireVersion(String model, int version, String project) {
+        if (!belongsTo(model, project)) {
+            throw UnknownModelException.model(model);
+        }
         while (true) {
             ServedVersion champion = champions.get(model);
-            if (champion != null && !champion.project().equals(project)) {
-                throw UnknownModelException.model(model);
-            }
             if (champion != null && champion.version() == version && champion.tryAcquire()) {
                 return champion;
             }
             ServedVersion served = pinnedVersion(model, version);
-            if (!served.project().equals(project)) {
-                throw UnknownModelException.model(model);
-            }
             if (served.tryAcquire()) {
                 return served;
             }
@@ -153,6 +150,27 @@ public class ServedModels {
     /** True once the start-up load finished and every registered champion has a version serving. */
     public boolean ready() {
         return startedLoading && unservedChampions.isEmpty();
+    }
+
+    /**
+     * Whether the model is the project's, asked before anything is loaded for a caller: a version of it served
+     * here says (its champion, or a pinned version), else the registry.
+     */
+    private boolean belongsTo(String model, String project) {
+        ServedVersion champion = champions.get(model);
+        if (champion != null) {
+            return champion.project().equals(project);
+        }
+        synchronized (pinned) {
+            for (var entry : pinned.entrySet()) {
+                CompletableFuture<ServedVersion> loaded = entry.getValue();
+                if (entry.getKey().startsWith(model + "@") && loaded.isDone() && !loaded.isCompletedExceptionally()) {
+                    return loaded.join().project().equals(project);
+                }
+            }
+        }
+        RegisteredModel registered = QuarkusTransaction.requiringNew().call(() -> registry.find(model));
+        return registered != null && registered.project().equals(project);
     }
 
     /**

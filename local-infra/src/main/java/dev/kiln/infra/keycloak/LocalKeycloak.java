@@ -23,6 +23,7 @@ import java.time.Duration;
 import java.util.Base64;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Objects;
 import java.util.Properties;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipInputStream;
@@ -31,8 +32,9 @@ import java.util.zip.ZipInputStream;
  * A real OpenID Connect issuer for the local stack: the Keycloak distribution from Maven Central, run with
  * {@code kc.sh start-dev} and a realm {@code kiln} imported at each start. The realm has Kiln's four roles as realm
  * roles (Keycloak puts them in {@code realm_access.roles}, where Quarkus OIDC reads roles), a public client
- * {@value #CLIENT} that logs users in with their password, a claim {@code kiln_project} naming the project, and
- * one user per role. Their passwords are drawn once and kept in {@code users.properties} (mode 0600).
+ * {@value #CLIENT} that logs users in with their password, a claim {@code kiln_project} naming the project (the
+ * user's attribute of that name), one user per role in project {@code default}, and a member of another project.
+ * Their passwords are drawn once and kept in {@code users.properties} (mode 0600).
  *
  * <p>Commands: {@code install ZIP DIR} unpacks the distribution; {@code realm HOME DIST} writes the users (once)
  * and the realm file to import; {@code token ISSUER HOME USER} logs a user in and prints the access token;
@@ -40,18 +42,23 @@ import java.util.zip.ZipInputStream;
  */
 public final class LocalKeycloak {
 
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String PROJECT = "default";
+    private static final String PROJECT_ATTRIBUTE = "kiln_project";
+
     /** The realm's public client, allowed the password grant. */
     public static final String CLIENT = "kiln-cli";
 
-    /** The realm's users and their realm roles: one per Kiln role, and one with no Kiln role at all. */
-    public static final List<User> USERS = List.of(new User("carol", "viewer"), new User("alice", "member"),
-            new User("bob", "maintainer"), new User("dana", "admin"), new User("eve", null));
+    /**
+     * The realm's users, their realm roles and projects: one per Kiln role and one with no Kiln role in the default
+     * project, and a member of another.
+     */
+    public static final List<User> USERS = List.of(new User("carol", "viewer", PROJECT),
+            new User("alice", "member", PROJECT), new User("bob", "maintainer", PROJECT),
+            new User("dana", "admin", PROJECT), new User("eve", null, PROJECT), new User("frank", "member", "vision"));
 
-    private static final ObjectMapper JSON = new ObjectMapper();
-    private static final String PROJECT = "default";
-
-    /** A realm user with one realm role, or none. */
-    public record User(String name, String role) {
+    /** A realm user with one realm role, or none, in a project. */
+    public record User(String name, String role, String project) {
     }
 
     private LocalKeycloak() {
@@ -116,13 +123,26 @@ public final class LocalKeycloak {
     static ObjectNode realm(Properties passwords) {
         ObjectNode realm = JSON.createObjectNode().put("realm", "kiln").put("enabled", true)
                 .put("sslRequired", "none").put("accessTokenLifespan", 900);
+        // Keycloak keeps only the attributes its user profile declares, unless it is told to keep others too.
+        ObjectNode profile = JSON.createObjectNode().put("unmanagedAttributePolicy", "ENABLED");
+        ArrayNode declared = profile.putArray("attributes");
+        for (String attribute : List.of("username", "email", "firstName", "lastName")) {
+            ObjectNode permissions = declared.addObject().put("name", attribute).putObject("permissions");
+            permissions.putArray("view").add("admin").add("user");
+            permissions.putArray("edit").add("admin").add("user");
+        }
+        realm.putObject("components").putArray("org.keycloak.userprofile.UserProfileProvider").addObject()
+                .put("providerId", "declarative-user-profile").putObject("config")
+                .putArray("kc.user.profile.config").add(profile.toString());
         ArrayNode roles = realm.putObject("roles").putArray("realm");
-        USERS.stream().map(User::role).filter(role -> role != null).forEach(role -> roles.addObject().put("name", role));
+        USERS.stream().map(User::role).filter(Objects::nonNull).distinct()
+                .forEach(role -> roles.addObject().put("name", role));
         ObjectNode client = realm.putArray("clients").addObject().put("clientId", CLIENT).put("publicClient", true)
                 .put("directAccessGrantsEnabled", true).put("standardFlowEnabled", false);
         client.putArray("protocolMappers").addObject().put("name", "kiln-project").put("protocol", "openid-connect")
-                .put("protocolMapper", "oidc-hardcoded-claim-mapper").putObject("config")
-                .put("claim.name", "kiln_project").put("claim.value", PROJECT).put("jsonType.label", "String")
+                .put("protocolMapper", "oidc-usermodel-attribute-mapper").putObject("config")
+                .put("user.attribute", PROJECT_ATTRIBUTE).put("claim.name", PROJECT_ATTRIBUTE)
+                .put("jsonType.label", "String")
                 .put("access.token.claim", "true").put("id.token.claim", "false")
                 .put("userinfo.token.claim", "false");
         ArrayNode users = realm.putArray("users");
@@ -131,6 +151,7 @@ public final class LocalKeycloak {
                     .put("email", user.name() + "@kiln.test").put("emailVerified", true)
                     .put("firstName", Character.toUpperCase(user.name().charAt(0)) + user.name().substring(1))
                     .put("lastName", user.role() == null ? "Outsider" : user.role());
+            entry.putObject("attributes").putArray(PROJECT_ATTRIBUTE).add(user.project());
             entry.putArray("credentials").addObject().put("type", "password")
                     .put("value", passwords.getProperty(user.name())).put("temporary", false);
             ArrayNode realmRoles = entry.putArray("realmRoles");
@@ -141,7 +162,7 @@ public final class LocalKeycloak {
         return realm;
     }
 
-    /** The users' passwords, drawn at the first call. */
+    /** The users' passwords, each drawn the first time its user is in the realm. */
     static Properties passwords(Path home) throws IOException {
         Path file = home.resolve("users.properties");
         Properties passwords = new Properties();
@@ -149,18 +170,26 @@ public final class LocalKeycloak {
             try (Reader in = Files.newBufferedReader(file)) {
                 passwords.load(in);
             }
-            return passwords;
         }
         SecureRandom random = new SecureRandom();
+        boolean drawn = false;
         for (User user : USERS) {
-            byte[] secret = new byte[15];
-            random.nextBytes(secret);
-            passwords.setProperty(user.name(), Base64.getUrlEncoder().withoutPadding().encodeToString(secret));
+            if (passwords.getProperty(user.name()) == null) {
+                byte[] secret = new byte[15];
+                random.nextBytes(secret);
+                passwords.setProperty(user.name(), Base64.getUrlEncoder().withoutPadding().encodeToString(secret));
+                drawn = true;
+            }
         }
-        Files.createDirectories(home);
-        Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-        try (Writer out = Files.newBufferedWriter(file)) {
-            passwords.store(out, "The local Keycloak realm's users (./kiln login USER)");
+        if (drawn) {
+            Files.createDirectories(home);
+            if (!Files.exists(file)) {
+                Files.createFile(file,
+                        PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+            }
+            try (Writer out = Files.newBufferedWriter(file)) {
+                passwords.store(out, "The local Keycloak realm's users (./kiln login USER)");
+            }
         }
         return passwords;
     }
@@ -191,7 +220,8 @@ public final class LocalKeycloak {
     /** The users with their roles, for people: {@code carol (viewer), ...}. */
     static String users() {
         return String.join(", ", USERS.stream()
-                .map(user -> user.name() + " (" + (user.role() == null ? "no Kiln role" : user.role()) + ")").toList());
+                .map(user -> user.name() + " (" + (user.role() == null ? "no Kiln role" : user.role())
+                        + (user.project().equals(PROJECT) ? "" : " in project " + user.project()) + ")").toList());
     }
 
     private static String encode(String value) {

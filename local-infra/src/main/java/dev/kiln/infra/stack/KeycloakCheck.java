@@ -20,8 +20,8 @@ import javax.imageio.ImageIO;
 /**
  * {@code ./kiln check-keycloak}: Kiln's APIs used with tokens of a real Keycloak realm ({@link LocalKeycloak}), on a
  * stack whose gateway and inference service trust it. A member logs in and trains a run, is refused its promotion
- * (403), a maintainer promotes it, a viewer predicts with it; a user with no Kiln role and a token whose signature
- * was altered are refused.
+ * (403), a maintainer promotes it, a member of another project sees neither, a viewer predicts with it; a user
+ * with no Kiln role and a token whose signature was altered are refused.
  */
 public final class KeycloakCheck {
 
@@ -57,8 +57,8 @@ public final class KeycloakCheck {
         String promotion = "{\"runId\": \"" + run + "\"}";
         HttpResponse<String> refused = call(alice, "POST", gateway + "/api/v1/models/" + model + "/promote", promotion);
         expect(refused, 403, "alice (member) promoting run " + run);
-        System.out.println(" 2. alice may not promote it: 403, \"" + JSON.readTree(refused.body()).path("detail").asText()
-                + "\"");
+        System.out.println(" 2. alice may not promote it: 403, \""
+                + JSON.readTree(refused.body()).path("detail").asText() + "\"");
 
         String bob = LocalKeycloak.login(issuer, home, "bob");
         HttpResponse<String> promoted = call(bob, "POST", gateway + "/api/v1/models/" + model + "/promote", promotion);
@@ -67,18 +67,23 @@ public final class KeycloakCheck {
         System.out.printf(Locale.ROOT, " 3. bob (maintainer) promoted it: %s v%d is %s%n", model,
                 moved.path("version").asInt(), moved.path("alias").asText());
 
+        String frank = LocalKeycloak.login(issuer, home, "frank");
+        expect(call(frank, "GET", gateway + "/api/v1/runs/" + run, null), 404,
+                "frank (project vision) reading the run");
+        expect(call(frank, "GET", gateway + "/api/v1/models/" + model, null), 404,
+                "frank (project vision) reading the model");
+        System.out.println(" 4. frank, a member of project vision, sees neither: 404 for the run and the model");
+
         String carol = LocalKeycloak.login(issuer, home, "carol");
         awaitJson(inference + "/v2/models/" + model, carol, m -> m.path("versions").path(0).asText().equals("1"),
                 Duration.ofMinutes(2), model + " v1 served");
-        HttpResponse<String> predicted = StackHttp.exchange(StackHttp.request(
-                URI.create(inference + "/api/v1/models/" + model + "/predict"), carol)
-                .timeout(Duration.ofSeconds(30)).header("Content-Type", "image/png")
-                .POST(HttpRequest.BodyPublishers.ofByteArray(blankDigit())).build());
+        HttpResponse<String> predicted = predict(inference, model, carol);
         expect(predicted, 200, "carol (viewer) predicting with " + model);
+        expect(predict(inference, model, frank), 404, "frank (project vision) predicting with " + model);
         expect(call(carol, "POST", gateway + "/api/v1/runs", SPEC), 403, "carol (viewer) submitting a run");
-        System.out.println(" 4. carol (viewer) predicts with it on the inference service (label "
+        System.out.println(" 5. carol (viewer) predicts with it on the inference service (label "
                 + JSON.readTree(predicted.body()).path("predictions").path(0).path("label").asText()
-                + ") and may not submit runs: 403");
+                + ") and may not submit runs: 403; frank's predictions with it: 404");
 
         expect(call(LocalKeycloak.login(issuer, home, "dana"), "GET", gateway + "/api/v1/tokens", null), 200,
                 "dana (admin) listing the project's API tokens");
@@ -88,9 +93,15 @@ public final class KeycloakCheck {
         expect(call(forged, "GET", gateway + "/api/v1/runs", null), 401, "a token with an altered signature");
         expect(call(forged, "GET", inference + "/v2/models/" + model, null), 401,
                 "a token with an altered signature on the inference service");
-        System.out.println(" 5. dana (admin) lists API tokens; eve (no Kiln role) gets 403; a token with an altered signature gets 401 on both"
-                + " services");
+        System.out.println(" 6. dana (admin) lists API tokens; eve (no Kiln role) gets 403; a token with an altered"
+                + " signature gets 401 on both services");
         System.out.println("Keycloak check OK.");
+    }
+
+    private static HttpResponse<String> predict(String inference, String model, String token) throws Exception {
+        return StackHttp.exchange(StackHttp.request(URI.create(inference + "/api/v1/models/" + model + "/predict"),
+                token).timeout(Duration.ofSeconds(30)).header("Content-Type", "image/png")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(blankDigit())).build());
     }
 
     private static HttpResponse<String> call(String token, String method, String url, String json) throws Exception {
