@@ -31,6 +31,11 @@ public record Caller(String name, String project, Role role) {
                 identity.getAttribute(ROLE));
     }
 
+    /** The project an authenticated identity's caller acts in: only its resources are seen. */
+    public static String projectOf(SecurityIdentity identity) {
+        return of(identity).project();
+    }
+
     /** The identity Quarkus checks {@code @RolesAllowed} against: the role and every role it includes. */
     public SecurityIdentity identity() {
         return carry(QuarkusSecurityIdentity.builder().setPrincipal(new QuarkusPrincipal(name)));

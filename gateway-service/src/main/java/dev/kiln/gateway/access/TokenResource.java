@@ -63,7 +63,7 @@ public class TokenResource {
             description = "Newest first, revoked and expired ones included, with their last use (recorded at most"
                     + " once a minute). Never the secret.")
     public List<TokenView> list() {
-        return tokens.list(Caller.of(identity).project()).stream().map(TokenView::of).toList();
+        return tokens.list(Caller.projectOf(identity)).stream().map(TokenView::of).toList();
     }
 
     @DELETE
@@ -72,7 +72,7 @@ public class TokenResource {
             description = "At once on this gateway; elsewhere within kiln.access.token-cache-ttl (10 s). 204; 404 if"
                     + " the project has no such token that is not revoked already.")
     public RestResponse<Void> revoke(@PathParam("id") String id) {
-        String project = Caller.of(identity).project();
+        String project = Caller.projectOf(identity);
         if (!tokens.revoke(id, project)) {
             throw new NotFoundProblem("No active token " + id + " in project " + project);
         }

@@ -49,7 +49,7 @@ public class AuditResource {
         if (!errors.isEmpty()) {
             throw new InvalidRequestException(errors);
         }
-        String project = Caller.of(identity).project();
+        String project = Caller.projectOf(identity);
         return QuarkusTransaction.requiringNew().call(() -> entries.list(project, offset, limit));
     }
 }

@@ -48,7 +48,7 @@ public class DatasetResource {
             description = "A name (1 to 100 letters, digits, '.', '_' or '-') and an optional description. 201 with "
                     + "the data set; 409 if one of that name exists.")
     public RestResponse<DatasetView> create(CreateDatasetRequest request, UriInfo uri) {
-        DatasetRepository.Dataset dataset = uploads.create(request, project());
+        DatasetRepository.Dataset dataset = uploads.create(request, Caller.projectOf(identity));
         return RestResponse.ResponseBuilder.<DatasetView>create(201)
                 .location(uri.getAbsolutePathBuilder().path(dataset.name()).build())
                 .entity(DatasetView.of(dataset, List.of())).build();
@@ -69,7 +69,7 @@ public class DatasetResource {
                     + " uploaded again answer 200 with the version they already are.")
     public RestResponse<DatasetView.VersionView> upload(@PathParam("name") String name, InputStream body,
             UriInfo uri) {
-        DatasetFiling.Filed upload = uploads.upload(name, body, project());
+        DatasetFiling.Filed upload = uploads.upload(name, body, Caller.projectOf(identity));
         Version version = upload.version();
         return RestResponse.ResponseBuilder.<DatasetView.VersionView>create(upload.created() ? 201 : 200)
                 .location(uri.getBaseUriBuilder().path("api/v1/datasets").path(name).path("versions")
@@ -80,7 +80,7 @@ public class DatasetResource {
     @GET
     @Operation(summary = "The project's data sets and the built-in ones, with their versions")
     public List<DatasetView> list() {
-        String project = project();
+        String project = Caller.projectOf(identity);
         return QuarkusTransaction.requiringNew().call(() -> datasets.list(project).stream()
                 .map(d -> DatasetView.of(d, datasets.versions(d.name()).stream()
                         .map(DatasetView.VersionView::summary).toList()))
@@ -91,7 +91,7 @@ public class DatasetResource {
     @Path("{name}")
     @Operation(summary = "One data set, with its versions (newest first)")
     public DatasetView get(@PathParam("name") String name) {
-        String project = project();
+        String project = Caller.projectOf(identity);
         return QuarkusTransaction.requiringNew().call(() -> {
             DatasetRepository.Dataset dataset = datasets.findVisible(name, project);
             if (dataset == null) {
@@ -115,7 +115,7 @@ public class DatasetResource {
             throw new InvalidRequestException(List.of(new FieldError("version", "must be a version number, got '"
                     + version + "'")));
         }
-        String project = project();
+        String project = Caller.projectOf(identity);
         return QuarkusTransaction.requiringNew().call(() -> {
             Version found = datasets.findVisible(name, project) == null ? null : datasets.findVersion(name, number);
             if (found == null) {
@@ -124,10 +124,5 @@ public class DatasetResource {
             return DatasetView.VersionView.of(found, true, datasets.runsOn(found.ref(), project),
                     datasets.modelsOn(found.ref(), project));
         });
-    }
-
-    /** The caller's project: it sees its own data sets and the built-in ones. */
-    private String project() {
-        return Caller.of(identity).project();
     }
 }

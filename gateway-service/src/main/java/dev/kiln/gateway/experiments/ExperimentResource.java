@@ -35,6 +35,6 @@ public class ExperimentResource {
             description = "An experiment is created by the first run that names it (POST /api/v1/runs with "
                     + "\"experiment\"); its runs: GET /api/v1/runs?experiment=NAME. Names are the project's own.")
     public List<ExperimentSummary> list() {
-        return experiments.summaries(Caller.of(identity).project());
+        return experiments.summaries(Caller.projectOf(identity));
     }
 }

@@ -99,7 +99,7 @@ public class ModelRegistry {
 
     /** The project's model's promotions, newest first. */
     public List<PromotionView> promotions(String name, int limit, String project) {
-        requireValid(name, Paging.problems(0, limit));
+        requireValid(name, Paging.limitProblems(limit));
         return QuarkusTransaction.requiringNew().call(() -> {
             stored(name, project);
             Map<Integer, ModelVersion> versions = registry.versions(name).stream()

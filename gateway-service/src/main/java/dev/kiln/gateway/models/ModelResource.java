@@ -47,7 +47,7 @@ public class ModelResource {
             description = "A model is created by the first run naming it (POST /api/v1/runs with \"registeredModel\"), "
                     + "by setting its policy or by promoting a run to it.")
     public List<ModelView> list() {
-        return registry.list(project());
+        return registry.list(Caller.projectOf(identity));
     }
 
     @GET
@@ -56,7 +56,7 @@ public class ModelResource {
             description = "Each version names its run, the SHA-256 of the run's model checkpoint, the model's metric "
                     + "when it was registered and the run's test accuracy and loss. 404 for an unknown model.")
     public ModelView get(@PathParam("name") String name) {
-        return registry.describe(name, project());
+        return registry.describe(name, Caller.projectOf(identity));
     }
 
     @GET
@@ -65,7 +65,7 @@ public class ModelResource {
             description = "Where its checkpoint came from (a run, or an imported file) and its digests; 404 for an "
                     + "unknown model or version.")
     public ModelView.Version version(@PathParam("name") String name, @PathParam("version") int version) {
-        return registry.version(name, version, project());
+        return registry.version(name, version, Caller.projectOf(identity));
     }
 
     @POST
@@ -87,7 +87,7 @@ public class ModelResource {
     public RestResponse<ModelView.Version> importVersion(@PathParam("name") String name,
             MultipartFormDataInput form, @Context UriInfo uri) {
         ModelImports.Imported imported = imports.importTorchScript(name, FormParts.bytes(form, "model"),
-                FormParts.text(form, "manifest"), project());
+                FormParts.text(form, "manifest"), Caller.projectOf(identity));
         return RestResponse.ResponseBuilder.<ModelView.Version>create(imported.created() ? 201 : 200)
                 .location(uri.getBaseUriBuilder().path("api/v1/models").path(name).path("versions")
                         .path(String.valueOf(imported.version().version())).build())
@@ -104,7 +104,7 @@ public class ModelResource {
                     + "metric's units) becomes the champion by itself. Every field is required. Creates the model "
                     + "if it does not exist; answers the model.")
     public ModelView setPolicy(@PathParam("name") String name, ModelPolicy policy) {
-        return registry.updatePolicy(name, policy, project());
+        return registry.updatePolicy(name, policy, Caller.projectOf(identity));
     }
 
     @PUT
@@ -118,7 +118,7 @@ public class ModelResource {
                     + "stay the project's. false (the default for every model) keeps them to the project's "
                     + "callers. 404 for a model the project does not have; answers the model.")
     public ModelView setAccess(@PathParam("name") String name, ModelAccess access) {
-        return registry.updateAccess(name, access, project());
+        return registry.updateAccess(name, access, Caller.projectOf(identity));
     }
 
     @GET
@@ -128,7 +128,7 @@ public class ModelResource {
                     + "limit 1..500, default 50.")
     public List<PromotionView> history(@PathParam("name") String name,
             @QueryParam("limit") @DefaultValue("50") int limit) {
-        return registry.promotions(name, limit, project());
+        return registry.promotions(name, limit, Caller.projectOf(identity));
     }
 
     @POST
@@ -143,11 +143,6 @@ public class ModelResource {
                     + "the promotion. Promoting to the version the alias points at already changes nothing and "
                     + "answers the promotion that put it there.")
     public PromotionView promote(@PathParam("name") String name, PromoteRequest request) {
-        return promotions.promote(name, request, project());
-    }
-
-    /** The caller's project: only its models are seen. */
-    private String project() {
-        return Caller.of(identity).project();
+        return promotions.promote(name, request, Caller.projectOf(identity));
     }
 }

@@ -40,7 +40,7 @@ public class QuotaResource {
                     + "Set by the operator (kiln.quotas.*). A submission over one is a 429 with Retry-After naming it; "
                     + "a study's next trials wait for room.")
     public QuotaView get() {
-        String project = Caller.of(identity).project();
+        String project = Caller.projectOf(identity);
         return new QuotaView(project, quotas.of(project),
                 QuarkusTransaction.requiringNew().call(() -> quotas.usage(project, Instant.now())));
     }

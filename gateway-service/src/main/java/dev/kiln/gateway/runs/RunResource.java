@@ -148,7 +148,7 @@ public class RunResource {
         if (!errors.isEmpty()) {
             throw new InvalidRequestException(errors);
         }
-        return runs.list(new RunRepository.Filter(Caller.of(identity).project(), experiment, wanted, model), offset,
+        return runs.list(new RunRepository.Filter(Caller.projectOf(identity), experiment, wanted, model), offset,
                 limit).stream()
                 .map(RunView::of).toList();
     }
@@ -156,7 +156,7 @@ public class RunResource {
     /** The stored run a path names: 400 for a malformed id, 404 for an unknown one or another project's. */
     private RunRecord stored(String id) {
         UUID runId = RunIds.parse(id);
-        RunRecord run = runs.findInProject(runId, Caller.of(identity).project());
+        RunRecord run = runs.findInProject(runId, Caller.projectOf(identity));
         if (run == null) {
             throw RunIds.unknown(runId);
         }

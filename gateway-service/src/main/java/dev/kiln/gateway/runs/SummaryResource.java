@@ -35,6 +35,6 @@ public class SummaryResource {
                     + "one training step at the spec's batch size needs. Nothing is stored.")
     public ModelSummaryView summarize(CreateRunRequest request) {
         return ModelSummaryView.of(submissions.checked(request == null ? null : request.spec(),
-                Caller.of(identity).project()));
+                Caller.projectOf(identity)));
     }
 }

@@ -56,7 +56,7 @@ public class StudyResource {
     @Path("{id}")
     @Operation(summary = "A study: state, trials (the report table's rows), best trial, leaderboard")
     public StudyView get(@RestPath String id) {
-        return studies.view(parse(id), Caller.of(identity).project());
+        return studies.view(parse(id), Caller.projectOf(identity));
     }
 
     @GET
@@ -68,7 +68,7 @@ public class StudyResource {
         if (!errors.isEmpty()) {
             throw new InvalidRequestException(errors);
         }
-        return studies.list(Caller.of(identity).project(), from, size);
+        return studies.list(Caller.projectOf(identity), from, size);
     }
 
     @POST

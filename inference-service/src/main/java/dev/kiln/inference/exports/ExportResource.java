@@ -44,7 +44,7 @@ public class ExportResource {
         ExportFormat wanted = format == null ? ExportFormat.CHECKPOINT : ExportFormat.of(format).orElseThrow(() ->
                 new InvalidInputException("format", "must be one of " + Arrays.stream(ExportFormat.values())
                         .map(ExportFormat::json).toList() + ", got '" + format + "'"));
-        ModelExports.Export export = exports.export(name, number, wanted, Caller.of(identity).project());
+        ModelExports.Export export = exports.export(name, number, wanted, Caller.projectOf(identity));
         return RestResponse.ResponseBuilder.ok(export.content(), MediaType.APPLICATION_OCTET_STREAM_TYPE)
                 .header("Content-Disposition", "attachment; filename=\"" + export.fileName() + "\"").build();
     }
