@@ -3,6 +3,9 @@ package dev.kiln.store.faults;
 import dev.kiln.artifacts.ArtifactStoreException;
 import java.sql.SQLException;
 import java.sql.SQLTransientException;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.Set;
 import org.hibernate.exception.JDBCConnectionException;
 
 /**
@@ -15,25 +18,32 @@ public final class StoreFaults {
     }
 
     /**
-     * Whether {@code e} (or a cause) says the store could not be reached or dropped the connection: the same
-     * call may succeed once it is back, so it is worth retrying and nothing it wrote was kept. SQL states:
+     * Whether {@code e} (or a cause, or an exception suppressed by one) says the store could not be reached or
+     * dropped the connection: the same call may succeed once it is back, so it is worth retrying and nothing it
+     * wrote was kept. A connection lost at commit reaches the caller as Narayana's {@code RollbackException}
+     * naming no cause, the driver's error among its suppressed ones. SQL states:
      * {@code 08} connection exceptions, {@code 57P01..03} the server shutting down or starting up,
      * {@code 40001}/{@code 40P01} serialization failures and deadlocks (retry is PostgreSQL's own advice).
      */
     public static boolean unavailable(Throwable e) {
-        for (Throwable cause = e; cause != null; cause = cause.getCause()) {
-            if (cause instanceof SQLTransientException || cause instanceof JDBCConnectionException
-                    || cause instanceof ArtifactStoreException.Unavailable) {
+        return unavailable(e, Collections.newSetFromMap(new IdentityHashMap<>()));
+    }
+
+    private static boolean unavailable(Throwable e, Set<Throwable> seen) {
+        if (e == null || !seen.add(e)) {
+            return false;
+        }
+        if (e instanceof SQLTransientException || e instanceof JDBCConnectionException
+                || e instanceof ArtifactStoreException.Unavailable
+                || e instanceof SQLException sql && sql.getSQLState() != null && transientState(sql.getSQLState())) {
+            return true;
+        }
+        for (Throwable suppressed : e.getSuppressed()) {
+            if (unavailable(suppressed, seen)) {
                 return true;
-            }
-            if (cause instanceof SQLException sql && sql.getSQLState() != null && transientState(sql.getSQLState())) {
-                return true;
-            }
-            if (cause.getCause() == cause) {
-                break;
             }
         }
-        return false;
+        return unavailable(e.getCause(), seen);
     }
 
     private static boolean transientState(String state) {

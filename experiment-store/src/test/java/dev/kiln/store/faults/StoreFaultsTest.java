@@ -29,6 +29,17 @@ class StoreFaultsTest {
     }
 
     @Test
+    void aConnectionLostAtCommitIsUnavailabilityThoughOnlyASuppressedExceptionSaysSo() {
+        RuntimeException commit = new RuntimeException("RollbackException: Could not commit transaction.");
+        commit.addSuppressed(new IllegalStateException("transactionCommit", new SQLException("I/O error", "08006")));
+        assertThat(StoreFaults.unavailable(new RuntimeException(commit))).isTrue();
+
+        RuntimeException rejected = new RuntimeException("RollbackException: Could not commit transaction.");
+        rejected.addSuppressed(new IllegalStateException("flush", new SQLException("duplicate key", "23505")));
+        assertThat(StoreFaults.unavailable(rejected)).isFalse();
+    }
+
+    @Test
     void otherDatabaseErrorsAreNot() {
         assertThat(StoreFaults.unavailable(new PersistenceException("constraint",
                 new SQLException("duplicate key", "23505")))).isFalse();
