@@ -44,6 +44,7 @@ public final class ManifestChecks {
         problems.addAll(WiringChecks.problems(manifest));
         problems.addAll(ContainerChecks.problems(root, manifest, services));
         problems.addAll(TopicChecks.problems(manifest, services));
+        problems.addAll(KafkaAccessChecks.problems(manifest, services));
         problems.addAll(ScalingChecks.problems(manifest, services.get(KilnService.TRAINER)));
         return problems.stream().map(p -> overlay + ": " + p).toList();
     }

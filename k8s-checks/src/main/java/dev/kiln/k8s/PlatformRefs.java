@@ -15,6 +15,12 @@ final class PlatformRefs {
     private static final Set<String> CNPG_APP_SECRET_KEYS = Set.of("username", "user", "password", "dbname",
             "host", "port", "uri", "jdbc-uri", "fqdn-uri", "fqdn-jdbc-uri", "pgpass");
 
+    /** The keys of the Secret Strimzi's User Operator makes for a KafkaUser with TLS authentication. */
+    private static final Set<String> STRIMZI_TLS_USER_SECRET_KEYS = Set.of("ca.crt", "user.crt", "user.key",
+            "user.p12", "user.password");
+    /** The keys of the {@code <cluster>-cluster-ca-cert} Secret: the CA that signs the brokers' certificates. */
+    private static final Set<String> STRIMZI_CLUSTER_CA_KEYS = Set.of("ca.crt", "ca.p12", "ca.password");
+
     /**
      * Secrets the cluster's administrator creates where no overlay renders them (k8s/README.md), with their keys:
      * the external artifact store's endpoint, bucket and credentials; the first admin token.
@@ -39,9 +45,17 @@ final class PlatformRefs {
         if (ADMINISTERED_SECRETS.containsKey(name)) {
             return Optional.of(ADMINISTERED_SECRETS.get(name));
         }
-        return manifest.ofKind("Cluster").stream()
-                .filter(cluster -> (Rendered.name(cluster) + "-app").equals(name))
-                .findFirst().map(cluster -> CNPG_APP_SECRET_KEYS);
+        if (manifest.ofKind("Cluster").stream().anyMatch(cluster -> (Rendered.name(cluster) + "-app").equals(name))) {
+            return Optional.of(CNPG_APP_SECRET_KEYS);
+        }
+        if (manifest.ofKind("KafkaUser").stream().anyMatch(user -> Rendered.name(user).equals(name)
+                && user.path("spec").path("authentication").path("type").asText().equals("tls"))) {
+            return Optional.of(STRIMZI_TLS_USER_SECRET_KEYS);
+        }
+        if (manifest.ofKind("Kafka").stream().anyMatch(kafka -> (Rendered.name(kafka) + "-cluster-ca-cert").equals(name))) {
+            return Optional.of(STRIMZI_CLUSTER_CA_KEYS);
+        }
+        return Optional.empty();
     }
 
     static Optional<Set<String>> configMapKeys(Rendered manifest, String name) {

@@ -18,6 +18,8 @@ import java.util.Properties;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.stream.Stream;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.producer.ProducerConfig;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /**
@@ -33,7 +35,26 @@ public final class ServiceConfig {
     /** The library modules with configuration of their own, read when a service depends on them. */
     private static final List<String> LIBRARIES = List.of("experiment-store", "messaging", "artifact-store", "access");
 
+    /**
+     * Kafka client settings: Quarkus' default Kafka configuration takes every {@code KAFKA_*} variable as the
+     * setting it spells ({@code KAFKA_SSL_KEYSTORE_TYPE} is {@code ssl.keystore.type}) for every channel.
+     */
+    private static final Set<String> KAFKA_SETTINGS = new TreeSet<>();
+
+    static {
+        KAFKA_SETTINGS.addAll(ConsumerConfig.configNames());
+        KAFKA_SETTINGS.addAll(ProducerConfig.configNames());
+    }
+
+    /**
+     * Quarkus' own HTTP settings a deployment sets for TLS (not in any application.properties: the local
+     * stack serves plain HTTP).
+     */
+    private static final Set<String> HTTP_TLS_KEYS = Set.of("quarkus.http.ssl.certificate.files",
+            "quarkus.http.ssl.certificate.key-files", "quarkus.http.ssl-port", "quarkus.http.insecure-requests");
+
     private final Set<String> keys = new TreeSet<>();
+    private boolean kafkaClient;
     /** Values for the prod profile: a {@code %prod.} key wins over a plain one. */
     private final Map<String, String> prodValues = new HashMap<>();
 
@@ -54,6 +75,8 @@ public final class ServiceConfig {
                 config.scanCompiled(root.resolve(library), library, classes);
             }
         }
+        config.kafkaClient = pom.contains("<artifactId>quarkus-messaging-kafka</artifactId>");
+        config.keys.addAll(HTTP_TLS_KEYS);
         config.load(module.resolve("src/main/resources/application.properties"));
         config.scanCompiled(module, service.module(), classes);
         return config;
@@ -82,7 +105,8 @@ public final class ServiceConfig {
     }
 
     public boolean readsVariable(String name) {
-        return keys.stream().anyMatch(key -> environmentForm(key).equals(name));
+        return keys.stream().anyMatch(key -> environmentForm(key).equals(name)) || kafkaClient
+                && name.startsWith("KAFKA_") && KAFKA_SETTINGS.contains(name.substring(6).toLowerCase().replace('_', '.'));
     }
 
     /** The value the prod profile sees, or null. */

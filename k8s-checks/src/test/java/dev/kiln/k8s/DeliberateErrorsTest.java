@@ -103,8 +103,8 @@ class DeliberateErrorsTest {
                         "Deployment/kiln-gateway container gateway: variable KILN_ACCESS_BOOTSTRAP_TOKEN is not read by"
                                 + " gateway-service"),
                 Arguments.of("Kafka's address drifting from the cluster's name", "base/platform-config.yaml",
-                        "kiln-kafka-kafka-bootstrap:9092", "kafka:9092",
-                        "ConfigMap/kiln-platform: KAFKA_BOOTSTRAP_SERVERS kafka:9092 is not a bootstrap address"),
+                        "kiln-kafka-kafka-bootstrap:9093", "kafka:9093",
+                        "ConfigMap/kiln-platform: KAFKA_BOOTSTRAP_SERVERS kafka:9093 is not a bootstrap address"),
                 Arguments.of("a writable root filesystem", "base/trainer.yaml",
                         "readOnlyRootFilesystem: true", "readOnlyRootFilesystem: false",
                         "Deployment/kiln-trainer container trainer: readOnlyRootFilesystem is not true"),
@@ -119,6 +119,43 @@ class DeliberateErrorsTest {
                 Arguments.of("the local S3 server with a writable root filesystem", "overlays/local/artifact-store.yaml",
                         "readOnlyRootFilesystem: true", "readOnlyRootFilesystem: false",
                         "Deployment/kiln-s3 container s3proxy: readOnlyRootFilesystem is not true"),
+                Arguments.of("a Kafka listener without authentication", "base/kafka.yaml",
+                        "        authentication:\n          type: tls\n", "",
+                        "Kafka/kiln-kafka: listener tls lets clients in without authentication"),
+                Arguments.of("Kafka without authorization", "base/kafka.yaml",
+                        "    authorization:\n      type: simple\n", "",
+                        "Kafka/kiln-kafka: no authorization (spec.kafka.authorization.type: simple)"),
+                Arguments.of("an ACL the code does not need", "base/kafka-users.yaml",
+                        "name: kiln.run-commands.v1, patternType: literal}\n        operations: [Read]",
+                        "name: kiln.run-commands.v1, patternType: literal}\n        operations: [Read, Write]",
+                        "KafkaUser/kiln-trainer: allows Write on topic kiln.run-commands.v1, which trainer-service"
+                                + " does not need"),
+                Arguments.of("a topic the code reads missing from the ACLs", "base/kafka-users.yaml",
+                        "      - resource: {type: topic, name: kiln.model-promotions.v1, patternType: literal}\n"
+                                + "        operations: [Read]\n", "",
+                        "KafkaUser/kiln-inference: inference-service needs Read on topic kiln.model-promotions.v1"
+                                + " (incoming channel model-promotions), which its ACLs do not allow"),
+                Arguments.of("an outbox topic missing from the ACLs", "base/kafka-users.yaml",
+                        "      - resource: {type: topic, name: kiln.audit.v1, patternType: literal}\n"
+                                + "        operations: [Write]\n", "",
+                        "KafkaUser/kiln-gateway: gateway-service needs Write on topic kiln.audit.v1"
+                                + " (kiln.outbox.topics), which its ACLs do not allow"),
+                Arguments.of("a group prefix broader than the code's", "base/kafka-users.yaml",
+                        "name: kiln-trainer-commands-, patternType: prefix", "name: kiln-, patternType: prefix",
+                        "KafkaUser/kiln-trainer: allows Read on group kiln-* (prefix), which trainer-service does"
+                                + " not need"),
+                Arguments.of("two services as one Kafka user", "base/inference.yaml",
+                        "                  name: kiln-inference\n                  key: user.crt",
+                        "                  name: kiln-trainer\n                  key: user.crt",
+                        "KafkaUser/kiln-trainer: shared by inference-service and trainer-service"),
+                Arguments.of("KEDA not allowed to read the lag", "overlays/production/trainer-scaling.yaml",
+                        "      - resource: {type: group, name: kiln-trainers, patternType: literal}\n"
+                                + "        operations: [Describe]\n", "",
+                        "KafkaUser/kiln-keda: KEDA's ScaledObject/kiln-trainer kafka trigger needs Describe on group"
+                                + " kiln-trainers (its lag), which its ACLs do not allow"),
+                Arguments.of("a Kafka setting misspelt", "base/platform-config.yaml",
+                        "KAFKA_SSL_TRUSTSTORE_TYPE: PEM", "KAFKA_SSL_TRUSTSTORE_TYP: PEM",
+                        "container gateway: variable KAFKA_SSL_TRUSTSTORE_TYP is not read by gateway-service"),
                 Arguments.of("an autoscaled Deployment keeping its replicas", "overlays/production/kustomization.yaml",
                         "name: kiln-(trainer|inference)", "name: kiln-trainer",
                         "HorizontalPodAutoscaler/kiln-inference: Deployment/kiln-inference sets spec.replicas"));

@@ -7,6 +7,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Event;
 import jakarta.transaction.Transactional;
 import java.time.Instant;
+import java.util.Set;
 
 /**
  * How every service publishes: {@code outbox.publish(message)} inside the transaction that changes the state the
@@ -23,10 +24,12 @@ public class Outbox {
 
     private final OutboxRepository rows;
     private final Event<Written> written;
+    private final Set<String> topics;
 
-    public Outbox(OutboxRepository rows, Event<Written> written) {
+    public Outbox(OutboxRepository rows, Event<Written> written, OutboxConfig config) {
         this.rows = rows;
         this.written = written;
+        this.topics = config.topics();
     }
 
     /**
@@ -35,6 +38,11 @@ public class Outbox {
      */
     @Transactional(Transactional.TxType.MANDATORY)
     public void publish(TopicMessage message) {
+        if (!topics.contains(message.topic())) {
+            // A bug, caught by any test that takes this path: in a cluster the Kafka user could not write it.
+            throw new IllegalStateException("this service does not publish to " + message.topic()
+                    + ": add it to kiln.outbox.topics " + topics);
+        }
         rows.enqueue(message.topic(), message.key(), Json.write(message), Instant.now());
         written.fire(new Written(message.topic()));
     }

@@ -2,6 +2,7 @@ package dev.kiln.messaging;
 
 import io.smallrye.config.ConfigMapping;
 import java.time.Duration;
+import java.util.Set;
 
 /** The outbox relay ({@code kiln.outbox.*}); defaults in this module's microprofile-config.properties. */
 @ConfigMapping(prefix = "kiln.outbox")
@@ -18,4 +19,11 @@ public interface OutboxConfig {
 
     /** How long published rows are kept before they are deleted. */
     Duration keepPublished();
+
+    /**
+     * The topics this service publishes, and so the only ones its Kafka user may write (k8s-checks derives the
+     * service's ACLs from this list): {@link Outbox#publish} refuses any other, and the relay of this service
+     * sends only rows of these, leaving the rest of the shared table to the services that own them.
+     */
+    Set<String> topics();
 }

@@ -23,7 +23,8 @@ import org.eclipse.microprofile.reactive.messaging.Message;
 import org.jboss.logging.Logger;
 
 /**
- * Publishes outbox rows to Kafka and marks them published, oldest first, stopping at the first failure so it
+ * Publishes this service's outbox rows (those of its {@code kiln.outbox.topics}) to Kafka and marks them
+ * published, oldest first, stopping at the first failure so it
  * is retried first: each key's messages arrive in the order they were written. One relay in the whole
  * deployment publishes at a time (an advisory lock in PostgreSQL), whichever process it runs in, so every
  * service can run one and none overtakes another. It runs on a thread of its own, after every commit that
@@ -139,7 +140,7 @@ public class OutboxRelay {
         if (!outbox.tryLockRelay()) {
             return new Round(0, false);
         }
-        List<OutboxMessage> batch = outbox.lockPending(config.batchSize());
+        List<OutboxMessage> batch = outbox.lockPending(config.topics(), config.batchSize());
         int count = 0;
         for (OutboxMessage message : batch) {
             try {

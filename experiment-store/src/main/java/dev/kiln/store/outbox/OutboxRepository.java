@@ -3,6 +3,7 @@ package dev.kiln.store.outbox;
 import io.quarkus.hibernate.orm.panache.PanacheRepositoryBase;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Instant;
+import java.util.Collection;
 import java.util.List;
 
 /** Data access for the transactional outbox. Callers own the transaction. */
@@ -38,15 +39,15 @@ public class OutboxRepository implements PanacheRepositoryBase<OutboxMessage, Lo
     }
 
     /**
-     * The oldest unpublished messages, locked for this transaction. Rows another publisher holds are
-     * skipped, so several gateway replicas never publish the same batch at once.
+     * The oldest unpublished messages of these topics, locked for this transaction. Rows another publisher holds
+     * are skipped, so several gateway replicas never publish the same batch at once.
      */
     @SuppressWarnings("unchecked")
-    public List<OutboxMessage> lockPending(int limit) {
-        return getEntityManager().createNativeQuery(
-                "select * from outbox where published_at is null order by id limit ?1 for update skip locked",
-                OutboxMessage.class)
-                .setParameter(1, limit)
+    public List<OutboxMessage> lockPending(Collection<String> topics, int limit) {
+        return getEntityManager().createNativeQuery("select * from outbox where published_at is null"
+                + " and topic in (?1) order by id limit ?2 for update skip locked", OutboxMessage.class)
+                .setParameter(1, topics)
+                .setParameter(2, limit)
                 .getResultList();
     }
 
