@@ -189,14 +189,23 @@ final class ContainerChecks {
             return;
         }
         int httpPort = Integer.parseInt(configuredPort);
+        // With a certificate Quarkus serves HTTPS on its SSL port, and plain HTTP too unless told not to.
+        boolean tls = env.containsKey(ServiceConfig.environmentForm(TlsChecks.CERTIFICATE_FILES));
+        String sslPort = setting(config, env, "quarkus.http.ssl-port", "8443");
+        if (tls && !setting(config, env, "quarkus.http.insecure-requests", "enabled").equals("disabled")) {
+            problems.add(where + ": serves plain HTTP on " + httpPort + " beside HTTPS"
+                    + " (QUARKUS_HTTP_INSECURE_REQUESTS is not disabled)");
+        }
+        int servingPort = tls && sslPort.matches("\\d+") ? Integer.parseInt(sslPort) : httpPort;
+        String protocol = tls ? "HTTPS" : "HTTP";
         Map<String, Integer> ports = new LinkedHashMap<>();
         for (JsonNode port : container.path("ports")) {
             ports.put(port.path("name").asText(String.valueOf(port.path("containerPort").asInt())),
                     port.path("containerPort").asInt());
         }
-        if (!ports.containsValue(httpPort)) {
+        if (!ports.containsValue(servingPort)) {
             problems.add(where + ": declares ports " + ports.values() + ", but " + service.module()
-                    + " listens on " + httpPort);
+                    + " listens on " + servingPort + " (" + protocol + ")");
         }
         // Quarkus resolves each path against the one above it; a path starting with / is absolute.
         String nonApplication = resolve(resolve("/", setting(config, env, "quarkus.http.root-path", "/")),
@@ -223,8 +232,13 @@ final class ContainerChecks {
             }
             JsonNode port = get.path("port");
             Integer number = port.isInt() ? Integer.valueOf(port.asInt()) : ports.get(port.asText());
-            if (number == null || number != httpPort) {
-                problems.add(where + ": " + probe + " port " + port.asText() + " is not the HTTP port " + httpPort);
+            if (number == null || number != servingPort) {
+                problems.add(where + ": " + probe + " port " + port.asText() + " is not the " + protocol + " port "
+                        + servingPort);
+            }
+            if (!get.path("scheme").asText("HTTP").equals(protocol)) {
+                problems.add(where + ": " + probe + " speaks " + get.path("scheme").asText("HTTP") + " to the "
+                        + protocol + " port");
             }
         });
     }

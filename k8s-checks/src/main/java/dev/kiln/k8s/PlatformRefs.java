@@ -21,6 +21,9 @@ final class PlatformRefs {
     /** The keys of the {@code <cluster>-cluster-ca-cert} Secret: the CA that signs the brokers' certificates. */
     private static final Set<String> STRIMZI_CLUSTER_CA_KEYS = Set.of("ca.crt", "ca.p12", "ca.password");
 
+    /** The keys of the Secret cert-manager writes for a Certificate. */
+    private static final Set<String> CERT_MANAGER_SECRET_KEYS = Set.of("tls.crt", "tls.key", "ca.crt");
+
     /**
      * Secrets the cluster's administrator creates where no overlay renders them (k8s/README.md), with their keys:
      * the external artifact store's endpoint, bucket and credentials; the first admin token.
@@ -52,10 +55,19 @@ final class PlatformRefs {
                 && user.path("spec").path("authentication").path("type").asText().equals("tls"))) {
             return Optional.of(STRIMZI_TLS_USER_SECRET_KEYS);
         }
+        if (certificateWriting(manifest, name).isPresent()) {
+            return Optional.of(CERT_MANAGER_SECRET_KEYS);
+        }
         if (manifest.ofKind("Kafka").stream().anyMatch(kafka -> (Rendered.name(kafka) + "-cluster-ca-cert").equals(name))) {
             return Optional.of(STRIMZI_CLUSTER_CA_KEYS);
         }
         return Optional.empty();
+    }
+
+    /** The cert-manager Certificate that writes this Secret, if the manifest has one. */
+    static Optional<ObjectNode> certificateWriting(Rendered manifest, String secret) {
+        return manifest.ofKind("Certificate").stream()
+                .filter(certificate -> certificate.path("spec").path("secretName").asText().equals(secret)).findFirst();
     }
 
     static Optional<Set<String>> configMapKeys(Rendered manifest, String name) {

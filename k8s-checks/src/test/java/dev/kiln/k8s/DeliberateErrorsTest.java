@@ -85,8 +85,8 @@ class DeliberateErrorsTest {
                         "Deployment/kiln-inference container inference: readinessProbe path /health/ready is not"
                                 + " inference-service's endpoint for it, /q/health/ready"),
                 Arguments.of("a probe on another port", "base/gateway.yaml",
-                        "path: /q/health/live\n              port: http", "path: /q/health/live\n              port: 9000",
-                        "Deployment/kiln-gateway container gateway: livenessProbe port 9000 is not the HTTP port 8080"),
+                        "path: /q/health/live\n              port: https", "path: /q/health/live\n              port: 9000",
+                        "Deployment/kiln-gateway container gateway: livenessProbe port 9000 is not the HTTPS port 8443"),
                 Arguments.of("a secret key that does not exist", "base/gateway.yaml",
                         "key: password", "key: passwd",
                         "QUARKUS_DATASOURCE_PASSWORD reads key passwd of Secret kiln-db-app, which has no such key"),
@@ -156,6 +156,37 @@ class DeliberateErrorsTest {
                 Arguments.of("a Kafka setting misspelt", "base/platform-config.yaml",
                         "KAFKA_SSL_TRUSTSTORE_TYPE: PEM", "KAFKA_SSL_TRUSTSTORE_TYP: PEM",
                         "container gateway: variable KAFKA_SSL_TRUSTSTORE_TYP is not read by gateway-service"),
+                Arguments.of("a certificate without the Service's name", "base/tls.yaml",
+                        "    - kiln-inference.kiln.svc\n", "",
+                        "Certificate/kiln-inference-tls: dnsNames [kiln-inference, kiln-inference.kiln,"
+                                + " kiln-inference.kiln.svc.cluster.local] do not include kiln-inference.kiln.svc, a"
+                                + " name of Service/kiln-inference"),
+                Arguments.of("a probe speaking HTTP to the HTTPS port", "base/gateway.yaml",
+                        "path: /q/health/ready\n              port: https\n              scheme: HTTPS\n",
+                        "path: /q/health/ready\n              port: https\n",
+                        "Deployment/kiln-gateway container gateway: readinessProbe speaks HTTP to the HTTPS port"),
+                Arguments.of("plain HTTP served beside HTTPS", "base/inference.yaml",
+                        "QUARKUS_HTTP_INSECURE_REQUESTS\n              value: disabled",
+                        "QUARKUS_HTTP_INSECURE_REQUESTS\n              value: enabled",
+                        "Deployment/kiln-inference container inference: serves plain HTTP on 8082 beside HTTPS"),
+                Arguments.of("a Service without TLS", "base/gateway.yaml",
+                        "            - name: QUARKUS_HTTP_SSL_CERTIFICATE_FILES\n"
+                                + "              value: /var/run/kiln/tls/tls.crt\n", "",
+                        "Service/kiln-gateway (Deployment/kiln-gateway container gateway): served over plain HTTP"),
+                Arguments.of("a certificate from a Secret no Certificate writes", "base/tls.yaml",
+                        "  secretName: kiln-gateway-tls\n", "  secretName: kiln-gateway-cert\n",
+                        "Service/kiln-gateway (Deployment/kiln-gateway container gateway): certificate file"
+                                + " /var/run/kiln/tls/tls.crt is not from the Secret of a cert-manager Certificate"),
+                Arguments.of("a password written into the manifest", "base/trainer.yaml",
+                        "            - name: QUARKUS_DATASOURCE_PASSWORD\n              valueFrom:\n"
+                                + "                secretKeyRef:\n                  name: kiln-db-app\n"
+                                + "                  key: password\n",
+                        "            - name: QUARKUS_DATASOURCE_PASSWORD\n              value: kiln\n",
+                        "Deployment/kiln-trainer container trainer: QUARKUS_DATASOURCE_PASSWORD is written into the"
+                                + " manifest; credentials come only from Secrets"),
+                Arguments.of("a credential in a ConfigMap", "base/platform-config.yaml",
+                        "  KAFKA_SECURITY_PROTOCOL: SSL\n", "  KAFKA_SECURITY_PROTOCOL: SSL\n  KAFKA_SSL_KEY_PASSWORD: s3cret\n",
+                        "ConfigMap/kiln-platform: KAFKA_SSL_KEY_PASSWORD looks like a credential"),
                 Arguments.of("an autoscaled Deployment keeping its replicas", "overlays/production/kustomization.yaml",
                         "name: kiln-(trainer|inference)", "name: kiln-trainer",
                         "HorizontalPodAutoscaler/kiln-inference: Deployment/kiln-inference sets spec.replicas"));

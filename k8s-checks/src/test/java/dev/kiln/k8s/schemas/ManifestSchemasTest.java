@@ -20,8 +20,9 @@ class ManifestSchemasTest {
             "v1 PersistentVolumeClaim", "apps/v1 Deployment", "policy/v1 PodDisruptionBudget",
             "networking.k8s.io/v1 NetworkPolicy", "autoscaling/v2 HorizontalPodAutoscaler",
             "kafka.strimzi.io/v1beta2 Kafka", "kafka.strimzi.io/v1beta2 KafkaNodePool",
-            "kafka.strimzi.io/v1beta2 KafkaTopic", "postgresql.cnpg.io/v1 Cluster",
-            "keda.sh/v1alpha1 ScaledObject", "keda.sh/v1alpha1 TriggerAuthentication");
+            "kafka.strimzi.io/v1beta2 KafkaTopic", "kafka.strimzi.io/v1beta2 KafkaUser", "postgresql.cnpg.io/v1 Cluster",
+            "keda.sh/v1alpha1 ScaledObject", "keda.sh/v1alpha1 TriggerAuthentication",
+            "cert-manager.io/v1 Issuer", "cert-manager.io/v1 Certificate");
 
     static ManifestSchemas schemas;
     static List<JsonNode> examples;
@@ -30,7 +31,7 @@ class ManifestSchemasTest {
     static void load() throws IOException {
         schemas = ManifestSchemas.load(Path.of("../k8s/schemas"));
         examples = new ArrayList<>();
-        for (String file : List.of("core.yaml", "strimzi.yaml", "cnpg.yaml", "keda.yaml")) {
+        for (String file : List.of("core.yaml", "strimzi.yaml", "cnpg.yaml", "keda.yaml", "cert-manager.yaml")) {
             examples.addAll(Kustomize.parse(resource("/manifests/" + file)));
         }
     }
