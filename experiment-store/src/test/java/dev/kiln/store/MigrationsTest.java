@@ -123,6 +123,43 @@ class MigrationsTest {
         }
     }
 
+    @Test
+    void eachServiceRoleMayDoWhatItsServiceDoesAndNoMore() throws Exception {
+        flyway().migrate();
+        try (Connection c = connect()) {
+            c.createStatement().execute("create role kiln_migrations_probe login password 'probe' in role"
+                    + " kiln_inference");
+        }
+        try (Connection inference = DriverManager.getConnection(postgres.jdbcUrl(), "kiln_migrations_probe", "probe")) {
+            inference.createStatement().execute("set role kiln_inference");
+            inference.createStatement().executeQuery("select * from registered_models, model_versions, model_aliases,"
+                    + " run_checkpoints, api_tokens limit 1").close();
+            inference.createStatement().execute("insert into outbox (topic, message_key, payload, created_at)"
+                    + " values ('kiln.model-serving-events.v1', 'm', '{}', now())");
+            inference.createStatement().execute("update outbox set published_at = now()");
+            inference.createStatement().execute("update api_tokens set last_used_at = now()");
+            for (String refused : new String[] {"select * from runs", "update api_tokens set revoked_at = now()",
+                    "insert into model_aliases (model, alias, version, updated_at) values ('m', 'champion', 1, now())",
+                    "delete from registered_models", "select * from audit_events", "create table probe (id int)"}) {
+                assertThatThrownBy(() -> inference.createStatement().execute(refused)).as(refused)
+                        .isInstanceOf(SQLException.class).hasMessageContaining("permission denied");
+            }
+        }
+        try (Connection c = connect()) {
+            c.createStatement().execute("grant kiln_gateway to kiln_migrations_probe");
+        }
+        try (Connection gateway = DriverManager.getConnection(postgres.jdbcUrl(), "kiln_migrations_probe", "probe")) {
+            gateway.createStatement().execute("set role kiln_gateway");
+            gateway.createStatement().execute("insert into runs (id, status, spec, model, created_at, updated_at)"
+                    + " values (gen_random_uuid(), 'QUEUED', '{}', 'mlp', now(), now())");
+            for (String refused : new String[] {"delete from flyway_schema_history", "alter table runs add column x int",
+                    "drop table outbox"}) {
+                assertThatThrownBy(() -> gateway.createStatement().execute(refused)).as(refused)
+                        .isInstanceOf(SQLException.class).hasMessageMatching("(?s).*(permission denied|must be owner).*");
+            }
+        }
+    }
+
     private static Connection connect() throws SQLException {
         return DriverManager.getConnection(postgres.jdbcUrl(), LocalPostgres.USER, LocalPostgres.PASSWORD);
     }

@@ -11,7 +11,8 @@ import java.util.Map;
 
 /**
  * Every check of a kustomization, offline: render it, validate each object against the schema of its kind
- * ({@code k8s/schemas}), then the wiring, container, topic, Kafka access, TLS, credential and scaling checks.
+ * ({@code k8s/schemas}), then the wiring, container, topic, Kafka and PostgreSQL access, TLS, credential and scaling
+ * checks.
  * Problems name the overlay and the object: {@code overlays/production: ScaledObject/kiln-trainer: ...}.
  */
 public final class ManifestChecks {
@@ -45,6 +46,7 @@ public final class ManifestChecks {
         problems.addAll(ContainerChecks.problems(root, manifest, services));
         problems.addAll(TopicChecks.problems(manifest, services));
         problems.addAll(KafkaAccessChecks.problems(manifest, services));
+        problems.addAll(PostgresAccessChecks.problems(root, manifest, services));
         problems.addAll(TlsChecks.problems(manifest));
         problems.addAll(CredentialChecks.problems(manifest));
         problems.addAll(ScalingChecks.problems(manifest, services.get(KilnService.TRAINER)));

@@ -24,14 +24,20 @@ final class PlatformRefs {
     /** The keys of the Secret cert-manager writes for a Certificate. */
     private static final Set<String> CERT_MANAGER_SECRET_KEYS = Set.of("tls.crt", "tls.key", "ca.crt");
 
+    /** A kubernetes.io/basic-auth Secret: a managed PostgreSQL role's password (and name) for CloudNativePG. */
+    private static final Set<String> BASIC_AUTH_KEYS = Set.of("username", "password");
+
     /**
      * Secrets the cluster's administrator creates where no overlay renders them (k8s/README.md), with their keys:
-     * the external artifact store's endpoint, bucket and credentials; the first admin token.
+     * the external artifact store's endpoint, bucket and credentials; the first admin token; the passwords of the
+     * services' PostgreSQL roles.
      */
     static final Map<String, Set<String>> ADMINISTERED_SECRETS = Map.of(
             "kiln-artifacts", Set.of("KILN_ARTIFACTS_ENDPOINT", "KILN_ARTIFACTS_BUCKET", "KILN_ARTIFACTS_ACCESS_KEY",
                     "KILN_ARTIFACTS_SECRET_KEY"),
-            "kiln-admin-token", Set.of("token"));
+            "kiln-admin-token", Set.of("token"),
+            "kiln-db-gateway", BASIC_AUTH_KEYS, "kiln-db-trainer", BASIC_AUTH_KEYS,
+            "kiln-db-inference", BASIC_AUTH_KEYS, "kiln-db-keda", BASIC_AUTH_KEYS);
 
     private PlatformRefs() {
     }

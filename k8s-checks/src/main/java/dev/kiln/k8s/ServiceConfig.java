@@ -47,11 +47,12 @@ public final class ServiceConfig {
     }
 
     /**
-     * Quarkus' own HTTP settings a deployment sets for TLS (not in any application.properties: the local
-     * stack serves plain HTTP).
+     * Quarkus' own settings only a deployment sets, so in no application.properties: TLS (the local stack serves
+     * plain HTTP) and the schema owner's credentials for Flyway (the local stack passes them as variables).
      */
-    private static final Set<String> HTTP_TLS_KEYS = Set.of("quarkus.http.ssl.certificate.files",
-            "quarkus.http.ssl.certificate.key-files", "quarkus.http.ssl-port", "quarkus.http.insecure-requests");
+    private static final Set<String> DEPLOYMENT_KEYS = Set.of("quarkus.http.ssl.certificate.files",
+            "quarkus.http.ssl.certificate.key-files", "quarkus.http.ssl-port", "quarkus.http.insecure-requests",
+            "quarkus.flyway.username", "quarkus.flyway.password");
 
     private final Set<String> keys = new TreeSet<>();
     private boolean kafkaClient;
@@ -76,7 +77,7 @@ public final class ServiceConfig {
             }
         }
         config.kafkaClient = pom.contains("<artifactId>quarkus-messaging-kafka</artifactId>");
-        config.keys.addAll(HTTP_TLS_KEYS);
+        config.keys.addAll(DEPLOYMENT_KEYS);
         config.load(module.resolve("src/main/resources/application.properties"));
         config.scanCompiled(module, service.module(), classes);
         return config;

@@ -89,7 +89,7 @@ class DeliberateErrorsTest {
                         "Deployment/kiln-gateway container gateway: livenessProbe port 9000 is not the HTTPS port 8443"),
                 Arguments.of("a secret key that does not exist", "base/gateway.yaml",
                         "key: password", "key: passwd",
-                        "QUARKUS_DATASOURCE_PASSWORD reads key passwd of Secret kiln-db-app, which has no such key"),
+                        "QUARKUS_DATASOURCE_PASSWORD reads key passwd of Secret kiln-db-gateway, which has no such key"),
                 Arguments.of("a mounted secret that nobody makes", "base/gateway.yaml",
                         "secretName: kiln-admin-token", "secretName: kiln-admin",
                         "Deployment/kiln-gateway: volume admin-token mounts Secret kiln-admin, which is neither"
@@ -179,7 +179,7 @@ class DeliberateErrorsTest {
                                 + " /var/run/kiln/tls/tls.crt is not from the Secret of a cert-manager Certificate"),
                 Arguments.of("a password written into the manifest", "base/trainer.yaml",
                         "            - name: QUARKUS_DATASOURCE_PASSWORD\n              valueFrom:\n"
-                                + "                secretKeyRef:\n                  name: kiln-db-app\n"
+                                + "                secretKeyRef:\n                  name: kiln-db-trainer\n"
                                 + "                  key: password\n",
                         "            - name: QUARKUS_DATASOURCE_PASSWORD\n              value: kiln\n",
                         "Deployment/kiln-trainer container trainer: QUARKUS_DATASOURCE_PASSWORD is written into the"
@@ -187,6 +187,19 @@ class DeliberateErrorsTest {
                 Arguments.of("a credential in a ConfigMap", "base/platform-config.yaml",
                         "  KAFKA_SECURITY_PROTOCOL: SSL\n", "  KAFKA_SECURITY_PROTOCOL: SSL\n  KAFKA_SSL_KEY_PASSWORD: s3cret\n",
                         "ConfigMap/kiln-platform: KAFKA_SSL_KEY_PASSWORD looks like a credential"),
+                Arguments.of("a service as the database owner", "base/inference.yaml",
+                        "name: kiln-db-inference\n                  key: username",
+                        "name: kiln-db-app\n                  key: username",
+                        "Deployment/kiln-inference container inference: connects to PostgreSQL as the database owner"),
+                Arguments.of("a service migrating as its own role", "base/trainer.yaml",
+                        "            - name: QUARKUS_FLYWAY_MIGRATE_AT_START\n              value: \"false\"\n", "",
+                        "Deployment/kiln-trainer container trainer: migrates the schema at start as role kiln_trainer"),
+                Arguments.of("two services as one database role", "base/inference.yaml",
+                        "name: kiln-db-inference", "name: kiln-db-trainer",
+                        "PostgreSQL role kiln_trainer is shared by inference-service and trainer-service"),
+                Arguments.of("KEDA reading as the database owner", "overlays/production/trainer-scaling.yaml",
+                        "userName: kiln_keda", "userName: kiln",
+                        "ScaledObject/kiln-trainer: postgresql trigger connects as kiln, the database owner"),
                 Arguments.of("an autoscaled Deployment keeping its replicas", "overlays/production/kustomization.yaml",
                         "name: kiln-(trainer|inference)", "name: kiln-trainer",
                         "HorizontalPodAutoscaler/kiln-inference: Deployment/kiln-inference sets spec.replicas"));

@@ -12,6 +12,7 @@ import jakarta.persistence.EntityManager;
 import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 /**
@@ -19,7 +20,8 @@ import org.jboss.logging.Logger;
  * clears their column: every service does it at start, before any other start-up work (it observes the start
  * first), one row per transaction. Rows are claimed with {@code skip locked}, so services starting together
  * share the work, and each waits until the others' rows are moved too: none starts reading checkpoints from
- * the store while some are still on their way.
+ * the store while some are still on their way. A service whose database role may not write checkpoints
+ * ({@code kiln.store.moves-legacy-checkpoints=false}: inference) only waits.
  */
 @ApplicationScoped
 public class LegacyCheckpoints {
@@ -29,11 +31,14 @@ public class LegacyCheckpoints {
     private final EntityManager em;
     private final ArtifactStore artifacts;
     private final ArtifactReferences references;
+    private final boolean moves;
 
-    public LegacyCheckpoints(EntityManager em, ArtifactStore artifacts, ArtifactReferences references) {
+    public LegacyCheckpoints(EntityManager em, ArtifactStore artifacts, ArtifactReferences references,
+            @ConfigProperty(name = "kiln.store.moves-legacy-checkpoints") boolean moves) {
         this.em = em;
         this.artifacts = artifacts;
         this.references = references;
+        this.moves = moves;
     }
 
     private static final Duration WAIT_FOR_OTHERS = Duration.ofMinutes(10);
@@ -54,7 +59,7 @@ public class LegacyCheckpoints {
         int moved = 0;
         long deadline = System.nanoTime() + WAIT_FOR_OTHERS.toNanos();
         while (true) {
-            while (QuarkusTransaction.requiringNew().call(this::moveOne)) {
+            while (moves && QuarkusTransaction.requiringNew().call(this::moveOne)) {
                 moved++;
             }
             if (!QuarkusTransaction.requiringNew().call(this::anyLeft)) {

@@ -7,6 +7,7 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.List;
 
 /**
  * A real PostgreSQL server process from zonky's embedded binaries: no Docker, no system install.
@@ -63,6 +64,28 @@ public final class LocalPostgres implements AutoCloseable {
             statement.execute("create database \"" + database.replace("\"", "\"\"") + "\"");
         } catch (SQLException e) {
             throw new IOException("Cannot create database " + database + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Makes each role one that logs in with {@code password} (created if missing, else given login: a migration
+     * may have made it without), so a service can connect as its own role.
+     */
+    public void ensureLoginRoles(List<String> roles, String password) throws IOException {
+        try (Connection connection = server.getPostgresDatabase().getConnection();
+                Statement statement = connection.createStatement()) {
+            for (String role : roles) {
+                String quoted = "\"" + role.replace("\"", "\"\"") + "\"";
+                String literal = "'" + password.replace("'", "''") + "'";
+                boolean exists;
+                try (ResultSet rs = statement.executeQuery(
+                        "select 1 from pg_roles where rolname = '" + role.replace("'", "''") + "'")) {
+                    exists = rs.next();
+                }
+                statement.execute((exists ? "alter" : "create") + " role " + quoted + " login password " + literal);
+            }
+        } catch (SQLException e) {
+            throw new IOException("Cannot create the login roles " + roles + ": " + e.getMessage(), e);
         }
     }
 

@@ -1,6 +1,7 @@
 package dev.kiln.infra.postgres;
 
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.CountDownLatch;
 
 /**
@@ -8,6 +9,14 @@ import java.util.concurrent.CountDownLatch;
  * Usage: {@code PostgresMain <port> <dataDir> <binariesDir> <database>}.
  */
 public final class PostgresMain {
+
+    /**
+     * Each service connects as its own role, as on Kubernetes, with the privileges the migrations grant it
+     * (V16__service_roles.sql); the schema's owner (the server's superuser here) only migrates.
+     */
+    public static final List<String> SERVICE_ROLES = List.of("kiln_gateway", "kiln_trainer", "kiln_inference");
+    /** The local stack's password for every service role (the server listens on localhost only). */
+    public static final String SERVICE_PASSWORD = "kiln-local";
 
     private PostgresMain() {
     }
@@ -19,6 +28,7 @@ public final class PostgresMain {
         }
         LocalPostgres postgres = LocalPostgres.start(
                 Integer.parseInt(args[0]), Path.of(args[1]), Path.of(args[2]), args[3]);
+        postgres.ensureLoginRoles(SERVICE_ROLES, SERVICE_PASSWORD);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             try {
