@@ -56,29 +56,22 @@ final class KafkaAccessChecks {
             checkCluster(kafka, problems);
         }
         Map<String, String> userOf = new LinkedHashMap<>();
-        for (ObjectNode deployment : manifest.ofKind("Deployment")) {
-            for (JsonNode container : deployment.path("spec").path("template").path("spec").path("containers")) {
-                Optional<KilnService> service = KilnService.ofContainer(container);
-                if (service.isEmpty()) {
-                    continue;
-                }
-                String where = Rendered.ref(deployment) + " container " + container.path("name").asText();
-                Optional<String> user = credentialsSecret(container);
-                if (user.isEmpty() || manifest.find("KafkaUser", user.get()).isEmpty()) {
-                    problems.add(where + ": connects to Kafka without the credentials of a KafkaUser ("
-                            + String.join(" or ", CREDENTIAL_VARIABLES) + " from the user's Secret)");
-                    continue;
-                }
-                String previous = userOf.putIfAbsent(user.get(), service.get().module());
-                if (previous != null && !previous.equals(service.get().module())) {
-                    problems.add("KafkaUser/" + user.get() + ": shared by " + previous + " and "
-                            + service.get().module() + "; each service needs a user of its own");
-                    continue;
-                }
-                if (previous == null) {
-                    compare(manifest.find("KafkaUser", user.get()).get(), service.get().module(),
-                            needs(services.get(service.get())), problems);
-                }
+        for (KilnContainer kiln : KilnContainer.of(manifest)) {
+            String module = kiln.service().module();
+            Optional<String> user = CREDENTIAL_VARIABLES.stream().map(kiln::secretOf).flatMap(Optional::stream)
+                    .findFirst();
+            if (user.isEmpty() || manifest.find("KafkaUser", user.get()).isEmpty()) {
+                problems.add(kiln.where() + ": connects to Kafka without the credentials of a KafkaUser ("
+                        + String.join(" or ", CREDENTIAL_VARIABLES) + " from the user's Secret)");
+                continue;
+            }
+            String previous = userOf.putIfAbsent(user.get(), module);
+            if (previous != null && !previous.equals(module)) {
+                problems.add("KafkaUser/" + user.get() + ": shared by " + previous + " and " + module
+                        + "; each service needs a user of its own");
+            } else if (previous == null) {
+                compare(manifest.find("KafkaUser", user.get()).get(), module, needs(services.get(kiln.service())),
+                        problems);
             }
         }
         for (ObjectNode scaled : manifest.ofKind("ScaledObject")) {
@@ -110,19 +103,6 @@ final class KafkaAccessChecks {
             problems.add(Rendered.ref(kafka) + ": no authorization (spec.kafka.authorization.type: simple), so every"
                     + " client may use every topic whatever its KafkaUser's ACLs");
         }
-    }
-
-    /** The Secret the container's Kafka credentials come from, which Strimzi names after the user. */
-    private static Optional<String> credentialsSecret(JsonNode container) {
-        for (JsonNode variable : container.path("env")) {
-            if (CREDENTIAL_VARIABLES.contains(variable.path("name").asText())) {
-                JsonNode ref = variable.path("valueFrom").path("secretKeyRef");
-                if (!ref.isMissingNode()) {
-                    return Optional.of(ref.path("name").asText());
-                }
-            }
-        }
-        return Optional.empty();
     }
 
     /** What a service's configuration says its code does on Kafka. */

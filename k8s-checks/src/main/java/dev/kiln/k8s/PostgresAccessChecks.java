@@ -51,52 +51,47 @@ final class PostgresAccessChecks {
         }
         Map<String, String> serviceOfRole = new LinkedHashMap<>();
         boolean anyMigrates = false;
-        for (ObjectNode deployment : manifest.ofKind("Deployment")) {
-            for (JsonNode container : deployment.path("spec").path("template").path("spec").path("containers")) {
-                Optional<KilnService> service = KilnService.ofContainer(container);
-                if (service.isEmpty()) {
-                    continue;
-                }
-                String where = Rendered.ref(deployment) + " container " + container.path("name").asText();
-                String module = service.get().module();
-                Optional<String> secret = secretOf(container, "QUARKUS_DATASOURCE_USERNAME");
-                if (secret.isEmpty()) {
-                    problems.add(where + ": QUARKUS_DATASOURCE_USERNAME does not come from a role's Secret");
-                    continue;
-                }
-                if (ownerSecrets.contains(secret.get())) {
-                    problems.add(where + ": connects to PostgreSQL as the database owner (Secret " + secret.get()
-                            + "); give " + module + " a managed role of its own");
-                    continue;
-                }
-                String role = roleOfSecret.get(secret.get());
-                if (role == null) {
-                    problems.add(where + ": QUARKUS_DATASOURCE_USERNAME comes from Secret " + secret.get()
-                            + ", the password Secret of no login role the Cluster manages");
-                    continue;
-                }
-                if (!secretOf(container, "QUARKUS_DATASOURCE_PASSWORD").equals(secret)) {
-                    problems.add(where + ": QUARKUS_DATASOURCE_PASSWORD is not from Secret " + secret.get()
-                            + ", role " + role + "'s");
-                }
-                String previous = serviceOfRole.putIfAbsent(role, module);
-                if (previous != null && !previous.equals(module)) {
-                    problems.add("PostgreSQL role " + role + " is shared by " + previous + " and " + module
-                            + "; each service needs a role of its own");
-                }
-                if (!migrations.matches("(?s).*\\bgrant\\b[^;]*\\b" + role + "\\b.*")) {
-                    problems.add(where + ": role " + role + " is granted nothing by the migrations (" + MIGRATIONS
-                            + ")");
-                }
-                boolean migratesAsOwner = secretOf(container, "QUARKUS_FLYWAY_USERNAME").filter(ownerSecrets::contains)
-                        .isPresent();
-                anyMigrates |= migratesAsOwner;
-                if (!migratesAsOwner && !"false".equals(setting(container, services.get(service.get()),
-                        "quarkus.flyway.migrate-at-start"))) {
-                    problems.add(where + ": migrates the schema at start as role " + role + ", which may not"
-                            + " (QUARKUS_FLYWAY_MIGRATE_AT_START=false, or the owner's QUARKUS_FLYWAY_USERNAME and"
-                            + " QUARKUS_FLYWAY_PASSWORD for the one service that migrates)");
-                }
+        for (KilnContainer kiln : KilnContainer.of(manifest)) {
+            JsonNode container = kiln.container();
+            String where = kiln.where();
+            String module = kiln.service().module();
+            Optional<String> secret = kiln.secretOf("QUARKUS_DATASOURCE_USERNAME");
+            if (secret.isEmpty()) {
+                problems.add(where + ": QUARKUS_DATASOURCE_USERNAME does not come from a role's Secret");
+                continue;
+            }
+            if (ownerSecrets.contains(secret.get())) {
+                problems.add(where + ": connects to PostgreSQL as the database owner (Secret " + secret.get()
+                        + "); give " + module + " a managed role of its own");
+                continue;
+            }
+            String role = roleOfSecret.get(secret.get());
+            if (role == null) {
+                problems.add(where + ": QUARKUS_DATASOURCE_USERNAME comes from Secret " + secret.get()
+                        + ", the password Secret of no login role the Cluster manages");
+                continue;
+            }
+            if (!kiln.secretOf("QUARKUS_DATASOURCE_PASSWORD").equals(secret)) {
+                problems.add(where + ": QUARKUS_DATASOURCE_PASSWORD is not from Secret " + secret.get()
+                        + ", role " + role + "'s");
+            }
+            String previous = serviceOfRole.putIfAbsent(role, module);
+            if (previous != null && !previous.equals(module)) {
+                problems.add("PostgreSQL role " + role + " is shared by " + previous + " and " + module
+                        + "; each service needs a role of its own");
+            }
+            if (!migrations.matches("(?s).*\\bgrant\\b[^;]*\\b" + role + "\\b.*")) {
+                problems.add(where + ": role " + role + " is granted nothing by the migrations (" + MIGRATIONS
+                        + ")");
+            }
+            boolean migratesAsOwner = kiln.secretOf("QUARKUS_FLYWAY_USERNAME").filter(ownerSecrets::contains)
+                    .isPresent();
+            anyMigrates |= migratesAsOwner;
+            if (!migratesAsOwner && !"false".equals(setting(container, services.get(kiln.service()),
+                    "quarkus.flyway.migrate-at-start"))) {
+                problems.add(where + ": migrates the schema at start as role " + role + ", which may not"
+                        + " (QUARKUS_FLYWAY_MIGRATE_AT_START=false, or the owner's QUARKUS_FLYWAY_USERNAME and"
+                        + " QUARKUS_FLYWAY_PASSWORD for the one service that migrates)");
             }
         }
         if (!serviceOfRole.isEmpty() && !anyMigrates) {
@@ -120,15 +115,6 @@ final class PostgresAccessChecks {
             }
         }
         return problems;
-    }
-
-    private static Optional<String> secretOf(JsonNode container, String variable) {
-        for (JsonNode env : container.path("env")) {
-            if (env.path("name").asText().equals(variable)) {
-                return Optional.ofNullable(env.path("valueFrom").path("secretKeyRef").path("name").asText(null));
-            }
-        }
-        return Optional.empty();
     }
 
     private static String setting(JsonNode container, ServiceConfig config, String key) {
