@@ -14,9 +14,9 @@ public final class PostgresMain {
      * Each service connects as its own role, as on Kubernetes, with the privileges the migrations grant it
      * (V16__service_roles.sql); the schema's owner (the server's superuser here) only migrates.
      */
-    public static final List<String> SERVICE_ROLES = List.of("kiln_gateway", "kiln_trainer", "kiln_inference");
-    /** The local stack's password for every service role (the server listens on localhost only). */
-    public static final String SERVICE_PASSWORD = "kiln-local";
+    private static final List<String> SERVICE_ROLES = List.of("kiln_gateway", "kiln_trainer", "kiln_inference");
+    /** The local stack's password for every service role, as ./kiln passes it (the server listens on localhost only). */
+    private static final String SERVICE_PASSWORD = "kiln-local";
 
     private PostgresMain() {
     }
