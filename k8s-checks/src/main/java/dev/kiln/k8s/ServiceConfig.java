@@ -51,7 +51,8 @@ public final class ServiceConfig {
      * plain HTTP) and the schema owner's credentials for Flyway (the local stack passes them as variables).
      */
     private static final Set<String> DEPLOYMENT_KEYS = Set.of("quarkus.http.ssl.certificate.files",
-            "quarkus.http.ssl.certificate.key-files", "quarkus.http.ssl-port", "quarkus.http.insecure-requests",
+            "quarkus.http.ssl.certificate.key-files", "quarkus.http.ssl.certificate.reload-period",
+            "quarkus.http.ssl-port", "quarkus.http.insecure-requests",
             "quarkus.flyway.username", "quarkus.flyway.password");
 
     private final Set<String> keys = new TreeSet<>();
