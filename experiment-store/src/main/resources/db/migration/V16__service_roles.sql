@@ -17,12 +17,14 @@ $$;
 grant usage on schema public to kiln_gateway, kiln_trainer, kiln_inference, kiln_keda;
 
 -- The gateway and the trainers write most of the schema: every table's rows, now and in later migrations (the
--- default privileges of the role that runs them), but not the migration history.
+-- default privileges of the role that runs them), but not the migration history; the trainers, which serve no
+-- API, neither the API tokens nor the audit trail.
 grant select, insert, update, delete on all tables in schema public to kiln_gateway, kiln_trainer;
 grant usage, select on all sequences in schema public to kiln_gateway, kiln_trainer, kiln_inference;
 alter default privileges in schema public grant select, insert, update, delete on tables to kiln_gateway, kiln_trainer;
 alter default privileges in schema public grant usage, select on sequences to kiln_gateway, kiln_trainer, kiln_inference;
 revoke all on flyway_schema_history from kiln_gateway, kiln_trainer;
+revoke all on api_tokens, audit_events from kiln_trainer;
 
 -- The inference service reads the registry, the checkpoints it serves and the API tokens; it writes its serving
 -- events (the outbox, whose relay marks and purges its rows) and when a token was last used, nothing else.

@@ -146,7 +146,16 @@ class MigrationsTest {
             }
         }
         try (Connection c = connect()) {
-            c.createStatement().execute("grant kiln_gateway to kiln_migrations_probe");
+            c.createStatement().execute("grant kiln_trainer, kiln_gateway to kiln_migrations_probe");
+        }
+        try (Connection trainer = DriverManager.getConnection(postgres.jdbcUrl(), "kiln_migrations_probe", "probe")) {
+            trainer.createStatement().execute("set role kiln_trainer");
+            trainer.createStatement().execute("update runs set updated_at = now()");
+            for (String refused : new String[] {"select * from api_tokens", "insert into audit_events default values",
+                    "delete from flyway_schema_history"}) {
+                assertThatThrownBy(() -> trainer.createStatement().execute(refused)).as(refused)
+                        .isInstanceOf(SQLException.class).hasMessageContaining("permission denied");
+            }
         }
         try (Connection gateway = DriverManager.getConnection(postgres.jdbcUrl(), "kiln_migrations_probe", "probe")) {
             gateway.createStatement().execute("set role kiln_gateway");
