@@ -139,15 +139,16 @@ final class KafkaAccessChecks {
     private static void checkKeda(Rendered manifest, ObjectNode scaled, JsonNode trigger, Map<String, String> userOf,
             List<String> problems) {
         String where = Rendered.ref(scaled) + " kafka trigger";
-        Optional<String> user = Optional.empty();
-        for (ObjectNode auth : manifest.find("TriggerAuthentication",
-                trigger.path("authenticationRef").path("name").asText()).stream().toList()) {
-            for (JsonNode ref : auth.path("spec").path("secretTargetRef")) {
-                if (ref.path("parameter").asText().matches("cert|password")) {
-                    user = Optional.of(ref.path("name").asText());
-                }
-            }
-        }
+        // Strimzi names a user's Secret after the user: the one KEDA takes its certificate or password from.
+        Optional<String> user = manifest.find("TriggerAuthentication",
+                trigger.path("authenticationRef").path("name").asText()).flatMap(auth -> {
+                    for (JsonNode ref : auth.path("spec").path("secretTargetRef")) {
+                        if (ref.path("parameter").asText().matches("cert|password")) {
+                            return Optional.of(ref.path("name").asText());
+                        }
+                    }
+                    return Optional.<String>empty();
+                });
         if (user.isEmpty() || manifest.find("KafkaUser", user.get()).isEmpty()) {
             problems.add(where + ": reads the lag without the credentials of a KafkaUser (a TriggerAuthentication"
                     + " with the user's cert or password)");
