@@ -25,6 +25,21 @@ record KilnContainer(ObjectNode deployment, JsonNode container, KilnService serv
         return Rendered.ref(deployment) + " container " + container.path("name").asText();
     }
 
+    /** The pod spec the container is in. */
+    JsonNode pod() {
+        return deployment.path("spec").path("template").path("spec");
+    }
+
+    /** The value a variable of the container is set to in the manifest, if it is set to one. */
+    Optional<String> valueOf(String variable) {
+        for (JsonNode env : container.path("env")) {
+            if (env.path("name").asText().equals(variable) && env.has("value")) {
+                return Optional.of(env.path("value").asText());
+            }
+        }
+        return Optional.empty();
+    }
+
     /** The Secret a variable of the container reads (secretKeyRef), if it reads one. */
     Optional<String> secretOf(String variable) {
         for (JsonNode env : container.path("env")) {

@@ -20,20 +20,27 @@ public final class ManifestChecks {
     private final Path root;
     private final ManifestSchemas schemas;
     private final Map<KilnService, ServiceConfig> services;
+    private final String migrations;
 
-    private ManifestChecks(Path root, ManifestSchemas schemas, Map<KilnService, ServiceConfig> services) {
+    private ManifestChecks(Path root, ManifestSchemas schemas, Map<KilnService, ServiceConfig> services,
+            String migrations) {
         this.root = root;
         this.schemas = schemas;
         this.services = services;
+        this.migrations = migrations;
     }
 
-    /** Reads what each service configures from the repository at {@code root}, its classes from {@code classes}. */
+    /**
+     * Reads what each service configures from the repository at {@code root}, its classes from {@code classes},
+     * and the migrations' grants.
+     */
     public static ManifestChecks load(Path root, ClassLoader classes) throws IOException {
         Map<KilnService, ServiceConfig> services = new LinkedHashMap<>();
         for (KilnService service : KilnService.ALL) {
             services.put(service, ServiceConfig.of(root, service, classes));
         }
-        return new ManifestChecks(root, ManifestSchemas.load(root.resolve("k8s/schemas")), services);
+        return new ManifestChecks(root, ManifestSchemas.load(root.resolve("k8s/schemas")), services,
+                PostgresAccessChecks.migrations(root));
     }
 
     /** The problems of the kustomization at {@code k8sRoot.resolve(overlay)}. */
@@ -46,7 +53,7 @@ public final class ManifestChecks {
         problems.addAll(ContainerChecks.problems(root, manifest, services));
         problems.addAll(TopicChecks.problems(manifest, services));
         problems.addAll(KafkaAccessChecks.problems(manifest, services));
-        problems.addAll(PostgresAccessChecks.problems(root, manifest, services));
+        problems.addAll(PostgresAccessChecks.problems(migrations, manifest, services));
         problems.addAll(TlsChecks.problems(manifest));
         problems.addAll(CredentialChecks.problems(manifest));
         problems.addAll(ScalingChecks.problems(manifest, services.get(KilnService.TRAINER)));

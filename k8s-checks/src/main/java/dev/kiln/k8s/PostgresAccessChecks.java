@@ -25,16 +25,18 @@ final class PostgresAccessChecks {
     private PostgresAccessChecks() {
     }
 
-    static List<String> problems(Path root, Rendered manifest, Map<KilnService, ServiceConfig> services)
-            throws IOException {
-        String migrations;
+    /** Every migration's SQL, which says what each role is granted. */
+    static String migrations(Path root) throws IOException {
         try (Stream<Path> files = Files.list(root.resolve(MIGRATIONS))) {
             StringBuilder all = new StringBuilder();
             for (Path file : files.filter(f -> f.toString().endsWith(".sql")).sorted().toList()) {
                 all.append(Files.readString(file)).append('\n');
             }
-            migrations = all.toString();
+            return all.toString();
         }
+    }
+
+    static List<String> problems(String migrations, Rendered manifest, Map<KilnService, ServiceConfig> services) {
         List<String> problems = new ArrayList<>();
         // Managed login roles by the Secret holding their password; the owner's Secret.
         Map<String, String> roleOfSecret = new LinkedHashMap<>();
@@ -52,7 +54,6 @@ final class PostgresAccessChecks {
         Map<String, String> serviceOfRole = new LinkedHashMap<>();
         boolean anyMigrates = false;
         for (KilnContainer kiln : KilnContainer.of(manifest)) {
-            JsonNode container = kiln.container();
             String where = kiln.where();
             String module = kiln.service().module();
             Optional<String> secret = kiln.secretOf("QUARKUS_DATASOURCE_USERNAME");
@@ -87,8 +88,9 @@ final class PostgresAccessChecks {
             boolean migratesAsOwner = kiln.secretOf("QUARKUS_FLYWAY_USERNAME").filter(ownerSecrets::contains)
                     .isPresent();
             anyMigrates |= migratesAsOwner;
-            if (!migratesAsOwner && !"false".equals(setting(container, services.get(kiln.service()),
-                    "quarkus.flyway.migrate-at-start"))) {
+            String migrateAtStart = "quarkus.flyway.migrate-at-start";
+            if (!migratesAsOwner && !"false".equals(kiln.valueOf(ServiceConfig.environmentForm(migrateAtStart))
+                    .orElse(services.get(kiln.service()).prodValue(migrateAtStart)))) {
                 problems.add(where + ": migrates the schema at start as role " + role + ", which may not"
                         + " (QUARKUS_FLYWAY_MIGRATE_AT_START=false, or the owner's QUARKUS_FLYWAY_USERNAME and"
                         + " QUARKUS_FLYWAY_PASSWORD for the one service that migrates)");
@@ -115,14 +117,5 @@ final class PostgresAccessChecks {
             }
         }
         return problems;
-    }
-
-    private static String setting(JsonNode container, ServiceConfig config, String key) {
-        for (JsonNode env : container.path("env")) {
-            if (env.path("name").asText().equals(ServiceConfig.environmentForm(key)) && env.has("value")) {
-                return env.path("value").asText();
-            }
-        }
-        return config.prodValue(key);
     }
 }

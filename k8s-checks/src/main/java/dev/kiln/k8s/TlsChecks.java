@@ -25,9 +25,9 @@ final class TlsChecks {
         List<String> problems = new ArrayList<>();
         for (ObjectNode service : manifest.ofKind("Service")) {
             Map<String, String> selector = Rendered.labels(service.path("spec").path("selector"));
-            for (ObjectNode deployment : manifest.ofKind("Deployment")) {
-                if (Rendered.selects(selector, WiringChecks.podLabels(deployment))) {
-                    checkServedOverTls(manifest, service, deployment, problems);
+            for (KilnContainer kiln : KilnContainer.of(manifest)) {
+                if (Rendered.selects(selector, WiringChecks.podLabels(kiln.deployment()))) {
+                    checkServedOverTls(manifest, service, kiln, problems);
                 }
             }
         }
@@ -43,49 +43,33 @@ final class TlsChecks {
         return problems;
     }
 
-    private static void checkServedOverTls(Rendered manifest, ObjectNode service, ObjectNode deployment,
+    private static void checkServedOverTls(Rendered manifest, ObjectNode service, KilnContainer kiln,
             List<String> problems) {
-        JsonNode pod = deployment.path("spec").path("template").path("spec");
-        for (JsonNode container : pod.path("containers")) {
-            if (KilnService.ofContainer(container).isEmpty()) {
-                continue;
-            }
-            String where = Rendered.ref(service) + " (" + Rendered.ref(deployment) + " container "
-                    + container.path("name").asText() + ")";
-            Optional<String> file = literal(container, CERTIFICATE_VARIABLE);
-            if (file.isEmpty()) {
-                problems.add(where + ": served over plain HTTP; set " + CERTIFICATE_VARIABLE
-                        + " to the certificate of a cert-manager Certificate");
-                continue;
-            }
-            Optional<String> secret = secretMountedAt(pod, container, file.get());
-            Optional<ObjectNode> certificate = secret.flatMap(s -> PlatformRefs.certificateWriting(manifest, s));
-            if (certificate.isEmpty()) {
-                problems.add(where + ": certificate file " + file.get() + " is not from the Secret of a"
-                        + " cert-manager Certificate" + secret.map(s -> " (it mounts Secret " + s + ")").orElse(""));
-                continue;
-            }
-            List<String> names = new ArrayList<>();
-            certificate.get().path("spec").path("dnsNames").forEach(name -> names.add(name.asText()));
-            String name = Rendered.name(service);
-            String namespace = service.path("metadata").path("namespace").asText();
-            for (String wanted : List.of(name, name + "." + namespace + ".svc")) {
-                if (!names.contains(wanted)) {
-                    problems.add(Rendered.ref(certificate.get()) + ": dnsNames " + names + " do not include "
-                            + wanted + ", a name of " + Rendered.ref(service)
-                            + ", so clients calling it by that name reject its certificate");
-                }
+        String where = Rendered.ref(service) + " (" + kiln.where() + ")";
+        Optional<String> file = kiln.valueOf(CERTIFICATE_VARIABLE);
+        if (file.isEmpty()) {
+            problems.add(where + ": served over plain HTTP; set " + CERTIFICATE_VARIABLE
+                    + " to the certificate of a cert-manager Certificate");
+            return;
+        }
+        Optional<String> secret = secretMountedAt(kiln.pod(), kiln.container(), file.get());
+        Optional<ObjectNode> certificate = secret.flatMap(s -> PlatformRefs.certificateWriting(manifest, s));
+        if (certificate.isEmpty()) {
+            problems.add(where + ": certificate file " + file.get() + " is not from the Secret of a"
+                    + " cert-manager Certificate" + secret.map(s -> " (it mounts Secret " + s + ")").orElse(""));
+            return;
+        }
+        List<String> names = new ArrayList<>();
+        certificate.get().path("spec").path("dnsNames").forEach(name -> names.add(name.asText()));
+        String name = Rendered.name(service);
+        String namespace = service.path("metadata").path("namespace").asText();
+        for (String wanted : List.of(name, name + "." + namespace + ".svc")) {
+            if (!names.contains(wanted)) {
+                problems.add(Rendered.ref(certificate.get()) + ": dnsNames " + names + " do not include "
+                        + wanted + ", a name of " + Rendered.ref(service)
+                        + ", so clients calling it by that name reject its certificate");
             }
         }
-    }
-
-    private static Optional<String> literal(JsonNode container, String variable) {
-        for (JsonNode env : container.path("env")) {
-            if (env.path("name").asText().equals(variable) && env.has("value")) {
-                return Optional.of(env.path("value").asText());
-            }
-        }
-        return Optional.empty();
     }
 
     /** The Secret behind the volume mounted where {@code file} lies. */
