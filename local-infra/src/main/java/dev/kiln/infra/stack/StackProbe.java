@@ -114,6 +114,7 @@ public final class StackProbe {
             fail("the run did not succeed: " + done.path("failureReason").asText());
         }
         printResult(done.path("result"));
+        System.out.println("   in the web console: " + gateway + "/console/runs/" + id);
 
         String bad = "{\"spec\": {\"dataset\": \"imagenet\", \"model\": \"mnist-cnn\", \"learningRate\": -1}}";
         HttpResponse<String> rejected = post(gateway + "/api/v1/runs", bad);
@@ -163,6 +164,7 @@ public final class StackProbe {
         if (!"SUCCEEDED".equals(study.path("status").asText()) || !study.hasNonNull("bestTrial")) {
             fail("the study did not succeed with a best trial: " + study.path("reason").asText());
         }
+        System.out.println("   in the web console: " + gateway + "/console/studies/" + id);
     }
 
     /**

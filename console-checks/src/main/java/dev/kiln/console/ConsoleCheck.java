@@ -1,0 +1,348 @@
+package dev.kiln.console;
+
+import static dev.kiln.infra.stack.StackHttp.JSON;
+import static dev.kiln.infra.stack.StackHttp.awaitJson;
+import static dev.kiln.infra.stack.StackHttp.post;
+import static dev.kiln.infra.stack.StackHttp.token;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.StreamSupport;
+import org.openqa.selenium.By;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.interactions.Actions;
+
+/**
+ * {@code ./kiln check-console}: the web console in a real headless Chromium against the running stack. It logs in
+ * with the stack's token, follows a run it submits live (the chart gains each epoch within seconds, one point per
+ * epoch, without a reload), compares the confusion heatmap's cells with the API's matrix, checks the misclassified
+ * gallery, the study page's best trial and the playground's answer to a drawn digit, and on every page: no error in
+ * the browser console, every control and picture labelled, no horizontal scrolling at a laptop's width. Screenshots
+ * of each page go to the directory given. Exit status 1, with every problem listed, when anything fails.
+ *
+ * <p>Arguments: the gateway's URL, the demo's registered model, the run spec to train live, the screenshot
+ * directory.
+ */
+public final class ConsoleCheck {
+
+    /** How long the chart may lag behind the API after an epoch is stored. */
+    private static final Duration LIVE_LAG = Duration.ofSeconds(10);
+
+    private final String gateway;
+    private final ConsoleBrowser browser;
+    private final List<String> problems = new ArrayList<>();
+
+    private ConsoleCheck(String gateway, ConsoleBrowser browser) {
+        this.gateway = gateway;
+        this.browser = browser;
+    }
+
+    public static void main(String[] args) throws Exception {
+        if (args.length != 4) {
+            System.err.println("usage: ConsoleCheck GATEWAY_URL DEMO_MODEL SPEC.json SCREENSHOT_DIR");
+            System.exit(2);
+        }
+        String gateway = args[0];
+        Path screenshots = Path.of(args[3]);
+        List<String> problems;
+        try (ConsoleBrowser browser = new ConsoleBrowser(gateway, screenshots)) {
+            ConsoleCheck check = new ConsoleCheck(gateway, browser);
+            check.run(args[1], Path.of(args[2]));
+            problems = check.problems;
+        }
+        if (!problems.isEmpty()) {
+            System.err.println("FAILED: the console check found " + problems.size() + " problem(s):");
+            problems.forEach(problem -> System.err.println("  - " + problem));
+            System.exit(1);
+        }
+        System.out.println("The console passed in Chromium: screenshots in " + screenshots);
+    }
+
+    private void run(String demoModel, Path spec) throws Exception {
+        login();
+        String runId = submit(spec);
+        followLive(runId);
+        JsonNode run = get("/api/v1/runs/" + runId);
+        heatmap(run.path("result"));
+        gallery(runId);
+        pageDone("run");
+        compare(runId);
+        study();
+        models(demoModel);
+        playground(demoModel);
+        datasets();
+    }
+
+    private void login() {
+        step("Login: the runs page sends an unknown visitor to log in; the token opens it");
+        browser.open("/console/runs");
+        browser.await(Duration.ofSeconds(10), d -> d.getCurrentUrl().contains("/console/login"), "the login page");
+        pageDone("login");
+        browser.driver().findElement(By.id("token")).sendKeys(token());
+        browser.driver().findElement(By.cssSelector("#login-form button[type=submit]")).click();
+        browser.await(Duration.ofSeconds(15), d -> d.getCurrentUrl().endsWith("/console/runs")
+                && !d.findElements(By.cssSelector("#runs-table tbody tr")).isEmpty(), "the runs list after login");
+        pageDone("runs");
+    }
+
+    private String submit(Path specFile) throws Exception {
+        ObjectNode spec = (ObjectNode) JSON.readTree(Files.readString(specFile));
+        ObjectNode request = JSON.createObjectNode();
+        request.set("spec", spec);
+        request.put("experiment", "console-check");
+        HttpResponse<String> created = post(gateway + "/api/v1/runs", JSON.writeValueAsString(request));
+        if (created.statusCode() != 202) {
+            throw new IllegalStateException("submitting " + specFile + " answered " + created.statusCode() + ": "
+                    + created.body());
+        }
+        String id = JSON.readTree(created.body()).path("id").asText();
+        step("A run (" + specFile + ", " + spec.path("epochs").asInt() + " epochs) followed live on its page: run "
+                + id);
+        return id;
+    }
+
+    /** Every epoch the API stores must reach the chart within {@link #LIVE_LAG}, without the page reloading. */
+    private void followLive(String runId) throws Exception {
+        browser.open("/console/runs/" + runId);
+        browser.script("window.kilnCheckMarker = 'not reloaded'");
+        int seen = 0;
+        long worstLagMillis = 0;
+        long deadline = System.nanoTime() + Duration.ofMinutes(6).toNanos();
+        JsonNode run = get("/api/v1/runs/" + runId);
+        while (!Set.of("SUCCEEDED", "FAILED", "CANCELLED").contains(run.path("status").asText())) {
+            if (System.nanoTime() > deadline) {
+                problems.add("run " + runId + " did not finish within 6 minutes");
+                return;
+            }
+            int stored = get("/api/v1/runs/" + runId + "/metrics").size();
+            if (stored > seen) {
+                long start = System.nanoTime();
+                try {
+                    browser.await(LIVE_LAG, d -> chartPoints("chart-loss") >= stored, "epoch " + stored
+                            + " on the loss chart");
+                } catch (RuntimeException e) {
+                    problems.add("the run page's chart did not show epoch " + stored + " within "
+                            + LIVE_LAG.toSeconds() + " s of the API storing it (it shows " + chartPoints("chart-loss")
+                            + ")");
+                }
+                worstLagMillis = Math.max(worstLagMillis, (System.nanoTime() - start) / 1_000_000);
+                seen = stored;
+                System.out.println("   epoch " + stored + ": on the chart " + ((System.nanoTime() - start) / 1_000_000)
+                        + " ms after the API had it");
+            }
+            Thread.sleep(200);
+            run = get("/api/v1/runs/" + runId);
+        }
+        if (!"SUCCEEDED".equals(run.path("status").asText())) {
+            problems.add("the live run " + runId + " ended " + run.path("status").asText() + ": "
+                    + run.path("failureReason").asText());
+            return;
+        }
+        int epochs = run.path("epochsDone").asInt();
+        browser.await(LIVE_LAG, d -> chartPoints("chart-loss") == epochs && chartPoints("chart-accuracy") == epochs
+                && chartPoints("chart-rate") == epochs, "one point per epoch on each chart");
+        Object marker = browser.script("return window.kilnCheckMarker");
+        if (!"not reloaded".equals(marker)) {
+            problems.add("the run page reloaded while the run trained");
+        }
+        browser.await(Duration.ofSeconds(20), d -> d.findElement(By.id("result-section")).isDisplayed(),
+                "the test result on the run page");
+        System.out.println("   " + epochs + " epochs, one point each on the loss, accuracy and learning-rate charts;"
+                + " worst lag " + worstLagMillis + " ms; the page never reloaded");
+    }
+
+    private int chartPoints(String canvasId) {
+        Number points = browser.script("const c = Chart.getChart(document.getElementById(arguments[0]));"
+                + " return c ? c.data.datasets[0].data.length : -1", canvasId);
+        return points.intValue();
+    }
+
+    /** Each cell against the API's matrix: the counts, then normalised by row and by column. */
+    private void heatmap(JsonNode result) {
+        step("The confusion heatmap against the API's matrix");
+        JsonNode matrix = result.path("confusion");
+        int classes = result.path("classes").size();
+        List<WebElement> cells = browser.driver().findElements(By.cssSelector("#confusion tbody td"));
+        if (cells.size() != classes * classes) {
+            problems.add("the heatmap has " + cells.size() + " cells for " + classes + " classes");
+            return;
+        }
+        long[] rowSums = new long[classes];
+        long[] columnSums = new long[classes];
+        for (int i = 0; i < classes; i++) {
+            for (int j = 0; j < classes; j++) {
+                rowSums[i] += matrix.get(i).get(j).asLong();
+                columnSums[j] += matrix.get(i).get(j).asLong();
+            }
+        }
+        for (String mode : List.of("counts", "row", "column")) {
+            browser.driver().findElement(By.cssSelector("input[name=confusion-mode][value=" + mode + "]")).click();
+            browser.await(Duration.ofSeconds(5), d -> mode.equals(d.findElement(By.id("confusion"))
+                    .getDomAttribute("data-mode")), "the heatmap in mode " + mode);
+            int wrong = 0;
+            for (WebElement cell : browser.driver().findElements(By.cssSelector("#confusion tbody td"))) {
+                int i = Integer.parseInt(cell.getDomAttribute("data-row"));
+                int j = Integer.parseInt(cell.getDomAttribute("data-column"));
+                long count = matrix.get(i).get(j).asLong();
+                double expected = switch (mode) {
+                    case "row" -> rowSums[i] == 0 ? 0 : (double) count / rowSums[i];
+                    case "column" -> columnSums[j] == 0 ? 0 : (double) count / columnSums[j];
+                    default -> count;
+                };
+                if (Math.abs(Double.parseDouble(cell.getText()) - expected) > 0.0051) {
+                    wrong++;
+                }
+            }
+            if (wrong > 0) {
+                problems.add(wrong + " heatmap cells differ from the API's matrix in mode " + mode);
+            }
+        }
+        browser.driver().findElement(By.cssSelector("input[name=confusion-mode][value=row]")).click();
+        System.out.println("   " + classes + " x " + classes + " cells match the API in counts, by row and by column");
+    }
+
+    private void gallery(String runId) throws Exception {
+        step("The misclassified gallery");
+        JsonNode examples = get("/api/v1/runs/" + runId + "/misclassified");
+        if (examples.isEmpty()) {
+            problems.add("the API recorded no misclassified test image for run " + runId
+                    + " (a perfect score on the test set?)");
+            return;
+        }
+        browser.await(Duration.ofSeconds(20), d -> d.findElements(By.cssSelector("#misclassified figure.example"))
+                .size() == examples.size(), examples.size() + " misclassified images in the gallery");
+        Number loaded = browser.script("return [...document.querySelectorAll('#misclassified img')]"
+                + ".filter(i => i.complete && i.naturalWidth > 0).length");
+        if (loaded.intValue() != examples.size()) {
+            problems.add("only " + loaded + " of the " + examples.size() + " misclassified images loaded");
+        }
+        for (WebElement figure : browser.driver().findElements(By.cssSelector("#misclassified figure.example"))) {
+            if (figure.getDomAttribute("data-truth").equals(figure.getDomAttribute("data-prediction"))) {
+                problems.add("the gallery shows a correctly classified image: " + figure.getText());
+            }
+        }
+        browser.script("document.getElementById('misclassified-title').scrollIntoView()");
+        System.out.println("   " + examples.size() + " images shown, each with a truth other than its prediction");
+    }
+
+    private void compare(String runId) throws Exception {
+        step("Compare: this run's curves against the demo's run");
+        JsonNode others = get("/api/v1/runs?status=SUCCEEDED&limit=5");
+        String other = StreamSupport.stream(others.spliterator(), false).map(r -> r.path("id").asText())
+                .filter(id -> !id.equals(runId)).findFirst().orElse(null);
+        if (other == null) {
+            problems.add("no other succeeded run to compare with");
+            return;
+        }
+        browser.open("/console/compare?runs=" + runId + "," + other);
+        browser.await(Duration.ofSeconds(20), d -> chartDatasetsWithPoints("compare-accuracy") == 2,
+                "two runs' curves on the comparison chart");
+        pageDone("compare");
+    }
+
+    private int chartDatasetsWithPoints(String canvasId) {
+        Number n = browser.script("const c = Chart.getChart(document.getElementById(arguments[0]));"
+                + " return c ? c.data.datasets.filter(d => d.data.length > 0).length : -1", canvasId);
+        return n.intValue();
+    }
+
+    private void study() throws Exception {
+        step("Studies: the list, then the demo's study with its best trial marked");
+        browser.open("/console/studies");
+        browser.await(Duration.ofSeconds(15), d -> !d.findElements(By.cssSelector("#studies-table tbody tr"))
+                .isEmpty(), "a study in the list");
+        pageDone("studies");
+        JsonNode studies = get("/api/v1/studies?limit=20");
+        JsonNode study = StreamSupport.stream(studies.spliterator(), false)
+                .filter(s -> s.hasNonNull("bestTrial")).findFirst().orElse(null);
+        if (study == null) {
+            problems.add("no study with a best trial (the demo's study)");
+            return;
+        }
+        browser.open("/console/studies/" + study.path("id").asText());
+        browser.await(Duration.ofSeconds(20), d -> !d.findElements(By.cssSelector("#study-report tr.best")).isEmpty(),
+                "the best trial marked in the report");
+        String marked = browser.driver().findElement(By.cssSelector("#study-report tr.best")).getDomAttribute(
+                "data-trial");
+        if (!study.path("bestTrial").asText().equals(marked)) {
+            problems.add("the study page marks trial " + marked + " best, the API trial " + study.path("bestTrial"));
+        }
+        browser.await(Duration.ofSeconds(20), d -> chartDatasetsWithPoints("trial-curves") > 0,
+                "the trials' curves");
+        System.out.println("   trial #" + marked + " marked best, as the API says");
+        pageDone("study");
+    }
+
+    private void models(String demoModel) throws Exception {
+        step("Models: the list, then " + demoModel + " with its versions and promotion timeline");
+        browser.open("/console/models");
+        browser.await(Duration.ofSeconds(15), d -> !d.findElements(By.cssSelector("#models-table tbody tr")).isEmpty(),
+                "a model in the list");
+        pageDone("models");
+        JsonNode model = get("/api/v1/models/" + demoModel);
+        browser.open("/console/models/" + demoModel);
+        browser.await(Duration.ofSeconds(15), d -> d.findElements(By.cssSelector("#versions-table tbody tr")).size()
+                == model.path("versions").size(), model.path("versions").size() + " versions listed");
+        browser.await(Duration.ofSeconds(15), d -> !d.findElement(By.id("serving")).getText().isBlank(),
+                "what the inference service serves");
+        pageDone("model");
+    }
+
+    private void playground(String demoModel) throws Exception {
+        step("Playground: a digit drawn on the pad, classified by " + demoModel + "'s champion");
+        browser.open("/console/playground?model=" + demoModel);
+        browser.await(Duration.ofSeconds(15), d -> demoModel.equals(browser.script(
+                "return document.getElementById('playground-model').value")), "the model chosen");
+        WebElement pad = browser.driver().findElement(By.id("pad"));
+        // A "1": one stroke down the middle of the pad.
+        new Actions(browser.driver()).moveToElement(pad, 0, -90).clickAndHold().moveByOffset(0, 45).moveByOffset(0, 45)
+                .moveByOffset(0, 45).moveByOffset(0, 45).release().perform();
+        String label = browser.await(Duration.ofSeconds(20), d -> d.findElement(By.id("prediction-label"))
+                .getDomAttribute("data-label"), "a label for the drawn digit");
+        JsonNode classes = get("/api/v1/runs/" + get("/api/v1/models/" + demoModel).path("versions").get(0)
+                .path("runId").asText()).path("result").path("classes");
+        if (StreamSupport.stream(classes.spliterator(), false).noneMatch(c -> c.asText().equals(label))) {
+            problems.add("the playground answered '" + label + "', not one of the model's classes " + classes);
+        }
+        int bars = browser.driver().findElements(By.cssSelector("#prediction-bars li")).size();
+        System.out.println("   the drawn digit is a '" + label + "' (" + bars + " classes as bars)");
+        pageDone("playground");
+    }
+
+    private void datasets() {
+        step("Data sets");
+        browser.open("/console/datasets");
+        browser.await(Duration.ofSeconds(15), d -> !d.findElements(By.cssSelector("#datasets-table tbody tr"))
+                .isEmpty(), "the data set table");
+        pageDone("datasets");
+    }
+
+    /** What every page must meet; then its screenshot. */
+    private void pageDone(String page) {
+        for (String error : browser.consoleErrors()) {
+            problems.add(page + " page: browser console error: " + error);
+        }
+        for (String control : browser.unlabelled()) {
+            problems.add(page + " page: nothing names this for a screen reader: " + control);
+        }
+        if (!browser.fitsWidth()) {
+            problems.add(page + " page: wider than a laptop screen (" + ConsoleBrowser.LAPTOP.width + " px)");
+        }
+        System.out.println("   " + page + " page: screenshot " + browser.screenshot(page));
+    }
+
+    private JsonNode get(String path) throws Exception {
+        return awaitJson(gateway + path, body -> true, Duration.ofSeconds(30), "GET " + path);
+    }
+
+    private static void step(String what) {
+        System.out.println(what);
+    }
+}
