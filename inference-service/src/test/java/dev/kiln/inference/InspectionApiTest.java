@@ -6,9 +6,11 @@ import static org.hamcrest.Matchers.contains;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.everyItem;
 import static org.hamcrest.Matchers.greaterThanOrEqualTo;
+import static org.hamcrest.Matchers.hasKey;
 import static org.hamcrest.Matchers.hasSize;
 import static org.hamcrest.Matchers.is;
 import static org.hamcrest.Matchers.lessThanOrEqualTo;
+import static org.hamcrest.Matchers.not;
 import static org.hamcrest.Matchers.notNullValue;
 import static org.hamcrest.Matchers.startsWith;
 
@@ -88,13 +90,26 @@ class InspectionApiTest extends ServingTestSupport {
             List<Float> values = given().contentType("image/png").body(testPng(image)).post(VERSION + "/saliency")
                     .then().statusCode(200)
                     .body("model", is(MODEL)).body("version", is(1)).body("method", is("vanilla-gradient"))
+                    .body("$", not(hasKey("layer")))
                     .body("label", is(predicted)).body("explained.label", is(predicted))
                     .body("height", is(28)).body("width", is(28)).body("values", hasSize(28 * 28))
-                    .body("values", everyItem(greaterThanOrEqualTo(0f))).body("values", everyItem(lessThanOrEqualTo(1f)))
+                    .body("values", everyItem(greaterThanOrEqualTo(0f)))
+                    .body("values", everyItem(lessThanOrEqualTo(1f)))
                     .body("probabilities", hasSize(10)).body("probabilities.classIndex", contains(0, 1, 2, 3, 4, 5,
                             6, 7, 8, 9))
                     .extract().path("values");
             assertThat(new HashSet<>(values)).as("not all equal").hasSizeGreaterThan(1);
+        }
+
+        for (int image = 0; image < 3; image++) {
+            String predicted = given().contentType("image/png").body(testPng(image)).post(VERSION + "/predict")
+                    .then().statusCode(200).extract().path("predictions[0].label");
+            given().contentType("image/png").body(testPng(image)).queryParam("method", "grad-cam")
+                    .post(VERSION + "/saliency").then().statusCode(200)
+                    .body("method", is("grad-cam")).body("layer", is("3")).body("label", is(predicted))
+                    .body("explained.label", is(predicted)).body("values", hasSize(28 * 28))
+                    .body("values", everyItem(greaterThanOrEqualTo(0f)))
+                    .body("values", everyItem(lessThanOrEqualTo(1f)));
         }
 
         String three = ServingFixtures.data().test().classes().get(3);
@@ -131,6 +146,9 @@ class InspectionApiTest extends ServingTestSupport {
         given().contentType("image/png").body(testPng(1)).queryParam("class", "giraffe").post(VERSION + "/saliency")
                 .then().statusCode(400).body("violations[0].field", is("class"))
                 .body("detail", containsString("'giraffe' is not a class"));
+        given().contentType("image/png").body(testPng(1)).queryParam("method", "occlusion").post(VERSION + "/saliency")
+                .then().statusCode(400).body("violations[0].field", is("method"))
+                .body("detail", containsString("[vanilla-gradient, grad-cam]"));
         given().get("/api/v1/models/" + MODEL + "/versions/0/filters").then().statusCode(400)
                 .body("violations[0].field", is("version"));
 
@@ -150,12 +168,14 @@ class InspectionApiTest extends ServingTestSupport {
     }
 
     @Test
-    void aNetworkWithoutConvolutionsHasNoFiltersOrMapsButASaliency() {
+    void aNetworkWithoutConvolutionsHasNoFiltersMapsOrGradCamButASaliency() {
         String version = "/api/v1/models/" + MLP + "/versions/1";
         given().get(version + "/filters").then().statusCode(409).contentType(startsWith("application/problem+json"))
                 .body("title", is("Not inspectable")).body("detail", containsString("has no convolution layer"));
         given().contentType("image/png").body(testPng(1)).post(version + "/feature-maps").then().statusCode(409);
         given().contentType("image/png").body(testPng(1)).post(version + "/saliency").then().statusCode(200)
                 .body("values", hasSize(28 * 28));
+        given().contentType("image/png").body(testPng(1)).queryParam("method", "grad-cam").post(version + "/saliency")
+                .then().statusCode(409).body("detail", containsString("has no convolution layer"));
     }
 }

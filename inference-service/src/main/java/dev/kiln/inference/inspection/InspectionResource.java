@@ -15,6 +15,7 @@ import dev.kiln.vision.inspection.FeatureMaps;
 import dev.kiln.vision.inspection.ModelInspection;
 import dev.kiln.vision.inspection.NotInspectableException;
 import dev.kiln.vision.inspection.SaliencyMap;
+import dev.kiln.vision.inspection.TooManyValuesException;
 import dev.kiln.vision.serving.Classifier;
 import io.quarkus.security.identity.SecurityIdentity;
 import io.smallrye.common.annotation.Blocking;
@@ -40,7 +41,7 @@ import org.jboss.resteasy.reactive.multipart.FileUpload;
 
 /**
  * Inside a model version, for the console's pictures: the first convolution's filters, the feature maps of every
- * convolution for an image, and an image's gradient saliency. Images are read exactly as predict reads them
+ * convolution for an image, and an image's gradient saliency or Grad-CAM. Images are read exactly as predict reads them
  * ({@link ImageUploads}), one per request. The work is {@link ModelInspection}'s; an imported TorchScript version,
  * one compiled module, cannot be looked inside: 409.
  */
@@ -56,7 +57,7 @@ public class InspectionResource {
     private static final String FILTERS = "filters";
     private static final String FEATURE_MAPS = "feature-maps";
     private static final String SALIENCY = "saliency";
-    private static final String METHOD = "vanilla-gradient";
+    private static final List<String> METHODS = List.of(SaliencyMap.GRADIENT, SaliencyMap.GRAD_CAM);
 
     private final Predictions predictions;
     private final ImageUploads uploads;
@@ -110,25 +111,29 @@ public class InspectionResource {
     @POST
     @Path("/saliency")
     @Consumes({"image/png", "image/jpeg"})
-    @Operation(summary = "Vanilla gradient saliency of one image (the raw body) for the predicted or a named class")
+    @Operation(summary = "Saliency (vanilla gradient or Grad-CAM) of one image (the raw body) for the predicted or a"
+            + " named class")
     public Saliency saliencyOfImage(@RestPath String name, @RestPath String version,
             @RestQuery("class") @Parameter(description = "the class to explain, by name; the"
-                    + " predicted one when absent") String className, byte[] body) {
+                    + " predicted one when absent") String className,
+            @RestQuery @Parameter(description = "vanilla-gradient (the default) or grad-cam") String method,
+            byte[] body) {
         String project = predictions.projectFor(name, identity);
-        return saliency(project, name, version, className, ImageUploads.body(body));
+        return saliency(project, name, version, className, method, ImageUploads.body(body));
     }
 
     @POST
     @Path("/saliency")
     @Consumes(MediaType.MULTIPART_FORM_DATA)
-    @Operation(summary = "Vanilla gradient saliency of the one image of a multipart form for the predicted or a named"
-            + " class")
+    @Operation(summary = "Saliency (vanilla gradient or Grad-CAM) of the one image of a multipart form for the"
+            + " predicted or a named class")
     public Saliency saliencyOfFile(@RestPath String name, @RestPath String version,
             @RestQuery("class") @Parameter(description = "the class to explain, by name; the"
                     + " predicted one when absent") String className,
+            @RestQuery @Parameter(description = "vanilla-gradient (the default) or grad-cam") String method,
             @RestForm(FileUpload.ALL) List<FileUpload> files) {
         String project = predictions.projectFor(name, identity);
-        return saliency(project, name, version, className, ImageUploads.read(files));
+        return saliency(project, name, version, className, method, ImageUploads.read(files));
     }
 
     /** @param project the one whose model {@code name} the caller may use ({@link Predictions#projectFor}) */
@@ -140,7 +145,12 @@ public class InspectionResource {
         ServedVersion lease = predictions.lease(name, number, project);
         try {
             float[] input = decode(lease, FEATURE_MAPS, image);
-            FeatureMaps maps = inspect(lease, FEATURE_MAPS, c -> ModelInspection.featureMaps(c, input, maxChannels));
+            FeatureMaps maps;
+            try {
+                maps = inspect(lease, FEATURE_MAPS, c -> ModelInspection.featureMaps(c, input, maxChannels));
+            } catch (TooManyValuesException e) {
+                throw new InvalidInputException("channels", e.getMessage());
+            }
             return new FeatureMapsAnswer(lease.model(), lease.version(), lease.runId(), maps.input(),
                     maps.maxChannels(), maps.layers());
         } finally {
@@ -148,9 +158,13 @@ public class InspectionResource {
         }
     }
 
-    private Saliency saliency(String project, String name, String version, String className,
+    private Saliency saliency(String project, String name, String version, String className, String method,
             List<NamedImage> images) {
         int number = VersionParam.parse(version);
+        boolean gradCam = method != null && !method.equals(SaliencyMap.GRADIENT);
+        if (gradCam && !method.equals(SaliencyMap.GRAD_CAM)) {
+            throw new InvalidInputException("method", "must be one of " + METHODS + ", got '" + method + "'");
+        }
         NamedImage image = uploads.single(images);
         ServedVersion lease = predictions.lease(name, number, project);
         try {
@@ -166,13 +180,15 @@ public class InspectionResource {
             }
             float[] input = decode(lease, SALIENCY, image);
             Integer explained = classIndex;
-            SaliencyMap map = inspect(lease, SALIENCY, c -> ModelInspection.saliency(c, input, explained));
+            SaliencyMap map = inspect(lease, SALIENCY, c -> gradCam ? ModelInspection.gradCam(c, input, explained)
+                    : ModelInspection.saliency(c, input, explained));
             List<ClassProbability> probabilities = new ArrayList<>(classes.size());
             for (int c = 0; c < classes.size(); c++) {
                 probabilities.add(new ClassProbability(classes.get(c), c, map.probabilities()[c]));
             }
-            return new Saliency(lease.model(), lease.version(), lease.runId(), METHOD, classes.get(map.predicted()),
-                    probabilities.get(map.classIndex()), map.height(), map.width(), map.values(), probabilities);
+            return new Saliency(lease.model(), lease.version(), lease.runId(), map.method(), map.layer(),
+                    classes.get(map.predicted()), probabilities.get(map.classIndex()), map.height(), map.width(),
+                    map.values(), probabilities);
         } finally {
             lease.release();
         }
@@ -215,6 +231,9 @@ public class InspectionResource {
             return answer;
         } catch (NotInspectableException e) {
             predictions.count(lease.model(), api, "not_inspectable");
+            throw e;
+        } catch (TooManyValuesException e) {
+            predictions.count(lease.model(), api, "bad_input");
             throw e;
         } catch (RuntimeException e) {
             predictions.count(lease.model(), api, "error");

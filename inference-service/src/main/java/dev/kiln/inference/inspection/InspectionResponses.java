@@ -1,5 +1,6 @@
 package dev.kiln.inference.inspection;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.kiln.inference.predict.PredictResponse.ClassProbability;
 import dev.kiln.vision.inspection.ConvFilters;
 import dev.kiln.vision.inspection.FeatureMaps;
@@ -41,16 +42,20 @@ public final class InspectionResponses {
     }
 
     /**
-     * Vanilla gradient saliency: the absolute gradient of the explained class's score (its logit) with respect to
-     * each input pixel, the largest over the channels, divided by the largest over the image.
+     * Where the image's class score comes from, at the network's input size: vanilla gradient saliency (the
+     * absolute gradient of the explained class's logit with respect to each input pixel, the largest over the
+     * channels, divided by the largest over the image) or Grad-CAM (at the output of the last convolutional block,
+     * resized bilinearly, divided by its largest).
      *
-     * @param method        {@code vanilla-gradient}
+     * @param method        {@code vanilla-gradient} or {@code grad-cam}
+     * @param layer         for Grad-CAM, the last convolution of the block whose output it weighs; absent otherwise
      * @param label         the predicted class
      * @param explained     the class the map explains: the predicted one, or the one asked for
      * @param values        {@code height x width} floats in [0, 1], row-major
      * @param probabilities every class's probability, in the model's class order
      */
-    public record Saliency(String model, int version, UUID runId, String method, String label,
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record Saliency(String model, int version, UUID runId, String method, String layer, String label,
             ClassProbability explained, int height, int width, float[] values, List<ClassProbability> probabilities) {
     }
 }

@@ -74,6 +74,29 @@ final class ConvWalk {
     record Named<T>(String name, T value) {
     }
 
+    /**
+     * The last of a sequence's blocks that holds a convolution, taken with the batch norm and the activation that
+     * directly follow it: where Grad-CAM reads the network. -1 when no block holds a convolution.
+     */
+    static int lastConvolutionalBlock(List<Block> children) {
+        int last = -1;
+        for (int i = 0; i < children.size(); i++) {
+            if (firstConvolution(children.get(i), "") != null) {
+                last = i;
+            }
+        }
+        if (last < 0) {
+            return -1;
+        }
+        if (last + 1 < children.size() && children.get(last + 1) instanceof BatchNorm) {
+            last++;
+        }
+        if (last + 1 < children.size() && activation(children.get(last + 1)) != null) {
+            last++;
+        }
+        return last;
+    }
+
     private NDList forward(Block block, NDList inputs, String path) {
         if (block instanceof SequentialBlock sequence) {
             List<Block> children = sequence.getChildren().values();

@@ -129,6 +129,13 @@ class ModelInspectionTest {
         }
 
         assertThat(ModelInspection.featureMaps(cnn, input, 16).layers().get(0).maps()).as("all 6 of 6").hasSize(6);
+
+        // A channel of both layers is 24*24 + 8*8 = 640 values: 1000 hold one channel a layer, not two.
+        assertThat(ModelInspection.featureMaps(cnn, input, 1, 1000).layers()).hasSize(2);
+        assertThatThrownBy(() -> ModelInspection.featureMaps(cnn, input, 4, 1000))
+                .isInstanceOf(TooManyValuesException.class).hasMessageContaining("hold 2560 values")
+                .hasMessageContaining("ask for at most 1")
+                .satisfies(e -> assertThat(((TooManyValuesException) e).channelsThatFit()).isEqualTo(1));
     }
 
     @Test
@@ -156,6 +163,7 @@ class ModelInspectionTest {
             assertThat(maps.layers().get(4).maps()).hasSize(12);
             assertThat(ModelInspection.filters(residual).kernel()).containsExactly(3, 3);
             assertSaliencyExplainsThePrediction(residual, input);
+            assertGradCamExplainsThePrediction(residual, input, "5.shortcut.0");
         }
     }
 
@@ -166,6 +174,11 @@ class ModelInspectionTest {
         for (int i = 0; i < 10; i++) {
             assertSaliencyExplainsThePrediction(cnn, ImageInputs.fromPixels(test.pixels(), i * test.imageBytes(),
                     cnn.transform()));
+        }
+
+        for (int i = 0; i < 10; i++) {
+            assertGradCamExplainsThePrediction(cnn, ImageInputs.fromPixels(test.pixels(), i * test.imageBytes(),
+                    cnn.transform()), "3");
         }
 
         // Another class's saliency is another picture.
@@ -194,6 +207,8 @@ class ModelInspectionTest {
             assertThatThrownBy(() -> ModelInspection.featureMaps(mlp, digit, 16))
                     .isInstanceOf(NotInspectableException.class);
             assertSaliencyExplainsThePrediction(mlp, digit);
+            assertThatThrownBy(() -> ModelInspection.gradCam(mlp, digit, null))
+                    .isInstanceOf(NotInspectableException.class);
         }
 
         Checkpoint imported = TorchScriptImport.checkpoint(TorchScriptFixtures.read("traced.pt"), Json.readStrict(
@@ -206,22 +221,48 @@ class ModelInspectionTest {
                     .isInstanceOf(NotInspectableException.class);
             assertThatThrownBy(() -> ModelInspection.saliency(torchScript, input, null))
                     .isInstanceOf(NotInspectableException.class);
+            assertThatThrownBy(() -> ModelInspection.gradCam(torchScript, input, null))
+                    .isInstanceOf(NotInspectableException.class);
         }
     }
 
-    private static void assertSaliencyExplainsThePrediction(Classifier classifier, float[] input) {
-        float[] probabilities = classifier.probabilities(input, 1);
+    @Test
+    void gradCamMapsAreResizedBilinearlyWithHalfPixelCentres() {
+        assertThat(ModelInspection.resize(new float[] {0, 1, 0, 1}, 2, 2, 4, 4)).containsExactly(
+                0f, 0.25f, 0.75f, 1f, 0f, 0.25f, 0.75f, 1f, 0f, 0.25f, 0.75f, 1f, 0f, 0.25f, 0.75f, 1f);
+        assertThat(ModelInspection.resize(new float[] {3, 3, 3, 3}, 2, 2, 5, 3)).containsOnly(3f).hasSize(15);
+    }
 
+    private static void assertGradCamExplainsThePrediction(Classifier classifier, float[] input, String layer) {
+        SaliencyMap cam = ModelInspection.gradCam(classifier, input, null);
+
+        assertThat(cam.method()).isEqualTo(SaliencyMap.GRAD_CAM);
+        assertThat(cam.layer()).isEqualTo(layer);
+        assertMapExplainsThePrediction(classifier, input, cam);
+    }
+
+    private static void assertSaliencyExplainsThePrediction(Classifier classifier, float[] input) {
         SaliencyMap saliency = ModelInspection.saliency(classifier, input, null);
+
+        assertThat(saliency.method()).isEqualTo(SaliencyMap.GRADIENT);
+        assertThat(saliency.layer()).isNull();
+        assertMapExplainsThePrediction(classifier, input, saliency);
+    }
+
+    private static void assertMapExplainsThePrediction(Classifier classifier, float[] input, SaliencyMap saliency) {
+        float[] probabilities = classifier.probabilities(input, 1);
 
         assertThat(saliency.height()).isEqualTo(28);
         assertThat(saliency.width()).isEqualTo(28);
         assertThat(saliency.values()).hasSize(28 * 28);
         float min = Float.MAX_VALUE;
+        float max = 0;
         for (float v : saliency.values()) {
             assertThat(v).isBetween(0f, 1f);
             min = Math.min(min, v);
+            max = Math.max(max, v);
         }
+        assertThat(max).as("scaled to its largest").isEqualTo(1f);
         assertThat(min).as("not all equal").isLessThan(1f);
         assertThat(saliency.predicted()).isEqualTo(argmax(probabilities)).isEqualTo(saliency.classIndex());
         for (int c = 0; c < probabilities.length; c++) {
