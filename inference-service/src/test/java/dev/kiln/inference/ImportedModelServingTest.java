@@ -94,6 +94,12 @@ class ImportedModelServingTest extends ServingTestSupport {
             }
         }
 
+        // One compiled module: nothing inside to show, and the answer says why.
+        given().get("/api/v1/models/" + MODEL + "/versions/" + version + "/filters").then().statusCode(409)
+                .body("detail", org.hamcrest.Matchers.containsString("imported TorchScript model"));
+        given().contentType("image/png").body(FixtureOutputs.png(pixels, 0))
+                .post("/api/v1/models/" + MODEL + "/versions/" + version + "/saliency").then().statusCode(409);
+
         // Out again as TorchScript: PyTorch loads the download and answers the fixture batch with its own logits.
         byte[] exported = given().queryParam("format", "torchscript")
                 .get("/api/v1/models/" + MODEL + "/versions/" + version + "/export")

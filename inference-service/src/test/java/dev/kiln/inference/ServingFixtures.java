@@ -29,13 +29,14 @@ import org.apache.kafka.common.serialization.StringSerializer;
 
 /**
  * Real trained checkpoints, registered as the gateway would register them, and promotions announced on the
- * real topic. Two small networks trained on the MNIST sample once per test JVM (a few seconds each).
+ * real topic. Small networks trained on the MNIST sample once per test JVM (a few seconds each).
  */
 public final class ServingFixtures {
 
     private static TrainTestData data;
     private static TrainingResult first;
     private static TrainingResult second;
+    private static TrainingResult cnn;
 
     private ServingFixtures() {
     }
@@ -67,9 +68,22 @@ public final class ServingFixtures {
         return second;
     }
 
+    /** A trained mnist-cnn (two 5x5 convolutions of 6 filters, each followed by a ReLU): a model to look inside. */
+    public static synchronized TrainingResult cnn() {
+        if (cnn == null) {
+            cnn = train("mnist-cnn", 5L);
+        }
+        return cnn;
+    }
+
     private static TrainingResult train(long seed) {
+        return train("mlp", seed);
+    }
+
+    private static TrainingResult train(String model, long seed) {
         TrainingResult result = new ClassifierTraining(
-                TrainingSpec.of("mnist-sample", "mlp", 1, 64, "sgd", 0.1, seed).withDefaults(), data(), Device.cpu()).run();
+                TrainingSpec.of("mnist-sample", model, 1, 64, "sgd", 0.1, seed).withDefaults(), data(), Device.cpu())
+                .run();
         if (!result.succeeded()) {
             throw new IllegalStateException("fixture training failed: " + result.reason());
         }

@@ -9,6 +9,7 @@ import dev.kiln.contracts.validation.Problem;
 import dev.kiln.inference.serving.ModelUnavailableException;
 import dev.kiln.inference.serving.UnknownModelException;
 import dev.kiln.store.faults.StoreFaults;
+import dev.kiln.vision.inspection.NotInspectableException;
 import io.quarkus.security.AuthenticationFailedException;
 import io.quarkus.security.ForbiddenException;
 import io.quarkus.security.UnauthorizedException;
@@ -45,6 +46,12 @@ public class ErrorMappers {
     @ServerExceptionMapper
     public RestResponse<Object> unavailable(ModelUnavailableException e, UriInfo uri) {
         return error(uri, 503, "Model unavailable", e.getMessage(), null);
+    }
+
+    /** A version that cannot be looked inside (an imported TorchScript module, a network without convolutions). */
+    @ServerExceptionMapper
+    public RestResponse<Object> notInspectable(NotInspectableException e, UriInfo uri) {
+        return error(uri, 409, "Not inspectable", e.getMessage(), null);
     }
 
     @ServerExceptionMapper

@@ -2,13 +2,10 @@ package dev.kiln.inference.predict;
 
 import dev.kiln.inference.api.InvalidInputException;
 import dev.kiln.inference.predict.PredictResponse.ClassProbability;
+import dev.kiln.inference.predict.ImageUploads.NamedImage;
 import dev.kiln.inference.predict.PredictResponse.ImagePrediction;
-import dev.kiln.inference.serving.InferenceConfig;
 import dev.kiln.inference.serving.Predictions;
 import dev.kiln.inference.serving.ServedVersion;
-import dev.kiln.vision.checkpoints.EvalTransform;
-import dev.kiln.vision.serving.ImageDecodeException;
-import dev.kiln.vision.serving.ImageInputs;
 import io.quarkus.security.identity.SecurityIdentity;
 import io.smallrye.common.annotation.Blocking;
 import jakarta.annotation.security.PermitAll;
@@ -17,9 +14,6 @@ import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletionStage;
@@ -46,21 +40,14 @@ public class PredictResource {
     private static final String API = "predict";
     private static final int DEFAULT_TOP_K = 3;
 
-    /** An encoded image and the name it is answered under. */
-    private record NamedImage(String name, byte[] bytes) {
-    }
-
     private final Predictions predictions;
-    private final int maxImages;
-    private final long maxPixels;
-
+    private final ImageUploads uploads;
     private final SecurityIdentity identity;
 
-    public PredictResource(Predictions predictions, InferenceConfig config, SecurityIdentity identity) {
+    public PredictResource(Predictions predictions, ImageUploads uploads, SecurityIdentity identity) {
         this.identity = identity;
         this.predictions = predictions;
-        this.maxImages = config.maxImagesPerRequest();
-        this.maxPixels = config.maxPixelsPerRequest();
+        this.uploads = uploads;
     }
 
     @POST
@@ -68,7 +55,7 @@ public class PredictResource {
     @Consumes({"image/png", "image/jpeg"})
     @Operation(summary = "Classify one image (the raw body) with the model's champion")
     public CompletionStage<PredictResponse> predictImage(@RestPath String name, @RestQuery Integer topK, byte[] body) {
-        return predict(predictions.projectFor(name, identity), name, null, topK, List.of(new NamedImage("body", body)));
+        return predict(predictions.projectFor(name, identity), name, null, topK, ImageUploads.body(body));
     }
 
     @POST
@@ -77,7 +64,7 @@ public class PredictResource {
     @Operation(summary = "Classify the images sent as files of a multipart form with the model's champion")
     public CompletionStage<PredictResponse> predictFiles(@RestPath String name, @RestQuery Integer topK,
             @RestForm(FileUpload.ALL) List<FileUpload> files) {
-        return predict(predictions.projectFor(name, identity), name, null, topK, read(files));
+        return predict(predictions.projectFor(name, identity), name, null, topK, ImageUploads.read(files));
     }
 
     @POST
@@ -87,7 +74,7 @@ public class PredictResource {
     public CompletionStage<PredictResponse> predictImageWithVersion(@RestPath String name, @RestPath String version,
             @RestQuery Integer topK, byte[] body) {
         String project = predictions.projectFor(name, identity);
-        return predict(project, name, VersionParam.parse(version), topK, List.of(new NamedImage("body", body)));
+        return predict(project, name, VersionParam.parse(version), topK, ImageUploads.body(body));
     }
 
     @POST
@@ -97,26 +84,21 @@ public class PredictResource {
     public CompletionStage<PredictResponse> predictFilesWithVersion(@RestPath String name, @RestPath String version,
             @RestQuery Integer topK, @RestForm(FileUpload.ALL) List<FileUpload> files) {
         String project = predictions.projectFor(name, identity);
-        return predict(project, name, VersionParam.parse(version), topK, read(files));
+        return predict(project, name, VersionParam.parse(version), topK, ImageUploads.read(files));
     }
 
     /** @param project the one whose model {@code name} the caller may use ({@link Predictions#projectFor}) */
     private CompletionStage<PredictResponse> predict(String project, String name, Integer version, Integer topK,
             List<NamedImage> images) {
-        if (images.isEmpty()) {
-            throw new InvalidInputException("(body)", "no image: send one as the body or as files of a multipart form");
-        }
-        if (images.size() > maxImages) {
-            throw new InvalidInputException("(body)", images.size() + " images in one request; at most " + maxImages);
-        }
+        uploads.checkCount(images);
         if (topK != null && topK < 1) {
             throw new InvalidInputException("topK", "must be at least 1, got " + topK);
         }
         ServedVersion lease = predictions.lease(name, version, project);
         float[] inputs;
         try {
-            checkPixelBudget(images);
-            inputs = decode(images, lease.classifier().transform(), lease.classifier().inputSize());
+            uploads.checkPixelBudget(images);
+            inputs = ImageUploads.decode(images, lease.classifier().transform(), lease.classifier().inputSize());
         } catch (RuntimeException e) {
             lease.release();
             predictions.count(lease.model(), API, "bad_input");
@@ -132,51 +114,5 @@ public class PredictResource {
             }
             return new PredictResponse(lease.model(), lease.version(), lease.runId(), answers);
         });
-    }
-
-    /** Every image's header is read first: one that claims too much, or all together, is refused undecoded. */
-    private void checkPixelBudget(List<NamedImage> images) {
-        long pixels = 0;
-        for (NamedImage image : images) {
-            if (image.bytes() == null || image.bytes().length == 0) {
-                throw new InvalidInputException(image.name(), "the image is empty");
-            }
-            try {
-                pixels += ImageInputs.pixels(image.bytes());
-            } catch (ImageDecodeException e) {
-                throw new InvalidInputException(image.name(), e.getMessage());
-            }
-        }
-        if (pixels > maxPixels) {
-            throw new InvalidInputException("(body)", "the images claim " + pixels + " pixels in all; one request may"
-                    + " claim at most " + maxPixels + " (kiln.inference.max-pixels-per-request): send fewer or"
-                    + " smaller images");
-        }
-    }
-
-    private static float[] decode(List<NamedImage> images, EvalTransform transform, int inputSize) {
-        float[] inputs = new float[images.size() * inputSize];
-        for (int i = 0; i < images.size(); i++) {
-            NamedImage image = images.get(i);
-            try {
-                System.arraycopy(ImageInputs.fromEncoded(image.bytes(), transform), 0, inputs, i * inputSize, inputSize);
-            } catch (ImageDecodeException e) {
-                throw new InvalidInputException(image.name(), e.getMessage());
-            }
-        }
-        return inputs;
-    }
-
-    private static List<NamedImage> read(List<FileUpload> files) {
-        List<NamedImage> images = new ArrayList<>(files.size());
-        for (FileUpload file : files) {
-            try {
-                images.add(new NamedImage(file.fileName() != null ? file.fileName() : file.name(),
-                        Files.readAllBytes(file.uploadedFile())));
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        }
-        return images;
     }
 }

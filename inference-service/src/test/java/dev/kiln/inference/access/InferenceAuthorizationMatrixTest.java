@@ -19,8 +19,8 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /**
- * Every inference operation in the OpenAPI document, by role: prediction, the Open Inference Protocol and
- * exports need a token (any role); only the protocol's health probes are open, as Kubernetes and KServe call them.
+ * Every inference operation in the OpenAPI document, by role: prediction, the Open Inference Protocol, exports and
+ * inspection need a token (any role); only the protocol's health probes are open, as Kubernetes and KServe call them.
  */
 @QuarkusTest
 @QuarkusTestResource(KafkaTestResource.class)
@@ -34,6 +34,9 @@ class InferenceAuthorizationMatrixTest extends ServingTestSupport {
             entry("POST /api/v1/models/{name}/predict", VIEWER),
             entry("POST /api/v1/models/{name}/versions/{version}/predict", VIEWER),
             entry("GET /api/v1/models/{name}/versions/{version}/export", VIEWER),
+            entry("GET /api/v1/models/{name}/versions/{version}/filters", VIEWER),
+            entry("POST /api/v1/models/{name}/versions/{version}/feature-maps", VIEWER),
+            entry("POST /api/v1/models/{name}/versions/{version}/saliency", VIEWER),
             entry("GET /v2", VIEWER),
             entry("GET /v2/health/live", Rule.OPEN),
             entry("GET /v2/health/ready", Rule.OPEN),

@@ -58,6 +58,19 @@ public final class Classifier implements AutoCloseable {
         return manifest.classes();
     }
 
+    /**
+     * The network, for {@link dev.kiln.vision.inspection.ModelInspection}: to be read and run forward only, never
+     * trained or changed, since served predictions use it at the same time.
+     */
+    public Block block() {
+        return block;
+    }
+
+    /** Where the parameters live: an inspection runs its inputs there. */
+    public Device device() {
+        return manager.getDevice();
+    }
+
     /** Floats per image: channels x height x width. */
     public int inputSize() {
         return inputSize;
