@@ -27,7 +27,7 @@ import org.openqa.selenium.interactions.Actions;
  * the browser console, every control and picture labelled, no horizontal scrolling at a laptop's width. Screenshots
  * of each page go to the directory given. Exit status 1, with every problem listed, when anything fails.
  *
- * <p>Arguments: the gateway's URL, the demo's registered model, the run spec to train live, the screenshot
+ * <p>Arguments: the gateway's URL, the inference service's, the demo's registered model, the run spec to train live, the screenshot
  * directory.
  */
 public final class ConsoleCheck {
@@ -36,25 +36,27 @@ public final class ConsoleCheck {
     private static final Duration LIVE_LAG = Duration.ofSeconds(10);
 
     private final String gateway;
+    private final String inference;
     private final ConsoleBrowser browser;
     private final List<String> problems = new ArrayList<>();
 
-    private ConsoleCheck(String gateway, ConsoleBrowser browser) {
+    private ConsoleCheck(String gateway, String inference, ConsoleBrowser browser) {
         this.gateway = gateway;
+        this.inference = inference;
         this.browser = browser;
     }
 
     public static void main(String[] args) throws Exception {
-        if (args.length != 4) {
-            System.err.println("usage: ConsoleCheck GATEWAY_URL DEMO_MODEL SPEC.json SCREENSHOT_DIR");
+        if (args.length != 5) {
+            System.err.println("usage: ConsoleCheck GATEWAY_URL INFERENCE_URL DEMO_MODEL SPEC.json SCREENSHOT_DIR");
             System.exit(2);
         }
         String gateway = args[0];
-        Path screenshots = Path.of(args[3]);
+        Path screenshots = Path.of(args[4]);
         List<String> problems;
         try (ConsoleBrowser browser = new ConsoleBrowser(gateway, screenshots)) {
-            ConsoleCheck check = new ConsoleCheck(gateway, browser);
-            check.run(args[1], Path.of(args[2]));
+            ConsoleCheck check = new ConsoleCheck(gateway, args[1], browser);
+            check.run(args[2], Path.of(args[3]));
             problems = check.problems;
         }
         if (!problems.isEmpty()) {
@@ -72,10 +74,12 @@ public final class ConsoleCheck {
         JsonNode run = get("/api/v1/runs/" + runId);
         heatmap(run.path("result"));
         gallery(runId);
+        trainingBatch(runId);
         pageDone("run");
         compare(runId);
         study();
         models(demoModel);
+        inside(demoModel);
         playground(demoModel);
         datasets();
     }
@@ -232,6 +236,18 @@ public final class ConsoleCheck {
         System.out.println("   " + examples.size() + " images shown, each with a truth other than its prediction");
     }
 
+    /** The first training batch, as stored and augmented, beside each other. */
+    private void trainingBatch(String runId) throws Exception {
+        step("One training batch, before and after augmentation");
+        JsonNode batch = get("/api/v1/runs/" + runId + "/training-batch");
+        int expected = batch.path("images").size() * (batch.path("augmented").asBoolean() ? 2 : 1);
+        browser.await(Duration.ofSeconds(20), d -> ((Number) browser.script("return [...document.querySelectorAll("
+                + "'#training-batch img')].filter(i => i.complete && i.naturalWidth > 0).length")).intValue()
+                == expected, expected + " training images loaded");
+        System.out.println("   " + batch.path("images").size() + " images" + (batch.path("augmented").asBoolean()
+                ? ", each beside its augmented form" : ""));
+    }
+
     private void compare(String runId) throws Exception {
         step("Compare: this run's curves against the demo's run");
         JsonNode others = get("/api/v1/runs?status=SUCCEEDED&limit=5");
@@ -293,6 +309,24 @@ public final class ConsoleCheck {
         browser.await(Duration.ofSeconds(15), d -> !d.findElement(By.id("serving")).getText().isBlank(),
                 "what the inference service serves");
         pageDone("model");
+    }
+
+    /** The champion's first-layer filters, one image's feature maps and its saliency. */
+    private void inside(String demoModel) throws Exception {
+        int champion = get("/api/v1/models/" + demoModel).path("aliases").path("champion").asInt();
+        step("Inside " + demoModel + " v" + champion + ": filters, feature maps and saliency of a misclassified image");
+        int filters = awaitJson(inference + "/api/v1/models/" + demoModel + "/versions/" + champion + "/filters",
+                body -> true, Duration.ofSeconds(30), "the filters").path("outChannels").asInt();
+        browser.open("/console/models/" + demoModel + "/versions/" + champion + "/inside");
+        browser.await(Duration.ofSeconds(20), d -> d.findElements(By.cssSelector("#filters canvas")).size() == filters,
+                filters + " filters drawn");
+        browser.await(Duration.ofSeconds(30), d -> !d.findElements(By.cssSelector("#feature-maps .maps canvas"))
+                .isEmpty() && d.findElement(By.id("saliency")).getDomAttribute("data-label") != null,
+                "feature maps and the saliency of the first misclassified test image");
+        System.out.println("   " + filters + " filters, " + browser.driver().findElements(By.cssSelector(
+                "#feature-maps .maps canvas")).size() + " feature maps; saliency for '"
+                + browser.driver().findElement(By.id("saliency")).getDomAttribute("data-label") + "'");
+        pageDone("inside");
     }
 
     private void playground(String demoModel) throws Exception {

@@ -402,6 +402,33 @@ pages.run = () => {
     });
   };
 
+  // One training batch as the network saw it, before and after augmentation: recorded at the first epoch.
+  let batchShown = false;
+  const trainingBatch = async () => {
+    if (batchShown) {
+      return;
+    }
+    let batch;
+    try {
+      batch = await api(`/api/v1/runs/${runId}/training-batch`);
+    } catch (error) {
+      $('#training-batch-info').textContent = error.status === 404
+          ? 'Recorded when the first epoch ends.' : error.message;
+      return;
+    }
+    batchShown = true;
+    $('#training-batch-info').textContent = batch.augmented
+        ? 'Each image as stored (left) and as the network got it after augmentation (right).'
+        : 'This run trains without augmentation: the images as stored.';
+    $('#training-batch').replaceChildren(...await Promise.all(batch.images.map(async image => el('figure',
+        {class: 'example'}, el('img', {src: await imageUrl(image.original), width: 56, height: 56,
+          alt: `Training image ${image.position + 1}, a ${image.label}, as stored`}),
+        image.augmented ? el('img', {src: await imageUrl(image.augmented), width: 56, height: 56,
+          alt: `The same image after augmentation`}) : null,
+        el('figcaption', {text: image.label})))));
+  };
+  trainingBatch();
+
   api(`/api/v1/runs/${runId}/summary`).then(summary => {
     const s = summary.summary;
     $('#summary-totals').textContent = `Input ${s.input.join('×')}, output ${s.output.join('×')}: `
@@ -420,6 +447,7 @@ pages.run = () => {
           showRun(data);
         } else if (name === 'epoch') {
           addEpoch(data.metrics);
+          trainingBatch();
         } else if (['completed', 'failed', 'cancelled', 'checkpoint', 'started', 'claimed'].includes(name)) {
           api(`/api/v1/runs/${runId}`).then(showRun).catch(showProblem);
         }
@@ -705,6 +733,122 @@ pages.model = () => {
       $('#serving').textContent = `The inference service at ${inferenceUrl} does not serve it: ${error.message}`;
     }
   });
+};
+
+/** Values scaled from [min, max] to grey pixels on a canvas of the values' own size (CSS scales it up). */
+function greyCanvas(values, width, height, min, max, label) {
+  const canvas = el('canvas', {width, height, role: 'img', 'aria-label': label});
+  const context = canvas.getContext('2d');
+  const image = context.createImageData(width, height);
+  const span = max - min || 1;
+  for (let i = 0; i < width * height; i++) {
+    const grey = Math.round(255 * (values[i] - min) / span);
+    image.data.set([grey, grey, grey, 255], i * 4);
+  }
+  context.putImageData(image, 0, 0);
+  return canvas;
+}
+
+/** A first-layer filter as a picture: RGB for three input channels, the channels' mean otherwise. */
+function filterCanvas(filter, inChannels, kh, kw) {
+  const plane = kh * kw;
+  const span = filter.max - filter.min || 1;
+  const canvas = el('canvas', {width: kw, height: kh, role: 'img',
+    'aria-label': `Filter ${filter.index}: weights from ${filter.min.toFixed(3)} to ${filter.max.toFixed(3)}`});
+  const context = canvas.getContext('2d');
+  const image = context.createImageData(kw, kh);
+  for (let i = 0; i < plane; i++) {
+    const channel = c => Math.round(255 * (filter.weights[c * plane + i] - filter.min) / span);
+    let rgb;
+    if (inChannels === 3) {
+      rgb = [channel(0), channel(1), channel(2)];
+    } else {
+      let sum = 0;
+      for (let c = 0; c < inChannels; c++) {
+        sum += channel(c);
+      }
+      rgb = Array(3).fill(Math.round(sum / inChannels));
+    }
+    image.data.set([...rgb, 255], i * 4);
+  }
+  context.putImageData(image, 0, 0);
+  return canvas;
+}
+
+pages.inside = () => {
+  const data = $('#page-data').dataset;
+  const base = `/api/v1/models/${encodeURIComponent(data.modelName)}/versions/${data.version}`;
+  $('#page-title').textContent = `Inside ${data.modelName} v${data.version}`;
+  inference(base + '/filters').then(filters => {
+    const [kh, kw] = filters.kernel;
+    $('#filters-info').textContent = `Layer ${filters.layer}: ${filters.outChannels} filters of ${filters.inChannels}`
+        + ` x ${kh} x ${kw} weights, each scaled from its smallest (black) to its largest weight (white).`;
+    $('#filters').replaceChildren(...filters.filters.map(f => filterCanvas(f, filters.inChannels, kh, kw)));
+  }).catch(error => {
+    $('#filters-info').textContent = error.message;
+  });
+
+  const probe = async image => {
+    const bitmap = await createImageBitmap(image);
+    const shown = $('#probe-image').getContext('2d');
+    shown.imageSmoothingEnabled = false;
+    shown.drawImage(bitmap, 0, 0, 196, 196);
+    const method = $('#saliency-method').value;
+    const post = path => inference(path, {method: 'POST', body: image, headers: {'Content-Type': image.type || 'image/png'}});
+    const [maps, saliency] = await Promise.all([post(base + '/feature-maps?channels=16'),
+      post(base + '/saliency?method=' + method)]);
+    $('#feature-maps').replaceChildren(...maps.layers.map(layer => el('div', {},
+        el('h4', {text: `Layer ${layer.name} (after ${layer.after.join(' + ')}): ${layer.channels} maps of `
+            + `${layer.height} x ${layer.width}` + (layer.maps.length < layer.channels ? `, the first ${layer.maps.length} shown` : '')}),
+        el('div', {class: 'maps'}, ...layer.maps.map(m => greyCanvas(m.values, layer.width, layer.height, m.min, m.max,
+            `Layer ${layer.name}, channel ${m.channel}`))))));
+    // The saliency over the image: the image in grey, the map in red on top, as strong as the map.
+    const overlay = $('#saliency').getContext('2d');
+    overlay.imageSmoothingEnabled = false;
+    overlay.drawImage(bitmap, 0, 0, 196, 196);
+    const heat = el('canvas', {width: saliency.width, height: saliency.height});
+    const heatContext = heat.getContext('2d');
+    const pixels = heatContext.createImageData(saliency.width, saliency.height);
+    saliency.values.forEach((v, i) => pixels.data.set([255, 32, 32, Math.round(220 * v)], i * 4));
+    heatContext.putImageData(pixels, 0, 0);
+    overlay.imageSmoothingEnabled = true;
+    overlay.drawImage(heat, 0, 0, 196, 196);
+    const explained = saliency.explained;
+    $('#saliency-caption').textContent = `${method === 'grad-cam' ? 'Grad-CAM' : 'Gradient saliency'} for `
+        + `"${explained.label}" (${percent(explained.probability)}); the model predicts "${saliency.label}".`;
+    $('#saliency').setAttribute('aria-label', $('#saliency-caption').textContent);
+    $('#saliency').dataset.label = saliency.label;
+  };
+  let current = null;
+  const run = image => {
+    current = image;
+    probe(image).then(clearProblem).catch(showProblem);
+  };
+  $('#probe-file').addEventListener('change', event => {
+    if (event.target.files[0]) {
+      run(event.target.files[0]);
+    }
+  });
+  $('#saliency-method').addEventListener('change', () => current && run(current));
+  // Samples: the version's run's misclassified test images (an imported version has none).
+  api(base).then(async version => {
+    if (!version.runId) {
+      return;
+    }
+    const examples = await api(`/api/v1/runs/${version.runId}/misclassified`);
+    const select = $('#probe-sample');
+    select.append(...examples.map(e => el('option', {value: e.image,
+      text: `test image ${e.index}: a ${e.truth}, predicted ${e.prediction}`})));
+    select.addEventListener('change', async () => {
+      if (select.value) {
+        run(await (await request(select.value)).blob());
+      }
+    });
+    if (examples.length) {
+      select.value = examples[0].image;
+      select.dispatchEvent(new Event('change'));
+    }
+  }).catch(showProblem);
 };
 
 pages.playground = () => {
