@@ -2,6 +2,7 @@ package dev.kiln.contracts;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -11,6 +12,7 @@ import dev.kiln.contracts.messaging.Json;
 import dev.kiln.contracts.messaging.MalformedMessageException;
 import dev.kiln.contracts.models.ModelPromotedV1;
 import dev.kiln.contracts.models.ModelServingEventV1;
+import dev.kiln.contracts.runs.MisclassifiedExample;
 import dev.kiln.contracts.runs.RunCommandV1;
 import dev.kiln.contracts.runs.RunEventType;
 import dev.kiln.contracts.runs.RunEventV1;
@@ -21,6 +23,7 @@ import dev.kiln.contracts.studies.StudySpecValidator;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -41,7 +44,8 @@ class ContractExamplesTest {
             EXAMPLES.put(m.group(1), m.group(2));
         }
         assertThat(EXAMPLES).containsOnlyKeys("TrainingSpec", "StudySpec", "TrainRequestV1", "RunEventV1",
-                "RunCommandV1", "ModelPromotedV1", "ModelServingEventV1", "DatasetEventV1", "AuditEventV1");
+                "RunCommandV1", "ModelPromotedV1", "ModelServingEventV1", "DatasetEventV1", "AuditEventV1",
+                "MisclassifiedExample");
     }
 
     @Test
@@ -51,6 +55,21 @@ class ContractExamplesTest {
         assertThat(event.status()).isEqualTo(403);
         assertThat(event.key()).isEqualTo("default");
         assertSameJson(Json.write(event), EXAMPLES.get("AuditEventV1"));
+    }
+
+    @Test
+    void documentedMisclassifiedExampleRoundTripsAndIsWhatItsStoredFormServes() throws Exception {
+        MisclassifiedExample example = Json.read(EXAMPLES.get("MisclassifiedExample"), MisclassifiedExample.class);
+        float[] stored = new float[example.probabilities().size()];
+        for (int c = 0; c < stored.length; c++) {
+            stored[c] = example.probabilities().get(c).floatValue();
+        }
+
+        assertSameJson(Json.write(example), EXAMPLES.get("MisclassifiedExample"));
+        assertThat(MisclassifiedExample.of(1187, 4, 9, stored, List.of("0", "1", "2", "3", "4", "5", "6", "7", "8",
+                "9"), example.image())).isEqualTo(example);
+        assertThat(example.probabilities().stream().mapToDouble(Double::doubleValue).sum()).isCloseTo(1.0,
+                within(1e-5));
     }
 
     @Test

@@ -87,6 +87,35 @@ class MigrationsTest {
         }
     }
 
+    @Test
+    void misclassifiedImagesBelongToTheirRunAndAreMistakes() throws Exception {
+        flyway().migrate();
+        try (Connection c = connect()) {
+            c.createStatement().execute("insert into runs (id, status, spec, model, created_at, updated_at) "
+                    + "values ('00000000-0000-0000-0000-000000000017', 'SUCCEEDED', '{}', 'mlp', now(), now())");
+            c.createStatement().execute("insert into run_misclassified values ('00000000-0000-0000-0000-000000000017',"
+                    + " 5, 1, 2, '{0.1, 0.2, 0.7}', '\\x89504e47')");
+            assertThatThrownBy(() -> c.createStatement().execute("insert into run_misclassified values "
+                    + "('00000000-0000-0000-0000-000000000017', 5, 1, 0, '{0.6, 0.2, 0.2}', '\\x00')"))
+                    .as("one row per test image").isInstanceOf(SQLException.class).hasMessageContaining("pkey");
+            assertThatThrownBy(() -> c.createStatement().execute("insert into run_misclassified values "
+                    + "('00000000-0000-0000-0000-000000000017', 6, 1, 1, '{0.1, 0.8, 0.1}', '\\x00')"))
+                    .as("a right answer").isInstanceOf(SQLException.class).hasMessageContaining("check");
+            assertThatThrownBy(() -> c.createStatement().execute("insert into run_misclassified values "
+                    + "('00000000-0000-0000-0000-000000000017', 7, 1, 2, '{0.1, 0.9}', '\\x00')"))
+                    .as("a class without a probability").isInstanceOf(SQLException.class).hasMessageContaining("check");
+            assertThatThrownBy(() -> c.createStatement().execute("insert into run_misclassified values "
+                    + "('00000000-0000-0000-0000-000000000099', 5, 1, 2, '{0.1, 0.2, 0.7}', '\\x00')"))
+                    .isInstanceOf(SQLException.class).hasMessageContaining("run_misclassified_run_id_fkey");
+
+            c.createStatement().execute("delete from runs where id = '00000000-0000-0000-0000-000000000017'");
+
+            var left = c.createStatement().executeQuery("select count(*) from run_misclassified");
+            left.next();
+            assertThat(left.getLong(1)).as("misclassified images deleted with their run").isZero();
+        }
+    }
+
     /**
      * Every service migrates at start, so several processes meet on an empty database (a fresh stack, a
      * Deployment's replicas): each of them must start, and the schema must be migrated exactly once.
@@ -128,7 +157,7 @@ class MigrationsTest {
         flyway().migrate();
         try (Connection c = connect()) {
             c.createStatement().execute("create role kiln_migrations_probe login password 'probe' in role"
-                    + " kiln_inference");
+                    + " kiln_inference, kiln_keda");
         }
         try (Connection inference = DriverManager.getConnection(postgres.jdbcUrl(), "kiln_migrations_probe", "probe")) {
             inference.createStatement().execute("set role kiln_inference");
@@ -140,10 +169,17 @@ class MigrationsTest {
             inference.createStatement().execute("update api_tokens set last_used_at = now()");
             for (String refused : new String[] {"select * from runs", "update api_tokens set revoked_at = now()",
                     "insert into model_aliases (model, alias, version, updated_at) values ('m', 'champion', 1, now())",
-                    "delete from registered_models", "select * from audit_events", "create table probe (id int)"}) {
+                    "delete from registered_models", "select * from audit_events", "create table probe (id int)",
+                    "select test_index from run_misclassified", "select image_png from run_misclassified",
+                    "delete from run_misclassified"}) {
                 assertThatThrownBy(() -> inference.createStatement().execute(refused)).as(refused)
                         .isInstanceOf(SQLException.class).hasMessageContaining("permission denied");
             }
+            inference.createStatement().execute("set role kiln_keda");
+            inference.createStatement().executeQuery("select status from runs limit 1").close();
+            assertThatThrownBy(() -> inference.createStatement().execute("select * from run_misclassified"))
+                    .as("KEDA reads the misclassified images").isInstanceOf(SQLException.class)
+                    .hasMessageContaining("permission denied");
         }
         try (Connection c = connect()) {
             c.createStatement().execute("grant kiln_trainer, kiln_gateway to kiln_migrations_probe");
@@ -151,6 +187,7 @@ class MigrationsTest {
         try (Connection trainer = DriverManager.getConnection(postgres.jdbcUrl(), "kiln_migrations_probe", "probe")) {
             trainer.createStatement().execute("set role kiln_trainer");
             trainer.createStatement().execute("update runs set updated_at = now()");
+            trainer.createStatement().execute("delete from run_misclassified where run_id = gen_random_uuid()");
             for (String refused : new String[] {"select * from api_tokens", "insert into audit_events default values",
                     "delete from flyway_schema_history"}) {
                 assertThatThrownBy(() -> trainer.createStatement().execute(refused)).as(refused)
@@ -161,6 +198,7 @@ class MigrationsTest {
             gateway.createStatement().execute("set role kiln_gateway");
             gateway.createStatement().execute("insert into runs (id, status, spec, model, created_at, updated_at)"
                     + " values (gen_random_uuid(), 'QUEUED', '{}', 'mlp', now(), now())");
+            gateway.createStatement().executeQuery("select test_index, image_png from run_misclassified limit 1").close();
             for (String refused : new String[] {"delete from flyway_schema_history", "alter table runs add column x int",
                     "drop table outbox"}) {
                 assertThatThrownBy(() -> gateway.createStatement().execute(refused)).as(refused)

@@ -28,6 +28,8 @@ import dev.kiln.infra.kafka.KafkaTestResource;
 import dev.kiln.infra.kafka.TopicReader;
 import dev.kiln.infra.postgres.PostgresTestResource;
 import dev.kiln.infra.s3.S3TestResource;
+import dev.kiln.store.evaluation.Misclassification;
+import dev.kiln.store.evaluation.MisclassifiedRepository;
 import dev.kiln.store.progress.CheckpointRecord;
 import dev.kiln.store.progress.CheckpointRepository;
 import dev.kiln.store.progress.EpochRecord;
@@ -35,10 +37,12 @@ import dev.kiln.store.progress.EpochRepository;
 import dev.kiln.store.runs.RunRecord;
 import dev.kiln.store.runs.RunRepository;
 import dev.kiln.vision.checkpoints.Checkpoint;
+import dev.kiln.vision.datasets.ImageSet;
 import dev.kiln.vision.imports.TorchScriptFixtures;
 import dev.kiln.vision.imports.TorchScriptImport;
 import dev.kiln.vision.models.LayerParameters;
 import dev.kiln.vision.pipeline.TrainTestData;
+import dev.kiln.vision.serving.PngImages;
 import dev.kiln.vision.training.ClassifierTraining;
 import dev.kiln.vision.training.EpochControl;
 import dev.kiln.vision.training.EpochListener;
@@ -54,6 +58,7 @@ import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.stream.LongStream;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -86,6 +91,9 @@ class TrainRequestHandlingTest {
 
     @Inject
     CheckpointRepository checkpoints;
+
+    @Inject
+    MisclassifiedRepository misclassified;
 
     @Inject
     ArtifactStore artifacts;
@@ -139,6 +147,28 @@ class TrainRequestHandlingTest {
         assertThat(modelEvent).as("CHECKPOINT event for the model").isNotNull();
         assertThat(Json.read(modelEvent.value(), RunEventV1.class).checkpoint())
                 .isEqualTo(new CheckpointRef("model", model.epoch, model.sha256, model.sizeBytes));
+
+        // The result's most confident mistakes on the test set, stored with the run's end: real digits it got wrong.
+        ImageSet test = TrainTestData.load(spec.dataset(), Path.of("../.kiln/data")).test();
+        List<Misclassification> mistakes = QuarkusTransaction.requiringNew().call(() -> misclassified.forRun(runId));
+        long wrong = 2_000 - Math.round(result.accuracy() * 2_000);
+        assertThat(mistakes).as("%d test images wrong", wrong).isNotEmpty().hasSizeLessThanOrEqualTo((int) wrong);
+        for (int digit = 0; digit < 10; digit++) {
+            int label = digit;
+            long digitWrong = LongStream.of(result.confusion()[digit]).sum() - result.confusion()[digit][digit];
+            assertThat(mistakes.stream().filter(m -> m.truth() == label).count()).as("digit %d", digit)
+                    .isEqualTo(Math.min(digitWrong, 8));
+        }
+        assertThat(mistakes).allSatisfy(m -> {
+            assertThat(m.truth()).isEqualTo(test.labels()[m.testIndex()]).isNotEqualTo(m.prediction());
+            assertThat(QuarkusTransaction.requiringNew().call(() -> misclassified.png(runId, m.testIndex())))
+                    .isEqualTo(PngImages.encode(test, m.testIndex()));
+        });
+        // Recording the same end again (a retried transaction) leaves the same rows, not twice as many.
+        QuarkusTransaction.requiringNew().run(() -> misclassified.replace(runId, mistakes.stream()
+                .map(m -> new MisclassifiedRepository.Image(m, PngImages.encode(test, m.testIndex()))).toList()));
+        assertThat(QuarkusTransaction.requiringNew().call(() -> misclassified.forRun(runId)))
+                .usingRecursiveFieldByFieldElementComparator().containsExactlyElementsOf(mistakes);
     }
 
     @Test
@@ -237,6 +267,7 @@ class TrainRequestHandlingTest {
         RunRecord run = awaitStatus(runId, RunStatus.FAILED);
         assertThat(run.failureReason).contains("diverged");
         assertThat(run.resultJson).isNull();
+        assertThat(QuarkusTransaction.requiringNew().call(() -> misclassified.forRun(runId))).isEmpty();
         assertThat(awaitEvent(runId, RunEventType.FAILED).reason()).isEqualTo(run.failureReason);
     }
 

@@ -4,6 +4,7 @@ import dev.kiln.access.Caller;
 import dev.kiln.contracts.access.Role;
 import dev.kiln.contracts.runs.Catalog;
 import dev.kiln.contracts.runs.EpochMetrics;
+import dev.kiln.contracts.runs.MisclassifiedExample;
 import dev.kiln.contracts.runs.RunStatus;
 import dev.kiln.contracts.validation.FieldError;
 import dev.kiln.gateway.api.InvalidRequestException;
@@ -46,15 +47,17 @@ public class RunResource {
     private final RunRepository runs;
     private final EpochRepository epochs;
     private final CheckpointRepository checkpoints;
+    private final MisclassifiedImages misclassified;
     private final SecurityIdentity identity;
 
     public RunResource(RunSubmissions submissions, RunRepository runs, EpochRepository epochs,
-            CheckpointRepository checkpoints, SecurityIdentity identity) {
+            CheckpointRepository checkpoints, MisclassifiedImages misclassified, SecurityIdentity identity) {
         this.identity = identity;
         this.submissions = submissions;
         this.runs = runs;
         this.epochs = epochs;
         this.checkpoints = checkpoints;
+        this.misclassified = misclassified;
     }
 
     @POST
@@ -133,6 +136,31 @@ public class RunResource {
     public List<EpochMetrics> metrics(@PathParam("id") String id) {
         UUID runId = stored(id).id;
         return epochs.forRun(runId).stream().map(EpochRecord::metrics).toList();
+    }
+
+    @GET
+    @Path("{id}/misclassified")
+    @Operation(summary = "A run's most confidently misclassified test images",
+            description = "For each true class, the (at most 8) test images the run's result gave the highest "
+                    + "probability for a wrong class, recorded when it was evaluated on the test set: ordered by true "
+                    + "class (the order of result.classes), then most confident mistake first. Each has its index in "
+                    + "the test set, truth and prediction (class names), the prediction's probability, the softmax "
+                    + "over every class in class order, and the URL of the image (image/png). Empty until the run "
+                    + "succeeds; 404 if the project has no such run.")
+    public List<MisclassifiedExample> misclassified(@PathParam("id") String id) {
+        return misclassified.of(stored(id));
+    }
+
+    @GET
+    @Path("{id}/test-images/{index}")
+    @Produces("image/png")
+    @Operation(summary = "One of a run's recorded test images, as PNG",
+            description = "index: the image's position in the run's test set, as listed by "
+                    + "GET /api/v1/runs/{id}/misclassified; only those images are kept. Lossless, at the size the "
+                    + "model saw it. 404 naming the index when the run recorded no image there, or if the project has "
+                    + "no such run; 400 when index is not a whole number from 0.")
+    public RestResponse<byte[]> testImage(@PathParam("id") String id, @PathParam("index") String index) {
+        return RestResponse.ResponseBuilder.ok(misclassified.png(stored(id), index), "image/png").build();
     }
 
     @GET

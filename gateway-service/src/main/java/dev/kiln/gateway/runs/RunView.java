@@ -48,11 +48,16 @@ public record RunView(
         List<CheckpointRef> checkpoints,
         Links links) {
 
-    /** Where to follow the run. */
-    public record Links(String self, String metrics, String events, String cancel, String summary) {
+    /**
+     * Where to follow the run; {@code misclassified} lists its most confidently misclassified test images (empty
+     * until it succeeds), each with the URL of its PNG.
+     */
+    public record Links(String self, String metrics, String events, String cancel, String summary,
+            String misclassified) {
         static Links of(UUID id) {
             String self = "/api/v1/runs/" + id;
-            return new Links(self, self + "/metrics", self + "/events", self + "/cancel", self + "/summary");
+            return new Links(self, self + "/metrics", self + "/events", self + "/cancel", self + "/summary",
+                    self + "/misclassified");
         }
     }
 

@@ -11,6 +11,7 @@ import dev.kiln.gateway.StoredRuns;
 import dev.kiln.infra.kafka.KafkaTestResource;
 import dev.kiln.infra.postgres.PostgresTestResource;
 import dev.kiln.infra.s3.S3TestResource;
+import dev.kiln.store.evaluation.MisclassifiedRepository;
 import dev.kiln.store.progress.CheckpointRepository;
 import dev.kiln.store.runs.RunRepository;
 import io.quarkus.test.common.QuarkusTestResource;
@@ -45,6 +46,8 @@ class GatewayAuthorizationMatrixTest {
             entry("GET /api/v1/runs/{id}/checkpoints/{kind}", VIEWER),
             entry("GET /api/v1/runs/{id}/summary", VIEWER),
             entry("GET /api/v1/runs/{id}/metrics", VIEWER),
+            entry("GET /api/v1/runs/{id}/misclassified", VIEWER),
+            entry("GET /api/v1/runs/{id}/test-images/{index}", VIEWER),
             entry("GET /api/v1/runs/{id}/events", VIEWER),
             entry("POST /api/v1/summaries", VIEWER),
             entry("GET /api/v1/experiments", VIEWER),
@@ -82,20 +85,26 @@ class GatewayAuthorizationMatrixTest {
     @Inject
     CheckpointRepository checkpoints;
 
+    @Inject
+    MisclassifiedRepository misclassified;
+
     @Test
     void everyOperationAnswersByRole() throws Exception {
         new AuthorizationMatrix(base.toURI()).check(RULES);
     }
 
     /**
-     * A run (succeeded, with a model checkpoint), a registered model (that run as version 1, the champion), a study,
-     * a data set and an experiment of the default project, then every operation on them by callers of another
-     * project: as if they did not exist.
+     * A run (succeeded, with a model checkpoint and a misclassified test image), a registered model (that run as
+     * version 1, the champion), a study, a data set and an experiment of the default project, then every operation
+     * on them by callers of another project: as if they did not exist.
      */
     @Test
     void anotherProjectsResourcesAreInvisible() throws Exception {
         String model = "matrix-" + UUID.randomUUID().toString().substring(0, 8);
-        String run = StoredRuns.succeeded(runs, checkpoints, null, 0.9, 0.1).toString();
+        int image = 0;
+        int wrong = StoredRuns.mnistSampleTest().labels()[image] == 6 ? 5 : 6;
+        String run = StoredRuns.succeededWithMistakes(runs, checkpoints, misclassified,
+                List.of(new StoredRuns.Mistake(image, wrong, 0.9f))).toString();
         given().contentType(ContentType.JSON).body("{\"runId\": \"" + run + "\"}")
                 .post("/api/v1/models/" + model + "/promote").then().statusCode(200);
         String study = given().contentType(ContentType.JSON).body("{\"base\": {\"dataset\": \"mnist-sample\","
@@ -111,7 +120,7 @@ class GatewayAuthorizationMatrixTest {
         new AuthorizationMatrix(base.toURI()).checkProjects(RULES, operation -> {
             String path = operation.path();
             if (path.startsWith("/api/v1/runs/{id}")) {
-                return path.replace("{id}", run).replace("{kind}", "model");
+                return path.replace("{id}", run).replace("{kind}", "model").replace("{index}", "" + image);
             }
             if (path.startsWith("/api/v1/studies/{id}")) {
                 return path.replace("{id}", study);

@@ -9,6 +9,8 @@ import dev.kiln.contracts.runs.RunEventV1;
 import dev.kiln.contracts.runs.RunStatus;
 import dev.kiln.contracts.runs.TrainRequestV1;
 import dev.kiln.messaging.Outbox;
+import dev.kiln.store.evaluation.Misclassification;
+import dev.kiln.store.evaluation.MisclassifiedRepository;
 import dev.kiln.store.faults.StoreRetry;
 import dev.kiln.store.progress.CheckpointRecord;
 import dev.kiln.store.progress.CheckpointRepository;
@@ -24,6 +26,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import java.io.IOException;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.List;
 import java.util.UUID;
 import java.util.function.Supplier;
 import org.jboss.logging.Logger;
@@ -31,7 +34,8 @@ import org.jboss.logging.Logger;
 /**
  * Records trainings in PostgreSQL (checkpoint files in the artifact store), one transaction per step, each with the run events that announce it (the
  * outbox): an epoch's metrics, its checkpoints and their events commit together, and so does a run's end with
- * its terminal event. The training thread never touches Kafka. While PostgreSQL or the artifact store is away each step is retried
+ * its terminal event (and a succeeded run's model checkpoint and misclassified test images). The training thread
+ * never touches Kafka. While PostgreSQL or the artifact store is away each step is retried
  * with back-off for {@code kiln.trainer.store-patience}, holding the epoch in memory, instead of breaking the run.
  */
 @ApplicationScoped
@@ -42,15 +46,17 @@ public class StoreRunProgress implements RunProgress {
     private final RunRepository runs;
     private final EpochRepository epochs;
     private final CheckpointRepository checkpoints;
+    private final MisclassifiedRepository misclassified;
     private final Outbox outbox;
     private final WorkerIdentity worker;
     private final StoreRetry retry;
 
     public StoreRunProgress(RunRepository runs, EpochRepository epochs, CheckpointRepository checkpoints,
-            Outbox outbox, WorkerIdentity worker, TrainerConfig config) {
+            MisclassifiedRepository misclassified, Outbox outbox, WorkerIdentity worker, TrainerConfig config) {
         this.runs = runs;
         this.epochs = epochs;
         this.checkpoints = checkpoints;
+        this.misclassified = misclassified;
         this.outbox = outbox;
         this.worker = worker;
         this.retry = StoreRetry.within(config.storePatience());
@@ -123,6 +129,10 @@ public class StoreRunProgress implements RunProgress {
             case CANCELLED -> RunStatus.CANCELLED;
         };
         byte[] model = status == RunStatus.SUCCEEDED && result.model() != null ? result.model().toBytes() : null;
+        List<MisclassifiedRepository.Image> mistakes = status != RunStatus.SUCCEEDED ? List.of()
+                : result.misclassified().stream().map(m -> new MisclassifiedRepository.Image(
+                        new Misclassification(m.index(), m.truth(), m.prediction(), m.probabilities()), m.png()))
+                        .toList();
         inTransaction("Recording the end of run " + runId, () -> {
             Instant now = now();
             String reason = status == RunStatus.SUCCEEDED ? null : result.reason();
@@ -132,6 +142,10 @@ public class StoreRunProgress implements RunProgress {
             }
             if (model != null) {
                 store(runId, CheckpointRecord.Kind.model, result.bestEpoch(), model, now);
+            }
+            if (status == RunStatus.SUCCEEDED) {
+                // Replaces, never adds: the run's rows are these, however often this transaction is tried.
+                misclassified.replace(runId, mistakes);
             }
             outbox.publish(switch (status) {
                 case SUCCEEDED -> RunEventV1.completed(runId, worker.id(), now, result.bestEpoch(), result.test());

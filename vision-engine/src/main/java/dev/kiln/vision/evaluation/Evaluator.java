@@ -19,12 +19,43 @@ public final class Evaluator {
     private Evaluator() {
     }
 
+    /** What else an evaluation hands each batch's outcome to, in the set's order. */
+    public interface Predictions {
+
+        /**
+         * @param logits      the batch's outputs (rows: images, columns: classes), valid during the call only
+         * @param truths      the batch's labels
+         * @param predictions each row's argmax
+         */
+        void add(NDArray logits, long[] truths, long[] predictions);
+    }
+
     /**
      * @param batchSize images per forward pass (only memory depends on it)
      * @param topK      the k of top-k accuracy, at most the number of classes
      */
     public static EvaluationReport evaluate(Block block, ImageBatches data, List<String> classes, int batchSize,
             int topK) {
+        return evaluateWith(block, data, classes, batchSize, topK, (logits, truths, predictions) -> {
+        });
+    }
+
+    /**
+     * The same, also collecting the most confident mistakes per true class (a test set's, for users to look at).
+     *
+     * @param mistakes a fresh collector over the set {@code data} holds
+     */
+    public static EvaluationReport evaluate(Block block, ImageBatches data, List<String> classes, int batchSize,
+            int topK, MisclassifiedCollector mistakes) {
+        if (mistakes.setSize() != data.size()) {
+            throw new IllegalArgumentException("the collector's set has " + mistakes.setSize() + " images, the data "
+                    + data.size());
+        }
+        return evaluateWith(block, data, classes, batchSize, topK, mistakes);
+    }
+
+    private static EvaluationReport evaluateWith(Block block, ImageBatches data, List<String> classes,
+            int batchSize, int topK, Predictions observer) {
         DjlRuntime.prepareThread();
         ConfusionMatrix matrix = new ConfusionMatrix(classes);
         double lossSum = 0;
@@ -35,8 +66,11 @@ public final class Evaluator {
                         new NDList(batch.images()), false).singletonOrThrow();
                 NDArray labels = batch.labels();
                 lossSum += crossEntropySum(logits, labels);
-                matrix.addAll(labels.toLongArray(), logits.argMax(1).toType(DataType.INT64, false).toLongArray());
+                long[] truths = labels.toLongArray();
+                long[] predictions = logits.argMax(1).toType(DataType.INT64, false).toLongArray();
+                matrix.addAll(truths, predictions);
                 topKCorrect += topKHits(logits, labels, topK);
+                observer.add(logits, truths, predictions);
             }
         }
         return matrix.report(lossSum, topK, topKCorrect);

@@ -30,6 +30,7 @@ import dev.kiln.vision.engine.Devices;
 import dev.kiln.vision.engine.DjlRuntime;
 import dev.kiln.vision.engine.EngineInfo;
 import dev.kiln.vision.evaluation.Evaluator;
+import dev.kiln.vision.evaluation.MisclassifiedCollector;
 import dev.kiln.vision.imports.TorchScriptModule;
 import dev.kiln.vision.models.Initialization;
 import dev.kiln.vision.models.ModelRegistry;
@@ -259,10 +260,10 @@ public final class ClassifierTraining {
                     current = epoch(epoch);
                 } catch (DivergenceException e) {
                     return new TrainingResult(TrainingResult.Outcome.FAILED, e.getMessage(), deviceName,
-                            List.copyOf(history), best.epoch(), null, bestModel(), seconds(started));
+                            List.copyOf(history), best.epoch(), null, List.of(), bestModel(), seconds(started));
                 } catch (CancellationException e) {
                     return new TrainingResult(TrainingResult.Outcome.CANCELLED, "cancelled during epoch " + epoch,
-                            deviceName, List.copyOf(history), best.epoch(), null, bestModel(), seconds(started));
+                            deviceName, List.copyOf(history), best.epoch(), null, List.of(), bestModel(), seconds(started));
                 }
                 history.add(current);
                 if (best.offer(epoch, current.validationLoss())) {
@@ -277,15 +278,16 @@ public final class ClassifierTraining {
             }
             Checkpoint result = bestModel();
             EvaluationReport report;
+            MisclassifiedCollector mistakes = new MisclassifiedCollector(data.test(), MisclassifiedCollector.PER_CLASS);
             try (NDManager scope = model.getNDManager().newSubManager()) {
                 report = Evaluator.evaluate(result.loadBlock(scope), test, data.test().classes(), EVALUATION_BATCH,
-                        Math.min(5, data.test().classes().size()));
+                        Math.min(5, data.test().classes().size()), mistakes);
             } catch (CheckpointException e) {
                 throw new IllegalStateException("the checkpoint just written does not load", e);
             }
             return new TrainingResult(stopReason == null ? TrainingResult.Outcome.COMPLETED
                     : TrainingResult.Outcome.STOPPED_EARLY, stopReason, deviceName, List.copyOf(history), best.epoch(),
-                    report, result, seconds(started));
+                    report, mistakes.examples(), result, seconds(started));
         }
 
         private EpochMetrics epoch(int epoch) throws DivergenceException {

@@ -135,4 +135,34 @@ class EvaluatorTest extends NDArrayTest {
             assertThat(other.confusion()).isDeepEqualTo(byThree.confusion());
         }
     }
+
+    /**
+     * Of the seven images three are wrong: 4 and 6 (truth x, named y with 0.57 and z with 0.40) and 5 (truth y,
+     * named z). Whatever the batch size, the collector keeps the most confident per true class, in that order.
+     */
+    @Test
+    void theMistakesKeptAreEachClasssMostConfidentWhateverTheBatchSize() {
+        for (int batchSize : new int[] {1, 3, 7, 64}) {
+            assertThat(mistakes(batchSize, 8)).as("batch size %d", batchSize).extracting(MisclassifiedImage::index)
+                    .containsExactly(4, 6, 5);
+            assertThat(mistakes(batchSize, 1)).as("batch size %d", batchSize).extracting(MisclassifiedImage::index)
+                    .containsExactly(4, 5);
+        }
+        assertThat(mistakes(3, 0)).isEmpty();
+        MisclassifiedImage first = mistakes(2, 8).get(0);
+        assertThat(first.truth()).isZero();
+        assertThat(first.prediction()).isEqualTo(1);
+        // softmax(0, 250/255, 5/255)[1]
+        double e1 = Math.exp(250 / 255.0);
+        assertThat(first.probability()).isCloseTo((float) (e1 / (1 + e1 + Math.exp(5 / 255.0))), within(1e-6f));
+    }
+
+    private List<MisclassifiedImage> mistakes(int batchSize, int perClass) {
+        MisclassifiedCollector collector = new MisclassifiedCollector(sevenImages(), perClass);
+        try (ImageBatches data = new ImageBatches(sevenImages(), Normalization.NONE_GREY, manager, Device.cpu())) {
+            EvaluationReport report = Evaluator.evaluate(firstThreePixels(), data, CLASSES, batchSize, 2, collector);
+            assertThat(report).usingRecursiveComparison().isEqualTo(evaluate(batchSize));
+        }
+        return collector.examples();
+    }
 }
