@@ -95,8 +95,16 @@ final class ConsoleBrowser implements AutoCloseable {
 
     <T> T await(Duration timeout, Function<WebDriver, T> condition, String what) {
         return new WebDriverWait(driver, timeout, Duration.ofMillis(200))
-                .withMessage(() -> what + " within " + timeout.toSeconds() + " s on " + driver.getCurrentUrl())
+                .withMessage(() -> what + " within " + timeout.toSeconds() + " s on " + driver.getCurrentUrl()
+                        + problemShown())
                 .until(condition);
+    }
+
+    /** The problem the page shows its user, if any (the layout's alert box). */
+    private String problemShown() {
+        String shown = script("const p = document.getElementById('problem'); return p && !p.hidden ? p.textContent"
+                + " : null");
+        return shown == null ? "" : "; the page says: " + shown;
     }
 
     /** The browser console's errors since the last call (reading them empties the log). */

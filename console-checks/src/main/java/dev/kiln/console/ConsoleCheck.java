@@ -2,6 +2,7 @@ package dev.kiln.console;
 
 import static dev.kiln.infra.stack.StackHttp.JSON;
 import static dev.kiln.infra.stack.StackHttp.awaitJson;
+import static dev.kiln.infra.stack.StackHttp.getBytes;
 import static dev.kiln.infra.stack.StackHttp.post;
 import static dev.kiln.infra.stack.StackHttp.token;
 
@@ -16,6 +17,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.stream.StreamSupport;
 import org.openqa.selenium.By;
+import org.openqa.selenium.WebDriverException;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.interactions.Actions;
 
@@ -56,7 +58,13 @@ public final class ConsoleCheck {
         List<String> problems;
         try (ConsoleBrowser browser = new ConsoleBrowser(gateway, screenshots)) {
             ConsoleCheck check = new ConsoleCheck(gateway, args[1], browser);
-            check.run(args[2], Path.of(args[3]));
+            try {
+                check.run(args[2], Path.of(args[3]));
+            } catch (WebDriverException e) {
+                // A page that never showed what a step waited for ends the check; its screenshot shows why.
+                check.problems.add(e.getMessage().lines().findFirst().orElse(e.toString()) + " (screenshot: "
+                        + browser.screenshot("failed") + ")");
+            }
             problems = check.problems;
         }
         if (!problems.isEmpty()) {
@@ -79,7 +87,7 @@ public final class ConsoleCheck {
         compare(runId);
         study();
         models(demoModel);
-        inside(demoModel);
+        inside(demoModel, runId);
         playground(demoModel);
         datasets();
     }
@@ -311,15 +319,22 @@ public final class ConsoleCheck {
         pageDone("model");
     }
 
-    /** The champion's first-layer filters, one image's feature maps and its saliency. */
-    private void inside(String demoModel) throws Exception {
+    /**
+     * The champion's first-layer filters, then the feature maps and saliency of an image file chosen on the page: one
+     * of the live run's misclassified test images.
+     */
+    private void inside(String demoModel, String runId) throws Exception {
         int champion = get("/api/v1/models/" + demoModel).path("aliases").path("champion").asInt();
-        step("Inside " + demoModel + " v" + champion + ": filters, feature maps and saliency of a misclassified image");
+        step("Inside " + demoModel + " v" + champion + ": filters, feature maps and saliency of a test image file");
+        String image = get("/api/v1/runs/" + runId + "/misclassified").get(0).path("image").asText();
+        Path file = Files.createTempFile("kiln-console-probe", ".png");
+        Files.write(file, getBytes(gateway + image).body());
         int filters = awaitJson(inference + "/api/v1/models/" + demoModel + "/versions/" + champion + "/filters",
                 body -> true, Duration.ofSeconds(30), "the filters").path("outChannels").asInt();
         browser.open("/console/models/" + demoModel + "/versions/" + champion + "/inside");
         browser.await(Duration.ofSeconds(20), d -> d.findElements(By.cssSelector("#filters canvas")).size() == filters,
                 filters + " filters drawn");
+        browser.driver().findElement(By.id("probe-file")).sendKeys(file.toString());
         browser.await(Duration.ofSeconds(30), d -> !d.findElements(By.cssSelector("#feature-maps .maps canvas"))
                 .isEmpty() && d.findElement(By.id("saliency")).getDomAttribute("data-label") != null,
                 "feature maps and the saliency of the first misclassified test image");

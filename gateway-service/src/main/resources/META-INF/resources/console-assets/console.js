@@ -615,7 +615,9 @@ pages.study = () => {
     }
     chart.data.datasets = [...curves.entries()].sort((a, b) => a[0] - b[0]).map(([number, c], i) => {
       const trial = view.trials.find(t => t.number === number);
-      const color = trial.best ? '#16a34a' : PALETTE[i % PALETTE.length];
+      // Green is the best trial's alone.
+      const others = PALETTE.filter(c => c !== '#16a34a');
+      const color = trial.best ? '#16a34a' : others[i % others.length];
       return {label: '#' + number + (trial.best ? ' (best)' : '') + (trial.state === 'PRUNED' ? ' (pruned)' : ''),
         data: c.metrics.map(m => ({x: m.epoch, y: m[key] !== null && m[key] !== undefined ? m[key] : m[fallback]})),
         borderColor: color, backgroundColor: color, borderWidth: trial.best ? 3 : 1.5, pointRadius: 2,
@@ -884,7 +886,7 @@ pages.playground = () => {
   const finish = () => {
     if (drawing) {
       drawing = false;
-      classify(padImage()).catch(showProblem);
+      padImage().then(classify).catch(showProblem);
     }
   };
   pad.addEventListener('pointerup', finish);
@@ -894,7 +896,7 @@ pages.playground = () => {
     $('#prediction-bars').replaceChildren();
     $('#prediction-label').textContent = '';
   });
-  $('#classify').addEventListener('click', () => classify(padImage()).catch(showProblem));
+  $('#classify').addEventListener('click', () => padImage().then(classify).catch(showProblem));
   $('#playground-file').addEventListener('change', event => {
     const file = event.target.files[0];
     if (file) {

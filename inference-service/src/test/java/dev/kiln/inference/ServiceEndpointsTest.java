@@ -2,6 +2,7 @@ package dev.kiln.inference;
 
 import static io.restassured.RestAssured.given;
 import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.nullValue;
 import static org.hamcrest.Matchers.is;
 import static org.hamcrest.Matchers.startsWith;
 
@@ -34,5 +35,18 @@ class ServiceEndpointsTest {
                 .body(containsString("/v2/models/{name}/infer")).body(containsString("/api/v1/models/{name}/predict"))
                 .body(containsString("/api/v1/models/{name}/versions/{version}/export"));
         given().get("/q/metrics").then().statusCode(200).body(containsString("kiln_inference_versions_resident"));
+    }
+
+    /** The console (the gateway's origin) may call predict from the browser; another origin may not. */
+    @Test
+    void theConsolesOriginMayCallPredictFromTheBrowserAndNoOtherMay() {
+        given().header("Origin", "http://localhost:8080").header("Access-Control-Request-Method", "POST")
+                .header("Access-Control-Request-Headers", "authorization,content-type")
+                .options("/api/v1/models/mnist-digits/predict").then()
+                .header("Access-Control-Allow-Origin", "http://localhost:8080")
+                .header("Access-Control-Allow-Headers", containsString("Authorization"));
+        given().header("Origin", "https://elsewhere.example").header("Access-Control-Request-Method", "POST")
+                .options("/api/v1/models/mnist-digits/predict").then()
+                .header("Access-Control-Allow-Origin", nullValue());
     }
 }
