@@ -4,18 +4,26 @@ import dev.kiln.contracts.messaging.Json;
 import dev.kiln.contracts.runs.EvaluationReport;
 import dev.kiln.contracts.runs.RunStatus;
 import dev.kiln.contracts.runs.TrainingSpec;
+import dev.kiln.store.progress.BatchSampleRepository;
 import dev.kiln.store.progress.CheckpointRecord;
 import dev.kiln.store.progress.CheckpointRepository;
 import dev.kiln.store.runs.Owner;
 import dev.kiln.store.runs.RunRepository;
+import dev.kiln.vision.datasets.ImageSet;
+import dev.kiln.vision.pipeline.TrainTestData;
+import dev.kiln.vision.serving.PngImages;
 import io.quarkus.narayana.jta.QuarkusTransaction;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Optional;
 import java.util.UUID;
+import java.util.stream.IntStream;
 
 /** Runs stored as a trainer worker leaves them, for the gateway's tests (which run no trainer). */
 public final class StoredRuns {
@@ -38,6 +46,25 @@ public final class StoredRuns {
             runs.finish(id, WORKER, RunStatus.SUCCEEDED, Json.write(report(accuracy, loss)), null, now);
         });
         return id;
+    }
+
+    /**
+     * Records a run's batch sample as a trainer does with its first epoch: the MNIST sample's training images 0 to
+     * {@code images - 1} (position p is image p) as originals and, when {@code augmented}, the image after each as
+     * its augmented file.
+     *
+     * @return what was recorded
+     */
+    public static List<BatchSampleRepository.Image> withTrainingBatch(BatchSampleRepository samples, UUID runId,
+            int images, boolean augmented) throws IOException {
+        ImageSet train = TrainTestData.load("mnist-sample", Path.of("..", ".kiln", "data")).train();
+        List<BatchSampleRepository.Image> recorded = IntStream.range(0, images)
+                .mapToObj(p -> new BatchSampleRepository.Image(p, p, train.classes().get(train.labels()[p]),
+                        PngImages.encode(train, p),
+                        augmented ? Optional.of(PngImages.encode(train, p + 1)) : Optional.empty()))
+                .toList();
+        QuarkusTransaction.requiringNew().run(() -> samples.recordOnce(runId, recorded, now()));
+        return recorded;
     }
 
     /** The gateway never reads a checkpoint's content: any bytes do. */

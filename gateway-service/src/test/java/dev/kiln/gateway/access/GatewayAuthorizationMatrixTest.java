@@ -11,6 +11,7 @@ import dev.kiln.gateway.StoredRuns;
 import dev.kiln.infra.kafka.KafkaTestResource;
 import dev.kiln.infra.postgres.PostgresTestResource;
 import dev.kiln.infra.s3.S3TestResource;
+import dev.kiln.store.progress.BatchSampleRepository;
 import dev.kiln.store.progress.CheckpointRepository;
 import dev.kiln.store.runs.RunRepository;
 import io.quarkus.test.common.QuarkusTestResource;
@@ -45,6 +46,8 @@ class GatewayAuthorizationMatrixTest {
             entry("GET /api/v1/runs/{id}/checkpoints/{kind}", VIEWER),
             entry("GET /api/v1/runs/{id}/summary", VIEWER),
             entry("GET /api/v1/runs/{id}/metrics", VIEWER),
+            entry("GET /api/v1/runs/{id}/training-batch", VIEWER),
+            entry("GET /api/v1/runs/{id}/training-batch/{position}/{variant}.png", VIEWER),
             entry("GET /api/v1/runs/{id}/events", VIEWER),
             entry("POST /api/v1/summaries", VIEWER),
             entry("GET /api/v1/experiments", VIEWER),
@@ -82,6 +85,9 @@ class GatewayAuthorizationMatrixTest {
     @Inject
     CheckpointRepository checkpoints;
 
+    @Inject
+    BatchSampleRepository batchSamples;
+
     @Test
     void everyOperationAnswersByRole() throws Exception {
         new AuthorizationMatrix(base.toURI()).check(RULES);
@@ -95,7 +101,9 @@ class GatewayAuthorizationMatrixTest {
     @Test
     void anotherProjectsResourcesAreInvisible() throws Exception {
         String model = "matrix-" + UUID.randomUUID().toString().substring(0, 8);
-        String run = StoredRuns.succeeded(runs, checkpoints, null, 0.9, 0.1).toString();
+        UUID runId = StoredRuns.succeeded(runs, checkpoints, null, 0.9, 0.1);
+        StoredRuns.withTrainingBatch(batchSamples, runId, 2, true);
+        String run = runId.toString();
         given().contentType(ContentType.JSON).body("{\"runId\": \"" + run + "\"}")
                 .post("/api/v1/models/" + model + "/promote").then().statusCode(200);
         String study = given().contentType(ContentType.JSON).body("{\"base\": {\"dataset\": \"mnist-sample\","
@@ -111,7 +119,8 @@ class GatewayAuthorizationMatrixTest {
         new AuthorizationMatrix(base.toURI()).checkProjects(RULES, operation -> {
             String path = operation.path();
             if (path.startsWith("/api/v1/runs/{id}")) {
-                return path.replace("{id}", run).replace("{kind}", "model");
+                return path.replace("{id}", run).replace("{kind}", "model").replace("{position}", "1")
+                        .replace("{variant}", "augmented");
             }
             if (path.startsWith("/api/v1/studies/{id}")) {
                 return path.replace("{id}", study);
