@@ -89,8 +89,8 @@ public final class ClassifierTraining {
 
     /**
      * Samples the first training batch of a fresh run (never of a resumed one): its first
-     * {@link BatchSample#IMAGES} images, as stored and as the network got them, handed to {@code sampled} right
-     * after that batch, before the first epoch ends.
+     * {@link BatchSample#IMAGES} images, as stored and as the network gets them, handed to {@code sampled} on the
+     * training thread as that batch is trained, long before the first epoch ends (where a listener can record it).
      */
     public ClassifierTraining sampleFirstBatch(Consumer<BatchSample> sampled) {
         this.batchSampled = sampled;
