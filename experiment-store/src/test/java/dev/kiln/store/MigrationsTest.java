@@ -116,6 +116,30 @@ class MigrationsTest {
         }
     }
 
+    @Test
+    void aRunsBatchSampleHasOneImagePerPositionAndGoesWithTheRun() throws Exception {
+        flyway().migrate();
+        try (Connection c = connect()) {
+            c.createStatement().execute("insert into runs (id, status, spec, model, created_at, updated_at) "
+                    + "values ('00000000-0000-0000-0000-000000000018', 'RUNNING', '{}', 'mlp', now(), now())");
+            String insert = "insert into run_batch_samples (run_id, position, train_index, label, original_png,"
+                    + " augmented_png, recorded_at) values ('00000000-0000-0000-0000-000000000018', 0, 4, '9', '\\x00',"
+                    + " null, now())";
+            c.createStatement().execute(insert);
+            assertThatThrownBy(() -> c.createStatement().execute(insert))
+                    .isInstanceOf(SQLException.class).hasMessageContaining("run_batch_samples_pkey");
+            assertThatThrownBy(() -> c.createStatement().execute(insert.replace(", 0, 4,", ", 1, 4,")
+                    .replace("'\\x00'", "null"))).isInstanceOf(SQLException.class).hasMessageContaining("original_png");
+
+            c.createStatement().execute("delete from runs where id = '00000000-0000-0000-0000-000000000018'");
+
+            var left = c.createStatement().executeQuery("select count(*) from run_batch_samples"
+                    + " where run_id = '00000000-0000-0000-0000-000000000018'");
+            left.next();
+            assertThat(left.getLong(1)).as("the sample deleted with its run").isZero();
+        }
+    }
+
     /**
      * Every service migrates at start, so several processes meet on an empty database (a fresh stack, a
      * Deployment's replicas): each of them must start, and the schema must be migrated exactly once.
@@ -171,7 +195,7 @@ class MigrationsTest {
                     "insert into model_aliases (model, alias, version, updated_at) values ('m', 'champion', 1, now())",
                     "delete from registered_models", "select * from audit_events", "create table probe (id int)",
                     "select test_index from run_misclassified", "select image_png from run_misclassified",
-                    "delete from run_misclassified"}) {
+                    "delete from run_misclassified", "select * from run_batch_samples"}) {
                 assertThatThrownBy(() -> inference.createStatement().execute(refused)).as(refused)
                         .isInstanceOf(SQLException.class).hasMessageContaining("permission denied");
             }
@@ -188,6 +212,7 @@ class MigrationsTest {
             trainer.createStatement().execute("set role kiln_trainer");
             trainer.createStatement().execute("update runs set updated_at = now()");
             trainer.createStatement().execute("delete from run_misclassified where run_id = gen_random_uuid()");
+            trainer.createStatement().execute("update run_batch_samples set label = label");
             for (String refused : new String[] {"select * from api_tokens", "insert into audit_events default values",
                     "delete from flyway_schema_history"}) {
                 assertThatThrownBy(() -> trainer.createStatement().execute(refused)).as(refused)
@@ -199,11 +224,24 @@ class MigrationsTest {
             gateway.createStatement().execute("insert into runs (id, status, spec, model, created_at, updated_at)"
                     + " values (gen_random_uuid(), 'QUEUED', '{}', 'mlp', now(), now())");
             gateway.createStatement().executeQuery("select test_index, image_png from run_misclassified limit 1").close();
+            gateway.createStatement().execute("insert into run_batch_samples (run_id, position, train_index, label,"
+                    + " original_png, recorded_at) select id, 0, 0, '7', '\\x89504e47', now() from runs limit 1"
+                    + " on conflict do nothing");
+            gateway.createStatement().executeQuery("select * from run_batch_samples").close();
             for (String refused : new String[] {"delete from flyway_schema_history", "alter table runs add column x int",
                     "drop table outbox"}) {
                 assertThatThrownBy(() -> gateway.createStatement().execute(refused)).as(refused)
                         .isInstanceOf(SQLException.class).hasMessageMatching("(?s).*(permission denied|must be owner).*");
             }
+        }
+        try (Connection c = connect()) {
+            c.createStatement().execute("grant kiln_keda to kiln_migrations_probe");
+        }
+        try (Connection keda = DriverManager.getConnection(postgres.jdbcUrl(), "kiln_migrations_probe", "probe")) {
+            keda.createStatement().execute("set role kiln_keda");
+            keda.createStatement().executeQuery("select status from runs").close();
+            assertThatThrownBy(() -> keda.createStatement().execute("select * from run_batch_samples"))
+                    .isInstanceOf(SQLException.class).hasMessageContaining("permission denied");
         }
     }
 

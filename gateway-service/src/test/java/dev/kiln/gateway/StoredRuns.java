@@ -6,6 +6,7 @@ import dev.kiln.contracts.runs.RunStatus;
 import dev.kiln.contracts.runs.TrainingSpec;
 import dev.kiln.store.evaluation.Misclassification;
 import dev.kiln.store.evaluation.MisclassifiedRepository;
+import dev.kiln.store.progress.BatchSampleRepository;
 import dev.kiln.store.progress.CheckpointRecord;
 import dev.kiln.store.progress.CheckpointRepository;
 import dev.kiln.store.runs.Owner;
@@ -24,7 +25,9 @@ import java.time.temporal.ChronoUnit;
 import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Optional;
 import java.util.UUID;
+import java.util.stream.IntStream;
 
 /** Runs stored as a trainer worker leaves them, for the gateway's tests (which run no trainer). */
 public final class StoredRuns {
@@ -94,6 +97,25 @@ public final class StoredRuns {
     }
 
     private static ImageSet mnistSampleTest;
+
+    /**
+     * Records a run's batch sample as a trainer does with its first epoch: the MNIST sample's training images 0 to
+     * {@code images - 1} (position p is image p) as originals and, when {@code augmented}, the image after each as
+     * its augmented file.
+     *
+     * @return what was recorded
+     */
+    public static List<BatchSampleRepository.Image> withTrainingBatch(BatchSampleRepository samples, UUID runId,
+            int images, boolean augmented) throws IOException {
+        ImageSet train = TrainTestData.load("mnist-sample", Path.of("..", ".kiln", "data")).train();
+        List<BatchSampleRepository.Image> recorded = IntStream.range(0, images)
+                .mapToObj(p -> new BatchSampleRepository.Image(p, p, train.classes().get(train.labels()[p]),
+                        PngImages.encode(train, p),
+                        augmented ? Optional.of(PngImages.encode(train, p + 1)) : Optional.empty()))
+                .toList();
+        QuarkusTransaction.requiringNew().run(() -> samples.recordOnce(runId, recorded, now()));
+        return recorded;
+    }
 
     /** The gateway never reads a checkpoint's content: any bytes do. */
     static byte[] checkpoint(UUID runId) {

@@ -30,6 +30,7 @@ import dev.kiln.infra.postgres.PostgresTestResource;
 import dev.kiln.infra.s3.S3TestResource;
 import dev.kiln.store.evaluation.Misclassification;
 import dev.kiln.store.evaluation.MisclassifiedRepository;
+import dev.kiln.store.progress.BatchSampleRepository;
 import dev.kiln.store.progress.CheckpointRecord;
 import dev.kiln.store.progress.CheckpointRepository;
 import dev.kiln.store.progress.EpochRecord;
@@ -50,15 +51,21 @@ import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.stream.LongStream;
+import javax.imageio.ImageIO;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -97,6 +104,9 @@ class TrainRequestHandlingTest {
 
     @Inject
     ArtifactStore artifacts;
+
+    @Inject
+    BatchSampleRepository batchSamples;
 
     @Test
     void aQueuedRunIsClaimedTrainedAndRecordedWithItsEpochsCheckpointsAndResult() throws Exception {
@@ -169,6 +179,76 @@ class TrainRequestHandlingTest {
                 .map(m -> new MisclassifiedRepository.Image(m, PngImages.encode(test, m.testIndex()))).toList()));
         assertThat(QuarkusTransaction.requiringNew().call(() -> misclassified.forRun(runId)))
                 .usingRecursiveFieldByFieldElementComparator().containsExactlyElementsOf(mistakes);
+        List<BatchSampleRepository.Entry> sample = QuarkusTransaction.requiringNew().call(() -> batchSamples.list(runId));
+        assertThat(sample).as("the first batch's first 16 images").hasSize(16)
+                .allSatisfy(image -> assertThat(image.augmented()).as("no augmentation in the spec").isFalse());
+        assertOriginalsAreTheTrainingImages(runId, sample);
+    }
+
+    @Test
+    void anAugmentedRunRecordsItsFirstBatchAsStoredAndAsAugmented() throws Exception {
+        TrainingSpec spec = Json.read("""
+                {"dataset": "mnist-sample", "model": "fc2layer", "epochs": 1, "batchSize": 64, "optimizer": "sgd",
+                 "learningRate": 0.05, "augmentation": {"rotationDegrees": 10, "cropPadding": 2}, "seed": 21}
+                """, TrainingSpec.class).withDefaults();
+        UUID runId = storeQueuedRun(spec);
+
+        send(runId.toString(), Json.write(TrainRequestV1.of(runId, spec, Instant.now())));
+
+        awaitStatus(runId, RunStatus.SUCCEEDED);
+        List<BatchSampleRepository.Entry> sample = QuarkusTransaction.requiringNew().call(() -> batchSamples.list(runId));
+        assertThat(sample).hasSize(16).allSatisfy(image -> assertThat(image.augmented()).isTrue());
+        assertOriginalsAreTheTrainingImages(runId, sample);
+        for (BatchSampleRepository.Entry entry : sample) {
+            BatchSampleRepository.Image image = QuarkusTransaction.requiringNew()
+                    .call(() -> batchSamples.image(runId, entry.position())).orElseThrow();
+            assertThat(grey(image.augmentedPng().orElseThrow())).as("position %d, augmented", entry.position())
+                    .isNotEqualTo(grey(image.originalPng()));
+        }
+    }
+
+    @Test
+    void aBatchSampleIsRecordedOnceThoughItsTransactionRunsAgain() {
+        UUID runId = storeQueuedRun();
+        byte[] png = {(byte) 0x89, 'P', 'N', 'G'};
+        List<BatchSampleRepository.Image> first = List.of(
+                new BatchSampleRepository.Image(0, 5, "3", png, Optional.empty()),
+                new BatchSampleRepository.Image(1, 9, "7", png, Optional.of(png)));
+        Instant now = Instant.now().truncatedTo(ChronoUnit.MICROS);
+
+        boolean recorded = QuarkusTransaction.requiringNew().call(() -> batchSamples.recordOnce(runId, first, now));
+        boolean again = QuarkusTransaction.requiringNew().call(() -> batchSamples.recordOnce(runId,
+                List.of(new BatchSampleRepository.Image(0, 1, "1", png, Optional.empty())), now));
+
+        assertThat(recorded).isTrue();
+        assertThat(again).isFalse();
+        assertThat(QuarkusTransaction.requiringNew().call(() -> batchSamples.list(runId))).containsExactly(
+                new BatchSampleRepository.Entry(0, 5, "3", false), new BatchSampleRepository.Entry(1, 9, "7", true));
+    }
+
+    /** Each sampled original is, pixel for pixel, the data set's training image at the index recorded with it. */
+    private void assertOriginalsAreTheTrainingImages(UUID runId, List<BatchSampleRepository.Entry> sample)
+            throws Exception {
+        ImageSet train = TrainTestData.load("mnist-sample", Path.of("../.kiln/data")).train();
+        int bytes = train.imageBytes();
+        for (int position = 0; position < sample.size(); position++) {
+            BatchSampleRepository.Entry entry = sample.get(position);
+            assertThat(entry.position()).isEqualTo(position);
+            assertThat(entry.label()).isEqualTo(train.classes().get(train.labels()[entry.trainIndex()]));
+            BatchSampleRepository.Image image = QuarkusTransaction.requiringNew()
+                    .call(() -> batchSamples.image(runId, entry.position())).orElseThrow();
+            assertThat(grey(image.originalPng())).as("position %d", position).isEqualTo(
+                    Arrays.copyOfRange(train.pixels(), entry.trainIndex() * bytes, (entry.trainIndex() + 1) * bytes));
+        }
+    }
+
+    /** A 28 x 28 grey PNG's pixels. */
+    private static byte[] grey(byte[] png) throws IOException {
+        BufferedImage image = ImageIO.read(new ByteArrayInputStream(png));
+        assertThat(image.getType()).isEqualTo(BufferedImage.TYPE_BYTE_GRAY);
+        assertThat(image.getWidth()).isEqualTo(28);
+        assertThat(image.getHeight()).isEqualTo(28);
+        return (byte[]) image.getRaster().getDataElements(0, 0, 28, 28, null);
     }
 
     @Test
@@ -298,6 +378,8 @@ class TrainRequestHandlingTest {
         assertThat(recorded).extracting(EpochMetrics::epoch).containsExactly(1, 2, 3);
         assertThat(recorded.get(0).trainLoss()).as("epoch 1 kept, not trained again")
                 .isEqualTo(afterEpoch1.manifest().metrics().trainLoss());
+        assertThat(QuarkusTransaction.requiringNew().call(() -> batchSamples.list(runId)))
+                .as("a resumed run samples no batch").isEmpty();
     }
 
     @Test

@@ -48,11 +48,14 @@ public class RunResource {
     private final EpochRepository epochs;
     private final CheckpointRepository checkpoints;
     private final MisclassifiedImages misclassified;
+    private final TrainingBatches trainingBatches;
     private final SecurityIdentity identity;
 
     public RunResource(RunSubmissions submissions, RunRepository runs, EpochRepository epochs,
-            CheckpointRepository checkpoints, MisclassifiedImages misclassified, SecurityIdentity identity) {
+            CheckpointRepository checkpoints, MisclassifiedImages misclassified, TrainingBatches trainingBatches,
+            SecurityIdentity identity) {
         this.identity = identity;
+        this.trainingBatches = trainingBatches;
         this.submissions = submissions;
         this.runs = runs;
         this.epochs = epochs;
@@ -161,6 +164,33 @@ public class RunResource {
                     + "no such run; 400 when index is not a whole number from 0.")
     public RestResponse<byte[]> testImage(@PathParam("id") String id, @PathParam("index") String index) {
         return RestResponse.ResponseBuilder.ok(misclassified.png(stored(id), index), "image/png").build();
+    }
+
+    @GET
+    @Path("{id}/training-batch")
+    @Operation(summary = "The first images of a run's first training batch, before and after augmentation",
+            description = "Up to 16 images, in the order the network saw them (after the first epoch's shuffle), each"
+                    + " with its class, its index in the data set's training images and the URLs of its PNG files: "
+                    + "`original` (as stored) and, when the spec augments, `augmented` (the tensor the network got, "
+                    + "de-normalised to pixels). Recorded with the first epoch, so available while the run trains; "
+                    + "404 until then, and for runs trained before samples were recorded.")
+    public TrainingBatchView trainingBatch(@PathParam("id") String id) {
+        return trainingBatches.view(stored(id).id);
+    }
+
+    @GET
+    @Path("{id}/training-batch/{position}/{variant}.png")
+    @Produces("image/png")
+    @Operation(summary = "One image of a run's sampled training batch, as a PNG file",
+            description = "variant: `original` or `augmented`. 404 for a position the sample does not have, for "
+                    + "`augmented` when the run does not augment, and while no sample is recorded; 400 naming "
+                    + "`position` or `variant` when malformed.")
+    public RestResponse<byte[]> trainingBatchImage(@PathParam("id") String id, @PathParam("position") String position,
+            @PathParam("variant") String variant) {
+        byte[] png = trainingBatches.png(stored(id).id, position, variant);
+        // Recorded once and never changed.
+        return RestResponse.ResponseBuilder.ok(png, "image/png").header("Cache-Control", "private, max-age=86400")
+                .build();
     }
 
     @GET

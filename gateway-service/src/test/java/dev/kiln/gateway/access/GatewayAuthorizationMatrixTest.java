@@ -12,6 +12,7 @@ import dev.kiln.infra.kafka.KafkaTestResource;
 import dev.kiln.infra.postgres.PostgresTestResource;
 import dev.kiln.infra.s3.S3TestResource;
 import dev.kiln.store.evaluation.MisclassifiedRepository;
+import dev.kiln.store.progress.BatchSampleRepository;
 import dev.kiln.store.progress.CheckpointRepository;
 import dev.kiln.store.runs.RunRepository;
 import io.quarkus.test.common.QuarkusTestResource;
@@ -48,6 +49,8 @@ class GatewayAuthorizationMatrixTest {
             entry("GET /api/v1/runs/{id}/metrics", VIEWER),
             entry("GET /api/v1/runs/{id}/misclassified", VIEWER),
             entry("GET /api/v1/runs/{id}/test-images/{index}", VIEWER),
+            entry("GET /api/v1/runs/{id}/training-batch", VIEWER),
+            entry("GET /api/v1/runs/{id}/training-batch/{position}/{variant}.png", VIEWER),
             entry("GET /api/v1/runs/{id}/events", VIEWER),
             entry("POST /api/v1/summaries", VIEWER),
             entry("GET /api/v1/experiments", VIEWER),
@@ -87,6 +90,7 @@ class GatewayAuthorizationMatrixTest {
 
     @Inject
     MisclassifiedRepository misclassified;
+    BatchSampleRepository batchSamples;
 
     @Test
     void everyOperationAnswersByRole() throws Exception {
@@ -103,8 +107,10 @@ class GatewayAuthorizationMatrixTest {
         String model = "matrix-" + UUID.randomUUID().toString().substring(0, 8);
         int image = 0;
         int wrong = StoredRuns.mnistSampleTest().labels()[image] == 6 ? 5 : 6;
-        String run = StoredRuns.succeededWithMistakes(runs, checkpoints, misclassified,
-                List.of(new StoredRuns.Mistake(image, wrong, 0.9f))).toString();
+        UUID runId = StoredRuns.succeededWithMistakes(runs, checkpoints, misclassified,
+                List.of(new StoredRuns.Mistake(image, wrong, 0.9f)));
+        StoredRuns.withTrainingBatch(batchSamples, runId, 2, true);
+        String run = runId.toString();
         given().contentType(ContentType.JSON).body("{\"runId\": \"" + run + "\"}")
                 .post("/api/v1/models/" + model + "/promote").then().statusCode(200);
         String study = given().contentType(ContentType.JSON).body("{\"base\": {\"dataset\": \"mnist-sample\","
@@ -120,7 +126,8 @@ class GatewayAuthorizationMatrixTest {
         new AuthorizationMatrix(base.toURI()).checkProjects(RULES, operation -> {
             String path = operation.path();
             if (path.startsWith("/api/v1/runs/{id}")) {
-                return path.replace("{id}", run).replace("{kind}", "model").replace("{index}", "" + image);
+                return path.replace("{id}", run).replace("{kind}", "model").replace("{index}", "" + image)
+                        .replace("{position}", "1").replace("{variant}", "augmented");
             }
             if (path.startsWith("/api/v1/studies/{id}")) {
                 return path.replace("{id}", study);

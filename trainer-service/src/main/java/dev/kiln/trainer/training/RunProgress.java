@@ -2,8 +2,10 @@ package dev.kiln.trainer.training;
 
 import dev.kiln.contracts.runs.EpochMetrics;
 import dev.kiln.vision.checkpoints.Checkpoint;
+import dev.kiln.vision.samples.BatchSample;
 import dev.kiln.vision.training.TrainingResult;
 import java.io.IOException;
+import java.util.Optional;
 import java.util.UUID;
 
 /**
@@ -25,10 +27,12 @@ public interface RunProgress {
     boolean started(UUID runId, String device, int resumedAfterEpoch);
 
     /**
-     * @param snapshot the full resume state after this epoch
-     * @param best     whether this epoch is the best so far
+     * @param snapshot    the full resume state after this epoch
+     * @param best        whether this epoch is the best so far
+     * @param batchSample the run's first training batch, with the first epoch of a fresh run (recorded with it, once)
      */
-    boolean epochFinished(UUID runId, EpochMetrics metrics, Checkpoint snapshot, boolean best, int bestEpoch);
+    boolean epochFinished(UUID runId, EpochMetrics metrics, Checkpoint snapshot, boolean best, int bestEpoch,
+            Optional<BatchSample> batchSample);
 
     void finished(UUID runId, TrainingResult result);
 

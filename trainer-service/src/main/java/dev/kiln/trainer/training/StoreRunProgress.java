@@ -12,6 +12,7 @@ import dev.kiln.messaging.Outbox;
 import dev.kiln.store.evaluation.Misclassification;
 import dev.kiln.store.evaluation.MisclassifiedRepository;
 import dev.kiln.store.faults.StoreRetry;
+import dev.kiln.store.progress.BatchSampleRepository;
 import dev.kiln.store.progress.CheckpointRecord;
 import dev.kiln.store.progress.CheckpointRepository;
 import dev.kiln.store.progress.EpochRepository;
@@ -20,6 +21,7 @@ import dev.kiln.store.runs.RunRepository;
 import dev.kiln.trainer.requests.WorkerIdentity;
 import dev.kiln.vision.checkpoints.Checkpoint;
 import dev.kiln.vision.checkpoints.CheckpointException;
+import dev.kiln.vision.samples.BatchSample;
 import dev.kiln.vision.training.TrainingResult;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -27,6 +29,7 @@ import java.io.IOException;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.function.Supplier;
 import org.jboss.logging.Logger;
@@ -47,12 +50,15 @@ public class StoreRunProgress implements RunProgress {
     private final EpochRepository epochs;
     private final CheckpointRepository checkpoints;
     private final MisclassifiedRepository misclassified;
+    private final BatchSampleRepository batchSamples;
     private final Outbox outbox;
     private final WorkerIdentity worker;
     private final StoreRetry retry;
 
     public StoreRunProgress(RunRepository runs, EpochRepository epochs, CheckpointRepository checkpoints,
-            MisclassifiedRepository misclassified, Outbox outbox, WorkerIdentity worker, TrainerConfig config) {
+            MisclassifiedRepository misclassified, BatchSampleRepository batchSamples, Outbox outbox,
+            WorkerIdentity worker, TrainerConfig config) {
+        this.batchSamples = batchSamples;
         this.runs = runs;
         this.epochs = epochs;
         this.checkpoints = checkpoints;
@@ -104,8 +110,10 @@ public class StoreRunProgress implements RunProgress {
     }
 
     @Override
-    public boolean epochFinished(UUID runId, EpochMetrics metrics, Checkpoint snapshot, boolean best, int bestEpoch) {
+    public boolean epochFinished(UUID runId, EpochMetrics metrics, Checkpoint snapshot, boolean best, int bestEpoch,
+            Optional<BatchSample> batchSample) {
         byte[] content = snapshot.toBytes();
+        List<BatchSampleRepository.Image> sampled = batchSample.map(StoreRunProgress::rows).orElse(List.of());
         return inTransaction("Recording epoch " + metrics.epoch() + " of run " + runId, () -> {
             Instant now = now();
             if (!runs.epochFinished(runId, worker.id(), metrics.epoch(), bestEpoch, now)) {
@@ -116,6 +124,10 @@ public class StoreRunProgress implements RunProgress {
             store(runId, CheckpointRecord.Kind.last, metrics.epoch(), content, now);
             if (best) {
                 store(runId, CheckpointRecord.Kind.best, metrics.epoch(), content, now);
+            }
+            if (!sampled.isEmpty()) {
+                // Kept once: a retry of this transaction, or a fresh start after a lost first epoch, changes nothing.
+                batchSamples.recordOnce(runId, sampled, now);
             }
             return true;
         });
@@ -186,6 +198,11 @@ public class StoreRunProgress implements RunProgress {
             LOG.infof("Run %s handed back after %d epochs: queued again, resumable from its last checkpoint", runId,
                     epochsDone);
         }
+    }
+
+    private static List<BatchSampleRepository.Image> rows(BatchSample sample) {
+        return sample.images().stream().map(image -> new BatchSampleRepository.Image(image.position(),
+                image.trainIndex(), image.label(), image.originalPng(), image.augmentedPng())).toList();
     }
 
     /** Stores a checkpoint (its file in the artifact store first) and announces it, in the caller's transaction. */

@@ -6,11 +6,13 @@ import dev.kiln.contracts.runs.TrainingSpec;
 import dev.kiln.vision.checkpoints.Checkpoint;
 import dev.kiln.vision.engine.Devices;
 import dev.kiln.vision.pipeline.TrainTestData;
+import dev.kiln.vision.samples.BatchSample;
 import dev.kiln.vision.training.ClassifierTraining;
 import dev.kiln.vision.training.EpochControl;
 import dev.kiln.vision.training.EpochListener;
 import dev.kiln.vision.training.TrainingResult;
 import java.io.IOException;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.function.BooleanSupplier;
 import org.jboss.logging.Logger;
@@ -56,13 +58,18 @@ public final class TrainingJob implements Runnable {
     public void run() {
         try {
             Checkpoint resume = progress.resumePoint(runId);
+            Recorder recorder = new Recorder(resume == null ? 0 : resume.resume().bestEpoch());
             ClassifierTraining training = new ClassifierTraining(spec, data.load(spec), device)
                     .cancelWhen(() -> lostOwnership || shuttingDown.getAsBoolean())
-                    .listener(new Recorder(resume == null ? 0 : resume.resume().bestEpoch()));
+                    .listener(recorder);
             if (resume != null) {
+                // A resumed run keeps the batch sample of its start.
                 training.resumeFrom(resume);
-            } else if (spec.init() != null) {
-                training.startFrom(progress.baseModel(spec.init().base().sha256()));
+            } else {
+                training.sampleFirstBatch(recorder::batchSampled);
+                if (spec.init() != null) {
+                    training.startFrom(progress.baseModel(spec.init().base().sha256()));
+                }
             }
             int resumedAfter = resume == null ? 0 : resume.manifest().epoch();
             if (!progress.started(runId, Devices.name(device), resumedAfter)) {
@@ -91,9 +98,14 @@ public final class TrainingJob implements Runnable {
         }
     }
 
-    /** Records each epoch with its checkpoint; stops the training when the run is no longer ours. */
+    /**
+     * Records each epoch with its checkpoint, and the first with the run's batch sample, taken during it; stops the
+     * training when the run is no longer ours.
+     */
     private final class Recorder implements EpochListener {
         private int bestEpoch;
+        /** The sample taken in the epoch in progress, until that epoch is recorded. */
+        private Optional<BatchSample> batchSample = Optional.empty();
 
         Recorder(int bestEpoch) {
             this.bestEpoch = bestEpoch;
@@ -104,10 +116,17 @@ public final class TrainingJob implements Runnable {
             if (control.isBest()) {
                 bestEpoch = metrics.epoch();
             }
-            if (!progress.epochFinished(runId, metrics, control.snapshot(), control.isBest(), bestEpoch)) {
+            boolean owned = progress.epochFinished(runId, metrics, control.snapshot(), control.isBest(), bestEpoch,
+                    batchSample);
+            batchSample = Optional.empty();
+            if (!owned) {
                 lostOwnership = true;
                 control.stop("the run is no longer owned by this worker");
             }
+        }
+
+        void batchSampled(BatchSample sample) {
+            batchSample = Optional.of(sample);
         }
     }
 }

@@ -3,6 +3,7 @@ package dev.kiln.trainer.training;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ai.djl.Device;
+import dev.kiln.contracts.messaging.Json;
 import dev.kiln.contracts.runs.EpochMetrics;
 import dev.kiln.contracts.runs.TrainingSpec;
 import dev.kiln.infra.kafka.KafkaTestResource;
@@ -11,6 +12,7 @@ import dev.kiln.infra.s3.S3TestResource;
 import dev.kiln.vision.checkpoints.Checkpoint;
 import dev.kiln.vision.engine.DjlRuntime;
 import dev.kiln.vision.pipeline.TrainTestData;
+import dev.kiln.vision.samples.BatchSample;
 import dev.kiln.vision.training.TrainingResult;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -18,6 +20,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.BeforeAll;
@@ -51,10 +54,12 @@ class TrainingJobTest {
         Runnable afterEpoch = () -> {
         };
         boolean owned = true;
+        Checkpoint resumeFrom;
+        Checkpoint lastSnapshot;
 
         @Override
         public Checkpoint resumePoint(UUID runId) {
-            return null;
+            return resumeFrom;
         }
 
         @Override
@@ -70,8 +75,10 @@ class TrainingJobTest {
 
         @Override
         public boolean epochFinished(UUID runId, EpochMetrics metrics, Checkpoint snapshot, boolean best,
-                int bestEpoch) {
-            calls.add("epoch " + metrics.epoch());
+                int bestEpoch, Optional<BatchSample> batchSample) {
+            calls.add("epoch " + metrics.epoch() + batchSample.map(s -> " with a batch sample of " + s.images().size()
+                    + (s.augmented() ? " augmented" : "")).orElse(""));
+            lastSnapshot = snapshot;
             afterEpoch.run();
             return owned;
         }
@@ -102,7 +109,7 @@ class TrainingJobTest {
 
         job(SPEC, progress, new AtomicBoolean()).run();
 
-        assertThat(progress.calls).containsExactly("started 0", "epoch 1", "epoch 2", "epoch 3", "finished COMPLETED");
+        assertThat(progress.calls).containsExactly("started 0", "epoch 1 with a batch sample of 16", "epoch 2", "epoch 3", "finished COMPLETED");
     }
 
     @Test
@@ -113,7 +120,7 @@ class TrainingJobTest {
 
         job(SPEC, progress, stopping).run();
 
-        assertThat(progress.calls).containsExactly("started 0", "epoch 1", "handed back after 1");
+        assertThat(progress.calls).containsExactly("started 0", "epoch 1 with a batch sample of 16", "handed back after 1");
     }
 
     @Test
@@ -123,7 +130,27 @@ class TrainingJobTest {
 
         job(SPEC, progress, new AtomicBoolean()).run();
 
-        assertThat(progress.calls).containsExactly("started 0", "epoch 1");
+        assertThat(progress.calls).containsExactly("started 0", "epoch 1 with a batch sample of 16");
+    }
+
+    @Test
+    void anAugmentedRunRecordsItsBatchSampleWithItsFirstEpochOnlyAndAResumedRunNone() {
+        TrainingSpec augmented = Json.read("""
+                {"dataset": "mnist-sample", "model": "fc2layer", "epochs": 3, "batchSize": 8, "optimizer": "sgd",
+                 "learningRate": 0.05, "augmentation": {"cropPadding": 2}, "seed": 12}
+                """, TrainingSpec.class).withDefaults();
+        RecordingProgress first = new RecordingProgress();
+        AtomicBoolean stopping = new AtomicBoolean();
+        first.afterEpoch = () -> stopping.set(true);
+
+        job(augmented, first, stopping).run();
+        RecordingProgress resumed = new RecordingProgress();
+        resumed.resumeFrom = first.lastSnapshot;
+        job(augmented, resumed, new AtomicBoolean()).run();
+
+        assertThat(first.calls).containsExactly("started 0", "epoch 1 with a batch sample of 8 augmented",
+                "handed back after 1");
+        assertThat(resumed.calls).containsExactly("started 1", "epoch 2", "epoch 3", "finished COMPLETED");
     }
 
     @Test

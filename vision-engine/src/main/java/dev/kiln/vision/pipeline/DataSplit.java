@@ -12,8 +12,9 @@ import java.util.Random;
  *
  * @param kept     the images left for training
  * @param heldOut  the held-out images (validation or test)
+ * @param keptIndices for each kept image, in order, its index in the set that was split
  */
-public record DataSplit(ImageSet kept, ImageSet heldOut) {
+public record DataSplit(ImageSet kept, ImageSet heldOut, int[] keptIndices) {
 
     public static DataSplit of(ImageSet set, double heldOutFraction, long seed) {
         if (heldOutFraction < 0 || heldOutFraction >= 1) {
@@ -38,7 +39,8 @@ public record DataSplit(ImageSet kept, ImageSet heldOut) {
         // Original order within each part: the split changes membership, never the data's order.
         Collections.sort(kept);
         Collections.sort(heldOut);
-        return new DataSplit(set.subset(toArray(kept)), set.subset(toArray(heldOut)));
+        int[] keptIndices = toArray(kept);
+        return new DataSplit(set.subset(keptIndices), set.subset(toArray(heldOut)), keptIndices);
     }
 
     private static int[] toArray(List<Integer> list) {

@@ -10,6 +10,7 @@ import dev.kiln.vision.datasets.ImageSet;
 import java.util.Iterator;
 import java.util.NoSuchElementException;
 import java.util.Random;
+import java.util.function.IntUnaryOperator;
 
 /**
  * An {@link ImageSet} moved once to the training device (as bytes) and served as normalised float batches.
@@ -18,8 +19,22 @@ import java.util.Random;
  */
 public final class ImageBatches implements AutoCloseable {
 
-    /** A batch of images (N x C x H x W, normalised) and their labels (int64); closing frees both. */
-    public record Batch(NDArray images, NDArray labels, int size, NDManager manager) implements AutoCloseable {
+    /**
+     * A batch of images (N x C x H x W, normalised) and their labels (int64); closing frees both.
+     *
+     * @param sources each image's index in the {@link ImageSet} the batches were made from, by position in the batch
+     */
+    public record Batch(NDArray images, NDArray labels, int size, NDManager manager, IntUnaryOperator sources)
+            implements AutoCloseable {
+
+        /** The index in the {@link ImageSet} of the image at {@code position} in this batch (after the shuffle). */
+        public int sourceIndex(int position) {
+            if (position < 0 || position >= size) {
+                throw new IndexOutOfBoundsException("position " + position + " of a batch of " + size);
+            }
+            return sources.applyAsInt(position);
+        }
+
         @Override
         public void close() {
             manager.close();
@@ -77,7 +92,9 @@ public final class ImageBatches implements AutoCloseable {
     public Iterable<Batch> epoch(int batchSize, Random shuffle, BatchAugmenter augmenter) {
         return () -> new Iterator<>() {
             private final NDManager epochScope = manager.newSubManager();
-            private final NDArray order = shuffle == null ? null : epochScope.create(Permutation.of(shuffle, size));
+            // Kept on the host too: a batch names its images' indices without reading the device.
+            private final long[] hostOrder = shuffle == null ? null : Permutation.of(shuffle, size);
+            private final NDArray order = hostOrder == null ? null : epochScope.create(hostOrder);
             private final NDArray epochImages = order == null ? images : inScope(images.get(order));
             private final NDArray epochLabels = order == null ? labels : inScope(labels.get(order));
             private int next;
@@ -110,7 +127,10 @@ public final class ImageBatches implements AutoCloseable {
                     // The augmenter works on [0, 1] values (brightness, hue); normalise after it.
                     x = augmenter.apply(x.div(255f)).mul(255f);
                 }
-                Batch batch = new Batch(x.mul(scale).sub(shift), y, end - next, batchScope);
+                int first = next;
+                IntUnaryOperator sources = hostOrder == null ? position -> first + position
+                        : position -> (int) hostOrder[first + position];
+                Batch batch = new Batch(x.mul(scale).sub(shift), y, end - next, batchScope, sources);
                 next = end;
                 pipelineNanos += System.nanoTime() - start;
                 return batch;

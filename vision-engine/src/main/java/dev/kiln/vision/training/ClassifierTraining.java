@@ -41,11 +41,14 @@ import dev.kiln.vision.pipeline.ImageBatches;
 import dev.kiln.vision.pipeline.Normalization;
 import dev.kiln.vision.pipeline.Permutation;
 import dev.kiln.vision.pipeline.TrainTestData;
+import dev.kiln.vision.samples.BatchSample;
+import dev.kiln.vision.samples.FirstBatchSampler;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
 
 /**
  * The training loop: one spec, one data set, one device. Each epoch reseeds every generator from
@@ -68,6 +71,7 @@ public final class ClassifierTraining {
     private BooleanSupplier cancelled = () -> false;
     private Checkpoint resumeFrom;
     private Checkpoint base;
+    private Consumer<BatchSample> batchSampled;
 
     /** @param spec a valid spec; its defaults are filled here */
     public ClassifierTraining(TrainingSpec spec, TrainTestData data, Device device) {
@@ -81,6 +85,16 @@ public final class ClassifierTraining {
 
     public ClassifierTraining listener(EpochListener listener) {
         listeners.add(listener);
+        return this;
+    }
+
+    /**
+     * Samples the first training batch of a fresh run (never of a resumed one): its first
+     * {@link BatchSample#IMAGES} images, as stored and as the network gets them, handed to {@code sampled} on the
+     * training thread as that batch is trained, long before the first epoch ends (where a listener can record it).
+     */
+    public ClassifierTraining sampleFirstBatch(Consumer<BatchSample> sampled) {
+        this.batchSampled = sampled;
         return this;
     }
 
@@ -188,6 +202,8 @@ public final class ClassifierTraining {
                         validationBatches, fineTuning);
                 if (resumeFrom != null) {
                     loop.restore(resumeFrom);
+                } else if (batchSampled != null) {
+                    loop.sampler = new FirstBatchSampler(train, split.keptIndices(), normalization, batchSampled);
                 }
                 return loop.run(testBatches, started);
             }
@@ -226,6 +242,8 @@ public final class ClassifierTraining {
         private byte[] bestParameters;
         private String stopReason;
         private EpochMetrics current;
+        /** Takes the next batch's sample, then is dropped: set only at the start of a fresh run. */
+        private FirstBatchSampler sampler;
 
         Loop(Model model, Trainer trainer, KilnOptimizer optimizer, Normalization normalization, EngineInfo engine,
                 ArchitectureSummary summary, ImageBatches train, ImageBatches validation, FineTuning fineTuning) {
@@ -314,6 +332,10 @@ public final class ClassifierTraining {
                 try (batch) {
                     if (cancelled.getAsBoolean()) {
                         throw new CancellationException();
+                    }
+                    if (sampler != null) {
+                        sampler.take(batch, augmenter != null);
+                        sampler = null;
                     }
                     float[] stats = step(batch, classes, random);
                     if (!Float.isFinite(stats[0])) {
