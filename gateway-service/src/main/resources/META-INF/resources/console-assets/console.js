@@ -402,10 +402,15 @@ pages.run = () => {
     });
   };
 
-  // One training batch as the network saw it, before and after augmentation: recorded at the first epoch.
+  // One training batch as the network saw it, before and after augmentation: recorded with the first epoch, so
+  // asked for once the run has one.
   let batchShown = false;
   const trainingBatch = async () => {
     if (batchShown) {
+      return;
+    }
+    if (epochs.size === 0 && !(run && run.epochsDone > 0)) {
+      $('#training-batch-info').textContent = 'Recorded when the first epoch ends.';
       return;
     }
     let batch;
@@ -413,7 +418,7 @@ pages.run = () => {
       batch = await api(`/api/v1/runs/${runId}/training-batch`);
     } catch (error) {
       $('#training-batch-info').textContent = error.status === 404
-          ? 'Recorded when the first epoch ends.' : error.message;
+          ? 'This run recorded no training batch.' : error.message;
       return;
     }
     batchShown = true;
@@ -427,8 +432,6 @@ pages.run = () => {
           alt: `The same image after augmentation`}) : null,
         el('figcaption', {text: image.label})))));
   };
-  trainingBatch();
-
   api(`/api/v1/runs/${runId}/summary`).then(summary => {
     const s = summary.summary;
     $('#summary-totals').textContent = `Input ${s.input.join('×')}, output ${s.output.join('×')}: `
@@ -445,6 +448,7 @@ pages.run = () => {
       await follow(`/api/v1/runs/${runId}/events`, (name, data) => {
         if (name === 'run') {
           showRun(data);
+          trainingBatch();
         } else if (name === 'epoch') {
           addEpoch(data.metrics);
           trainingBatch();
