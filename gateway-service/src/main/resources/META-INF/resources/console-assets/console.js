@@ -901,6 +901,15 @@ pages.playground = () => {
     $('#prediction-label').textContent = '';
   });
   $('#classify').addEventListener('click', () => padImage().then(classify).catch(showProblem));
+  // An image file dropped on the pad is classified as it is.
+  pad.addEventListener('dragover', event => event.preventDefault());
+  pad.addEventListener('drop', event => {
+    event.preventDefault();
+    const file = event.dataTransfer.files[0];
+    if (file) {
+      classify(file).catch(showProblem);
+    }
+  });
   $('#playground-file').addEventListener('change', event => {
     const file = event.target.files[0];
     if (file) {

@@ -90,6 +90,8 @@ class GatewayAuthorizationMatrixTest {
 
     @Inject
     MisclassifiedRepository misclassified;
+
+    @Inject
     BatchSampleRepository batchSamples;
 
     @Test

@@ -53,7 +53,7 @@ class ConsolePagesTest {
                 .extract().asString();
         assertThat(html).contains("data-page=\"" + page + "\"").contains("<main id=\"main\"");
         List<String> assets = ASSET.matcher(html).results().map(match -> match.group(1)).toList();
-        assertThat(assets).hasSize(3);
+        assertThat(assets).hasSize(4);
         for (String asset : assets) {
             given().when().get(asset).then().statusCode(200);
         }

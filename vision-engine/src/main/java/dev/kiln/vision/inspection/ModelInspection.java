@@ -18,6 +18,7 @@ import dev.kiln.contracts.architectures.ShapeInference;
 import dev.kiln.vision.checkpoints.CheckpointManifest;
 import dev.kiln.vision.checkpoints.EvalTransform;
 import dev.kiln.vision.engine.DjlRuntime;
+import dev.kiln.vision.serving.Bilinear;
 import dev.kiln.vision.serving.Classifier;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -170,12 +171,7 @@ public final class ModelInspection {
             int explained = classIndex == null ? predicted : classIndex;
             collector.backward(logits.get(0, explained));
             float[] values = x.getGradient().abs().max(new int[] {1}).toFloatArray();
-            float largest = max(values);
-            if (largest > 0) {
-                for (int i = 0; i < values.length; i++) {
-                    values[i] /= largest;
-                }
-            }
+            scaleToLargest(values);
             return new SaliencyMap(SaliencyMap.GRADIENT, null, explained, predicted, probabilities, t.height(),
                     t.width(), values);
         } finally {
@@ -243,16 +239,21 @@ public final class ModelInspection {
                 cam = map.toFloatArray();
             }
             float[] values = resize(cam, (int) shape.get(0), (int) shape.get(1), t.height(), t.width());
-            float largest = max(values);
-            if (largest > 0) {
-                for (int i = 0; i < values.length; i++) {
-                    values[i] /= largest;
-                }
-            }
+            scaleToLargest(values);
             return new SaliencyMap(SaliencyMap.GRAD_CAM, layer, explained, predicted, probabilities, t.height(),
                     t.width(), values);
         } finally {
             GRADIENTS.unlock();
+        }
+    }
+
+    /** Divides every value by the largest (a map of zeros stays so): the map in [0, 1]. */
+    private static void scaleToLargest(float[] values) {
+        float largest = max(values);
+        if (largest > 0) {
+            for (int i = 0; i < values.length; i++) {
+                values[i] /= largest;
+            }
         }
     }
 
@@ -262,23 +263,7 @@ public final class ModelInspection {
             return map.clone();
         }
         float[] out = new float[outH * outW];
-        double scaleY = (double) h / outH;
-        double scaleX = (double) w / outW;
-        for (int y = 0; y < outH; y++) {
-            double sy = Math.min(Math.max((y + 0.5) * scaleY - 0.5, 0), h - 1);
-            int y0 = (int) sy;
-            int y1 = Math.min(y0 + 1, h - 1);
-            double fy = sy - y0;
-            for (int x = 0; x < outW; x++) {
-                double sx = Math.min(Math.max((x + 0.5) * scaleX - 0.5, 0), w - 1);
-                int x0 = (int) sx;
-                int x1 = Math.min(x0 + 1, w - 1);
-                double fx = sx - x0;
-                double top = map[y0 * w + x0] * (1 - fx) + map[y0 * w + x1] * fx;
-                double bottom = map[y1 * w + x0] * (1 - fx) + map[y1 * w + x1] * fx;
-                out[y * outW + x] = (float) (top * (1 - fy) + bottom * fy);
-            }
-        }
+        Bilinear.resize(h, w, outH, outW, i -> map[i], (i, v) -> out[i] = (float) v);
         return out;
     }
 

@@ -129,25 +129,10 @@ public final class ImageInputs {
             return planes;
         }
         byte[] out = new byte[channels * outH * outW];
-        double scaleY = (double) h / outH;
-        double scaleX = (double) w / outW;
         for (int c = 0; c < channels; c++) {
             int in = c * h * w;
-            for (int y = 0; y < outH; y++) {
-                double sy = Math.min(Math.max((y + 0.5) * scaleY - 0.5, 0), h - 1);
-                int y0 = (int) sy;
-                int y1 = Math.min(y0 + 1, h - 1);
-                double fy = sy - y0;
-                for (int x = 0; x < outW; x++) {
-                    double sx = Math.min(Math.max((x + 0.5) * scaleX - 0.5, 0), w - 1);
-                    int x0 = (int) sx;
-                    int x1 = Math.min(x0 + 1, w - 1);
-                    double fx = sx - x0;
-                    double top = (planes[in + y0 * w + x0] & 0xff) * (1 - fx) + (planes[in + y0 * w + x1] & 0xff) * fx;
-                    double bottom = (planes[in + y1 * w + x0] & 0xff) * (1 - fx) + (planes[in + y1 * w + x1] & 0xff) * fx;
-                    out[c * outH * outW + y * outW + x] = (byte) Math.round(top * (1 - fy) + bottom * fy);
-                }
-            }
+            int base = c * outH * outW;
+            Bilinear.resize(h, w, outH, outW, i -> planes[in + i] & 0xff, (i, v) -> out[base + i] = (byte) Math.round(v));
         }
         return out;
     }
