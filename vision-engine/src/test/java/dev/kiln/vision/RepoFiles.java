@@ -2,6 +2,8 @@ package dev.kiln.vision;
 
 import static org.assertj.core.api.Assertions.fail;
 
+import dev.kiln.vision.pipeline.TrainTestData;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -40,5 +42,11 @@ public final class RepoFiles {
             }
         }
         return dir;
+    }
+
+    /** The real MNIST sample (8,000 training and 2,000 held-out digits), loaded; fails when it is not installed. */
+    public static TrainTestData mnistSample() throws IOException {
+        installed("mnist-sample", "images-idx3-ubyte.gz", "labels-idx1-ubyte.gz");
+        return TrainTestData.load("mnist-sample", dataDir());
     }
 }

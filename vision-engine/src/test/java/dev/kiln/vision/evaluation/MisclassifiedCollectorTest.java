@@ -38,8 +38,7 @@ class MisclassifiedCollectorTest {
 
     @BeforeAll
     static void train() throws Exception {
-        RepoFiles.installed("mnist-sample", "images-idx3-ubyte.gz", "labels-idx1-ubyte.gz");
-        mnistSample = TrainTestData.load("mnist-sample", RepoFiles.dataDir());
+        mnistSample = RepoFiles.mnistSample();
         result = new ClassifierTraining(TrainingSpec.of("mnist-sample", "fc2layer", 1, 64, "sgd", 0.05, 3L),
                 mnistSample, Device.cpu()).run();
     }

@@ -47,8 +47,7 @@ class OnnxExportTest {
 
     @BeforeAll
     static void loadData() throws IOException {
-        RepoFiles.installed("mnist-sample", "images-idx3-ubyte.gz", "labels-idx1-ubyte.gz");
-        digits = TrainTestData.load("mnist-sample", RepoFiles.dataDir());
+        digits = RepoFiles.mnistSample();
     }
 
     @Test

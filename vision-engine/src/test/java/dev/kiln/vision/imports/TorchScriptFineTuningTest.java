@@ -40,8 +40,7 @@ class TorchScriptFineTuningTest {
 
     @BeforeAll
     static void importTheModel() throws Exception {
-        RepoFiles.installed("mnist-sample", "images-idx3-ubyte.gz", "labels-idx1-ubyte.gz");
-        digits = TrainTestData.load("mnist-sample", RepoFiles.dataDir());
+        digits = RepoFiles.mnistSample();
         imported = TorchScriptImport.checkpoint(TorchScriptFixtures.read("traced.pt"), Json.readStrict(
                 new String(TorchScriptFixtures.read("manifest.json"), StandardCharsets.UTF_8), ImportManifest.class));
     }

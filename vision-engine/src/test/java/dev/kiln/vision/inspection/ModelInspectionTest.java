@@ -56,8 +56,7 @@ class ModelInspectionTest {
 
     @BeforeAll
     static void train() throws Exception {
-        RepoFiles.installed("mnist-sample", "images-idx3-ubyte.gz", "labels-idx1-ubyte.gz");
-        digits = TrainTestData.load("mnist-sample", RepoFiles.dataDir());
+        digits = RepoFiles.mnistSample();
         DjlRuntime.prepareThread();
         cnn = Classifier.load(trained("\"mnist-cnn\"").forInference(), Device.cpu());
     }

@@ -22,8 +22,7 @@ class ClassifierTest {
 
     @BeforeAll
     static void train() throws Exception {
-        RepoFiles.installed("mnist-sample", "images-idx3-ubyte.gz", "labels-idx1-ubyte.gz");
-        data = TrainTestData.load("mnist-sample", RepoFiles.dataDir());
+        data = RepoFiles.mnistSample();
         trained = new ClassifierTraining(TrainingSpec.of("mnist-sample", "mlp", 1, 64, "sgd", 0.1, 5L).withDefaults(),
                 data, Device.cpu()).run();
         assertThat(trained.succeeded()).isTrue();

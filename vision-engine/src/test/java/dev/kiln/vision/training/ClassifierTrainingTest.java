@@ -37,8 +37,7 @@ class ClassifierTrainingTest {
 
     @BeforeAll
     static void loadData() throws IOException {
-        RepoFiles.installed("mnist-sample", "images-idx3-ubyte.gz", "labels-idx1-ubyte.gz");
-        mnistSample = TrainTestData.load("mnist-sample", RepoFiles.dataDir());
+        mnistSample = RepoFiles.mnistSample();
     }
 
     @Test

@@ -39,8 +39,7 @@ class FineTuningTest {
 
     @BeforeAll
     static void trainTheBase() throws IOException {
-        RepoFiles.installed("mnist-sample", "images-idx3-ubyte.gz", "labels-idx1-ubyte.gz");
-        TrainTestData digits = TrainTestData.load("mnist-sample", RepoFiles.dataDir());
+        TrainTestData digits = RepoFiles.mnistSample();
         lowDigits = digits.classRange(0, 4);
         highDigits = digits.classRange(5, 9);
         TrainingResult result = new ClassifierTraining(spec(2, null), lowDigits, Device.cpu()).run();
