@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.stream.StreamSupport;
 import org.openqa.selenium.By;
+import org.openqa.selenium.Keys;
 import org.openqa.selenium.WebDriverException;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.interactions.Actions;
@@ -77,6 +78,7 @@ public final class ConsoleCheck {
 
     private void run(String demoModel, Path spec) throws Exception {
         login();
+        keyboard();
         String runId = submit(spec);
         followLive(runId);
         JsonNode run = get("/api/v1/runs/" + runId);
@@ -102,6 +104,36 @@ public final class ConsoleCheck {
         browser.await(Duration.ofSeconds(15), d -> d.getCurrentUrl().endsWith("/console/runs")
                 && !d.findElements(By.cssSelector("#runs-table tbody tr")).isEmpty(), "the runs list after login");
         pageDone("runs");
+    }
+
+    /**
+     * The keyboard alone: from the top of a page, Tab reaches the skip link and Enter moves to the content; a run
+     * ticked with the space bar stays ticked, and keeps the focus, through the list's refreshes.
+     */
+    private void keyboard() throws InterruptedException {
+        step("Keyboard: the skip link, then a run ticked with the space bar through the list's refreshes");
+        browser.open("/console/runs");
+        browser.await(Duration.ofSeconds(15), d -> !d.findElements(By.cssSelector("#runs-table tbody tr")).isEmpty(),
+                "the runs list");
+        new Actions(browser.driver()).sendKeys(Keys.TAB).perform();
+        if (!"skip".equals(browser.script("return document.activeElement.className"))) {
+            problems.add("the first Tab on the runs page does not reach the skip link");
+        }
+        new Actions(browser.driver()).sendKeys(Keys.ENTER).perform();
+        if (!"main".equals(browser.script("return document.activeElement.id"))) {
+            problems.add("the skip link does not move the focus to the page's content");
+        }
+        WebElement box = browser.driver().findElement(By.cssSelector("#runs-table tbody tr input[type=checkbox]"));
+        String run = box.findElement(By.xpath("ancestor::tr")).getDomAttribute("data-run-id");
+        box.sendKeys(Keys.SPACE);
+        Thread.sleep(4_000); // longer than the list's refresh
+        Boolean kept = browser.script("const a = document.activeElement; return a.type === 'checkbox' && a.checked"
+                + " && a.closest('tr').dataset.runId === arguments[0]", run);
+        if (!Boolean.TRUE.equals(kept)) {
+            problems.add("a run ticked with the space bar lost its tick or the focus when the list refreshed");
+        }
+        System.out.println("   Tab, Enter: skip link to the content; Space ticked run " + run.substring(0, 8)
+                + ", still ticked and focused after a refresh");
     }
 
     private String submit(Path specFile) throws Exception {
@@ -257,17 +289,21 @@ public final class ConsoleCheck {
     }
 
     private void compare(String runId) throws Exception {
-        step("Compare: this run's curves against the demo's run");
-        JsonNode others = get("/api/v1/runs?status=SUCCEEDED&limit=5");
-        String other = StreamSupport.stream(others.spliterator(), false).map(r -> r.path("id").asText())
-                .filter(id -> !id.equals(runId)).findFirst().orElse(null);
+        step("Compare: this run's curves against a run of another model and data set");
+        String model = get("/api/v1/runs/" + runId).path("spec").path("model").asText();
+        // Another model on another data set: many fields differ, digests among them.
+        String other = StreamSupport.stream(get("/api/v1/runs?status=SUCCEEDED&limit=50").spliterator(), false)
+                .filter(r -> !r.path("spec").path("model").asText().equals(model))
+                .map(r -> r.path("id").asText()).findFirst().orElse(null);
         if (other == null) {
-            problems.add("no other succeeded run to compare with");
+            problems.add("no succeeded run of a model other than " + model + " to compare with (the demo's study has some)");
             return;
         }
         browser.open("/console/compare?runs=" + runId + "," + other);
         browser.await(Duration.ofSeconds(20), d -> chartDatasetsWithPoints("compare-accuracy") == 2,
                 "two runs' curves on the comparison chart");
+        browser.await(Duration.ofSeconds(10), d -> !d.findElements(By.cssSelector("#spec-diff tr.differs")).isEmpty(),
+                "the specs' differing fields marked");
         pageDone("compare");
     }
 

@@ -134,8 +134,21 @@ function el(tag, attributes = {}, ...children) {
   return element;
 }
 
+/**
+ * Replaces a table body's (or list's) rows. Pages refresh their tables every few seconds: a keyboard user's focus in
+ * a row moves to the same control of the same row (its data-key, else its first cell's text) in the new rows.
+ */
 function fill(tbody, rows) {
+  const keyOf = row => row.dataset.key || (row.firstElementChild ? row.firstElementChild.textContent : '');
+  const controls = row => [...row.querySelectorAll('a, button, input, select')];
+  const active = document.activeElement;
+  const row = active && tbody.contains(active) ? active.closest('tr, li') : null;
+  const focus = row ? {key: keyOf(row), index: controls(row).indexOf(active)} : null;
   tbody.replaceChildren(...rows);
+  const again = focus ? rows.find(r => keyOf(r) === focus.key) : null;
+  if (again && controls(again)[focus.index]) {
+    controls(again)[focus.index].focus();
+  }
 }
 
 function showProblem(error) {
@@ -250,7 +263,7 @@ pages.runs = () => {
     const text = $('#filter-text').value.trim().toLowerCase();
     const shown = runs.filter(run => !text || [run.id, run.spec.model, run.spec.dataset, run.registeredModel,
       run.experiment].some(v => v && String(v).toLowerCase().includes(text)));
-    fill($('#runs-table tbody'), shown.map(run => el('tr', {'data-run-id': run.id},
+    fill($('#runs-table tbody'), shown.map(run => el('tr', {'data-run-id': run.id, 'data-key': run.id},
         el('td', {}, el('input', {
           type: 'checkbox', 'aria-label': 'Select run ' + shortId(run.id) + ' to compare',
           checked: selected.has(run.id), onchange: e => {
@@ -564,7 +577,7 @@ pages.studies = () => every(3000, async () => {
   const studies = await api('/api/v1/studies?limit=100');
   fill($('#studies-table tbody'), studies.map(study => {
     const best = study.trials.find(t => t.number === study.bestTrial);
-    return el('tr', {'data-study-id': study.id},
+    return el('tr', {'data-study-id': study.id, 'data-key': study.id},
         el('td', {}, el('a', {href: '/console/studies/' + study.id, text: shortId(study.id)})),
         el('td', {}, statusBadge(study.status)), el('td', {text: study.spec.experiment || '–'}),
         el('td', {text: study.trials.length + ' / ' + study.spec.maxTrials}),
