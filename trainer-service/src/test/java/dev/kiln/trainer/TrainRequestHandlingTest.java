@@ -224,6 +224,8 @@ class TrainRequestHandlingTest {
         assertThat(again).isFalse();
         assertThat(QuarkusTransaction.requiringNew().call(() -> batchSamples.list(runId))).containsExactly(
                 new BatchSampleRepository.Entry(0, 5, "3", false), new BatchSampleRepository.Entry(1, 9, "7", true));
+        // Never sent to a worker: cancelled, or a worker would claim it from the store and train it during later tests.
+        QuarkusTransaction.requiringNew().run(() -> runs.cancel(runId, "the test is over", now));
     }
 
     /** Each sampled original is, pixel for pixel, the data set's training image at the index recorded with it. */

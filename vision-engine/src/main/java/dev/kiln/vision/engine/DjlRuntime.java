@@ -1,5 +1,7 @@
 package dev.kiln.vision.engine;
 
+import java.util.concurrent.locks.ReentrantLock;
+
 import ai.djl.engine.Engine;
 import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.util.Utils;
@@ -13,6 +15,13 @@ import ai.djl.util.Utils;
 public final class DjlRuntime {
 
     public static final String ENGINE = "PyTorch";
+
+    /**
+     * DJL's PyTorch engine lets one GradientCollector collect at a time in a process (PtGradientCollector throws for
+     * a second): every pass that collects gradients holds this lock, so trainings sharing a worker (kiln.trainer.slots
+     * above 1) and saliency maps take turns batch by batch instead of failing.
+     */
+    public static final ReentrantLock GRADIENTS = new ReentrantLock(true);
 
     private static EngineInfo info;
 

@@ -23,7 +23,6 @@ import dev.kiln.vision.serving.Classifier;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * Inside a served network, as the tutorials draw it: the first convolution's filters, every convolution's feature
@@ -47,11 +46,6 @@ public final class ModelInspection {
      */
     public static final long MAX_VALUES = 1L << 22;
 
-    /**
-     * DJL's PyTorch gradient collector is one per process: a second opened while one collects throws, and leaves
-     * its thread's autograd mode on. Saliency and Grad-CAM calls are rare diagnostics: they take turns.
-     */
-    private static final ReentrantLock GRADIENTS = new ReentrantLock(true);
 
     private ModelInspection() {
     }
@@ -159,7 +153,7 @@ public final class ModelInspection {
         EvalTransform t = classifier.transform();
         checkInput(classifier, input);
         DjlRuntime.prepareThread();
-        GRADIENTS.lock();
+        DjlRuntime.GRADIENTS.lock();
         try (NDManager scope = NDManager.newBaseManager(classifier.device());
                 GradientCollector collector = Engine.getEngine(DjlRuntime.ENGINE).newGradientCollector()) {
             NDArray x = scope.create(input, new Shape(1, t.channels(), t.height(), t.width()));
@@ -175,7 +169,7 @@ public final class ModelInspection {
             return new SaliencyMap(SaliencyMap.GRADIENT, null, explained, predicted, probabilities, t.height(),
                     t.width(), values);
         } finally {
-            GRADIENTS.unlock();
+            DjlRuntime.GRADIENTS.unlock();
         }
     }
 
@@ -208,7 +202,7 @@ public final class ModelInspection {
         List<String> names = convolutionNames(classifier);
         String layer = names.isEmpty() ? String.valueOf(last) : names.get(names.size() - 1);
         DjlRuntime.prepareThread();
-        GRADIENTS.lock();
+        DjlRuntime.GRADIENTS.lock();
         try (NDManager scope = NDManager.newBaseManager(classifier.device())) {
             ParameterStore parameters = new ParameterStore(scope, false);
             NDList x = new NDList(scope.create(input, new Shape(1, t.channels(), t.height(), t.width())));
@@ -243,7 +237,7 @@ public final class ModelInspection {
             return new SaliencyMap(SaliencyMap.GRAD_CAM, layer, explained, predicted, probabilities, t.height(),
                     t.width(), values);
         } finally {
-            GRADIENTS.unlock();
+            DjlRuntime.GRADIENTS.unlock();
         }
     }
 

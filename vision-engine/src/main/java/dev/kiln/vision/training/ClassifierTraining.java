@@ -380,10 +380,13 @@ public final class ClassifierTraining {
             }
             NDArray loss;
             NDArray logits;
+            DjlRuntime.GRADIENTS.lock();
             try (GradientCollector collector = trainer.newGradientCollector()) {
                 logits = trainer.forward(new NDList(images)).singletonOrThrow();
                 loss = trainer.getLoss().evaluate(new NDList(targets), new NDList(logits));
                 collector.backward(loss);
+            } finally {
+                DjlRuntime.GRADIENTS.unlock();
             }
             if (spec.gradClipNorm() != null) {
                 clipGradients(spec.gradClipNorm());
