@@ -146,10 +146,7 @@ public final class ModelInspection {
      */
     public static SaliencyMap saliency(Classifier classifier, float[] input, Integer classIndex) {
         Block network = walkable(classifier);
-        int classes = classifier.classes().size();
-        if (classIndex != null && (classIndex < 0 || classIndex >= classes)) {
-            throw new IllegalArgumentException("class " + classIndex + " of " + classes);
-        }
+        checkClass(classifier, classIndex);
         EvalTransform t = classifier.transform();
         checkInput(classifier, input);
         DjlRuntime.prepareThread();
@@ -184,10 +181,7 @@ public final class ModelInspection {
      */
     public static SaliencyMap gradCam(Classifier classifier, float[] input, Integer classIndex) {
         Block network = walkable(classifier);
-        int classes = classifier.classes().size();
-        if (classIndex != null && (classIndex < 0 || classIndex >= classes)) {
-            throw new IllegalArgumentException("class " + classIndex + " of " + classes);
-        }
+        checkClass(classifier, classIndex);
         EvalTransform t = classifier.transform();
         checkInput(classifier, input);
         if (!(network instanceof SequentialBlock sequence)) {
@@ -238,6 +232,14 @@ public final class ModelInspection {
                     t.width(), values);
         } finally {
             DjlRuntime.GRADIENTS.unlock();
+        }
+    }
+
+    /** A class to explain must be one of the classifier's (null: the predicted one). */
+    private static void checkClass(Classifier classifier, Integer classIndex) {
+        int classes = classifier.classes().size();
+        if (classIndex != null && (classIndex < 0 || classIndex >= classes)) {
+            throw new IllegalArgumentException("class " + classIndex + " of " + classes);
         }
     }
 
