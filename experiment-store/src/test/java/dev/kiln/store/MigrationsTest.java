@@ -3,11 +3,26 @@ package dev.kiln.store;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.kiln.contracts.audit.AuditEventV1;
+import dev.kiln.contracts.datasets.DatasetEventV1;
+import dev.kiln.contracts.messaging.Json;
+import dev.kiln.contracts.messaging.TopicMessage;
+import dev.kiln.contracts.models.ModelPromotedV1;
+import dev.kiln.contracts.models.ModelServingEventV1;
+import dev.kiln.contracts.runs.RunCommandV1;
+import dev.kiln.contracts.runs.RunEventV1;
+import dev.kiln.contracts.runs.TrainRequestV1;
+import dev.kiln.contracts.runs.TrainingSpec;
 import dev.kiln.infra.postgres.LocalPostgres;
 import java.sql.Connection;
 import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -144,6 +159,53 @@ class MigrationsTest {
      * Every service migrates at start, so several processes meet on an empty database (a fresh stack, a
      * Deployment's replicas): each of them must start, and the schema must be migrated exactly once.
      */
+    @Test
+    void messagesWaitingInTheOutboxAtTheUpgradeGetTheirContractsCloudEventsAttributes() throws Exception {
+        try (Connection c = connect()) {
+            c.createStatement().execute("create database kiln_before_cloudevents");
+        }
+        String url = postgres.jdbcUrl().replace("/kiln", "/kiln_before_cloudevents");
+        // A database as it was before V21 (CloudEvents attributes), holding messages not yet published.
+        Flyway.configure().dataSource(url, LocalPostgres.USER, LocalPostgres.PASSWORD)
+                .locations("classpath:db/migration").target("18").load().migrate();
+        UUID run = UUID.randomUUID();
+        Instant at = Instant.parse("2026-12-01T10:00:00Z");
+        List<TopicMessage> pending = List.of(
+                TrainRequestV1.of(run, TrainingSpec.of("mnist-sample", "mlp", 1, 20, "sgd", 0.01, 7L), at),
+                RunEventV1.started(run, "w1", at, 0),
+                RunCommandV1.cancel(run, at),
+                new ModelPromotedV1(ModelPromotedV1.SCHEMA, "digits", "champion", 2, run, "ab", 1,
+                        ModelPromotedV1.Reason.POLICY, at),
+                new ModelServingEventV1(ModelServingEventV1.SCHEMA, ModelServingEventV1.Type.LOAD_FAILED, "r1",
+                        "digits", "champion", 2, "bad digest", at),
+                DatasetEventV1.versionCreated("flowers", 3, "cd", at),
+                new AuditEventV1(AuditEventV1.SCHEMA, UUID.randomUUID(), at, "alice", "default", "POST",
+                        "/api/v1/runs", 202, null, null));
+        try (Connection c = DriverManager.getConnection(url, LocalPostgres.USER, LocalPostgres.PASSWORD)) {
+            for (TopicMessage message : pending) {
+                PreparedStatement insert = c.prepareStatement(
+                        "insert into outbox (topic, message_key, payload, created_at) values (?, ?, ?, now())");
+                insert.setString(1, message.topic());
+                insert.setString(2, message.key());
+                insert.setString(3, Json.write(message));
+                insert.execute();
+            }
+        }
+
+        flyway(url).migrate();
+
+        try (Connection c = DriverManager.getConnection(url, LocalPostgres.USER, LocalPostgres.PASSWORD);
+                ResultSet rows = c.createStatement().executeQuery(
+                        "select event_type, event_subject, event_id from outbox order by id")) {
+            for (TopicMessage message : pending) {
+                assertThat(rows.next()).isTrue();
+                assertThat(rows.getString(1)).as(message.topic()).isEqualTo(message.eventType());
+                assertThat(rows.getString(2)).as(message.topic()).isEqualTo(message.eventSubject());
+                assertThat(rows.getObject(3)).as("an id for each").isNotNull();
+            }
+        }
+    }
+
     @Test
     void servicesStartingTogetherOnAnEmptyDatabaseAllMigrateIt() throws Exception {
         int rounds = 4;

@@ -109,8 +109,8 @@ class RunApiTest {
         UUID runId = UUID.randomUUID();
         TrainingSpec spec = TrainingSpec.of("mnist-sample", "mlp", 1, 20, "sgd", 0.01, 7L).withDefaults();
         // As if the gateway died right after committing: the row is stored, nobody triggered the relay.
-        QuarkusTransaction.requiringNew().run(() -> outbox.enqueue(Topics.TRAIN_REQUESTS, runId.toString(),
-                Json.write(TrainRequestV1.of(runId, spec, Instant.now())), Instant.now()));
+        QuarkusTransaction.requiringNew().run(() -> outbox.enqueue(TrainRequestV1.of(runId, spec, Instant.now()),
+                Instant.now()));
 
         ConsumerRecord<String, String> record = TopicReader.await(bootstrap, Topics.TRAIN_REQUESTS,
                 r -> runId.toString().equals(r.key()), KAFKA_WAIT);
@@ -122,11 +122,11 @@ class RunApiTest {
     @Test
     void publishedRowsAreDeletedOnceOldAndOthersKept() {
         Instant longAgo = Instant.now().minus(Duration.ofDays(3));
-        String old = "purge-old-" + UUID.randomUUID();
-        String recent = "purge-recent-" + UUID.randomUUID();
+        String old = UUID.randomUUID().toString();
+        String recent = UUID.randomUUID().toString();
         QuarkusTransaction.requiringNew().run(() -> {
-            outbox.enqueue(Topics.RUN_EVENTS, old, "{}", longAgo);
-            outbox.enqueue(Topics.RUN_EVENTS, recent, "{}", longAgo);
+            outbox.enqueue(RunEventV1.of(UUID.fromString(old), RunEventType.CLAIMED, "purge-test", longAgo), longAgo);
+            outbox.enqueue(RunEventV1.of(UUID.fromString(recent), RunEventType.CLAIMED, "purge-test", longAgo), longAgo);
             outbox.update("publishedAt = ?1 where messageKey = ?2", longAgo, old);
         });
 

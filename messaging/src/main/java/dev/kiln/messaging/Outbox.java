@@ -1,6 +1,5 @@
 package dev.kiln.messaging;
 
-import dev.kiln.contracts.messaging.Json;
 import dev.kiln.contracts.messaging.TopicMessage;
 import dev.kiln.store.outbox.OutboxRepository;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -43,7 +42,7 @@ public class Outbox {
             throw new IllegalStateException("this service does not publish to " + message.topic()
                     + ": add it to kiln.outbox.topics " + topics);
         }
-        rows.enqueue(message.topic(), message.key(), Json.write(message), Instant.now());
+        rows.enqueue(message, Instant.now());
         written.fire(new Written(message.topic()));
     }
 

@@ -21,6 +21,12 @@ public interface OutboxConfig {
     Duration keepPublished();
 
     /**
+     * The CloudEvents {@code source} of every event this deployment publishes (a URI reference); with
+     * {@code ce_id}, a UUID, it identifies an event.
+     */
+    String eventSource();
+
+    /**
      * The topics this service publishes, and so the only ones its Kafka user may write (k8s-checks derives the
      * service's ACLs from this list): {@link Outbox#publish} refuses any other, and the relay of this service
      * sends only rows of these, leaving the rest of the shared table to the services that own them.

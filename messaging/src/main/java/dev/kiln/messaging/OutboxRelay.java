@@ -30,7 +30,8 @@ import org.jboss.logging.Logger;
  * service can run one and none overtakes another. It runs on a thread of its own, after every commit that
  * wrote a message and on a timer (rows left by a failed round, or by another process); callers never wait.
  * At least once: a message can be published twice only if marking it published fails after Kafka took it,
- * and consumers are idempotent (on the run id, the version, the promotion).
+ * and consumers are idempotent (on the run id, the version, the promotion); every record carries the row's
+ * CloudEvents attributes ({@link CloudEventHeaders}), whose {@code ce_id} is the same each time it is sent.
  */
 @ApplicationScoped
 public class OutboxRelay {
@@ -144,7 +145,7 @@ public class OutboxRelay {
         int count = 0;
         for (OutboxMessage message : batch) {
             try {
-                emitter.sendMessage(toKafka(message)).await().atMost(config.sendTimeout());
+                emitter.sendMessage(toKafka(message, config.eventSource())).await().atMost(config.sendTimeout());
             } catch (RuntimeException e) {
                 message.attempts++;
                 message.lastError = String.valueOf(e.getMessage());
@@ -160,10 +161,11 @@ public class OutboxRelay {
         return new Round(count, batch.size() == config.batchSize());
     }
 
-    private static Message<String> toKafka(OutboxMessage message) {
+    private static Message<String> toKafka(OutboxMessage message, String eventSource) {
         return Message.of(message.payload).addMetadata(OutgoingKafkaRecordMetadata.<String>builder()
                 .withTopic(message.topic)
                 .withKey(message.messageKey)
+                .withHeaders(CloudEventHeaders.of(message, eventSource))
                 .build());
     }
 }

@@ -36,6 +36,11 @@ public record AuditEventV1(String schema, UUID id, Instant at, String actor, Str
         return Topics.AUDIT;
     }
 
+    @Override
+    public String eventType() {
+        return TopicMessage.eventType("audit", "recorded");
+    }
+
     /** By project: one project's entries stay in order. */
     @Override
     public String key() {

@@ -36,6 +36,11 @@ public record DatasetEventV1(String schema, Type type, String dataset, int versi
     }
 
     @Override
+    public String eventType() {
+        return TopicMessage.eventType("dataset", type);
+    }
+
+    @Override
     public String key() {
         return dataset;
     }

@@ -34,6 +34,11 @@ public record ModelPromotedV1(String schema, String model, String alias, int ver
         return Topics.MODEL_PROMOTIONS;
     }
 
+    @Override
+    public String eventType() {
+        return TopicMessage.eventType("model", "promoted");
+    }
+
     /** {@code <model>/<alias>}: compaction keeps the newest promotion of each alias. */
     @Override
     public String key() {

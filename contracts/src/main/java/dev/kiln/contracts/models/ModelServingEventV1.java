@@ -28,6 +28,11 @@ public record ModelServingEventV1(String schema, Type type, String replica, Stri
     }
 
     @Override
+    public String eventType() {
+        return TopicMessage.eventType("serving", type);
+    }
+
+    @Override
     public String key() {
         return model;
     }

@@ -1,5 +1,6 @@
 package dev.kiln.contracts.runs;
 
+import dev.kiln.contracts.messaging.TopicMessage;
 import dev.kiln.contracts.messaging.Topics;
 import java.time.Instant;
 import java.util.UUID;
@@ -19,6 +20,11 @@ public record RunCommandV1(String schema, UUID runId, Type type, Instant request
     @Override
     public String topic() {
         return Topics.RUN_COMMANDS;
+    }
+
+    @Override
+    public String eventType() {
+        return TopicMessage.eventType("run-command", type);
     }
 
     /** What to do. */

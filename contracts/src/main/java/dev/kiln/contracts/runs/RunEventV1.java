@@ -2,6 +2,7 @@ package dev.kiln.contracts.runs;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.kiln.contracts.messaging.MalformedMessageException;
+import dev.kiln.contracts.messaging.TopicMessage;
 import dev.kiln.contracts.messaging.Topics;
 import java.time.Instant;
 import java.util.UUID;
@@ -33,6 +34,11 @@ public record RunEventV1(String schema, UUID runId, RunEventType type, String wo
     @Override
     public String topic() {
         return Topics.RUN_EVENTS;
+    }
+
+    @Override
+    public String eventType() {
+        return TopicMessage.eventType("run", type);
     }
 
     public static RunEventV1 of(UUID runId, RunEventType type, String worker, Instant occurredAt) {

@@ -1,6 +1,7 @@
 package dev.kiln.contracts.runs;
 
 import dev.kiln.contracts.messaging.MalformedMessageException;
+import dev.kiln.contracts.messaging.TopicMessage;
 import dev.kiln.contracts.messaging.Topics;
 import java.time.Instant;
 import java.util.UUID;
@@ -21,6 +22,11 @@ public record TrainRequestV1(String schema, UUID runId, TrainingSpec spec, Insta
     @Override
     public String topic() {
         return Topics.TRAIN_REQUESTS;
+    }
+
+    @Override
+    public String eventType() {
+        return TopicMessage.eventType("run", "requested");
     }
 
     public static TrainRequestV1 of(UUID runId, TrainingSpec spec, Instant requestedAt) {

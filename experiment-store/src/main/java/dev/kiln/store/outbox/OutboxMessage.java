@@ -8,6 +8,7 @@ import jakarta.persistence.GenerationType;
 import jakarta.persistence.Id;
 import jakarta.persistence.Table;
 import java.time.Instant;
+import java.util.UUID;
 
 /** A Kafka message waiting in the {@code outbox} table to be published. */
 @Entity
@@ -28,8 +29,21 @@ public class OutboxMessage extends PanacheEntityBase {
     @Column(nullable = false)
     public String payload;
 
+    /** When the state it announces changed: the CloudEvents {@code time}. */
     @Column(name = "created_at", nullable = false)
     public Instant createdAt;
+
+    /** The CloudEvents {@code id}: fixed when written, so a message the relay sends twice keeps it. */
+    @Column(name = "event_id", nullable = false)
+    public UUID eventId;
+
+    /** The CloudEvents {@code type}; null only on rows published before V21. */
+    @Column(name = "event_type")
+    public String eventType;
+
+    /** The CloudEvents {@code subject}; null only on rows published before V21. */
+    @Column(name = "event_subject")
+    public String eventSubject;
 
     @Column(name = "published_at")
     public Instant publishedAt;

@@ -1,23 +1,29 @@
 package dev.kiln.store.outbox;
 
+import dev.kiln.contracts.messaging.Json;
+import dev.kiln.contracts.messaging.TopicMessage;
 import io.quarkus.hibernate.orm.panache.PanacheRepositoryBase;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Instant;
 import java.util.Collection;
 import java.util.List;
+import java.util.UUID;
 
 /** Data access for the transactional outbox. Callers own the transaction. */
 @ApplicationScoped
 public class OutboxRepository implements PanacheRepositoryBase<OutboxMessage, Long> {
 
     /** Adds a message; call it in the transaction that stores the state the message announces. */
-    public void enqueue(String topic, String key, String payloadJson, Instant now) {
-        OutboxMessage message = new OutboxMessage();
-        message.topic = topic;
-        message.messageKey = key;
-        message.payload = payloadJson;
-        message.createdAt = now;
-        persist(message);
+    public void enqueue(TopicMessage message, Instant now) {
+        OutboxMessage row = new OutboxMessage();
+        row.topic = message.topic();
+        row.messageKey = message.key();
+        row.payload = Json.write(message);
+        row.createdAt = now;
+        row.eventId = UUID.randomUUID();
+        row.eventType = message.eventType();
+        row.eventSubject = message.eventSubject();
+        persist(row);
     }
 
     /** The advisory lock that makes one relay in the whole deployment publish at a time ('kiln' in ASCII). */
