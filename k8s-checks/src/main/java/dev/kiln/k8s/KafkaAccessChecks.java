@@ -22,7 +22,7 @@ import java.util.regex.Pattern;
  */
 final class KafkaAccessChecks {
 
-    private static final Pattern INCOMING_TOPIC = Pattern.compile("mp\\.messaging\\.incoming\\.([^.]+)\\.topic");
+    private static final Pattern INCOMING_TOPIC = Pattern.compile("mp\\.messaging\\.incoming\\.([^.]+)\\.topics?");
     private static final String PER_PROCESS = "${quarkus.uuid}";
     /** The variables that carry a client's credentials, by what they are; the Secret they name is the user's. */
     private static final List<String> CREDENTIAL_VARIABLES = List.of("KAFKA_SSL_KEYSTORE_CERTIFICATE_CHAIN",
@@ -116,7 +116,9 @@ final class KafkaAccessChecks {
             String channel = incoming.group(1);
             String prefix = "mp.messaging.incoming." + channel + ".";
             String why = "incoming channel " + channel;
-            needs.add(new Need(new Resource("topic", config.prodValue(key), false), "Read", why));
+            for (String topic : config.prodValue(key).split("\\s*,\\s*")) {
+                needs.add(new Need(new Resource("topic", topic.trim(), false), "Read", why));
+            }
             String group = Optional.ofNullable(config.prodValue(prefix + "group.id")).orElse(channel);
             int perProcess = group.indexOf(PER_PROCESS);
             needs.add(new Need(perProcess >= 0 ? new Resource("group", group.substring(0, perProcess), true)

@@ -37,6 +37,11 @@ public record DatasetEventV1(String schema, Type type, String dataset, int versi
 
     @Override
     public String eventType() {
+        return eventType(type);
+    }
+
+    /** The CloudEvents type of this kind of data set event, e.g. READY: {@code dev.kiln.dataset.ready.v1}. */
+    public static String eventType(Type type) {
         return TopicMessage.eventType("dataset", type);
     }
 

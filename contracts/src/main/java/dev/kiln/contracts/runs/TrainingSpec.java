@@ -78,6 +78,13 @@ public record TrainingSpec(
                 null, null, null, null, null, seed, null, null, null);
     }
 
+    /** The same spec on another data set ({@code name} or {@code name@version}), not yet pinned. */
+    public TrainingSpec onDataset(String dataset) {
+        return new TrainingSpec(dataset, model, modelArgs, epochs, batchSize, validationSplit, optimizer,
+                learningRate, momentum, nesterov, weightDecay, schedule, earlyStopping, augmentation, normalization,
+                labelSmoothing, mixupAlpha, gradClipNorm, seed, imageSize, null, init);
+    }
+
     /** The same spec training on this registered data set version ({@code dataset} becomes its name@version). */
     public TrainingSpec pinnedTo(DatasetPin pin) {
         return new TrainingSpec(pin.version(), model, modelArgs, epochs, batchSize, validationSplit, optimizer,

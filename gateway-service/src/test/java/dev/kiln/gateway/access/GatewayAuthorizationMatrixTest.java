@@ -77,6 +77,12 @@ class GatewayAuthorizationMatrixTest {
             entry("POST /api/v1/tokens", ADMIN),
             entry("DELETE /api/v1/tokens/{id}", ADMIN),
             entry("GET /api/v1/audit", ADMIN),
+            entry("GET /api/v1/triggers", VIEWER),
+            entry("POST /api/v1/triggers", MAINTAINER),
+            entry("GET /api/v1/triggers/{id}", VIEWER),
+            entry("PATCH /api/v1/triggers/{id}", MAINTAINER),
+            entry("DELETE /api/v1/triggers/{id}", MAINTAINER),
+            entry("GET /api/v1/triggers/{id}/firings", VIEWER),
             entry("GET /api/v1/quotas", VIEWER));
 
     @TestHTTPResource("/")
@@ -101,7 +107,7 @@ class GatewayAuthorizationMatrixTest {
 
     /**
      * A run (succeeded, with a model checkpoint and a misclassified test image), a registered model (that run as
-     * version 1, the champion), a study, a data set and an experiment of the default project, then every operation
+     * version 1, the champion), a study, a data set, an experiment and a trigger of the default project, then every operation
      * on them by callers of another project: as if they did not exist.
      */
     @Test
@@ -125,6 +131,9 @@ class GatewayAuthorizationMatrixTest {
         String experiment = "matrix-" + UUID.randomUUID().toString().substring(0, 8);
         given().contentType(ContentType.JSON).body("{\"experiment\": \"" + experiment + "\", \"spec\": {\"dataset\":"
                 + " \"mnist-sample\", \"model\": \"mlp\", \"epochs\": 1}}").post("/api/v1/runs").then().statusCode(202);
+        String trigger = given().contentType(ContentType.JSON).body("{\"name\": \"matrix-" + model + "\", \"when\":"
+                + " {\"schedule\": \"0 0 1 1 *\"}, \"run\": {\"spec\": {\"dataset\": \"mnist-sample\", \"model\":"
+                + " \"mlp\"}}}").post("/api/v1/triggers").then().statusCode(201).extract().path("id");
         new AuthorizationMatrix(base.toURI()).checkProjects(RULES, operation -> {
             String path = operation.path();
             if (path.startsWith("/api/v1/runs/{id}")) {
@@ -134,6 +143,9 @@ class GatewayAuthorizationMatrixTest {
             if (path.startsWith("/api/v1/studies/{id}")) {
                 return path.replace("{id}", study);
             }
+            if (path.startsWith("/api/v1/triggers/{id}")) {
+                return path.replace("{id}", trigger);
+            }
             if (path.startsWith("/api/v1/models/{name}")) {
                 return path.replace("{name}", model).replace("{version}", "1");
             }
@@ -142,6 +154,6 @@ class GatewayAuthorizationMatrixTest {
                 return path.replace("{name}", dataset);
             }
             return null;
-        }, List.of(run, study, model, dataset, experiment), "elsewhere");
+        }, List.of(run, study, model, dataset, experiment, trigger), "elsewhere");
     }
 }
