@@ -8,6 +8,7 @@ import static dev.kiln.infra.stack.StackHttp.token;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.kiln.infra.stack.StackHttp;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,9 +27,10 @@ import org.openqa.selenium.interactions.Actions;
  * {@code ./kiln check-console}: the web console in a real headless Chromium against the running stack. It logs in
  * with the stack's token, follows a run it submits live (the chart gains each epoch within seconds, one point per
  * epoch, without a reload), compares the confusion heatmap's cells with the API's matrix, checks the misclassified
- * gallery, the study page's best trial and the playground's answer to a drawn digit, and on every page: no error in
- * the browser console, every control and picture labelled, no horizontal scrolling at a laptop's width. Screenshots
- * of each page go to the directory given. Exit status 1, with every problem listed, when anything fails.
+ * gallery, the study page's best trial, the playground's answer to a drawn digit and a data set version's sample
+ * images, and on every page: no error in the browser console, every control and picture labelled, no horizontal
+ * scrolling at a laptop's width. Screenshots of each page go to the directory given. Exit status 1, with every
+ * problem listed, when anything fails.
  *
  * <p>Arguments: the gateway's URL, the inference service's, the demo's registered model, the run spec to train live, the screenshot
  * directory.
@@ -401,11 +403,65 @@ public final class ConsoleCheck {
         pageDone("playground");
     }
 
-    private void datasets() {
-        step("Data sets");
+    /**
+     * The data sets page: a READY version's report with its sample images, class by class, each named by its class;
+     * a version with samples is preferred (every version a trainer of this Kiln validated has them). A stack whose
+     * versions were all validated before samples were recorded shows the page saying so instead.
+     */
+    private void datasets() throws Exception {
+        step("Data sets: a READY version's report and its sample images, class by class");
         browser.open("/console/datasets");
         browser.await(Duration.ofSeconds(15), d -> !d.findElements(By.cssSelector("#datasets-table tbody tr"))
                 .isEmpty(), "the data set table");
+        String chosen = null;
+        JsonNode samples = null;
+        for (JsonNode dataset : get("/api/v1/datasets")) {
+            for (JsonNode version : dataset.path("versions")) {
+                if (samples != null || !version.path("status").asText().equals("READY")) {
+                    continue;
+                }
+                String ref = dataset.path("name").asText() + "@" + version.path("version").asInt();
+                chosen = chosen == null ? ref : chosen;
+                HttpResponse<String> listed = StackHttp.get(gateway + "/api/v1/datasets/" + dataset.path("name")
+                        .asText() + "/versions/" + version.path("version").asInt() + "/samples");
+                if (listed.statusCode() == 200) {
+                    chosen = ref;
+                    samples = JSON.readTree(listed.body());
+                }
+            }
+        }
+        if (chosen == null) {
+            problems.add("no READY data set version to show (the demo's data sets are validated before it trains)");
+            pageDone("datasets");
+            return;
+        }
+        browser.driver().findElement(By.cssSelector("#datasets-table tr[data-key='" + chosen + "'] button")).click();
+        if (samples == null) {
+            browser.await(Duration.ofSeconds(15), d -> d.findElement(By.id("dataset-samples-info")).getText()
+                    .contains("validated before"), "the page saying " + chosen + " has no sample images");
+            System.out.println("   " + chosen + ": no sample images recorded (validated before Kiln recorded them)");
+        } else {
+            int expected = samples.size();
+            browser.await(Duration.ofSeconds(20), d -> ((Number) browser.script("return [...document.querySelectorAll("
+                    + "'#dataset-samples img')].filter(i => i.complete && i.naturalWidth > 0).length")).intValue()
+                    == expected, expected + " sample images of " + chosen + " loaded");
+            List<String> labels = StreamSupport.stream(samples.spliterator(), false).map(s -> s.path("label").asText())
+                    .toList();
+            List<String> alts = browser.driver().findElements(By.cssSelector("#dataset-samples img")).stream()
+                    .map(img -> img.getDomAttribute("alt")).toList();
+            if (!alts.equals(labels)) {
+                problems.add("the sample images of " + chosen + " are named " + alts + ", not by their classes "
+                        + labels);
+            }
+            long classes = labels.stream().distinct().count();
+            int groups = browser.driver().findElements(By.cssSelector("#dataset-samples [role=group] h4")).size();
+            if (groups != classes) {
+                problems.add("the sample images of " + chosen + " are in " + groups + " groups, not one per class ("
+                        + classes + ")");
+            }
+            browser.script("document.getElementById('dataset-samples-title').scrollIntoView()");
+            System.out.println("   " + chosen + ": " + expected + " sample images in " + classes + " classes");
+        }
         pageDone("datasets");
     }
 

@@ -155,6 +155,40 @@ class MigrationsTest {
         }
     }
 
+    @Test
+    void aDataSetVersionsSamplesHaveOneImagePerPositionAndGoWithTheVersion() throws Exception {
+        flyway().migrate();
+        try (Connection c = connect()) {
+            c.createStatement().execute("insert into datasets (name, created_at, project) values ('samples-19', now(),"
+                    + " 'default')");
+            c.createStatement().execute("insert into dataset_versions (dataset, version, status, archive_sha256,"
+                    + " archive_bytes, packed_sha256, created_at) values ('samples-19', 1, 'READY', repeat('1', 64), 1,"
+                    + " repeat('2', 64), now())");
+            String insert = "insert into dataset_samples (dataset, version, position, split, image_index, label,"
+                    + " image_png) values ('samples-19', 1, 0, 'train', 4, 'Bag', '\\x89504e47')";
+            c.createStatement().execute(insert);
+            assertThatThrownBy(() -> c.createStatement().execute(insert))
+                    .isInstanceOf(SQLException.class).hasMessageContaining("dataset_samples_pkey");
+            assertThatThrownBy(() -> c.createStatement().execute(insert.replace(", 0, 'train', 4,", ", 1, 'train', 4,")))
+                    .as("the same image twice").isInstanceOf(SQLException.class).hasMessageContaining("key");
+            assertThatThrownBy(() -> c.createStatement().execute(insert.replace(", 0, 'train',", ", 1, 'elsewhere',")))
+                    .isInstanceOf(SQLException.class).hasMessageContaining("dataset_samples_split_check");
+            assertThatThrownBy(() -> c.createStatement().execute(insert.replace("'\\x89504e47'", "null")
+                    .replace(", 0, 'train', 4,", ", 1, 'train', 5,")))
+                    .isInstanceOf(SQLException.class).hasMessageContaining("image_png");
+            assertThatThrownBy(() -> c.createStatement().execute(insert.replace("'samples-19', 1,", "'samples-19', 2,")))
+                    .as("a version that does not exist").isInstanceOf(SQLException.class)
+                    .hasMessageContaining("dataset_samples_dataset_version_fkey");
+
+            c.createStatement().execute("delete from datasets where name = 'samples-19'");
+
+            var left = c.createStatement().executeQuery("select count(*) from dataset_samples"
+                    + " where dataset = 'samples-19'");
+            left.next();
+            assertThat(left.getLong(1)).as("the samples deleted with their version").isZero();
+        }
+    }
+
     /**
      * Every service migrates at start, so several processes meet on an empty database (a fresh stack, a
      * Deployment's replicas): each of them must start, and the schema must be migrated exactly once.
@@ -257,7 +291,8 @@ class MigrationsTest {
                     "insert into model_aliases (model, alias, version, updated_at) values ('m', 'champion', 1, now())",
                     "delete from registered_models", "select * from audit_events", "create table probe (id int)",
                     "select test_index from run_misclassified", "select image_png from run_misclassified",
-                    "delete from run_misclassified", "select * from run_batch_samples"}) {
+                    "delete from run_misclassified", "select * from run_batch_samples",
+                    "select * from dataset_samples"}) {
                 assertThatThrownBy(() -> inference.createStatement().execute(refused)).as(refused)
                         .isInstanceOf(SQLException.class).hasMessageContaining("permission denied");
             }
@@ -265,6 +300,9 @@ class MigrationsTest {
             inference.createStatement().executeQuery("select status from runs limit 1").close();
             assertThatThrownBy(() -> inference.createStatement().execute("select * from run_misclassified"))
                     .as("KEDA reads the misclassified images").isInstanceOf(SQLException.class)
+                    .hasMessageContaining("permission denied");
+            assertThatThrownBy(() -> inference.createStatement().execute("select * from dataset_samples"))
+                    .as("KEDA reads the data sets' samples").isInstanceOf(SQLException.class)
                     .hasMessageContaining("permission denied");
         }
         try (Connection c = connect()) {
@@ -275,6 +313,9 @@ class MigrationsTest {
             trainer.createStatement().execute("update runs set updated_at = now()");
             trainer.createStatement().execute("delete from run_misclassified where run_id = gen_random_uuid()");
             trainer.createStatement().execute("update run_batch_samples set label = label");
+            trainer.createStatement().execute("insert into dataset_samples (dataset, version, position, split,"
+                    + " image_index, label, image_png) select dataset, version, 0, 'train', 0, '7', '\\x89504e47'"
+                    + " from dataset_versions limit 1 on conflict do nothing");
             for (String refused : new String[] {"select * from api_tokens", "insert into audit_events default values",
                     "delete from flyway_schema_history"}) {
                 assertThatThrownBy(() -> trainer.createStatement().execute(refused)).as(refused)
@@ -290,6 +331,7 @@ class MigrationsTest {
                     + " original_png, recorded_at) select id, 0, 0, '7', '\\x89504e47', now() from runs limit 1"
                     + " on conflict do nothing");
             gateway.createStatement().executeQuery("select * from run_batch_samples").close();
+            gateway.createStatement().executeQuery("select position, image_png from dataset_samples").close();
             for (String refused : new String[] {"delete from flyway_schema_history", "alter table runs add column x int",
                     "drop table outbox"}) {
                 assertThatThrownBy(() -> gateway.createStatement().execute(refused)).as(refused)
@@ -303,6 +345,8 @@ class MigrationsTest {
             keda.createStatement().execute("set role kiln_keda");
             keda.createStatement().executeQuery("select status from runs").close();
             assertThatThrownBy(() -> keda.createStatement().execute("select * from run_batch_samples"))
+                    .isInstanceOf(SQLException.class).hasMessageContaining("permission denied");
+            assertThatThrownBy(() -> keda.createStatement().execute("select * from dataset_samples"))
                     .isInstanceOf(SQLException.class).hasMessageContaining("permission denied");
         }
     }

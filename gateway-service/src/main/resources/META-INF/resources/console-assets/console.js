@@ -982,7 +982,7 @@ pages.playground = () => {
 
 pages.datasets = () => every(5000, async () => {
   const datasets = await api('/api/v1/datasets');
-  const rows = datasets.flatMap(d => (d.versions || []).map(v => el('tr', {},
+  const rows = datasets.flatMap(d => (d.versions || []).map(v => el('tr', {'data-key': `${d.name}@${v.version}`},
       el('th', {scope: 'row', text: d.name}), el('td', {text: 'v' + v.version}), el('td', {}, statusBadge(v.status)),
       el('td', {text: Object.entries(v.images || {}).map(([split, n]) => split + ' ' + n).join(', ') || '–'}),
       el('td', {text: when(v.createdAt)}),
@@ -992,8 +992,17 @@ pages.datasets = () => every(5000, async () => {
       : [el('tr', {}, el('td', {colspan: 6, text: 'No data set uploaded yet (./kiln dataset push DIR).'}))]);
 });
 
+// The report shown: a version clicked later wins over one still loading.
+let datasetShown = 0;
+// The sample images' object URLs, freed when another version's replace them.
+let sampleUrls = [];
+
 async function datasetReport(name, version) {
+  const shown = ++datasetShown;
   const v = await api(`/api/v1/datasets/${encodeURIComponent(name)}/versions/${version}`);
+  if (shown !== datasetShown) {
+    return;
+  }
   $('#dataset-report').hidden = false;
   $('#dataset-report-title').textContent = `Validation report of ${name} v${version}`;
   const report = v.report || {};
@@ -1011,6 +1020,68 @@ async function datasetReport(name, version) {
               el('span', {class: 'bar-value', text: n}));
         })));
   }));
+  await datasetSamples(name, v, shown);
+}
+
+/**
+ * A READY version's sample images, class by class under the class's name: the first train images of each class, at
+ * the size they are stored and trained at, fetched with the token like the run page's images.
+ */
+async function datasetSamples(name, v, shown) {
+  const info = $('#dataset-samples-info');
+  const grid = $('#dataset-samples');
+  sampleUrls.forEach(url => URL.revokeObjectURL(url));
+  sampleUrls = [];
+  grid.replaceChildren();
+  if (v.status !== 'READY') {
+    info.textContent = v.status === 'REJECTED' ? 'A rejected version has no sample images.'
+        : 'Sample images are recorded when the version becomes READY.';
+    return;
+  }
+  info.textContent = 'Loading the sample images…';
+  let samples;
+  try {
+    samples = await api(`/api/v1/datasets/${encodeURIComponent(name)}/versions/${v.version}/samples`);
+  } catch (error) {
+    if (shown === datasetShown) {
+      info.textContent = error.status === 404
+          ? 'No sample images were recorded for this version (it was validated before Kiln recorded them).'
+          : error.message;
+    }
+    return;
+  }
+  if (shown !== datasetShown) {
+    return;
+  }
+  if (!samples.length) {
+    info.textContent = 'This version has no sample images.';
+    return;
+  }
+  const urls = await Promise.all(samples.map(sample => imageUrl(sample.image)));
+  if (shown !== datasetShown) {
+    urls.forEach(url => URL.revokeObjectURL(url));
+    return;
+  }
+  sampleUrls = urls;
+  const byClass = new Map();
+  samples.forEach((sample, i) => {
+    if (!byClass.has(sample.label)) {
+      byClass.set(sample.label, []);
+    }
+    byClass.get(sample.label).push(el('figure', {class: 'example', 'data-label': sample.label},
+        el('img', {src: urls[i], width: 84, height: 84, alt: sample.label}),
+        el('figcaption', {}, sample.label, el('span', {class: 'hint', text: ` #${sample.index}`}))));
+  });
+  grid.replaceChildren(...[...byClass].map(([label, figures], i) => el('div',
+      {class: 'sample-class', role: 'group', 'aria-labelledby': `dataset-samples-class-${i}`},
+      el('h4', {id: `dataset-samples-class-${i}`, text: `${label} (${figures.length})`}),
+      el('div', {class: 'gallery samples'}, figures))));
+  const report = v.report || {};
+  const split = samples[0].split;
+  info.textContent = `The first images of each class in ${split}/, up to `
+      + `${Math.max(...[...byClass.values()].map(f => f.length))} (${samples.length} in all), as stored for training`
+      + (report.storedWidth ? ` at ${report.storedWidth}×${report.storedHeight} pixels` : '')
+      + `; #: the image's index among the ${split} images.`;
 }
 
 // ---- Start ------------------------------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ import dev.kiln.contracts.runs.RunStatus;
 import dev.kiln.contracts.runs.TrainRequestV1;
 import dev.kiln.contracts.runs.TrainingSpec;
 import dev.kiln.imagedata.catalog.CatalogArchive;
+import dev.kiln.imagedata.packing.PackedImages;
 import dev.kiln.infra.datasets.FashionFolder;
 import dev.kiln.infra.kafka.KafkaTestResource;
 import dev.kiln.infra.kafka.TopicReader;
@@ -25,6 +26,7 @@ import dev.kiln.infra.s3.S3TestResource;
 import dev.kiln.messaging.Outbox;
 import dev.kiln.messaging.datasets.DatasetFiling;
 import dev.kiln.store.datasets.DatasetRepository;
+import dev.kiln.store.datasets.DatasetSampleRepository;
 import dev.kiln.store.datasets.DatasetRepository.Version;
 import dev.kiln.store.runs.RunRecord;
 import dev.kiln.store.runs.RunRepository;
@@ -34,6 +36,7 @@ import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
+import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -42,7 +45,9 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.Arrays;
+import java.util.List;
 import java.util.UUID;
+import javax.imageio.ImageIO;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.junit.jupiter.api.Test;
@@ -88,6 +93,9 @@ class DatasetValidationTest {
     @Inject
     RunRepository runs;
 
+    @Inject
+    DatasetSampleRepository samples;
+
     @TempDir
     Path dir;
 
@@ -119,6 +127,7 @@ class DatasetValidationTest {
         ConsumerRecord<String, String> event = TopicReader.await(bootstrap, Topics.DATASET_EVENTS,
                 r -> "fashion-folder".equals(r.key()) && r.value().contains("\"READY\""), WAIT);
         assertThat(Json.read(event.value(), DatasetEventV1.class).packedSha256()).isEqualTo(ready.packedSha256());
+        theSamplesAreTheFirstTrainImagesOfEachClass(ready, report);
 
         // A run on it, as the gateway pins it.
         TrainingSpec spec = TrainingSpec.of("fashion-folder", "lenet", 3, 32, "adam", 0.002, 11L)
@@ -150,6 +159,10 @@ class DatasetValidationTest {
         assertThat(sampleReport.splits().get("train").images()).isEqualTo(10_000);
         assertThat(sample.pin().trainSize()).isEqualTo(8_000);
         assertThat(sample.pin().testSize()).isEqualTo(2_000);
+        List<DatasetSampleRepository.Image> digits = sampled(sample);
+        assertThat(digits).as("4 of each digit").hasSize(40).extracting(DatasetSampleRepository.Image::label)
+                .containsExactlyElementsOf(CatalogArchive.DIGITS.stream().flatMap(d -> java.util.stream.Stream.of(d, d,
+                        d, d)).toList());
         ValidationReport fashionReport = Json.read(fashion.reportJson(), ValidationReport.class);
         assertThat(fashionReport.classes()).isEqualTo(CatalogArchive.FASHION_MNIST_CLASSES);
         assertThat(fashionReport.splits().get("train").images()).isEqualTo(60_000);
@@ -191,6 +204,7 @@ class DatasetValidationTest {
 
         assertThat(rejected.status()).isEqualTo(DatasetStatus.REJECTED);
         assertThat(rejected.packedSha256()).isNull();
+        assertThat(sampled(rejected)).as("a rejected version's samples").isEmpty();
         ValidationReport report = Json.read(rejected.reportJson(), ValidationReport.class);
         assertThat(report.rejection()).isEqualTo("class 'Bag' in train/ has no readable image");
         assertThat(report.unreadable()).extracting(ValidationReport.FileProblem::path)
@@ -200,7 +214,50 @@ class DatasetValidationTest {
         assertThat(Json.read(event.value(), DatasetEventV1.class).reason()).contains("no readable image");
     }
 
-    /** As the gateway stores an accepted upload: the archive in the store, the version VALIDATING, its event. */
+    /**
+     * The version's samples, recorded with READY: four of each class, class by class, each the PNG of the packed
+     * train image it names (the packed file read back from the artifact store), in colour as the version is packed.
+     */
+    private void theSamplesAreTheFirstTrainImagesOfEachClass(Version ready, ValidationReport report) throws IOException {
+        Path packedFile = dir.resolve("packed");
+        artifacts.download(ready.packedSha256(), packedFile);
+        PackedImages.Packed packed = PackedImages.read(packedFile);
+        PackedImages.Split train = packed.splits().get("train");
+        int imageBytes = packed.header().imageBytes();
+        List<DatasetSampleRepository.Image> recorded = sampled(ready);
+        assertThat(recorded).hasSize(4 * report.classes().size());
+        for (int i = 0; i < recorded.size(); i++) {
+            DatasetSampleRepository.Image sample = recorded.get(i);
+            int classIndex = i / 4;
+            String label = report.classes().get(classIndex);
+            assertThat(sample.position()).isEqualTo(i);
+            assertThat(sample.split()).isEqualTo("train");
+            assertThat(sample.label()).isEqualTo(label);
+            int nth = (int) Arrays.stream(train.labels(), 0, sample.index()).filter(l -> l == classIndex).count();
+            assertThat(train.labels()[sample.index()]).isEqualTo(classIndex);
+            assertThat(nth).as("sample %d is the %d-th %s", i, i % 4, label).isEqualTo(i % 4);
+            BufferedImage image = ImageIO.read(new ByteArrayInputStream(sample.png()));
+            assertThat(image.getWidth()).isEqualTo(report.storedWidth());
+            assertThat(image.getHeight()).isEqualTo(report.storedHeight());
+            int plane = image.getWidth() * image.getHeight();
+            int[] rgb = image.getRGB(0, 0, image.getWidth(), image.getHeight(), null, 0, image.getWidth());
+            byte[] pixels = new byte[3 * plane];
+            for (int p = 0; p < plane; p++) {
+                pixels[p] = (byte) (rgb[p] >> 16);
+                pixels[plane + p] = (byte) (rgb[p] >> 8);
+                pixels[2 * plane + p] = (byte) rgb[p];
+            }
+            assertThat(pixels).as("sample %d's pixels", i).isEqualTo(Arrays.copyOfRange(train.pixels(),
+                    sample.index() * imageBytes, (sample.index() + 1) * imageBytes));
+        }
+    }
+
+    private List<DatasetSampleRepository.Image> sampled(Version version) {
+        return QuarkusTransaction.requiringNew().call(() -> samples.list(version.dataset(), version.version())
+                .stream().map(e -> samples.image(version.dataset(), version.version(), e.position()).orElseThrow())
+                .toList());
+    }
+
     /** Filed as the gateway files an upload. */
     private Version uploaded(String name, byte[] archive) throws IOException {
         QuarkusTransaction.requiringNew().run(() -> datasets.create(name, null, "default", Instant.now()));

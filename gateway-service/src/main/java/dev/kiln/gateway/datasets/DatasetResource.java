@@ -33,11 +33,14 @@ public class DatasetResource {
 
     private final DatasetUploads uploads;
     private final DatasetRepository datasets;
+    private final DatasetSamples samples;
     private final SecurityIdentity identity;
 
-    public DatasetResource(DatasetUploads uploads, DatasetRepository datasets, SecurityIdentity identity) {
+    public DatasetResource(DatasetUploads uploads, DatasetRepository datasets, DatasetSamples samples,
+            SecurityIdentity identity) {
         this.uploads = uploads;
         this.datasets = datasets;
+        this.samples = samples;
         this.identity = identity;
     }
 
@@ -108,6 +111,49 @@ public class DatasetResource {
             description = "runs: the runs trained on this version; models: the registered model versions they "
                     + "became. 404 for an unknown data set or version.")
     public DatasetView.VersionView version(@PathParam("name") String name, @PathParam("version") String version) {
+        String project = Caller.projectOf(identity);
+        return QuarkusTransaction.requiringNew().call(() -> {
+            Version found = visible(name, version, project);
+            return DatasetView.VersionView.of(found, true, datasets.runsOn(found.ref(), project),
+                    datasets.modelsOn(found.ref(), project));
+        });
+    }
+
+    @GET
+    @Path("{name}/versions/{version}/samples")
+    @Operation(summary = "A few images of each class of a READY version, to look at",
+            description = "The first images of each class of the version's train split (4 a class, at most 64 in"
+                    + " all), class by class: each with its position, split, index in that split, class (`label`) and"
+                    + " the URL of its PNG file, at the size the version is stored and trained at. Recorded by the"
+                    + " trainer that validated the version, with READY. 404 for an unknown data set or version, and"
+                    + " for a version without samples (still VALIDATING, REJECTED, or validated before samples were"
+                    + " recorded), the message saying which.")
+    public List<DatasetSampleView> samples(@PathParam("name") String name, @PathParam("version") String version) {
+        String project = Caller.projectOf(identity);
+        return QuarkusTransaction.requiringNew().call(() -> samples.view(visible(name, version, project)));
+    }
+
+    @GET
+    @Path("{name}/versions/{version}/samples/{position}.png")
+    @Produces("image/png")
+    @Operation(summary = "One sample image of a data set version, as a PNG file",
+            description = "Grey or RGB as the version is packed. 404 for a position the samples do not have, and as"
+                    + " for the list; 400 naming `position` or `version` when malformed.")
+    public RestResponse<byte[]> sampleImage(@PathParam("name") String name, @PathParam("version") String version,
+            @PathParam("position") String position) {
+        String project = Caller.projectOf(identity);
+        byte[] png = QuarkusTransaction.requiringNew().call(() -> samples.png(visible(name, version, project),
+                position));
+        // Recorded once, with READY, and never changed.
+        return RestResponse.ResponseBuilder.ok(png, "image/png").header("Cache-Control", "private, max-age=86400")
+                .build();
+    }
+
+    /**
+     * The version a path names, if the project sees its data set: 400 for a malformed version number, 404 for an
+     * unknown data set or version, or another project's. Call in a transaction.
+     */
+    private Version visible(String name, String version, String project) {
         int number;
         try {
             number = Integer.parseInt(version);
@@ -115,14 +161,10 @@ public class DatasetResource {
             throw new InvalidRequestException(List.of(new FieldError("version", "must be a version number, got '"
                     + version + "'")));
         }
-        String project = Caller.projectOf(identity);
-        return QuarkusTransaction.requiringNew().call(() -> {
-            Version found = datasets.findVisible(name, project) == null ? null : datasets.findVersion(name, number);
-            if (found == null) {
-                throw new NotFoundProblem("no version " + number + " of data set '" + name + "'");
-            }
-            return DatasetView.VersionView.of(found, true, datasets.runsOn(found.ref(), project),
-                    datasets.modelsOn(found.ref(), project));
-        });
+        Version found = datasets.findVisible(name, project) == null ? null : datasets.findVersion(name, number);
+        if (found == null) {
+            throw new NotFoundProblem("no version " + number + " of data set '" + name + "'");
+        }
+        return found;
     }
 }

@@ -7,6 +7,7 @@ import static java.util.Map.entry;
 import dev.kiln.access.testing.AuthorizationMatrix;
 import dev.kiln.access.testing.AuthorizationMatrix.Rule;
 import dev.kiln.contracts.access.Role;
+import dev.kiln.gateway.StoredDatasets;
 import dev.kiln.gateway.StoredRuns;
 import dev.kiln.infra.kafka.KafkaTestResource;
 import dev.kiln.infra.postgres.PostgresTestResource;
@@ -59,6 +60,8 @@ class GatewayAuthorizationMatrixTest {
             entry("GET /api/v1/datasets/{name}", VIEWER),
             entry("POST /api/v1/datasets/{name}/versions", MEMBER),
             entry("GET /api/v1/datasets/{name}/versions/{version}", VIEWER),
+            entry("GET /api/v1/datasets/{name}/versions/{version}/samples", VIEWER),
+            entry("GET /api/v1/datasets/{name}/versions/{version}/samples/{position}.png", VIEWER),
             entry("GET /api/v1/studies", VIEWER),
             entry("POST /api/v1/studies", MEMBER),
             entry("GET /api/v1/studies/{id}", VIEWER),
@@ -100,6 +103,9 @@ class GatewayAuthorizationMatrixTest {
     @Inject
     BatchSampleRepository batchSamples;
 
+    @Inject
+    StoredDatasets datasets;
+
     @Test
     void everyOperationAnswersByRole() throws Exception {
         new AuthorizationMatrix(base.toURI()).check(RULES);
@@ -107,8 +113,9 @@ class GatewayAuthorizationMatrixTest {
 
     /**
      * A run (succeeded, with a model checkpoint and a misclassified test image), a registered model (that run as
-     * version 1, the champion), a study, a data set, an experiment and a trigger of the default project, then every operation
-     * on them by callers of another project: as if they did not exist.
+     * version 1, the champion), a study, a data set (its version 1 READY, with sample images), an experiment and a
+     * trigger of the default project, then every operation on them by callers of another project: as if they did
+     * not exist.
      */
     @Test
     void anotherProjectsResourcesAreInvisible() throws Exception {
@@ -128,6 +135,7 @@ class GatewayAuthorizationMatrixTest {
         String dataset = "matrix-" + UUID.randomUUID().toString().substring(0, 8);
         given().contentType(ContentType.JSON).body("{\"name\": \"" + dataset + "\"}").post("/api/v1/datasets")
                 .then().statusCode(201);
+        datasets.ready(dataset, 2);
         String experiment = "matrix-" + UUID.randomUUID().toString().substring(0, 8);
         given().contentType(ContentType.JSON).body("{\"experiment\": \"" + experiment + "\", \"spec\": {\"dataset\":"
                 + " \"mnist-sample\", \"model\": \"mlp\", \"epochs\": 1}}").post("/api/v1/runs").then().statusCode(202);
@@ -149,9 +157,8 @@ class GatewayAuthorizationMatrixTest {
             if (path.startsWith("/api/v1/models/{name}")) {
                 return path.replace("{name}", model).replace("{version}", "1");
             }
-            // The data set has no version to read (the matrix reads every path it fills as its owner).
-            if (path.equals("/api/v1/datasets/{name}") || path.equals("/api/v1/datasets/{name}/versions")) {
-                return path.replace("{name}", dataset);
+            if (path.startsWith("/api/v1/datasets/{name}")) {
+                return path.replace("{name}", dataset).replace("{version}", "1").replace("{position}", "0");
             }
             return null;
         }, List.of(run, study, model, dataset, experiment, trigger), "elsewhere");

@@ -59,6 +59,18 @@ class ConsolePagesTest {
         }
     }
 
+    /**
+     * The data sets page has a place for a version's sample images, and the policy lets it show them: they are
+     * fetched with the token and shown from blob: URLs, as the run page's images are.
+     */
+    @Test
+    void theDataSetsPageShowsSampleImagesFromBlobUrls() {
+        String html = given().when().get("/console/datasets").then().statusCode(200)
+                .header("Content-Security-Policy", containsString("img-src 'self' blob:"))
+                .extract().asString();
+        assertThat(html).contains("id=\"dataset-samples\"").contains("id=\"dataset-samples-title\"");
+    }
+
     @Test
     void theConsoleRootOpensTheRunsList() {
         given().redirects().follow(false).when().get("/console").then()

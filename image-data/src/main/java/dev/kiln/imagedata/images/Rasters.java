@@ -6,6 +6,7 @@ import java.awt.image.BufferedImage;
 import java.nio.ByteBuffer;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.Arrays;
 import java.util.HexFormat;
 
 /** Decoded images to the bytes Kiln trains on, and the digest that finds the same picture twice. */
@@ -40,6 +41,30 @@ public final class Rasters {
                 pixels[offset + 2 * plane + i] = (byte) blue;
             }
         }
+    }
+
+    /**
+     * The inverse of {@link #writeChannelFirst}: the image stored channel-first at {@code pixels[offset]} as a
+     * grey (1 channel) or RGB (3) picture, to encode or to redraw.
+     */
+    public static BufferedImage channelFirstImage(byte[] pixels, int offset, int channels, int height, int width) {
+        int plane = height * width;
+        if (channels == 1) {
+            BufferedImage image = new BufferedImage(width, height, BufferedImage.TYPE_BYTE_GRAY);
+            image.getRaster().setDataElements(0, 0, width, height, Arrays.copyOfRange(pixels, offset, offset + plane));
+            return image;
+        }
+        if (channels != 3) {
+            throw new IllegalArgumentException(channels + " channels: images have 1 (grey) or 3 (RGB)");
+        }
+        int[] rgb = new int[plane];
+        for (int i = 0; i < plane; i++) {
+            rgb[i] = (pixels[offset + i] & 0xff) << 16 | (pixels[offset + plane + i] & 0xff) << 8
+                    | pixels[offset + 2 * plane + i] & 0xff;
+        }
+        BufferedImage image = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
+        image.setRGB(0, 0, width, height, rgb, 0, width);
+        return image;
     }
 
     /**

@@ -13,9 +13,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.BiFunction;
 
 /**
  * Kiln's packed training format: a data set version decoded once, at one stored size, so a trainer reads it as
@@ -49,33 +51,92 @@ public final class PackedImages {
     public record Packed(Header header, Map<String, Split> splits) {
     }
 
+    /**
+     * Some images of one split: the split's labels, the {@code indices} chosen (in the order chosen) and their
+     * pixels, one image after another in that order.
+     */
+    public record Selection(Header header, int[] labels, int[] indices, byte[] pixels) {
+    }
+
     private PackedImages() {
     }
 
     public static Packed read(Path file) throws IOException {
-        try (DataInputStream in = new DataInputStream(new BufferedInputStream(Files.newInputStream(file), 1 << 20))) {
-            byte[] magic = in.readNBytes(MAGIC.length);
-            if (!Arrays.equals(magic, MAGIC)) {
-                throw new IOException(file + " is not a packed Kiln data set");
-            }
-            int version = in.readInt();
-            if (version != VERSION) {
-                throw new IOException(file + " is packed in format version " + version + "; this Kiln reads " + VERSION);
-            }
-            Header header = Json.read(new String(in.readNBytes(in.readInt()), StandardCharsets.UTF_8), Header.class);
+        try (DataInputStream in = open(file)) {
+            Header header = header(in, file);
             Map<String, Split> splits = new LinkedHashMap<>();
             for (Map.Entry<String, Integer> split : header.splits().entrySet()) {
-                int count = split.getValue();
-                int[] labels = new int[count];
-                for (int i = 0; i < count; i++) {
-                    labels[i] = header.labelBytes() == 1 ? in.readUnsignedByte() : in.readUnsignedShort();
-                }
-                byte[] pixels = new byte[Math.multiplyExact(count, header.imageBytes())];
+                int[] labels = labels(in, header, split.getValue());
+                byte[] pixels = new byte[Math.multiplyExact(split.getValue(), header.imageBytes())];
                 in.readFully(pixels);
                 splits.put(split.getKey(), new Split(labels, pixels));
             }
             return new Packed(header, splits);
         }
+    }
+
+    /**
+     * Reads the images of {@code split} that {@code choose} picks, given the header and the split's labels (it
+     * answers their indices, each at most once), without holding the file in memory: the other splits and the
+     * images not chosen are skipped. A split the file does not have selects nothing.
+     */
+    public static Selection select(Path file, String split, BiFunction<Header, int[], int[]> choose)
+            throws IOException {
+        try (DataInputStream in = open(file)) {
+            Header header = header(in, file);
+            int imageBytes = header.imageBytes();
+            for (Map.Entry<String, Integer> entry : header.splits().entrySet()) {
+                int count = entry.getValue();
+                if (!entry.getKey().equals(split)) {
+                    in.skipNBytes(count * ((long) header.labelBytes() + imageBytes));
+                    continue;
+                }
+                int[] labels = labels(in, header, count);
+                int[] indices = choose.apply(header, labels.clone()).clone();
+                // Read in file order, each image put where the chooser placed it.
+                Integer[] reading = new Integer[indices.length];
+                Arrays.setAll(reading, i -> i);
+                Arrays.sort(reading, Comparator.comparingInt(i -> indices[i]));
+                byte[] pixels = new byte[Math.multiplyExact(indices.length, imageBytes)];
+                int at = 0;
+                for (int place : reading) {
+                    int index = indices[place];
+                    if (index < at || index >= count) {
+                        throw new IllegalArgumentException("image " + index + " chosen twice or not one of the "
+                                + count + " images of " + split);
+                    }
+                    in.skipNBytes((long) (index - at) * imageBytes);
+                    in.readFully(pixels, place * imageBytes, imageBytes);
+                    at = index + 1;
+                }
+                return new Selection(header, labels, indices, pixels);
+            }
+            return new Selection(header, new int[0], new int[0], new byte[0]);
+        }
+    }
+
+    private static DataInputStream open(Path file) throws IOException {
+        return new DataInputStream(new BufferedInputStream(Files.newInputStream(file), 1 << 20));
+    }
+
+    private static Header header(DataInputStream in, Path file) throws IOException {
+        byte[] magic = in.readNBytes(MAGIC.length);
+        if (!Arrays.equals(magic, MAGIC)) {
+            throw new IOException(file + " is not a packed Kiln data set");
+        }
+        int version = in.readInt();
+        if (version != VERSION) {
+            throw new IOException(file + " is packed in format version " + version + "; this Kiln reads " + VERSION);
+        }
+        return Json.read(new String(in.readNBytes(in.readInt()), StandardCharsets.UTF_8), Header.class);
+    }
+
+    private static int[] labels(DataInputStream in, Header header, int count) throws IOException {
+        int[] labels = new int[count];
+        for (int i = 0; i < count; i++) {
+            labels[i] = header.labelBytes() == 1 ? in.readUnsignedByte() : in.readUnsignedShort();
+        }
+        return labels;
     }
 
     /**

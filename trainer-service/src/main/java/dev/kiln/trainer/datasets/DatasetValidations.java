@@ -6,11 +6,13 @@ import dev.kiln.contracts.datasets.DatasetEventV1;
 import dev.kiln.contracts.datasets.DatasetStatus;
 import dev.kiln.contracts.datasets.ValidationReport;
 import dev.kiln.contracts.messaging.Json;
+import dev.kiln.imagedata.samples.SamplePicker;
 import dev.kiln.imagedata.validation.DatasetValidator;
 import dev.kiln.messaging.Outbox;
 import dev.kiln.store.artifacts.ArtifactReferences;
 import dev.kiln.store.datasets.DatasetRepository;
 import dev.kiln.store.datasets.DatasetRepository.Version;
+import dev.kiln.store.datasets.DatasetSampleRepository;
 import dev.kiln.store.faults.StoreFaults;
 import dev.kiln.trainer.requests.WorkerIdentity;
 import dev.kiln.trainer.training.TrainerConfig;
@@ -28,6 +30,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.Comparator;
+import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -42,8 +45,9 @@ import org.jboss.logging.Logger;
  * Validates and packs new data set versions (uploads, and the built-in data sets this worker
  * {@linkplain CatalogRegistration registers}), one at a time, on a thread of its own beside the trainings. A
  * version is claimed with a lease this worker renews while it works; a worker that dies leaves it to be taken
- * over once the lease lapses. The outcome (READY with the packed blob, or REJECTED) commits with its event. A
- * version whose validation crashed {@value #MAX_ATTEMPTS} times is rejected with the reason, not retried forever.
+ * over once the lease lapses. The outcome (READY with the packed blob and a few images of each class as samples,
+ * or REJECTED) commits with its event. A version whose validation crashed {@value #MAX_ATTEMPTS} times is rejected
+ * with the reason, not retried forever.
  */
 @ApplicationScoped
 public class DatasetValidations {
@@ -52,6 +56,7 @@ public class DatasetValidations {
     static final int MAX_ATTEMPTS = 3;
 
     private final DatasetRepository datasets;
+    private final DatasetSampleRepository samples;
     private final ArtifactStore artifacts;
     private final ArtifactReferences references;
     private final Outbox outbox;
@@ -64,9 +69,11 @@ public class DatasetValidations {
             r -> new Thread(r, "dataset-validation-lease"));
     private final AtomicBoolean queued = new AtomicBoolean();
 
-    public DatasetValidations(DatasetRepository datasets, ArtifactStore artifacts, ArtifactReferences references,
-            Outbox outbox, WorkerIdentity worker, CatalogRegistration catalog, TrainerConfig config) {
+    public DatasetValidations(DatasetRepository datasets, DatasetSampleRepository samples, ArtifactStore artifacts,
+            ArtifactReferences references, Outbox outbox, WorkerIdentity worker, CatalogRegistration catalog,
+            TrainerConfig config) {
         this.datasets = datasets;
+        this.samples = samples;
         this.artifacts = artifacts;
         this.references = references;
         this.outbox = outbox;
@@ -158,7 +165,8 @@ public class DatasetValidations {
             LOG.errorf(e, "Validating %s failed (attempt %d)", version.ref(), version.attempts());
             if (version.attempts() >= MAX_ATTEMPTS) {
                 String reason = "validation failed " + version.attempts() + " times; last: " + e.getMessage();
-                finish(version, DatasetStatus.REJECTED, null, ValidationReport.rejected("image-folder", reason));
+                finish(version, DatasetStatus.REJECTED, null, ValidationReport.rejected("image-folder", reason),
+                        List.of());
             }
         } finally {
             renewing.cancel(false);
@@ -170,25 +178,34 @@ public class DatasetValidations {
             throws IOException {
         ValidationReport report = outcome.report();
         if (!report.ready()) {
-            finish(version, DatasetStatus.REJECTED, null, report);
+            finish(version, DatasetStatus.REJECTED, null, report, List.of());
             LOG.infof("Data set %s REJECTED in %d ms: %s", version.ref(), millis, report.rejection());
             return;
         }
+        // The samples come from the packed file, so they are what a run trains on.
+        List<DatasetSampleRepository.Image> picked = SamplePicker.pick(packed, SamplePicker.Limits.defaults())
+                .stream().map(s -> new DatasetSampleRepository.Image(s.position(), s.split(), s.index(), s.label(),
+                        s.png())).toList();
         StagedUpload staged;
         try (InputStream in = Files.newInputStream(packed)) {
             staged = artifacts.stage(in, Long.MAX_VALUE);
         }
-        if (!finish(version, DatasetStatus.READY, staged, report)) {
+        if (!finish(version, DatasetStatus.READY, staged, report, picked)) {
             artifacts.discard(staged);
             return;
         }
         LOG.infof("Data set %s READY in %d ms: %d images, %d classes, %dx%dx%d, %d unreadable, %d cross-split"
-                + " duplicates", version.ref(), millis, report.images(), report.classes().size(), report.channels(),
-                report.storedHeight(), report.storedWidth(), report.unreadableCount(), report.crossSplitDuplicates());
+                + " duplicates, %d sample images", version.ref(), millis, report.images(), report.classes().size(),
+                report.channels(), report.storedHeight(), report.storedWidth(), report.unreadableCount(),
+                report.crossSplitDuplicates(), picked.size());
     }
 
-    /** Commits the outcome and its event; false when another worker took the version over meanwhile. */
-    private boolean finish(Version version, DatasetStatus status, StagedUpload packed, ValidationReport report) {
+    /**
+     * Commits the outcome, its samples (none unless READY) and its event; false when another worker took the version
+     * over meanwhile.
+     */
+    private boolean finish(Version version, DatasetStatus status, StagedUpload packed, ValidationReport report,
+            List<DatasetSampleRepository.Image> sampled) {
         Instant now = now();
         boolean recorded = QuarkusTransaction.requiringNew().call(() -> {
             String packedSha = null;
@@ -202,6 +219,7 @@ public class DatasetValidations {
                     Json.write(report), now)) {
                 return false;
             }
+            samples.record(version.dataset(), version.version(), sampled);
             outbox.publish(status == DatasetStatus.READY
                     ? DatasetEventV1.ready(version.dataset(), version.version(), version.archiveSha256(), packedSha,
                             report.images(),

@@ -2,7 +2,6 @@ package dev.kiln.vision.datasets;
 
 import dev.kiln.imagedata.images.Rasters;
 import java.awt.image.BufferedImage;
-import java.util.Arrays;
 
 /** {@link ImageSet}s resized, and their images as pictures. */
 public final class ImageSets {
@@ -22,23 +21,7 @@ public final class ImageSets {
 
     /** The set's image at {@code index} as a grey or RGB picture, to encode or to redraw. */
     public static BufferedImage image(ImageSet set, int index) {
-        int h = set.height();
-        int w = set.width();
-        int plane = h * w;
-        int offset = index * set.imageBytes();
-        byte[] pixels = set.pixels();
-        if (set.channels() == 1) {
-            BufferedImage image = new BufferedImage(w, h, BufferedImage.TYPE_BYTE_GRAY);
-            image.getRaster().setDataElements(0, 0, w, h, Arrays.copyOfRange(pixels, offset, offset + plane));
-            return image;
-        }
-        int[] rgb = new int[plane];
-        for (int i = 0; i < plane; i++) {
-            rgb[i] = (pixels[offset + i] & 0xff) << 16 | (pixels[offset + plane + i] & 0xff) << 8
-                    | pixels[offset + 2 * plane + i] & 0xff;
-        }
-        BufferedImage image = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
-        image.setRGB(0, 0, w, h, rgb, 0, w);
-        return image;
+        return Rasters.channelFirstImage(set.pixels(), index * set.imageBytes(), set.channels(), set.height(),
+                set.width());
     }
 }
