@@ -97,6 +97,13 @@ class ModelReplicasApiTest {
                         Map.of("version", 3, "alias", "champion", "state", "LOADED",
                                 "since", started.plusMillis(4).toString())));
 
+        // The live replica restarts under the same id (a container's pid 1): its first beat drops its earlier life.
+        QuarkusTransaction.requiringNew().run(() -> serving.beat(live, started.plusSeconds(1)));
+        List<Map<String, Object>> restarted = replicas(model, suffix);
+        assertThat(restarted).extracting(r -> r.get("id")).containsExactly(idle, live);
+        assertThat(restarted.get(1).get("versions")).isEqualTo(List.of());
+        assertThat(restarted.get(1).get("startedAt")).isEqualTo(started.plusSeconds(1).toString());
+
         given().get("/api/v1/models/no-such-model-" + suffix + "/replicas").then().statusCode(404);
     }
 
