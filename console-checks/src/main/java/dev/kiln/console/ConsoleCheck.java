@@ -16,6 +16,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.stream.Collectors;
 import java.util.stream.StreamSupport;
 import org.openqa.selenium.By;
 import org.openqa.selenium.Keys;
@@ -343,7 +344,7 @@ public final class ConsoleCheck {
     }
 
     private void models(String demoModel) throws Exception {
-        step("Models: the list, then " + demoModel + " with its versions and promotion timeline");
+        step("Models: the list, then " + demoModel + " with its versions, replicas and promotion timeline");
         browser.open("/console/models");
         browser.await(Duration.ofSeconds(15), d -> !d.findElements(By.cssSelector("#models-table tbody tr")).isEmpty(),
                 "a model in the list");
@@ -354,7 +355,40 @@ public final class ConsoleCheck {
                 == model.path("versions").size(), model.path("versions").size() + " versions listed");
         browser.await(Duration.ofSeconds(15), d -> !d.findElement(By.id("serving")).getText().isBlank(),
                 "what the inference service serves");
+        // The stack's inference service recorded its champion with the LOADED event (and heartbeats since): the
+        // replicas table lists it live, serving the champion, as GET .../replicas does.
+        int champion = model.path("aliases").path("champion").asInt();
+        JsonNode replicas = awaitJson(gateway + "/api/v1/models/" + demoModel + "/replicas",
+                body -> !liveReplicasServing(body, champion).isEmpty(), Duration.ofSeconds(60),
+                "a live replica serving " + demoModel + " v" + champion);
+        Set<String> fromApi = liveReplicasServing(replicas, champion);
+        String served = ".served-version[data-alias='champion'][data-version='" + champion + "']";
+        browser.await(Duration.ofSeconds(15), d -> !liveRowsServing(d.findElements(By.cssSelector(
+                "#replicas-table tbody tr[data-live='true']")), served).isEmpty(),
+                "a live replica serving the champion v" + champion + " in the replicas table");
+        Set<String> onPage = liveRowsServing(browser.driver().findElements(By.cssSelector(
+                "#replicas-table tbody tr[data-live='true']")), served);
+        if (!onPage.containsAll(fromApi)) {
+            problems.add("the replicas table lists " + onPage + " live serving v" + champion + ", the API " + fromApi);
+        }
+        System.out.println("   " + fromApi.size() + " live replica(s) serving the champion v" + champion + ": "
+                + fromApi);
         pageDone("model");
+    }
+
+    /** The replicas (data-key) of the table's rows that hold an element matching {@code served}. */
+    private static Set<String> liveRowsServing(List<WebElement> rows, String served) {
+        return rows.stream().filter(r -> !r.findElements(By.cssSelector(served)).isEmpty())
+                .map(r -> r.getAttribute("data-key")).collect(Collectors.toSet());
+    }
+
+    /** The ids of the live replicas that have the version LOADED as the champion. */
+    private static Set<String> liveReplicasServing(JsonNode replicas, int version) {
+        return StreamSupport.stream(replicas.spliterator(), false).filter(r -> r.path("live").asBoolean())
+                .filter(r -> StreamSupport.stream(r.path("versions").spliterator(), false).anyMatch(v ->
+                        v.path("version").asInt() == version && "champion".equals(v.path("alias").asText())
+                                && "LOADED".equals(v.path("state").asText())))
+                .map(r -> r.path("id").asText()).collect(Collectors.toSet());
     }
 
     /**

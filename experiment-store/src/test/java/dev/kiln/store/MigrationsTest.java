@@ -189,6 +189,35 @@ class MigrationsTest {
         }
     }
 
+    @Test
+    void aReplicasServingRowsAreOnePerVersionAndAliasAndGoWithItsHeartbeat() throws Exception {
+        flyway().migrate();
+        try (Connection c = connect()) {
+            c.createStatement().execute("insert into replica_heartbeats values ('inference-1@a', now(), now())");
+            String pinned = "insert into replica_serving (replica, model, version, alias, state, since)"
+                    + " values ('inference-1@a', 'digits', 3, null, 'LOADED', now())";
+            c.createStatement().execute(pinned);
+            c.createStatement().execute(pinned.replace("null", "'champion'"));
+            assertThatThrownBy(() -> c.createStatement().execute(pinned)).as("a pinned version twice")
+                    .isInstanceOf(SQLException.class).hasMessageContaining("replica_serving_key");
+            assertThatThrownBy(() -> c.createStatement().execute(pinned.replace("'inference-1@a'", "'nobody'")
+                    .replace(", 3,", ", 4,"))).as("a replica without a heartbeat").isInstanceOf(SQLException.class)
+                    .hasMessageContaining("replica_serving_replica_fkey");
+            assertThatThrownBy(() -> c.createStatement().execute(pinned.replace("'LOADED'", "'RETIRED'")
+                    .replace(", 3,", ", 5,"))).isInstanceOf(SQLException.class).hasMessageContaining("state_check");
+            assertThatThrownBy(() -> c.createStatement().execute("insert into replica_serving values"
+                    + " ('inference-1@a', 'digits', 6, null, 'LOADED', 'a reason', now())"))
+                    .as("a reason for a loaded version").isInstanceOf(SQLException.class).hasMessageContaining("check");
+
+            c.createStatement().execute("delete from replica_heartbeats where replica = 'inference-1@a'");
+
+            var left = c.createStatement().executeQuery("select count(*) from replica_serving"
+                    + " where replica = 'inference-1@a'");
+            left.next();
+            assertThat(left.getLong(1)).as("the serving rows deleted with the heartbeat").isZero();
+        }
+    }
+
     /**
      * Every service migrates at start, so several processes meet on an empty database (a fresh stack, a
      * Deployment's replicas): each of them must start, and the schema must be migrated exactly once.
@@ -287,12 +316,19 @@ class MigrationsTest {
                     + " values ('kiln.model-serving-events.v1', 'm', '{}', now())");
             inference.createStatement().execute("update outbox set published_at = now()");
             inference.createStatement().execute("update api_tokens set last_used_at = now()");
+            inference.createStatement().execute("insert into replica_heartbeats values ('probe', now(), now())"
+                    + " on conflict (replica) do update set seen_at = excluded.seen_at");
+            inference.createStatement().execute("insert into replica_serving (replica, model, version, alias, state,"
+                    + " since) values ('probe', 'm', 1, 'champion', 'LOADED', now()) on conflict"
+                    + " (replica, model, version, (coalesce(alias, ''))) do update set since = excluded.since");
+            inference.createStatement().execute("delete from replica_serving where replica = 'probe' and since < now()");
+            inference.createStatement().execute("delete from replica_heartbeats where replica = 'probe'");
             for (String refused : new String[] {"select * from runs", "update api_tokens set revoked_at = now()",
                     "insert into model_aliases (model, alias, version, updated_at) values ('m', 'champion', 1, now())",
                     "delete from registered_models", "select * from audit_events", "create table probe (id int)",
                     "select test_index from run_misclassified", "select image_png from run_misclassified",
                     "delete from run_misclassified", "select * from run_batch_samples",
-                    "select * from dataset_samples"}) {
+                    "select * from dataset_samples", "truncate replica_serving"}) {
                 assertThatThrownBy(() -> inference.createStatement().execute(refused)).as(refused)
                         .isInstanceOf(SQLException.class).hasMessageContaining("permission denied");
             }
@@ -303,6 +339,9 @@ class MigrationsTest {
                     .hasMessageContaining("permission denied");
             assertThatThrownBy(() -> inference.createStatement().execute("select * from dataset_samples"))
                     .as("KEDA reads the data sets' samples").isInstanceOf(SQLException.class)
+                    .hasMessageContaining("permission denied");
+            assertThatThrownBy(() -> inference.createStatement().execute("select * from replica_heartbeats"))
+                    .as("KEDA reads the replicas").isInstanceOf(SQLException.class)
                     .hasMessageContaining("permission denied");
         }
         try (Connection c = connect()) {
@@ -317,7 +356,8 @@ class MigrationsTest {
                     + " image_index, label, image_png) select dataset, version, 0, 'train', 0, '7', '\\x89504e47'"
                     + " from dataset_versions limit 1 on conflict do nothing");
             for (String refused : new String[] {"select * from api_tokens", "insert into audit_events default values",
-                    "delete from flyway_schema_history"}) {
+                    "delete from flyway_schema_history", "select * from replica_serving",
+                    "select * from replica_heartbeats"}) {
                 assertThatThrownBy(() -> trainer.createStatement().execute(refused)).as(refused)
                         .isInstanceOf(SQLException.class).hasMessageContaining("permission denied");
             }
@@ -332,8 +372,11 @@ class MigrationsTest {
                     + " on conflict do nothing");
             gateway.createStatement().executeQuery("select * from run_batch_samples").close();
             gateway.createStatement().executeQuery("select position, image_png from dataset_samples").close();
+            gateway.createStatement().executeQuery("select * from replica_heartbeats h left join replica_serving s"
+                    + " on s.replica = h.replica").close();
             for (String refused : new String[] {"delete from flyway_schema_history", "alter table runs add column x int",
-                    "drop table outbox"}) {
+                    "drop table outbox", "insert into replica_heartbeats values ('gateway', now(), now())",
+                    "update replica_heartbeats set seen_at = now()", "delete from replica_serving"}) {
                 assertThatThrownBy(() -> gateway.createStatement().execute(refused)).as(refused)
                         .isInstanceOf(SQLException.class).hasMessageMatching("(?s).*(permission denied|must be owner).*");
             }

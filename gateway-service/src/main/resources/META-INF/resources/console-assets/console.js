@@ -724,8 +724,9 @@ pages.models = () => every(5000, async () => {
 pages.model = () => {
   const name = $('#page-data').dataset.modelName;
   every(5000, async () => {
-    const [model, promotions] = await Promise.all([api('/api/v1/models/' + encodeURIComponent(name)),
-      api(`/api/v1/models/${encodeURIComponent(name)}/promotions`)]);
+    const [model, promotions, replicas] = await Promise.all([api('/api/v1/models/' + encodeURIComponent(name)),
+      api(`/api/v1/models/${encodeURIComponent(name)}/promotions`),
+      api(`/api/v1/models/${encodeURIComponent(name)}/replicas`)]);
     facts($('#model-overview'), [['Latest version', model.latestVersion],
       ['Aliases', Object.entries(model.aliases || {}).map(([a, v]) => a + ' → v' + v).join(', ')],
       ['Promotion policy', policyText(model.policy)],
@@ -744,15 +745,40 @@ pages.model = () => {
         el('time', {datetime: p.promotedAt, text: when(p.promotedAt)}), ' ',
         `${p.alias} → v${p.version}` + (p.previousVersion ? ` (was v${p.previousVersion})` : '')
             + (p.reason ? `: ${p.reason}` : ''))));
+    fill($('#replicas-table tbody'), replicas.length ? replicas.map(replicaRow)
+        : [el('tr', {}, el('td', {colspan: 4, text: 'No inference replica has reported on this model yet.'}))]);
+    // The replica this browser reaches (the playground's): the table says what every replica serves, this line
+    // whether the browser gets an answer at all.
     try {
       const served = await inference(`/v2/models/${encodeURIComponent(name)}`);
-      $('#serving').textContent = `The inference service at ${inferenceUrl} serves version(s) `
-          + served.versions.join(', ') + ` (platform ${served.platform}).`;
+      $('#serving').textContent = `From this browser, the inference service at ${inferenceUrl} answers with `
+          + `version(s) ${served.versions.join(', ')} (platform ${served.platform}).`;
     } catch (error) {
-      $('#serving').textContent = `The inference service at ${inferenceUrl} does not serve it: ${error.message}`;
+      $('#serving').textContent = `From this browser, the inference service at ${inferenceUrl} does not serve it: `
+          + error.message;
     }
   });
 };
+
+/**
+ * One inference replica of GET /api/v1/models/{name}/replicas: live or stale (its heartbeat), the versions it has
+ * loaded under their aliases (pinned: a request asked for that version), and its latest failure to load one.
+ */
+function replicaRow(replica) {
+  const loaded = replica.versions.filter(v => v.state === 'LOADED');
+  const failures = replica.versions.filter(v => v.state === 'LOAD_FAILED')
+      .sort((a, b) => new Date(b.since) - new Date(a.since));
+  return el('tr', {'data-key': replica.id, 'data-live': String(replica.live)},
+      el('th', {scope: 'row', text: replica.id}),
+      el('td', {}, statusBadge(replica.live ? 'live' : 'stale'), ' seen ',
+          el('time', {datetime: replica.seenAt, text: when(replica.seenAt)})),
+      el('td', {}, loaded.length ? loaded.flatMap((v, i) => [i ? ', ' : null, el('span', {class: 'served-version',
+        'data-version': v.version, 'data-alias': v.alias || 'pinned'}, 'v' + v.version + ' ',
+        el('span', {class: 'badge', text: v.alias || 'pinned'}))]) : 'nothing loaded'),
+      el('td', {}, failures.length ? [el('time', {datetime: failures[0].since, text: when(failures[0].since)}),
+        ` v${failures[0].version}${failures[0].alias ? ' (' + failures[0].alias + ')' : ''}: ${failures[0].reason}`]
+          : '–'));
+}
 
 /** Values scaled from [min, max] to grey pixels on a canvas of the values' own size (CSS scales it up). */
 function greyCanvas(values, width, height, min, max, label) {

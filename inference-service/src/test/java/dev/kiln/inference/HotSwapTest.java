@@ -2,6 +2,7 @@ package dev.kiln.inference;
 
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.is;
 
@@ -12,12 +13,20 @@ import dev.kiln.infra.kafka.KafkaTestResource;
 import dev.kiln.infra.kafka.TopicReader;
 import dev.kiln.infra.postgres.PostgresTestResource;
 import dev.kiln.infra.s3.S3TestResource;
+import dev.kiln.inference.serving.ReplicaIdentity;
+import dev.kiln.inference.serving.ServingEvents;
+import dev.kiln.store.serving.ReplicaServingRepository;
+import dev.kiln.store.serving.ReplicaServingRepository.Replica;
+import dev.kiln.store.serving.ReplicaServingRepository.State;
 import dev.kiln.vision.checkpoints.Checkpoint;
+import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.response.Response;
+import jakarta.inject.Inject;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -28,12 +37,24 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.Test;
 
-/** Promotions swap the served version under load with no failed request; a bad checkpoint never replaces one. */
+/**
+ * Promotions swap the served version under load with no failed request; a bad checkpoint never replaces one. The
+ * replica's serving rows (what the console lists) follow its serving events.
+ */
 @QuarkusTest
 @QuarkusTestResource(KafkaTestResource.class)
 @QuarkusTestResource(PostgresTestResource.class)
 @QuarkusTestResource(S3TestResource.class)
 class HotSwapTest extends ServingTestSupport {
+
+    @Inject
+    ServingEvents events;
+
+    @Inject
+    ReplicaServingRepository replicaServing;
+
+    @Inject
+    ReplicaIdentity replica;
 
     private static final Duration KAFKA_WAIT = Duration.ofSeconds(30);
 
@@ -73,6 +94,9 @@ class HotSwapTest extends ServingTestSupport {
             return event.model().equals(model) && event.type() == ModelServingEventV1.Type.RETIRED && event.version() == 1;
         }, KAFKA_WAIT);
         assertThat(retired).as("version 1 released after its last request").isNotNull();
+        // The RETIRED event left in the transaction that removed v1's row: only v2 is left.
+        assertThat(servedHere(model)).as("this replica's serving rows after the swap")
+                .containsExactly(new Served(2, "champion", State.LOADED, null));
         given().get("/q/metrics").then().statusCode(200)
                 .body(containsString("kiln_inference_swaps_total{model=\"" + model + "\"} 1.0"))
                 .body(containsString("kiln_inference_model_version{model=\"" + model + "\"} 2.0"));
@@ -83,6 +107,8 @@ class HotSwapTest extends ServingTestSupport {
         String model = "digits-guarded";
         byte[] good = ServingFixtures.first().model().toBytes();
         awaitServed(model, promote(model, good));
+        awaitEvent(model, ModelServingEventV1.Type.LOADED, 1);
+        assertThat(servedHere(model)).containsExactly(new Served(1, "champion", State.LOADED, null));
 
         // The registry pins the bytes it was given, but they are not a checkpoint any more.
         byte[] corrupt = good.clone();
@@ -95,6 +121,12 @@ class HotSwapTest extends ServingTestSupport {
         byte[] neverStored = "not a stored checkpoint".getBytes(StandardCharsets.UTF_8);
         int missing = promote(model, ServingFixtures.second().model().toBytes(), Checkpoint.sha256(neverStored));
         assertThat(awaitLoadFailure(model, missing).reason()).contains("no blob").contains("artifact store");
+        // Both failures were recorded beside their events (before the pinned request below adds its own); the
+        // champion the replica still serves stays LOADED.
+        assertThat(servedHere(model)).extracting(Served::version, Served::alias, Served::state).containsExactly(
+                tuple(1, "champion", State.LOADED), tuple(broken, "champion", State.LOAD_FAILED),
+                tuple(missing, "champion", State.LOAD_FAILED));
+        assertThat(servedHere(model).get(2).reason()).contains("no blob");
 
         given().contentType("image/png").body(testPng(3)).post("/api/v1/models/" + model + "/predict")
                 .then().statusCode(200).body("version", is(1));
@@ -103,6 +135,43 @@ class HotSwapTest extends ServingTestSupport {
         given().get("/q/health/ready").then().statusCode(200);
         given().get("/q/metrics").then()
                 .body(containsString("kiln_inference_load_failures_total{model=\"" + model + "\"}"));
+    }
+
+    @Test
+    void aHeartbeatMovesTheReplicasSeenAt() throws Exception {
+        assertThat(events.heartbeat().get()).as("the first heartbeat written").isTrue();
+        Replica before = thisReplica("digits-heartbeat");
+        assertThat(events.heartbeat().get()).as("the second heartbeat written").isTrue();
+        Replica after = thisReplica("digits-heartbeat");
+
+        assertThat(after.seenAt()).isAfter(before.seenAt());
+        assertThat(after.startedAt()).isEqualTo(before.startedAt());
+        assertThat(after.live()).isTrue();
+        assertThat(after.versions()).as("a model this replica never loaded").isEmpty();
+    }
+
+    /** This replica's rows for the model, as the gateway reads them, without their times. */
+    private List<Served> servedHere(String model) {
+        return thisReplica(model).versions().stream()
+                .map(s -> new Served(s.version(), s.alias(), s.state(), s.reason())).toList();
+    }
+
+    private Replica thisReplica(String model) {
+        List<Replica> replicas = QuarkusTransaction.requiringNew().call(() ->
+                replicaServing.forModel(model, Duration.ofMinutes(10)));
+        return replicas.stream().filter(r -> r.id().equals(replica.id())).findFirst()
+                .orElseThrow(() -> new AssertionError("replica " + replica.id() + " not listed: " + replicas));
+    }
+
+    private record Served(int version, String alias, State state, String reason) {
+    }
+
+    private void awaitEvent(String model, ModelServingEventV1.Type type, int version) {
+        ConsumerRecord<String, String> record = TopicReader.await(bootstrap, Topics.MODEL_SERVING_EVENTS, r -> {
+            ModelServingEventV1 event = Json.read(r.value(), ModelServingEventV1.class);
+            return event.model().equals(model) && event.type() == type && event.version() == version;
+        }, KAFKA_WAIT);
+        assertThat(record).as("a " + type + " event for v" + version).isNotNull();
     }
 
     private ModelServingEventV1 awaitLoadFailure(String model, int version) {

@@ -32,11 +32,13 @@ public class ModelResource {
     private final ModelRegistry registry;
     private final Promotions promotions;
     private final ModelImports imports;
+    private final ModelReplicas replicas;
     private final SecurityIdentity identity;
 
-    public ModelResource(ModelRegistry registry, Promotions promotions, ModelImports imports,
+    public ModelResource(ModelRegistry registry, Promotions promotions, ModelImports imports, ModelReplicas replicas,
             SecurityIdentity identity) {
         this.identity = identity;
+        this.replicas = replicas;
         this.registry = registry;
         this.promotions = promotions;
         this.imports = imports;
@@ -57,6 +59,20 @@ public class ModelResource {
                     + "when it was registered and the run's test accuracy and loss. 404 for an unknown model.")
     public ModelView get(@PathParam("name") String name) {
         return registry.describe(name, Caller.projectOf(identity));
+    }
+
+    @GET
+    @Path("{name}/replicas")
+    @Operation(summary = "Which version each inference replica serves",
+            description = "Every inference replica that recorded something about the model (with its serving "
+                    + "events, kiln.model-serving-events.v1), and every live one that has not yet, by id: when it "
+                    + "started and was last seen (its heartbeat, every 15 s), live (seen within "
+                    + "kiln.models.replica-stale-after, 60 s; a stale replica died or lost PostgreSQL without "
+                    + "retiring anything), and its versions of the model: version, alias (absent for a version a "
+                    + "request pinned), state LOADED or LOAD_FAILED (with the reason; the replica serves what it "
+                    + "served), since. A replica that stops cleanly is removed. 404 for an unknown model.")
+    public List<ReplicaView> replicas(@PathParam("name") String name) {
+        return replicas.of(name, Caller.projectOf(identity));
     }
 
     @GET

@@ -70,6 +70,7 @@ class GatewayAuthorizationMatrixTest {
             entry("GET /api/v1/studies/{id}/events", VIEWER),
             entry("GET /api/v1/models", VIEWER),
             entry("GET /api/v1/models/{name}", VIEWER),
+            entry("GET /api/v1/models/{name}/replicas", VIEWER),
             entry("POST /api/v1/models/{name}/versions", MAINTAINER),
             entry("GET /api/v1/models/{name}/versions/{version}", VIEWER),
             entry("PUT /api/v1/models/{name}/policy", MAINTAINER),

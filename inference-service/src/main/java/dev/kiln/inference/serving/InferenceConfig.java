@@ -20,6 +20,14 @@ public interface InferenceConfig {
     @WithDefault("30s")
     Duration reconcileInterval();
 
+    /**
+     * How often the replica says it is alive (replica_heartbeats.seen_at), so the console tells a live replica from
+     * one that died without retiring anything; the gateway's kiln.models.replica-stale-after (60s) should be a few
+     * of these.
+     */
+    @WithDefault("15s")
+    Duration heartbeatInterval();
+
     /** Pinned (non-champion) versions kept loaded at once; the least recently used one is released first. */
     @WithDefault("4")
     int pinnedVersions();

@@ -19,6 +19,7 @@ import io.quarkus.runtime.StartupEvent;
 import io.quarkus.scheduler.Scheduled;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
@@ -33,6 +34,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Collectors;
 import org.jboss.logging.Logger;
 
@@ -236,15 +238,17 @@ public class ServedModels {
                     + e.getMessage(), e);
         }
         long started = System.nanoTime();
+        // When the LOADED event happened: the RETIRED one removes that load's row, not a later load's of the version.
+        AtomicReference<Instant> loadedAt = new AtomicReference<>();
         ServedVersion served = loader.load(ref, content, batchSizeSummary(ref.model())::record, released -> {
             resident.decrementAndGet();
             LOG.infof("Released %s v%d after its last request", released.model(), released.version());
-            events.publish(ModelServingEventV1.Type.RETIRED, ref, null);
+            events.retired(ref, loadedAt.get());
         });
         resident.incrementAndGet();
         LOG.infof("Loaded %s from %s in %d ms (checkpoint SHA-256 %s verified, warmed up)", ref, ref.origin(),
                 (System.nanoTime() - started) / 1_000_000, ref.checkpointSha256());
-        events.publish(ModelServingEventV1.Type.LOADED, ref, null);
+        loadedAt.set(events.publish(ModelServingEventV1.Type.LOADED, ref, null));
         return served;
     }
 
