@@ -140,8 +140,8 @@ public final class ConsoleCheck {
             problems.add("after the login through Keycloak the console holds a token of " + user + ", not of "
                     + OIDC_USER);
         }
-        System.out.println("   back on the runs list as " + user + " ("
-                + browser.driver().findElements(By.cssSelector("#runs-table tbody tr")).size() + " runs shown)");
+        System.out.println("   back on the runs list as " + user + ", with her token: "
+                + browser.driver().findElements(By.cssSelector("#runs-table tbody tr")).size() + " run(s) listed");
         pageDone("runs-keycloak");
         browser.driver().findElement(By.id("logout")).click();
         browser.await(Duration.ofSeconds(20), d -> d.getCurrentUrl().startsWith(gateway + "/console/login")
