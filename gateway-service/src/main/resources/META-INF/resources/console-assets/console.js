@@ -322,7 +322,8 @@ function oidcLogin(section) {
       const state = randomText();
       const challenge = base64url(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(verifier)));
       sessionStorage.setItem(LOGIN_KEY, JSON.stringify({state, verifier, client: section.dataset.client,
-        tokenEndpoint: provider.token_endpoint, endSession: provider.end_session_endpoint, next: nextPage()}));
+        issuer: provider.issuer, tokenEndpoint: provider.token_endpoint, endSession: provider.end_session_endpoint,
+        next: nextPage()}));
       const url = new URL(provider.authorization_endpoint);
       for (const [name, value] of Object.entries({response_type: 'code', client_id: section.dataset.client,
         redirect_uri: callbackUrl(), scope: 'openid', state, code_challenge: challenge,
@@ -354,6 +355,11 @@ pages.callback = async () => {
       // Not the answer to a login this tab started (or started twice): never exchange such a code.
       throw new ApiError(0, 'This answer does not belong to a login started in this tab (its state differs):'
           + ' log in again.');
+    }
+    if (answer.has('iss') && answer.get('iss') !== login.issuer) {
+      // RFC 9207: a code from another issuer than the one asked must not go to this one's token endpoint.
+      throw new ApiError(0, 'This answer comes from ' + answer.get('iss') + ', not from the identity provider asked ('
+          + login.issuer + '): log in again.');
     }
     const response = await fetch(login.tokenEndpoint, {method: 'POST', body: new URLSearchParams({
       grant_type: 'authorization_code', code: answer.get('code') || '', redirect_uri: callbackUrl(),
