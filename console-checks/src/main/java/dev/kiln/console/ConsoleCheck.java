@@ -8,6 +8,7 @@ import static dev.kiln.infra.stack.StackHttp.token;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.kiln.infra.keycloak.LocalKeycloak;
 import dev.kiln.infra.stack.StackHttp;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
@@ -25,8 +26,10 @@ import org.openqa.selenium.WebElement;
 import org.openqa.selenium.interactions.Actions;
 
 /**
- * {@code ./kiln check-console}: the web console in a real headless Chromium against the running stack. It logs in
- * with the stack's token, follows a run it submits live (the chart gains each epoch within seconds, one point per
+ * {@code ./kiln check-console}: the web console in a real headless Chromium against the running stack. With the
+ * local Keycloak it first logs a realm user in through the login page's button (Keycloak's own form, back to the
+ * console with that user's token, the runs list loaded with it) and out again. Then it logs in with the stack's
+ * token, follows a run it submits live (the chart gains each epoch within seconds, one point per
  * epoch, without a reload), compares the confusion heatmap's cells with the API's matrix, checks the misclassified
  * gallery, the study page's best trial, the playground's answer to a drawn digit and a data set version's sample
  * images, and on every page: no error in the browser console, every control and picture labelled, no horizontal
@@ -34,12 +37,15 @@ import org.openqa.selenium.interactions.Actions;
  * problem listed, when anything fails.
  *
  * <p>Arguments: the gateway's URL, the inference service's, the demo's registered model, the run spec to train live, the screenshot
- * directory.
+ * directory; with a local Keycloak also its issuer URL and its home (the users' passwords).
  */
 public final class ConsoleCheck {
 
     /** How long the chart may lag behind the API after an epoch is stored. */
     private static final Duration LIVE_LAG = Duration.ofSeconds(10);
+
+    /** The realm user who logs in through Keycloak: a viewer (the least a runs list needs) of the default project. */
+    private static final String OIDC_USER = "carol";
 
     private final String gateway;
     private final String inference;
@@ -53,8 +59,9 @@ public final class ConsoleCheck {
     }
 
     public static void main(String[] args) throws Exception {
-        if (args.length != 5) {
-            System.err.println("usage: ConsoleCheck GATEWAY_URL INFERENCE_URL DEMO_MODEL SPEC.json SCREENSHOT_DIR");
+        if (args.length != 5 && args.length != 7) {
+            System.err.println("usage: ConsoleCheck GATEWAY_URL INFERENCE_URL DEMO_MODEL SPEC.json SCREENSHOT_DIR"
+                    + " [KEYCLOAK_ISSUER KEYCLOAK_HOME]");
             System.exit(2);
         }
         String gateway = args[0];
@@ -63,6 +70,12 @@ public final class ConsoleCheck {
         try (ConsoleBrowser browser = new ConsoleBrowser(gateway, screenshots)) {
             ConsoleCheck check = new ConsoleCheck(gateway, args[1], browser);
             try {
+                if (args.length == 7) {
+                    check.loginWithKeycloak(args[5], Path.of(args[6]));
+                } else {
+                    step("Login with the identity provider: skipped, the stack runs without Keycloak"
+                            + " (KILN_OIDC=keycloak ./kiln up starts one)");
+                }
                 check.run(args[2], Path.of(args[3]));
             } catch (WebDriverException e) {
                 // A page that never showed what a step waited for ends the check; its screenshot shows why.
@@ -95,6 +108,52 @@ public final class ConsoleCheck {
         inside(demoModel, runId);
         playground(demoModel);
         datasets();
+    }
+
+    /**
+     * The login page's "Log in with Keycloak": Keycloak's own form filled in as a realm user, back through the
+     * callback to the page first asked for, with that user's access token in the tab (not the stack's API token), the
+     * runs list loaded with it; then the log-out, which ends the Keycloak session too (the next login asks again).
+     */
+    private void loginWithKeycloak(String issuer, Path keycloakHome) throws Exception {
+        step("Login with the identity provider: " + OIDC_USER + " through Keycloak's form (" + issuer + "), then out");
+        browser.open("/console/runs");
+        browser.await(Duration.ofSeconds(10), d -> d.getCurrentUrl().contains("/console/login"), "the login page");
+        List<WebElement> button = browser.driver().findElements(By.id("idp-login-button"));
+        if (button.isEmpty()) {
+            problems.add("the login page offers no identity provider although Keycloak runs (was the gateway started"
+                    + " with KILN_OIDC=keycloak?)");
+            return;
+        }
+        button.get(0).click();
+        browser.await(Duration.ofSeconds(20), d -> !d.findElements(By.id("kc-login")).isEmpty(),
+                "Keycloak's login form");
+        // What Keycloak's own pages log is Keycloak's business; the console's pages are checked from here on.
+        browser.consoleErrors();
+        browser.driver().findElement(By.id("username")).sendKeys(OIDC_USER);
+        browser.driver().findElement(By.id("password")).sendKeys(LocalKeycloak.password(keycloakHome, OIDC_USER));
+        browser.driver().findElement(By.id("kc-login")).click();
+        browser.await(Duration.ofSeconds(20), d -> d.getCurrentUrl().equals(gateway + "/console/runs")
+                && !d.findElements(By.cssSelector("#runs-table tbody tr")).isEmpty(),
+                "the runs list after logging in through Keycloak");
+        String user = browser.script("const t = sessionStorage.getItem('kiln.token') || '';"
+                + " try { return JSON.parse(atob(t.split('.')[1].replace(/-/g, '+').replace(/_/g, '/')))"
+                + ".preferred_username; } catch (e) { return 'not a JWT: ' + t.slice(0, 8); }");
+        if (!OIDC_USER.equals(user)) {
+            problems.add("after the login through Keycloak the console holds a token of " + user + ", not of "
+                    + OIDC_USER);
+        }
+        System.out.println("   back on the runs list as " + user + ", with her token: "
+                + browser.driver().findElements(By.cssSelector("#runs-table tbody tr")).size() + " run(s) listed");
+        pageDone("runs-keycloak");
+        browser.driver().findElement(By.id("logout")).click();
+        browser.await(Duration.ofSeconds(20), d -> d.getCurrentUrl().startsWith(gateway + "/console/login")
+                && browser.script("return sessionStorage.getItem('kiln.token')") == null, "the login page, logged out");
+        browser.driver().findElement(By.id("idp-login-button")).click();
+        browser.await(Duration.ofSeconds(20), d -> !d.findElements(By.id("kc-login")).isEmpty(),
+                "Keycloak's login form again (its session ended with the log-out)");
+        browser.consoleErrors();
+        System.out.println("   logged out: the token is gone and Keycloak asks for the password again");
     }
 
     private void login() {

@@ -3,6 +3,12 @@
 'use strict';
 
 const TOKEN_KEY = 'kiln.token';
+// A login with the identity provider in progress (state, code verifier, endpoints, the page wanted), and after it
+// what logging out needs to end the provider's session too.
+const LOGIN_KEY = 'kiln.oidc-login';
+const LOGOUT_KEY = 'kiln.oidc-logout';
+// Pages that need no token.
+const OPEN_PAGES = new Set(['login', 'callback']);
 const TERMINAL = new Set(['SUCCEEDED', 'FAILED', 'CANCELLED', 'COMPLETED']);
 const body = document.body;
 const inferenceUrl = (body.dataset.inference || '').replace(/\/$/, '');
@@ -233,25 +239,172 @@ function lineChart(canvas, series, yTitle, options = {}) {
 
 const pages = {};
 
+/** The page the user wanted (?next=), or the runs list: never a page elsewhere. */
+function nextPage() {
+  const next = new URLSearchParams(location.search).get('next');
+  return next && next.startsWith('/console/') ? next : '/console/runs';
+}
+
+/** Whether the API takes the token: null if so, else the problem to show. */
+async function refusal(given) {
+  const response = await fetch('/api/v1/runs?limit=1', {headers: {Authorization: 'Bearer ' + given}});
+  if (response.ok) {
+    return null;
+  }
+  return new ApiError(response.status, {
+    401: 'The API refused this token (401): check it and paste it again.',
+    403: 'The API knows this token but gives it no Kiln role (403): ask for viewer, member, maintainer or admin.',
+  }[response.status] || 'The API answered ' + response.status + ' to a list of runs with this token.');
+}
+
 pages.login = () => {
   $('#login-form').addEventListener('submit', async event => {
     event.preventDefault();
     const given = $('#token').value.trim();
-    sessionStorage.setItem(TOKEN_KEY, given);
-    const response = await fetch('/api/v1/runs?limit=1', {headers: {Authorization: 'Bearer ' + given}});
-    if (!response.ok) {
-      sessionStorage.removeItem(TOKEN_KEY);
-      showProblem(new ApiError(response.status, response.status === 401
-          ? 'The API refused this token (401): check it and paste it again.'
-          : 'The API answered ' + response.status + ' to a list of runs with this token.'));
+    const problem = await refusal(given);
+    if (problem) {
+      showProblem(problem);
       $('#token').focus();
       return;
     }
-    const next = new URLSearchParams(location.search).get('next');
-    location.assign(next && next.startsWith('/console/') ? next : '/console/runs');
+    sessionStorage.setItem(TOKEN_KEY, given);
+    location.assign(nextPage());
   });
-  $('#token').focus();
+  const idp = $('#idp-login');
+  if (idp) {
+    oidcLogin(idp);
+  } else {
+    $('#token').focus();
+  }
 };
+
+// ---- Logging in with the identity provider ----------------------------------------------------------------------
+// OpenID Connect's authorization code flow with PKCE, as a public client: this script is the client. The code comes
+// back to /console/login/callback and only this tab, holding the code verifier, can exchange it for a token.
+
+function base64url(bytes) {
+  return btoa(String.fromCharCode(...new Uint8Array(bytes))).replace(/\+/g, '-').replace(/\//g, '_')
+      .replace(/=+$/, '');
+}
+
+function randomText() {
+  return base64url(crypto.getRandomValues(new Uint8Array(32)));
+}
+
+function callbackUrl() {
+  return location.origin + '/console/login/callback';
+}
+
+function oidcLogin(section) {
+  const button = $('#idp-login-button');
+  // The S256 challenge needs crypto.subtle, which browsers offer only to secure contexts (https, or localhost).
+  if (!window.isSecureContext || !crypto.subtle) {
+    button.disabled = true;
+    const note = $('#idp-unavailable');
+    note.textContent = 'Your browser allows this login only on https or on localhost, and this page is at '
+        + location.origin + '. Paste a token below instead.';
+    note.hidden = false;
+    $('#token').focus();
+    return;
+  }
+  button.focus();
+  button.addEventListener('click', async () => {
+    button.disabled = true;
+    try {
+      const issuer = section.dataset.issuer;
+      const response = await fetch(issuer + '/.well-known/openid-configuration').catch(() => null);
+      if (!response || !response.ok) {
+        throw new ApiError(response ? response.status : 0, 'The identity provider at ' + issuer + ' did not answer'
+            + (response ? ' (' + response.status + ')' : '') + ': try again later, or paste a token.');
+      }
+      const provider = await response.json();
+      const verifier = randomText();
+      const state = randomText();
+      const challenge = base64url(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(verifier)));
+      sessionStorage.setItem(LOGIN_KEY, JSON.stringify({state, verifier, client: section.dataset.client,
+        issuer: provider.issuer, tokenEndpoint: provider.token_endpoint, endSession: provider.end_session_endpoint,
+        next: nextPage()}));
+      const url = new URL(provider.authorization_endpoint);
+      for (const [name, value] of Object.entries({response_type: 'code', client_id: section.dataset.client,
+        redirect_uri: callbackUrl(), scope: 'openid', state, code_challenge: challenge,
+        code_challenge_method: 'S256'})) {
+        url.searchParams.set(name, value);
+      }
+      location.assign(url);
+    } catch (error) {
+      showProblem(error);
+      button.disabled = false;
+    }
+  });
+}
+
+pages.callback = async () => {
+  const answer = new URLSearchParams(location.search);
+  const login = JSON.parse(sessionStorage.getItem(LOGIN_KEY) || 'null');
+  // Each login's state and verifier serve once; the code leaves the address bar and the history.
+  sessionStorage.removeItem(LOGIN_KEY);
+  history.replaceState(null, '', location.pathname);
+  try {
+    if (answer.has('error')) {
+      throw new ApiError(0, answer.get('error') === 'access_denied'
+          ? 'The identity provider did not log you in (access denied).'
+          : 'The identity provider answered ' + answer.get('error') + (answer.has('error_description')
+              ? ': ' + answer.get('error_description') : '') + '.');
+    }
+    if (!login || !answer.get('state') || answer.get('state') !== login.state) {
+      // Not the answer to a login this tab started (or started twice): never exchange such a code.
+      throw new ApiError(0, 'This answer does not belong to a login started in this tab (its state differs):'
+          + ' log in again.');
+    }
+    if (answer.has('iss') && answer.get('iss') !== login.issuer) {
+      // RFC 9207: a code from another issuer than the one asked must not go to this one's token endpoint.
+      throw new ApiError(0, 'This answer comes from ' + answer.get('iss') + ', not from the identity provider asked ('
+          + login.issuer + '): log in again.');
+    }
+    const response = await fetch(login.tokenEndpoint, {method: 'POST', body: new URLSearchParams({
+      grant_type: 'authorization_code', code: answer.get('code') || '', redirect_uri: callbackUrl(),
+      client_id: login.client, code_verifier: login.verifier})}).catch(() => null);
+    const tokens = response ? await response.json().catch(() => ({})) : {};
+    if (!response || !response.ok || !tokens.access_token) {
+      throw new ApiError(response ? response.status : 0, response
+          ? 'The identity provider would not exchange the code for a token (' + response.status
+            + (tokens.error ? ' ' + tokens.error : '') + (tokens.error_description ? ': ' + tokens.error_description
+              : '') + '): log in again.'
+          : 'The identity provider\'s token endpoint could not be reached (does it allow this console\'s origin, '
+            + location.origin + '?).');
+    }
+    const problem = await refusal(tokens.access_token);
+    if (problem) {
+      throw new ApiError(problem.status, problem.status === 401
+          ? 'The API does not accept this identity provider\'s tokens (401): it trusts another issuer.'
+          : problem.message);
+    }
+    sessionStorage.setItem(TOKEN_KEY, tokens.access_token);
+    if (login.endSession && tokens.id_token) {
+      sessionStorage.setItem(LOGOUT_KEY, JSON.stringify({endpoint: login.endSession, idToken: tokens.id_token}));
+    }
+    location.replace(login.next);
+  } catch (error) {
+    $('#callback-status').textContent = 'You are not logged in.';
+    $('#callback-back').hidden = false;
+    showProblem(error);
+  }
+};
+
+/** Forgets the token; after a login with the identity provider, ends its session there too and comes back. */
+function logOut() {
+  const provider = JSON.parse(sessionStorage.getItem(LOGOUT_KEY) || 'null');
+  sessionStorage.removeItem(TOKEN_KEY);
+  sessionStorage.removeItem(LOGOUT_KEY);
+  if (!provider) {
+    location.assign('/console/login');
+    return;
+  }
+  const url = new URL(provider.endpoint);
+  url.searchParams.set('id_token_hint', provider.idToken);
+  url.searchParams.set('post_logout_redirect_uri', location.origin + '/console/login');
+  location.assign(url);
+}
 
 pages.runs = () => {
   const selected = new Set();
@@ -1114,16 +1267,13 @@ async function datasetSamples(name, v, shown) {
 
 document.addEventListener('DOMContentLoaded', () => {
   const page = body.dataset.page;
-  if (page !== 'login' && !token()) {
+  if (!OPEN_PAGES.has(page) && !token()) {
     toLogin();
     return;
   }
   const logout = $('#logout');
   if (logout) {
-    logout.addEventListener('click', () => {
-      sessionStorage.removeItem(TOKEN_KEY);
-      location.assign('/console/login');
-    });
+    logout.addEventListener('click', logOut);
   }
   if (pages[page]) {
     pages[page]();

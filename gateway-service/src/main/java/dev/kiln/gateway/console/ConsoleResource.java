@@ -13,8 +13,9 @@ import org.jboss.resteasy.reactive.RestResponse;
 
 /**
  * The web console's pages. They hold no data and need no token: each page's script fetches what it shows from the
- * API with the token the user gave on the login page (kept in the tab's sessionStorage), so the console sees
- * exactly what the API lets that token see. The scripts and styles are static ({@code /console-assets}).
+ * API with the token the user gave on the login page, or got from the identity provider there (kept in the tab's
+ * sessionStorage), so the console sees exactly what the API lets that token see. The scripts and styles are static
+ * ({@code /console-assets}).
  */
 @Path("/console")
 @PermitAll
@@ -22,15 +23,19 @@ import org.jboss.resteasy.reactive.RestResponse;
 public class ConsoleResource {
 
     private final ConsoleConfig config;
+    private final ConsoleLogin login;
 
-    public ConsoleResource(ConsoleConfig config) {
+    public ConsoleResource(ConsoleConfig config, ConsoleLogin login) {
         this.config = config;
+        this.login = login;
     }
 
     /** One template per page, each including {@code console-layout.html}. */
     @CheckedTemplate
     static class Templates {
-        static native TemplateInstance login(Page page);
+        static native TemplateInstance login(Page page, ConsoleLogin.Provider provider);
+
+        static native TemplateInstance callback(Page page);
 
         static native TemplateInstance runs(Page page);
 
@@ -69,7 +74,14 @@ public class ConsoleResource {
     @GET
     @Path("login")
     public TemplateInstance login() {
-        return Templates.login(page("login", "Log in"));
+        return Templates.login(page("login", "Log in"), login.provider());
+    }
+
+    /** Where the identity provider sends the browser back with a code; the script exchanges it for a token. */
+    @GET
+    @Path("login/callback")
+    public TemplateInstance callback() {
+        return Templates.callback(page("callback", "Logging in"));
     }
 
     @GET

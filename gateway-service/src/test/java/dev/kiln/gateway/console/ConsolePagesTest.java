@@ -33,6 +33,7 @@ class ConsolePagesTest {
     @ParameterizedTest
     @CsvSource({
             "/console/login, login",
+            "/console/login/callback, callback",
             "/console/runs, runs",
             "/console/runs/0b6f7b2e-8a4b-4f0e-9d55-3f1e0c2d9a11, run",
             "/console/compare, compare",
@@ -69,6 +70,14 @@ class ConsolePagesTest {
                 .header("Content-Security-Policy", containsString("img-src 'self' blob:"))
                 .extract().asString();
         assertThat(html).contains("id=\"dataset-samples\"").contains("id=\"dataset-samples-title\"");
+    }
+
+    @Test
+    void withoutAnIdentityProviderTheLoginPageOffersOnlyTheTokenAndThePagesReachNoOtherOrigin() {
+        String html = given().when().get("/console/login").then().statusCode(200)
+                .header("Content-Security-Policy", containsString("connect-src 'self' http://localhost:8082;"))
+                .extract().asString();
+        assertThat(html).contains("id=\"login-form\"").doesNotContain("idp-login");
     }
 
     @Test

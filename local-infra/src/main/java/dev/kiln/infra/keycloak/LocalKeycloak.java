@@ -32,13 +32,15 @@ import java.util.zip.ZipInputStream;
  * A real OpenID Connect issuer for the local stack: the Keycloak distribution from Maven Central, run with
  * {@code kc.sh start-dev} and a realm {@code kiln} imported at each start. The realm has Kiln's four roles as realm
  * roles (Keycloak puts them in {@code realm_access.roles}, where Quarkus OIDC reads roles), a public client
- * {@value #CLIENT} that logs users in with their password, a claim {@code kiln_project} naming the project (the
- * user's attribute of that name), one user per role in project {@code default}, and a member of another project.
- * Their passwords are drawn once and kept in {@code users.properties} (mode 0600).
+ * {@value #CLIENT} that logs users in with their password, a public client {@value #CONSOLE_CLIENT} through which the
+ * web console logs people in in the browser (authorization code flow with PKCE), a claim {@code kiln_project} naming
+ * the project (the user's attribute of that name), one user per role in project {@code default}, and a member of
+ * another project. Their passwords are drawn once and kept in {@code users.properties} (mode 0600).
  *
- * <p>Commands: {@code install ZIP DIR} unpacks the distribution; {@code realm HOME DIST} writes the users (once)
- * and the realm file to import; {@code token ISSUER HOME USER} logs a user in and prints the access token;
- * {@code users} names the users and their roles.
+ * <p>Commands: {@code install ZIP DIR} unpacks the distribution; {@code realm HOME DIST [CONSOLE_ORIGIN...]} writes
+ * the users (once) and the realm file to import, the console client allowed back to the consoles at those origins;
+ * {@code token ISSUER HOME USER} logs a user in and prints the access token; {@code users} names the users and
+ * their roles.
  */
 public final class LocalKeycloak {
 
@@ -48,6 +50,16 @@ public final class LocalKeycloak {
 
     /** The realm's public client, allowed the password grant. */
     public static final String CLIENT = "kiln-cli";
+
+    /**
+     * The web console's client: public (a browser keeps no secret), the authorization code flow only, with PKCE
+     * (S256) required, and only the consoles it was told of as redirect targets and CORS origins.
+     */
+    public static final String CONSOLE_CLIENT = "kiln-console";
+
+    /** Where the console takes the identity provider's answer, and where a log-out returns to. */
+    public static final String CONSOLE_CALLBACK = "/console/login/callback";
+    public static final String CONSOLE_LOGIN = "/console/login";
 
     /**
      * The realm's users, their realm roles and projects: one per Kiln role and one with no Kiln role in the default
@@ -67,7 +79,8 @@ public final class LocalKeycloak {
     public static void main(String[] args) throws Exception {
         switch (args.length == 0 ? "" : args[0]) {
             case "install" -> install(Path.of(args[1]), Path.of(args[2]));
-            case "realm" -> writeRealm(Path.of(args[1]), Path.of(args[2]));
+            case "realm" -> writeRealm(Path.of(args[1]), Path.of(args[2]),
+                    List.of(args).subList(3, args.length));
             case "token" -> {
                 try {
                     System.out.println(login(args[1], Path.of(args[2]), args[3]));
@@ -78,7 +91,8 @@ public final class LocalKeycloak {
             }
             case "users" -> System.out.println(users());
             default -> {
-                System.err.println("usage: LocalKeycloak install ZIP DIR | realm HOME DIST | token ISSUER HOME USER"
+                System.err.println("usage: LocalKeycloak install ZIP DIR | realm HOME DIST [CONSOLE_ORIGIN...]"
+                        + " | token ISSUER HOME USER"
                         + " | users");
                 System.exit(2);
             }
@@ -110,17 +124,19 @@ public final class LocalKeycloak {
     /**
      * Draws the users' passwords into {@code home/users.properties} unless it exists, and writes the realm with
      * them into the distribution's import folder. Keycloak's own database (a dev-mode H2 file) is removed, so the
-     * realm is imported afresh and matches the passwords: it holds nothing else Kiln needs.
+     * realm is imported afresh and matches the passwords: it holds nothing else Kiln needs. The console client may
+     * send people back only to the consoles at {@code consoleOrigins} (the gateway's URLs, e.g.
+     * {@code http://localhost:8080}); with none the realm has no console client.
      */
-    static void writeRealm(Path home, Path dist) throws IOException {
+    public static void writeRealm(Path home, Path dist, List<String> consoleOrigins) throws IOException {
         Properties passwords = passwords(home);
         Path imports = Files.createDirectories(dist.resolve("data/import"));
         deleteTree(dist.resolve("data/h2"));
         JSON.writerWithDefaultPrettyPrinter().writeValue(imports.resolve("kiln-realm.json").toFile(),
-                realm(passwords));
+                realm(passwords, consoleOrigins));
     }
 
-    static ObjectNode realm(Properties passwords) {
+    static ObjectNode realm(Properties passwords, List<String> consoleOrigins) {
         ObjectNode realm = JSON.createObjectNode().put("realm", "kiln").put("enabled", true)
                 .put("sslRequired", "none").put("accessTokenLifespan", 900);
         // Keycloak keeps only the attributes its user profile declares, unless it is told to keep others too.
@@ -137,14 +153,26 @@ public final class LocalKeycloak {
         ArrayNode roles = realm.putObject("roles").putArray("realm");
         USERS.stream().map(User::role).filter(Objects::nonNull).distinct()
                 .forEach(role -> roles.addObject().put("name", role));
-        ObjectNode client = realm.putArray("clients").addObject().put("clientId", CLIENT).put("publicClient", true)
-                .put("directAccessGrantsEnabled", true).put("standardFlowEnabled", false);
-        client.putArray("protocolMappers").addObject().put("name", "kiln-project").put("protocol", "openid-connect")
-                .put("protocolMapper", "oidc-usermodel-attribute-mapper").putObject("config")
-                .put("user.attribute", PROJECT_ATTRIBUTE).put("claim.name", PROJECT_ATTRIBUTE)
-                .put("jsonType.label", "String")
-                .put("access.token.claim", "true").put("id.token.claim", "false")
-                .put("userinfo.token.claim", "false");
+        ArrayNode clients = realm.putArray("clients");
+        projectClaim(clients.addObject().put("clientId", CLIENT).put("publicClient", true)
+                .put("directAccessGrantsEnabled", true).put("standardFlowEnabled", false));
+        if (!consoleOrigins.isEmpty()) {
+            ObjectNode console = clients.addObject().put("clientId", CONSOLE_CLIENT).put("publicClient", true)
+                    .put("standardFlowEnabled", true).put("directAccessGrantsEnabled", false)
+                    .put("implicitFlowEnabled", false);
+            // Exact URIs, no wildcards: the code goes only to a console this stack serves.
+            ArrayNode redirects = console.putArray("redirectUris");
+            ArrayNode webOrigins = console.putArray("webOrigins");
+            for (String origin : consoleOrigins) {
+                redirects.add(origin + CONSOLE_CALLBACK);
+                // The console's script exchanges the code at the token endpoint: a cross-origin fetch.
+                webOrigins.add(origin);
+            }
+            console.putObject("attributes").put("pkce.code.challenge.method", "S256")
+                    .put("post.logout.redirect.uris", String.join("##",
+                            consoleOrigins.stream().map(origin -> origin + CONSOLE_LOGIN).toList()));
+            projectClaim(console);
+        }
         ArrayNode users = realm.putArray("users");
         for (User user : USERS) {
             ObjectNode entry = users.addObject().put("username", user.name()).put("enabled", true)
@@ -160,6 +188,21 @@ public final class LocalKeycloak {
             }
         }
         return realm;
+    }
+
+    /** The client's tokens carry the user's project as the claim Kiln reads ({@code kiln_project}). */
+    private static void projectClaim(ObjectNode client) {
+        client.putArray("protocolMappers").addObject().put("name", "kiln-project").put("protocol", "openid-connect")
+                .put("protocolMapper", "oidc-usermodel-attribute-mapper").putObject("config")
+                .put("user.attribute", PROJECT_ATTRIBUTE).put("claim.name", PROJECT_ATTRIBUTE)
+                .put("jsonType.label", "String")
+                .put("access.token.claim", "true").put("id.token.claim", "false")
+                .put("userinfo.token.claim", "false");
+    }
+
+    /** A realm user's password (drawn at the realm's first writing), or null for a user the realm lacks. */
+    public static String password(Path home, String user) throws IOException {
+        return passwords(home).getProperty(user);
     }
 
     /** The users' passwords, each drawn the first time its user is in the realm. */
