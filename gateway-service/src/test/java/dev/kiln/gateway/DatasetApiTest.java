@@ -13,6 +13,7 @@ import dev.kiln.artifacts.ArtifactStore;
 import dev.kiln.artifacts.StoredBlob;
 import dev.kiln.contracts.datasets.DatasetEventV1;
 import dev.kiln.contracts.datasets.DatasetStatus;
+import dev.kiln.contracts.datasets.ValidationReport;
 import dev.kiln.contracts.messaging.Json;
 import dev.kiln.contracts.messaging.Topics;
 import dev.kiln.infra.datasets.FashionFolder;
@@ -265,8 +266,15 @@ class DatasetApiTest {
                 .body("violations[0].message", containsString("built-in data set 'cifar10' is not registered yet"));
 
         // As a trainer worker would record it: READY, packed, with its report.
-        String packed = ReadyVersions.PACKED;
-        QuarkusTransaction.requiringNew().run(() -> ReadyVersions.markReady(em, "pinned"));
+        String packed = ArtifactStore.sha256("packed".getBytes(StandardCharsets.UTF_8));
+        ValidationReport report = new ValidationReport("image-folder", List.of("a", "b"), Map.of(
+                "train", new ValidationReport.SplitSummary(100, Map.of("a", 50, "b", 50)),
+                "test", new ValidationReport.SplitSummary(20, Map.of("a", 10, "b", 10))), 1.0, Map.of("28x28", 120),
+                Map.of("grey", 120), 1, 28, 28, List.of(0.3), List.of(0.3), List.of(), 0, List.of(), 0, 0, 0, List.of(),
+                null);
+        QuarkusTransaction.requiringNew().run(() -> em.createNativeQuery("update dataset_versions set status = 'READY',"
+                + " packed_sha256 = ?1, packed_bytes = 1, report = cast(?2 as jsonb) where dataset = 'pinned'")
+                .setParameter(1, packed).setParameter(2, Json.write(report)).executeUpdate());
 
         String run = submit("pinned").then().statusCode(202).body("spec.dataset", is("pinned@1"))
                 .body("spec.data.version", is("pinned@1")).body("spec.data.packedSha256", is(packed))

@@ -9,13 +9,12 @@ import static org.hamcrest.Matchers.is;
 
 import dev.kiln.contracts.datasets.DatasetEventV1;
 import dev.kiln.contracts.messaging.Topics;
-import dev.kiln.gateway.ReadyVersions;
+import dev.kiln.gateway.StoredDatasets;
 import dev.kiln.infra.kafka.KafkaTestResource;
 import dev.kiln.infra.kafka.TopicReader;
 import dev.kiln.infra.postgres.PostgresTestResource;
 import dev.kiln.infra.s3.S3TestResource;
 import dev.kiln.messaging.Outbox;
-import dev.kiln.store.datasets.DatasetRepository;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -60,7 +59,7 @@ class TriggersTest {
     EntityManager em;
 
     @Inject
-    DatasetRepository datasets;
+    StoredDatasets storedDatasets;
 
     @Inject
     Outbox outbox;
@@ -72,23 +71,18 @@ class TriggersTest {
     TriggerSweep sweep;
 
     @Test
-    void aVersionBecomingReadyTrainsOnItOnceHoweverOftenItsEventArrives() {
+    void aVersionBecomingReadyTrainsOnItOnceHoweverOftenItsEventArrives() throws Exception {
         String dataset = "trig-" + UUID.randomUUID().toString().substring(0, 8);
-        QuarkusTransaction.requiringNew().run(() -> {
-            datasets.create(dataset, "a test", "default", Instant.now());
-            datasets.addVersion(dataset, "a".repeat(64), 1, Instant.now());
-        });
+        storedDatasets.create(dataset);
         String trigger = create("{\"name\": \"on-" + dataset + "\", \"when\": {\"datasetReady\": \"" + dataset
                 + "\"}, \"run\": {\"spec\": {\"model\": \"mlp\", \"epochs\": 1}, \"registeredModel\": \"" + dataset
                 + "-mlp\"}}").then().statusCode(201).body("when.datasetReady", is(dataset))
                 .body("run.spec.dataset", is(dataset)).extract().path("id");
 
-        // As the validating worker records it: READY and its event, in one transaction.
-        QuarkusTransaction.requiringNew().run(() -> {
-            ReadyVersions.markReady(em, dataset);
-            outbox.publish(DatasetEventV1.ready(dataset, 1, "a".repeat(64), ReadyVersions.PACKED, 120,
-                    Instant.now()));
-        });
+        // As the validating worker leaves it: READY, then its event (which the worker writes in that transaction).
+        StoredDatasets.Ready ready = storedDatasets.ready(dataset, 2);
+        QuarkusTransaction.requiringNew().run(() -> outbox.publish(DatasetEventV1.ready(dataset, 1,
+                ready.version().archiveSha256(), ready.version().packedSha256(), 8, Instant.now())));
 
         String run = await().atMost(KAFKA_WAIT).until(() -> firings(trigger), f -> f.size() == 1).get(0).runId()
                 .toString();
@@ -96,10 +90,10 @@ class TriggersTest {
                 .body("spec.data.version", is(dataset + "@1")).body("registeredModel", is(dataset + "-mlp"));
 
         // The event again (a redelivery after a crash), and the sweep: the same cause, nothing new.
-        ConsumerRecord<String, String> ready = TopicReader.await(bootstrap, Topics.DATASET_EVENTS,
+        ConsumerRecord<String, String> readyEvent = TopicReader.await(bootstrap, Topics.DATASET_EVENTS,
                 r -> dataset.equals(r.key()) && r.value().contains("\"READY\""), KAFKA_WAIT);
-        assertThat(header(ready, "ce_type")).isEqualTo("dev.kiln.dataset.ready.v1");
-        events.receive(ready);
+        assertThat(header(readyEvent, "ce_type")).isEqualTo("dev.kiln.dataset.ready.v1");
+        events.receive(readyEvent);
         sweep.sweep(Instant.now());
         assertThat(firings(trigger)).singleElement().satisfies(f -> {
             assertThat(f.cause()).isEqualTo(dataset + "@1");
