@@ -71,7 +71,7 @@ class CloudEventTypesTest {
         Arrays.stream(RunCommandV1.Type.values())
                 .forEach(type -> all.add(new RunCommandV1(RunCommandV1.SCHEMA, run, type, at)));
         Arrays.stream(ModelPromotedV1.Reason.values()).forEach(reason -> all.add(new ModelPromotedV1(
-                ModelPromotedV1.SCHEMA, "m", "champion", 1, run, "ab", null, reason, at)));
+                ModelPromotedV1.SCHEMA, "m", "champion", 1, run, "ab", null, reason, at, null)));
         Arrays.stream(ModelServingEventV1.Type.values()).forEach(type -> all.add(new ModelServingEventV1(
                 ModelServingEventV1.SCHEMA, type, "r", "m", "champion", 1, null, at)));
         Arrays.stream(DatasetEventV1.Type.values()).forEach(type -> all.add(new DatasetEventV1(

@@ -11,6 +11,7 @@ import dev.kiln.contracts.datasets.DatasetEventV1;
 import dev.kiln.contracts.messaging.Json;
 import dev.kiln.contracts.messaging.MalformedMessageException;
 import dev.kiln.contracts.models.ModelPromotedV1;
+import dev.kiln.contracts.models.PromotionEvidence;
 import dev.kiln.contracts.models.ModelServingEventV1;
 import dev.kiln.contracts.runs.MisclassifiedExample;
 import dev.kiln.contracts.runs.RunCommandV1;
@@ -113,6 +114,7 @@ class ContractExamplesTest {
 
         assertThat(promotion.reason()).isEqualTo(ModelPromotedV1.Reason.POLICY);
         assertThat(promotion.previousVersion()).isEqualTo(2);
+        assertThat(promotion.evidence().championOn()).isEqualTo(PromotionEvidence.MeasuredOn.CHALLENGER_TEST_SPLIT);
         assertSameJson(Json.write(promotion), EXAMPLES.get("ModelPromotedV1"));
     }
 
@@ -121,9 +123,9 @@ class ContractExamplesTest {
         ModelPromotedV1 promotion = Json.read(EXAMPLES.get("ModelPromotedV1"), ModelPromotedV1.class);
         ModelPromotedV1 first = new ModelPromotedV1(promotion.schema(), promotion.model(), promotion.alias(), 1,
                 promotion.runId(), promotion.checkpointSha256(), null, ModelPromotedV1.Reason.MANUAL,
-                promotion.promotedAt());
+                promotion.promotedAt(), null);
 
-        assertThat(Json.write(first)).doesNotContain("previousVersion");
+        assertThat(Json.write(first)).doesNotContain("previousVersion").doesNotContain("evidence");
     }
 
     @Test

@@ -29,7 +29,7 @@ class TopicMessagesTest {
                 RunEventV1.queued(RUN, null, AT, null, null),
                 RunCommandV1.cancel(RUN, AT),
                 new ModelPromotedV1(ModelPromotedV1.SCHEMA, "digits", "champion", 2, RUN, "ab", 1,
-                        ModelPromotedV1.Reason.POLICY, AT),
+                        ModelPromotedV1.Reason.POLICY, AT, null),
                 new ModelServingEventV1(ModelServingEventV1.SCHEMA, ModelServingEventV1.Type.LOADED, "inference-1",
                         "digits", "champion", 2, null, AT));
 

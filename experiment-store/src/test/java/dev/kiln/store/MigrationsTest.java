@@ -238,7 +238,7 @@ class MigrationsTest {
                 RunEventV1.started(run, "w1", at, 0),
                 RunCommandV1.cancel(run, at),
                 new ModelPromotedV1(ModelPromotedV1.SCHEMA, "digits", "champion", 2, run, "ab", 1,
-                        ModelPromotedV1.Reason.POLICY, at),
+                        ModelPromotedV1.Reason.POLICY, at, null),
                 new ModelServingEventV1(ModelServingEventV1.SCHEMA, ModelServingEventV1.Type.LOAD_FAILED, "r1",
                         "digits", "champion", 2, "bad digest", at),
                 DatasetEventV1.versionCreated("flowers", 3, "cd", at),

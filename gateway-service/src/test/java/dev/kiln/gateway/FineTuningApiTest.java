@@ -83,7 +83,7 @@ class FineTuningApiTest {
             registry.addVersion(model, first, StoredRuns.sha256(first), 0.9, StoredRuns.now());
             registry.addVersion(model, second, StoredRuns.sha256(second), 0.9, StoredRuns.now());
             registry.lock(model);
-            registry.moveAlias(model, "stable", 1, "MANUAL", StoredRuns.now());
+            registry.moveAlias(model, "stable", 1, "MANUAL", null, StoredRuns.now());
         });
         String key = "fine-tune-" + UUID.randomUUID();
         String body = spec("\"init\": {\"model\": \"" + model + "@stable\"}");
@@ -93,7 +93,7 @@ class FineTuningApiTest {
 
         QuarkusTransaction.requiringNew().run(() -> {
             registry.lock(model);
-            registry.moveAlias(model, "stable", 2, "MANUAL", StoredRuns.now());
+            registry.moveAlias(model, "stable", 2, "MANUAL", null, StoredRuns.now());
         });
 
         given().contentType(ContentType.JSON).header("Idempotency-Key", key).body(body)

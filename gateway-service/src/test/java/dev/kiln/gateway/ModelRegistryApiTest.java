@@ -18,6 +18,8 @@ import static org.hamcrest.Matchers.startsWith;
 import dev.kiln.contracts.messaging.Json;
 import dev.kiln.contracts.messaging.Topics;
 import dev.kiln.contracts.models.ModelPromotedV1;
+import dev.kiln.contracts.models.PromotionEvidence;
+import dev.kiln.contracts.runs.ChampionEvaluation;
 import dev.kiln.contracts.runs.RunEventType;
 import dev.kiln.contracts.runs.RunEventV1;
 import dev.kiln.contracts.runs.RunStatus;
@@ -135,6 +137,43 @@ class ModelRegistryApiTest {
                         contains("v1 -> v2 (POLICY)", "none -> v1 (POLICY)"))
                 .body("findAll { it.target == '" + model + "/champion' }.actor", everyItem(is("kiln:policy")))
                 .body("findAll { it.target == '" + model + "/champion' }.action", everyItem(is("model.promoted")));
+    }
+
+    @Test
+    void theChampionIsJudgedOnTheChallengersTestImages() throws Exception {
+        String model = unique("fair");
+        setPolicy(model, "{\"metric\": \"test.accuracy\", \"autoPromote\": true, \"minImprovement\": 0.01}");
+        // v1 scored 0.95 on its own, easier test split; on the challenger's newer split it scores 0.88.
+        UUID champion = succeededRun(model, 0.95, 0.20);
+        UUID challenger = succeededRun(model, 0.92, 0.25);
+        measuredChampion(challenger, model, 1, 0.88);
+        // A later challenger scores 0.95 on a split on which v2 scores 0.945: not better by more than the margin,
+        // although 0.95 beats v2's own 0.92 by 0.03.
+        UUID flattered = succeededRun(model, 0.95, 0.15);
+        measuredChampion(flattered, model, 2, 0.945);
+
+        try (KafkaProducer<String, String> producer = producer()) {
+            complete(producer, model, champion);
+            assertThat(awaitPromotion(model, "champion", 1).evidence())
+                    .isEqualTo(new PromotionEvidence("test.accuracy", 0.95, 1000, null, null, null));
+            complete(producer, model, challenger);
+            assertThat(awaitPromotion(model, "champion", 2).evidence()).isEqualTo(new PromotionEvidence(
+                    "test.accuracy", 0.92, 1000, 1, 0.88, PromotionEvidence.MeasuredOn.CHALLENGER_TEST_SPLIT));
+            complete(producer, model, flattered);
+            awaitVersions(model, 3);
+        }
+        given().get("/api/v1/models/" + model).then().body("aliases.champion", is(2));
+        given().get("/api/v1/models/" + model + "/promotions").then().statusCode(200)
+                .body("version", contains(2, 1))
+                .body("[0].evidence.challenger", is(0.92f))
+                .body("[0].evidence.champion", is(0.88f))
+                .body("[0].evidence.championVersion", is(1))
+                .body("[0].evidence.championOn", is("CHALLENGER_TEST_SPLIT"))
+                .body("[1].evidence", not(hasKey("champion")));
+        given().get("/api/v1/runs/" + flattered).then().statusCode(200)
+                .body("championEvaluation.model", is(model))
+                .body("championEvaluation.version", is(2))
+                .body("championEvaluation.test.accuracy", is(0.945f));
     }
 
     @Test
@@ -323,6 +362,12 @@ class ModelRegistryApiTest {
     /** A run as a trainer leaves a succeeded one: its test evaluation and its {@code model} checkpoint stored. */
     private UUID succeededRun(String registeredModel, double accuracy, double loss) {
         return StoredRuns.succeeded(runs, checkpoints, registeredModel, accuracy, loss);
+    }
+
+    /** As the run's worker records it: the model's champion {@code version} scored {@code accuracy} on its split. */
+    private void measuredChampion(UUID runId, String model, int version, double accuracy) {
+        QuarkusTransaction.requiringNew().run(() -> runs.recordChampionEvaluation(runId,
+                ChampionEvaluation.measured(model, version, StoredRuns.report(accuracy, 0.3))));
     }
 
     private static RunEventV1 completed(UUID runId) {

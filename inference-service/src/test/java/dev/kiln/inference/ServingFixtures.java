@@ -123,7 +123,7 @@ public final class ServingFixtures {
             registry.ensure(model, Owner.DEFAULT_PROJECT, now);
             registry.lock(model);
             int version = add.apply(now).version();
-            registry.moveAlias(model, ModelRegistryRepository.CHAMPION, version, "MANUAL", now);
+            registry.moveAlias(model, ModelRegistryRepository.CHAMPION, version, "MANUAL", null, now);
             return version;
         });
     }
@@ -131,7 +131,8 @@ public final class ServingFixtures {
     /** Publishes the promotion as the gateway's outbox would. */
     public static void announce(String bootstrap, String model, int version, UUID runId, String sha256) {
         ModelPromotedV1 promotion = new ModelPromotedV1(ModelPromotedV1.SCHEMA, model, ModelRegistryRepository.CHAMPION,
-                version, runId, sha256, version > 1 ? version - 1 : null, ModelPromotedV1.Reason.MANUAL, Instant.now());
+                version, runId, sha256, version > 1 ? version - 1 : null, ModelPromotedV1.Reason.MANUAL, Instant.now(),
+                null);
         try (KafkaProducer<String, String> producer = new KafkaProducer<>(Map.of("bootstrap.servers", bootstrap),
                 new StringSerializer(), new StringSerializer())) {
             producer.send(new ProducerRecord<>(Topics.MODEL_PROMOTIONS, model + "/champion", Json.write(promotion)));

@@ -22,10 +22,13 @@ import java.util.UUID;
  * @param previousVersion  the version the alias pointed at before, absent for the first promotion
  * @param reason           {@code MANUAL} (the API), {@code POLICY} (a completed run beat the champion) or
  *                         {@code STUDY} (a completed study's best trial)
+ * @param evidence         for {@code POLICY}: the challenger's and the champion's value of the metric, measured on
+ *                         the same test split where the champion could be; absent for the others
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record ModelPromotedV1(String schema, String model, String alias, int version, UUID runId,
-        String checkpointSha256, Integer previousVersion, Reason reason, Instant promotedAt) implements TopicMessage {
+        String checkpointSha256, Integer previousVersion, Reason reason, Instant promotedAt, PromotionEvidence evidence)
+        implements TopicMessage {
 
     public static final String SCHEMA = "kiln.model-promoted.v1";
 

@@ -2,6 +2,8 @@ package dev.kiln.store.registry;
 
 import static dev.kiln.store.NativeRows.instant;
 
+import dev.kiln.contracts.messaging.Json;
+import dev.kiln.contracts.models.PromotionEvidence;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.persistence.EntityManager;
@@ -49,9 +51,9 @@ public class ModelRegistryRepository {
             Instant updatedAt, String project, boolean publicPrediction) {
     }
 
-    /** One move of an alias. */
+    /** One move of an alias; {@code evidence}: the numbers a POLICY move was decided on, else null. */
     public record Promotion(long id, String model, String alias, int version, Integer previousVersion, String reason,
-            Instant promotedAt) {
+            Instant promotedAt, PromotionEvidence evidence) {
     }
 
     @Inject
@@ -207,7 +209,8 @@ public class ModelRegistryRepository {
      *
      * @return the move, with the version the alias pointed at before (null if it is new)
      */
-    public Promotion moveAlias(String model, String alias, int version, String reason, Instant now) {
+    public Promotion moveAlias(String model, String alias, int version, String reason, PromotionEvidence evidence,
+            Instant now) {
         AliasTarget before = alias(model, alias);
         entityManager.createNativeQuery("insert into model_aliases (model, alias, version, updated_at)"
                 + " values (?1, ?2, ?3, ?4) on conflict (model, alias) do update set version = ?3, updated_at = ?4")
@@ -215,11 +218,13 @@ public class ModelRegistryRepository {
                 .executeUpdate();
         Integer previous = before == null ? null : before.version();
         long id = ((Number) entityManager.createNativeQuery("insert into model_promotions (model, alias, version,"
-                + " previous_version, reason, promoted_at) values (?1, ?2, ?3, ?4, ?5, ?6) returning id")
+                + " previous_version, reason, promoted_at, evidence) values (?1, ?2, ?3, ?4, ?5, ?6,"
+                + " cast(cast(?7 as text) as jsonb)) returning id")
                 .setParameter(1, model).setParameter(2, alias).setParameter(3, version)
                 .setParameter(4, previous).setParameter(5, reason).setParameter(6, now)
+                .setParameter(7, evidence == null ? null : Json.write(evidence))
                 .getSingleResult()).longValue();
-        return new Promotion(id, model, alias, version, previous, reason, now);
+        return new Promotion(id, model, alias, version, previous, reason, now, evidence);
     }
 
     /** The model's promotions, newest first. */
@@ -243,7 +248,8 @@ public class ModelRegistryRepository {
     private static final String VERSION_COLUMNS =
             "select model, version, run_id, checkpoint_sha256, metric_value, import_sha256, created_at from model_versions";
     private static final String PROMOTION_COLUMNS =
-            "select id, model, alias, version, previous_version, reason, promoted_at from model_promotions";
+            "select id, model, alias, version, previous_version, reason, promoted_at, cast(evidence as text)"
+                    + " from model_promotions";
     private static final String ALIAS_COLUMNS = "select a.model, a.alias, a.version, v.run_id, v.checkpoint_sha256,"
             + " a.updated_at, m.project, m.public_prediction from model_aliases a join model_versions v"
             + " on v.model = a.model and v.version = a.version join registered_models m on m.name = a.model";
@@ -270,6 +276,7 @@ public class ModelRegistryRepository {
 
     private static Promotion promotion(Object[] r) {
         return new Promotion(((Number) r[0]).longValue(), (String) r[1], (String) r[2], ((Number) r[3]).intValue(),
-                r[4] == null ? null : ((Number) r[4]).intValue(), (String) r[5], instant(r[6]));
+                r[4] == null ? null : ((Number) r[4]).intValue(), (String) r[5], instant(r[6]),
+                r[7] == null ? null : Json.read((String) r[7], PromotionEvidence.class));
     }
 }

@@ -1,6 +1,7 @@
 package dev.kiln.store.runs;
 
 import dev.kiln.contracts.messaging.Json;
+import dev.kiln.contracts.runs.ChampionEvaluation;
 import dev.kiln.contracts.runs.EvaluationReport;
 import dev.kiln.contracts.runs.RunStatus;
 import dev.kiln.contracts.runs.TrainingSpec;
@@ -113,6 +114,11 @@ public class RunRecord extends PanacheEntityBase {
     @Column(name = "failure_reason")
     public String failureReason;
 
+    /** The model's champion measured on this run's test split (a ChampionEvaluation as JSON), or null. */
+    @JdbcTypeCode(SqlTypes.JSON)
+    @Column(name = "champion_evaluation")
+    public String championEvaluationJson;
+
     public TrainingSpec spec() {
         return Json.read(specJson, TrainingSpec.class);
     }
@@ -120,5 +126,10 @@ public class RunRecord extends PanacheEntityBase {
     /** The test set's evaluation of the run's result, or null until it succeeded. */
     public EvaluationReport result() {
         return resultJson == null ? null : Json.read(resultJson, EvaluationReport.class);
+    }
+
+    /** The champion measured on this run's test split by the run's worker, or null if it competed with none. */
+    public ChampionEvaluation championEvaluation() {
+        return championEvaluationJson == null ? null : Json.read(championEvaluationJson, ChampionEvaluation.class);
     }
 }

@@ -1,6 +1,7 @@
 package dev.kiln.store.runs;
 
 import dev.kiln.contracts.messaging.Json;
+import dev.kiln.contracts.runs.ChampionEvaluation;
 import dev.kiln.contracts.runs.RunStatus;
 import dev.kiln.contracts.runs.TrainingSpec;
 import io.quarkus.hibernate.orm.panache.PanacheRepositoryBase;
@@ -211,6 +212,12 @@ public class RunRepository implements PanacheRepositoryBase<RunRecord, UUID> {
         return update("status = ?1, resultJson = ?2, failureReason = ?3, finishedAt = ?4, updatedAt = ?4"
                 + " where id = ?5 and worker = ?6 and status in (?7, ?8)", status, resultJson, reason, now, id, worker,
                 RunStatus.CLAIMED, RunStatus.RUNNING) == 1;
+    }
+
+    /** Keeps the champion's evaluation on the run's test split, in the transaction that records the run's end. */
+    public void recordChampionEvaluation(UUID id, ChampionEvaluation evaluation) {
+        getEntityManager().createNativeQuery("update runs set champion_evaluation = cast(cast(?1 as text) as jsonb)"
+                + " where id = ?2").setParameter(1, Json.write(evaluation)).setParameter(2, id).executeUpdate();
     }
 
     /** What to list: the project's runs; each other filter is optional (null). */

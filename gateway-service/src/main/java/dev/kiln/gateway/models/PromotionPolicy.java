@@ -1,5 +1,7 @@
 package dev.kiln.gateway.models;
 
+import dev.kiln.contracts.models.PromotionEvidence;
+import dev.kiln.contracts.models.PromotionEvidence.MeasuredOn;
 import dev.kiln.store.registry.ModelRegistryRepository.RegisteredModel;
 
 /**
@@ -8,14 +10,19 @@ import dev.kiln.store.registry.ModelRegistryRepository.RegisteredModel;
  * champion by more than {@code minImprovement} (in the metric's units: higher accuracy, lower loss). A champion
  * without a value of the metric cannot be beaten: the policy leaves it to a manual promotion. Differences within
  * {@value #TOLERANCE} count as none, so floating-point noise never decides (0.92 does not beat 0.91 by more
- * than 0.01, although {@code 0.92 - 0.91} is 0.010000000000000009).
+ * than 0.01, although {@code 0.92 - 0.91} is 0.010000000000000009). The champion's value is the one measured on
+ * the challenger's test split where the challenger's worker could measure it, so both numbers come from the same
+ * images; its own run's test number otherwise.
  */
 public record PromotionPolicy(ModelMetric metric, boolean autoPromote, double minImprovement) {
 
     static final double TOLERANCE = 1e-9;
 
-    /** The model's current champion: its version and its value of the metric (null if its run has none). */
-    public record Champion(int version, Double value) {
+    /**
+     * The model's current champion: its version, its value of the metric (null if it has none) and where that value
+     * was measured.
+     */
+    public record Champion(int version, Double value, MeasuredOn measuredOn) {
     }
 
     /** Whether to promote, and why, in words for the log. */
@@ -46,7 +53,21 @@ public record PromotionPolicy(ModelMetric metric, boolean autoPromote, double mi
         }
         boolean beats = metric.improvement(candidate, champion.value()) > minImprovement + TOLERANCE;
         return new Decision(beats, metric.id() + " " + candidate + (beats ? " beats" : " does not beat")
-                + " champion version " + champion.version() + " (" + champion.value() + ") by more than "
-                + minImprovement);
+                + " champion version " + champion.version() + " (" + champion.value() + ", "
+                + (champion.measuredOn() == MeasuredOn.CHALLENGER_TEST_SPLIT ? "on the same test images"
+                        : "on its own test split") + ") by more than " + minImprovement);
+    }
+
+    /**
+     * The numbers a decision was made on, kept with the promotion.
+     *
+     * @param candidate the new version's value of the metric
+     * @param images    how many test images the new version was measured on
+     * @param champion  the champion it was compared with, or null if the model had none
+     */
+    public PromotionEvidence evidence(double candidate, int images, Champion champion) {
+        return champion == null ? PromotionEvidence.withoutChampion(metric.id(), candidate, images)
+                : new PromotionEvidence(metric.id(), candidate, images, champion.version(), champion.value(),
+                        champion.measuredOn());
     }
 }

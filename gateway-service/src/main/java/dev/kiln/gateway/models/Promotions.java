@@ -3,6 +3,9 @@ package dev.kiln.gateway.models;
 import dev.kiln.contracts.audit.AuditEventV1;
 import dev.kiln.contracts.models.ModelPromotedV1;
 import dev.kiln.contracts.models.ModelPromotedV1.Reason;
+import dev.kiln.contracts.models.PromotionEvidence;
+import dev.kiln.contracts.models.PromotionEvidence.MeasuredOn;
+import dev.kiln.contracts.runs.ChampionEvaluation;
 import dev.kiln.contracts.runs.CheckpointRef;
 import dev.kiln.contracts.runs.RunStatus;
 import dev.kiln.gateway.api.ConflictProblem;
@@ -99,7 +102,7 @@ public class Promotions {
             if (current != null && current.version() == target.version()) {
                 return new Outcome(PromotionView.of(registry.latestPromotion(model, alias), target), false, null);
             }
-            return new Outcome(move(model, alias, target, reason, now), true, why);
+            return new Outcome(move(model, alias, target, reason, null, now), true, why);
         });
         if (outcome.moved()) {
             announce(outcome);
@@ -144,28 +147,39 @@ public class Promotions {
             return null;
         }
         PromotionPolicy policy = PromotionPolicy.of(registration.model());
-        PromotionPolicy.Decision decision = policy.decide(version.metricValue(), champion(model, policy.metric()));
+        PromotionPolicy.Champion champion = champion(model, policy.metric(), run.championEvaluation());
+        PromotionPolicy.Decision decision = policy.decide(version.metricValue(), champion);
         if (!decision.promote()) {
             LOG.infof("Model %s version %d (run %s) not promoted: %s", model, version.version(), run.id,
                     decision.reason());
             return null;
         }
-        return new Outcome(move(model, ModelRegistryRepository.CHAMPION, version, Reason.POLICY, now), true,
+        PromotionEvidence evidence = policy.evidence(version.metricValue(), run.result().images(), champion);
+        return new Outcome(move(model, ModelRegistryRepository.CHAMPION, version, Reason.POLICY, evidence, now), true,
                 decision.reason());
     }
 
     /**
-     * The model's champion, with its value of {@code metric} read from its run's test evaluation: the version's
-     * {@code metricValue} is in the metric the policy had when it was registered, which may have changed since.
+     * The model's champion, with its value of {@code metric}: as the challenger's worker measured it on the
+     * challenger's test split when it measured this champion, else from its own run's test evaluation (the
+     * version's {@code metricValue} is in the metric the policy had when it was registered, which may have changed
+     * since).
+     *
+     * @param measured the champion as the challenger's worker measured it, or null
      */
-    private PromotionPolicy.Champion champion(String model, ModelMetric metric) {
+    private PromotionPolicy.Champion champion(String model, ModelMetric metric, ChampionEvaluation measured) {
         AliasTarget champion = registry.alias(model, ModelRegistryRepository.CHAMPION);
         if (champion == null) {
             return null;
         }
-        // An imported champion was never evaluated by Kiln: no value, so the policy leaves it to a person.
+        if (measured != null && measured.test() != null && measured.version() == champion.version()) {
+            return new PromotionPolicy.Champion(champion.version(), metric.of(measured.test()),
+                    MeasuredOn.CHALLENGER_TEST_SPLIT);
+        }
+        // An imported champion was never evaluated by Kiln on its own data: no value, so the policy leaves it to a
+        // person unless the challenger's worker could measure it.
         return new PromotionPolicy.Champion(champion.version(), champion.runId() == null ? null
-                : metric.of(runs.findById(champion.runId()).result()));
+                : metric.of(runs.findById(champion.runId()).result()), MeasuredOn.OWN_TEST_SPLIT);
     }
 
     /**
@@ -222,10 +236,11 @@ public class Promotions {
     }
 
     /** Moves the alias, records the move and queues its event: the caller's transaction holds the model's lock. */
-    private PromotionView move(String model, String alias, ModelVersion target, Reason reason, Instant now) {
-        Promotion promotion = registry.moveAlias(model, alias, target.version(), reason.name(), now);
+    private PromotionView move(String model, String alias, ModelVersion target, Reason reason,
+            PromotionEvidence evidence, Instant now) {
+        Promotion promotion = registry.moveAlias(model, alias, target.version(), reason.name(), evidence, now);
         outbox.publish(new ModelPromotedV1(ModelPromotedV1.SCHEMA, model, alias, target.version(), target.runId(),
-                target.checkpointSha256(), promotion.previousVersion(), reason, now));
+                target.checkpointSha256(), promotion.previousVersion(), reason, now, evidence));
         if (reason != Reason.MANUAL) {
             // A manual promotion is its request's audit entry; Kiln's own have no request.
             audit.appendInTransaction(new AuditEventV1(AuditEventV1.SCHEMA, UUID.randomUUID(), now,

@@ -3,6 +3,7 @@ package dev.kiln.gateway.runs;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.kiln.contracts.architectures.ArchitectureSummary;
 import dev.kiln.contracts.runs.CheckpointRef;
+import dev.kiln.contracts.runs.ChampionEvaluation;
 import dev.kiln.contracts.runs.EvaluationReport;
 import dev.kiln.contracts.runs.RunStatus;
 import dev.kiln.contracts.runs.TrainingSpec;
@@ -19,7 +20,8 @@ import java.util.UUID;
  * Fields fill in as the run advances: {@code worker} and {@code claimedAt} once a worker claims it,
  * {@code startedAt} and {@code device} once it trains, {@code epochsDone} and {@code bestEpoch} per epoch,
  * {@code finishedAt} with {@code result} (the test set's evaluation of the result's weights) or
- * {@code failureReason} at the end; {@code checkpoints} (one run only) lists the stored checkpoints:
+ * {@code failureReason} at the end; {@code championEvaluation}, for a succeeded run that competed with a champion,
+ * is that champion measured on the run's test split (what the promotion policy compared it with); {@code checkpoints} (one run only) lists the stored checkpoints:
  * {@code last}, {@code best} and, once it succeeded, {@code model}, each with epoch and SHA-256;
  * {@code modelSize} is the model's trainable parameters and multiply-adds per image (the whole summary:
  * {@code links.summary}).
@@ -39,6 +41,7 @@ public record RunView(
         int epochsDone,
         Integer bestEpoch,
         EvaluationReport result,
+        ChampionEvaluation championEvaluation,
         String failureReason,
         Instant createdAt,
         Instant updatedAt,
@@ -80,7 +83,8 @@ public record RunView(
         RunView view = of(run);
         return new RunView(view.id, view.status, view.spec, view.modelSize, view.project, view.submittedBy,
                 view.experiment, view.registeredModel,
-                view.worker, view.device, view.epochsDone, view.bestEpoch, view.result, view.failureReason,
+                view.worker, view.device, view.epochsDone, view.bestEpoch, view.result, view.championEvaluation,
+                view.failureReason,
                 view.createdAt, view.updatedAt, view.claimedAt, view.startedAt, view.finishedAt, checkpoints,
                 view.links);
     }
@@ -90,7 +94,8 @@ public record RunView(
         TrainingSpec spec = run.spec();
         return new RunView(run.id, run.status, spec, ModelSize.of(spec), run.project, run.submittedBy,
                 run.experiment, run.registeredModel,
-                run.worker, run.device, run.epochsDone, run.bestEpoch, run.result(), run.failureReason, run.createdAt,
+                run.worker, run.device, run.epochsDone, run.bestEpoch, run.result(), run.championEvaluation(),
+                run.failureReason, run.createdAt,
                 run.updatedAt, run.claimedAt, run.startedAt, run.finishedAt, null, Links.of(run.id));
     }
 }

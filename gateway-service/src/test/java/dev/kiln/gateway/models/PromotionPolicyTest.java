@@ -2,6 +2,8 @@ package dev.kiln.gateway.models;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.kiln.contracts.models.PromotionEvidence;
+import dev.kiln.contracts.models.PromotionEvidence.MeasuredOn;
 import dev.kiln.contracts.runs.EvaluationReport;
 import dev.kiln.gateway.models.PromotionPolicy.Champion;
 import dev.kiln.gateway.models.PromotionPolicy.Decision;
@@ -23,7 +25,7 @@ class PromotionPolicyTest {
 
     @Test
     void accuracyMustRiseByMoreThanTheMargin() {
-        Champion champion = new Champion(3, 0.91);
+        Champion champion = ownSplit(3, 0.91);
 
         assertThat(ACCURACY.decide(0.93, champion).promote()).isTrue();
         assertThat(ACCURACY.decide(0.9201, champion).promote()).isTrue();
@@ -36,7 +38,7 @@ class PromotionPolicyTest {
 
     @Test
     void lossMustFallByMoreThanTheMargin() {
-        Champion champion = new Champion(1, 0.30);
+        Champion champion = ownSplit(1, 0.30);
 
         assertThat(LOSS.decide(0.20, champion).promote()).isTrue();
         assertThat(LOSS.decide(0.25, champion).promote()).as("exactly the margin").isFalse();
@@ -47,7 +49,7 @@ class PromotionPolicyTest {
     @Test
     void withoutAMarginAnyImprovementWinsButATieDoesNot() {
         PromotionPolicy strict = new PromotionPolicy(ModelMetric.TEST_ACCURACY, true, 0);
-        Champion champion = new Champion(2, 0.9);
+        Champion champion = ownSplit(2, 0.9);
 
         assertThat(strict.decide(0.9001, champion).promote()).isTrue();
         assertThat(strict.decide(0.9, champion).promote()).isFalse();
@@ -55,15 +57,28 @@ class PromotionPolicyTest {
 
     @Test
     void theReasonNamesTheMetricTheValuesAndTheMargin() {
-        assertThat(ACCURACY.decide(0.93, new Champion(3, 0.91)).reason())
-                .isEqualTo("test.accuracy 0.93 beats champion version 3 (0.91) by more than 0.01");
-        assertThat(LOSS.decide(0.29, new Champion(1, 0.3)).reason())
-                .isEqualTo("test.loss 0.29 does not beat champion version 1 (0.3) by more than 0.05");
+        assertThat(ACCURACY.decide(0.93, ownSplit(3, 0.91)).reason())
+                .isEqualTo("test.accuracy 0.93 beats champion version 3 (0.91, on its own test split) by more than 0.01");
+        assertThat(LOSS.decide(0.29, ownSplit(1, 0.3)).reason())
+                .isEqualTo("test.loss 0.29 does not beat champion version 1 (0.3, on its own test split) by more than 0.05");
+    }
+
+    @Test
+    void aChampionMeasuredOnTheChallengersImagesIsSaidToBeAndTheEvidenceKeepsBothNumbers() {
+        Champion sameImages = new Champion(3, 0.88, MeasuredOn.CHALLENGER_TEST_SPLIT);
+
+        assertThat(ACCURACY.decide(0.90, sameImages))
+                .isEqualTo(new Decision(true, "test.accuracy 0.9 beats champion version 3 (0.88, on the same test"
+                        + " images) by more than 0.01"));
+        assertThat(ACCURACY.evidence(0.90, 2000, sameImages)).isEqualTo(new PromotionEvidence("test.accuracy", 0.90,
+                2000, 3, 0.88, MeasuredOn.CHALLENGER_TEST_SPLIT));
+        assertThat(ACCURACY.evidence(0.90, 2000, null)).isEqualTo(new PromotionEvidence("test.accuracy", 0.90,
+                2000, null, null, null));
     }
 
     @Test
     void aChampionWithoutAValueIsLeftToManualPromotion() {
-        Decision decision = ACCURACY.decide(0.99, new Champion(4, null));
+        Decision decision = ACCURACY.decide(0.99, ownSplit(4, null));
 
         assertThat(decision.promote()).isFalse();
         assertThat(decision.reason()).isEqualTo("champion version 4 has no test.accuracy to compare with");
@@ -72,7 +87,7 @@ class PromotionPolicyTest {
     @Test
     void aVersionWithoutAValueIsNeverPromoted() {
         assertThat(ACCURACY.decide(null, null).promote()).isFalse();
-        assertThat(ACCURACY.decide(null, new Champion(1, 0.5)).reason()).isEqualTo("the new version has no test.accuracy");
+        assertThat(ACCURACY.decide(null, ownSplit(1, 0.5)).reason()).isEqualTo("the new version has no test.accuracy");
     }
 
     @Test
@@ -80,7 +95,11 @@ class PromotionPolicyTest {
         PromotionPolicy manual = new PromotionPolicy(ModelMetric.TEST_ACCURACY, false, 0);
 
         assertThat(manual.decide(0.99, null).promote()).isFalse();
-        assertThat(manual.decide(0.99, new Champion(1, 0.1))).isEqualTo(new Decision(false, "auto-promotion is off"));
+        assertThat(manual.decide(0.99, ownSplit(1, 0.1))).isEqualTo(new Decision(false, "auto-promotion is off"));
+    }
+
+    private static Champion ownSplit(int version, Double value) {
+        return new Champion(version, value, MeasuredOn.OWN_TEST_SPLIT);
     }
 
     @Test

@@ -1,5 +1,6 @@
 package dev.kiln.trainer.training;
 
+import dev.kiln.contracts.runs.ChampionEvaluation;
 import dev.kiln.contracts.runs.EpochMetrics;
 import dev.kiln.vision.checkpoints.Checkpoint;
 import dev.kiln.vision.samples.BatchSample;
@@ -18,11 +19,19 @@ public interface RunProgress {
     Checkpoint resumePoint(UUID runId);
 
     /**
-     * The checkpoint a fine-tuning run starts from, by the digest its spec pinned.
+     * A stored model checkpoint by its digest: the base a fine-tuning run starts from (its spec pins it), or the
+     * champion a run is compared with.
      *
-     * @throws IOException when the file is gone or unusable (the run fails naming it)
+     * @throws IOException when the file is gone or unusable (a fine-tuning run fails naming it)
      */
-    Checkpoint baseModel(String sha256) throws IOException;
+    Checkpoint modelCheckpoint(String sha256) throws IOException;
+
+    /** The champion of the registered model a run competes for, or empty: the run names none, or it has none yet. */
+    Optional<Champion> champion(UUID runId);
+
+    /** A model's champion version and its checkpoint's digest. */
+    record Champion(String model, int version, String checkpointSha256) {
+    }
 
     boolean started(UUID runId, String device, int resumedAfterEpoch);
 
@@ -34,7 +43,11 @@ public interface RunProgress {
     boolean epochFinished(UUID runId, EpochMetrics metrics, Checkpoint snapshot, boolean best, int bestEpoch,
             Optional<BatchSample> batchSample);
 
-    void finished(UUID runId, TrainingResult result);
+    /**
+     * @param champion for a succeeded run competing for a model with a champion: that champion measured on the
+     *                 run's test split, kept with the run so that the promotion policy compares like with like
+     */
+    void finished(UUID runId, TrainingResult result, Optional<ChampionEvaluation> champion);
 
     /** The training broke (not a divergence: those are results); the run fails with the reason. */
     void crashed(UUID runId, String reason);

@@ -3,6 +3,7 @@ package dev.kiln.trainer.training;
 import dev.kiln.artifacts.ArtifactStoreException;
 import dev.kiln.artifacts.Blob;
 import dev.kiln.contracts.messaging.Json;
+import dev.kiln.contracts.runs.ChampionEvaluation;
 import dev.kiln.contracts.runs.CheckpointRef;
 import dev.kiln.contracts.runs.EpochMetrics;
 import dev.kiln.contracts.runs.RunEventV1;
@@ -16,6 +17,8 @@ import dev.kiln.store.progress.BatchSampleRepository;
 import dev.kiln.store.progress.CheckpointRecord;
 import dev.kiln.store.progress.CheckpointRepository;
 import dev.kiln.store.progress.EpochRepository;
+import dev.kiln.store.registry.ModelRegistryRepository;
+import dev.kiln.store.registry.ModelRegistryRepository.AliasTarget;
 import dev.kiln.store.runs.RunRecord;
 import dev.kiln.store.runs.RunRepository;
 import dev.kiln.trainer.requests.WorkerIdentity;
@@ -50,14 +53,16 @@ public class StoreRunProgress implements RunProgress {
     private final EpochRepository epochs;
     private final CheckpointRepository checkpoints;
     private final MisclassifiedRepository misclassified;
+    private final ModelRegistryRepository registry;
     private final BatchSampleRepository batchSamples;
     private final Outbox outbox;
     private final WorkerIdentity worker;
     private final StoreRetry retry;
 
     public StoreRunProgress(RunRepository runs, EpochRepository epochs, CheckpointRepository checkpoints,
-            MisclassifiedRepository misclassified, BatchSampleRepository batchSamples, Outbox outbox,
-            WorkerIdentity worker, TrainerConfig config) {
+            MisclassifiedRepository misclassified, ModelRegistryRepository registry,
+            BatchSampleRepository batchSamples, Outbox outbox, WorkerIdentity worker, TrainerConfig config) {
+        this.registry = registry;
         this.batchSamples = batchSamples;
         this.runs = runs;
         this.epochs = epochs;
@@ -87,12 +92,24 @@ public class StoreRunProgress implements RunProgress {
     }
 
     @Override
-    public Checkpoint baseModel(String sha256) throws IOException {
+    public Checkpoint modelCheckpoint(String sha256) throws IOException {
         try {
-            return Checkpoint.fromBytes(retry.call("Reading base model " + sha256, () -> checkpoints.content(sha256)));
+            return Checkpoint.fromBytes(retry.call("Reading model checkpoint " + sha256,
+                    () -> checkpoints.content(sha256)));
         } catch (CheckpointException | ArtifactStoreException.NotFound | ArtifactStoreException.Corrupt e) {
-            throw new IOException("the base model's checkpoint " + sha256 + " is unusable: " + e.getMessage(), e);
+            throw new IOException("the model checkpoint " + sha256 + " is unusable: " + e.getMessage(), e);
         }
+    }
+
+    @Override
+    public Optional<Champion> champion(UUID runId) {
+        return inTransaction("Reading the champion run " + runId + " competes with", () -> {
+            RunRecord run = runs.findById(runId);
+            AliasTarget champion = run == null || run.registeredModel == null ? null
+                    : registry.alias(run.registeredModel, ModelRegistryRepository.CHAMPION);
+            return Optional.ofNullable(champion)
+                    .map(c -> new Champion(c.model(), c.version(), c.checkpointSha256()));
+        });
     }
 
     @Override
@@ -134,7 +151,7 @@ public class StoreRunProgress implements RunProgress {
     }
 
     @Override
-    public void finished(UUID runId, TrainingResult result) {
+    public void finished(UUID runId, TrainingResult result, Optional<ChampionEvaluation> champion) {
         RunStatus status = switch (result.outcome()) {
             case COMPLETED, STOPPED_EARLY -> RunStatus.SUCCEEDED;
             case FAILED -> RunStatus.FAILED;
@@ -158,6 +175,8 @@ public class StoreRunProgress implements RunProgress {
             if (status == RunStatus.SUCCEEDED) {
                 // Replaces, never adds: the run's rows are these, however often this transaction is tried.
                 misclassified.replace(runId, mistakes);
+                // Before COMPLETED is announced: the gateway judges the run on it.
+                champion.ifPresent(evaluation -> runs.recordChampionEvaluation(runId, evaluation));
             }
             outbox.publish(switch (status) {
                 case SUCCEEDED -> RunEventV1.completed(runId, worker.id(), now, result.bestEpoch(), result.test());

@@ -1,10 +1,15 @@
 package dev.kiln.trainer.training;
 
 import ai.djl.Device;
+import dev.kiln.contracts.runs.ChampionEvaluation;
 import dev.kiln.contracts.runs.EpochMetrics;
+import dev.kiln.contracts.runs.EvaluationReport;
 import dev.kiln.contracts.runs.TrainingSpec;
 import dev.kiln.vision.checkpoints.Checkpoint;
+import dev.kiln.vision.datasets.ImageSet;
 import dev.kiln.vision.engine.Devices;
+import dev.kiln.vision.evaluation.CheckpointEvaluation;
+import dev.kiln.vision.evaluation.CheckpointEvaluation.NotComparableException;
 import dev.kiln.vision.pipeline.TrainTestData;
 import dev.kiln.vision.samples.BatchSample;
 import dev.kiln.vision.training.ClassifierTraining;
@@ -59,7 +64,8 @@ public final class TrainingJob implements Runnable {
         try {
             Checkpoint resume = progress.resumePoint(runId);
             Recorder recorder = new Recorder(resume == null ? 0 : resume.resume().bestEpoch());
-            ClassifierTraining training = new ClassifierTraining(spec, data.load(spec), device)
+            TrainTestData loaded = data.load(spec);
+            ClassifierTraining training = new ClassifierTraining(spec, loaded, device)
                     .cancelWhen(() -> lostOwnership || shuttingDown.getAsBoolean())
                     .listener(recorder);
             if (resume != null) {
@@ -68,7 +74,7 @@ public final class TrainingJob implements Runnable {
             } else {
                 training.sampleFirstBatch(recorder::batchSampled);
                 if (spec.init() != null) {
-                    training.startFrom(progress.baseModel(spec.init().base().sha256()));
+                    training.startFrom(progress.modelCheckpoint(spec.init().base().sha256()));
                 }
             }
             int resumedAfter = resume == null ? 0 : resume.manifest().epoch();
@@ -90,12 +96,34 @@ public final class TrainingJob implements Runnable {
                         : result.epochs().get(result.epochs().size() - 1).epoch());
                 return;
             }
-            progress.finished(runId, result);
+            progress.finished(runId, result, result.succeeded() ? measureChampion(loaded.test())
+                    : Optional.empty());
             LOG.infof("Run %s: %s%s", runId, result.outcome(), result.reason() == null ? "" : " (" + result.reason() + ")");
         } catch (IOException | RuntimeException e) {
             LOG.errorf(e, "Run %s broke", runId);
             progress.crashed(runId, e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage());
         }
+    }
+
+    /**
+     * The champion of the model this run competes for, measured on this run's test split: the policy then compares
+     * the two on the same images. A champion that cannot be measured there is recorded with the reason.
+     */
+    private Optional<ChampionEvaluation> measureChampion(ImageSet test) {
+        return progress.champion(runId).map(champion -> {
+            try {
+                EvaluationReport report = CheckpointEvaluation.on(
+                        progress.modelCheckpoint(champion.checkpointSha256()), test, device);
+                LOG.infof("Run %s: champion %s v%d measured on this run's %d test images: accuracy %.4f, loss %.4f",
+                        runId, champion.model(), champion.version(), report.images(), report.accuracy(),
+                        report.loss());
+                return ChampionEvaluation.measured(champion.model(), champion.version(), report);
+            } catch (IOException | NotComparableException e) {
+                LOG.infof("Run %s: champion %s v%d not comparable on this run's test split: %s", runId,
+                        champion.model(), champion.version(), e.getMessage());
+                return ChampionEvaluation.notComparable(champion.model(), champion.version(), e.getMessage());
+            }
+        });
     }
 
     /**

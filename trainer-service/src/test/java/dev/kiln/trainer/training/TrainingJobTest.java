@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import ai.djl.Device;
 import dev.kiln.contracts.messaging.Json;
+import dev.kiln.contracts.runs.ChampionEvaluation;
 import dev.kiln.contracts.runs.EpochMetrics;
 import dev.kiln.contracts.runs.TrainingSpec;
 import dev.kiln.infra.kafka.KafkaTestResource;
@@ -62,9 +63,23 @@ class TrainingJobTest {
             return resumeFrom;
         }
 
+        /** The champion the run competes with, and its checkpoint (null: unreadable). */
+        Champion champion;
+        Checkpoint championCheckpoint;
+        TrainingResult result;
+        Optional<ChampionEvaluation> championEvaluation;
+
         @Override
-        public Checkpoint baseModel(String sha256) throws IOException {
-            throw new IOException("these tests start from random weights");
+        public Checkpoint modelCheckpoint(String sha256) throws IOException {
+            if (champion != null && champion.checkpointSha256().equals(sha256) && championCheckpoint != null) {
+                return championCheckpoint;
+            }
+            throw new IOException("no checkpoint " + sha256 + " here");
+        }
+
+        @Override
+        public Optional<Champion> champion(UUID runId) {
+            return Optional.ofNullable(champion);
         }
 
         @Override
@@ -84,8 +99,10 @@ class TrainingJobTest {
         }
 
         @Override
-        public void finished(UUID runId, TrainingResult result) {
+        public void finished(UUID runId, TrainingResult result, Optional<ChampionEvaluation> champion) {
             calls.add("finished " + result.outcome());
+            this.result = result;
+            this.championEvaluation = champion;
         }
 
         @Override
@@ -110,6 +127,44 @@ class TrainingJobTest {
         job(SPEC, progress, new AtomicBoolean()).run();
 
         assertThat(progress.calls).containsExactly("started 0", "epoch 1 with a batch sample of 16", "epoch 2", "epoch 3", "finished COMPLETED");
+        assertThat(progress.championEvaluation).as("no champion to measure").isEmpty();
+    }
+
+    @Test
+    void aRunCompetingWithAChampionMeasuresItOnTheRunsOwnTestSplit() {
+        // The champion: one epoch of another network, weaker than the challenger's three.
+        RecordingProgress first = new RecordingProgress();
+        job(TrainingSpec.of("mnist-sample", "mlp", 1, 64, "sgd", 0.01, 3L).withDefaults(), first,
+                new AtomicBoolean()).run();
+        RecordingProgress challenger = new RecordingProgress();
+        challenger.champion = new RunProgress.Champion("digits", 1, "champion-sha");
+        challenger.championCheckpoint = first.result.model();
+
+        job(SPEC, challenger, new AtomicBoolean()).run();
+
+        ChampionEvaluation measured = challenger.championEvaluation.orElseThrow();
+        assertThat(measured.model()).isEqualTo("digits");
+        assertThat(measured.version()).isEqualTo(1);
+        assertThat(measured.notComparable()).isNull();
+        assertThat(measured.test().images()).isEqualTo(data.test().size())
+                .isEqualTo(challenger.result.test().images());
+        // This data's test split is the champion's own: measured again, it scores what its run reported.
+        assertThat(measured.test().accuracy()).isEqualTo(first.result.test().accuracy())
+                .isNotEqualTo(challenger.result.test().accuracy());
+    }
+
+    @Test
+    void aChampionThatCannotBeReadIsRecordedAsNotComparableAndTheRunStillSucceeds() {
+        RecordingProgress progress = new RecordingProgress();
+        progress.champion = new RunProgress.Champion("digits", 4, "gone-sha");
+
+        job(SPEC, progress, new AtomicBoolean()).run();
+
+        assertThat(progress.calls).endsWith("finished COMPLETED");
+        ChampionEvaluation recorded = progress.championEvaluation.orElseThrow();
+        assertThat(recorded.version()).isEqualTo(4);
+        assertThat(recorded.test()).isNull();
+        assertThat(recorded.notComparable()).isEqualTo("no checkpoint gone-sha here");
     }
 
     @Test
