@@ -135,7 +135,7 @@ class StudyApiTest {
         StudySpec spec = Json.read("{\"base\": " + BASE + ", \"algorithm\": \"grid\", \"parallelTrials\": 3,"
                 + " \"parameters\": [{\"name\": \"learningRate\", \"type\": \"categorical\","
                 + " \"values\": [0.1, 0.05, 0.02, 0.01]}]}", StudySpec.class).withDefaults();
-        QuarkusTransaction.requiringNew().run(() -> studyStore.create(id, Json.write(spec), null, Owner.DEFAULT,
+        QuarkusTransaction.requiringNew().run(() -> studyStore.create(id, Json.write(spec), null, Owner.DEFAULT, null,
                 Instant.now().truncatedTo(ChronoUnit.MICROS)));
         // Eight replicas (or timer rounds) stepping it at once.
         ExecutorService replicas = Executors.newFixedThreadPool(8);

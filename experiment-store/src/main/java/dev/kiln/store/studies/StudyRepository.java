@@ -38,11 +38,27 @@ public class StudyRepository {
     @Inject
     EntityManager entityManager;
 
-    public void create(UUID id, String specJson, String experiment, Owner owner, Instant now) {
-        entityManager.createNativeQuery("insert into studies (id, status, spec, experiment, project, created_by,"
-                + " created_at, updated_at) values (?1, 'RUNNING', cast(?2 as jsonb), ?3, ?5, ?6, ?4, ?4)")
+    /**
+     * Stores a new RUNNING study.
+     *
+     * @param idempotencyKey null, or a key unique in the owner's project (a trigger's firing)
+     * @return false, storing nothing, when the project has a study with that key already
+     */
+    public boolean create(UUID id, String specJson, String experiment, Owner owner, String idempotencyKey,
+            Instant now) {
+        return entityManager.createNativeQuery("insert into studies (id, status, spec, experiment, project,"
+                + " created_by, idempotency_key, created_at, updated_at) values (?1, 'RUNNING', cast(?2 as jsonb), ?3,"
+                + " ?5, ?6, cast(?7 as text), ?4, ?4) on conflict (project, idempotency_key)"
+                + " where idempotency_key is not null do nothing")
                 .setParameter(1, id).setParameter(2, specJson).setParameter(3, experiment).setParameter(4, now)
-                .setParameter(5, owner.project()).setParameter(6, owner.submittedBy()).executeUpdate();
+                .setParameter(5, owner.project()).setParameter(6, owner.submittedBy())
+                .setParameter(7, idempotencyKey).executeUpdate() == 1;
+    }
+
+    /** The project's study stored with this idempotency key, or null. */
+    public StudyRow findByIdempotencyKey(String project, String idempotencyKey) {
+        return single(entityManager.createNativeQuery(STUDY_COLUMNS + " where project = ?1 and idempotency_key = ?2")
+                .setParameter(1, project).setParameter(2, idempotencyKey).getResultList());
     }
 
     /** The study, locked until the transaction ends, or null. */

@@ -8,7 +8,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
 
-/** Triggers and their firings (V22). Callers own the transaction. */
+/** Triggers and their firings (V22, V24). Callers own the transaction. */
 @ApplicationScoped
 public class TriggerRepository {
 
@@ -17,17 +17,21 @@ public class TriggerRepository {
         DATASET_READY, EVENT, SCHEDULE
     }
 
-    /** A stored trigger; exactly the fields of its kind are set. */
+    /**
+     * A stored trigger; exactly the fields of its kind are set, and one of {@code runRequest} (a POST
+     * /api/v1/runs body) and {@code studyRequest} (a POST /api/v1/studies body), as JSON.
+     */
     public record Trigger(UUID id, String project, String name, WhenKind kind, String dataset, String eventType,
-            String eventSubject, String cron, String runRequest, String createdBy, Instant createdAt, boolean paused) {
+            String eventSubject, String cron, String runRequest, String studyRequest, String createdBy,
+            Instant createdAt, boolean paused) {
     }
 
-    /** One firing: the run it submitted, or why it submitted none. */
-    public record Firing(UUID triggerId, String cause, Instant firedAt, UUID runId, String error) {
+    /** One firing: the run or study it started, or why it started none. */
+    public record Firing(UUID triggerId, String cause, Instant firedAt, UUID runId, UUID studyId, String error) {
     }
 
     private static final String TRIGGER_COLUMNS = "id, project, name, when_kind, when_dataset, event_type, "
-            + "event_subject, cron, run_request, created_by, created_at, paused";
+            + "event_subject, cron, run_request, study_request, created_by, created_at, paused";
 
     private final EntityManager em;
 
@@ -38,11 +42,12 @@ public class TriggerRepository {
     /** Stores a new trigger; false when the project already has one of that name. */
     public boolean create(Trigger t) {
         return em.createNativeQuery("insert into triggers (" + TRIGGER_COLUMNS + ") values (?1, ?2, ?3, ?4, ?5, ?6,"
-                + " ?7, ?8, ?9, ?10, ?11, ?12) on conflict do nothing")
+                + " ?7, ?8, ?9, ?10, ?11, ?12, ?13) on conflict do nothing")
                 .setParameter(1, t.id()).setParameter(2, t.project()).setParameter(3, t.name())
                 .setParameter(4, t.kind().name()).setParameter(5, t.dataset()).setParameter(6, t.eventType())
                 .setParameter(7, t.eventSubject()).setParameter(8, t.cron()).setParameter(9, t.runRequest())
-                .setParameter(10, t.createdBy()).setParameter(11, t.createdAt()).setParameter(12, t.paused())
+                .setParameter(10, t.studyRequest()).setParameter(11, t.createdBy()).setParameter(12, t.createdAt())
+                .setParameter(13, t.paused())
                 .executeUpdate() == 1;
     }
 
@@ -72,10 +77,11 @@ public class TriggerRepository {
 
     /** Records a firing unless this cause already fired the trigger; whether this call recorded it. */
     public boolean recordFiring(Firing f) {
-        return em.createNativeQuery("insert into trigger_firings (trigger_id, cause, fired_at, run_id, error)"
-                + " values (?1, ?2, ?3, ?4, ?5) on conflict do nothing")
+        return em.createNativeQuery("insert into trigger_firings (trigger_id, cause, fired_at, run_id, study_id,"
+                + " error) values (?1, ?2, ?3, ?4, ?5, ?6) on conflict do nothing")
                 .setParameter(1, f.triggerId()).setParameter(2, f.cause()).setParameter(3, f.firedAt())
-                .setParameter(4, f.runId()).setParameter(5, f.error()).executeUpdate() == 1;
+                .setParameter(4, f.runId()).setParameter(5, f.studyId()).setParameter(6, f.error())
+                .executeUpdate() == 1;
     }
 
     public boolean fired(UUID triggerId, String cause) {
@@ -85,11 +91,11 @@ public class TriggerRepository {
 
     /** The trigger's newest firings first. */
     public List<Firing> firings(UUID triggerId, int limit) {
-        List<Object[]> rows = em.createNativeQuery("select trigger_id, cause, fired_at, run_id, error from"
+        List<Object[]> rows = em.createNativeQuery("select trigger_id, cause, fired_at, run_id, study_id, error from"
                 + " trigger_firings where trigger_id = ?1 order by fired_at desc, cause limit ?2")
                 .setParameter(1, triggerId).setParameter(2, limit).getResultList();
         return rows.stream().map(r -> new Firing((UUID) r[0], (String) r[1], instant(r[2]), (UUID) r[3],
-                (String) r[4])).toList();
+                (UUID) r[4], (String) r[5])).toList();
     }
 
     /**
@@ -112,6 +118,6 @@ public class TriggerRepository {
         List<Object[]> rows = query.getResultList();
         return rows.stream().map(r -> new Trigger((UUID) r[0], (String) r[1], (String) r[2],
                 WhenKind.valueOf((String) r[3]), (String) r[4], (String) r[5], (String) r[6], (String) r[7],
-                (String) r[8], (String) r[9], instant(r[10]), (Boolean) r[11])).toList();
+                (String) r[8], (String) r[9], (String) r[10], instant(r[11]), (Boolean) r[12])).toList();
     }
 }

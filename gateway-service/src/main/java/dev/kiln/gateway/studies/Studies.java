@@ -65,26 +65,27 @@ public class Studies {
 
     /** Validates and stores the study as the caller's, then starts its first trials. */
     public StudyView create(StudySpec request, Caller caller) {
-        List<FieldError> errors = new ArrayList<>();
-        // Every trial trains on the same data set version: pinned once, here.
-        StudySpec pinned = request == null || request.base() == null ? request
-                : request.withBase(pins.pin(request.base(), "base.dataset", errors, caller.project()));
-        errors.addAll(StudySpecValidator.validate(pinned, ""));
-        if (errors.isEmpty() && pinned.base().init() != null) {
-            // Every trial starts from the same base model too; its architecture then checked with the search space.
-            pinned = pinned.withBase(baseModels.pin(pinned.base(), "base", errors, caller.project()));
-            if (errors.isEmpty()) {
-                errors.addAll(StudySpecValidator.validate(pinned, ""));
-            }
-        }
-        if (!errors.isEmpty()) {
-            throw new InvalidRequestException(errors);
-        }
-        StudySpec spec = pinned.withDefaults();
+        return create(request, caller, null);
+    }
+
+    /**
+     * The same, at most once per idempotency key in the caller's project (a trigger's firing for one cause): a
+     * second call with the key answers the study the first one stored.
+     *
+     * @param idempotencyKey null, or the key
+     */
+    public StudyView create(StudySpec request, Caller caller, String idempotencyKey) {
+        StudySpec spec = checked(request, caller.project()).withDefaults();
         quotas.throttle(caller);
         UUID id = UUID.randomUUID();
         Instant now = now();
-        QuarkusTransaction.requiringNew().run(() -> {
+        UUID stored = QuarkusTransaction.requiringNew().call(() -> {
+            if (idempotencyKey != null) {
+                StudyRow earlier = studies.findByIdempotencyKey(caller.project(), idempotencyKey);
+                if (earlier != null) {
+                    return earlier.id();
+                }
+            }
             quotas.admitStudy(caller.project(), spec.parallelTrials(), now);
             if (spec.registeredModel() != null) {
                 ModelNames.requireOwnOrNone(registry, spec.registeredModel(), caller.project());
@@ -92,10 +93,42 @@ public class Studies {
             if (spec.experiment() != null) {
                 experiments.ensure(spec.experiment(), caller.project(), now);
             }
-            studies.create(id, Json.write(spec), spec.experiment(), new Owner(caller.project(), caller.name()), now);
+            // The unique key settles a race the lookup above missed (two replicas firing at once).
+            boolean created = studies.create(id, Json.write(spec), spec.experiment(),
+                    new Owner(caller.project(), caller.name()), idempotencyKey, now);
+            return created ? id : null;
         });
-        scheduler.advance(id);
-        return view(id, caller.project());
+        if (stored == null) {
+            stored = QuarkusTransaction.requiringNew().call(
+                    () -> studies.findByIdempotencyKey(caller.project(), idempotencyKey).id());
+        }
+        scheduler.advance(stored);
+        return view(stored, caller.project());
+    }
+
+    /**
+     * The study as it would be stored for the project: its data set version (and base model) pinned, every field
+     * checked.
+     *
+     * @throws InvalidRequestException naming every problem's field
+     */
+    public StudySpec checked(StudySpec request, String project) {
+        List<FieldError> errors = new ArrayList<>();
+        // Every trial trains on the same data set version: pinned once, here.
+        StudySpec pinned = request == null || request.base() == null ? request
+                : request.withBase(pins.pin(request.base(), "base.dataset", errors, project));
+        errors.addAll(StudySpecValidator.validate(pinned, ""));
+        if (errors.isEmpty() && pinned.base().init() != null) {
+            // Every trial starts from the same base model too; its architecture then checked with the search space.
+            pinned = pinned.withBase(baseModels.pin(pinned.base(), "base", errors, project));
+            if (errors.isEmpty()) {
+                errors.addAll(StudySpecValidator.validate(pinned, ""));
+            }
+        }
+        if (!errors.isEmpty()) {
+            throw new InvalidRequestException(errors);
+        }
+        return pinned;
     }
 
     /** The project's study; another project's is as unknown as one that does not exist. */

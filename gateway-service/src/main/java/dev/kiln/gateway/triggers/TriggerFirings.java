@@ -3,10 +3,12 @@ package dev.kiln.gateway.triggers;
 import dev.kiln.access.Caller;
 import dev.kiln.contracts.access.Role;
 import dev.kiln.contracts.messaging.Json;
+import dev.kiln.contracts.studies.StudySpec;
 import dev.kiln.gateway.api.InvalidRequestException;
 import dev.kiln.gateway.quotas.QuotaExceededException;
 import dev.kiln.gateway.runs.CreateRunRequest;
 import dev.kiln.gateway.runs.RunSubmissions;
+import dev.kiln.gateway.studies.Studies;
 import dev.kiln.store.triggers.TriggerRepository;
 import dev.kiln.store.triggers.TriggerRepository.Firing;
 import dev.kiln.store.triggers.TriggerRepository.Trigger;
@@ -20,10 +22,10 @@ import org.jboss.logging.Logger;
 
 /**
  * Fires a trigger for a cause, at most once per cause, whichever replica, thread or retry gets there: the run
- * is submitted with the idempotency key {@code trigger/<id>/<cause>}, so a second attempt (the same event
- * delivered again after a crash, the sweep and the event consumer at once, two replicas) gets the run the
- * first one created, and the firing row's key is the same pair. A run the cause cannot start (the spec does
- * not fit the new data set version, a quota) is recorded as a firing with its reason.
+ * is submitted (or the study started) with the idempotency key {@code trigger/<id>/<cause>}, so a second attempt
+ * (the same event delivered again after a crash, the sweep and the event consumer at once, two replicas) gets
+ * the run or study the first one created, and the firing row's key is the same pair. One the cause cannot start
+ * (the spec does not fit the new data set version, a quota) is recorded as a firing with its reason.
  */
 @ApplicationScoped
 public class TriggerFirings {
@@ -32,10 +34,12 @@ public class TriggerFirings {
 
     private final TriggerRepository triggers;
     private final RunSubmissions runs;
+    private final Studies studies;
 
-    public TriggerFirings(TriggerRepository triggers, RunSubmissions runs) {
+    public TriggerFirings(TriggerRepository triggers, RunSubmissions runs, Studies studies) {
         this.triggers = triggers;
         this.runs = runs;
+        this.studies = studies;
     }
 
     /**
@@ -47,29 +51,42 @@ public class TriggerFirings {
         if (QuarkusTransaction.requiringNew().call(() -> triggers.fired(trigger.id(), cause))) {
             return;
         }
-        CreateRunRequest request = Json.read(trigger.runRequest(), CreateRunRequest.class);
-        if (datasetVersion != null) {
-            request = new CreateRunRequest(request.spec().onDataset(datasetVersion), request.experiment(),
-                    request.registeredModel());
-        }
-        // The trigger acts for whoever created it, with the role it takes to submit a run.
+        // The trigger acts for whoever created it, with the role it takes to submit a run or start a study.
         Caller creator = new Caller(trigger.createdBy(), trigger.project(), Role.MEMBER);
+        String key = idempotencyKey(trigger, cause);
+        boolean study = trigger.studyRequest() != null;
         UUID runId = null;
+        UUID studyId = null;
         String error = null;
         try {
-            runId = runs.submit(request, idempotencyKey(trigger, cause), creator).run().id();
+            if (study) {
+                StudySpec spec = Json.read(trigger.studyRequest(), StudySpec.class);
+                if (datasetVersion != null) {
+                    spec = spec.withBase(spec.base().onDataset(datasetVersion));
+                }
+                studyId = studies.create(spec, creator, key).id();
+            } else {
+                CreateRunRequest request = Json.read(trigger.runRequest(), CreateRunRequest.class);
+                if (datasetVersion != null) {
+                    request = new CreateRunRequest(request.spec().onDataset(datasetVersion), request.experiment(),
+                            request.registeredModel());
+                }
+                runId = runs.submit(request, key, creator).run().id();
+            }
         } catch (InvalidRequestException e) {
-            error = "the run is not valid for this cause: " + e.violations().stream().map(Object::toString)
-                    .collect(Collectors.joining("; "));
+            error = "the " + (study ? "study" : "run") + " is not valid for this cause: " + e.violations().stream()
+                    .map(Object::toString).collect(Collectors.joining("; "));
         } catch (QuotaExceededException e) {
             error = e.getMessage();
         }
-        Firing firing = new Firing(trigger.id(), cause, Instant.now().truncatedTo(ChronoUnit.MICROS), runId, error);
+        Firing firing = new Firing(trigger.id(), cause, Instant.now().truncatedTo(ChronoUnit.MICROS), runId, studyId,
+                error);
         if (QuarkusTransaction.requiringNew().call(() -> triggers.recordFiring(firing))) {
-            if (runId != null) {
-                LOG.infof("Trigger %s (%s) fired for %s: run %s", trigger.name(), trigger.project(), cause, runId);
+            if (error == null) {
+                LOG.infof("Trigger %s (%s) fired for %s: %s", trigger.name(), trigger.project(), cause,
+                        study ? "study " + studyId : "run " + runId);
             } else {
-                LOG.warnf("Trigger %s (%s) fired for %s but submitted no run: %s", trigger.name(), trigger.project(),
+                LOG.warnf("Trigger %s (%s) fired for %s but started nothing: %s", trigger.name(), trigger.project(),
                         cause, error);
             }
         }

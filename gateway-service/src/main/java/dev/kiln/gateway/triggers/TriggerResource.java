@@ -48,9 +48,10 @@ public class TriggerResource {
     @Consumes(MediaType.APPLICATION_JSON)
     @Operation(summary = "Create a trigger",
             description = "when: exactly one of datasetReady (a data set of the project: each version that becomes "
-                    + "READY trains the run on it), event ({type, subject?}: a Kiln CloudEvent) or schedule (cron, "
-                    + "five fields, UTC). run: a POST /api/v1/runs body, checked now. The runs it submits are the "
-                    + "creator's. 201 with the trigger; 409 if the project has one of that name.")
+                    + "READY trains on it), event ({type, subject?}: a Kiln CloudEvent) or schedule (cron, "
+                    + "five fields, UTC). Exactly one of run (a POST /api/v1/runs body) and study (a POST "
+                    + "/api/v1/studies body), checked now. The runs and studies it starts are the creator's. 201 "
+                    + "with the trigger; 409 if the project has one of that name.")
     public RestResponse<TriggerView> create(TriggerRequest request, UriInfo uri) {
         TriggerView trigger = triggers.create(request, Caller.of(identity));
         return RestResponse.ResponseBuilder.<TriggerView>create(201)

@@ -3,6 +3,7 @@ package dev.kiln.gateway.triggers;
 import dev.kiln.access.Caller;
 import dev.kiln.contracts.messaging.Json;
 import dev.kiln.contracts.runs.TrainingSpec;
+import dev.kiln.contracts.studies.StudySpec;
 import dev.kiln.contracts.validation.FieldError;
 import dev.kiln.contracts.validation.Names;
 import dev.kiln.gateway.api.ConflictProblem;
@@ -10,6 +11,7 @@ import dev.kiln.gateway.api.InvalidRequestException;
 import dev.kiln.gateway.api.NotFoundProblem;
 import dev.kiln.gateway.runs.CreateRunRequest;
 import dev.kiln.gateway.runs.RunSubmissions;
+import dev.kiln.gateway.studies.Studies;
 import dev.kiln.store.datasets.DatasetRepository;
 import dev.kiln.store.triggers.TriggerRepository;
 import dev.kiln.store.triggers.TriggerRepository.Trigger;
@@ -32,11 +34,13 @@ public class Triggers {
     private final TriggerRepository triggers;
     private final DatasetRepository datasets;
     private final RunSubmissions runs;
+    private final Studies studies;
 
-    public Triggers(TriggerRepository triggers, DatasetRepository datasets, RunSubmissions runs) {
+    public Triggers(TriggerRepository triggers, DatasetRepository datasets, RunSubmissions runs, Studies studies) {
         this.triggers = triggers;
         this.datasets = datasets;
         this.runs = runs;
+        this.studies = studies;
     }
 
     /**
@@ -74,14 +78,22 @@ public class Triggers {
             errors.add(new FieldError("when", "exactly one of datasetReady, event, schedule is required"));
         }
         CreateRunRequest run = request.run();
-        if (run == null || run.spec() == null) {
+        StudySpec study = request.study();
+        if ((run == null) == (study == null)) {
+            errors.add(new FieldError("run", "exactly one of run (a run to submit), study (a study to start) is"
+                    + " required"));
+        } else if (run != null && run.spec() == null) {
             errors.add(new FieldError("run.spec", "the run to submit is required"));
+        } else if (study != null && study.base() == null) {
+            errors.add(new FieldError("study.base", "the study's base spec is required"));
         }
         if (!errors.isEmpty()) {
             return null;
         }
+        // What trains: the run's spec, or the study's base spec its trials vary.
+        String specField = run != null ? "run.spec" : "study.base";
+        TrainingSpec spec = run != null ? run.spec() : study.base();
         WhenKind kind;
-        TrainingSpec spec = run.spec();
         if (when.datasetReady() != null) {
             kind = WhenKind.DATASET_READY;
             var dataset = datasets.findVisible(when.datasetReady(), caller.project());
@@ -92,7 +104,7 @@ public class Triggers {
                 errors.add(new FieldError("when.datasetReady", when.datasetReady()
                         + " is built in and gets no new versions"));
             } else if (spec.dataset() != null && !spec.dataset().equals(when.datasetReady())) {
-                errors.add(new FieldError("run.spec.dataset", "must be " + when.datasetReady()
+                errors.add(new FieldError(specField + ".dataset", "must be " + when.datasetReady()
                         + " (or absent): each firing trains on the version that became READY"));
             }
             spec = spec.onDataset(when.datasetReady());
@@ -113,24 +125,38 @@ public class Triggers {
                 errors.add(new FieldError("when.schedule", problem));
             }
         }
-        Names.check("run.experiment", run.experiment(), errors);
-        Names.check("run.registeredModel", run.registeredModel(), errors);
-        // The spec is checked now as far as it can be: a data set trigger's against the version READY today,
+        // The action is checked now as far as it can be: a data set trigger's against the version READY today,
         // if any (each firing checks it again against its own version, and records why if it no longer fits).
         boolean checkable = kind != WhenKind.DATASET_READY
                 || (errors.isEmpty() && datasets.latestReady(when.datasetReady()) != null);
-        if (errors.isEmpty() && checkable) {
-            try {
-                runs.checked(spec, caller.project());
-            } catch (InvalidRequestException e) {
-                e.violations().forEach(v -> errors.add(new FieldError("run." + v.field(), v.message())));
+        String runRequest = null;
+        String studyRequest = null;
+        if (run != null) {
+            Names.check("run.experiment", run.experiment(), errors);
+            Names.check("run.registeredModel", run.registeredModel(), errors);
+            if (errors.isEmpty() && checkable) {
+                try {
+                    runs.checked(spec, caller.project());
+                } catch (InvalidRequestException e) {
+                    e.violations().forEach(v -> errors.add(new FieldError("run." + v.field(), v.message())));
+                }
             }
+            runRequest = Json.write(new CreateRunRequest(spec, run.experiment(), run.registeredModel()));
+        } else {
+            StudySpec stored = study.withBase(spec);
+            if (errors.isEmpty() && checkable) {
+                try {
+                    studies.checked(stored, caller.project());
+                } catch (InvalidRequestException e) {
+                    e.violations().forEach(v -> errors.add(new FieldError("study." + v.field(), v.message())));
+                }
+            }
+            studyRequest = Json.write(stored);
         }
-        CreateRunRequest stored = new CreateRunRequest(spec, run.experiment(), run.registeredModel());
         return new Trigger(UUID.randomUUID(), caller.project(), request.name(), kind, when.datasetReady(),
                 when.event() == null ? null : when.event().type(), when.event() == null ? null : when.event().subject(),
-                when.schedule(), Json.write(stored), caller.name(), Instant.now().truncatedTo(ChronoUnit.MICROS),
-                Boolean.TRUE.equals(request.paused()));
+                when.schedule(), runRequest, studyRequest, caller.name(),
+                Instant.now().truncatedTo(ChronoUnit.MICROS), Boolean.TRUE.equals(request.paused()));
     }
 
     public List<TriggerView> list(String project) {

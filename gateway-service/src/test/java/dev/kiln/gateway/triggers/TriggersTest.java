@@ -5,7 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.hasItem;
+import static org.hamcrest.Matchers.hasKey;
 import static org.hamcrest.Matchers.is;
+import static org.hamcrest.Matchers.not;
 
 import dev.kiln.contracts.datasets.DatasetEventV1;
 import dev.kiln.contracts.messaging.Topics;
@@ -15,6 +17,8 @@ import dev.kiln.infra.kafka.TopicReader;
 import dev.kiln.infra.postgres.PostgresTestResource;
 import dev.kiln.infra.s3.S3TestResource;
 import dev.kiln.messaging.Outbox;
+import dev.kiln.store.triggers.TriggerRepository.Trigger;
+import dev.kiln.store.triggers.TriggerRepository;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -70,6 +74,12 @@ class TriggersTest {
     @Inject
     TriggerSweep sweep;
 
+    @Inject
+    TriggerRepository triggerStore;
+
+    @Inject
+    TriggerFirings firingsOf;
+
     @Test
     void aVersionBecomingReadyTrainsOnItOnceHoweverOftenItsEventArrives() throws Exception {
         String dataset = "trig-" + UUID.randomUUID().toString().substring(0, 8);
@@ -124,6 +134,49 @@ class TriggersTest {
         events.receive(cancelled);
         assertThat(firings(trigger)).hasSize(1);
         assertThat(runsSubmittedBy(trigger)).isEqualTo(1);
+    }
+
+    @Test
+    void aTriggerCanStartAStudyOncePerCauseEvenWhenReplicasFireTogether() throws Exception {
+        String watched = submitRun();
+        String trigger = create("{\"name\": \"study-after-" + watched.substring(0, 8) + "\", \"when\": {\"event\":"
+                + " {\"type\": \"dev.kiln.run.cancelled.v1\", \"subject\": \"" + watched + "\"}}, \"study\": {\"base\":"
+                + " {\"dataset\": \"mnist-sample\", \"model\": \"mlp\", \"epochs\": 1}, \"parameters\": [{\"name\":"
+                + " \"learningRate\", \"type\": \"categorical\", \"values\": [0.1, 0.05]}], \"parallelTrials\": 1}}")
+                .then().statusCode(201).body("study.base.model", is("mlp")).body("$", not(hasKey("run")))
+                .extract().path("id");
+
+        given().post("/api/v1/runs/" + watched + "/cancel").then().statusCode(202);
+
+        TriggerView.FiringView firing = await().atMost(KAFKA_WAIT).until(() -> firings(trigger), f -> f.size() == 1)
+                .get(0);
+        assertThat(firing.runId()).isNull();
+        given().get("/api/v1/studies/" + firing.studyId()).then().statusCode(200)
+                .body("spec.base.model", is("mlp")).body("spec.parameters[0].name", is("learningRate"));
+
+        // Four replicas firing it for one more cause at once: one study.
+        Trigger stored = QuarkusTransaction.requiringNew().call(() -> triggerStore.find(UUID.fromString(trigger),
+                "default"));
+        int replicas = 4;
+        CyclicBarrier together = new CyclicBarrier(replicas);
+        ExecutorService pool = Executors.newFixedThreadPool(replicas);
+        try {
+            List<Future<?>> fired = new ArrayList<>();
+            for (int i = 0; i < replicas; i++) {
+                fired.add(pool.submit(() -> {
+                    together.await();
+                    firingsOf.fire(stored, "the-same-cause", null);
+                    return null;
+                }));
+            }
+            for (Future<?> f : fired) {
+                f.get();
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        assertThat(firings(trigger)).hasSize(2).allSatisfy(f -> assertThat(f.studyId()).isNotNull());
+        assertThat(studiesStartedBy(trigger)).isEqualTo(2);
     }
 
     @Test
@@ -185,6 +238,9 @@ class TriggersTest {
         refused("{\"name\": \"t4\", \"when\": {\"event\": {}}, " + spec + "}", "when.event.type", "CloudEvents type");
         refused("{\"name\": \"t5\", \"when\": {\"schedule\": \"0 3 * * *\"}, \"run\": {\"spec\": {\"dataset\":"
                 + " \"mnist-sample\", \"model\": \"no-such-net\"}}}", "run.spec.model", "");
+        refused("{\"name\": \"t6\", \"when\": {\"schedule\": \"0 3 * * *\"}}", "run", "exactly one of run");
+        refused("{\"name\": \"t7\", \"when\": {\"schedule\": \"0 3 * * *\"}, \"study\": {\"base\": {\"dataset\":"
+                + " \"mnist-sample\", \"model\": \"mlp\"}, \"parameters\": []}}", "study.parameters", "");
         refused("{\"name\": \"bad name!\", \"when\": {\"schedule\": \"0 3 * * *\"}, " + spec + "}", "name", "");
 
         String body = "{\"name\": \"nightly-" + UUID.randomUUID().toString().substring(0, 8)
@@ -216,6 +272,12 @@ class TriggersTest {
         return QuarkusTransaction.requiringNew().call(() -> ((Number) em.createNativeQuery(
                 "select count(*) from runs where idempotency_key like ?1").setParameter(1, "trigger/" + trigger + "/%")
                 .getSingleResult()).longValue());
+    }
+
+    private long studiesStartedBy(String trigger) {
+        return QuarkusTransaction.requiringNew().call(() -> ((Number) em.createNativeQuery(
+                "select count(*) from studies where idempotency_key like ?1")
+                .setParameter(1, "trigger/" + trigger + "/%").getSingleResult()).longValue());
     }
 
     private static String submitRun() {
