@@ -14,7 +14,8 @@ import java.util.Locale;
 /**
  * {@code ./kiln test}'s check of automatic promotion against the real processes: a weak run becomes a new
  * model's first champion and is served; a stronger run then completes, the policy promotes it, and the
- * inference service's served version changes to it, with no request between.
+ * inference service's served version changes to it, with no request between; the policy compared the two on
+ * the same test images (the champion measured by the challenger's worker).
  */
 public final class PromotionCheck {
 
@@ -39,6 +40,20 @@ public final class PromotionCheck {
         JsonNode promotions = JSON.readTree(StackHttp.get(gateway + "/api/v1/models/" + model + "/promotions").body());
         System.out.println("   promotions: " + promotions.findValuesAsText("reason") + ", served v" + weak + " then v"
                 + strong);
+        // Both runs trained on the MNIST sample's split: the champion measured on the challenger's test images
+        // scores exactly what its own run reported.
+        JsonNode evidence = promotions.path(0).path("evidence");
+        double championOwn = JSON.readTree(StackHttp.get(gateway + "/api/v1/models/" + model).body())
+                .path("versions").path(1).path("testAccuracy").asDouble();
+        if (!"CHALLENGER_TEST_SPLIT".equals(evidence.path("championOn").asText())
+                || evidence.path("championVersion").asInt() != weak
+                || Math.abs(evidence.path("champion").asDouble() - championOwn) > 1e-9) {
+            fail("v" + strong + "'s promotion should compare it with v" + weak + " measured on its test images ("
+                    + championOwn + "); its evidence: " + evidence);
+        }
+        System.out.printf(Locale.ROOT, "   decided on the same %d test images: v%d %.4f against champion v%d %.4f%n",
+                evidence.path("images").asInt(), strong, evidence.path("challenger").asDouble(), weak,
+                evidence.path("champion").asDouble());
     }
 
     /** Trains a run for the model and waits until the inference service serves the version it expects. */
