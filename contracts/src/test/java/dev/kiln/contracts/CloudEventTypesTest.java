@@ -7,6 +7,8 @@ import dev.kiln.contracts.datasets.DatasetEventV1;
 import dev.kiln.contracts.messaging.TopicMessage;
 import dev.kiln.contracts.models.ModelPromotedV1;
 import dev.kiln.contracts.models.ModelServingEventV1;
+import dev.kiln.contracts.predictions.PredictionLoggedV1;
+import dev.kiln.contracts.predictions.RankedClass;
 import dev.kiln.contracts.runs.RunCommandV1;
 import dev.kiln.contracts.runs.RunEventType;
 import dev.kiln.contracts.runs.RunEventV1;
@@ -78,6 +80,8 @@ class CloudEventTypesTest {
                 DatasetEventV1.SCHEMA, type, "d", 1, "ab", null, null, null, at)));
         all.add(new AuditEventV1(AuditEventV1.SCHEMA, UUID.randomUUID(), at, "a", "default", "POST", "/x", 202, null,
                 null));
+        all.add(new PredictionLoggedV1(PredictionLoggedV1.SCHEMA, UUID.randomUUID(), "default", "m", 1, "champion",
+                "r", "ab", List.of(new RankedClass("7", 7, 0.9)), 1.5, at));
         return all;
     }
 }

@@ -13,6 +13,8 @@ import dev.kiln.contracts.messaging.MalformedMessageException;
 import dev.kiln.contracts.models.ModelPromotedV1;
 import dev.kiln.contracts.models.PromotionEvidence;
 import dev.kiln.contracts.models.ModelServingEventV1;
+import dev.kiln.contracts.predictions.PredictionLoggedV1;
+import dev.kiln.contracts.predictions.RankedClass;
 import dev.kiln.contracts.runs.MisclassifiedExample;
 import dev.kiln.contracts.runs.RunCommandV1;
 import dev.kiln.contracts.runs.RunEventType;
@@ -46,7 +48,17 @@ class ContractExamplesTest {
         }
         assertThat(EXAMPLES).containsOnlyKeys("TrainingSpec", "StudySpec", "TrainRequestV1", "RunEventV1",
                 "RunCommandV1", "ModelPromotedV1", "ModelServingEventV1", "DatasetEventV1", "AuditEventV1",
-                "MisclassifiedExample");
+                "MisclassifiedExample", "PredictionLoggedV1");
+    }
+
+    @Test
+    void documentedPredictionRoundTripsKeyedByModelAboutThePrediction() throws Exception {
+        PredictionLoggedV1 prediction = Json.read(EXAMPLES.get("PredictionLoggedV1"), PredictionLoggedV1.class);
+
+        assertThat(prediction.top()).extracting(RankedClass::label).containsExactly("7", "1", "9");
+        assertThat(prediction.key()).isEqualTo("mnist-digits");
+        assertThat(prediction.eventSubject()).isEqualTo("5d0e8c57-3f0a-4b1e-9a3c-2f1d7e6b8a90");
+        assertSameJson(Json.write(prediction), EXAMPLES.get("PredictionLoggedV1"));
     }
 
     @Test

@@ -323,12 +323,16 @@ class MigrationsTest {
                     + " (replica, model, version, (coalesce(alias, ''))) do update set since = excluded.since");
             inference.createStatement().execute("delete from replica_serving where replica = 'probe' and since < now()");
             inference.createStatement().execute("delete from replica_heartbeats where replica = 'probe'");
+            inference.createStatement().execute("insert into prediction_log values (gen_random_uuid(), 'default', 'm',"
+                    + " 1, 'champion', 'probe', repeat('a', 64), '\\x89', '[]', 1.5, now())");
+            inference.createStatement().executeQuery("select image from prediction_log limit 1").close();
             for (String refused : new String[] {"select * from runs", "update api_tokens set revoked_at = now()",
                     "insert into model_aliases (model, alias, version, updated_at) values ('m', 'champion', 1, now())",
                     "delete from registered_models", "select * from audit_events", "create table probe (id int)",
                     "select test_index from run_misclassified", "select image_png from run_misclassified",
                     "delete from run_misclassified", "select * from run_batch_samples",
-                    "select * from dataset_samples", "truncate replica_serving"}) {
+                    "select * from dataset_samples", "truncate replica_serving", "delete from prediction_log",
+                    "update prediction_log set model = 'x'"}) {
                 assertThatThrownBy(() -> inference.createStatement().execute(refused)).as(refused)
                         .isInstanceOf(SQLException.class).hasMessageContaining("permission denied");
             }
@@ -342,6 +346,9 @@ class MigrationsTest {
                     .hasMessageContaining("permission denied");
             assertThatThrownBy(() -> inference.createStatement().execute("select * from replica_heartbeats"))
                     .as("KEDA reads the replicas").isInstanceOf(SQLException.class)
+                    .hasMessageContaining("permission denied");
+            assertThatThrownBy(() -> inference.createStatement().execute("select * from prediction_log"))
+                    .as("KEDA reads the prediction log").isInstanceOf(SQLException.class)
                     .hasMessageContaining("permission denied");
         }
         try (Connection c = connect()) {
@@ -357,7 +364,7 @@ class MigrationsTest {
                     + " from dataset_versions limit 1 on conflict do nothing");
             for (String refused : new String[] {"select * from api_tokens", "insert into audit_events default values",
                     "delete from flyway_schema_history", "select * from replica_serving",
-                    "select * from replica_heartbeats"}) {
+                    "select * from replica_heartbeats", "select * from prediction_log"}) {
                 assertThatThrownBy(() -> trainer.createStatement().execute(refused)).as(refused)
                         .isInstanceOf(SQLException.class).hasMessageContaining("permission denied");
             }
@@ -374,9 +381,11 @@ class MigrationsTest {
             gateway.createStatement().executeQuery("select position, image_png from dataset_samples").close();
             gateway.createStatement().executeQuery("select * from replica_heartbeats h left join replica_serving s"
                     + " on s.replica = h.replica").close();
+            gateway.createStatement().executeQuery("select id, image, top from prediction_log").close();
             for (String refused : new String[] {"delete from flyway_schema_history", "alter table runs add column x int",
                     "drop table outbox", "insert into replica_heartbeats values ('gateway', now(), now())",
-                    "update replica_heartbeats set seen_at = now()", "delete from replica_serving"}) {
+                    "update replica_heartbeats set seen_at = now()", "delete from replica_serving",
+                    "delete from prediction_log"}) {
                 assertThatThrownBy(() -> gateway.createStatement().execute(refused)).as(refused)
                         .isInstanceOf(SQLException.class).hasMessageMatching("(?s).*(permission denied|must be owner).*");
             }

@@ -29,6 +29,8 @@ public final class Topics {
     public static final String DATASET_EVENTS = "kiln.dataset-events.v1";
     /** {@link dev.kiln.contracts.audit.AuditEventV1} records, keyed by project: the audit trail. */
     public static final String AUDIT = "kiln.audit.v1";
+    /** {@link dev.kiln.contracts.predictions.PredictionLoggedV1} records, keyed by model: the sampled prediction log. */
+    public static final String PREDICTIONS = "kiln.predictions.v1";
 
     /**
      * A topic as the launcher and the test brokers create it: partitions and how long records are kept, or,
@@ -59,7 +61,9 @@ public final class Topics {
             new TopicSpec(MODEL_SERVING_EVENTS, 3, WEEK),
             new TopicSpec(DATASET_EVENTS, 3, WEEK),
             // PostgreSQL keeps the trail for good; the topic is for consumers (a SIEM), which have a quarter.
-            new TopicSpec(AUDIT, 3, Duration.ofDays(90)));
+            new TopicSpec(AUDIT, 3, Duration.ofDays(90)),
+            // A sample of the traffic, for monitoring and feedback; PostgreSQL keeps the rows feedback labels.
+            new TopicSpec(PREDICTIONS, 3, WEEK));
 
     private Topics() {
     }

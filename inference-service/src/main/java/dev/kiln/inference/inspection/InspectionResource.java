@@ -6,7 +6,7 @@ import dev.kiln.inference.inspection.InspectionResponses.Filters;
 import dev.kiln.inference.inspection.InspectionResponses.Saliency;
 import dev.kiln.inference.predict.ImageUploads;
 import dev.kiln.inference.predict.ImageUploads.NamedImage;
-import dev.kiln.inference.predict.PredictResponse.ClassProbability;
+import dev.kiln.contracts.predictions.RankedClass;
 import dev.kiln.inference.predict.VersionParam;
 import dev.kiln.inference.serving.Predictions;
 import dev.kiln.inference.serving.ServedVersion;
@@ -182,9 +182,9 @@ public class InspectionResource {
             Integer explained = classIndex;
             SaliencyMap map = inspect(lease, SALIENCY, c -> gradCam ? ModelInspection.gradCam(c, input, explained)
                     : ModelInspection.saliency(c, input, explained));
-            List<ClassProbability> probabilities = new ArrayList<>(classes.size());
+            List<RankedClass> probabilities = new ArrayList<>(classes.size());
             for (int c = 0; c < classes.size(); c++) {
-                probabilities.add(new ClassProbability(classes.get(c), c, map.probabilities()[c]));
+                probabilities.add(new RankedClass(classes.get(c), c, map.probabilities()[c]));
             }
             return new Saliency(lease.model(), lease.version(), lease.runId(), map.method(), map.layer(),
                     classes.get(map.predicted()), probabilities.get(map.classIndex()), map.height(), map.width(),

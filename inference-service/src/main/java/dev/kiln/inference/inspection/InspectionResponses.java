@@ -1,7 +1,7 @@
 package dev.kiln.inference.inspection;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
-import dev.kiln.inference.predict.PredictResponse.ClassProbability;
+import dev.kiln.contracts.predictions.RankedClass;
 import dev.kiln.vision.inspection.ConvFilters;
 import dev.kiln.vision.inspection.FeatureMaps;
 import java.util.List;
@@ -56,6 +56,6 @@ public final class InspectionResponses {
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record Saliency(String model, int version, UUID runId, String method, String layer, String label,
-            ClassProbability explained, int height, int width, float[] values, List<ClassProbability> probabilities) {
+            RankedClass explained, int height, int width, float[] values, List<RankedClass> probabilities) {
     }
 }

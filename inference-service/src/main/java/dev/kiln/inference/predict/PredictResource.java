@@ -1,11 +1,13 @@
 package dev.kiln.inference.predict;
 
+import dev.kiln.contracts.predictions.RankedClass;
 import dev.kiln.inference.api.InvalidInputException;
-import dev.kiln.inference.predict.PredictResponse.ClassProbability;
 import dev.kiln.inference.predict.ImageUploads.NamedImage;
 import dev.kiln.inference.predict.PredictResponse.ImagePrediction;
+import dev.kiln.inference.predictionlog.PredictionLog;
 import dev.kiln.inference.serving.Predictions;
 import dev.kiln.inference.serving.ServedVersion;
+import dev.kiln.store.registry.ModelRegistryRepository;
 import io.quarkus.security.identity.SecurityIdentity;
 import io.smallrye.common.annotation.Blocking;
 import jakarta.annotation.security.PermitAll;
@@ -16,6 +18,7 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.UUID;
 import java.util.concurrent.CompletionStage;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
@@ -27,7 +30,8 @@ import org.jboss.resteasy.reactive.multipart.FileUpload;
 /**
  * Image classification: PNG or JPEG images in, top-k classes out, each image resized and normalised with
  * the served model's own evaluation transform. One image as the raw body, or several as the files of a
- * multipart form (one batch, answered in the order sent).
+ * multipart form (one batch, answered in the order sent). A sample of the answered images goes to the
+ * {@link PredictionLog}; an answer names each logged image's entry ({@code predictionId}).
  */
 // Open to anyone: each operation asks Predictions.projectFor first (a token, unless the model is public: 401).
 @PermitAll
@@ -43,9 +47,12 @@ public class PredictResource {
     private final Predictions predictions;
     private final ImageUploads uploads;
     private final SecurityIdentity identity;
+    private final PredictionLog predictionLog;
 
-    public PredictResource(Predictions predictions, ImageUploads uploads, SecurityIdentity identity) {
+    public PredictResource(Predictions predictions, ImageUploads uploads, SecurityIdentity identity,
+            PredictionLog predictionLog) {
         this.identity = identity;
+        this.predictionLog = predictionLog;
         this.predictions = predictions;
         this.uploads = uploads;
     }
@@ -94,6 +101,7 @@ public class PredictResource {
         if (topK != null && topK < 1) {
             throw new InvalidInputException("topK", "must be at least 1, got " + topK);
         }
+        long started = System.nanoTime();
         ServedVersion lease = predictions.lease(name, version, project);
         float[] inputs;
         try {
@@ -107,10 +115,13 @@ public class PredictResource {
         List<String> classes = lease.classifier().classes();
         int k = Math.min(topK == null ? DEFAULT_TOP_K : topK, classes.size());
         return predictions.run(API, lease, inputs, images.size()).thenApply(result -> {
+            double latencyMs = (System.nanoTime() - started) / 1e6;
+            String alias = version == null ? ModelRegistryRepository.CHAMPION : null;
             List<ImagePrediction> answers = new ArrayList<>(images.size());
             for (int i = 0; i < images.size(); i++) {
-                List<ClassProbability> top = TopK.of(result.probabilities(), i, classes, k);
-                answers.add(new ImagePrediction(images.get(i).name(), top.get(0).label(), top));
+                List<RankedClass> top = TopK.of(result.probabilities(), i, classes, k);
+                UUID logged = predictionLog.offer(lease, alias, images.get(i).bytes(), top, latencyMs);
+                answers.add(new ImagePrediction(images.get(i).name(), top.get(0).label(), top, logged));
             }
             return new PredictResponse(lease.model(), lease.version(), lease.runId(), answers);
         });

@@ -1,6 +1,7 @@
 package dev.kiln.inference.predict;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import dev.kiln.contracts.predictions.RankedClass;
 import java.util.List;
 import java.util.UUID;
 
@@ -15,10 +16,9 @@ public record PredictResponse(String model, int version, UUID runId, List<ImageP
      * @param image the multipart file name, or "body" for a raw image
      * @param label the most probable class
      * @param top   the k most probable classes, most probable first
+     * @param predictionId the id of the image's entry in the prediction log, absent when the sample did not take
+     *              it: what feedback names
      */
-    public record ImagePrediction(String image, String label, List<ClassProbability> top) {
-    }
-
-    public record ClassProbability(String label, int classIndex, double probability) {
+    public record ImagePrediction(String image, String label, List<RankedClass> top, UUID predictionId) {
     }
 }

@@ -1,6 +1,6 @@
 package dev.kiln.inference.predict;
 
-import dev.kiln.inference.predict.PredictResponse.ClassProbability;
+import dev.kiln.contracts.predictions.RankedClass;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -10,10 +10,10 @@ public final class TopK {
     private TopK() {
     }
 
-    public static List<ClassProbability> of(float[] probabilities, int image, List<String> classes, int k) {
+    public static List<RankedClass> of(float[] probabilities, int image, List<String> classes, int k) {
         int n = classes.size();
         int offset = image * n;
-        List<ClassProbability> top = new ArrayList<>(k);
+        List<RankedClass> top = new ArrayList<>(k);
         boolean[] taken = new boolean[n];
         for (int rank = 0; rank < Math.min(k, n); rank++) {
             int best = -1;
@@ -23,7 +23,7 @@ public final class TopK {
                 }
             }
             taken[best] = true;
-            top.add(new ClassProbability(classes.get(best), best, probabilities[offset + best]));
+            top.add(new RankedClass(classes.get(best), best, probabilities[offset + best]));
         }
         return top;
     }

@@ -46,6 +46,20 @@ public interface InferenceConfig {
 
     Batching batching();
 
+    PredictionLog predictionLog();
+
+    /** The prediction log: a sample of the answered images, kept with their answers (Flyway V25) and announced. */
+    interface PredictionLog {
+
+        /** The share of the images of predict requests logged, 0 (none) to 1 (every one). */
+        @WithDefault("0.01")
+        double sampleRate();
+
+        /** Logged predictions waiting to be written at most; more are dropped (counted), never waited for. */
+        @WithDefault("1000")
+        int queue();
+    }
+
     /** Dynamic batching: concurrent requests for one version share a forward pass. */
     interface Batching {
 

@@ -10,7 +10,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.kiln.contracts.messaging.Topics;
 import dev.kiln.infra.kafka.TopicReader;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -18,7 +17,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
-import org.apache.kafka.common.header.Header;
 
 /**
  * {@code ./kiln check-triggers}: a trigger fires exactly once per cause across a gateway {@code kill -9}. An event
@@ -137,10 +135,7 @@ public final class TriggerCheck {
         Set<String> ids = new TreeSet<>();
         while (ids.size() < count && Instant.now().isBefore(deadline)) {
             TopicReader.matching(bootstrap, Topics.MODEL_PROMOTIONS, r -> (model + "/champion").equals(r.key()),
-                    Duration.ofSeconds(3)).forEach(record -> {
-                        Header id = record.headers().lastHeader("ce_id");
-                        ids.add(new String(id.value(), StandardCharsets.UTF_8));
-                    });
+                    Duration.ofSeconds(3)).forEach(record -> ids.add(TopicReader.header(record, "ce_id")));
         }
         if (ids.size() != count) {
             fail(count + " promotions of " + model + " were made, Kafka holds " + ids.size() + " events of them");

@@ -1,0 +1,131 @@
+package dev.kiln.inference.predictionlog;
+
+import dev.kiln.artifacts.ArtifactStore;
+import dev.kiln.contracts.predictions.PredictionLoggedV1;
+import dev.kiln.contracts.predictions.RankedClass;
+import dev.kiln.inference.serving.InferenceConfig;
+import dev.kiln.inference.serving.ReplicaIdentity;
+import dev.kiln.inference.serving.ServedVersion;
+import dev.kiln.messaging.Outbox;
+import dev.kiln.store.predictions.PredictionLogRepository;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.narayana.jta.QuarkusTransaction;
+import io.quarkus.runtime.ShutdownEvent;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import org.jboss.logging.Logger;
+
+/**
+ * The prediction log: a sample ({@code kiln.inference.prediction-log.sample-rate}) of the images the predict API
+ * answered, each stored with its answer and the image as sent (Flyway V25) and announced as a
+ * {@link PredictionLoggedV1} through the outbox, in one transaction. Written on a thread of its own from a bounded
+ * queue: a request never waits on PostgreSQL, and when the store falls behind, logged predictions are dropped
+ * (counted), never the answer. Metric {@code kiln_inference_prediction_log_total{outcome}}: logged, dropped
+ * (the queue was full), failed (the store refused).
+ */
+@ApplicationScoped
+public class PredictionLog {
+
+    private static final Logger LOG = Logger.getLogger(PredictionLog.class);
+
+    private final PredictionLogRepository log;
+    private final Outbox outbox;
+    private final ReplicaIdentity replica;
+    private final double sampleRate;
+    private final ThreadPoolExecutor writer;
+    private final Counter logged;
+    private final Counter dropped;
+    private final Counter failed;
+    /** Whether the last write failed, so that a store away for an hour is logged once, not every prediction. */
+    private volatile boolean failing;
+
+    public PredictionLog(PredictionLogRepository log, Outbox outbox, ReplicaIdentity replica, InferenceConfig config,
+            MeterRegistry metrics) {
+        this.log = log;
+        this.outbox = outbox;
+        this.replica = replica;
+        this.sampleRate = config.predictionLog().sampleRate();
+        if (!(sampleRate >= 0 && sampleRate <= 1)) {
+            throw new IllegalArgumentException("kiln.inference.prediction-log.sample-rate must be 0 to 1, got "
+                    + sampleRate);
+        }
+        this.writer = new ThreadPoolExecutor(1, 1, 0, TimeUnit.SECONDS,
+                new ArrayBlockingQueue<>(config.predictionLog().queue()), r -> {
+                    Thread thread = new Thread(r, "prediction-log");
+                    thread.setDaemon(true);
+                    return thread;
+                });
+        this.logged = counter(metrics, "logged");
+        this.dropped = counter(metrics, "dropped");
+        this.failed = counter(metrics, "failed");
+    }
+
+    /**
+     * Logs one answered image if the sample takes it.
+     *
+     * @param alias     the alias the version was served under, null for a pinned version
+     * @param image     the image as sent
+     * @param top       the answer's classes, most probable first
+     * @param latencyMs the request's time from queueing to its answer
+     * @return the logged prediction's id, or null when it is not logged (not sampled, or the queue is full)
+     */
+    public UUID offer(ServedVersion version, String alias, byte[] image, List<RankedClass> top, double latencyMs) {
+        if (sampleRate == 0 || (sampleRate < 1 && ThreadLocalRandom.current().nextDouble() >= sampleRate)) {
+            return null;
+        }
+        PredictionLoggedV1 prediction = new PredictionLoggedV1(PredictionLoggedV1.SCHEMA, UUID.randomUUID(),
+                version.project(), version.model(), version.version(), alias, replica.id(), ArtifactStore.sha256(image), top,
+                latencyMs, Instant.now().truncatedTo(ChronoUnit.MICROS));
+        try {
+            writer.execute(() -> write(prediction, image));
+            return prediction.predictionId();
+        } catch (RejectedExecutionException full) {
+            dropped.increment();
+            return null;
+        }
+    }
+
+    private void write(PredictionLoggedV1 prediction, byte[] image) {
+        try {
+            QuarkusTransaction.requiringNew().run(() -> {
+                log.record(prediction, image);
+                outbox.publish(prediction);
+            });
+            logged.increment();
+            if (failing) {
+                LOG.info("Predictions are logged again");
+                failing = false;
+            }
+        } catch (RuntimeException e) {
+            failed.increment();
+            if (!failing) {
+                LOG.warnf("Could not log prediction %s (logged once until it works again): %s",
+                        prediction.predictionId(), e.getMessage());
+                failing = true;
+            }
+        }
+    }
+
+    /** Writes what is queued before the replica stops, for a while. */
+    void onStop(@Observes ShutdownEvent stop) throws InterruptedException {
+        writer.shutdown();
+        if (!writer.awaitTermination(10, TimeUnit.SECONDS)) {
+            LOG.warnf("%d logged predictions not written at shutdown", writer.getQueue().size());
+        }
+    }
+
+    private static Counter counter(MeterRegistry metrics, String outcome) {
+        return Counter.builder("kiln.inference.prediction.log").description("Sampled predictions by outcome")
+                .tag("outcome", outcome).register(metrics);
+    }
+}
