@@ -156,24 +156,7 @@ class TriggersTest {
         // Four replicas firing it for one more cause at once: one study.
         Trigger stored = QuarkusTransaction.requiringNew().call(() -> triggerStore.find(UUID.fromString(trigger),
                 "default"));
-        int replicas = 4;
-        CyclicBarrier together = new CyclicBarrier(replicas);
-        ExecutorService pool = Executors.newFixedThreadPool(replicas);
-        try {
-            List<Future<?>> fired = new ArrayList<>();
-            for (int i = 0; i < replicas; i++) {
-                fired.add(pool.submit(() -> {
-                    together.await();
-                    firingsOf.fire(stored, "the-same-cause", null);
-                    return null;
-                }));
-            }
-            for (Future<?> f : fired) {
-                f.get();
-            }
-        } finally {
-            pool.shutdownNow();
-        }
+        asReplicasAtOnce(4, () -> firingsOf.fire(stored, "the-same-cause", null));
         assertThat(firings(trigger)).hasSize(2).allSatisfy(f -> assertThat(f.studyId()).isNotNull());
         assertThat(studiesStartedBy(trigger)).isEqualTo(2);
     }
@@ -187,24 +170,7 @@ class TriggersTest {
         Instant newYear = ZonedDateTime.of(ZonedDateTime.now(ZoneOffset.UTC).getYear() + 1, 1, 1, 0, 0, 30, 0,
                 ZoneOffset.UTC).toInstant();
 
-        int replicas = 4;
-        CyclicBarrier together = new CyclicBarrier(replicas);
-        ExecutorService pool = Executors.newFixedThreadPool(replicas);
-        try {
-            List<Future<?>> sweeps = new ArrayList<>();
-            for (int i = 0; i < replicas; i++) {
-                sweeps.add(pool.submit(() -> {
-                    together.await();
-                    sweep.sweep(newYear);
-                    return null;
-                }));
-            }
-            for (Future<?> s : sweeps) {
-                s.get();
-            }
-        } finally {
-            pool.shutdownNow();
-        }
+        asReplicasAtOnce(4, () -> sweep.sweep(newYear));
         sweep.sweep(newYear.plusSeconds(20));
 
         assertThat(firings(trigger)).singleElement().satisfies(f -> {
@@ -251,6 +217,27 @@ class TriggersTest {
         given().delete("/api/v1/triggers/" + id).then().statusCode(204);
         given().get("/api/v1/triggers/" + id).then().statusCode(404);
         given().get("/api/v1/triggers/not-a-uuid").then().statusCode(400).body("violations[0].field", is("id"));
+    }
+
+    /** Runs the action on {@code replicas} threads released together, as gateway replicas doing it at once. */
+    private static void asReplicasAtOnce(int replicas, Runnable action) throws Exception {
+        CyclicBarrier together = new CyclicBarrier(replicas);
+        ExecutorService pool = Executors.newFixedThreadPool(replicas);
+        try {
+            List<Future<?>> running = new ArrayList<>();
+            for (int i = 0; i < replicas; i++) {
+                running.add(pool.submit(() -> {
+                    together.await();
+                    action.run();
+                    return null;
+                }));
+            }
+            for (Future<?> f : running) {
+                f.get();
+            }
+        } finally {
+            pool.shutdownNow();
+        }
     }
 
     private static Response create(String body) {
