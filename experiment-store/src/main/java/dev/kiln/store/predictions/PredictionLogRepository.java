@@ -1,14 +1,38 @@
 package dev.kiln.store.predictions;
 
+import static dev.kiln.store.NativeRows.instant;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.kiln.contracts.messaging.Json;
 import dev.kiln.contracts.predictions.PredictionLoggedV1;
+import dev.kiln.contracts.predictions.RankedClass;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.persistence.EntityManager;
+import java.time.Instant;
+import java.util.List;
 import java.util.UUID;
 
-/** The prediction log (Flyway V25): the inference service writes it, the gateway reads it. Callers own the transaction. */
+/**
+ * The prediction log (Flyway V25, feedback V26): the inference service writes the predictions, the gateway reads
+ * them and writes their feedback. Callers own the transaction.
+ */
 @ApplicationScoped
 public class PredictionLogRepository {
+
+    /** A logged prediction without its image, with its feedback (absent until given). */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record LoggedPrediction(UUID id, String project, String model, int version, String alias, String replica,
+            String inputSha256, List<RankedClass> top, double latencyMs, Instant predictedAt, String feedbackLabel,
+            String feedbackBy, Instant feedbackAt) {
+    }
+
+    /** A labelled prediction's image, as exported. */
+    public record LabelledImage(UUID id, String label, byte[] image) {
+    }
+
+    private static final String COLUMNS = "select id, project, model, version, alias, replica, input_sha256,"
+            + " cast(top as text), latency_ms, predicted_at, feedback_label, feedback_by, feedback_at"
+            + " from prediction_log";
 
     private final EntityManager em;
 
@@ -29,10 +53,39 @@ public class PredictionLogRepository {
                 .setParameter(11, prediction.predictedAt()).executeUpdate();
     }
 
+    /** The project's logged prediction, or null. */
+    public LoggedPrediction find(UUID id, String project) {
+        List<Object[]> rows = em.createNativeQuery(COLUMNS + " where id = ?1 and project = ?2").setParameter(1, id)
+                .setParameter(2, project).getResultList();
+        return rows.isEmpty() ? null : prediction(rows.get(0));
+    }
+
     /** The image a logged prediction was made on, or null for an unknown id. */
     public byte[] image(UUID id) {
-        var rows = em.createNativeQuery("select image from prediction_log where id = ?1").setParameter(1, id)
+        List<?> rows = em.createNativeQuery("select image from prediction_log where id = ?1").setParameter(1, id)
                 .getResultList();
         return rows.isEmpty() ? null : (byte[]) rows.get(0);
+    }
+
+    /** Gives the project's prediction its true label (the last one given counts); false for an unknown id. */
+    public boolean label(UUID id, String project, String label, String by, Instant at) {
+        return em.createNativeQuery("update prediction_log set feedback_label = ?3, feedback_by = ?4,"
+                + " feedback_at = ?5 where id = ?1 and project = ?2").setParameter(1, id).setParameter(2, project)
+                .setParameter(3, label).setParameter(4, by).setParameter(5, at).executeUpdate() == 1;
+    }
+
+    /** The model's labelled predictions in the project, with their images, oldest first. */
+    public List<LabelledImage> labelled(String model, String project) {
+        List<Object[]> rows = em.createNativeQuery("select id, feedback_label, image from prediction_log"
+                + " where model = ?1 and project = ?2 and feedback_label is not null order by predicted_at, id")
+                .setParameter(1, model).setParameter(2, project).getResultList();
+        return rows.stream().map(r -> new LabelledImage((UUID) r[0], (String) r[1], (byte[]) r[2])).toList();
+    }
+
+    private static LoggedPrediction prediction(Object[] r) {
+        return new LoggedPrediction((UUID) r[0], (String) r[1], (String) r[2], ((Number) r[3]).intValue(),
+                (String) r[4], (String) r[5], ((String) r[6]).trim(),
+                List.of(Json.read((String) r[7], RankedClass[].class)), ((Number) r[8]).doubleValue(),
+                instant(r[9]), (String) r[10], (String) r[11], r[12] == null ? null : instant(r[12]));
     }
 }

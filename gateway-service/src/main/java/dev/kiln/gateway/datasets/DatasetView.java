@@ -32,7 +32,7 @@ public record DatasetView(String name, String description, Instant createdAt, Li
             Instant createdAt, Instant finishedAt, ValidationReport report, List<UUID> runs,
             List<TrainedModel> models) {
 
-        static VersionView summary(DatasetRepository.Version v) {
+        public static VersionView summary(DatasetRepository.Version v) {
             return of(v, false, null, null);
         }
 

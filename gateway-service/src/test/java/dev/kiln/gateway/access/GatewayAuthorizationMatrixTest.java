@@ -4,24 +4,31 @@ import static dev.kiln.access.testing.AuthorizationMatrix.Rule.needs;
 import static io.restassured.RestAssured.given;
 import static java.util.Map.entry;
 
-import dev.kiln.access.testing.AuthorizationMatrix;
 import dev.kiln.access.testing.AuthorizationMatrix.Rule;
+import dev.kiln.access.testing.AuthorizationMatrix;
+import dev.kiln.artifacts.ArtifactStore;
 import dev.kiln.contracts.access.Role;
+import dev.kiln.contracts.predictions.PredictionLoggedV1;
+import dev.kiln.contracts.predictions.RankedClass;
 import dev.kiln.gateway.StoredDatasets;
 import dev.kiln.gateway.StoredRuns;
 import dev.kiln.infra.kafka.KafkaTestResource;
 import dev.kiln.infra.postgres.PostgresTestResource;
 import dev.kiln.infra.s3.S3TestResource;
 import dev.kiln.store.evaluation.MisclassifiedRepository;
+import dev.kiln.store.predictions.PredictionLogRepository;
 import dev.kiln.store.progress.BatchSampleRepository;
 import dev.kiln.store.progress.CheckpointRepository;
 import dev.kiln.store.runs.RunRepository;
+import dev.kiln.vision.serving.PngImages;
+import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
 import jakarta.inject.Inject;
 import java.net.URL;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -87,6 +94,10 @@ class GatewayAuthorizationMatrixTest {
             entry("PATCH /api/v1/triggers/{id}", MAINTAINER),
             entry("DELETE /api/v1/triggers/{id}", MAINTAINER),
             entry("GET /api/v1/triggers/{id}/firings", VIEWER),
+            entry("GET /api/v1/predictions/{id}", VIEWER),
+            entry("GET /api/v1/predictions/{id}/image", VIEWER),
+            entry("POST /api/v1/predictions/{id}/feedback", MEMBER),
+            entry("POST /api/v1/models/{name}/feedback/export", MEMBER),
             entry("GET /api/v1/quotas", VIEWER));
 
     @TestHTTPResource("/")
@@ -107,6 +118,9 @@ class GatewayAuthorizationMatrixTest {
     @Inject
     StoredDatasets datasets;
 
+    @Inject
+    PredictionLogRepository predictionLog;
+
     @Test
     void everyOperationAnswersByRole() throws Exception {
         new AuthorizationMatrix(base.toURI()).check(RULES);
@@ -114,8 +128,8 @@ class GatewayAuthorizationMatrixTest {
 
     /**
      * A run (succeeded, with a model checkpoint and a misclassified test image), a registered model (that run as
-     * version 1, the champion), a study, a data set (its version 1 READY, with sample images), an experiment and a
-     * trigger of the default project, then every operation on them by callers of another project: as if they did
+     * version 1, the champion), a study, a data set (its version 1 READY, with sample images), an experiment, a
+     * trigger and a logged prediction of the default project, then every operation on them by callers of another project: as if they did
      * not exist.
      */
     @Test
@@ -143,8 +157,17 @@ class GatewayAuthorizationMatrixTest {
         String trigger = given().contentType(ContentType.JSON).body("{\"name\": \"matrix-" + model + "\", \"when\":"
                 + " {\"schedule\": \"0 0 1 1 *\"}, \"run\": {\"spec\": {\"dataset\": \"mnist-sample\", \"model\":"
                 + " \"mlp\"}}}").post("/api/v1/triggers").then().statusCode(201).extract().path("id");
+        byte[] png = PngImages.encode(StoredRuns.mnistSampleTest(), image);
+        PredictionLoggedV1 logged = new PredictionLoggedV1(PredictionLoggedV1.SCHEMA, UUID.randomUUID(), "default",
+                model, 1, "champion", "inference-test@host", ArtifactStore.sha256(png),
+                List.of(new RankedClass("7", 7, 0.9)), 1.0, Instant.now());
+        QuarkusTransaction.requiringNew().run(() -> predictionLog.record(logged, png));
+        String prediction = logged.predictionId().toString();
         new AuthorizationMatrix(base.toURI()).checkProjects(RULES, operation -> {
             String path = operation.path();
+            if (path.startsWith("/api/v1/predictions/{id}")) {
+                return path.replace("{id}", prediction);
+            }
             if (path.startsWith("/api/v1/runs/{id}")) {
                 return path.replace("{id}", run).replace("{kind}", "model").replace("{index}", "" + image)
                         .replace("{position}", "1").replace("{variant}", "augmented");
@@ -162,6 +185,6 @@ class GatewayAuthorizationMatrixTest {
                 return path.replace("{name}", dataset).replace("{version}", "1").replace("{position}", "0");
             }
             return null;
-        }, List.of(run, study, model, dataset, experiment, trigger), "elsewhere");
+        }, List.of(run, study, model, dataset, experiment, trigger, prediction), "elsewhere");
     }
 }
