@@ -2,6 +2,7 @@ package dev.kiln.infra.stack;
 
 import static dev.kiln.infra.stack.StackHttp.JSON;
 import static dev.kiln.infra.stack.StackHttp.awaitJson;
+import static dev.kiln.infra.stack.StackHttp.expect;
 import static dev.kiln.infra.stack.StackHttp.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -112,11 +113,6 @@ public final class KeycloakCheck {
         return StackHttp.exchange(request.build());
     }
 
-    private static void expect(HttpResponse<String> response, int status, String what) {
-        if (response.statusCode() != status) {
-            fail(what + ": expected " + status + ", got " + response.statusCode() + " " + response.body());
-        }
-    }
 
     /** A 28x28 grey-scale PNG, blank: any image will do to show the caller may predict. */
     private static byte[] blankDigit() throws Exception {

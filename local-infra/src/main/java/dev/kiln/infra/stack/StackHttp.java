@@ -138,6 +138,13 @@ public final class StackHttp {
         return null;
     }
 
+    /** Fails the check unless the answer has the status. */
+    public static void expect(HttpResponse<String> response, int status, String what) {
+        if (response.statusCode() != status) {
+            fail(what + ": expected " + status + ", got " + response.statusCode() + " " + response.body());
+        }
+    }
+
     public static void fail(String message) {
         System.err.println("FAILED: " + message);
         System.exit(1);

@@ -2,6 +2,7 @@ package dev.kiln.infra.stack;
 
 import static dev.kiln.infra.stack.StackHttp.JSON;
 import static dev.kiln.infra.stack.StackHttp.awaitJson;
+import static dev.kiln.infra.stack.StackHttp.expect;
 import static dev.kiln.infra.stack.StackHttp.fail;
 import static dev.kiln.infra.stack.StackHttp.post;
 import static dev.kiln.infra.stack.StackHttp.put;
@@ -141,11 +142,5 @@ public final class TriggerCheck {
             fail(count + " promotions of " + model + " were made, Kafka holds " + ids.size() + " events of them");
         }
         return ids;
-    }
-
-    private static void expect(HttpResponse<String> response, int status, String what) {
-        if (response.statusCode() != status) {
-            fail(what + ": the gateway answered " + response.statusCode() + ": " + response.body());
-        }
     }
 }
