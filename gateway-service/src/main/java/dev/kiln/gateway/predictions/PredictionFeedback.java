@@ -2,6 +2,7 @@ package dev.kiln.gateway.predictions;
 
 import dev.kiln.access.Caller;
 import dev.kiln.contracts.validation.FieldError;
+import dev.kiln.gateway.api.ConflictProblem;
 import dev.kiln.gateway.api.InvalidRequestException;
 import dev.kiln.gateway.api.NotFoundProblem;
 import dev.kiln.gateway.datasets.CreateDatasetRequest;
@@ -109,7 +110,12 @@ public class PredictionFeedback {
                     + " has feedback yet: POST /api/v1/predictions/{id}/feedback first")));
         }
         if (QuarkusTransaction.requiringNew().call(() -> datasets.findVisible(dataset, caller.project())) == null) {
-            uploads.create(new CreateDatasetRequest(dataset, "Labelled predictions of " + model), caller.project());
+            try {
+                uploads.create(new CreateDatasetRequest(dataset, "Labelled predictions of " + model),
+                        caller.project());
+            } catch (ConflictProblem createdMeanwhile) {
+                // Another export created it first, or the name is another project's: the upload tells which.
+            }
         }
         return uploads.upload(dataset, new ByteArrayInputStream(archive(labelled)), caller.project());
     }

@@ -75,17 +75,19 @@ public class Studies {
      * @param idempotencyKey null, or the key
      */
     public StudyView create(StudySpec request, Caller caller, String idempotencyKey) {
+        if (idempotencyKey != null) {
+            // Before any check: a retry answers what the first call stored, whatever changed since.
+            StudyRow earlier = QuarkusTransaction.requiringNew().call(
+                    () -> studies.findByIdempotencyKey(caller.project(), idempotencyKey));
+            if (earlier != null) {
+                return view(earlier.id(), caller.project());
+            }
+        }
         StudySpec spec = checked(request, caller.project()).withDefaults();
         quotas.throttle(caller);
         UUID id = UUID.randomUUID();
         Instant now = now();
         UUID stored = QuarkusTransaction.requiringNew().call(() -> {
-            if (idempotencyKey != null) {
-                StudyRow earlier = studies.findByIdempotencyKey(caller.project(), idempotencyKey);
-                if (earlier != null) {
-                    return earlier.id();
-                }
-            }
             quotas.admitStudy(caller.project(), spec.parallelTrials(), now);
             if (spec.registeredModel() != null) {
                 ModelNames.requireOwnOrNone(registry, spec.registeredModel(), caller.project());

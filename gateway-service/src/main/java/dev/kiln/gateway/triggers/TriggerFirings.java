@@ -4,7 +4,9 @@ import dev.kiln.access.Caller;
 import dev.kiln.contracts.access.Role;
 import dev.kiln.contracts.messaging.Json;
 import dev.kiln.contracts.studies.StudySpec;
+import dev.kiln.gateway.api.ConflictProblem;
 import dev.kiln.gateway.api.InvalidRequestException;
+import dev.kiln.gateway.api.NotFoundProblem;
 import dev.kiln.gateway.quotas.QuotaExceededException;
 import dev.kiln.gateway.runs.CreateRunRequest;
 import dev.kiln.gateway.runs.RunSubmissions;
@@ -76,7 +78,9 @@ public class TriggerFirings {
         } catch (InvalidRequestException e) {
             error = "the " + (study ? "study" : "run") + " is not valid for this cause: " + e.violations().stream()
                     .map(Object::toString).collect(Collectors.joining("; "));
-        } catch (QuotaExceededException e) {
+        } catch (QuotaExceededException | ConflictProblem | NotFoundProblem e) {
+            // A quota, or what changed since the trigger was created (its model now another project's, its base
+            // model gone): recorded as this cause's outcome, so that other triggers and causes still fire.
             error = e.getMessage();
         }
         Firing firing = new Firing(trigger.id(), cause, Instant.now().truncatedTo(ChronoUnit.MICROS), runId, studyId,

@@ -9,10 +9,12 @@ import dev.kiln.contracts.validation.Names;
 import dev.kiln.gateway.api.ConflictProblem;
 import dev.kiln.gateway.api.InvalidRequestException;
 import dev.kiln.gateway.api.NotFoundProblem;
+import dev.kiln.gateway.models.ModelNames;
 import dev.kiln.gateway.runs.CreateRunRequest;
 import dev.kiln.gateway.runs.RunSubmissions;
 import dev.kiln.gateway.studies.Studies;
 import dev.kiln.store.datasets.DatasetRepository;
+import dev.kiln.store.registry.ModelRegistryRepository;
 import dev.kiln.store.triggers.TriggerRepository;
 import dev.kiln.store.triggers.TriggerRepository.Trigger;
 import dev.kiln.store.triggers.TriggerRepository.WhenKind;
@@ -35,8 +37,11 @@ public class Triggers {
     private final DatasetRepository datasets;
     private final RunSubmissions runs;
     private final Studies studies;
+    private final ModelRegistryRepository registry;
 
-    public Triggers(TriggerRepository triggers, DatasetRepository datasets, RunSubmissions runs, Studies studies) {
+    public Triggers(TriggerRepository triggers, DatasetRepository datasets, RunSubmissions runs, Studies studies,
+            ModelRegistryRepository registry) {
+        this.registry = registry;
         this.triggers = triggers;
         this.datasets = datasets;
         this.runs = runs;
@@ -47,7 +52,8 @@ public class Triggers {
      * Stores the caller's trigger, which fires as the caller (its runs are the caller's) in the caller's project.
      *
      * @throws InvalidRequestException naming every problem's field
-     * @throws ConflictProblem         when the project has a trigger of that name
+     * @throws ConflictProblem         when the project has a trigger of that name, or the run or study competes
+     *                                 for another project's model
      */
     public TriggerView create(TriggerRequest request, Caller caller) {
         List<FieldError> errors = new ArrayList<>();
@@ -129,6 +135,12 @@ public class Triggers {
         // if any (each firing checks it again against its own version, and records why if it no longer fits).
         boolean checkable = kind != WhenKind.DATASET_READY
                 || (errors.isEmpty() && datasets.latestReady(when.datasetReady()) != null);
+        String competesFor = run != null ? run.registeredModel() : study.registeredModel();
+        if (errors.isEmpty() && competesFor != null) {
+            // Another project's model: refused now (409), not at every firing.
+            QuarkusTransaction.requiringNew().run(() -> ModelNames.requireOwnOrNone(registry, competesFor,
+                    caller.project()));
+        }
         String runRequest = null;
         String studyRequest = null;
         if (run != null) {

@@ -23,14 +23,15 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import org.jboss.logging.Logger;
 
 /**
  * The prediction log: a sample ({@code kiln.inference.prediction-log.sample-rate}) of the images the predict API
  * answered, each stored with its answer and the image as sent (Flyway V25) and announced as a
  * {@link PredictionLoggedV1} through the outbox, in one transaction. Written on a thread of its own from a bounded
- * queue: a request never waits on PostgreSQL, and when the store falls behind, logged predictions are dropped
- * (counted), never the answer. Metric {@code kiln_inference_prediction_log_total{outcome}}: logged, dropped
+ * queue, bounded in entries and in bytes: a request never waits on PostgreSQL, and when the store falls behind,
+ * logged predictions are dropped (counted), never the answer. Metric {@code kiln_inference_prediction_log_total{outcome}}: logged, dropped
  * (the queue was full), failed (the store refused).
  */
 @ApplicationScoped
@@ -43,6 +44,9 @@ public class PredictionLog {
     private final ReplicaIdentity replica;
     private final double sampleRate;
     private final ThreadPoolExecutor writer;
+    /** The images waiting in the queue, in bytes: an entry may hold megabytes, the queue stays bounded in memory. */
+    private final AtomicLong queuedBytes = new AtomicLong();
+    private final long maxQueuedBytes;
     private final Counter logged;
     private final Counter dropped;
     private final Counter failed;
@@ -59,6 +63,7 @@ public class PredictionLog {
             throw new IllegalArgumentException("kiln.inference.prediction-log.sample-rate must be 0 to 1, got "
                     + sampleRate);
         }
+        this.maxQueuedBytes = config.predictionLog().queueBytes().asLongValue();
         this.writer = new ThreadPoolExecutor(1, 1, 0, TimeUnit.SECONDS,
                 new ArrayBlockingQueue<>(config.predictionLog().queue()), r -> {
                     Thread thread = new Thread(r, "prediction-log");
@@ -71,25 +76,40 @@ public class PredictionLog {
     }
 
     /**
-     * Logs one answered image if the sample takes it.
+     * Logs one answered image if the sample takes it. Cheap on the calling thread (a batching thread): the
+     * digest, the row and the event are made on the log's own thread.
      *
      * @param alias     the alias the version was served under, null for a pinned version
      * @param image     the image as sent
      * @param top       the answer's classes, most probable first
      * @param latencyMs the request's time from queueing to its answer
-     * @return the logged prediction's id, or null when it is not logged (not sampled, or the queue is full)
+     * @return the logged prediction's id, or null when it is not logged: not sampled, the queue full (entries or
+     *         bytes), or the log failing (the store away: the entry is tried, but no answer names it)
      */
     public UUID offer(ServedVersion version, String alias, byte[] image, List<RankedClass> top, double latencyMs) {
         if (sampleRate == 0 || (sampleRate < 1 && ThreadLocalRandom.current().nextDouble() >= sampleRate)) {
             return null;
         }
-        PredictionLoggedV1 prediction = new PredictionLoggedV1(PredictionLoggedV1.SCHEMA, UUID.randomUUID(),
-                version.project(), version.model(), version.version(), alias, replica.id(), ArtifactStore.sha256(image), top,
-                latencyMs, Instant.now().truncatedTo(ChronoUnit.MICROS));
+        if (queuedBytes.addAndGet(image.length) > maxQueuedBytes) {
+            queuedBytes.addAndGet(-image.length);
+            dropped.increment();
+            return null;
+        }
+        UUID id = UUID.randomUUID();
+        Instant at = Instant.now().truncatedTo(ChronoUnit.MICROS);
         try {
-            writer.execute(() -> write(prediction, image));
-            return prediction.predictionId();
+            writer.execute(() -> {
+                try {
+                    write(new PredictionLoggedV1(PredictionLoggedV1.SCHEMA, id, version.project(), version.model(),
+                            version.version(), alias, replica.id(), ArtifactStore.sha256(image), top, latencyMs, at),
+                            image);
+                } finally {
+                    queuedBytes.addAndGet(-image.length);
+                }
+            });
+            return failing ? null : id;
         } catch (RejectedExecutionException full) {
+            queuedBytes.addAndGet(-image.length);
             dropped.increment();
             return null;
         }
@@ -120,7 +140,7 @@ public class PredictionLog {
     void onStop(@Observes ShutdownEvent stop) throws InterruptedException {
         writer.shutdown();
         if (!writer.awaitTermination(10, TimeUnit.SECONDS)) {
-            LOG.warnf("%d logged predictions not written at shutdown", writer.getQueue().size());
+            LOG.warnf("%d logged predictions not written at shutdown", writer.shutdownNow().size());
         }
     }
 

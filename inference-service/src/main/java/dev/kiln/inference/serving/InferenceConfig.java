@@ -1,5 +1,6 @@
 package dev.kiln.inference.serving;
 
+import io.quarkus.runtime.configuration.MemorySize;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import java.time.Duration;
@@ -58,6 +59,10 @@ public interface InferenceConfig {
         /** Logged predictions waiting to be written at most; more are dropped (counted), never waited for. */
         @WithDefault("1000")
         int queue();
+
+        /** The images of the logged predictions waiting to be written, in bytes at most; more are dropped too. */
+        @WithDefault("64M")
+        MemorySize queueBytes();
     }
 
     /** Dynamic batching: concurrent requests for one version share a forward pass. */

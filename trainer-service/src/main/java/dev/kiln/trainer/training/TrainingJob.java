@@ -110,7 +110,15 @@ public final class TrainingJob implements Runnable {
      * the two on the same images. A champion that cannot be measured there is recorded with the reason.
      */
     private Optional<ChampionEvaluation> measureChampion(ImageSet test) {
-        return progress.champion(runId).map(champion -> {
+        Optional<RunProgress.Champion> current;
+        try {
+            current = progress.champion(runId);
+        } catch (RuntimeException e) {
+            LOG.warnf("Run %s: its model's champion could not be read (%s); it is judged without that measurement",
+                    runId, e.getMessage());
+            return Optional.empty();
+        }
+        return current.map(champion -> {
             try {
                 EvaluationReport report = CheckpointEvaluation.on(
                         progress.modelCheckpoint(champion.checkpointSha256()), test, device);
@@ -118,10 +126,13 @@ public final class TrainingJob implements Runnable {
                         runId, champion.model(), champion.version(), report.images(), report.accuracy(),
                         report.loss());
                 return ChampionEvaluation.measured(champion.model(), champion.version(), report);
-            } catch (IOException | NotComparableException e) {
+            } catch (IOException | NotComparableException | RuntimeException e) {
+                // Whatever goes wrong here (an unreadable checkpoint, the engine, the store) must not fail a run
+                // that trained: the policy then compares with the champion's own test number.
+                String reason = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
                 LOG.infof("Run %s: champion %s v%d not comparable on this run's test split: %s", runId,
-                        champion.model(), champion.version(), e.getMessage());
-                return ChampionEvaluation.notComparable(champion.model(), champion.version(), e.getMessage());
+                        champion.model(), champion.version(), reason);
+                return ChampionEvaluation.notComparable(champion.model(), champion.version(), reason);
             }
         });
     }
