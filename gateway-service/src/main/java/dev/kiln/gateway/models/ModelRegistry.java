@@ -122,8 +122,8 @@ public class ModelRegistry {
         }
     }
 
-    /** The problem to throw for a model the registry does not know. */
-    static NotFoundProblem unknown(String name) {
+    /** The problem to throw for a model the registry does not know (or another project's). */
+    public static NotFoundProblem unknown(String name) {
         return new NotFoundProblem("No registered model '" + name + "'");
     }
 

@@ -7,6 +7,7 @@ import dev.kiln.gateway.api.InvalidRequestException;
 import dev.kiln.gateway.api.NotFoundProblem;
 import dev.kiln.gateway.datasets.CreateDatasetRequest;
 import dev.kiln.gateway.datasets.DatasetUploads;
+import dev.kiln.gateway.models.ModelRegistry;
 import dev.kiln.messaging.datasets.DatasetFiling;
 import dev.kiln.store.datasets.DatasetRepository;
 import dev.kiln.store.predictions.PredictionLogRepository;
@@ -99,9 +100,8 @@ public class PredictionFeedback {
                     + " required")));
         }
         List<LabelledImage> labelled = QuarkusTransaction.requiringNew().call(() -> {
-            var registered = registry.find(model);
-            if (registered == null || !registered.project().equals(caller.project())) {
-                throw new NotFoundProblem("no registered model is named '" + model + "'");
+            if (registry.findInProject(model, caller.project()) == null) {
+                throw ModelRegistry.unknown(model);
             }
             return log.labelled(model, caller.project());
         });
