@@ -7,6 +7,8 @@ import dev.kiln.contracts.datasets.DatasetEventV1;
 import dev.kiln.contracts.messaging.TopicMessage;
 import dev.kiln.contracts.models.ModelPromotedV1;
 import dev.kiln.contracts.models.ModelServingEventV1;
+import dev.kiln.contracts.models.RolloutEventV1;
+import dev.kiln.contracts.models.RolloutPolicy;
 import dev.kiln.contracts.predictions.PredictionLoggedV1;
 import dev.kiln.contracts.predictions.RankedClass;
 import dev.kiln.contracts.runs.RunCommandV1;
@@ -74,6 +76,8 @@ class CloudEventTypesTest {
                 .forEach(type -> all.add(new RunCommandV1(RunCommandV1.SCHEMA, run, type, at)));
         Arrays.stream(ModelPromotedV1.Reason.values()).forEach(reason -> all.add(new ModelPromotedV1(
                 ModelPromotedV1.SCHEMA, "m", "champion", 1, run, "ab", null, reason, at, null)));
+        Arrays.stream(RolloutEventV1.Type.values()).forEach(type -> all.add(new RolloutEventV1(RolloutEventV1.SCHEMA,
+                UUID.randomUUID(), type, "m", RolloutPolicy.Mode.CANARY, 2, 1, 0, 10, null, null, at)));
         Arrays.stream(ModelServingEventV1.Type.values()).forEach(type -> all.add(new ModelServingEventV1(
                 ModelServingEventV1.SCHEMA, type, "r", "m", "champion", 1, null, at)));
         Arrays.stream(DatasetEventV1.Type.values()).forEach(type -> all.add(new DatasetEventV1(

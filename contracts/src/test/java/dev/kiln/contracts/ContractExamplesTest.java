@@ -13,6 +13,7 @@ import dev.kiln.contracts.messaging.MalformedMessageException;
 import dev.kiln.contracts.models.ModelPromotedV1;
 import dev.kiln.contracts.models.PromotionEvidence;
 import dev.kiln.contracts.models.ModelServingEventV1;
+import dev.kiln.contracts.models.RolloutEventV1;
 import dev.kiln.contracts.predictions.PredictionLoggedV1;
 import dev.kiln.contracts.predictions.RankedClass;
 import dev.kiln.contracts.runs.MisclassifiedExample;
@@ -48,7 +49,7 @@ class ContractExamplesTest {
         }
         assertThat(EXAMPLES).containsOnlyKeys("TrainingSpec", "StudySpec", "TrainRequestV1", "RunEventV1",
                 "RunCommandV1", "ModelPromotedV1", "ModelServingEventV1", "DatasetEventV1", "AuditEventV1",
-                "MisclassifiedExample", "PredictionLoggedV1");
+                "MisclassifiedExample", "PredictionLoggedV1", "RolloutEventV1");
     }
 
     @Test
@@ -59,6 +60,16 @@ class ContractExamplesTest {
         assertThat(prediction.key()).isEqualTo("mnist-digits");
         assertThat(prediction.eventSubject()).isEqualTo("5d0e8c57-3f0a-4b1e-9a3c-2f1d7e6b8a90");
         assertSameJson(Json.write(prediction), EXAMPLES.get("PredictionLoggedV1"));
+    }
+
+    @Test
+    void documentedRolloutEventRoundTripsKeyedByModel() throws Exception {
+        RolloutEventV1 event = Json.read(EXAMPLES.get("RolloutEventV1"), RolloutEventV1.class);
+
+        assertThat(event.observed().agreement()).isEqualTo(6 / 61.0);
+        assertThat(event.key()).isEqualTo("mnist-digits");
+        assertThat(event.eventType()).isEqualTo("dev.kiln.rollout.rolled-back.v1");
+        assertSameJson(Json.write(event), EXAMPLES.get("RolloutEventV1"));
     }
 
     @Test

@@ -326,13 +326,16 @@ class MigrationsTest {
             inference.createStatement().execute("insert into prediction_log values (gen_random_uuid(), 'default', 'm',"
                     + " 1, 'champion', 'probe', repeat('a', 64), '\\x89', '[]', 1.5, now())");
             inference.createStatement().executeQuery("select image from prediction_log limit 1").close();
+            inference.createStatement().executeQuery("select * from rollouts, rollout_observations limit 1").close();
+            inference.createStatement().execute("update rollout_observations set requests = requests + 1");
             for (String refused : new String[] {"select * from runs", "update api_tokens set revoked_at = now()",
                     "insert into model_aliases (model, alias, version, updated_at) values ('m', 'champion', 1, now())",
                     "delete from registered_models", "select * from audit_events", "create table probe (id int)",
                     "select test_index from run_misclassified", "select image_png from run_misclassified",
                     "delete from run_misclassified", "select * from run_batch_samples",
                     "select * from dataset_samples", "truncate replica_serving", "delete from prediction_log",
-                    "update prediction_log set model = 'x'"}) {
+                    "update prediction_log set model = 'x'", "update rollouts set traffic_percent = 100",
+                    "delete from rollout_observations"}) {
                 assertThatThrownBy(() -> inference.createStatement().execute(refused)).as(refused)
                         .isInstanceOf(SQLException.class).hasMessageContaining("permission denied");
             }
@@ -364,7 +367,7 @@ class MigrationsTest {
                     + " from dataset_versions limit 1 on conflict do nothing");
             for (String refused : new String[] {"select * from api_tokens", "insert into audit_events default values",
                     "delete from flyway_schema_history", "select * from replica_serving",
-                    "select * from replica_heartbeats", "select * from prediction_log"}) {
+                    "select * from replica_heartbeats", "select * from prediction_log", "select * from rollouts"}) {
                 assertThatThrownBy(() -> trainer.createStatement().execute(refused)).as(refused)
                         .isInstanceOf(SQLException.class).hasMessageContaining("permission denied");
             }
@@ -382,10 +385,12 @@ class MigrationsTest {
             gateway.createStatement().executeQuery("select * from replica_heartbeats h left join replica_serving s"
                     + " on s.replica = h.replica").close();
             gateway.createStatement().executeQuery("select id, image, top from prediction_log").close();
+            gateway.createStatement().execute("update rollouts set step = step");
+            gateway.createStatement().executeQuery("select * from rollout_observations").close();
             for (String refused : new String[] {"delete from flyway_schema_history", "alter table runs add column x int",
                     "drop table outbox", "insert into replica_heartbeats values ('gateway', now(), now())",
                     "update replica_heartbeats set seen_at = now()", "delete from replica_serving",
-                    "delete from prediction_log"}) {
+                    "delete from prediction_log", "update rollout_observations set requests = 0"}) {
                 assertThatThrownBy(() -> gateway.createStatement().execute(refused)).as(refused)
                         .isInstanceOf(SQLException.class).hasMessageMatching("(?s).*(permission denied|must be owner).*");
             }

@@ -23,6 +23,8 @@ public final class Topics {
     public static final String RUN_COMMANDS_DLQ = "kiln.run-commands.v1.dlq";
     /** {@link dev.kiln.contracts.models.ModelPromotedV1} records, keyed by {@code <model>/<alias>}; every inference replica reads them all. */
     public static final String MODEL_PROMOTIONS = "kiln.model-promotions.v1";
+    /** {@link dev.kiln.contracts.models.RolloutEventV1} records, keyed by model name; every inference replica reads them all. */
+    public static final String MODEL_ROLLOUTS = "kiln.model-rollouts.v1";
     /** {@link dev.kiln.contracts.models.ModelServingEventV1} records from inference replicas, keyed by model name. */
     public static final String MODEL_SERVING_EVENTS = "kiln.model-serving-events.v1";
     /** {@link dev.kiln.contracts.datasets.DatasetEventV1} records, keyed by data set name: new versions and their validation. */
@@ -58,6 +60,7 @@ public final class Topics {
             new TopicSpec(RUN_COMMANDS_DLQ, 1, Duration.ofDays(30)),
             // Compacted: the newest promotion of every model stays, so a reader can always learn the current state.
             new TopicSpec(MODEL_PROMOTIONS, 3, null),
+            new TopicSpec(MODEL_ROLLOUTS, 3, WEEK),
             new TopicSpec(MODEL_SERVING_EVENTS, 3, WEEK),
             new TopicSpec(DATASET_EVENTS, 3, WEEK),
             // PostgreSQL keeps the trail for good; the topic is for consumers (a SIEM), which have a quarter.

@@ -20,8 +20,9 @@ import java.util.UUID;
  *                         over the API (a model Kiln did not train)
  * @param checkpointSha256 the checkpoint file's SHA-256, hex; a replica serves it only if the bytes match
  * @param previousVersion  the version the alias pointed at before, absent for the first promotion
- * @param reason           {@code MANUAL} (the API), {@code POLICY} (a completed run beat the champion) or
- *                         {@code STUDY} (a completed study's best trial)
+ * @param reason           {@code MANUAL} (the API), {@code POLICY} (a completed run beat the champion),
+ *                         {@code STUDY} (a completed study's best trial) or {@code ROLLBACK} (a rollout breached a
+ *                         threshold of the model's policy)
  * @param evidence         for {@code POLICY}: the challenger's and the champion's value of the metric, measured on
  *                         the same test split where the champion could be; absent for the others
  */
@@ -53,6 +54,8 @@ public record ModelPromotedV1(String schema, String model, String alias, int ver
         MANUAL,
         POLICY,
         /** a hyperparameter study completed and promoted its best trial */
-        STUDY
+        STUDY,
+        /** a rollout breached a threshold of the model's policy: the alias returned to the version it replaced */
+        ROLLBACK
     }
 }

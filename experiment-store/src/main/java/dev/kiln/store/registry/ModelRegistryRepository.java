@@ -4,6 +4,7 @@ import static dev.kiln.store.NativeRows.instant;
 
 import dev.kiln.contracts.messaging.Json;
 import dev.kiln.contracts.models.PromotionEvidence;
+import dev.kiln.contracts.models.RolloutPolicy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.persistence.EntityManager;
@@ -25,10 +26,11 @@ public class ModelRegistryRepository {
 
     /**
      * A registered model of a project, and its promotion policy; {@code publicPrediction}: anyone may use its
-     * predictions, without a token.
+     * predictions, without a token; {@code rollout}: how a new champion goes out (IMMEDIATE unless set).
      */
     public record RegisteredModel(String name, String project, String metric, boolean autoPromote,
-            double minImprovement, boolean publicPrediction, Instant createdAt, Instant updatedAt) {
+            double minImprovement, boolean publicPrediction, RolloutPolicy rollout, Instant createdAt,
+            Instant updatedAt) {
     }
 
     /**
@@ -104,11 +106,15 @@ public class ModelRegistryRepository {
         return rows.stream().collect(Collectors.toMap(r -> (String) r[0], r -> ((Number) r[1]).intValue()));
     }
 
-    public void updatePolicy(String name, String metric, boolean autoPromote, double minImprovement, Instant now) {
+    public void updatePolicy(String name, String metric, boolean autoPromote, double minImprovement,
+            RolloutPolicy rollout, Instant now) {
         entityManager.createNativeQuery("update registered_models set metric = ?2, auto_promote = ?3,"
-                + " min_improvement = ?4, updated_at = ?5 where name = ?1")
+                + " min_improvement = ?4, rollout = cast(cast(?6 as text) as jsonb), updated_at = ?5 where name = ?1")
                 .setParameter(1, name).setParameter(2, metric).setParameter(3, autoPromote)
-                .setParameter(4, minImprovement).setParameter(5, now).executeUpdate();
+                .setParameter(4, minImprovement).setParameter(5, now)
+                .setParameter(6, rollout == null || rollout.mode() == RolloutPolicy.Mode.IMMEDIATE ? null
+                        : Json.write(rollout))
+                .executeUpdate();
     }
 
     /** Opens the model's predictions to anyone, or keeps them to its project's callers. */
@@ -243,8 +249,8 @@ public class ModelRegistryRepository {
     }
 
     private static final String MODEL_COLUMNS =
-            "select name, project, metric, auto_promote, min_improvement, public_prediction, created_at, updated_at"
-                    + " from registered_models";
+            "select name, project, metric, auto_promote, min_improvement, public_prediction, created_at, updated_at,"
+                    + " cast(rollout as text) from registered_models";
     private static final String VERSION_COLUMNS =
             "select model, version, run_id, checkpoint_sha256, metric_value, import_sha256, created_at from model_versions";
     private static final String PROMOTION_COLUMNS =
@@ -260,7 +266,9 @@ public class ModelRegistryRepository {
 
     private static RegisteredModel model(Object[] r) {
         return new RegisteredModel((String) r[0], (String) r[1], (String) r[2], (Boolean) r[3],
-                ((Number) r[4]).doubleValue(), (Boolean) r[5], instant(r[6]), instant(r[7]));
+                ((Number) r[4]).doubleValue(), (Boolean) r[5],
+                r[8] == null ? RolloutPolicy.IMMEDIATE : Json.read((String) r[8], RolloutPolicy.class), instant(r[6]),
+                instant(r[7]));
     }
 
     private static ModelVersion version(Object[] r) {

@@ -72,12 +72,13 @@ public class ModelRegistry {
      * Another project's model of that name is a 409 (names are unique across projects).
      */
     public ModelView updatePolicy(String name, ModelPolicy policy, String project) {
-        ModelPolicy given = policy == null ? new ModelPolicy(null, null, null) : policy;
+        ModelPolicy given = policy == null ? new ModelPolicy(null, null, null, null) : policy;
         requireValid(name, given.validate());
         Instant now = Instant.now().truncatedTo(ChronoUnit.MICROS);
         return QuarkusTransaction.requiringNew().call(() -> {
             ModelNames.ensureInProject(registry, name, project, now);
-            registry.updatePolicy(name, given.metric(), given.autoPromote(), given.minImprovement(), now);
+            registry.updatePolicy(name, given.metric(), given.autoPromote(), given.minImprovement(),
+                    given.effectiveRollout(), now);
             return view(registry.find(name));
         });
     }

@@ -1,5 +1,6 @@
 package dev.kiln.gateway.models;
 
+import dev.kiln.contracts.models.RolloutPolicy;
 import dev.kiln.contracts.validation.FieldError;
 import dev.kiln.store.registry.ModelRegistryRepository;
 import java.util.ArrayList;
@@ -15,8 +16,10 @@ import java.util.regex.Pattern;
  * @param version a version of the model
  * @param alias   the alias to move: a lower-case letter, then up to 49 lower-case letters, digits or '-';
  *                {@code champion} when absent
+ * @param rollout how a new champion goes out, instead of the model's policy: {@code IMMEDIATE} (e.g. to put a fix out
+ *                at once), or {@code CANARY} or {@code SHADOW} with the policy's thresholds; absent: the policy's
  */
-public record PromoteRequest(String runId, Integer version, String alias) {
+public record PromoteRequest(String runId, Integer version, String alias, RolloutPolicy.Mode rollout) {
 
     private static final Pattern ALIAS = Pattern.compile("[a-z][a-z0-9-]{0,49}");
 
@@ -38,6 +41,9 @@ public record PromoteRequest(String runId, Integer version, String alias) {
         }
         if (version != null && version < 1) {
             errors.add(new FieldError("version", "must be 1 or more, got " + version));
+        }
+        if (rollout != null && alias != null && !ModelRegistryRepository.CHAMPION.equals(alias)) {
+            errors.add(new FieldError("rollout", "only a champion goes out by a rollout; alias is '" + alias + "'"));
         }
         if (alias != null && !ALIAS.matcher(alias).matches()) {
             errors.add(new FieldError("alias", "must be a lower-case letter, then up to 49 lower-case letters, digits"

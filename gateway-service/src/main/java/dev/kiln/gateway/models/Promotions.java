@@ -5,12 +5,15 @@ import dev.kiln.contracts.models.ModelPromotedV1;
 import dev.kiln.contracts.models.ModelPromotedV1.Reason;
 import dev.kiln.contracts.models.PromotionEvidence;
 import dev.kiln.contracts.models.PromotionEvidence.MeasuredOn;
+import dev.kiln.contracts.models.RolloutObservation;
+import dev.kiln.contracts.models.RolloutPolicy;
 import dev.kiln.contracts.runs.ChampionEvaluation;
 import dev.kiln.contracts.runs.CheckpointRef;
 import dev.kiln.contracts.runs.RunStatus;
 import dev.kiln.gateway.api.ConflictProblem;
 import dev.kiln.gateway.api.NotFoundProblem;
 import dev.kiln.gateway.audit.AuditTrail;
+import dev.kiln.gateway.rollouts.Rollouts;
 import dev.kiln.gateway.runs.RunIds;
 import dev.kiln.messaging.Outbox;
 import dev.kiln.store.progress.CheckpointRecord;
@@ -20,6 +23,7 @@ import dev.kiln.store.registry.ModelRegistryRepository.AliasTarget;
 import dev.kiln.store.registry.ModelRegistryRepository.ModelVersion;
 import dev.kiln.store.registry.ModelRegistryRepository.Promotion;
 import dev.kiln.store.registry.ModelRegistryRepository.RegisteredModel;
+import dev.kiln.store.rollouts.RolloutRepository.Rollout;
 import dev.kiln.store.runs.RunRecord;
 import dev.kiln.store.runs.RunRepository;
 import io.micrometer.core.instrument.Counter;
@@ -35,8 +39,9 @@ import java.util.UUID;
 import org.jboss.logging.Logger;
 
 /**
- * Registers runs as model versions and moves aliases: by request ({@code MANUAL}) or when a completed run beats
- * its model's champion under the model's {@link PromotionPolicy} ({@code POLICY}). Each model changes under its
+ * Registers runs as model versions and moves aliases: by request ({@code MANUAL}), when a completed run beats
+ * its model's champion under the model's {@link PromotionPolicy} ({@code POLICY}), and back when a rollout breaches
+ * ({@code ROLLBACK}). A new champion goes out under the model's rollout policy ({@link Rollouts}). Each model changes under its
  * row lock, so gateway replicas never interleave on one model; every move is recorded and its
  * {@link ModelPromotedV1} queued in the outbox in the same transaction. Metric
  * {@code kiln_models_promotions_total{reason}}: the aliases moved.
@@ -59,11 +64,13 @@ public class Promotions {
     private final CheckpointRepository checkpoints;
     private final Outbox outbox;
     private final AuditTrail audit;
+    private final Rollouts rollouts;
     private final Map<Reason, Counter> promoted = new EnumMap<>(Reason.class);
 
     public Promotions(ModelRegistryRepository registry, RunRepository runs, CheckpointRepository checkpoints,
-            Outbox outbox, AuditTrail audit, MeterRegistry metrics) {
+            Outbox outbox, AuditTrail audit, Rollouts rollouts, MeterRegistry metrics) {
         this.audit = audit;
+        this.rollouts = rollouts;
         this.registry = registry;
         this.runs = runs;
         this.checkpoints = checkpoints;
@@ -85,12 +92,12 @@ public class Promotions {
 
     /** A completed study's best trial becomes the model's champion (reason {@code STUDY}). */
     public PromotionView promoteStudyWinner(String model, UUID runId, UUID studyId, String project) {
-        return promote(model, new PromoteRequest(runId.toString(), null, null), project, Reason.STUDY,
+        return promote(model, new PromoteRequest(runId.toString(), null, null, null), project, Reason.STUDY,
                 "best trial of study " + studyId);
     }
 
     private PromotionView promote(String model, PromoteRequest request, String project, Reason reason, String why) {
-        PromoteRequest given = request == null ? new PromoteRequest(null, null, null) : request;
+        PromoteRequest given = request == null ? new PromoteRequest(null, null, null, null) : request;
         ModelRegistry.requireValid(model, given.validate());
         String alias = given.target();
         Instant now = now();
@@ -102,7 +109,7 @@ public class Promotions {
             if (current != null && current.version() == target.version()) {
                 return new Outcome(PromotionView.of(registry.latestPromotion(model, alias), target), false, null);
             }
-            return new Outcome(move(model, alias, target, reason, null, now), true, why);
+            return new Outcome(move(model, alias, target, reason, null, given.rollout(), now), true, why);
         });
         if (outcome.moved()) {
             announce(outcome);
@@ -155,8 +162,8 @@ public class Promotions {
             return null;
         }
         PromotionEvidence evidence = policy.evidence(version.metricValue(), run.result().images(), champion);
-        return new Outcome(move(model, ModelRegistryRepository.CHAMPION, version, Reason.POLICY, evidence, now), true,
-                decision.reason());
+        return new Outcome(move(model, ModelRegistryRepository.CHAMPION, version, Reason.POLICY, evidence, null, now),
+                true, decision.reason());
     }
 
     /**
@@ -235,16 +242,46 @@ public class Promotions {
         return stored;
     }
 
-    /** Moves the alias, records the move and queues its event: the caller's transaction holds the model's lock. */
+    /**
+     * A rollout breached a threshold of the model's policy: ends it and moves the champion back to its baseline
+     * (reason {@code ROLLBACK}), in one transaction with both events; nothing if the rollout moved on since it was
+     * judged.
+     */
+    public void rollBack(Rollout judged, RolloutObservation seen, String why) {
+        Instant now = now();
+        Outcome outcome = QuarkusTransaction.requiringNew().call(() -> {
+            Rollout current = rollouts.lockStillAt(judged);
+            if (current == null) {
+                return null;
+            }
+            rollouts.rolledBack(current, seen, why, now);
+            ModelVersion baseline = registry.findVersion(current.model(), current.baselineVersion());
+            return new Outcome(move(current.model(), ModelRegistryRepository.CHAMPION, baseline, Reason.ROLLBACK, null,
+                    null, now), true, "the rollout of v" + current.candidateVersion() + " " + why);
+        });
+        if (outcome != null) {
+            announce(outcome);
+        }
+    }
+
+    /**
+     * Moves the alias, records the move and queues its event: the caller's transaction holds the model's lock. A
+     * champion goes out under the model's rollout policy, or the one the request asked for.
+     */
     private PromotionView move(String model, String alias, ModelVersion target, Reason reason,
-            PromotionEvidence evidence, Instant now) {
+            PromotionEvidence evidence, RolloutPolicy.Mode rollout, Instant now) {
         Promotion promotion = registry.moveAlias(model, alias, target.version(), reason.name(), evidence, now);
         outbox.publish(new ModelPromotedV1(ModelPromotedV1.SCHEMA, model, alias, target.version(), target.runId(),
                 target.checkpointSha256(), promotion.previousVersion(), reason, now, evidence));
+        RegisteredModel registered = registry.find(model);
+        if (ModelRegistryRepository.CHAMPION.equals(alias)) {
+            rollouts.championMoved(model, target.version(), promotion.previousVersion(), reason,
+                    registered.rollout().as(rollout), now);
+        }
         if (reason != Reason.MANUAL) {
             // A manual promotion is its request's audit entry; Kiln's own have no request.
             audit.appendInTransaction(new AuditEventV1(AuditEventV1.SCHEMA, UUID.randomUUID(), now,
-                    "kiln:" + reason.name().toLowerCase(Locale.ROOT), registry.find(model).project(), "model.promoted",
+                    "kiln:" + reason.name().toLowerCase(Locale.ROOT), registered.project(), "model.promoted",
                     model + "/" + alias, 200, null, (promotion.previousVersion() == null ? "none"
                             : "v" + promotion.previousVersion()) + " -> v" + target.version() + " (" + reason + ")"));
         }

@@ -82,6 +82,7 @@ class GatewayAuthorizationMatrixTest {
             entry("GET /api/v1/models/{name}/versions/{version}", VIEWER),
             entry("PUT /api/v1/models/{name}/policy", MAINTAINER),
             entry("GET /api/v1/models/{name}/promotions", VIEWER),
+            entry("GET /api/v1/models/{name}/rollouts", VIEWER),
             entry("POST /api/v1/models/{name}/promote", MAINTAINER),
             entry("PUT /api/v1/models/{name}/access", MAINTAINER),
             entry("GET /api/v1/tokens", ADMIN),

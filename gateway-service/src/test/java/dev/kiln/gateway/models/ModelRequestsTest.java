@@ -13,40 +13,40 @@ class ModelRequestsTest {
 
     @Test
     void aPromotionNamesExactlyOneOfRunAndVersion() {
-        assertThat(new PromoteRequest(RUN, null, null).validate()).isEmpty();
-        assertThat(new PromoteRequest(null, 2, "staging").validate()).isEmpty();
-        assertThat(new PromoteRequest(null, null, null).validate()).extracting(FieldError::field)
+        assertThat(new PromoteRequest(RUN, null, null, null).validate()).isEmpty();
+        assertThat(new PromoteRequest(null, 2, "staging", null).validate()).isEmpty();
+        assertThat(new PromoteRequest(null, null, null, null).validate()).extracting(FieldError::field)
                 .containsExactly("runId", "version");
-        assertThat(new PromoteRequest(RUN, 2, null).validate()).extracting(FieldError::message)
+        assertThat(new PromoteRequest(RUN, 2, null, null).validate()).extracting(FieldError::message)
                 .containsOnly("give runId or version, not both");
     }
 
     @Test
     void aPromotionNamesEveryMalformedField() {
-        assertThat(new PromoteRequest("nope", null, "Champion!").validate()).extracting(FieldError::field)
+        assertThat(new PromoteRequest("nope", null, "Champion!", null).validate()).extracting(FieldError::field)
                 .containsExactly("runId", "alias");
-        assertThat(new PromoteRequest(null, 0, "a".repeat(51)).validate()).extracting(FieldError::field)
+        assertThat(new PromoteRequest(null, 0, "a".repeat(51), null).validate()).extracting(FieldError::field)
                 .containsExactly("version", "alias");
-        assertThat(new PromoteRequest(null, 1, "9lives").validate()).extracting(FieldError::field).containsExactly("alias");
-        assertThat(new PromoteRequest(null, 1, "canary-2").validate()).isEmpty();
+        assertThat(new PromoteRequest(null, 1, "9lives", null).validate()).extracting(FieldError::field).containsExactly("alias");
+        assertThat(new PromoteRequest(null, 1, "canary-2", null).validate()).isEmpty();
     }
 
     @Test
     void theAliasDefaultsToChampion() {
-        assertThat(new PromoteRequest(null, 1, null).target()).isEqualTo("champion");
-        assertThat(new PromoteRequest(null, 1, "staging").target()).isEqualTo("staging");
+        assertThat(new PromoteRequest(null, 1, null, null).target()).isEqualTo("champion");
+        assertThat(new PromoteRequest(null, 1, "staging", null).target()).isEqualTo("staging");
     }
 
     @Test
     void aPolicyNeedsEveryFieldAndAFiniteMarginOfZeroOrMore() {
-        assertThat(new ModelPolicy("test.loss", false, 0.0).validate()).isEmpty();
-        assertThat(new ModelPolicy(null, null, null).validate()).extracting(FieldError::field)
+        assertThat(new ModelPolicy("test.loss", false, 0.0, null).validate()).isEmpty();
+        assertThat(new ModelPolicy(null, null, null, null).validate()).extracting(FieldError::field)
                 .containsExactly("metric", "autoPromote", "minImprovement");
-        assertThat(new ModelPolicy("f1", true, -0.1).validate()).extracting(FieldError::field)
+        assertThat(new ModelPolicy("f1", true, -0.1, null).validate()).extracting(FieldError::field)
                 .containsExactly("metric", "minImprovement");
-        assertThat(new ModelPolicy("test.accuracy", true, Double.POSITIVE_INFINITY).validate())
+        assertThat(new ModelPolicy("test.accuracy", true, Double.POSITIVE_INFINITY, null).validate())
                 .extracting(FieldError::field).containsExactly("minImprovement");
-        assertThat(new ModelPolicy("test.accuracy", true, Double.NaN).validate())
+        assertThat(new ModelPolicy("test.accuracy", true, Double.NaN, null).validate())
                 .extracting(FieldError::field).containsExactly("minImprovement");
     }
 }

@@ -7,6 +7,7 @@ import dev.kiln.inference.predict.TopK;
 import dev.kiln.inference.predict.VersionParam;
 import dev.kiln.inference.serving.InferenceConfig;
 import dev.kiln.inference.serving.Predictions;
+import dev.kiln.inference.serving.Route;
 import dev.kiln.inference.serving.ServedModels;
 import dev.kiln.inference.serving.ServedVersion;
 import dev.kiln.vision.checkpoints.EvalTransform;
@@ -137,7 +138,8 @@ public class OpenInferenceResource {
 
     /** @param project the one whose model {@code name} the caller may use ({@link Predictions#projectFor}) */
     private CompletionStage<InferResponse> infer(String project, String name, Integer version, InferRequest request) {
-        ServedVersion lease = predictions.lease(name, version, project);
+        Route route = predictions.route(name, version, project);
+        ServedVersion lease = route.answering();
         float[] inputs;
         int images;
         try {
@@ -145,13 +147,15 @@ public class OpenInferenceResource {
             images = InferenceTensors.images(request, classifier.transform(), maxImages);
             inputs = InferenceTensors.data(request.inputs().get(0), images * classifier.inputSize());
         } catch (InvalidInputException e) {
-            lease.release();
+            route.release();
             predictions.count(lease.model(), API, "bad_input");
             throw e;
         }
         List<String> wanted = InferenceTensors.wanted(request);
-        List<String> classes = lease.classifier().classes();
-        return predictions.run(API, lease, inputs, images).thenApply(result -> {
+        return predictions.run(API, route, inputs, images).thenApply(result -> {
+            // During a rollout the version that answered may be either of the two: the answer names it.
+            ServedVersion answered = result.version();
+            List<String> classes = answered.classifier().classes();
             List<InferResponse.Output> outputs = new ArrayList<>();
             for (String output : wanted) {
                 if (output.equals(InferenceTensors.PROBABILITIES)) {
@@ -162,7 +166,7 @@ public class OpenInferenceResource {
                             labels(result.probabilities(), images, classes)));
                 }
             }
-            return new InferResponse(lease.model(), String.valueOf(lease.version()), request.id(), outputs);
+            return new InferResponse(answered.model(), String.valueOf(answered.version()), request.id(), outputs);
         });
     }
 

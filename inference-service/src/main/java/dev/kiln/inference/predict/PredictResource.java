@@ -6,6 +6,7 @@ import dev.kiln.inference.predict.ImageUploads.NamedImage;
 import dev.kiln.inference.predict.PredictResponse.ImagePrediction;
 import dev.kiln.inference.predictionlog.PredictionLog;
 import dev.kiln.inference.serving.Predictions;
+import dev.kiln.inference.serving.Route;
 import dev.kiln.inference.serving.ServedVersion;
 import dev.kiln.store.registry.ModelRegistryRepository;
 import io.quarkus.security.identity.SecurityIdentity;
@@ -102,28 +103,31 @@ public class PredictResource {
             throw new InvalidInputException("topK", "must be at least 1, got " + topK);
         }
         long started = System.nanoTime();
-        ServedVersion lease = predictions.lease(name, version, project);
+        Route route = predictions.route(name, version, project);
+        ServedVersion lease = route.answering();
         float[] inputs;
         try {
             uploads.checkPixelBudget(images);
             inputs = ImageUploads.decode(images, lease.classifier().transform(), lease.classifier().inputSize());
         } catch (RuntimeException e) {
-            lease.release();
+            route.release();
             predictions.count(lease.model(), API, "bad_input");
             throw e;
         }
-        List<String> classes = lease.classifier().classes();
-        int k = Math.min(topK == null ? DEFAULT_TOP_K : topK, classes.size());
-        return predictions.run(API, lease, inputs, images.size()).thenApply(result -> {
+        return predictions.run(API, route, inputs, images.size()).thenApply(result -> {
             double latencyMs = (System.nanoTime() - started) / 1e6;
             String alias = version == null ? ModelRegistryRepository.CHAMPION : null;
+            // During a rollout the version that answered may be either of the two: the answer names it.
+            ServedVersion answered = result.version();
+            List<String> classes = answered.classifier().classes();
+            int k = Math.min(topK == null ? DEFAULT_TOP_K : topK, classes.size());
             List<ImagePrediction> answers = new ArrayList<>(images.size());
             for (int i = 0; i < images.size(); i++) {
                 List<RankedClass> top = TopK.of(result.probabilities(), i, classes, k);
-                UUID logged = predictionLog.offer(lease, alias, images.get(i).bytes(), top, latencyMs);
+                UUID logged = predictionLog.offer(answered, alias, images.get(i).bytes(), top, latencyMs);
                 answers.add(new ImagePrediction(images.get(i).name(), top.get(0).label(), top, logged));
             }
-            return new PredictResponse(lease.model(), lease.version(), lease.runId(), answers);
+            return new PredictResponse(answered.model(), answered.version(), answered.runId(), answers);
         });
     }
 }

@@ -29,6 +29,13 @@ public interface InferenceConfig {
     @WithDefault("15s")
     Duration heartbeatInterval();
 
+    /**
+     * How often the replica writes what it saw of each rollout's new version (rollout_observations), which the
+     * gateway's rollout controller judges; a step cannot be judged sooner than this.
+     */
+    @WithDefault("2s")
+    Duration rolloutReportInterval();
+
     /** Pinned (non-champion) versions kept loaded at once; the least recently used one is released first. */
     @WithDefault("4")
     int pinnedVersions();

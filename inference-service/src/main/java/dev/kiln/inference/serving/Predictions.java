@@ -19,7 +19,9 @@ import java.util.concurrent.TimeUnit;
 /**
  * Runs a request's inputs through a served version: leases the version (the champion, or the pinned one),
  * queues the inputs on its batcher, and gives the lease back when the answer is in, so a swap never
- * frees a model a request is still using. Counts requests and times them per model and API.
+ * frees a model a request is still using. Counts requests and times them per model and API. While a champion rolls
+ * out, a request may run on both of its versions ({@link Route}): the new version's latency, failures and agreement
+ * go to the rollout's tally, and a request the new version fails is answered by the one it replaces.
  */
 @ApplicationScoped
 public class Predictions {
@@ -61,8 +63,8 @@ public class Predictions {
     }
 
     /**
-     * Leases the version a request names (null: the champion) of the project's model ({@link #projectFor}); the
-     * caller gives the lease back through {@link #run} or, when it stops before running,
+     * Leases the version a request names (null: the champion) of the project's model ({@link #projectFor}), to read
+     * or inspect it rather than to run a prediction ({@link #route}); the caller gives the lease back with
      * {@link ServedVersion#release()}.
      */
     public ServedVersion lease(String model, Integer version, String project) {
@@ -71,21 +73,36 @@ public class Predictions {
     }
 
     /**
-     * @param api    {@code predict} or {@code infer}, a metric tag
-     * @param inputs {@code count} normalised images for the leased version
+     * Leases what a request for the version it names (null: the champion) runs on; the caller gives the leases back
+     * through {@link #run} or, when it stops before running, {@link Route#release()}.
      */
-    public CompletionStage<Result> run(String api, ServedVersion lease, float[] inputs, int count) {
+    public Route route(String model, Integer version, String project) {
+        return version == null ? served.routeChampion(model, project)
+                : Route.of(served.acquireVersion(model, version, project));
+    }
+
+    /**
+     * @param api    {@code predict} or {@code infer}, a metric tag
+     * @param inputs {@code count} normalised images for the route's versions
+     */
+    public CompletionStage<Result> run(String api, Route route, float[] inputs, int count) {
         long started = System.nanoTime();
-        CompletableFuture<float[]> answer;
-        try {
-            answer = lease.batcher().submit(inputs, count);
-        } catch (RuntimeException e) {
-            lease.release();
-            throw e;
+        CompletableFuture<Result> answer;
+        if (route.tally() == null) {
+            try {
+                answer = route.answering().batcher().submit(inputs, count)
+                        .thenApply(probabilities -> new Result(route.answering(), probabilities, count));
+            } catch (RuntimeException e) {
+                route.answering().release();
+                throw e;
+            }
+            answer.whenComplete((result, failure) -> route.answering().release());
+        } else {
+            answer = runRollout(route, inputs, count);
         }
+        ServedVersion lease = route.answering();
         // Completes on the batching thread: what follows (the lease, metrics, the answer object) is cheap.
-        return answer.handle((probabilities, failure) -> {
-            lease.release();
+        return answer.handle((result, failure) -> {
             durations.computeIfAbsent(lease.model() + "/" + api, key -> Timer.builder("kiln.inference.request.duration")
                     .description("From queueing to the answer, per request").tags("model", lease.model(), "api", api)
                     .publishPercentileHistogram().register(metrics))
@@ -94,8 +111,46 @@ public class Predictions {
             if (failure != null) {
                 throw failure instanceof CompletionException c ? c : new CompletionException(failure);
             }
-            return new Result(lease, probabilities, count);
+            return result;
         });
+    }
+
+    /**
+     * Runs a request on both versions of a rollout (or, for a canary whose versions cannot be compared, the new one
+     * alone), tallies the new version, and answers with the route's answering version, or with the other one where
+     * the new version failed.
+     */
+    private CompletableFuture<Result> runRollout(Route route, float[] inputs, int count) {
+        long started = System.nanoTime();
+        CompletableFuture<float[]> answering = forward(route.answering(), inputs, count);
+        CompletableFuture<float[]> other = route.other() == null ? null : forward(route.other(), inputs, count);
+        CompletableFuture<float[]> candidate = route.candidate() ? answering : other;
+        candidate.whenComplete((probabilities, failure) ->
+                route.tally().answered((System.nanoTime() - started) / 1e6, failure != null));
+        if (other != null) {
+            int classes = route.answering().classifier().classes().size();
+            CompletableFuture<float[]> baseline = route.candidate() ? other : answering;
+            candidate.thenAcceptBoth(baseline, (fresh, replaced) ->
+                    route.tally().compared(fresh, replaced, count, classes));
+        }
+        CompletableFuture<Result> answer = answering.thenApply(p -> new Result(route.answering(), p, count));
+        if (other == null || !route.candidate()) {
+            return answer;
+        }
+        // The new version failed this request: the version it replaces, which ran it too, answers.
+        return answer.exceptionallyCompose(failure -> other.thenApply(p -> new Result(route.other(), p, count)));
+    }
+
+    /** Queues the inputs on the version and gives its lease back when they are done; a refusal fails the future. */
+    private static CompletableFuture<float[]> forward(ServedVersion version, float[] inputs, int count) {
+        CompletableFuture<float[]> probabilities;
+        try {
+            probabilities = version.batcher().submit(inputs, count);
+        } catch (RuntimeException e) {
+            probabilities = CompletableFuture.failedFuture(e);
+        }
+        probabilities.whenComplete((p, failure) -> version.release());
+        return probabilities;
     }
 
     /** Counts a request that ended before it reached a model (bad input, unknown model). */

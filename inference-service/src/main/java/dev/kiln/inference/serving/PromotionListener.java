@@ -30,6 +30,6 @@ public class PromotionListener {
         }
         LOG.infof("Promotion announced: %s %s -> v%d (%s)", promotion.model(), promotion.alias(), promotion.version(),
                 promotion.reason());
-        served.promotionAnnounced(promotion.model());
+        served.changeAnnounced(promotion.model());
     }
 }

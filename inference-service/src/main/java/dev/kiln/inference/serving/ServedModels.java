@@ -2,12 +2,17 @@ package dev.kiln.inference.serving;
 
 import ai.djl.Device;
 import dev.kiln.artifacts.ArtifactStore;
+import dev.kiln.contracts.models.RolloutPolicy;
 import dev.kiln.contracts.models.ModelServingEventV1;
+import dev.kiln.inference.rollouts.RolloutTallies;
+import dev.kiln.inference.rollouts.RolloutTally;
 import dev.kiln.store.faults.StoreFaults;
 import dev.kiln.store.registry.ModelRegistryRepository;
 import dev.kiln.store.registry.ModelRegistryRepository.AliasTarget;
 import dev.kiln.store.registry.ModelRegistryRepository.ModelVersion;
 import dev.kiln.store.registry.ModelRegistryRepository.RegisteredModel;
+import dev.kiln.store.rollouts.RolloutRepository;
+import dev.kiln.store.rollouts.RolloutRepository.Rollout;
 import dev.kiln.vision.engine.Devices;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
@@ -32,6 +37,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
@@ -39,7 +45,9 @@ import java.util.stream.Collectors;
 import org.jboss.logging.Logger;
 
 /**
- * What this replica serves: the champion of every registered model, plus a few versions requests pinned.
+ * What this replica serves: the champion of every registered model, plus a few versions requests pinned, and while a
+ * champion rolls out (a RUNNING rollout in the registry) the version it replaces, its baseline, which answers the
+ * requests the rollout does not give the new version and is the way back if it is rolled back.
  * Champions are loaded at start-up and whenever the registry's champion differs from the served one (told by
  * a promotion event, checked again on a timer). A new version is fetched, verified, built and warmed up
  * while the old one keeps answering, then swapped in with one map write; the old one drains and is freed.
@@ -57,7 +65,13 @@ public class ServedModels {
     private final InferenceConfig config;
     private final ModelLoader loader;
     private final ExecutorService loading = Executors.newSingleThreadExecutor(r -> new Thread(r, "model-loader"));
+    private final RolloutRepository rollouts;
+    private final RolloutTallies tallies;
     private final Map<String, ServedVersion> champions = new ConcurrentHashMap<>();
+    /** The version each model's rolling-out champion replaces, kept loaded until the rollout ends. */
+    private final Map<String, ServedVersion> baselines = new ConcurrentHashMap<>();
+    /** The rollout each model is under, as this replica follows it: set once both of its versions are served. */
+    private final Map<String, Plan> plans = new ConcurrentHashMap<>();
     /** Pinned versions by "model@version", least recently used first. Guarded by itself. */
     private final LinkedHashMap<String, CompletableFuture<ServedVersion>> pinned = new LinkedHashMap<>(16, 0.75f, true);
     /** The last failure per model, "model@version#sha256" -> reason, so the timer does not retry it in a loop. */
@@ -69,9 +83,22 @@ public class ServedModels {
     private volatile Map<String, String> publicModels = Map.of();
     private volatile boolean startedLoading;
 
-    public ServedModels(ModelRegistryRepository registry, ArtifactStore artifacts, ServingEvents events,
-            MeterRegistry metrics, InferenceConfig config) {
+    /**
+     * A rollout this replica follows: the step's tally, and whether both versions take the same input and classes
+     * (their answers can be compared, and one can stand in for the other).
+     */
+    private record Plan(Rollout rollout, RolloutTally tally, boolean comparable) {
+    }
+
+    /** The registry's champions and rollouts under way, read in one transaction. */
+    private record RegistryState(List<AliasTarget> champions, Map<String, Rollout> rollouts) {
+    }
+
+    public ServedModels(ModelRegistryRepository registry, RolloutRepository rollouts, RolloutTallies tallies,
+            ArtifactStore artifacts, ServingEvents events, MeterRegistry metrics, InferenceConfig config) {
         this.registry = registry;
+        this.rollouts = rollouts;
+        this.tallies = tallies;
         this.artifacts = artifacts;
         this.events = events;
         this.metrics = metrics;
@@ -99,8 +126,11 @@ public class ServedModels {
         loading.execute(() -> reconcile(Set.of()));
     }
 
-    /** A promotion of this model was announced: serve the registry's champion, retrying even a version that failed. */
-    public void promotionAnnounced(String model) {
+    /**
+     * A promotion or a rollout step of this model was announced: serve the registry's champion and follow its rollout,
+     * retrying even a version that failed.
+     */
+    public void changeAnnounced(String model) {
         loading.execute(() -> reconcile(Set.of(model)));
     }
 
@@ -122,6 +152,48 @@ public class ServedModels {
             }
             // Retired between the lookup and the lease: the map already holds its successor.
         }
+    }
+
+    /**
+     * The versions a champion request runs on, leased to the caller: the champion's; during a rollout the baseline's
+     * too, or the baseline's alone for the share of a canary's requests the new version does not answer.
+     */
+    public Route routeChampion(String model, String project) {
+        Plan plan = plans.get(model);
+        Route routed = plan == null ? null : routeRollout(plan, model, project);
+        return routed != null ? routed : Route.of(acquireChampion(model, project));
+    }
+
+    /** The rollout's route, or null if its versions are changing under it (the caller falls back to the champion). */
+    private Route routeRollout(Plan plan, String model, String project) {
+        ServedVersion candidate = champions.get(model);
+        ServedVersion baseline = baselines.get(model);
+        if (candidate == null || baseline == null || candidate.version() != plan.rollout().candidateVersion()
+                || baseline.version() != plan.rollout().baselineVersion()) {
+            return null;
+        }
+        if (!candidate.project().equals(project)) {
+            throw UnknownModelException.model(model);
+        }
+        boolean canary = plan.rollout().policy().mode() == RolloutPolicy.Mode.CANARY;
+        if (canary && ThreadLocalRandom.current().nextInt(100) >= plan.rollout().trafficPercent()) {
+            return baseline.tryAcquire() ? Route.of(baseline) : null;
+        }
+        ServedVersion answering = canary ? candidate : baseline;
+        if (!plan.comparable()) {
+            // Different inputs or classes: a canary request runs on the new version alone; a shadow sees nothing.
+            return !answering.tryAcquire() ? null
+                    : canary ? new Route(answering, null, plan.tally(), true) : Route.of(answering);
+        }
+        ServedVersion other = canary ? baseline : candidate;
+        if (!answering.tryAcquire()) {
+            return null;
+        }
+        if (!other.tryAcquire()) {
+            answering.release();
+            return null;
+        }
+        return new Route(answering, other, plan.tally(), canary);
     }
 
     /**
@@ -190,8 +262,13 @@ public class ServedModels {
 
     private void reconcile(Set<String> retryFailures) {
         List<AliasTarget> targets;
+        Map<String, Rollout> running;
         try {
-            targets = QuarkusTransaction.requiringNew().call(() -> registry.aliasOfEveryModel(ModelRegistryRepository.CHAMPION));
+            RegistryState state = QuarkusTransaction.requiringNew().call(() -> new RegistryState(
+                    registry.aliasOfEveryModel(ModelRegistryRepository.CHAMPION), rollouts.allRunning().stream()
+                            .collect(Collectors.toMap(Rollout::model, rollout -> rollout))));
+            targets = state.champions();
+            running = state.rollouts();
         } catch (RuntimeException e) {
             LOG.warnf("Cannot read the registry's champions, keeping what is served: %s", e.getMessage());
             return;
@@ -202,13 +279,22 @@ public class ServedModels {
         for (AliasTarget target : targets) {
             VersionRef ref = new VersionRef(target.model(), target.alias(), target.version(), target.runId(),
                     target.checkpointSha256(), target.project());
+            Rollout rollout = running.get(ref.model());
+            if (rollout != null && rollout.candidateVersion() != ref.version()) {
+                rollout = null;
+            }
+            if (rollout == null) {
+                // Stop routing by a rollout that ended before its versions change.
+                plans.remove(ref.model());
+                tallies.none(ref.model());
+            }
             ServedVersion current = champions.get(ref.model());
             boolean upToDate = current != null && current.version() == ref.version()
                     && current.checkpointSha256().equals(ref.checkpointSha256());
             String attempt = ref.model() + "@" + ref.version() + "#" + ref.checkpointSha256();
             if (!upToDate && (retryFailures.contains(ref.model()) || !failed.containsKey(attempt))) {
                 try {
-                    swapIn(load(ref));
+                    swapIn(keptBaselineOrLoad(ref), rollout);
                     failed.remove(attempt);
                 } catch (ModelLoadException e) {
                     // A store that is away is waited out (the next round tries again); a bad file is not.
@@ -221,6 +307,7 @@ public class ServedModels {
                     events.publish(ModelServingEventV1.Type.LOAD_FAILED, ref, e.getMessage());
                 }
             }
+            follow(ref.model(), rollout);
             if (!champions.containsKey(ref.model())) {
                 unserved.add(ref.model());
             }
@@ -252,7 +339,81 @@ public class ServedModels {
         return served;
     }
 
-    private void swapIn(ServedVersion next) {
+    /** The baseline kept loaded if the champion returns to it (a rollback), else the version loaded now. */
+    private ServedVersion keptBaselineOrLoad(VersionRef ref) throws ModelLoadException {
+        ServedVersion kept = baselines.get(ref.model());
+        if (kept != null && kept.version() == ref.version() && kept.checkpointSha256().equals(ref.checkpointSha256())
+                && baselines.remove(ref.model(), kept)) {
+            LOG.infof("%s returns to v%d, kept loaded as the rollout's baseline", ref.model(), ref.version());
+            return kept;
+        }
+        return load(ref);
+    }
+
+    /**
+     * Routes the model's requests by its rollout under way once its new version is the champion here: loads the
+     * baseline if this replica does not serve it yet (it started during the rollout). Without a rollout, the baseline
+     * kept for one is retired.
+     */
+    private void follow(String model, Rollout rollout) {
+        if (rollout == null) {
+            ServedVersion baseline = baselines.remove(model);
+            if (baseline != null) {
+                LOG.infof("%s: the rollout ended; v%d, its baseline, is retired", model, baseline.version());
+                baseline.retire();
+            }
+            return;
+        }
+        ServedVersion candidate = champions.get(model);
+        if (candidate == null || candidate.version() != rollout.candidateVersion()) {
+            plans.remove(model);
+            return;
+        }
+        ServedVersion baseline = baselines.get(model);
+        if (baseline == null || baseline.version() != rollout.baselineVersion()) {
+            try {
+                baseline = loadBaseline(candidate, rollout.baselineVersion());
+            } catch (ModelLoadException | RuntimeException e) {
+                plans.remove(model);
+                LOG.errorf("Cannot load v%d of %s, the baseline of its rollout; v%d answers every request: %s",
+                        rollout.baselineVersion(), model, candidate.version(), e.getMessage());
+                return;
+            }
+            ServedVersion replaced = baselines.put(model, baseline);
+            if (replaced != null) {
+                replaced.retire();
+            }
+        }
+        Plan plan = new Plan(rollout, tallies.at(model, rollout.id(), rollout.step()), comparable(candidate, baseline));
+        Plan before = plans.put(model, plan);
+        if (before == null || before.rollout().step() != rollout.step() || !before.rollout().id().equals(rollout.id())) {
+            LOG.infof("%s: rollout of v%d against v%d at step %d (%s, %d%% of the requests to v%d)%s", model,
+                    rollout.candidateVersion(), rollout.baselineVersion(), rollout.step(), rollout.policy().mode(),
+                    rollout.trafficPercent(), rollout.candidateVersion(), plan.comparable() ? ""
+                            : "; the versions take different inputs or classes: their answers are not compared");
+        }
+    }
+
+    private ServedVersion loadBaseline(ServedVersion candidate, int version) throws ModelLoadException {
+        ModelVersion found = QuarkusTransaction.requiringNew().call(() ->
+                registry.findVersion(candidate.model(), version));
+        if (found == null) {
+            throw new ModelLoadException("the registry has no v" + version + " of " + candidate.model());
+        }
+        return load(new VersionRef(candidate.model(), ModelRegistryRepository.CHAMPION, version, found.runId(),
+                found.checkpointSha256(), candidate.project()));
+    }
+
+    private static boolean comparable(ServedVersion a, ServedVersion b) {
+        return a.classifier().classes().equals(b.classifier().classes())
+                && a.classifier().transform().equals(b.classifier().transform());
+    }
+
+    /**
+     * Makes {@code next} the model's champion. The one it replaces is retired, unless it is the baseline of the
+     * rollout {@code next} is under: then it is kept to answer the rollout's other requests.
+     */
+    private void swapIn(ServedVersion next, Rollout rollout) {
         ServedVersion previous = champions.put(next.model(), next);
         if (previous == null) {
             Gauge.builder("kiln.inference.model.version", champions, served -> versionOf(served, next.model()))
@@ -261,6 +422,15 @@ public class ServedModels {
         } else {
             Counter.builder("kiln.inference.swaps").description("Champions replaced by a newly loaded version")
                     .tag("model", next.model()).register(metrics).increment();
+            if (rollout != null && previous.version() == rollout.baselineVersion()) {
+                LOG.infof("Swapped %s v%d -> v%d; v%d stays loaded as the baseline of its %s", next.model(),
+                        previous.version(), next.version(), previous.version(), rollout.policy().mode());
+                ServedVersion replaced = baselines.put(next.model(), previous);
+                if (replaced != null && replaced != previous) {
+                    replaced.retire();
+                }
+                return;
+            }
             LOG.infof("Swapped %s v%d -> v%d; v%d finishes %d in-flight request(s), then is released", next.model(),
                     previous.version(), next.version(), previous.version(), previous.inFlight());
             previous.retire();
