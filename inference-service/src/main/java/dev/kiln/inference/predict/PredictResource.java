@@ -21,6 +21,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CompletionStage;
+import java.util.function.Function;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import org.jboss.resteasy.reactive.RestForm;
@@ -114,7 +115,10 @@ public class PredictResource {
             predictions.count(lease.model(), API, "bad_input");
             throw e;
         }
-        return predictions.run(API, route, inputs, images.size()).thenApply(result -> {
+        // During a rollout the other version may normalise differently: it gets the images decoded its own way.
+        Function<ServedVersion, float[]> inputsFor = other -> ImageUploads.decode(images,
+                other.classifier().transform(), other.classifier().inputSize());
+        return predictions.run(API, route, inputs, inputsFor, images.size()).thenApply(result -> {
             double latencyMs = (System.nanoTime() - started) / 1e6;
             String alias = version == null ? ModelRegistryRepository.CHAMPION : null;
             // During a rollout the version that answered may be either of the two: the answer names it.

@@ -15,6 +15,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 
 /**
  * Runs a request's inputs through a served version: leases the version (the champion, or the pinned one),
@@ -82,10 +83,24 @@ public class Predictions {
     }
 
     /**
+     * Runs inputs that are normalised tensors already: during a rollout, the route's other version runs them only
+     * if it takes the same input as the answering one.
+     *
      * @param api    {@code predict} or {@code infer}, a metric tag
-     * @param inputs {@code count} normalised images for the route's versions
+     * @param inputs {@code count} normalised images for the route's answering version
      */
     public CompletionStage<Result> run(String api, Route route, float[] inputs, int count) {
+        return run(api, route, inputs, other -> null, count);
+    }
+
+    /**
+     * @param api       {@code predict} or {@code infer}, a metric tag
+     * @param inputs    {@code count} normalised images for the route's answering version
+     * @param inputsFor the same images for another version that takes a different input (its own size or
+     *                  normalisation), or null if they cannot be made
+     */
+    public CompletionStage<Result> run(String api, Route route, float[] inputs,
+            Function<ServedVersion, float[]> inputsFor, int count) {
         long started = System.nanoTime();
         CompletableFuture<Result> answer;
         if (route.tally() == null) {
@@ -98,7 +113,7 @@ public class Predictions {
             }
             answer.whenComplete((result, failure) -> route.answering().release());
         } else {
-            answer = runRollout(route, inputs, count);
+            answer = runRollout(route, inputs, otherInputs(route, inputs, inputsFor), count);
         }
         ServedVersion lease = route.answering();
         // Completes on the batching thread: what follows (the lease, metrics, the answer object) is cheap.
@@ -116,15 +131,44 @@ public class Predictions {
     }
 
     /**
-     * Runs a request on both versions of a rollout (or, for a canary whose versions cannot be compared, the new one
-     * alone), tallies the new version, and answers with the route's answering version, or with the other one where
-     * the new version failed.
+     * The request's images for the route's other version: the answering version's inputs when both take the same,
+     * else made for it; null, with its lease given back, when there is no other version or they cannot be made.
      */
-    private CompletableFuture<Result> runRollout(Route route, float[] inputs, int count) {
+    private static float[] otherInputs(Route route, float[] inputs, Function<ServedVersion, float[]> inputsFor) {
+        ServedVersion other = route.other();
+        if (other == null) {
+            return null;
+        }
+        float[] made = null;
+        if (other.classifier().transform().equals(route.answering().classifier().transform())) {
+            made = inputs;
+        } else {
+            try {
+                made = inputsFor.apply(other);
+            } catch (RuntimeException e) {
+                // Images this version cannot take: the request runs on the answering version alone.
+            }
+        }
+        if (made == null) {
+            other.release();
+        }
+        return made;
+    }
+
+    /**
+     * Runs a request on both versions of a rollout (or on the answering one alone when {@code otherInputs} is null),
+     * tallies the new version where it ran, and answers with the route's answering version, or with the other one
+     * where the new version failed.
+     */
+    private CompletableFuture<Result> runRollout(Route route, float[] inputs, float[] otherInputs, int count) {
         long started = System.nanoTime();
         CompletableFuture<float[]> answering = forward(route.answering(), inputs, count);
-        CompletableFuture<float[]> other = route.other() == null ? null : forward(route.other(), inputs, count);
+        CompletableFuture<float[]> other = otherInputs == null ? null : forward(route.other(), otherInputs, count);
         CompletableFuture<float[]> candidate = route.candidate() ? answering : other;
+        if (candidate == null) {
+            // A shadow whose new version could not take the images: nothing to tally.
+            return answering.thenApply(p -> new Result(route.answering(), p, count));
+        }
         candidate.whenComplete((probabilities, failure) ->
                 route.tally().answered((System.nanoTime() - started) / 1e6, failure != null));
         if (other != null) {

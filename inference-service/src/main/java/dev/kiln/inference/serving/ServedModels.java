@@ -84,8 +84,8 @@ public class ServedModels {
     private volatile boolean startedLoading;
 
     /**
-     * A rollout this replica follows: the step's tally, and whether both versions take the same input and classes
-     * (their answers can be compared, and one can stand in for the other).
+     * A rollout this replica follows: the step's tally, and whether both versions have the same classes (their answers
+     * can be compared, and one can stand in for the other).
      */
     private record Plan(Rollout rollout, RolloutTally tally, boolean comparable) {
     }
@@ -181,7 +181,7 @@ public class ServedModels {
         }
         ServedVersion answering = canary ? candidate : baseline;
         if (!plan.comparable()) {
-            // Different inputs or classes: a canary request runs on the new version alone; a shadow sees nothing.
+            // Different classes: a canary request runs on the new version alone; a shadow sees nothing.
             return !answering.tryAcquire() ? null
                     : canary ? new Route(answering, null, plan.tally(), true) : Route.of(answering);
         }
@@ -390,7 +390,7 @@ public class ServedModels {
             LOG.infof("%s: rollout of v%d against v%d at step %d (%s, %d%% of the requests to v%d)%s", model,
                     rollout.candidateVersion(), rollout.baselineVersion(), rollout.step(), rollout.policy().mode(),
                     rollout.trafficPercent(), rollout.candidateVersion(), plan.comparable() ? ""
-                            : "; the versions take different inputs or classes: their answers are not compared");
+                            : "; the versions have different classes: their answers are not compared");
         }
     }
 
@@ -405,8 +405,7 @@ public class ServedModels {
     }
 
     private static boolean comparable(ServedVersion a, ServedVersion b) {
-        return a.classifier().classes().equals(b.classifier().classes())
-                && a.classifier().transform().equals(b.classifier().transform());
+        return a.classifier().classes().equals(b.classifier().classes());
     }
 
     /**
