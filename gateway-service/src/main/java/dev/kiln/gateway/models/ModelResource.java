@@ -117,8 +117,11 @@ public class ModelResource {
     @Operation(summary = "Set a model's promotion policy",
             description = "metric: test.accuracy (higher wins) or test.loss (lower wins); autoPromote: whether a "
                     + "completed run that beats the champion by more than minImprovement (0 or more, in the "
-                    + "metric's units) becomes the champion by itself. Every field is required. Creates the model "
-                    + "if it does not exist; answers the model.")
+                    + "metric's units) becomes the champion by itself. Every field is required but rollout: how a new "
+                    + "champion goes out, IMMEDIATE (the default), CANARY (steps of the requests, widened while "
+                    + "healthy) or SHADOW (copies of the requests), with thresholds (maxErrorRate, maxP99Ms, "
+                    + "minAgreement) whose breach rolls it back (contracts/README.md). Creates the model if it does "
+                    + "not exist; answers the model.")
     public ModelView setPolicy(@PathParam("name") String name, ModelPolicy policy) {
         return registry.updatePolicy(name, policy, Caller.projectOf(identity));
     }
@@ -140,7 +143,8 @@ public class ModelResource {
     @GET
     @Path("{name}/promotions")
     @Operation(summary = "A model's promotions, newest first",
-            description = "Every move of every alias: the version, the version before, MANUAL or POLICY, when. "
+            description = "Every move of every alias: the version, the version before, MANUAL, POLICY, STUDY or "
+                    + "ROLLBACK (a rollout breached its thresholds), when. "
                     + "limit 1..500, default 50.")
     public List<PromotionView> history(@PathParam("name") String name,
             @QueryParam("limit") @DefaultValue("50") int limit) {
@@ -152,10 +156,13 @@ public class ModelResource {
     @Path("{name}/promote")
     @Consumes(MediaType.APPLICATION_JSON)
     @Operation(summary = "Point an alias (default champion) at a version or a succeeded run",
-            description = "Body: exactly one of runId and version, and optionally alias. A run must exist (404) and "
+            description = "Body: exactly one of runId and version, and optionally alias, and for the champion "
+                    + "rollout: IMMEDIATE, CANARY or SHADOW instead of the model's rollout policy. A run must exist "
+                    + "(404) and "
                     + "have SUCCEEDED with a stored model checkpoint (409); it becomes the model's next version "
                     + "unless it is one already, and the model is created if need be. A version must exist (404). "
-                    + "The move is recorded and published (kiln.model-promotions.v1) in one transaction; answers "
+                    + "The move is recorded and published (kiln.model-promotions.v1) in one transaction, with the "
+                    + "rollout it starts (kiln.model-rollouts.v1); answers "
                     + "the promotion. Promoting to the version the alias points at already changes nothing and "
                     + "answers the promotion that put it there.")
     public PromotionView promote(@PathParam("name") String name, PromoteRequest request) {
