@@ -403,7 +403,7 @@ public final class ConsoleCheck {
     }
 
     private void models(String demoModel) throws Exception {
-        step("Models: the list, then " + demoModel + " with its versions, replicas and promotion timeline");
+        step("Models: the list, then " + demoModel + " with its versions, rollouts, replicas and promotion timeline");
         browser.open("/console/models");
         browser.await(Duration.ofSeconds(15), d -> !d.findElements(By.cssSelector("#models-table tbody tr")).isEmpty(),
                 "a model in the list");
@@ -432,7 +432,46 @@ public final class ConsoleCheck {
         }
         System.out.println("   " + fromApi.size() + " live replica(s) serving the champion v" + champion + ": "
                 + fromApi);
+        // The rollouts table: a row per rollout the API lists, or the line that says new champions go out at once.
+        int rollouts = get("/api/v1/models/" + demoModel + "/rollouts").size();
+        browser.await(Duration.ofSeconds(15), d -> rollouts == 0
+                ? d.findElement(By.cssSelector("#rollouts-table tbody")).getText().contains("No rollout yet")
+                : d.findElements(By.cssSelector("#rollouts-table tbody tr[data-key]")).size() == rollouts,
+                rollouts + " rollout(s) in the rollouts table");
         pageDone("model");
+        rollouts();
+    }
+
+    /**
+     * The page of a model that had rollouts (the demo's guarded rollout: one completed, one rolled back), if the stack
+     * has one: a row per rollout, in the API's order, each with its state and reason.
+     */
+    private void rollouts() throws Exception {
+        for (JsonNode model : get("/api/v1/models")) {
+            String name = model.path("name").asText();
+            JsonNode rollouts = get("/api/v1/models/" + name + "/rollouts");
+            if (rollouts.isEmpty()) {
+                continue;
+            }
+            browser.open("/console/models/" + name);
+            browser.await(Duration.ofSeconds(15), d -> d.findElements(By.cssSelector("#rollouts-table tbody tr[data-key]"))
+                    .size() == rollouts.size(), rollouts.size() + " rollouts of " + name + " listed");
+            List<WebElement> rows = browser.driver().findElements(By.cssSelector("#rollouts-table tbody tr[data-key]"));
+            for (int i = 0; i < rows.size(); i++) {
+                JsonNode rollout = rollouts.get(i);
+                WebElement row = rows.get(i);
+                if (!rollout.path("id").asText().equals(row.getAttribute("data-key"))
+                        || !rollout.path("state").asText().equals(row.getAttribute("data-state"))
+                        || !row.getText().contains(rollout.path("reason").asText(""))) {
+                    problems.add("rollouts table row " + i + " of " + name + " is '" + row.getText() + "', the API "
+                            + rollout);
+                }
+            }
+            System.out.println("   " + name + ": " + rows.size() + " rollout(s) listed as the API has them");
+            pageDone("model-rollouts");
+            return;
+        }
+        System.out.println("   no model of the stack had a rollout to show");
     }
 
     /** The replicas (data-key) of the table's rows that hold an element matching {@code served}. */

@@ -386,11 +386,13 @@ class MigrationsTest {
                     + " on s.replica = h.replica").close();
             gateway.createStatement().executeQuery("select id, image, top from prediction_log").close();
             gateway.createStatement().execute("update rollouts set step = step");
+            gateway.createStatement().execute("delete from prediction_log where predicted_at < now() - interval '1 day'"
+                    + " and feedback_label is null");
             gateway.createStatement().executeQuery("select * from rollout_observations").close();
             for (String refused : new String[] {"delete from flyway_schema_history", "alter table runs add column x int",
                     "drop table outbox", "insert into replica_heartbeats values ('gateway', now(), now())",
                     "update replica_heartbeats set seen_at = now()", "delete from replica_serving",
-                    "delete from prediction_log", "update rollout_observations set requests = 0"}) {
+                    "update prediction_log set model = 'x'", "update rollout_observations set requests = 0"}) {
                 assertThatThrownBy(() -> gateway.createStatement().execute(refused)).as(refused)
                         .isInstanceOf(SQLException.class).hasMessageMatching("(?s).*(permission denied|must be owner).*");
             }

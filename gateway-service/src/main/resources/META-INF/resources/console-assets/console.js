@@ -860,8 +860,30 @@ function parallelCoordinates(container, study, names) {
 }
 
 function policyText(policy) {
+  const rollout = policy && policy.rollout && policy.rollout.mode !== 'IMMEDIATE'
+    ? `; new champions go out as a ${policy.rollout.mode.toLowerCase()}` : '';
   return policy && policy.metric ? `${policy.autoPromote ? 'automatic' : 'manual'} on ${policy.metric}`
-      + (policy.minImprovement ? `, by at least ${policy.minImprovement}` : '') : null;
+      + (policy.minImprovement ? `, by at least ${policy.minImprovement}` : '') + rollout : null;
+}
+
+/**
+ * One rollout of GET /api/v1/models/{name}/rollouts: its versions, where it is, and for one under way what the
+ * replicas observed of its step (requests, failures, p99, agreement with the version it replaces).
+ */
+function rolloutRow(rollout) {
+  const seen = rollout.observed;
+  const observed = !seen ? '–' : `${seen.requests} requests, ${seen.errors} failed`
+      + (seen.p99Ms ? `, p99 ${seen.p99Ms.toFixed(1)} ms` : '')
+      + (seen.compared ? `, agreement ${percent(seen.agreed / seen.compared)}` : '');
+  return el('tr', {'data-key': rollout.id, 'data-state': rollout.state},
+      el('th', {scope: 'row'}, el('time', {datetime: rollout.startedAt, text: when(rollout.startedAt)})),
+      el('td', {text: `v${rollout.candidateVersion} replacing v${rollout.baselineVersion}, as a `
+          + rollout.mode.toLowerCase()}),
+      el('td', {}, statusBadge(rollout.state)),
+      el('td', {text: rollout.mode === 'SHADOW' ? 'copies' : `${rollout.trafficPercent} % (step ${rollout.step + 1}`
+          + ` of ${rollout.policy.steps.length})`}),
+      el('td', {text: observed}),
+      el('td', {text: rollout.reason || '–'}));
 }
 
 pages.models = () => every(5000, async () => {
@@ -877,9 +899,11 @@ pages.models = () => every(5000, async () => {
 pages.model = () => {
   const name = $('#page-data').dataset.modelName;
   every(5000, async () => {
-    const [model, promotions, replicas] = await Promise.all([api('/api/v1/models/' + encodeURIComponent(name)),
+    const [model, promotions, replicas, rollouts] = await Promise.all([
+      api('/api/v1/models/' + encodeURIComponent(name)),
       api(`/api/v1/models/${encodeURIComponent(name)}/promotions`),
-      api(`/api/v1/models/${encodeURIComponent(name)}/replicas`)]);
+      api(`/api/v1/models/${encodeURIComponent(name)}/replicas`),
+      api(`/api/v1/models/${encodeURIComponent(name)}/rollouts`)]);
     facts($('#model-overview'), [['Latest version', model.latestVersion],
       ['Aliases', Object.entries(model.aliases || {}).map(([a, v]) => a + ' → v' + v).join(', ')],
       ['Promotion policy', policyText(model.policy)],
@@ -898,6 +922,9 @@ pages.model = () => {
         el('time', {datetime: p.promotedAt, text: when(p.promotedAt)}), ' ',
         `${p.alias} → v${p.version}` + (p.previousVersion ? ` (was v${p.previousVersion})` : '')
             + (p.reason ? `: ${p.reason}` : ''))));
+    fill($('#rollouts-table tbody'), rollouts.length ? rollouts.map(rolloutRow)
+        : [el('tr', {}, el('td', {colspan: 6, text: 'No rollout yet: new champions of this model go out at once'
+            + ' unless its policy says CANARY or SHADOW.'}))]);
     fill($('#replicas-table tbody'), replicas.length ? replicas.map(replicaRow)
         : [el('tr', {}, el('td', {colspan: 4, text: 'No inference replica has reported on this model yet.'}))]);
     // The replica this browser reaches (the playground's): the table says what every replica serves, this line

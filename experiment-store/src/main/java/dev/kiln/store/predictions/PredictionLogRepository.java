@@ -82,6 +82,18 @@ public class PredictionLogRepository {
         return rows.stream().map(r -> new LabelledImage((UUID) r[0], (String) r[1], (byte[]) r[2])).toList();
     }
 
+    /**
+     * Deletes up to {@code batch} unlabelled predictions logged before {@code cutoff}, oldest first; labelled ones are
+     * training data and stay.
+     *
+     * @return how many were deleted: fewer than {@code batch} when none older is left
+     */
+    public int purgeUnlabelled(Instant cutoff, int batch) {
+        return em.createNativeQuery("delete from prediction_log where id in (select id from prediction_log"
+                + " where feedback_label is null and predicted_at < ?1 order by predicted_at limit ?2)")
+                .setParameter(1, cutoff).setParameter(2, batch).executeUpdate();
+    }
+
     private static LoggedPrediction prediction(Object[] r) {
         return new LoggedPrediction((UUID) r[0], (String) r[1], (String) r[2], ((Number) r[3]).intValue(),
                 (String) r[4], (String) r[5], ((String) r[6]).trim(),

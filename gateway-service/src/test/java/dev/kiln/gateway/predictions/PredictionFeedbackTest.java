@@ -29,6 +29,7 @@ import io.restassured.http.ContentType;
 import jakarta.inject.Inject;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
@@ -64,6 +65,9 @@ class PredictionFeedbackTest {
 
     @Inject
     ArtifactStore artifacts;
+
+    @Inject
+    PredictionLogRetention retention;
 
     @Test
     void labelledPredictionsBecomeADataSetVersionOfTheirImages() throws IOException {
@@ -117,12 +121,33 @@ class PredictionFeedbackTest {
                 .statusCode(400).body("violations.field", hasItem("dataset"));
     }
 
+    @Test
+    void retentionDeletesOldUnlabelledPredictionsAndKeepsTheLabelledOnes() {
+        String model = "kept-" + UUID.randomUUID().toString().substring(0, 8);
+        byte[] png = PngImages.encode(StoredRuns.mnistSampleTest(), 0);
+        Instant old = Instant.now().minus(Duration.ofDays(40));
+        UUID forgotten = logged(model, png, old);
+        UUID labelled = logged(model, png, old);
+        UUID recent = logged(model, png, Instant.now());
+        given().contentType(ContentType.JSON).body("{\"label\": \"7\"}")
+                .post("/api/v1/predictions/" + labelled + "/feedback").then().statusCode(200);
+
+        assertThat(retention.purge(Instant.now().minus(Duration.ofDays(30)))).isGreaterThanOrEqualTo(1);
+        given().get("/api/v1/predictions/" + forgotten).then().statusCode(404);
+        given().get("/api/v1/predictions/" + labelled).then().statusCode(200).body("feedbackLabel", is("7"));
+        given().get("/api/v1/predictions/" + recent).then().statusCode(200);
+    }
+
     /** A prediction as an inference replica logs it: the image as sent and its answer, the digit 7 first. */
     private UUID logged(String model, byte[] png) {
+        return logged(model, png, Instant.now());
+    }
+
+    private UUID logged(String model, byte[] png, Instant at) {
         PredictionLoggedV1 prediction = new PredictionLoggedV1(PredictionLoggedV1.SCHEMA, UUID.randomUUID(), "default",
                 model, 1, "champion", "inference-test@host", ArtifactStore.sha256(png),
                 List.of(new RankedClass("7", 7, 0.8), new RankedClass("1", 1, 0.1)), 2.5,
-                Instant.now().truncatedTo(ChronoUnit.MICROS));
+                at.truncatedTo(ChronoUnit.MICROS));
         QuarkusTransaction.requiringNew().run(() -> log.record(prediction, png));
         return prediction.predictionId();
     }

@@ -49,6 +49,8 @@ public final class StackProbe {
             demo(args[1], args[2], args[3], Files.readString(Path.of(args[4])), args[5], Path.of(args[6]));
             DatasetDemo.run(args[1], args[2], Path.of(args[6]), "fashion-folder-cnn");
             studyDemo(args[1], Path.of(args[7]));
+            System.out.println();
+            RolloutCheck.main(new String[] {args[1], args[2], args[6]});
         } else {
             System.err.println("usage: StackProbe ready URL... | demo GATEWAY_URL INFERENCE_URL KAFKA_BOOTSTRAP SPEC_FILE"
                     + " REGISTERED_MODEL DATA_DIR STUDY_FILE");
