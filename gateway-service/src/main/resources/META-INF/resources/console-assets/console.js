@@ -880,8 +880,9 @@ function rolloutRow(rollout) {
       el('td', {text: `v${rollout.candidateVersion} replacing v${rollout.baselineVersion}, as a `
           + rollout.mode.toLowerCase()}),
       el('td', {}, statusBadge(rollout.state)),
-      el('td', {text: rollout.mode === 'SHADOW' ? 'copies' : `${rollout.trafficPercent} % (step ${rollout.step + 1}`
-          + ` of ${rollout.policy.steps.length})`}),
+      el('td', {text: rollout.state !== 'RUNNING' ? `${rollout.trafficPercent} % now`
+          : rollout.mode === 'SHADOW' ? 'copies' : `${rollout.trafficPercent} % (step ${rollout.step + 1}`
+              + ` of ${rollout.policy.steps.length})`}),
       el('td', {text: observed}),
       el('td', {text: rollout.reason || '–'}));
 }

@@ -8,12 +8,14 @@ import java.util.List;
 /**
  * How a new champion goes out, part of a registered model's policy: at once, as a canary widened in steps, or as a
  * shadow that sees copies of live requests first. A rollout is watched against the thresholds; the first one breached
- * rolls the champion back to the version it replaced. A threshold left out is not checked. JSON: contracts/README.md.
+ * rolls the champion back to the version it replaced. {@code maxP99Ms} and {@code minAgreement} left out are not
+ * checked; {@code maxErrorRate} is 0.01 unless set. JSON: contracts/README.md.
  *
  * @param mode         how the new champion goes out
  * @param steps        CANARY only: the share of the champion's requests (percent) the new version answers at each
  *                     step, increasing, the last 100
- * @param stepSeconds  how long each step (or the shadow) lasts at least, once it has {@code minRequests}
+ * @param stepSeconds  how long each step (or the shadow) lasts at least, from its start; it also needs
+ *                     {@code minRequests}
  * @param minRequests  how many requests the new version must have seen in a step before it is judged
  * @param maxErrorRate the largest share of the new version's requests that may fail, 0 to 1
  * @param maxP99Ms     the new version's largest 99th-percentile latency, in milliseconds

@@ -89,8 +89,10 @@ public class PredictionLogRepository {
      * @return how many were deleted: fewer than {@code batch} when none older is left
      */
     public int purgeUnlabelled(Instant cutoff, int batch) {
-        return em.createNativeQuery("delete from prediction_log where id in (select id from prediction_log"
-                + " where feedback_label is null and predicted_at < ?1 order by predicted_at limit ?2)")
+        // The label is checked again on the rows deleted: one labelled meanwhile is training data now.
+        return em.createNativeQuery("delete from prediction_log where feedback_label is null and id in (select id"
+                + " from prediction_log where feedback_label is null and predicted_at < ?1 order by predicted_at"
+                + " limit ?2)")
                 .setParameter(1, cutoff).setParameter(2, batch).executeUpdate();
     }
 

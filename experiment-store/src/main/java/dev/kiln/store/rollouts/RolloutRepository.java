@@ -63,15 +63,6 @@ public class RolloutRepository {
         return rows.stream().map(RolloutRepository::rollout).toList();
     }
 
-    /**
-     * The rollout locked until the transaction ends if it is still under way; null if it ended or another
-     * transaction holds it (another gateway replica is judging it now).
-     */
-    public Rollout lockRunning(UUID id) {
-        return single(entityManager.createNativeQuery(COLUMNS + " where id = ?1 and state = 'RUNNING'"
-                + " for update skip locked").setParameter(1, id).getResultList());
-    }
-
     /** The model's rollouts, newest first. */
     public List<Rollout> ofModel(String model, int limit) {
         List<Object[]> rows = entityManager.createNativeQuery(COLUMNS + " where model = ?1 order by started_at desc"
@@ -90,17 +81,31 @@ public class RolloutRepository {
                 rollout.policy(), step, percent, now, State.RUNNING, null, rollout.startedAt(), null);
     }
 
-    /** Ends a locked rollout. */
+    /**
+     * Ends a locked rollout at the step it reached; its traffic share becomes what the candidate answers now: all of
+     * the champion's requests once COMPLETED, none once rolled back or superseded.
+     */
     public Rollout end(Rollout rollout, State state, String reason, Instant now) {
         if (state == State.RUNNING) {
             throw new IllegalArgumentException("a rollout ends COMPLETED, ROLLED_BACK or SUPERSEDED");
         }
-        entityManager.createNativeQuery("update rollouts set state = ?2, reason = ?3, ended_at = ?4 where id = ?1")
+        int percent = state == State.COMPLETED ? 100 : 0;
+        entityManager.createNativeQuery("update rollouts set state = ?2, reason = ?3, ended_at = ?4,"
+                + " traffic_percent = ?5 where id = ?1")
                 .setParameter(1, rollout.id()).setParameter(2, state.name()).setParameter(3, reason)
-                .setParameter(4, now).executeUpdate();
+                .setParameter(4, now).setParameter(5, percent).executeUpdate();
         return new Rollout(rollout.id(), rollout.model(), rollout.candidateVersion(), rollout.baselineVersion(),
-                rollout.policy(), rollout.step(), rollout.trafficPercent(), rollout.stepStartedAt(), state, reason,
+                rollout.policy(), rollout.step(), percent, rollout.stepStartedAt(), state, reason,
                 rollout.startedAt(), now);
+    }
+
+    /**
+     * Makes the caller's transaction read one snapshot (REPEATABLE READ): a reader of the champions and the rollouts
+     * under way never sees a rollback's alias move without its rollout's end, or the reverse. The first statement of
+     * the transaction.
+     */
+    public void readAsOneSnapshot() {
+        entityManager.createNativeQuery("set transaction isolation level repeatable read").executeUpdate();
     }
 
     /** Records a replica's running totals for a step, replacing the ones it wrote before. */

@@ -7,9 +7,9 @@ import java.util.Locale;
 
 /**
  * Judges a step of a rollout from what the replicas observed: roll back on the first breached threshold, hold until
- * the step has {@code minRequests} and has lasted {@code stepSeconds}, then widen to the next step or complete. A
- * breach is called before {@code minRequests} only when no later request can undo it (more errors than the error
- * budget of {@code minRequests} allows).
+ * the step has {@code minRequests} and has lasted {@code stepSeconds}, then widen to the next step or complete. Before
+ * {@code minRequests}, failures alone roll back once they exceed the error budget of {@code minRequests} requests
+ * (the first {@code minRequests} would breach {@code maxErrorRate} whatever the rest do).
  */
 public final class RolloutJudge {
 
@@ -32,11 +32,12 @@ public final class RolloutJudge {
      * @param elapsed how long the step has lasted
      */
     public static Verdict judge(RolloutPolicy policy, int step, RolloutObservation seen, Duration elapsed) {
-        if (policy.maxErrorRate() != null && seen.errors() > policy.maxErrorRate() * policy.minRequests()) {
-            return new Verdict(Action.ROLL_BACK, format("error rate %.3f (%d of %d requests failed) breaches"
-                    + " maxErrorRate %s", seen.errorRate(), seen.errors(), seen.requests(), policy.maxErrorRate()));
-        }
         if (seen.requests() < policy.minRequests()) {
+            if (policy.maxErrorRate() != null && seen.errors() > policy.maxErrorRate() * policy.minRequests()) {
+                return new Verdict(Action.ROLL_BACK, format("%d of the first %d requests failed: more than"
+                        + " maxErrorRate %s allows of minRequests %d", seen.errors(), seen.requests(),
+                        policy.maxErrorRate(), policy.minRequests()));
+            }
             return new Verdict(Action.HOLD, format("%d of %d requests seen", seen.requests(), policy.minRequests()));
         }
         if (policy.maxErrorRate() != null && seen.errorRate() > policy.maxErrorRate()) {

@@ -37,7 +37,7 @@ public class Rollouts {
     /**
      * The champion alias of a model moved, in the caller's transaction, which holds the model's lock: a rollout
      * under way is superseded, and the new champion goes out under {@code policy} unless it is IMMEDIATE or there is
-     * nothing to compare it with. Its baseline is the version that answered most requests: the superseded rollout's
+     * nothing to compare it with. Its baseline is the last version that went out whole: the superseded rollout's
      * baseline, else the champion before. A ROLLBACK starts nothing.
      */
     public void championMoved(String model, int version, Integer previousVersion, Reason reason, RolloutPolicy policy,
@@ -105,8 +105,7 @@ public class Rollouts {
         Instant at = rollout.endedAt() != null ? rollout.endedAt() : rollout.stepStartedAt();
         outbox.publish(new RolloutEventV1(RolloutEventV1.SCHEMA, rollout.id(), type, rollout.model(),
                 rollout.policy().mode(), rollout.candidateVersion(), rollout.baselineVersion(), rollout.step(),
-                rollout.state() == State.COMPLETED ? 100 : rollout.state() == State.RUNNING ? rollout.trafficPercent()
-                        : 0, seen, why, at));
+                rollout.trafficPercent(), seen, why, at));
     }
 
     static Instant now() {

@@ -39,6 +39,8 @@ class RolloutJudgeTest {
         assertThat(judge(0, new RolloutObservation(100, 3, 5.0, 100, 100), Duration.ZERO))
                 .isEqualTo(new Verdict(Action.ROLL_BACK, "error rate 0.030 (3 of 100 requests failed) breaches"
                         + " maxErrorRate 0.02"));
+        assertThat(judge(0, new RolloutObservation(10_000, 201, 5.0, 10_000, 10_000), Duration.ZERO).action())
+                .isEqualTo(Action.ROLL_BACK);
         assertThat(judge(0, new RolloutObservation(100, 0, 50.1, 100, 100), Duration.ZERO).reason())
                 .isEqualTo("p99 latency 50.1 ms breaches maxP99Ms 50.0");
         assertThat(judge(0, new RolloutObservation(100, 0, 5.0, 200, 179), Duration.ZERO).reason())
@@ -49,8 +51,16 @@ class RolloutJudgeTest {
     void errorsNoLaterRequestCanUndoRollBackBeforeMinRequests() {
         assertThat(judge(0, new RolloutObservation(3, 2, 5.0, 0, 0), Duration.ZERO).action())
                 .as("2 errors are within the budget of 100 requests at 2%").isEqualTo(Action.HOLD);
-        assertThat(judge(0, new RolloutObservation(3, 3, 5.0, 0, 0), Duration.ZERO).action())
-                .as("3 errors exceed it whatever follows").isEqualTo(Action.ROLL_BACK);
+        assertThat(judge(0, new RolloutObservation(3, 3, 5.0, 0, 0), Duration.ZERO))
+                .as("3 errors exceed it whatever follows").isEqualTo(new Verdict(Action.ROLL_BACK, "3 of the first 3"
+                        + " requests failed: more than maxErrorRate 0.02 allows of minRequests 100"));
+    }
+
+    @Test
+    void aFewFailuresAmongManyRequestsAreWithinTheRate() {
+        assertThat(judge(0, new RolloutObservation(10_000, 150, 5.0, 10_000, 10_000), LONG_ENOUGH).action())
+                .as("1.5% of 10,000 is within 2%, although 150 is more than 2% of minRequests")
+                .isEqualTo(Action.WIDEN);
     }
 
     @Test

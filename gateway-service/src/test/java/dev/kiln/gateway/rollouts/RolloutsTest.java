@@ -89,6 +89,7 @@ class RolloutsTest {
         observe(started.rolloutId(), 1, "replica-a", new RolloutObservation(20, 0, 5.0, 20, 19));
         awaitRollout(model, RolloutEventV1.Type.COMPLETED, 2);
         given().get("/api/v1/models/" + model + "/rollouts").then().body("[0].state", is("COMPLETED"))
+                .body("[0].trafficPercent", is(100))
                 .body("[0].reason", containsString("healthy over 20 requests"));
 
         // v3 disagrees with v2 on most images: rolled back to v2.
@@ -104,6 +105,7 @@ class RolloutsTest {
         given().get("/api/v1/models/" + model + "/promotions").then()
                 .body("[0].reason", is("ROLLBACK")).body("[0].version", is(2));
         given().get("/api/v1/models/" + model + "/rollouts").then().body("[0].state", is("ROLLED_BACK"))
+                .body("[0].trafficPercent", is(0)).body("[0].step", is(0))
                 .body("state", hasItem("COMPLETED"));
     }
 

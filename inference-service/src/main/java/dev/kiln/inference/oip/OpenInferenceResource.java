@@ -138,7 +138,7 @@ public class OpenInferenceResource {
 
     /** @param project the one whose model {@code name} the caller may use ({@link Predictions#projectFor}) */
     private CompletionStage<InferResponse> infer(String project, String name, Integer version, InferRequest request) {
-        Route route = predictions.route(name, version, project);
+        Route route = predictions.routeTensors(name, version, project);
         ServedVersion lease = route.answering();
         float[] inputs;
         int images;

@@ -8,6 +8,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
+import java.util.UUID;
 import org.jboss.logging.Logger;
 
 /**
@@ -22,13 +23,17 @@ public class RolloutReports {
 
     private final RolloutTallies tallies;
     private final RolloutRepository rollouts;
-    private final ReplicaIdentity replica;
+    /**
+     * The replica's name and this process's start: a container restarted under the same name (a pod's) writes rows of
+     * its own instead of overwriting, with its fresh tallies, what the one before it saw.
+     */
+    private final String reporter;
     private boolean failing;
 
     public RolloutReports(RolloutTallies tallies, RolloutRepository rollouts, ReplicaIdentity replica) {
         this.tallies = tallies;
         this.rollouts = rollouts;
-        this.replica = replica;
+        this.reporter = replica.id() + "/" + UUID.randomUUID().toString().substring(0, 8);
     }
 
     @Scheduled(every = "${kiln.inference.rollout-report-interval:2s}",
@@ -41,7 +46,7 @@ public class RolloutReports {
         Instant now = Instant.now().truncatedTo(ChronoUnit.MICROS);
         try {
             QuarkusTransaction.requiringNew().run(() -> all.forEach(tally ->
-                    rollouts.observe(tally.rolloutId(), tally.step(), replica.id(), tally.totals(), now)));
+                    rollouts.observe(tally.rolloutId(), tally.step(), reporter, tally.totals(), now)));
             tallies.reported(all);
             failing = false;
         } catch (RuntimeException e) {

@@ -10,7 +10,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 
 /**
  * The tally of the step each model's rollout is at on this replica, and the tallies of steps that just ended, which
- * {@link RolloutReports} writes once more so that no request of a step goes uncounted.
+ * {@link RolloutReports} writes once more, with the requests that finished since its last report.
  */
 @ApplicationScoped
 public class RolloutTallies {

@@ -78,7 +78,17 @@ public class Predictions {
      * through {@link #run} or, when it stops before running, {@link Route#release()}.
      */
     public Route route(String model, Integer version, String project) {
-        return version == null ? served.routeChampion(model, project)
+        return version == null ? served.routeChampion(model, project, false)
+                : Route.of(served.acquireVersion(model, version, project));
+    }
+
+    /**
+     * As {@link #route} for inputs that are tensors normalised already (the Open Inference Protocol): during a
+     * rollout whose versions take different inputs, the champion alone runs them, the version the model's metadata
+     * describes.
+     */
+    public Route routeTensors(String model, Integer version, String project) {
+        return version == null ? served.routeChampion(model, project, true)
                 : Route.of(served.acquireVersion(model, version, project));
     }
 
@@ -147,6 +157,9 @@ public class Predictions {
                 made = inputsFor.apply(other);
             } catch (RuntimeException e) {
                 // Images this version cannot take: the request runs on the answering version alone.
+            } catch (Error e) {
+                route.release();
+                throw e;
             }
         }
         if (made == null) {
@@ -171,14 +184,14 @@ public class Predictions {
         }
         candidate.whenComplete((probabilities, failure) ->
                 route.tally().answered((System.nanoTime() - started) / 1e6, failure != null));
-        if (other != null) {
+        if (other != null && route.comparable()) {
             int classes = route.answering().classifier().classes().size();
             CompletableFuture<float[]> baseline = route.candidate() ? other : answering;
             candidate.thenAcceptBoth(baseline, (fresh, replaced) ->
                     route.tally().compared(fresh, replaced, count, classes));
         }
         CompletableFuture<Result> answer = answering.thenApply(p -> new Result(route.answering(), p, count));
-        if (other == null || !route.candidate()) {
+        if (other == null || !route.candidate() || !route.comparable()) {
             return answer;
         }
         // The new version failed this request: the version it replaces, which ran it too, answers.

@@ -84,10 +84,10 @@ public class ServedModels {
     private volatile boolean startedLoading;
 
     /**
-     * A rollout this replica follows: the step's tally, and whether both versions have the same classes (their answers
-     * can be compared, and one can stand in for the other).
+     * A rollout this replica follows: the step's tally; whether both versions have the same classes (their answers
+     * can be compared, and one can stand in for the other); whether they take the same input tensors.
      */
-    private record Plan(Rollout rollout, RolloutTally tally, boolean comparable) {
+    private record Plan(Rollout rollout, RolloutTally tally, boolean comparable, boolean sameInput) {
     }
 
     /** The registry's champions and rollouts under way, read in one transaction. */
@@ -157,10 +157,14 @@ public class ServedModels {
     /**
      * The versions a champion request runs on, leased to the caller: the champion's; during a rollout the baseline's
      * too, or the baseline's alone for the share of a canary's requests the new version does not answer.
+     *
+     * @param tensors whether the request's inputs are tensors normalised already (the Open Inference Protocol), which
+     *                only versions that take the same input can run: while the rollout's versions do not, such a
+     *                request runs on the champion alone
      */
-    public Route routeChampion(String model, String project) {
+    public Route routeChampion(String model, String project, boolean tensors) {
         Plan plan = plans.get(model);
-        Route routed = plan == null ? null : routeRollout(plan, model, project);
+        Route routed = plan == null || (tensors && !plan.sameInput()) ? null : routeRollout(plan, model, project);
         return routed != null ? routed : Route.of(acquireChampion(model, project));
     }
 
@@ -180,11 +184,6 @@ public class ServedModels {
             return baseline.tryAcquire() ? Route.of(baseline) : null;
         }
         ServedVersion answering = canary ? candidate : baseline;
-        if (!plan.comparable()) {
-            // Different classes: a canary request runs on the new version alone; a shadow sees nothing.
-            return !answering.tryAcquire() ? null
-                    : canary ? new Route(answering, null, plan.tally(), true) : Route.of(answering);
-        }
         ServedVersion other = canary ? baseline : candidate;
         if (!answering.tryAcquire()) {
             return null;
@@ -193,7 +192,7 @@ public class ServedModels {
             answering.release();
             return null;
         }
-        return new Route(answering, other, plan.tally(), canary);
+        return new Route(answering, other, plan.tally(), canary, plan.comparable());
     }
 
     /**
@@ -208,6 +207,10 @@ public class ServedModels {
             ServedVersion champion = champions.get(model);
             if (champion != null && champion.version() == version && champion.tryAcquire()) {
                 return champion;
+            }
+            ServedVersion baseline = baselines.get(model);
+            if (baseline != null && baseline.version() == version && baseline.tryAcquire()) {
+                return baseline;
             }
             ServedVersion served = pinnedVersion(model, version);
             if (served.tryAcquire()) {
@@ -264,9 +267,11 @@ public class ServedModels {
         List<AliasTarget> targets;
         Map<String, Rollout> running;
         try {
-            RegistryState state = QuarkusTransaction.requiringNew().call(() -> new RegistryState(
-                    registry.aliasOfEveryModel(ModelRegistryRepository.CHAMPION), rollouts.allRunning().stream()
-                            .collect(Collectors.toMap(Rollout::model, rollout -> rollout))));
+            RegistryState state = QuarkusTransaction.requiringNew().call(() -> {
+                rollouts.readAsOneSnapshot();
+                return new RegistryState(registry.aliasOfEveryModel(ModelRegistryRepository.CHAMPION),
+                        rollouts.allRunning().stream().collect(Collectors.toMap(Rollout::model, rollout -> rollout)));
+            });
             targets = state.champions();
             running = state.rollouts();
         } catch (RuntimeException e) {
@@ -294,6 +299,10 @@ public class ServedModels {
             String attempt = ref.model() + "@" + ref.version() + "#" + ref.checkpointSha256();
             if (!upToDate && (retryFailures.contains(ref.model()) || !failed.containsKey(attempt))) {
                 try {
+                    if (rollout != null && (current == null || current.version() != rollout.baselineVersion())) {
+                        // The baseline first: the new version never answers alone what the rollout shares.
+                        loadBaselineFirst(ref, rollout);
+                    }
                     swapIn(keptBaselineOrLoad(ref), rollout);
                     failed.remove(attempt);
                 } catch (ModelLoadException e) {
@@ -369,22 +378,18 @@ public class ServedModels {
             plans.remove(model);
             return;
         }
-        ServedVersion baseline = baselines.get(model);
-        if (baseline == null || baseline.version() != rollout.baselineVersion()) {
-            try {
-                baseline = loadBaseline(candidate, rollout.baselineVersion());
-            } catch (ModelLoadException | RuntimeException e) {
-                plans.remove(model);
-                LOG.errorf("Cannot load v%d of %s, the baseline of its rollout; v%d answers every request: %s",
-                        rollout.baselineVersion(), model, candidate.version(), e.getMessage());
-                return;
-            }
-            ServedVersion replaced = baselines.put(model, baseline);
-            if (replaced != null) {
-                replaced.retire();
-            }
+        ServedVersion baseline;
+        try {
+            baseline = ensureBaseline(model, candidate.project(), rollout);
+        } catch (ModelLoadException | RuntimeException e) {
+            plans.remove(model);
+            LOG.errorf("Cannot load v%d of %s, the baseline of its rollout; v%d answers every request: %s",
+                    rollout.baselineVersion(), model, candidate.version(), e.getMessage());
+            return;
         }
-        Plan plan = new Plan(rollout, tallies.at(model, rollout.id(), rollout.step()), comparable(candidate, baseline));
+        Plan plan = new Plan(rollout, tallies.at(model, rollout.id(), rollout.step()),
+                candidate.classifier().classes().equals(baseline.classifier().classes()),
+                candidate.classifier().transform().equals(baseline.classifier().transform()));
         Plan before = plans.put(model, plan);
         if (before == null || before.rollout().step() != rollout.step() || !before.rollout().id().equals(rollout.id())) {
             LOG.infof("%s: rollout of v%d against v%d at step %d (%s, %d%% of the requests to v%d)%s", model,
@@ -394,18 +399,33 @@ public class ServedModels {
         }
     }
 
-    private ServedVersion loadBaseline(ServedVersion candidate, int version) throws ModelLoadException {
-        ModelVersion found = QuarkusTransaction.requiringNew().call(() ->
-                registry.findVersion(candidate.model(), version));
-        if (found == null) {
-            throw new ModelLoadException("the registry has no v" + version + " of " + candidate.model());
+    private void loadBaselineFirst(VersionRef candidate, Rollout rollout) {
+        try {
+            ensureBaseline(candidate.model(), candidate.project(), rollout);
+        } catch (ModelLoadException | RuntimeException e) {
+            LOG.errorf("Cannot load v%d of %s, the baseline of its rollout; v%d will answer every request: %s",
+                    rollout.baselineVersion(), candidate.model(), candidate.version(), e.getMessage());
         }
-        return load(new VersionRef(candidate.model(), ModelRegistryRepository.CHAMPION, version, found.runId(),
-                found.checkpointSha256(), candidate.project()));
     }
 
-    private static boolean comparable(ServedVersion a, ServedVersion b) {
-        return a.classifier().classes().equals(b.classifier().classes());
+    /** The rollout's baseline, kept loaded: the one served already, or loaded now (a replica started mid-rollout). */
+    private ServedVersion ensureBaseline(String model, String project, Rollout rollout) throws ModelLoadException {
+        ServedVersion kept = baselines.get(model);
+        if (kept != null && kept.version() == rollout.baselineVersion()) {
+            return kept;
+        }
+        ModelVersion found = QuarkusTransaction.requiringNew().call(() ->
+                registry.findVersion(model, rollout.baselineVersion()));
+        if (found == null) {
+            throw new ModelLoadException("the registry has no v" + rollout.baselineVersion() + " of " + model);
+        }
+        ServedVersion loaded = load(new VersionRef(model, ModelRegistryRepository.CHAMPION, found.version(),
+                found.runId(), found.checkpointSha256(), project));
+        ServedVersion replaced = baselines.put(model, loaded);
+        if (replaced != null) {
+            replaced.retire();
+        }
+        return loaded;
     }
 
     /**
