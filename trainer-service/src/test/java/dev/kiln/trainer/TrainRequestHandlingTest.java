@@ -186,6 +186,41 @@ class TrainRequestHandlingTest {
     }
 
     @Test
+    void trainingIsMeasuredForPrometheus() throws Exception {
+        TrainingSpec spec = TrainingSpec.of("mnist-sample", "mlp", 2, 64, "sgd", 0.05, 3L).withDefaults();
+        UUID runId = storeQueuedRun(spec);
+        String before = given().get("/q/metrics").then().statusCode(200).extract().asString();
+        send(runId.toString(), Json.write(TrainRequestV1.of(runId, spec, Instant.now())));
+        awaitStatus(runId, RunStatus.SUCCEEDED);
+
+        String after = given().get("/q/metrics").then().statusCode(200).extract().asString();
+        assertThat(sample(after, "kiln_trainer_epoch_images_per_second_count")
+                - sample(before, "kiln_trainer_epoch_images_per_second_count")).as("epochs measured").isEqualTo(2);
+        assertThat(sample(after, "kiln_trainer_epoch_images_per_second_sum")
+                - sample(before, "kiln_trainer_epoch_images_per_second_sum")).as("images per second").isPositive();
+        assertThat(sample(after, "kiln_trainer_epoch_duration_seconds_count")
+                - sample(before, "kiln_trainer_epoch_duration_seconds_count")).isEqualTo(2);
+        // Per epoch its last checkpoint, a best one for each improvement, and the model checkpoint at the end.
+        assertThat(sample(after, "kiln_trainer_checkpoint_bytes_count")
+                - sample(before, "kiln_trainer_checkpoint_bytes_count")).isBetween(4.0, 5.0);
+        assertThat(sample(after, "kiln_trainer_checkpoint_bytes_sum")
+                - sample(before, "kiln_trainer_checkpoint_bytes_sum")).as("bytes of real checkpoints")
+                .isGreaterThan(4 * 1_000.0);
+        assertThat(sample(after, "kiln_trainer_checkpoint_write_seconds_count")).isPositive();
+        assertThat(sample(after, "kiln_trainer_slot_wait_seconds_count")
+                - sample(before, "kiln_trainer_slot_wait_seconds_count")).isGreaterThanOrEqualTo(1);
+        assertThat(sample(after, "kiln_trainer_queue_wait_seconds_count")
+                - sample(before, "kiln_trainer_queue_wait_seconds_count")).isGreaterThanOrEqualTo(1);
+        assertThat(after).contains("kiln_trainer_trainings_active");
+    }
+
+    /** The value of the metric's (untagged) sample in a Prometheus scrape; 0 when absent. */
+    private static double sample(String scrape, String name) {
+        return scrape.lines().filter(line -> line.startsWith(name + " ") || line.startsWith(name + "{"))
+                .mapToDouble(line -> Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1))).sum();
+    }
+
+    @Test
     void anAugmentedRunRecordsItsFirstBatchAsStoredAndAsAugmented() throws Exception {
         TrainingSpec spec = Json.read("""
                 {"dataset": "mnist-sample", "model": "fc2layer", "epochs": 1, "batchSize": 64, "optimizer": "sgd",

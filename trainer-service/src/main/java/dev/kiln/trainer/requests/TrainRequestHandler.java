@@ -4,10 +4,12 @@ import dev.kiln.contracts.messaging.Json;
 import dev.kiln.contracts.runs.TrainRequestV1;
 import dev.kiln.store.faults.StoreFaults;
 import dev.kiln.store.faults.StoreRetry;
+import dev.kiln.trainer.training.TrainerMetrics;
 import dev.kiln.trainer.training.TrainingSlots;
 import io.smallrye.common.annotation.Blocking;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
+import java.time.Instant;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
 import org.jboss.logging.Logger;
 
@@ -27,11 +29,13 @@ public class TrainRequestHandler {
     private final RunClaims claims;
     private final WorkerIdentity worker;
     private final TrainingSlots slots;
+    private final TrainerMetrics metrics;
 
-    public TrainRequestHandler(RunClaims claims, WorkerIdentity worker, TrainingSlots slots) {
+    public TrainRequestHandler(RunClaims claims, WorkerIdentity worker, TrainingSlots slots, TrainerMetrics metrics) {
         this.claims = claims;
         this.worker = worker;
         this.slots = slots;
+        this.metrics = metrics;
     }
 
     /**
@@ -42,7 +46,9 @@ public class TrainRequestHandler {
     @Blocking
     public void handle(String payload) throws InterruptedException {
         TrainRequestV1 request = Json.read(payload, TrainRequestV1.class).requireComplete();
+        long waiting = System.nanoTime();
         slots.acquire();
+        metrics.waitedForSlot(Duration.ofNanos(System.nanoTime() - waiting));
         boolean claimed;
         try {
             claimed = RETRY.call("Claiming run " + request.runId(), () -> claims.claim(request.runId()));
@@ -61,6 +67,7 @@ public class TrainRequestHandler {
                     request.runId());
             return;
         }
+        metrics.queued(Duration.between(request.requestedAt(), Instant.now()));
         LOG.infof("Run %s (%s on %s) claimed by %s", request.runId(), request.spec().model(),
                 request.spec().dataset(), worker.id());
         slots.start(request.runId(), request.spec());

@@ -7,6 +7,7 @@ import dev.kiln.trainer.requests.WorkerIdentity;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.scheduler.Scheduled;
 import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
@@ -30,6 +31,7 @@ public class RunKeeper {
 
     private final RunRepository runs;
     private final RunClaims claims;
+    private final TrainerMetrics metrics;
     private final TrainingSlots slots;
     private final WorkerIdentity worker;
     private final TrainerConfig config;
@@ -37,7 +39,8 @@ public class RunKeeper {
     private volatile Instant storeReachedSince;
 
     public RunKeeper(RunRepository runs, RunClaims claims, TrainingSlots slots, WorkerIdentity worker,
-            TrainerConfig config) {
+            TrainerConfig config, TrainerMetrics metrics) {
+        this.metrics = metrics;
         this.runs = runs;
         this.claims = claims;
         this.slots = slots;
@@ -106,6 +109,9 @@ public class RunKeeper {
                 return;
             }
             RunRecord run = waiting.get(0);
+            if (run.queuedAt != null) {
+                metrics.queued(Duration.between(run.queuedAt, Instant.now()));
+            }
             LOG.infof("Run %s queued since %s without a worker; claimed from the store by %s", run.id, run.queuedAt,
                     worker.id());
             slots.start(run.id, run.spec());

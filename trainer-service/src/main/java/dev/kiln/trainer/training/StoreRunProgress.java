@@ -58,10 +58,13 @@ public class StoreRunProgress implements RunProgress {
     private final Outbox outbox;
     private final WorkerIdentity worker;
     private final StoreRetry retry;
+    private final TrainerMetrics trainerMetrics;
 
     public StoreRunProgress(RunRepository runs, EpochRepository epochs, CheckpointRepository checkpoints,
             MisclassifiedRepository misclassified, ModelRegistryRepository registry,
-            BatchSampleRepository batchSamples, Outbox outbox, WorkerIdentity worker, TrainerConfig config) {
+            BatchSampleRepository batchSamples, Outbox outbox, WorkerIdentity worker, TrainerConfig config,
+            TrainerMetrics trainerMetrics) {
+        this.trainerMetrics = trainerMetrics;
         this.registry = registry;
         this.batchSamples = batchSamples;
         this.runs = runs;
@@ -131,7 +134,7 @@ public class StoreRunProgress implements RunProgress {
             Optional<BatchSample> batchSample) {
         byte[] content = snapshot.toBytes();
         List<BatchSampleRepository.Image> sampled = batchSample.map(StoreRunProgress::rows).orElse(List.of());
-        return inTransaction("Recording epoch " + metrics.epoch() + " of run " + runId, () -> {
+        boolean owned = inTransaction("Recording epoch " + metrics.epoch() + " of run " + runId, () -> {
             Instant now = now();
             if (!runs.epochFinished(runId, worker.id(), metrics.epoch(), bestEpoch, now)) {
                 return false;
@@ -148,6 +151,11 @@ public class StoreRunProgress implements RunProgress {
             }
             return true;
         });
+        if (owned) {
+            // Once per recorded epoch, not per attempt of its transaction.
+            trainerMetrics.epochFinished(metrics);
+        }
+        return owned;
     }
 
     @Override
@@ -226,7 +234,8 @@ public class StoreRunProgress implements RunProgress {
 
     /** Stores a checkpoint (its file in the artifact store first) and announces it, in the caller's transaction. */
     private void store(UUID runId, CheckpointRecord.Kind kind, int epoch, byte[] content, Instant now) {
-        Blob blob = checkpoints.store(runId, kind, epoch, content, now);
+        Blob blob = trainerMetrics.checkpointStored(content.length,
+                () -> checkpoints.store(runId, kind, epoch, content, now));
         outbox.publish(RunEventV1.checkpoint(runId, worker.id(), now,
                 new CheckpointRef(kind.name(), epoch, blob.sha256(), blob.sizeBytes())));
     }

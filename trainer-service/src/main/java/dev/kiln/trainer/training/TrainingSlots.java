@@ -32,14 +32,17 @@ public class TrainingSlots {
     private final TrainerConfig config;
     private final DataCache data;
     private final RunProgress progress;
+    private final TrainerMetrics metrics;
     private final Map<UUID, TrainingJob> active = new ConcurrentHashMap<>();
     private volatile Device device;
     private volatile boolean closing;
 
-    public TrainingSlots(TrainerConfig config, DataCache data, StoreRunProgress progress) {
+    public TrainingSlots(TrainerConfig config, DataCache data, StoreRunProgress progress, TrainerMetrics metrics) {
         this.config = config;
         this.data = data;
         this.progress = progress;
+        this.metrics = metrics;
+        metrics.trainingsActive(active::size);
         this.free = new Semaphore(config.slots());
         AtomicInteger count = new AtomicInteger();
         this.threads = Executors.newFixedThreadPool(config.slots(), job -> {
@@ -94,6 +97,7 @@ public class TrainingSlots {
     private Device device() {
         if (device == null) {
             device = Devices.resolve(config.device());
+            metrics.deviceMemory(device);
         }
         return device;
     }
