@@ -95,6 +95,11 @@ public final class TrainBench {
         double kilnMedian = median(kiln);
         double pytorchMedian = median(pytorch);
         double pipelineMedian = median(pipeline);
+        // A training step costs about three forward passes: the forward, and the backward's gradients for the inputs
+        // and for the weights.
+        long forwardMultiplyAdds = spec.withDefaults().summary().multiplyAdds();
+        double achieved = 3.0 * forwardMultiplyAdds * kilnMedian;
+        double peak = MachinePeak.multiplyAddsPerSecond(Device.cpu());
         Map<String, Object> report = new LinkedHashMap<>();
         report.put("model", model);
         report.put("images", images);
@@ -108,15 +113,23 @@ public final class TrainBench {
         report.put("ratioMax", ratios.stream().mapToDouble(Double::doubleValue).max().orElseThrow());
         report.put("pipelineImagesPerSecond", pipelineMedian);
         report.put("pytorchVersion", reference.get("torch").asText());
+        report.put("forwardMultiplyAddsPerImage", forwardMultiplyAdds);
+        report.put("achievedMultiplyAddsPerSecond", achieved);
+        report.put("peakMultiplyAddsPerSecond", peak);
+        report.put("fractionOfPeak", achieved / peak);
         if (json) {
             System.out.println(Json.write(report));
         } else {
             System.out.printf(Locale.ROOT, "%nmedian of %d rounds: %s, %,d Fashion-MNIST images, batch %d, SGD momentum,"
                     + " %d threads, CPU%n  kiln     %,8.0f img/s%n  pytorch  %,8.0f img/s (torch %s)%n"
                     + "  ratio    %.2fx (median of the rounds' ratios; %.2f to %.2f)%n"
-                    + "  kiln data pipeline alone %,.0f img/s (%.0fx the training step)%n", rounds, model, images, batch,
-                    threads, kilnMedian, pytorchMedian, reference.get("torch").asText(), median(ratios),
-                    report.get("ratioMin"), report.get("ratioMax"), pipelineMedian, pipelineMedian / kilnMedian);
+                    + "  kiln data pipeline alone %,.0f img/s (%.0fx the training step)%n"
+                    + "  achieved %.2f GMAC/s (3 x %,d multiply-adds per image x %,.0f img/s): %.1f%% of this machine's"
+                    + " measured peak, %.2f GMAC/s (float32 matrix multiplies through the same natives)%n", rounds,
+                    model, images, batch, threads, kilnMedian, pytorchMedian, reference.get("torch").asText(),
+                    median(ratios), report.get("ratioMin"), report.get("ratioMax"), pipelineMedian,
+                    pipelineMedian / kilnMedian, achieved / 1e9, forwardMultiplyAdds, kilnMedian,
+                    100 * achieved / peak, peak / 1e9);
         }
     }
 
