@@ -195,14 +195,15 @@ class TrainRequestHandlingTest {
 
         String after = given().get("/q/metrics").then().statusCode(200).extract().asString();
         assertThat(sample(after, "kiln_trainer_epoch_images_per_second_count")
-                - sample(before, "kiln_trainer_epoch_images_per_second_count")).as("epochs measured").isEqualTo(2);
+                - sample(before, "kiln_trainer_epoch_images_per_second_count")).as("epochs measured (other tests' runs"
+                + " may finish epochs meanwhile)").isGreaterThanOrEqualTo(2);
         assertThat(sample(after, "kiln_trainer_epoch_images_per_second_sum")
                 - sample(before, "kiln_trainer_epoch_images_per_second_sum")).as("images per second").isPositive();
         assertThat(sample(after, "kiln_trainer_epoch_duration_seconds_count")
-                - sample(before, "kiln_trainer_epoch_duration_seconds_count")).isEqualTo(2);
+                - sample(before, "kiln_trainer_epoch_duration_seconds_count")).isGreaterThanOrEqualTo(2);
         // Per epoch its last checkpoint, a best one for each improvement, and the model checkpoint at the end.
         assertThat(sample(after, "kiln_trainer_checkpoint_bytes_count")
-                - sample(before, "kiln_trainer_checkpoint_bytes_count")).isBetween(4.0, 5.0);
+                - sample(before, "kiln_trainer_checkpoint_bytes_count")).isGreaterThanOrEqualTo(4);
         assertThat(sample(after, "kiln_trainer_checkpoint_bytes_sum")
                 - sample(before, "kiln_trainer_checkpoint_bytes_sum")).as("bytes of real checkpoints")
                 .isGreaterThan(4 * 1_000.0);
