@@ -50,7 +50,67 @@ def model(name, channels, size):
     if name == "mlp":
         return nn.Sequential(nn.Flatten(), nn.Linear(channels * size * size, 256), nn.ReLU(), nn.Dropout(0.2),
                              nn.Linear(256, 64), nn.ReLU(), nn.Dropout(0.2), nn.Linear(64, 10))
+    if name == "fc2layer":
+        n = 8
+        return nn.Sequential(nn.Flatten(), nn.Linear(channels * size * size, n), nn.ReLU(), nn.Linear(n, n), nn.ReLU(),
+                             nn.Linear(n, 10))
+    if name == "confignet":
+        c1, c2, l1 = 48, 96, 256
+        features = nn.Sequential(nn.Conv2d(channels, c1, 3), nn.ReLU(), nn.Conv2d(c1, c1, 3), nn.ReLU(), nn.Dropout(0.1),
+                                 nn.Conv2d(c1, c2, 3), nn.ReLU(), nn.Conv2d(c2, c2, 3, stride=2), nn.ReLU(),
+                                 nn.Dropout(0.5), nn.Flatten())
+        flat = features(torch.zeros(1, channels, size, size)).shape[1]
+        return nn.Sequential(features, nn.BatchNorm1d(flat), nn.ReLU(), nn.Linear(flat, l1), nn.ReLU(), nn.Linear(l1, 10))
+    if name in VGG:
+        layers = []
+        c = channels
+        for filters in VGG[name]:
+            if filters == 0:
+                layers.append(nn.MaxPool2d(2))
+            else:
+                layers += [nn.Conv2d(c, filters, 3, padding=1), nn.BatchNorm2d(filters), nn.ReLU()]
+                c = filters
+        features = nn.Sequential(*layers, nn.Flatten())
+        flat = features(torch.zeros(1, channels, size, size)).shape[1]
+        return nn.Sequential(features, nn.Linear(flat, 10))
+    if name == "resnet18":
+        return ResNet18(channels)
     raise SystemExit(f"pytorch_reference.py: no reference for model {name}")
+
+
+VGG = {"vgg11": [64, 0, 128, 0, 256, 256, 0, 512, 512, 0, 512, 512, 0],
+       "vgg16": [64, 64, 0, 128, 128, 0, 256, 256, 256, 0, 512, 512, 512, 0, 512, 512, 512, 0]}
+
+
+class BasicBlock(nn.Module):
+    def __init__(self, inputs, channels, stride):
+        super().__init__()
+        self.main = nn.Sequential(nn.Conv2d(inputs, channels, 3, stride, 1, bias=False), nn.BatchNorm2d(channels),
+                                  nn.ReLU(), nn.Conv2d(channels, channels, 3, 1, 1, bias=False),
+                                  nn.BatchNorm2d(channels))
+        self.shortcut = nn.Identity() if stride == 1 and inputs == channels else nn.Sequential(
+            nn.Conv2d(inputs, channels, 1, stride, bias=False), nn.BatchNorm2d(channels))
+
+    def forward(self, x):
+        return torch.relu(self.main(x) + self.shortcut(x))
+
+
+class ResNet18(nn.Module):
+    """dev.kiln.vision.models.ResNet18: a 3x3 stem of 64, four stages of two basic blocks, global average pool."""
+
+    def __init__(self, channels):
+        super().__init__()
+        layers = [nn.Conv2d(channels, 64, 3, 1, 1, bias=False), nn.BatchNorm2d(64), nn.ReLU()]
+        inputs = 64
+        for stage in range(4):
+            width = 64 << stage
+            for block in range(2):
+                layers.append(BasicBlock(inputs, width, 2 if stage > 0 and block == 0 else 1))
+                inputs = width
+        self.net = nn.Sequential(*layers, nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(512, 10))
+
+    def forward(self, x):
+        return self.net(x)
 
 
 def main():
@@ -61,12 +121,16 @@ def main():
     parser.add_argument("--batch", type=int, default=64)
     parser.add_argument("--threads", type=int, required=True)
     parser.add_argument("--lr", type=float, default=0.01)
+    parser.add_argument("--image-size", type=int, default=0, help="resize the images to this square size first")
     args = parser.parse_args()
 
     torch.set_num_threads(args.threads)
     torch.manual_seed(42)
     images = torch.from_numpy(read_idx(f"{args.data}/train-images-idx3-ubyte.gz")[:args.images].copy()).unsqueeze(1)
     labels = torch.from_numpy(read_idx(f"{args.data}/train-labels-idx1-ubyte.gz")[:args.images].astype(np.int64))
+    if args.image_size:
+        # Once, before timing, as Kiln resizes a data set for a spec's imageSize before training.
+        images = nn.functional.interpolate(images.float(), size=args.image_size, mode="bilinear").round().byte()
     net = model(args.model, 1, images.shape[2])
     optimizer = torch.optim.SGD(net.parameters(), lr=args.lr, momentum=0.9)
     loss_fn = nn.CrossEntropyLoss()

@@ -31,14 +31,19 @@ import java.util.stream.IntStream;
 public final class TrainBench {
 
     static final String USAGE = """
-            Usage: ./kiln bench train [--model M] [--images N] [--batch B] [--threads T] [--rounds R] [--json]
+            Usage: ./kiln bench train [--model M] [--images N] [--batch B] [--threads T] [--rounds R]
+                                      [--image-size S] [--json]
 
-            Trains one epoch of M (default cifar-cnn; also mnist-cnn, lenet, mlp) on the first N (default 20000)
-            Fashion-MNIST training images with SGD (lr 0.01, momentum 0.9), batch B (default 64), on T threads
-            (default: all cores), in Kiln and then in plain PyTorch, R times (default 5) after one uncounted warm-up
-            round, and prints the medians and the median of the per-round ratios (rounds are paired because the
-            machine's speed drifts).
+            Trains one epoch of M (default cifar-cnn; any registry architecture: fc2layer, mnist-cnn, mlp, lenet,
+            cifar-cnn, confignet, vgg11, vgg16, resnet18) on the first N (default 20000) Fashion-MNIST training
+            images, resized to S x S (default: 28, their own size, where the architecture takes it, else 32), with SGD
+            (lr 0.01, momentum 0.9), batch B (default 64), on T threads (default: all cores), in Kiln and then in
+            plain PyTorch, R times (default 5) after one uncounted warm-up round, and prints the medians and the median
+            of the per-round ratios (rounds are paired because the machine's speed drifts).
             """;
+
+    /** Fashion-MNIST's own image size: no resizing. */
+    private static final int NATIVE_SIZE = 28;
 
     private TrainBench() {
     }
@@ -46,7 +51,7 @@ public final class TrainBench {
     public static void main(String[] args) throws IOException, InterruptedException {
         Optional<Map<String, String>> parsed = BenchOptions.parse(args, USAGE, Map.of("--model", "cifar-cnn",
                 "--images", "20000", "--batch", "64", "--threads",
-                String.valueOf(Runtime.getRuntime().availableProcessors()), "--rounds", "5", "--data", ".kiln/data",
+                String.valueOf(Runtime.getRuntime().availableProcessors()), "--rounds", "5", "--data", ".kiln/data", "--image-size", "auto",
                 "--python", "/usr/bin/python3"), Set.of("--json"));
         if (parsed.isEmpty()) {
             return;
@@ -63,10 +68,11 @@ public final class TrainBench {
         Path dataDir = Path.of(options.get("--data"));
         TrainTestData full = TrainTestData.load("fashion-mnist", dataDir);
         TrainTestData data = new TrainTestData(full.name(), first(full.train(), images), first(full.test(), 1000));
+        int imageSize = imageSize(options.get("--image-size"), model);
         TrainingSpec spec = Json.read("""
                 {"dataset": "fashion-mnist", "model": "%s", "epochs": 1, "batchSize": %d, "validationSplit": 0,
-                 "optimizer": "sgd", "learningRate": 0.01, "momentum": 0.9, "seed": 42}
-                """.formatted(model, batch), TrainingSpec.class);
+                 "optimizer": "sgd", "learningRate": 0.01, "momentum": 0.9, "seed": 42, "imageSize": %s}
+                """.formatted(model, batch, imageSize == NATIVE_SIZE ? "null" : imageSize), TrainingSpec.class);
 
         int rounds = Integer.parseInt(options.get("--rounds"));
         List<Double> kiln = new ArrayList<>();
@@ -77,7 +83,7 @@ public final class TrainBench {
         for (int round = 0; round <= rounds; round++) {
             TrainingResult result = new ClassifierTraining(spec, data, Device.cpu()).run();
             EpochMetrics epoch = result.epochs().get(0);
-            reference = runReference(options, model, images, batch, threads);
+            reference = runReference(options, model, images, batch, threads, imageSize);
             double referenceSpeed = reference.get("images_per_second").asDouble();
             if (round == 0) {
                 // Warm-up: JIT, native libraries and page cache; not counted.
@@ -101,10 +107,12 @@ public final class TrainBench {
         double achieved = 3.0 * forwardMultiplyAdds * kilnMedian;
         double peak = MachinePeak.multiplyAddsPerSecond(Device.cpu());
         Map<String, Object> report = new LinkedHashMap<>();
+        report.put("bench", "train");
         report.put("model", model);
         report.put("images", images);
         report.put("batchSize", batch);
         report.put("threads", threads);
+        report.put("imageSize", imageSize);
         report.put("rounds", rounds);
         report.put("kilnImagesPerSecond", kilnMedian);
         report.put("pytorchImagesPerSecond", pytorchMedian);
@@ -133,11 +141,29 @@ public final class TrainBench {
         }
     }
 
-    private static JsonNode runReference(Map<String, String> options, String model, int images, int batch, int threads)
-            throws IOException, InterruptedException {
+    /**
+     * The square size to train at: as given, or for "auto" Fashion-MNIST's own 28 where the architecture takes it,
+     * else CIFAR's 32 (VGG's five halvings need it).
+     */
+    private static int imageSize(String option, String model) {
+        if (!option.equals("auto")) {
+            return Integer.parseInt(option);
+        }
+        try {
+            Json.read("{\"dataset\": \"fashion-mnist\", \"model\": \"" + model + "\"}", TrainingSpec.class).withDefaults()
+                    .summary();
+            return NATIVE_SIZE;
+        } catch (IllegalArgumentException e) {
+            return 32;
+        }
+    }
+
+    private static JsonNode runReference(Map<String, String> options, String model, int images, int batch, int threads,
+            int imageSize) throws IOException, InterruptedException {
         Process process = new ProcessBuilder(options.get("--python"), "bench/pytorch_reference.py",
                 "--data", Path.of(options.get("--data")).resolve("fashion-mnist").toString(), "--model", model,
-                "--images", String.valueOf(images), "--batch", String.valueOf(batch), "--threads", String.valueOf(threads))
+                "--images", String.valueOf(images), "--batch", String.valueOf(batch), "--threads", String.valueOf(threads),
+                "--image-size", String.valueOf(imageSize == NATIVE_SIZE ? 0 : imageSize))
                 .redirectError(ProcessBuilder.Redirect.INHERIT)
                 .start();
         String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);

@@ -23,9 +23,10 @@ public final class ImageBatches implements AutoCloseable {
      * A batch of images (N x C x H x W, normalised) and their labels (int64); closing frees both.
      *
      * @param sources each image's index in the {@link ImageSet} the batches were made from, by position in the batch
+     * @param setLabels that set's labels, by index, on the host
      */
-    public record Batch(NDArray images, NDArray labels, int size, NDManager manager, IntUnaryOperator sources)
-            implements AutoCloseable {
+    public record Batch(NDArray images, NDArray labels, int size, NDManager manager, IntUnaryOperator sources,
+            int[] setLabels) implements AutoCloseable {
 
         /** The index in the {@link ImageSet} of the image at {@code position} in this batch (after the shuffle). */
         public int sourceIndex(int position) {
@@ -33,6 +34,11 @@ public final class ImageBatches implements AutoCloseable {
                 throw new IndexOutOfBoundsException("position " + position + " of a batch of " + size);
             }
             return sources.applyAsInt(position);
+        }
+
+        /** The label of the image at {@code position}, read on the host (no copy from the device). */
+        public int label(int position) {
+            return setLabels[sourceIndex(position)];
         }
 
         @Override
@@ -44,6 +50,7 @@ public final class ImageBatches implements AutoCloseable {
     private final NDManager manager;
     private final NDArray images;
     private final NDArray labels;
+    private final int[] hostLabels;
     /** (byte / 255 - mean) / std, folded into byte * scale - shift: two operations per batch, not three. */
     private final NDArray scale;
     private final NDArray shift;
@@ -64,6 +71,7 @@ public final class ImageBatches implements AutoCloseable {
             longLabels[i] = set.labels()[i];
         }
         this.labels = manager.create(longLabels);
+        this.hostLabels = set.labels();
         float[] scales = new float[set.channels()];
         float[] shifts = new float[set.channels()];
         for (int c = 0; c < scales.length; c++) {
@@ -130,7 +138,7 @@ public final class ImageBatches implements AutoCloseable {
                 int first = next;
                 IntUnaryOperator sources = hostOrder == null ? position -> first + position
                         : position -> (int) hostOrder[first + position];
-                Batch batch = new Batch(x.mul(scale).sub(shift), y, end - next, batchScope, sources);
+                Batch batch = new Batch(x.mul(scale).sub(shift), y, end - next, batchScope, sources, hostLabels);
                 next = end;
                 pipelineNanos += System.nanoTime() - start;
                 return batch;

@@ -183,8 +183,8 @@ public final class ClassifierTraining {
                 // Before the trainer exists: its parameter store must see the restored arrays.
                 resumeFrom.loadParametersInto(block, model.getNDManager());
             }
+            // The trainer runs forward passes and collects gradients; Kiln's optimizer applies them.
             DefaultTrainingConfig config = new DefaultTrainingConfig(new SoftTargetLoss())
-                    .optOptimizer(optimizer)
                     .optDevices(new Device[] {device});
             try (Trainer trainer = model.newTrainer(config);
                     ImageBatches trainBatches = new ImageBatches(train, normalization, model.getNDManager(), device);
@@ -391,8 +391,20 @@ public final class ClassifierTraining {
             if (spec.gradClipNorm() != null) {
                 clipGradients(spec.gradClipNorm());
             }
-            trainer.step();
-            return new float[] {loss.getFloat(), logits.argMax(1).eq(labels).countNonzero().getLong()};
+            optimizer.step();
+            return new float[] {loss.getFloat(), correct(logits, batch)};
+        }
+
+        /** Predictions that match the labels: the predicted classes are copied to the host and compared there. */
+        private static int correct(NDArray logits, ImageBatches.Batch batch) {
+            long[] predicted = logits.argMax(1).toLongArray();
+            int correct = 0;
+            for (int i = 0; i < predicted.length; i++) {
+                if (predicted[i] == batch.label(i)) {
+                    correct++;
+                }
+            }
+            return correct;
         }
 
         /** Scales all gradients together so their global L2 norm is at most maxNorm (torch.nn.utils.clip_grad_norm_). */

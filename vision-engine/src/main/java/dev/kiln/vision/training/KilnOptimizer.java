@@ -4,11 +4,14 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.nn.Parameter;
-import ai.djl.training.optimizer.Optimizer;
+import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.util.Pair;
 import ai.djl.util.PairList;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -17,32 +20,60 @@ import java.util.Map;
  * optimizers decay every parameter (PyTorch recipes skip biases and normalisation parameters), and their
  * state is private, while a resumable checkpoint must hold the moments and step counts.
  * State is keyed by parameter name, which is stable across processes (DJL's parameter ids are not).
+ *
+ * <p>{@link #step()} updates the parameters in place from their real gradients, as {@code torch.optim} does,
+ * instead of through {@code Trainer.step()}: DJL's parameter server copies every gradient first, and every
+ * operation with a Java number copies the number into a new native array. For a small network those fixed costs
+ * were most of the step (issue 18: the MLP's update took longer than its forward pass); the scalars here are
+ * made once and kept.
  */
-public final class KilnOptimizer extends Optimizer {
+public final class KilnOptimizer {
 
     private static final double BETA1 = 0.9;
     private static final double BETA2 = 0.999;
     private static final double EPSILON = 1e-8;
+    /** Distinct scalars kept: the rates, the constants and Adam's corrections of the last few steps. */
+    static final int KEPT_SCALARS = 64;
 
-    private final String kind;
+    private enum Kind {
+        SGD, ADAM, ADAMW
+    }
+
+    /** A trainable parameter and what its update needs to know of it. */
+    private record Slot(String name, Parameter parameter, boolean decays) {
+    }
+
+    private final Kind kind;
     private final double momentum;
     private final boolean nesterov;
     private final double weightDecay;
+    private final List<Slot> slots = new ArrayList<>();
     private final Map<String, String> names = new HashMap<>();
-    private final Map<String, Boolean> decays = new HashMap<>();
     private final Map<String, NDArray> first = new LinkedHashMap<>();
     private final Map<String, NDArray> second = new LinkedHashMap<>();
     private final Map<String, Integer> steps = new HashMap<>();
     /** Per-parameter multipliers of the learning rate (the head's own rate in transfer learning), by name. */
     private final Map<String, Double> rateScales = new HashMap<>();
+    /** float32 scalars on the parameters' device, by value; the least recently used is closed beyond the bound. */
+    private final Map<Double, NDArray> scalars = new LinkedHashMap<>(16, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<Double, NDArray> eldest) {
+            if (size() <= KEPT_SCALARS) {
+                return false;
+            }
+            eldest.getValue().close();
+            return true;
+        }
+    };
     private double learningRate;
 
     public KilnOptimizer(String kind, double learningRate, double momentum, boolean nesterov, double weightDecay) {
-        super(new Builder());
-        if (!kind.equals("sgd") && !kind.equals("adam") && !kind.equals("adamw")) {
-            throw new IllegalArgumentException("unknown optimizer '" + kind + "'");
-        }
-        this.kind = kind;
+        this.kind = switch (kind) {
+            case "sgd" -> Kind.SGD;
+            case "adam" -> Kind.ADAM;
+            case "adamw" -> Kind.ADAMW;
+            default -> throw new IllegalArgumentException("unknown optimizer '" + kind + "'");
+        };
         this.learningRate = learningRate;
         this.momentum = momentum;
         this.nesterov = nesterov;
@@ -50,13 +81,13 @@ public final class KilnOptimizer extends Optimizer {
     }
 
     /**
-     * Learns the block's parameter names; only weights (of convolutions and linear layers) are decayed,
-     * never biases or BatchNorm's gamma and beta. Call once the block is initialised.
+     * Takes the block's parameters, the ones {@link #step()} updates; only weights (of convolutions and linear
+     * layers) are decayed, never biases or BatchNorm's gamma and beta. Call once the block is initialised.
      */
     public void bind(PairList<String, Parameter> parameters) {
         for (Pair<String, Parameter> p : parameters) {
             names.put(p.getValue().getId(), p.getKey());
-            decays.put(p.getKey(), p.getValue().getType() == Parameter.Type.WEIGHT);
+            slots.add(new Slot(p.getKey(), p.getValue(), p.getValue().getType() == Parameter.Type.WEIGHT));
         }
     }
 
@@ -75,76 +106,104 @@ public final class KilnOptimizer extends Optimizer {
         return learningRate;
     }
 
-    @Override
-    public void update(String parameterId, NDArray weight, NDArray grad) {
-        String name = names.get(parameterId);
-        if (name == null) {
-            throw new IllegalStateException("parameter " + parameterId + " is unknown: call bind() after initialising");
+    /**
+     * Updates every bound parameter that is not frozen from the gradient its backward passes accumulated, then
+     * zeroes that gradient (PyTorch accumulates into it). A parameter without a gradient is skipped, as
+     * {@code torch.optim} skips one whose {@code grad} is None.
+     */
+    public void step() {
+        if (slots.isEmpty()) {
+            throw new IllegalStateException("no parameters to update: call bind() once the block is initialised");
         }
-        double decay = decays.get(name) ? weightDecay : 0.0;
+        for (Slot slot : slots) {
+            Parameter parameter = slot.parameter();
+            if (!parameter.requiresGradient()) {
+                continue;
+            }
+            PtNDArray weight = (PtNDArray) parameter.getArray();
+            // The gradient itself, not DJL's copy of it (NDArray.getGradient() asks the engine twice as well).
+            PtNDArray gradient = JniUtils.getGradient(weight);
+            if (gradient == null) {
+                continue;
+            }
+            try (gradient) {
+                update(slot, weight, gradient);
+            }
+            JniUtils.zeroGrad(weight);
+        }
+    }
+
+    /** One parameter's update; {@code gradient} is its real gradient, free to change, as it is zeroed next. */
+    private void update(Slot slot, NDArray weight, NDArray gradient) {
+        String name = slot.name();
+        double decay = slot.decays() ? weightDecay : 0.0;
         double rate = learningRate * rateScales.getOrDefault(name, 1.0);
         int step = steps.merge(name, 1, Integer::sum);
-        NDManager owner = weight.getManager();
-        try (NDManager scope = weight.getManager().newSubManager()) {
-            // Temporarily owned by the scope, so every intermediate result is freed when it closes.
-            scope.tempAttachAll(weight, grad);
-            NDArray g = grad;
-            if (decay > 0 && !kind.equals("adamw")) {
-                g = g.add(weight.mul(decay));
+        if (decay > 0 && kind != Kind.ADAMW) {
+            // L2: the gradient of decay/2 * |w|^2 joins the loss's.
+            try (NDArray l2 = weight.mul(scalar(decay, weight))) {
+                gradient.addi(l2);
             }
-            if (kind.equals("sgd")) {
-                sgd(name, weight, g, rate, owner, scope);
-            } else {
-                if (decay > 0 && kind.equals("adamw")) {
-                    // Decoupled decay; plain Adam already has its L2 term in g.
-                    weight.muli(1 - rate * decay);
+        }
+        switch (kind) {
+            case SGD -> sgd(name, weight, gradient, rate);
+            case ADAM -> adam(name, weight, gradient, step, rate);
+            case ADAMW -> {
+                if (decay > 0) {
+                    // Decoupled decay; plain Adam has its L2 term in the gradient.
+                    weight.muli(scalar(1 - rate * decay, weight));
                 }
-                adam(name, weight, g, step, rate, owner, scope);
-            }
-            // DJL hands the optimizer a copy of the gradient; PyTorch accumulates into the real one, so reset that.
-            try (NDArray accumulated = weight.getGradient()) {
-                accumulated.subi(accumulated);
+                adam(name, weight, gradient, step, rate);
             }
         }
     }
 
-    private void sgd(String name, NDArray weight, NDArray g, double rate, NDManager owner, NDManager scope) {
-        if (momentum == 0) {
-            weight.subi(g.mul(rate));
-            return;
+    private void sgd(String name, NDArray weight, NDArray gradient, double rate) {
+        NDArray direction = gradient;
+        if (momentum != 0) {
+            NDArray buffer = state(first, name, weight);
+            buffer.muli(scalar(momentum, weight)).addi(gradient);
+            direction = buffer;
+            if (nesterov) {
+                try (NDArray ahead = buffer.mul(scalar(momentum, weight))) {
+                    direction = gradient.addi(ahead);
+                }
+            }
         }
-        NDArray buffer = state(first, name, weight, owner, scope);
-        buffer.muli(momentum).addi(g);
-        NDArray direction = nesterov ? g.add(buffer.mul(momentum)) : buffer;
-        weight.subi(direction.mul(rate));
+        try (NDArray delta = direction.mul(scalar(rate, weight))) {
+            weight.subi(delta);
+        }
     }
 
-    private void adam(String name, NDArray weight, NDArray g, int step, double rate, NDManager owner,
-            NDManager scope) {
-        NDArray m = state(first, name, weight, owner, scope);
-        NDArray v = state(second, name, weight, owner, scope);
-        m.muli(BETA1).addi(g.mul(1 - BETA1));
-        v.muli(BETA2).addi(g.square().muli(1 - BETA2));
+    private void adam(String name, NDArray weight, NDArray gradient, int step, double rate) {
+        NDArray m = state(first, name, weight);
+        NDArray v = state(second, name, weight);
+        try (NDArray scaled = gradient.mul(scalar(1 - BETA1, weight))) {
+            m.muli(scalar(BETA1, weight)).addi(scaled);
+        }
+        try (NDArray squared = gradient.square()) {
+            v.muli(scalar(BETA2, weight)).addi(squared.muli(scalar(1 - BETA2, weight)));
+        }
         double correction1 = 1 - Math.pow(BETA1, step);
         double correction2 = 1 - Math.pow(BETA2, step);
-        NDArray denominator = v.div(correction2).sqrt().addi(EPSILON);
-        weight.subi(m.div(denominator).muli(rate / correction1));
+        try (NDArray corrected = v.div(scalar(correction2, weight));
+                NDArray denominator = corrected.sqrt();
+                NDArray delta = m.div(denominator.addi(scalar(EPSILON, weight)))) {
+            weight.subi(delta.muli(scalar(rate / correction1, weight)));
+        }
     }
 
     /**
-     * A moment buffer, owned by the weight's own manager (the model's), and lent to the update's scope while it
-     * runs: an operation's result belongs to its input's manager, so {@code v.div(c)} would otherwise be a new
-     * array of the model's, freed only with the model (hundreds of MB per epoch).
+     * A float32 scalar on the weight's device. PyTorch reads a one-element operand as its computation type, so
+     * the result is the same as with the float64 array DJL would make for a Java double.
      */
-    private static NDArray state(Map<String, NDArray> states, String name, NDArray weight, NDManager owner,
-            NDManager scope) {
-        NDArray state = states.computeIfAbsent(name, k -> {
-            NDArray zeros = weight.zerosLike();
-            zeros.attach(owner);
-            return zeros;
-        });
-        scope.tempAttachAll(state);
-        return state;
+    private NDArray scalar(double value, NDArray like) {
+        return scalars.computeIfAbsent(value, v -> like.getManager().create((float) value));
+    }
+
+    /** A moment buffer, owned by the weight's manager (the model's), as long as the model lives. */
+    private static NDArray state(Map<String, NDArray> states, String name, NDArray weight) {
+        return states.computeIfAbsent(name, k -> weight.zerosLike());
     }
 
     /** The moments, named "first/NAME" and "second/NAME", for a checkpoint. */
@@ -179,12 +238,5 @@ public final class KilnOptimizer extends Optimizer {
     private static NDArray named(NDArray array, String name) {
         array.setName(name);
         return array;
-    }
-
-    private static final class Builder extends OptimizerBuilder<Builder> {
-        @Override
-        protected Builder self() {
-            return this;
-        }
     }
 }

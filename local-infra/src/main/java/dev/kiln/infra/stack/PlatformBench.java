@@ -1,0 +1,144 @@
+package dev.kiln.infra.stack;
+
+import static dev.kiln.infra.stack.StackHttp.JSON;
+import static dev.kiln.infra.stack.StackHttp.fail;
+import static dev.kiln.infra.stack.StackHttp.post;
+
+import ai.djl.Device;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.kiln.contracts.messaging.Json;
+import dev.kiln.contracts.runs.TrainingSpec;
+import dev.kiln.vision.pipeline.TrainTestData;
+import dev.kiln.vision.training.ClassifierTraining;
+import dev.kiln.vision.training.TrainingResult;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * {@code ./kiln bench platform}: what the platform costs a training run. The same spec is trained here, by the
+ * loop {@code ./kiln train} runs (load the data set from the local cache, train, evaluate on the test set), and as
+ * a run through the gateway, the outbox, Kafka, a trainer worker, PostgreSQL and the artifact store, from the POST
+ * to COMPLETED by the store's own clock (createdAt to finishedAt). Rounds are paired, one of each back to back,
+ * after an uncounted warm-up pair; the overhead is the median of the rounds' ratios, minus one.
+ * A measurement, never a test.
+ */
+public final class PlatformBench {
+
+    private static final String DEFAULT_SPEC = """
+            {"dataset": "fashion-mnist", "model": "mnist-cnn", "epochs": 2, "batchSize": 64, "seed": 42}""";
+    private static final Duration RUN_TIMEOUT = Duration.ofMinutes(30);
+
+    private PlatformBench() {
+    }
+
+    /** One round: seconds in this process, and the run's seconds with where they went. */
+    private record Round(double local, double platform, double queued, double starting, double training) {
+        double ratio() {
+            return platform / local;
+        }
+    }
+
+    /** args: GATEWAY_URL DATA_DIR [ROUNDS] [--json] */
+    public static void main(String[] args) throws Exception {
+        String gateway = args[0];
+        Path dataDir = Path.of(args[1]);
+        boolean json = List.of(args).contains("--json");
+        int rounds = args.length > 2 && !args[2].equals("--json") ? Integer.parseInt(args[2]) : 3;
+        TrainingSpec spec = Json.read(DEFAULT_SPEC, TrainingSpec.class);
+        if (!json) {
+            System.out.printf("Training %s here and through the platform, %d paired rounds after a warm-up...%n",
+                    DEFAULT_SPEC.strip(), rounds);
+        }
+        List<Round> measured = new ArrayList<>();
+        for (int round = 0; round <= rounds; round++) {
+            double local = trainHere(spec, dataDir);
+            Round result = trainOnPlatform(gateway, spec, local);
+            if (round == 0) {
+                continue;
+            }
+            measured.add(result);
+            if (!json) {
+                System.out.printf(Locale.ROOT, "round %d: here %.2f s, platform %.2f s (queued %.2f, claimed to training"
+                        + " %.2f, training and evaluation %.2f), ratio %.3f%n", round, result.local(),
+                        result.platform(), result.queued(), result.starting(), result.training(), result.ratio());
+            }
+        }
+        List<Double> ratios = measured.stream().map(Round::ratio).sorted().toList();
+        double ratio = median(ratios);
+        Map<String, Object> report = new LinkedHashMap<>();
+        report.put("bench", "platform");
+        report.put("spec", JSON.readTree(DEFAULT_SPEC));
+        report.put("rounds", rounds);
+        report.put("localSeconds", median(measured.stream().map(Round::local).toList()));
+        report.put("platformSeconds", median(measured.stream().map(Round::platform).toList()));
+        report.put("queuedSeconds", median(measured.stream().map(Round::queued).toList()));
+        report.put("ratio", ratio);
+        report.put("ratioMin", ratios.get(0));
+        report.put("ratioMax", ratios.get(ratios.size() - 1));
+        report.put("overhead", ratio - 1);
+        if (json) {
+            System.out.println(Json.write(report));
+        } else {
+            System.out.printf(Locale.ROOT, "%nmedian of %d rounds: here %.2f s, through the platform %.2f s: ratio %.3f"
+                    + " (%.3f to %.3f), platform overhead %+.1f%%%n", rounds, report.get("localSeconds"),
+                    report.get("platformSeconds"), ratio, ratios.get(0), ratios.get(ratios.size() - 1),
+                    100 * (ratio - 1));
+        }
+    }
+
+    /** What {@code ./kiln train} does with the spec, in seconds: load the data set, train, evaluate. */
+    private static double trainHere(TrainingSpec spec, Path dataDir) throws Exception {
+        long start = System.nanoTime();
+        TrainTestData data = TrainTestData.load(spec.datasetName(), dataDir);
+        TrainingResult result = new ClassifierTraining(spec, data, Device.cpu()).run();
+        if (!result.succeeded()) {
+            fail("the local training ended " + result.outcome() + ": " + result.reason());
+        }
+        return (System.nanoTime() - start) / 1e9;
+    }
+
+    private static Round trainOnPlatform(String gateway, TrainingSpec spec, double local) throws Exception {
+        ObjectNode request = JSON.createObjectNode();
+        request.put("experiment", "bench-platform");
+        request.set("spec", JSON.readTree(Json.write(spec)));
+        HttpResponse<String> accepted = post(gateway + "/api/v1/runs", JSON.writeValueAsString(request));
+        if (accepted.statusCode() != 202) {
+            fail("the gateway answered " + accepted.statusCode() + ": " + accepted.body());
+        }
+        String id = JSON.readTree(accepted.body()).path("id").asText();
+        JsonNode run = StackHttp.awaitJson(gateway + "/api/v1/runs/" + id,
+                body -> List.of("COMPLETED", "FAILED", "CANCELLED").contains(body.path("status").asText()), RUN_TIMEOUT,
+                "run " + id + " to end");
+        if (!"COMPLETED".equals(run.path("status").asText())) {
+            fail("run " + id + " ended " + run.path("status").asText() + ": " + run.path("error"));
+        }
+        Instant created = instant(run, "createdAt");
+        Instant claimed = instant(run, "claimedAt");
+        Instant started = instant(run, "startedAt");
+        Instant finished = instant(run, "finishedAt");
+        return new Round(local, seconds(created, finished), seconds(created, claimed), seconds(claimed, started),
+                seconds(started, finished));
+    }
+
+    private static Instant instant(JsonNode run, String field) {
+        return Instant.parse(run.path(field).asText());
+    }
+
+    private static double seconds(Instant from, Instant to) {
+        return Duration.between(from, to).toNanos() / 1e9;
+    }
+
+    private static double median(List<Double> values) {
+        double[] sorted = values.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+        int n = sorted.length;
+        return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+    }
+}

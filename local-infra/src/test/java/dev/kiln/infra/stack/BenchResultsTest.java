@@ -1,0 +1,68 @@
+package dev.kiln.infra.stack;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.kiln.infra.stack.BenchResults.Figure;
+import org.junit.jupiter.api.Test;
+
+class BenchResultsTest {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @Test
+    void aMedianInsideTheOtherRunsRangeIsNoise() {
+        Figure recorded = new Figure("train mlp vs PyTorch", 1.00, 0.80, 1.30, true);
+        Figure now = new Figure("train mlp vs PyTorch", 1.25, 1.10, 1.40, true);
+
+        assertThat(BenchResults.verdict(recorded, now)).isEqualTo("within the noise");
+    }
+
+    @Test
+    void separatedRangesMoveInTheFiguresDirection() {
+        Figure ratio = new Figure("train mlp vs PyTorch", 0.50, 0.48, 0.52, true);
+        Figure faster = new Figure("train mlp vs PyTorch", 1.10, 1.00, 1.20, true);
+        Figure overhead = new Figure("platform vs in-process", 1.02, 1.01, 1.03, false);
+        Figure slower = new Figure("platform vs in-process", 1.30, 1.25, 1.35, false);
+
+        assertThat(BenchResults.verdict(ratio, faster)).isEqualTo("BETTER");
+        assertThat(BenchResults.verdict(faster, ratio)).isEqualTo("WORSE");
+        assertThat(BenchResults.verdict(overhead, slower)).isEqualTo("WORSE");
+    }
+
+    @Test
+    void aFigureWithoutRoundsMovesBeyondTheTolerance() {
+        Figure recorded = new Figure("study epochs vs grid", 0.40, 0.40, 0.40, false);
+
+        assertThat(BenchResults.verdict(recorded, new Figure("study epochs vs grid", 0.43, 0.43, 0.43, false)))
+                .isEqualTo("within the noise");
+        assertThat(BenchResults.verdict(recorded, new Figure("study epochs vs grid", 0.30, 0.30, 0.30, false)))
+                .isEqualTo("BETTER");
+    }
+
+    @Test
+    void theComparisonNamesEveryFigureAndCountsWhatMoved() throws Exception {
+        JsonNode recorded = JSON.readTree("""
+                {"recordedAt": "2026-12-03T09:00:00Z", "results": [
+                  {"bench": "train", "model": "mlp", "ratio": 0.5, "ratioMin": 0.48, "ratioMax": 0.52,
+                   "kilnImagesPerSecond": 24000, "fractionOfPeak": 0.19},
+                  {"bench": "platform", "ratio": 1.03, "ratioMin": 1.02, "ratioMax": 1.04}]}""");
+        JsonNode now = JSON.readTree("""
+                {"recordedAt": "2026-12-04T09:00:00Z", "results": [
+                  {"bench": "train", "model": "mlp", "ratio": 1.1, "ratioMin": 1.05, "ratioMax": 1.2,
+                   "kilnImagesPerSecond": 50000, "fractionOfPeak": 0.4},
+                  {"bench": "platform", "ratio": 1.035, "ratioMin": 1.02, "ratioMax": 1.05},
+                  {"bench": "train", "model": "lenet", "ratio": 1.2, "ratioMin": 1.1, "ratioMax": 1.3,
+                   "kilnImagesPerSecond": 9000, "fractionOfPeak": 0.1}]}""");
+
+        String table = BenchResults.compare(recorded, now);
+
+        assertThat(table).contains("recorded 2026-12-03T09:00:00Z");
+        assertThat(table).containsPattern("train mlp vs PyTorch .* \\+120\\.0%  BETTER");
+        assertThat(table).containsPattern("train mlp img/s .* BETTER");
+        assertThat(table).containsPattern("platform vs in-process .* within the noise");
+        assertThat(table).containsPattern("train lenet vs PyTorch .* new");
+        assertThat(table).contains("3 figure(s) moved beyond the noise.");
+    }
+}
