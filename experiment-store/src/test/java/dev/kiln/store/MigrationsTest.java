@@ -11,6 +11,7 @@ import dev.kiln.contracts.models.ModelPromotedV1;
 import dev.kiln.contracts.models.ModelServingEventV1;
 import dev.kiln.contracts.runs.RunCommandV1;
 import dev.kiln.contracts.runs.RunEventV1;
+import dev.kiln.contracts.runs.RunStatus;
 import dev.kiln.contracts.runs.TrainRequestV1;
 import dev.kiln.contracts.runs.TrainingSpec;
 import dev.kiln.infra.postgres.LocalPostgres;
@@ -67,8 +68,10 @@ class MigrationsTest {
         assertThat(second.migrationsExecuted).isZero();
         flyway().validate();
         try (Connection c = connect()) {
-            c.createStatement().execute("insert into runs (id, status, spec, model, created_at, updated_at) "
-                    + "values (gen_random_uuid(), 'QUEUED', '{}', 'mlp', now(), now())");
+            for (RunStatus status : RunStatus.values()) {
+                c.createStatement().execute("insert into runs (id, status, spec, model, created_at, updated_at) "
+                        + "values (gen_random_uuid(), '" + status + "', '{}', 'mlp', now(), now())");
+            }
             assertThatThrownBy(() -> c.createStatement().execute(
                     "insert into runs (id, status, spec, model, created_at, updated_at) "
                             + "values (gen_random_uuid(), 'BOGUS', '{}', 'mlp', now(), now())"))

@@ -9,20 +9,26 @@ import static org.hamcrest.Matchers.is;
 
 import dev.kiln.access.testing.TestTokens;
 import dev.kiln.contracts.messaging.Json;
+import dev.kiln.contracts.messaging.Topics;
 import dev.kiln.contracts.runs.ClassMetrics;
 import dev.kiln.contracts.runs.EpochMetrics;
 import dev.kiln.contracts.runs.EvaluationReport;
+import dev.kiln.contracts.runs.RunCommandV1;
+import dev.kiln.contracts.runs.RunEventType;
+import dev.kiln.contracts.runs.RunEventV1;
 import dev.kiln.contracts.runs.RunStatus;
 import dev.kiln.contracts.runs.TrainingSpec;
 import dev.kiln.contracts.studies.StudySpec;
 import dev.kiln.gateway.studies.StudyScheduler;
 import dev.kiln.infra.kafka.KafkaTestResource;
+import dev.kiln.infra.kafka.TopicReader;
 import dev.kiln.infra.postgres.PostgresTestResource;
 import dev.kiln.infra.s3.S3TestResource;
 import dev.kiln.store.progress.CheckpointRecord;
 import dev.kiln.store.progress.CheckpointRepository;
 import dev.kiln.store.progress.EpochRepository;
 import dev.kiln.store.runs.Owner;
+import dev.kiln.store.runs.RunRecord;
 import dev.kiln.store.runs.RunRepository;
 import dev.kiln.store.studies.StudyRepository;
 import io.quarkus.narayana.jta.QuarkusTransaction;
@@ -49,6 +55,8 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -81,6 +89,9 @@ class StudyApiTest {
 
     @Inject
     StudyScheduler scheduler;
+
+    @ConfigProperty(name = "kafka.bootstrap.servers")
+    String bootstrap;
 
     @Test
     void aGridStudyRunsEveryCombinationOnceWithinItsParallelismAndFindsTheBest() {
@@ -240,6 +251,74 @@ class StudyApiTest {
                 .then().statusCode(400).body("violations[0].field", is("maxTrials"));
     }
 
+    /** Two trials, one at a time, whose rung 1 waits for both: the first to reach it is paused. */
+    private static final String HOLDING_STUDY = "{\"base\": " + BASE + ", \"algorithm\": \"grid\","
+            + " \"parallelTrials\": 1, \"pruner\": {\"type\": \"asha\", \"minEpochs\": 1, \"reductionFactor\": 2,"
+            + " \"minTrialsAtRung\": 2}, \"parameters\": [{\"name\": \"learningRate\", \"type\": \"categorical\","
+            + " \"values\": [0.1, 0.01]}]}";
+
+    @Test
+    void aTrialAtARungTooFewReachedIsPausedAndResumedUnderItsRunOnceTheRungFills() {
+        String id = create(HOLDING_STUDY);
+        UUID first = runId(awaitTrials(id, 1).get(0));
+        train(first, 0.4);
+
+        // Paused at rung 1: its worker is told to stop and let it go, and its place goes to the second trial.
+        List<Map<String, Object>> trials = awaitTrials(id, 2);
+        assertThat(trials.get(0).get("state")).isEqualTo("PAUSED");
+        assertThat(trials.get(1).get("state")).isEqualTo("QUEUED");
+        RunRecord paused = QuarkusTransaction.requiringNew().call(() -> runs.findById(first));
+        assertThat(paused.status).isEqualTo(RunStatus.PAUSED);
+        assertThat(paused.worker).isNull();
+        assertThat(QuarkusTransaction.requiringNew().call(() -> runs.heartbeat(first, WORKER,
+                Instant.now().truncatedTo(ChronoUnit.MICROS)))).as("the worker learns it is no longer its").isFalse();
+        ConsumerRecord<String, String> command = TopicReader.await(bootstrap, Topics.RUN_COMMANDS,
+                r -> first.toString().equals(r.key()), WAIT);
+        assertThat(Json.read(command.value(), RunCommandV1.class).type()).isEqualTo(RunCommandV1.Type.CANCEL);
+        ConsumerRecord<String, String> pausedEvent = TopicReader.await(bootstrap, Topics.RUN_EVENTS,
+                r -> first.toString().equals(r.key())
+                        && Json.read(r.value(), RunEventV1.class).type() == RunEventType.PAUSED, WAIT);
+        assertThat(Json.read(pausedEvent.value(), RunEventV1.class).epoch()).isEqualTo(1);
+        assertThat(Json.read(pausedEvent.value(), RunEventV1.class).reason()).contains("1 of the 2 trials");
+
+        // The rung fills: the worse second trial stops, the first is queued again under the same run, its train
+        // request published again.
+        UUID second = runId(trials.get(1));
+        train(second, 0.5);
+        await().atMost(WAIT).until(() -> "QUEUED".equals(given().get("/api/v1/studies/" + id).then().extract()
+                .path("trials[0].state")));
+        JsonPath judged = given().get("/api/v1/studies/" + id).then().extract().jsonPath();
+        assertThat(judged.getString("trials[1].state")).isEqualTo("PRUNED");
+        assertThat(judged.getString("trials[1].reason")).contains("pruned at epoch 1");
+        assertThat(judged.getString("trials[0].runId")).isEqualTo(first.toString());
+        assertThat(TopicReader.count(bootstrap, Topics.TRAIN_REQUESTS, r -> first.toString().equals(r.key()),
+                Duration.ofSeconds(3))).as("the first request and the resumed one").isEqualTo(2);
+        ConsumerRecord<String, String> queued = TopicReader.await(bootstrap, Topics.RUN_EVENTS,
+                r -> first.toString().equals(r.key()) && Json.read(r.value(), RunEventV1.class).type()
+                        == RunEventType.QUEUED && Json.read(r.value(), RunEventV1.class).epoch() != null, WAIT);
+        assertThat(Json.read(queued.value(), RunEventV1.class).epoch()).as("resumes after epoch 1").isEqualTo(1);
+
+        finish(first, 1, 0.3, 0.2);
+        JsonPath study = awaitStatus(id, "SUCCEEDED");
+        assertThat(study.getInt("bestTrial")).isEqualTo(1);
+        assertThat(study.getInt("trials[0].epochs")).isEqualTo(3);
+        assertThat(runsOfStudy(id)).as("resumed, not started again").isEqualTo(2);
+    }
+
+    @Test
+    void cancellingAStudyCancelsItsPausedTrials() {
+        String id = create(HOLDING_STUDY);
+        UUID first = runId(awaitTrials(id, 1).get(0));
+        train(first, 0.4);
+        await().atMost(WAIT).until(() -> "PAUSED".equals(given().get("/api/v1/studies/" + id).then().extract()
+                .path("trials[0].state")));
+
+        given().post("/api/v1/studies/" + id + "/cancel").then().statusCode(200).body("status", is("CANCELLED"))
+                .body("trials[0].state", is("CANCELLED"));
+        assertThat(QuarkusTransaction.requiringNew().call(() -> runs.findById(first)).status)
+                .isEqualTo(RunStatus.CANCELLED);
+    }
+
     @Test
     void invalidStudiesAreRefusedWithEveryProblemNamed() {
         given().contentType(ContentType.JSON).body("{\"base\": " + BASE + ", \"parameters\": [],"
@@ -275,6 +354,10 @@ class StudyApiTest {
         return given().get("/api/v1/studies/" + id).then().extract().jsonPath();
     }
 
+    private static UUID runId(Map<String, Object> trial) {
+        return UUID.fromString((String) trial.get("runId"));
+    }
+
     private static List<Object> parameters(List<Map<String, Object>> trials) {
         return trials.stream().map(t -> t.get("parameters")).toList();
     }
@@ -290,21 +373,43 @@ class StudyApiTest {
 
     /** Plays a worker: the run trains with these validation losses and succeeds. */
     private void finish(UUID runId, double[] validationLosses) {
+        finish(runId, 0, validationLosses);
+    }
+
+    /** The same for a run resumed after {@code after} epochs: these are its next epochs' losses. */
+    private void finish(UUID runId, int after, double... validationLosses) {
         Instant now = Instant.now().truncatedTo(ChronoUnit.MICROS);
         QuarkusTransaction.requiringNew().run(() -> {
             assertThat(runs.claim(runId, WORKER, now)).isTrue();
             assertThat(runs.start(runId, WORKER, "cpu", now)).isTrue();
-            for (int e = 1; e <= validationLosses.length; e++) {
-                epochs.record(runId, e, Json.write(new EpochMetrics(e, 1.0, 0.5, validationLosses[e - 1],
-                        1 - validationLosses[e - 1], 0.1, 100, 1000, 1.0)), now);
+            for (int e = after + 1; e <= after + validationLosses.length; e++) {
+                epochs.record(runId, e, Json.write(epochMetrics(e, validationLosses[e - after - 1])), now);
             }
             byte[] model = new byte[] {1, 2, 3};
-            checkpoints.store(runId, CheckpointRecord.Kind.model, validationLosses.length, model, now);
+            checkpoints.store(runId, CheckpointRecord.Kind.model, after + validationLosses.length, model, now);
             EvaluationReport test = new EvaluationReport(10, 0.3, 0.9, 5, 1.0, List.of("a", "b"),
                     new long[][] {{5, 0}, {1, 4}}, List.of(new ClassMetrics("a", 5, 0.83, 1.0),
                             new ClassMetrics("b", 5, 1.0, 0.8)));
             assertThat(runs.finish(runId, WORKER, RunStatus.SUCCEEDED, Json.write(test), null, now)).isTrue();
         });
+    }
+
+    /** Plays a worker that trains the run's first epochs, each recorded with its checkpoint, and goes on training. */
+    private void train(UUID runId, double... validationLosses) {
+        Instant now = Instant.now().truncatedTo(ChronoUnit.MICROS);
+        QuarkusTransaction.requiringNew().run(() -> {
+            assertThat(runs.claim(runId, WORKER, now)).isTrue();
+            assertThat(runs.start(runId, WORKER, "cpu", now)).isTrue();
+            for (int e = 1; e <= validationLosses.length; e++) {
+                assertThat(runs.epochFinished(runId, WORKER, e, e, now)).isTrue();
+                epochs.record(runId, e, Json.write(epochMetrics(e, validationLosses[e - 1])), now);
+                checkpoints.store(runId, CheckpointRecord.Kind.last, e, new byte[] {(byte) e}, now);
+            }
+        });
+    }
+
+    private static EpochMetrics epochMetrics(int epoch, double validationLoss) {
+        return new EpochMetrics(epoch, 1.0, 0.5, validationLoss, 1 - validationLoss, 0.1, 100, 1000, 1.0);
     }
 
     private void fail(UUID runId) {

@@ -38,6 +38,7 @@ import dev.kiln.store.progress.EpochRecord;
 import dev.kiln.store.progress.EpochRepository;
 import dev.kiln.store.runs.RunRecord;
 import dev.kiln.store.runs.RunRepository;
+import dev.kiln.trainer.training.TrainingSlots;
 import dev.kiln.vision.checkpoints.Checkpoint;
 import dev.kiln.vision.datasets.ImageSet;
 import dev.kiln.vision.imports.TorchScriptFixtures;
@@ -107,6 +108,9 @@ class TrainRequestHandlingTest {
 
     @Inject
     BatchSampleRepository batchSamples;
+
+    @Inject
+    TrainingSlots slots;
 
     @Test
     void aQueuedRunIsClaimedTrainedAndRecordedWithItsEpochsCheckpointsAndResult() throws Exception {
@@ -443,6 +447,44 @@ class TrainRequestHandlingTest {
         assertThat(cancelled.failureReason).isEqualTo("cancelled by request");
         assertThat(cancelled.epochsDone).as("no epoch recorded after the cancel took effect")
                 .isLessThanOrEqualTo(epochsAtCancel + 1);
+    }
+
+    @Test
+    void aPausedRunStopsTrainingAndOnceQueuedAgainContinuesFromItsCheckpoint() throws Exception {
+        TrainingSpec spec = TrainingSpec.of("mnist-sample", "mnist-cnn", 6, 16, "sgd", 0.01, 5L).withDefaults();
+        UUID runId = storeQueuedRun(spec);
+        send(runId.toString(), Json.write(TrainRequestV1.of(runId, spec, Instant.now())));
+        int epochsAtPause = await().atMost(WAIT).until(
+                () -> QuarkusTransaction.requiringNew().call(() -> runs.findById(runId)),
+                run -> run.epochsDone >= 1).epochsDone;
+
+        // As a study holds its trial at a rung: the store first, then the command to the workers.
+        Instant pausedAt = Instant.now().truncatedTo(ChronoUnit.MICROS);
+        QuarkusTransaction.requiringNew().run(() -> assertThat(runs.pause(runId, pausedAt)).isTrue());
+        send(Topics.RUN_COMMANDS, runId.toString(), Json.write(RunCommandV1.cancel(runId, pausedAt)));
+        await().atMost(WAIT).until(() -> !slots.active().contains(runId));
+
+        RunRecord paused = QuarkusTransaction.requiringNew().call(() -> runs.findById(runId));
+        assertThat(paused.status).as("left as the store has it").isEqualTo(RunStatus.PAUSED);
+        assertThat(paused.epochsDone).as("no epoch recorded after the pause took effect")
+                .isLessThanOrEqualTo(epochsAtPause + 1);
+        int resumesAfter = paused.epochsDone;
+        assertThat(QuarkusTransaction.requiringNew().call(() -> checkpoints.find(runId, CheckpointRecord.Kind.last))
+                .epoch).as("its checkpoint kept").isEqualTo(resumesAfter);
+
+        // As the study resumes it: queued again under the same id, its train request published again.
+        Instant resumedAt = Instant.now().truncatedTo(ChronoUnit.MICROS);
+        QuarkusTransaction.requiringNew().run(() -> assertThat(runs.resume(runId, resumedAt)).isTrue());
+        send(runId.toString(), Json.write(TrainRequestV1.of(runId, spec, resumedAt)));
+
+        RunRecord done = awaitStatus(runId, RunStatus.SUCCEEDED);
+        assertThat(done.epochsDone).isEqualTo(6);
+        assertThat(TopicReader.await(bootstrap, Topics.RUN_EVENTS, r -> runId.toString().equals(r.key())
+                && Json.read(r.value(), RunEventV1.class).type() == RunEventType.STARTED
+                && Json.read(r.value(), RunEventV1.class).epoch() == resumesAfter, WAIT))
+                .as("started again after its checkpoint's epoch").isNotNull();
+        assertThat(QuarkusTransaction.requiringNew().call(() -> epochs.forRun(runId)).stream()
+                .map(EpochRecord::metrics).map(EpochMetrics::epoch).toList()).containsExactly(1, 2, 3, 4, 5, 6);
     }
 
     /** Trains the spec's first epoch here, as the lost worker did, and returns its resume checkpoint. */

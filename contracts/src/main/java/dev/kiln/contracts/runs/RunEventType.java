@@ -12,6 +12,11 @@ public enum RunEventType {
     EPOCH,
     /** A checkpoint was stored: {@code checkpoint} says which (last, best, model), of which epoch, with its digest. */
     CHECKPOINT,
+    /**
+     * Its study paused the trial at a rung (status PAUSED): {@code epoch} is the rung, {@code reason} says what it
+     * waits for; a QUEUED event follows when the study resumes it.
+     */
+    PAUSED,
     /** The run succeeded: {@code test} holds the test set's evaluation of its result. */
     COMPLETED,
     /** The run failed: {@code reason} says why (divergence, an error). */

@@ -18,10 +18,11 @@ import java.util.UUID;
  * @param type       what happened
  * @param worker     the trainer worker that did it
  * @param occurredAt when
- * @param epoch      EPOCH: the epoch that finished; STARTED: the epoch training resumes after (0 for a fresh start)
+ * @param epoch      EPOCH: the epoch that finished; STARTED: the epoch training resumes after (0 for a fresh start);
+ *                   PAUSED: the rung
  * @param metrics    EPOCH: its metrics
  * @param test       COMPLETED: the test set's evaluation of the run's result
- * @param reason     FAILED, CANCELLED: why
+ * @param reason     FAILED, CANCELLED, PAUSED: why
  * @param checkpoint CHECKPOINT: the checkpoint stored
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -46,8 +47,9 @@ public record RunEventV1(String schema, UUID runId, RunEventType type, String wo
     }
 
     /**
-     * The run is queued for training: accepted ({@code worker} null, {@code resumesAfter} null), or handed back
-     * by a stopping worker ({@code reason} says so; {@code resumesAfter} is the epoch its checkpoint holds).
+     * The run is queued for training: accepted ({@code worker} null, {@code resumesAfter} null), handed back by a
+     * stopping worker, or resumed by its study after a pause ({@code reason} says which; {@code resumesAfter} is
+     * the epochs done, which its checkpoint holds).
      */
     public static RunEventV1 queued(UUID runId, String worker, Instant at, Integer resumesAfter, String reason) {
         return new RunEventV1(SCHEMA, runId, RunEventType.QUEUED, worker, at, resumesAfter, null, null, reason, null);
@@ -66,6 +68,11 @@ public record RunEventV1(String schema, UUID runId, RunEventType type, String wo
     public static RunEventV1 checkpoint(UUID runId, String worker, Instant at, CheckpointRef checkpoint) {
         return new RunEventV1(SCHEMA, runId, RunEventType.CHECKPOINT, worker, at, checkpoint.epoch(), null, null, null,
                 checkpoint);
+    }
+
+    /** Its study paused the trial at the rung {@code epoch}; {@code worker} the one told to stop, if any. */
+    public static RunEventV1 paused(UUID runId, String worker, Instant at, int epoch, String reason) {
+        return new RunEventV1(SCHEMA, runId, RunEventType.PAUSED, worker, at, epoch, null, null, reason, null);
     }
 
     /** The run succeeded; {@code bestEpoch} is the epoch its result comes from. */

@@ -12,12 +12,13 @@ public final class Pruners {
 
     /** The pruner of a valid spec (null: none), comparing values in the objective's direction. */
     public static Pruner of(PrunerSpec spec, ObjectiveSpec objective) {
-        PrunerSpec pruner = (spec == null ? new PrunerSpec(null, null, null, null, null) : spec).withDefaults();
+        PrunerSpec pruner = (spec == null ? PrunerSpec.ABSENT : spec).withDefaults();
         ObjectiveSpec resolved = objective.withDefaults();
         return switch (pruner.type()) {
             case PrunerSpec.NONE -> Pruner.NONE;
             case PrunerSpec.MEDIAN -> new MedianStoppingRule(pruner.warmupEpochs(), pruner.minTrials(), resolved);
-            case PrunerSpec.ASHA -> new Asha(pruner.minEpochs(), pruner.reductionFactor(), resolved);
+            case PrunerSpec.ASHA -> new Asha(pruner.minEpochs(), pruner.reductionFactor(), pruner.minTrialsAtRung(),
+                    resolved);
             default -> throw new IllegalArgumentException("unknown pruner '" + pruner.type() + "'; one of " + PrunerSpec.TYPES);
         };
     }

@@ -68,7 +68,7 @@ public record StudySpec(TrainingSpec base, List<ParameterSpec> parameters, Strin
                 // Never more in flight than the budget allows, or the default of a one-trial study is invalid.
                 parallelTrials == null ? Math.min(DEFAULT_PARALLEL_TRIALS, trials) : parallelTrials,
                 maxFailedTrials == null ? DEFAULT_MAX_FAILED_TRIALS : maxFailedTrials,
-                (pruner == null ? new PrunerSpec(null, null, null, null, null) : pruner).withDefaults(),
+                (pruner == null ? PrunerSpec.ABSENT : pruner).withDefaults(),
                 registeredModel,
                 experiment);
     }

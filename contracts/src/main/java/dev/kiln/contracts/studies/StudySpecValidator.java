@@ -362,7 +362,7 @@ public final class StudySpecValidator {
      * @return the pruner with its defaults, or null when its type is unknown
      */
     private PrunerSpec checkPruner(PrunerSpec given, Integer epochs) {
-        PrunerSpec pruner = (given == null ? new PrunerSpec(null, null, null, null, null) : given).withDefaults();
+        PrunerSpec pruner = (given == null ? PrunerSpec.ABSENT : given).withDefaults();
         if (!oneOf("pruner.type", pruner.type(), PrunerSpec.TYPES)) {
             return null;
         }
@@ -375,6 +375,7 @@ public final class StudySpecValidator {
         if (!asha) {
             onlyFor("pruner", "minEpochs", pruner.minEpochs(), "the asha pruner");
             onlyFor("pruner", "reductionFactor", pruner.reductionFactor(), "the asha pruner");
+            onlyFor("pruner", "minTrialsAtRung", pruner.minTrialsAtRung(), "the asha pruner");
         }
         if (median) {
             prunerEpochs("pruner.warmupEpochs", pruner.warmupEpochs(), 0, epochs, "else the pruner never stops a trial");
@@ -383,6 +384,7 @@ public final class StudySpecValidator {
         if (asha) {
             prunerEpochs("pruner.minEpochs", pruner.minEpochs(), 1, epochs, "the first rung must come before a trial ends");
             atLeast("pruner.reductionFactor", pruner.reductionFactor(), 2);
+            atLeast("pruner.minTrialsAtRung", pruner.minTrialsAtRung(), 1);
         }
         return pruner;
     }

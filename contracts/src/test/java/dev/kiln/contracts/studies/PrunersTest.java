@@ -29,13 +29,13 @@ class PrunersTest {
     @Test
     void specsMakeTheirPruners() {
         assertThat(Pruners.of(null, LOSS)).isSameAs(Pruner.NONE);
-        assertThat(Pruners.of(new PrunerSpec("none", null, null, null, null), LOSS)).isSameAs(Pruner.NONE);
-        assertThat(Pruners.of(new PrunerSpec("median", null, null, null, null), new ObjectiveSpec("test.accuracy", null, null)))
+        assertThat(Pruners.of(new PrunerSpec("none", null, null, null, null, null), LOSS)).isSameAs(Pruner.NONE);
+        assertThat(Pruners.of(new PrunerSpec("median", null, null, null, null, null), new ObjectiveSpec("test.accuracy", null, null)))
                 .isEqualTo(new MedianStoppingRule(1, 3, new ObjectiveSpec("test.accuracy", "maximize", null)));
-        assertThat(Pruners.of(new PrunerSpec("asha", null, null, 2, 4), LOSS)).isEqualTo(new Asha(2, 4, LOSS));
-        assertThatThrownBy(() -> Pruners.of(new PrunerSpec("hyperband", null, null, null, null), LOSS))
+        assertThat(Pruners.of(new PrunerSpec("asha", null, null, 2, 4, null), LOSS)).isEqualTo(new Asha(2, 4, 1, LOSS));
+        assertThatThrownBy(() -> Pruners.of(new PrunerSpec("hyperband", null, null, null, null, null), LOSS))
                 .isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> new Asha(1, 1, LOSS)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> new Asha(1, 1, 1, LOSS)).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> new MedianStoppingRule(0, 0, LOSS)).isInstanceOf(IllegalArgumentException.class);
         assertThat(Pruner.NONE.shouldStop(1, 5, history(List.of(9, 9, 9, 9, 9), List.of(0, 0, 0, 0, 0)))).isEmpty();
     }
@@ -93,15 +93,15 @@ class PrunersTest {
 
     @Test
     void ashaRungsAreMinEpochsTimesPowersOfTheReductionFactor() {
-        Asha asha = new Asha(1, 3, LOSS);
+        Asha asha = new Asha(1, 3, 1, LOSS);
         assertThat(IntStream.rangeClosed(1, 100).filter(asha::isRung).boxed().toList()).containsExactly(1, 3, 9, 27, 81);
-        Asha later = new Asha(2, 2, LOSS);
+        Asha later = new Asha(2, 2, 1, LOSS);
         assertThat(IntStream.rangeClosed(1, 40).filter(later::isRung).boxed().toList()).containsExactly(2, 4, 8, 16, 32);
     }
 
     @Test
     void ashaKeepsTheBestThirdAtEachRung() {
-        Asha asha = new Asha(1, 3, LOSS);
+        Asha asha = new Asha(1, 3, 1, LOSS);
 
         assertThat(asha.shouldStop(1, 1, history(List.of(0.9)))).as("the first at a rung goes on").isEmpty();
         assertThat(asha.shouldStop(2, 1, history(List.of(0.9), List.of(0.4)))).isEmpty();
@@ -115,7 +115,7 @@ class PrunersTest {
 
     @Test
     void ashaJudgesOnlyAtRungsWithTheValueThere() {
-        Asha asha = new Asha(1, 2, LOSS);
+        Asha asha = new Asha(1, 2, 1, LOSS);
         Map<Integer, List<Double>> history = history(List.of(0.5, 0.4, 0.3, 0.2), List.of(0.6, 0.5, 0.45, 0.4));
 
         assertThat(asha.shouldStop(2, 1, history)).isPresent();
@@ -130,13 +130,45 @@ class PrunersTest {
 
     @Test
     void ashaFollowsTheDirection() {
-        Asha asha = new Asha(1, 2, ACCURACY);
+        Asha asha = new Asha(1, 2, 1, ACCURACY);
         Map<Integer, List<Double>> history = history(List.of(0.8), List.of(0.7), List.of(0.9));
 
         assertThat(asha.shouldStop(1, 1, history)).as("ceil(3 / 2) = 2 go on").isEmpty();
         assertThat(asha.shouldStop(2, 1, history)).contains("pruned at epoch 1: validation accuracy 0.7 is not among"
                 + " the best 2 of the 3 trials at this rung (the cut-off is 0.8)");
         assertThat(asha.shouldStop(3, 1, history)).isEmpty();
+    }
+
+    @Test
+    void withOneTrialAtARungAshaNeverWaitsAndJudgesAsItStops() {
+        Asha asha = new Asha(1, 3, 1, LOSS);
+        Map<Integer, List<Double>> three = history(List.of(0.9), List.of(0.4), List.of(0.5));
+
+        assertThat(asha.judge(1, 1, history(List.of(0.9)), 7)).isEqualTo(Pruner.Decision.CONTINUE);
+        assertThat(asha.judge(3, 1, three, 7)).isEqualTo(Pruner.Decision.stop(asha.shouldStop(3, 1, three).orElseThrow()));
+        assertThat(asha.judge(2, 1, three, 7)).isEqualTo(Pruner.Decision.CONTINUE);
+        assertThat(new MedianStoppingRule(0, 1, LOSS).judge(1, 1, three, 5).verdict())
+                .as("other pruners never wait").isEqualTo(Pruner.Verdict.STOP);
+    }
+
+    @Test
+    void ashaWithMinTrialsAtRungWaitsUntilEnoughTrialsReachedTheRungOrNoMoreCan() {
+        Asha asha = new Asha(1, 2, 4, LOSS);
+        Map<Integer, List<Double>> three = history(List.of(0.9), List.of(0.4), List.of(0.5));
+
+        assertThat(asha.judge(1, 1, three, 5)).isEqualTo(Pruner.Decision.waitFor(
+                "waiting at epoch 1: 3 of the 4 trials to compare have reached this rung"));
+        assertThat(asha.judge(1, 1, three, 0).verdict()).as("no other trial can come: judged among 3")
+                .isEqualTo(Pruner.Verdict.STOP);
+        assertThat(asha.judge(2, 1, three, 0).verdict()).isEqualTo(Pruner.Verdict.CONTINUE);
+        Map<Integer, List<Double>> four = history(List.of(0.9), List.of(0.4), List.of(0.5), List.of(0.45));
+        assertThat(four.keySet()).allSatisfy(trial -> assertThat(asha.judge(trial, 1, four, 3).verdict())
+                .isNotEqualTo(Pruner.Verdict.WAIT));
+        assertThat(asha.judge(1, 1, four, 3).verdict()).isEqualTo(Pruner.Verdict.STOP);
+        assertThat(asha.judge(4, 1, four, 3).verdict()).as("ceil(4 / 2) = 2 go on").isEqualTo(Pruner.Verdict.CONTINUE);
+        assertThat(asha.judge(1, 2, history(List.of(0.9, 0.8)), 5)).as("2 is a rung, 3 is not")
+                .isEqualTo(Pruner.Decision.waitFor("waiting at epoch 2: 1 of the 4 trials to compare have reached this rung"));
+        assertThat(asha.judge(1, 3, history(List.of(0.9, 0.8, 0.7)), 5)).isEqualTo(Pruner.Decision.CONTINUE);
     }
 
     /**
@@ -174,7 +206,7 @@ class PrunersTest {
     @Test
     void ashaStopsBadTrialsEarlyAndRunsTheBestToTheEnd() {
         Simulation none = Simulation.run(Pruner.NONE);
-        Simulation asha = Simulation.run(Pruners.of(new PrunerSpec("asha", null, null, null, null), LOSS));
+        Simulation asha = Simulation.run(Pruners.of(new PrunerSpec("asha", null, null, null, null, null), LOSS));
 
         assertThat(none.totalEpochs()).isEqualTo(81);
         // Rungs at epochs 1 and 3, the best third goes on. Trials 1 and 2 run to the end because they reached the
@@ -187,7 +219,7 @@ class PrunersTest {
 
     @Test
     void medianStoppingAlsoSavesEpochsAndKeepsTheBest() {
-        Simulation median = Simulation.run(Pruners.of(new PrunerSpec("median", null, null, null, null), LOSS));
+        Simulation median = Simulation.run(Pruners.of(new PrunerSpec("median", null, null, null, null, null), LOSS));
 
         // Trials 1 to 3 have no three others to compare with while they run; later trials worse than the
         // median of the others stop after epoch 2, the first after the warm-up.

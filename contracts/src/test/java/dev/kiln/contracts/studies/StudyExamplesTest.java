@@ -30,7 +30,8 @@ class StudyExamplesTest {
         assertThat(full.maxTrials()).isEqualTo(8);
         assertThat(full.parallelTrials()).isEqualTo(2);
         assertThat(full.objective()).isEqualTo(new ObjectiveSpec("validation.loss", "minimize", null));
-        assertThat(full.pruner().type()).isEqualTo("none");
+        assertThat(full.pruner()).as("synchronous successive halving")
+                .isEqualTo(new PrunerSpec("asha", null, null, 1, 2, 8));
         TrainingSpec base = full.base();
         assertThat(List.of(base.optimizer(), base.learningRate(), base.batchSize(), base.epochs(),
                 base.earlyStopping().patience())).containsExactly("adam", 0.001, 512, 10, 3);
@@ -64,7 +65,8 @@ class StudyExamplesTest {
 
         assertThat(StudySpecValidator.validate(full, "")).isEmpty();
         assertThat(full.gridSize()).isEqualTo(8);
-        assertThat(full.pruner().type()).isEqualTo("asha");
+        assertThat(full.base().epochs()).as("the seeds' trials' length: rungs 1, 2, 4 and 8").isEqualTo(10);
+        assertThat(full.pruner()).isEqualTo(new PrunerSpec("asha", null, null, 1, 2, 8));
     }
 
     private static String architecture(Map<String, Object> trial) {

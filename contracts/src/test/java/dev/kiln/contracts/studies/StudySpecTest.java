@@ -25,7 +25,7 @@ class StudySpecTest {
         assertThat(study.maxTrials()).isEqualTo(8);
         assertThat(study.parallelTrials()).isEqualTo(2);
         assertThat(study.maxFailedTrials()).isEqualTo(3);
-        assertThat(study.pruner()).isEqualTo(new PrunerSpec("none", null, null, null, null));
+        assertThat(study.pruner()).isEqualTo(new PrunerSpec("none", null, null, null, null, null));
         assertThat(study.base()).isEqualTo(TrainingSpec.of("cifar10", "confignet", null, null, null, null, null)
                 .withDefaults());
         assertThat(study.parameters().get(0).log()).as("categorical parameters have no log").isNull();
@@ -61,14 +61,14 @@ class StudySpecTest {
 
     @Test
     void prunerDefaultsDependOnItsType() {
-        assertThat(new PrunerSpec("median", null, null, null, null).withDefaults())
-                .isEqualTo(new PrunerSpec("median", 1, 3, null, null));
-        assertThat(new PrunerSpec("asha", null, null, null, null).withDefaults())
-                .isEqualTo(new PrunerSpec("asha", null, null, 1, 3));
-        assertThat(new PrunerSpec("asha", null, null, 2, 4).withDefaults())
-                .isEqualTo(new PrunerSpec("asha", null, null, 2, 4));
-        assertThat(new PrunerSpec(null, null, null, null, null).withDefaults())
-                .isEqualTo(new PrunerSpec("none", null, null, null, null));
+        assertThat(new PrunerSpec("median", null, null, null, null, null).withDefaults())
+                .isEqualTo(new PrunerSpec("median", 1, 3, null, null, null));
+        assertThat(new PrunerSpec("asha", null, null, null, null, null).withDefaults())
+                .isEqualTo(new PrunerSpec("asha", null, null, 1, 3, 1));
+        assertThat(new PrunerSpec("asha", null, null, 2, 4, 8).withDefaults())
+                .isEqualTo(new PrunerSpec("asha", null, null, 2, 4, 8));
+        assertThat(new PrunerSpec(null, null, null, null, null, null).withDefaults())
+                .isEqualTo(new PrunerSpec("none", null, null, null, null, null));
     }
 
     @Test
@@ -94,7 +94,7 @@ class StudySpecTest {
         assertThat(study.parallelTrials()).isEqualTo(4);
         assertThat(study.maxFailedTrials()).isZero();
         assertThat(study.objective()).isEqualTo(new ObjectiveSpec("test.accuracy", "maximize", 0.9));
-        assertThat(study.pruner()).isEqualTo(new PrunerSpec("median", 2, 3, null, null));
+        assertThat(study.pruner()).isEqualTo(new PrunerSpec("median", 2, 3, null, null, null));
         assertThat(study.registeredModel()).isEqualTo("fashion");
         assertThat(study.experiment()).isEqualTo("lr-sweep");
         assertThat(study.base().epochs()).isEqualTo(5);

@@ -259,6 +259,15 @@ class StudySpecValidatorTest {
     }
 
     @Test
+    void minTrialsAtRungIsAshasAndAtLeastOne() {
+        assertThat(fields(FASHION, LR, "\"pruner\": {\"type\": \"asha\", \"minTrialsAtRung\": 8}")).isEmpty();
+        assertThat(message(errors(FASHION, LR, "\"pruner\": {\"type\": \"asha\", \"minTrialsAtRung\": 0}"),
+                "pruner.minTrialsAtRung")).isEqualTo("must be at least 1, got 0");
+        assertThat(message(errors(FASHION, LR, "\"pruner\": {\"type\": \"median\", \"minTrialsAtRung\": 2}"),
+                "pruner.minTrialsAtRung")).isEqualTo("applies to the asha pruner only");
+    }
+
+    @Test
     void prunerEpochsAreCheckedAgainstTheFewestEpochsATrialCanHave() {
         String epochs = LR.replace("}]", "}, {\"name\": \"epochs\", \"type\": \"int\", \"min\": 2, \"max\": 10}]");
 

@@ -55,7 +55,7 @@ public class RunRepository implements PanacheRepositoryBase<RunRecord, UUID> {
         return find("project = ?1 and idempotencyKey = ?2", project, key).firstResult();
     }
 
-    /** Runs of the project queued or training. */
+    /** Runs of the project queued or training (a paused trial is neither). */
     public long countActive(String project) {
         return count("project = ?1 and status in ?2", project,
                 List.of(RunStatus.QUEUED, RunStatus.CLAIMED, RunStatus.RUNNING));
@@ -89,7 +89,30 @@ public class RunRepository implements PanacheRepositoryBase<RunRecord, UUID> {
      */
     public boolean cancel(UUID id, String reason, Instant now) {
         return update("status = ?1, failureReason = ?2, finishedAt = ?3, updatedAt = ?3 where id = ?4 and status in ?5",
-                RunStatus.CANCELLED, reason, now, id, List.of(RunStatus.QUEUED, RunStatus.CLAIMED, RunStatus.RUNNING)) == 1;
+                RunStatus.CANCELLED, reason, now, id, List.of(RunStatus.QUEUED, RunStatus.CLAIMED, RunStatus.RUNNING,
+                        RunStatus.PAUSED)) == 1;
+    }
+
+    /**
+     * Holds a study's trial at a rung: PAUSED and owned by no worker, so none claims it, and the one training it
+     * can no longer record an epoch or a heartbeat (it stops, leaving its last checkpoint to resume from).
+     *
+     * @return false if the run was not queued or training
+     */
+    public boolean pause(UUID id, Instant now) {
+        return update("status = ?1, worker = null, heartbeatAt = null, updatedAt = ?2 where id = ?3 and status in ?4",
+                RunStatus.PAUSED, now, id, List.of(RunStatus.QUEUED, RunStatus.CLAIMED, RunStatus.RUNNING)) == 1;
+    }
+
+    /**
+     * Queues a paused run again, under the same id: whichever worker claims it resumes it from its last
+     * checkpoint, as after a {@link #handBack}.
+     *
+     * @return false if the run was not paused
+     */
+    public boolean resume(UUID id, Instant now) {
+        return update("status = ?1, queuedAt = ?2, updatedAt = ?2 where id = ?3 and status = ?4", RunStatus.QUEUED, now,
+                id, RunStatus.PAUSED) == 1;
     }
 
     /**

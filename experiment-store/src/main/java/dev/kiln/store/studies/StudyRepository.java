@@ -25,10 +25,14 @@ public class StudyRepository {
             Integer bestTrial, Instant createdAt, Instant updatedAt, Instant finishedAt) {
     }
 
-    /** A trial with its run's state. */
+    /**
+     * A trial with its run's state.
+     *
+     * @param judgedEpoch the last epoch at which the pruner let it go on
+     */
     public record TrialRow(int number, UUID runId, String parametersJson, Integer prunedEpoch, String prunedReason,
-            String runStatus, String failureReason, String resultJson, int epochsDone, Instant createdAt,
-            Instant finishedAt) {
+            int judgedEpoch, String runStatus, String failureReason, String resultJson, int epochsDone,
+            Instant createdAt, Instant finishedAt) {
     }
 
     /** One recorded epoch of a trial (EpochMetrics as JSON). */
@@ -133,16 +137,22 @@ public class StudyRepository {
                 .setParameter(3, epoch).setParameter(4, reason).executeUpdate();
     }
 
+    /** The pruner let the trial go on up to this epoch: it judges each epoch once. */
+    public void judged(UUID studyId, int number, int epoch) {
+        entityManager.createNativeQuery("update study_trials set judged_epoch = ?3 where study_id = ?1 and trial_number = ?2")
+                .setParameter(1, studyId).setParameter(2, number).setParameter(3, epoch).executeUpdate();
+    }
+
     /** The study's trials in order, with their runs' state. */
     public List<TrialRow> trials(UUID studyId) {
         List<Object[]> rows = entityManager.createNativeQuery("select t.trial_number, t.run_id, cast(t.parameters as text),"
-                + " t.pruned_epoch, t.pruned_reason, r.status, r.failure_reason, cast(r.result as text), r.epochs_done,"
-                + " t.created_at, r.finished_at from study_trials t join runs r on r.id = t.run_id"
+                + " t.pruned_epoch, t.pruned_reason, t.judged_epoch, r.status, r.failure_reason, cast(r.result as text),"
+                + " r.epochs_done, t.created_at, r.finished_at from study_trials t join runs r on r.id = t.run_id"
                 + " where t.study_id = ?1 order by t.trial_number").setParameter(1, studyId).getResultList();
         return rows.stream().map(r -> new TrialRow(((Number) r[0]).intValue(), (UUID) r[1], (String) r[2],
-                r[3] == null ? null : ((Number) r[3]).intValue(), (String) r[4], (String) r[5], (String) r[6],
-                (String) r[7], ((Number) r[8]).intValue(), instant(r[9]), r[10] == null ? null : instant(r[10])))
-                .toList();
+                r[3] == null ? null : ((Number) r[3]).intValue(), (String) r[4], ((Number) r[5]).intValue(),
+                (String) r[6], (String) r[7], (String) r[8], ((Number) r[9]).intValue(), instant(r[10]),
+                r[11] == null ? null : instant(r[11]))).toList();
     }
 
     /** Every recorded epoch of the study's trials, by trial then epoch. */

@@ -232,6 +232,39 @@ public class RunSubmissions {
         return true;
     }
 
+    /**
+     * Holds a study's trial at a rung, in the caller's transaction: the store says PAUSED, the worker training it
+     * stops within a batch (the CANCEL command: it leaves the run as the store has it, its checkpoint kept), and
+     * watchers hear a PAUSED event, both through the outbox.
+     *
+     * @param epoch the rung it waits at
+     * @return false if the run was not queued or training
+     */
+    public boolean pause(RunRecord run, int epoch, String reason, Instant now) {
+        if (!runs.pause(run.id, now)) {
+            return false;
+        }
+        outbox.publish(RunCommandV1.cancel(run.id, now));
+        outbox.publish(RunEventV1.paused(run.id, run.worker, now, epoch, reason));
+        return true;
+    }
+
+    /**
+     * Queues a paused trial again under its run id, in the caller's transaction: its train request is published
+     * again and a QUEUED event says so; the worker that claims it resumes it from its last checkpoint.
+     *
+     * @param epochsDone the epochs it resumes after
+     * @return false if the run was not paused
+     */
+    public boolean resume(RunRecord run, int epochsDone, String reason, Instant now) {
+        if (!runs.resume(run.id, now)) {
+            return false;
+        }
+        outbox.publish(TrainRequestV1.of(run.id, run.spec(), now));
+        outbox.publish(RunEventV1.queued(run.id, null, now, epochsDone, reason));
+        return true;
+    }
+
     private Submission earlier(String project, String idempotencyKey, String hash) {
         RunRecord existing = QuarkusTransaction.requiringNew().call(
                 () -> runs.findByIdempotencyKey(project, idempotencyKey));

@@ -160,7 +160,7 @@ public class Studies {
         return ids.stream().map(id -> view(id, project)).toList();
     }
 
-    /** Cancels the study and its running trials; 409 if it already ended. */
+    /** Cancels the study and its trials in flight or paused; 409 if it already ended. */
     public StudyView cancel(UUID id, Caller caller) {
         Instant now = now();
         QuarkusTransaction.requiringNew().run(() -> {
@@ -169,7 +169,7 @@ public class Studies {
                 throw new ConflictProblem("Study " + id + " has already ended: " + row.status());
             }
             for (Trial trial : scheduler.trials(id, Json.read(row.specJson(), StudySpec.class))) {
-                if (trial.active()) {
+                if (trial.unfinished()) {
                     submissions.stop(runs.findById(trial.runId()), "study cancelled by request", now);
                 }
             }
@@ -244,7 +244,7 @@ public class Studies {
         Comparator<StudyView.TrialView> byObjective = (a, b) -> objective.better(a.objective(), b.objective()) ? -1
                 : objective.better(b.objective(), a.objective()) ? 1 : Integer.compare(a.number(), b.number());
         List<StudyView.TrialView> ranked = new ArrayList<>(trials.stream()
-                .filter(t -> Trial.COMPLETED.equals(t.state()) && t.objective() != null).sorted(byObjective).toList());
+                .filter(t -> t.state() == Trial.State.COMPLETED && t.objective() != null).sorted(byObjective).toList());
         trials.stream().filter(t -> !ranked.contains(t)).forEach(ranked::add);
         return ranked.stream().map(StudyView.TrialView::number).toList();
     }

@@ -3,6 +3,7 @@ package dev.kiln.gateway.studies;
 import dev.kiln.contracts.messaging.Json;
 import dev.kiln.contracts.runs.EpochMetrics;
 import dev.kiln.contracts.runs.EvaluationReport;
+import dev.kiln.contracts.runs.RunStatus;
 import dev.kiln.contracts.runs.TrainingSpec;
 import dev.kiln.contracts.studies.SearchSpace;
 import dev.kiln.contracts.studies.StudySpec;
@@ -32,8 +33,8 @@ import org.jboss.logging.Logger;
 /**
  * Drives studies: after a trial's run event, on a timer, and when a study is created or given more budget,
  * it locks the study's row, reads its trials from the store, asks {@link StudyPlanner} what to do and does
- * it in the same transaction: prune (cancel the run, say why), start trials (ordinary runs, through the
- * outbox), end the study. The store holds all state, so a restarted gateway resumes where it stopped, and
+ * it in the same transaction: prune (cancel the run, say why), hold trials at a rung of the pruner (pause the run)
+ * and resume them, start trials (ordinary runs, through the outbox), end the study. The store holds all state, so a restarted gateway resumes where it stopped, and
  * the row lock keeps replicas from starting a trial twice.
  */
 @ApplicationScoped
@@ -98,10 +99,13 @@ public class StudyScheduler {
             submissions.stop(runs.findById(trial.runId()), prune.reason(), now);
             LOG.infof("Study %s: trial %d %s", studyId, prune.trial(), prune.reason());
         }
+        for (StudyPlanner.Judged judged : plan.judged()) {
+            studies.judged(studyId, judged.trial(), judged.epoch());
+        }
         if (plan.finalStatus() != null) {
-            if (plan.stopActive()) {
+            if (plan.stopUnfinished()) {
                 for (Trial trial : trials) {
-                    if (trial.active()) {
+                    if (trial.unfinished()) {
                         submissions.stop(runs.findById(trial.runId()), "study ended: " + plan.reason(), now);
                     }
                 }
@@ -112,9 +116,22 @@ public class StudyScheduler {
                     ? new Promotion(spec.registeredModel(), trials.get(plan.best() - 1).runId(), row.owner().project())
                     : null;
         }
+        for (StudyPlanner.Pause pause : plan.pauses()) {
+            submissions.pause(runs.findById(trials.get(pause.trial() - 1).runId()), pause.epoch(), pause.reason(), now);
+            LOG.infof("Study %s: trial %d paused, %s", studyId, pause.trial(), pause.reason());
+        }
+        // Trials wait while the project's quotas (active runs, trainer-hours) leave no room; resumed ones first.
+        int wanted = plan.resumes().size() + plan.launches();
+        int starts = wanted == 0 ? 0 : Math.min(wanted, quotas.room(row.owner().project(), now));
+        List<Integer> resumes = plan.resumes().subList(0, Math.min(starts, plan.resumes().size()));
+        for (int number : resumes) {
+            Trial trial = trials.get(number - 1);
+            submissions.resume(runs.findById(trial.runId()), trial.epochs().size(),
+                    "resumed by study " + studyId + ": it goes on past its rung", now);
+            LOG.infof("Study %s: trial %d resumed after %d epochs", studyId, number, trial.epochs().size());
+        }
         SearchSpace space = SearchSpace.of(spec);
-        // Trials wait while the project's quotas (active runs, trainer-hours) leave no room.
-        int launches = plan.launches() == 0 ? 0 : Math.min(plan.launches(), quotas.room(row.owner().project(), now));
+        int launches = starts - resumes.size();
         for (int number = trials.size() + 1; number <= trials.size() + launches; number++) {
             launch(row, spec, number, space.trial(number), now);
         }
@@ -147,7 +164,8 @@ public class StudyScheduler {
         for (TrialRow row : studies.trials(studyId)) {
             Map<String, Object> parameters = parameters(row.parametersJson());
             trials.add(new Trial(row.number(), row.runId(), state(row), parameters,
-                    TrialSpecs.apply(spec.base(), parameters).epochs(), epochs.getOrDefault(row.number(), List.of()),
+                    TrialSpecs.apply(spec.base(), parameters).epochs(), row.judgedEpoch(),
+                    epochs.getOrDefault(row.number(), List.of()),
                     row.resultJson() == null ? null : Json.read(row.resultJson(), EvaluationReport.class),
                     row.prunedReason() != null ? row.prunedReason() : row.failureReason()));
         }
@@ -159,16 +177,17 @@ public class StudyScheduler {
         return Json.read(json, Map.class);
     }
 
-    private static String state(TrialRow row) {
+    private static Trial.State state(TrialRow row) {
         if (row.prunedReason() != null) {
-            return Trial.PRUNED;
+            return Trial.State.PRUNED;
         }
-        return switch (row.runStatus()) {
-            case "QUEUED" -> Trial.QUEUED;
-            case "CLAIMED", "RUNNING" -> Trial.RUNNING;
-            case "SUCCEEDED" -> Trial.COMPLETED;
-            case "FAILED" -> Trial.FAILED;
-            default -> Trial.CANCELLED;
+        return switch (RunStatus.valueOf(row.runStatus())) {
+            case QUEUED -> Trial.State.QUEUED;
+            case CLAIMED, RUNNING -> Trial.State.RUNNING;
+            case PAUSED -> Trial.State.PAUSED;
+            case SUCCEEDED -> Trial.State.COMPLETED;
+            case FAILED -> Trial.State.FAILED;
+            case CANCELLED -> Trial.State.CANCELLED;
         };
     }
 }

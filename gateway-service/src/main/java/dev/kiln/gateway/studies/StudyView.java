@@ -22,7 +22,7 @@ public record StudyView(UUID id, String status, String reason, String project, S
      * validation value, or its test value); {@code testAccuracy}/{@code testLoss} once it completed.
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    public record TrialView(int number, UUID runId, String state, Map<String, Object> parameters, int epochs,
+    public record TrialView(int number, UUID runId, Trial.State state, Map<String, Object> parameters, int epochs,
             Double objective, Double testAccuracy, Double testLoss, String reason, boolean best) {
     }
 }

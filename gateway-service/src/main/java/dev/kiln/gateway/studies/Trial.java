@@ -10,23 +10,32 @@ import java.util.UUID;
  * A trial as the scheduler sees it: its run's state, its parameters, its recorded epochs and, once it
  * succeeded, its test evaluation.
  *
- * @param maxEpochs the epochs its spec asks for
- * @param state  {@code QUEUED}, {@code RUNNING}, {@code COMPLETED}, {@code PRUNED}, {@code FAILED} or
- *               {@code CANCELLED}
- * @param reason why it was pruned, failed or was cancelled
+ * @param maxEpochs   the epochs its spec asks for
+ * @param judgedEpoch the last epoch at which the pruner let it go on (each epoch is judged once)
+ * @param reason      why it was pruned, failed or was cancelled
  */
-public record Trial(int number, UUID runId, String state, Map<String, Object> parameters, int maxEpochs,
-        List<EpochMetrics> epochs, EvaluationReport test, String reason) {
+public record Trial(int number, UUID runId, State state, Map<String, Object> parameters, int maxEpochs,
+        int judgedEpoch, List<EpochMetrics> epochs, EvaluationReport test, String reason) {
 
-    public static final String QUEUED = "QUEUED";
-    public static final String RUNNING = "RUNNING";
-    public static final String COMPLETED = "COMPLETED";
-    public static final String PRUNED = "PRUNED";
-    public static final String FAILED = "FAILED";
-    public static final String CANCELLED = "CANCELLED";
+    /** Where a trial is; its run's status, but PRUNED for a run its study's pruner stopped. */
+    public enum State {
+        QUEUED,
+        RUNNING,
+        /** Held at a rung of the pruner until enough trials reach it; no worker trains it meanwhile. */
+        PAUSED,
+        COMPLETED,
+        PRUNED,
+        FAILED,
+        CANCELLED
+    }
 
     /** Still training, or waiting for a worker. */
     public boolean active() {
-        return QUEUED.equals(state) || RUNNING.equals(state);
+        return state == State.QUEUED || state == State.RUNNING;
+    }
+
+    /** Not finished: active or paused. */
+    public boolean unfinished() {
+        return active() || state == State.PAUSED;
     }
 }

@@ -46,7 +46,7 @@ public final class StudyCheck {
             JsonNode study = JSON.readTree(get(gateway + "/api/v1/studies/" + id).body());
             long ended = 0;
             for (JsonNode trial : study.path("trials")) {
-                ended += List.of("QUEUED", "RUNNING").contains(trial.path("state").asText()) ? 0 : 1;
+                ended += List.of("QUEUED", "RUNNING", "PAUSED").contains(trial.path("state").asText()) ? 0 : 1;
             }
             if (ended >= trials || !"RUNNING".equals(study.path("status").asText())) {
                 System.out.println("   " + ended + " trials of study " + id + " ended");
@@ -69,8 +69,12 @@ public final class StudyCheck {
         for (JsonNode trial : study.path("trials")) {
             combinations.add(trial.path("parameters").toString());
             runIds.add(trial.path("runId").asText());
-            workers.add(JSON.readTree(get(gateway + "/api/v1/runs/" + trial.path("runId").asText()).body())
-                    .path("worker").asText());
+            // A trial paused and then pruned at its rung is owned by no worker.
+            String worker = JSON.readTree(get(gateway + "/api/v1/runs/" + trial.path("runId").asText()).body())
+                    .path("worker").asText();
+            if (!worker.isEmpty()) {
+                workers.add(worker);
+            }
             int epochs = trial.path("epochs").asInt();
             String state = trial.path("state").asText();
             if ("PRUNED".equals(state)) {

@@ -12,9 +12,12 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 
 /**
  * {@code ./kiln study run FILE} submits a study and follows it to the end, printing each trial as it
@@ -54,21 +57,35 @@ public final class StudyCli {
     }
 
     /**
-     * The pruner benchmark: the study as written, then the same study without its pruner; epochs trained and the
-     * best trial of each.
+     * The pruner benchmark: the study as written; with a pruner that waits at its rungs, the same asynchronously
+     * (minTrialsAtRung 1); then without a pruner. Epochs trained, the best trial and the wall-clock of each.
      */
     private static void compare(String gateway, String studyJson) throws Exception {
-        ObjectNode withoutPruner = (ObjectNode) JSON.readTree(studyJson);
+        ObjectNode written = (ObjectNode) JSON.readTree(studyJson);
+        Map<String, ObjectNode> variants = new LinkedHashMap<>();
+        variants.put("as written " + written.path("pruner"), written);
+        if (written.path("pruner").path("minTrialsAtRung").asInt(1) > 1) {
+            ObjectNode asynchronous = written.deepCopy();
+            ((ObjectNode) asynchronous.path("pruner")).put("minTrialsAtRung", 1);
+            variants.put("asynchronous (minTrialsAtRung 1)", asynchronous);
+        }
+        ObjectNode withoutPruner = written.deepCopy();
         withoutPruner.putObject("pruner").put("type", "none");
-        JsonNode pruned = follow(gateway, submit(gateway, studyJson));
-        JsonNode full = follow(gateway, submit(gateway, JSON.writeValueAsString(withoutPruner)));
-        int prunedEpochs = epochs(pruned);
-        int fullEpochs = epochs(full);
-        System.out.printf(Locale.ROOT, "With %s: %d epochs, best %s; without a pruner: %d epochs, best %s."
-                        + " The pruner trained %.0f%% of the epochs and %s the same best configuration.%n",
-                pruned.path("spec").path("pruner").path("type").asText(), prunedEpochs, best(pruned), fullEpochs,
-                best(full), 100.0 * prunedEpochs / fullEpochs,
-                bestParameters(pruned).equals(bestParameters(full)) ? "found" : "did NOT find");
+        variants.put("no pruner", withoutPruner);
+        Map<String, JsonNode> studies = new LinkedHashMap<>();
+        Map<String, Duration> took = new LinkedHashMap<>();
+        for (Map.Entry<String, ObjectNode> variant : variants.entrySet()) {
+            Instant start = Instant.now();
+            studies.put(variant.getKey(), follow(gateway, submit(gateway, JSON.writeValueAsString(variant.getValue()))));
+            took.put(variant.getKey(), Duration.between(start, Instant.now()));
+        }
+        JsonNode full = studies.get("no pruner");
+        System.out.println();
+        studies.forEach((name, study) -> System.out.printf(Locale.ROOT,
+                "%-60s %4d epochs (%3.0f%%), %s, %s best configuration, %d s%n", name, epochs(study),
+                100.0 * epochs(study) / epochs(full), best(study),
+                bestParameters(study).equals(bestParameters(full)) ? "the same" : "NOT the same",
+                took.get(name).toSeconds()));
     }
 
     private static int epochs(JsonNode study) {
@@ -119,7 +136,7 @@ public final class StudyCli {
             for (JsonNode trial : study.path("trials")) {
                 String state = trial.path("state").asText();
                 int number = trial.path("number").asInt();
-                if (!List.of("QUEUED", "RUNNING").contains(state) && !reported.contains(number)) {
+                if (!List.of("QUEUED", "RUNNING", "PAUSED").contains(state) && !reported.contains(number)) {
                     reported.add(number);
                     System.out.printf(Locale.ROOT, "   trial %d %s after %d epochs %s%s%n", number, state,
                             trial.path("epochs").asInt(), trial.path("parameters"),

@@ -49,6 +49,12 @@ public class TrainRequestHandler {
         long waiting = System.nanoTime();
         slots.acquire();
         metrics.waitedForSlot(Duration.ofNanos(System.nanoTime() - waiting));
+        if (slots.active().contains(request.runId())) {
+            // Paused and queued again before its training here stopped: two trainings of one run must never overlap.
+            slots.release();
+            LOG.infof("Run %s is still stopping here; left queued for a later claim", request.runId());
+            return;
+        }
         boolean claimed;
         try {
             claimed = RETRY.call("Claiming run " + request.runId(), () -> claims.claim(request.runId()));

@@ -104,7 +104,7 @@ public class RunKeeper {
         Instant queuedBefore = now().minus(config.claimWaitingAfter());
         while (slots.tryAcquire()) {
             List<RunRecord> waiting = QuarkusTransaction.requiringNew().call(() -> runs.waiting(queuedBefore, 1));
-            if (waiting.isEmpty() || !claims.claim(waiting.get(0).id)) {
+            if (waiting.isEmpty() || slots.active().contains(waiting.get(0).id) || !claims.claim(waiting.get(0).id)) {
                 slots.release();
                 return;
             }
