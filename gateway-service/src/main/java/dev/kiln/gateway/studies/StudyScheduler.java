@@ -34,8 +34,8 @@ import org.jboss.logging.Logger;
  * Drives studies: after a trial's run event, on a timer, and when a study is created or given more budget,
  * it locks the study's row, reads its trials from the store, asks {@link StudyPlanner} what to do and does
  * it in the same transaction: prune (cancel the run, say why), hold trials at a rung of the pruner (pause the run)
- * and resume them, start trials (ordinary runs, through the outbox), end the study. The store holds all state, so a restarted gateway resumes where it stopped, and
- * the row lock keeps replicas from starting a trial twice.
+ * and resume them, start trials (ordinary runs, through the outbox), end the study. The store holds all state, so a
+ * restarted gateway resumes where it stopped, and the row lock keeps replicas from starting a trial twice.
  */
 @ApplicationScoped
 public class StudyScheduler {

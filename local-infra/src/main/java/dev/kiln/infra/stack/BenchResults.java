@@ -53,7 +53,8 @@ public final class BenchResults {
         file.put("cores", Runtime.getRuntime().availableProcessors());
         ArrayNode list = file.putArray("results");
         for (String line : Files.readAllLines(lines)) {
-            if (!line.isBlank()) {
+            // The benchmarks' JSON objects, among whatever else the commands printed (a stack starting, warnings).
+            if (line.startsWith("{")) {
                 list.add(JSON.readTree(line));
             }
         }

@@ -26,7 +26,7 @@ import java.util.Map;
  * {@code ./kiln bench platform}: what the platform costs a training run. The same spec is trained here, by the
  * loop {@code ./kiln train} runs (load the data set from the local cache, train, evaluate on the test set), and as
  * a run through the gateway, the outbox, Kafka, a trainer worker, PostgreSQL and the artifact store, from the POST
- * to COMPLETED by the store's own clock (createdAt to finishedAt). Rounds are paired, one of each back to back,
+ * to SUCCEEDED by the store's own clock (createdAt to finishedAt). Rounds are paired, one of each back to back,
  * after an uncounted warm-up pair; the overhead is the median of the rounds' ratios, minus one.
  * A measurement, never a test.
  */
@@ -115,9 +115,9 @@ public final class PlatformBench {
         }
         String id = JSON.readTree(accepted.body()).path("id").asText();
         JsonNode run = StackHttp.awaitJson(gateway + "/api/v1/runs/" + id,
-                body -> List.of("COMPLETED", "FAILED", "CANCELLED").contains(body.path("status").asText()), RUN_TIMEOUT,
+                body -> List.of("SUCCEEDED", "FAILED", "CANCELLED").contains(body.path("status").asText()), RUN_TIMEOUT,
                 "run " + id + " to end");
-        if (!"COMPLETED".equals(run.path("status").asText())) {
+        if (!"SUCCEEDED".equals(run.path("status").asText())) {
             fail("run " + id + " ended " + run.path("status").asText() + ": " + run.path("error"));
         }
         Instant created = instant(run, "createdAt");
