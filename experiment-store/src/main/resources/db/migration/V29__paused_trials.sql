@@ -4,6 +4,10 @@ alter table runs drop constraint runs_status_check;
 alter table runs add constraint runs_status_check
     check (status in ('QUEUED', 'CLAIMED', 'RUNNING', 'PAUSED', 'SUCCEEDED', 'FAILED', 'CANCELLED'));
 
+-- The time a run spends paused is not training time (the trainer-hours quota): when it was paused, and the seconds
+-- of its earlier pauses.
+alter table runs add column paused_at timestamptz, add column paused_seconds double precision not null default 0;
+
 -- The last epoch at which the pruner let the trial go on: each epoch is judged once, even one the scheduler
 -- sees late. Trials of studies running at the upgrade count as judged up to where they are.
 alter table study_trials add column judged_epoch integer not null default 0;

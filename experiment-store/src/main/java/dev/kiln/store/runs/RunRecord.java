@@ -94,6 +94,14 @@ public class RunRecord extends PanacheEntityBase {
     public Instant finishedAt;
 
     /** Renewed by the owning worker while it trains; a stale one lets another worker take the run over. */
+    /** When a study paused it at a rung of its pruner; null while it is not paused. */
+    @Column(name = "paused_at")
+    public Instant pausedAt;
+
+    /** Seconds of its earlier pauses: not training time. */
+    @Column(name = "paused_seconds", nullable = false)
+    public double pausedSeconds;
+
     @Column(name = "heartbeat_at")
     public Instant heartbeatAt;
 

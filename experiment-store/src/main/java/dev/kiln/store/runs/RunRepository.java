@@ -61,11 +61,16 @@ public class RunRepository implements PanacheRepositoryBase<RunRecord, UUID> {
                 List.of(RunStatus.QUEUED, RunStatus.CLAIMED, RunStatus.RUNNING));
     }
 
-    /** Seconds the project's runs trained between {@code since} and {@code now} (running ones until now). */
+    /**
+     * Seconds the project's runs trained between {@code since} and {@code now} (running ones until now, paused ones
+     * until their pause, less the seconds of earlier pauses: approximate for a run whose pauses began before
+     * {@code since}, in the project's favour).
+     */
     public double trainerSeconds(String project, Instant since, Instant now) {
-        return ((Number) getEntityManager().createNativeQuery("select coalesce(sum(extract(epoch from"
-                + " (coalesce(finished_at, ?3) - greatest(started_at, ?2)))), 0) from runs where project = ?1"
-                + " and started_at is not null and coalesce(finished_at, ?3) > ?2")
+        return ((Number) getEntityManager().createNativeQuery("select coalesce(sum(greatest(0, extract(epoch from"
+                + " (coalesce(finished_at, paused_at, ?3) - greatest(started_at, ?2))) - paused_seconds)), 0)"
+                + " from runs where project = ?1 and started_at is not null"
+                + " and coalesce(finished_at, paused_at, ?3) > ?2")
                 .setParameter(1, project).setParameter(2, since).setParameter(3, now).getSingleResult()).doubleValue();
     }
 
@@ -88,9 +93,12 @@ public class RunRepository implements PanacheRepositoryBase<RunRecord, UUID> {
      * @return false if the run had already finished
      */
     public boolean cancel(UUID id, String reason, Instant now) {
-        return update("status = ?1, failureReason = ?2, finishedAt = ?3, updatedAt = ?3 where id = ?4 and status in ?5",
-                RunStatus.CANCELLED, reason, now, id, List.of(RunStatus.QUEUED, RunStatus.CLAIMED, RunStatus.RUNNING,
-                        RunStatus.PAUSED)) == 1;
+        // A paused run's last pause ends here too: it was not training.
+        return getEntityManager().createNativeQuery("update runs set status = 'CANCELLED', failure_reason = ?1,"
+                + " finished_at = ?2, updated_at = ?2, paused_seconds = paused_seconds"
+                + " + coalesce(extract(epoch from (?2 - paused_at)), 0), paused_at = null"
+                + " where id = ?3 and status in ('QUEUED', 'CLAIMED', 'RUNNING', 'PAUSED')")
+                .setParameter(1, reason).setParameter(2, now).setParameter(3, id).executeUpdate() == 1;
     }
 
     /**
@@ -100,7 +108,8 @@ public class RunRepository implements PanacheRepositoryBase<RunRecord, UUID> {
      * @return false if the run was not queued or training
      */
     public boolean pause(UUID id, Instant now) {
-        return update("status = ?1, worker = null, heartbeatAt = null, updatedAt = ?2 where id = ?3 and status in ?4",
+        return update("status = ?1, worker = null, heartbeatAt = null, pausedAt = ?2, updatedAt = ?2"
+                + " where id = ?3 and status in ?4",
                 RunStatus.PAUSED, now, id, List.of(RunStatus.QUEUED, RunStatus.CLAIMED, RunStatus.RUNNING)) == 1;
     }
 
@@ -111,8 +120,10 @@ public class RunRepository implements PanacheRepositoryBase<RunRecord, UUID> {
      * @return false if the run was not paused
      */
     public boolean resume(UUID id, Instant now) {
-        return update("status = ?1, queuedAt = ?2, updatedAt = ?2 where id = ?3 and status = ?4", RunStatus.QUEUED, now,
-                id, RunStatus.PAUSED) == 1;
+        return getEntityManager().createNativeQuery("update runs set status = 'QUEUED', queued_at = ?1, updated_at = ?1,"
+                + " paused_seconds = paused_seconds + coalesce(extract(epoch from (?1 - paused_at)), 0), paused_at = null"
+                + " where id = ?2 and status = 'PAUSED'")
+                .setParameter(1, now).setParameter(2, id).executeUpdate() == 1;
     }
 
     /**

@@ -117,21 +117,26 @@ public class StudyScheduler {
                     : null;
         }
         for (StudyPlanner.Pause pause : plan.pauses()) {
-            submissions.pause(runs.findById(trials.get(pause.trial() - 1).runId()), pause.epoch(), pause.reason(), now);
-            LOG.infof("Study %s: trial %d paused, %s", studyId, pause.trial(), pause.reason());
+            if (submissions.pause(runs.findById(trials.get(pause.trial() - 1).runId()), pause.epoch(), pause.reason(),
+                    now)) {
+                LOG.infof("Study %s: trial %d paused, %s", studyId, pause.trial(), pause.reason());
+            }
         }
         // Trials wait while the project's quotas (active runs, trainer-hours) leave no room; resumed ones first.
         int wanted = plan.resumes().size() + plan.launches();
         int starts = wanted == 0 ? 0 : Math.min(wanted, quotas.room(row.owner().project(), now));
-        List<Integer> resumes = plan.resumes().subList(0, Math.min(starts, plan.resumes().size()));
-        for (int number : resumes) {
+        int resumed = 0;
+        for (int number : plan.resumes().subList(0, Math.min(starts, plan.resumes().size()))) {
             Trial trial = trials.get(number - 1);
-            submissions.resume(runs.findById(trial.runId()), trial.epochs().size(),
-                    "resumed by study " + studyId + ": it goes on past its rung", now);
-            LOG.infof("Study %s: trial %d resumed after %d epochs", studyId, number, trial.epochs().size());
+            // False when the run ended meanwhile (cancelled by hand); the next advance plans without it.
+            if (submissions.resume(runs.findById(trial.runId()), trial.epochs().size(),
+                    "resumed by study " + studyId + ": it goes on past its rung", now)) {
+                resumed++;
+                LOG.infof("Study %s: trial %d resumed after %d epochs", studyId, number, trial.epochs().size());
+            }
         }
         SearchSpace space = SearchSpace.of(spec);
-        int launches = starts - resumes.size();
+        int launches = Math.min(starts - resumed, plan.launches());
         for (int number = trials.size() + 1; number <= trials.size() + launches; number++) {
             launch(row, spec, number, space.trial(number), now);
         }

@@ -82,6 +82,25 @@ class QuotasApiTest {
                 .body("detail", containsString("trainer-hours-per-day")).body("detail", containsString("1.2 hours"));
     }
 
+    @Test
+    void aPausedTrialsWaitIsNotTrainingTime() {
+        // Trained 20 minutes, paused 20, trained 20 more, paused for the last 20: 40 minutes of training.
+        UUID id = UUID.randomUUID();
+        Instant start = Instant.now().minus(Duration.ofMinutes(80)).truncatedTo(ChronoUnit.MICROS);
+        QuarkusTransaction.requiringNew().run(() -> {
+            runs.createQueued(id, StoredRuns.SPEC, new Owner("quota-paused", null), null, null, null, null, start);
+            runs.claim(id, StoredRuns.WORKER, start);
+            runs.start(id, StoredRuns.WORKER, "cpu", start);
+            runs.pause(id, start.plus(Duration.ofMinutes(20)));
+            runs.resume(id, start.plus(Duration.ofMinutes(40)));
+            runs.claim(id, StoredRuns.WORKER, start.plus(Duration.ofMinutes(40)));
+            runs.start(id, StoredRuns.WORKER, "cpu", start.plus(Duration.ofMinutes(40)));
+            runs.pause(id, start.plus(Duration.ofMinutes(60)));
+        });
+        as(TestTokens.issue(Role.MEMBER, "quota-paused")).get("/api/v1/quotas").then()
+                .body("usage.trainerHoursLastDay", is(40 / 60.0f));
+    }
+
     private static io.restassured.response.Response submit(String token) {
         return as(token).contentType(ContentType.JSON).body(RUN).post("/api/v1/runs");
     }

@@ -125,7 +125,6 @@ public final class BenchResults {
                     found.add(plain(model + " of peak", result, "fractionOfPeak", true));
                 }
                 case "platform" -> found.add(ranged("platform vs in-process", result, "ratio", false));
-                case "study" -> found.add(plain("study epochs vs grid", result, "epochsFraction", false));
                 default -> {
                     // A benchmark this version does not know: kept in the file, not compared.
                 }

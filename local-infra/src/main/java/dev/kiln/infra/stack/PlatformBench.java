@@ -52,6 +52,9 @@ public final class PlatformBench {
         Path dataDir = Path.of(args[1]);
         boolean json = List.of(args).contains("--json");
         int rounds = args.length > 2 && !args[2].equals("--json") ? Integer.parseInt(args[2]) : 3;
+        if (rounds < 1) {
+            fail("ROUNDS must be at least 1, got " + rounds);
+        }
         TrainingSpec spec = Json.read(DEFAULT_SPEC, TrainingSpec.class);
         if (!json) {
             System.out.printf("Training %s here and through the platform, %d paired rounds after a warm-up...%n",

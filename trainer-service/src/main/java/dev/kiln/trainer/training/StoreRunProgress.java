@@ -118,12 +118,13 @@ public class StoreRunProgress implements RunProgress {
     @Override
     public boolean started(UUID runId, String device, int resumedAfterEpoch) {
         return inTransaction("Starting run " + runId, () -> {
-            // Epochs recorded after the checkpoint we resume from were lost with the old worker's state.
-            epochs.deleteAfter(runId, resumedAfterEpoch);
             Instant now = now();
             if (!runs.start(runId, worker.id(), device, now)) {
                 return false;
             }
+            // Epochs recorded after the checkpoint we resume from were lost with the old worker's state; only the
+            // owner may say so (a stale worker must not delete epochs the new owner recorded).
+            epochs.deleteAfter(runId, resumedAfterEpoch);
             outbox.publish(RunEventV1.started(runId, worker.id(), now, resumedAfterEpoch));
             return true;
         });
