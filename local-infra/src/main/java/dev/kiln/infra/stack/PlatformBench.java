@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.kiln.contracts.messaging.Json;
 import dev.kiln.contracts.runs.TrainingSpec;
+import dev.kiln.vision.bench.BenchStatistics;
 import dev.kiln.vision.pipeline.TrainTestData;
 import dev.kiln.vision.training.ClassifierTraining;
 import dev.kiln.vision.training.TrainingResult;
@@ -75,14 +76,14 @@ public final class PlatformBench {
             }
         }
         List<Double> ratios = measured.stream().map(Round::ratio).sorted().toList();
-        double ratio = median(ratios);
+        double ratio = BenchStatistics.median(ratios);
         Map<String, Object> report = new LinkedHashMap<>();
         report.put("bench", "platform");
         report.put("spec", JSON.readTree(DEFAULT_SPEC));
         report.put("rounds", rounds);
-        report.put("localSeconds", median(measured.stream().map(Round::local).toList()));
-        report.put("platformSeconds", median(measured.stream().map(Round::platform).toList()));
-        report.put("queuedSeconds", median(measured.stream().map(Round::queued).toList()));
+        report.put("localSeconds", BenchStatistics.median(measured.stream().map(Round::local).toList()));
+        report.put("platformSeconds", BenchStatistics.median(measured.stream().map(Round::platform).toList()));
+        report.put("queuedSeconds", BenchStatistics.median(measured.stream().map(Round::queued).toList()));
         report.put("ratio", ratio);
         report.put("ratioMin", ratios.get(0));
         report.put("ratioMax", ratios.get(ratios.size() - 1));
@@ -137,11 +138,5 @@ public final class PlatformBench {
 
     private static double seconds(Instant from, Instant to) {
         return Duration.between(from, to).toNanos() / 1e9;
-    }
-
-    private static double median(List<Double> values) {
-        double[] sorted = values.stream().mapToDouble(Double::doubleValue).sorted().toArray();
-        int n = sorted.length;
-        return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
     }
 }

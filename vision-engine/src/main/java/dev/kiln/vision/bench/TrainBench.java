@@ -102,9 +102,9 @@ public final class TrainBench {
                         epoch.imagesPerSecond(), referenceSpeed, epoch.imagesPerSecond() / referenceSpeed);
             }
         }
-        double kilnMedian = median(kiln);
-        double pytorchMedian = median(pytorch);
-        double pipelineMedian = median(pipeline);
+        double kilnMedian = BenchStatistics.median(kiln);
+        double pytorchMedian = BenchStatistics.median(pytorch);
+        double pipelineMedian = BenchStatistics.median(pipeline);
         // A training step costs about three forward passes: the forward, and the backward's gradients for the inputs
         // and for the weights.
         long forwardMultiplyAdds = spec.withDefaults().summary().multiplyAdds();
@@ -120,7 +120,7 @@ public final class TrainBench {
         report.put("rounds", rounds);
         report.put("kilnImagesPerSecond", kilnMedian);
         report.put("pytorchImagesPerSecond", pytorchMedian);
-        report.put("ratio", median(ratios));
+        report.put("ratio", BenchStatistics.median(ratios));
         report.put("ratioMin", ratios.stream().mapToDouble(Double::doubleValue).min().orElseThrow());
         report.put("ratioMax", ratios.stream().mapToDouble(Double::doubleValue).max().orElseThrow());
         report.put("pipelineImagesPerSecond", pipelineMedian);
@@ -140,7 +140,7 @@ public final class TrainBench {
                     + "  achieved %.2f GMAC/s (3 x %,d multiply-adds per image x %,.0f img/s): %.1f%% of this machine's"
                     + " measured peak, %.2f GMAC/s (float32 matrix multiplies through the same natives)%n", rounds,
                     model, images, batch, threads, kilnMedian, pytorchMedian, reference.get("torch").asText(), report.get("pytorchBlasThreads"),
-                    median(ratios), report.get("ratioMin"), report.get("ratioMax"), pipelineMedian,
+                    BenchStatistics.median(ratios), report.get("ratioMin"), report.get("ratioMax"), pipelineMedian,
                     pipelineMedian / kilnMedian, achieved / 1e9, forwardMultiplyAdds, kilnMedian,
                     100 * achieved / peak, peak / 1e9);
         }
@@ -199,11 +199,4 @@ public final class TrainBench {
     private static ImageSet first(ImageSet set, int count) {
         return set.subset(IntStream.range(0, Math.min(count, set.size())).toArray());
     }
-
-    private static double median(List<Double> values) {
-        double[] sorted = values.stream().mapToDouble(Double::doubleValue).sorted().toArray();
-        int n = sorted.length;
-        return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
-    }
-
 }
