@@ -125,6 +125,7 @@ public final class BenchResults {
                     found.add(plain(model + " of peak", result, "fractionOfPeak", true));
                 }
                 case "platform" -> found.add(ranged("platform vs in-process", result, "ratio", false));
+                case "study" -> found.add(plain("study epochs vs no pruner", result, "fraction", false));
                 default -> {
                     // A benchmark this version does not know: kept in the file, not compared.
                 }

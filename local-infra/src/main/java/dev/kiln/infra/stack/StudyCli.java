@@ -6,8 +6,10 @@ import static dev.kiln.infra.stack.StackHttp.get;
 import static dev.kiln.infra.stack.StackHttp.post;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
+import java.io.PrintStream;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -31,16 +33,19 @@ public final class StudyCli {
     private StudyCli() {
     }
 
-    /** args: GATEWAY_URL (run FILE | show ID | compare FILE) */
+    /** args: GATEWAY_URL (run FILE | show ID | compare FILE [--asynchronous] [--json]) */
     public static void main(String[] args) throws Exception {
-        if (args.length != 3 || !List.of("run", "show", "compare").contains(args[1])) {
+        List<String> flags = args.length > 3 ? List.of(args).subList(3, args.length) : List.of();
+        boolean compare = args.length >= 3 && args[1].equals("compare");
+        if (args.length < 3 || !List.of("run", "show", "compare").contains(args[1])
+                || !List.of("--asynchronous", "--json").containsAll(flags) || (!compare && !flags.isEmpty())) {
             System.err.println("usage: ./kiln study run STUDY.json | ./kiln study show STUDY_ID"
-                    + " | ./kiln bench study STUDY.json");
+                    + " | ./kiln bench study [STUDY.json] [--asynchronous] [--json]");
             System.exit(2);
         }
         String gateway = args[0];
-        if (args[1].equals("compare")) {
-            compare(gateway, Files.readString(Path.of(args[2])));
+        if (compare) {
+            compare(gateway, args[2], flags.contains("--asynchronous"), flags.contains("--json"));
             return;
         }
         if (args[1].equals("show")) {
@@ -57,21 +62,26 @@ public final class StudyCli {
     }
 
     /**
-     * The pruner benchmark: the study as written; with a pruner that waits at its rungs, the same asynchronously
-     * (minTrialsAtRung 1); then without a pruner. Epochs trained, the best trial and the wall-clock of each.
+     * The pruner benchmark: the study as written, then without a pruner; with {@code asynchronous} and a pruner
+     * that waits at its rungs, also the same asynchronously (minTrialsAtRung 1). Epochs trained, the best trial
+     * and the wall-clock of each; with {@code json}, one JSON line on stdout (progress on stderr).
      */
-    private static void compare(String gateway, String studyJson) throws Exception {
-        ObjectNode written = (ObjectNode) JSON.readTree(studyJson);
+    private static void compare(String gateway, String file, boolean asynchronous, boolean json) throws Exception {
+        ObjectNode written = (ObjectNode) JSON.readTree(Files.readString(Path.of(file)));
         Map<String, ObjectNode> variants = new LinkedHashMap<>();
         variants.put("as written " + written.path("pruner"), written);
-        if (written.path("pruner").path("minTrialsAtRung").asInt(1) > 1) {
-            ObjectNode asynchronous = written.deepCopy();
-            ((ObjectNode) asynchronous.path("pruner")).put("minTrialsAtRung", 1);
-            variants.put("asynchronous (minTrialsAtRung 1)", asynchronous);
+        if (asynchronous && written.path("pruner").path("minTrialsAtRung").asInt(1) > 1) {
+            ObjectNode unsynchronised = written.deepCopy();
+            ((ObjectNode) unsynchronised.path("pruner")).put("minTrialsAtRung", 1);
+            variants.put("asynchronous (minTrialsAtRung 1)", unsynchronised);
         }
         ObjectNode withoutPruner = written.deepCopy();
         withoutPruner.putObject("pruner").put("type", "none");
         variants.put("no pruner", withoutPruner);
+        PrintStream progress = System.out;
+        if (json) {
+            System.setOut(System.err);
+        }
         Map<String, JsonNode> studies = new LinkedHashMap<>();
         Map<String, Duration> took = new LinkedHashMap<>();
         for (Map.Entry<String, ObjectNode> variant : variants.entrySet()) {
@@ -86,6 +96,33 @@ public final class StudyCli {
                 100.0 * epochs(study) / epochs(full), best(study),
                 bestParameters(study).equals(bestParameters(full)) ? "the same" : "NOT the same",
                 took.get(name).toSeconds()));
+        if (json) {
+            System.setOut(progress);
+            System.out.println(JSON.writeValueAsString(report(file, studies, took, full)));
+        }
+    }
+
+    /** {@code ./kiln bench all}'s line: the study as written against the un-pruned one, and every variant. */
+    private static ObjectNode report(String file, Map<String, JsonNode> studies, Map<String, Duration> took,
+            JsonNode full) {
+        ObjectNode report = JSON.createObjectNode().put("bench", "study").put("study", file);
+        ArrayNode rows = report.putArray("variants");
+        studies.forEach((name, study) -> {
+            JsonNode best = study.path("trials").path(study.path("bestTrial").asInt() - 1);
+            ObjectNode row = rows.addObject().put("name", name).put("epochs", epochs(study))
+                    .put("fraction", (double) epochs(study) / epochs(full))
+                    .put("sameBest", bestParameters(study).equals(bestParameters(full)))
+                    .put("bestTrial", best.path("number").asInt())
+                    .put("objective", best.path("objective").asDouble())
+                    .put("testAccuracy", best.path("testAccuracy").asDouble())
+                    .put("seconds", took.get(name).toSeconds());
+            row.set("pruner", study.path("spec").path("pruner"));
+            row.set("bestParameters", best.path("parameters"));
+        });
+        JsonNode written = rows.get(0);
+        return report.put("epochs", written.path("epochs").asInt()).put("fullEpochs", epochs(full))
+                .put("fraction", written.path("fraction").asDouble())
+                .put("sameBest", written.path("sameBest").asBoolean());
     }
 
     private static int epochs(JsonNode study) {

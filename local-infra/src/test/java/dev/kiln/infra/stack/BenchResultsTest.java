@@ -47,12 +47,14 @@ class BenchResultsTest {
                 {"recordedAt": "2026-12-03T09:00:00Z", "results": [
                   {"bench": "train", "model": "mlp", "ratio": 0.5, "ratioMin": 0.48, "ratioMax": 0.52,
                    "kilnImagesPerSecond": 24000, "fractionOfPeak": 0.19},
-                  {"bench": "platform", "ratio": 1.03, "ratioMin": 1.02, "ratioMax": 1.04}]}""");
+                  {"bench": "platform", "ratio": 1.03, "ratioMin": 1.02, "ratioMax": 1.04},
+                  {"bench": "study", "fraction": 0.4, "sameBest": true}]}""");
         JsonNode now = JSON.readTree("""
                 {"recordedAt": "2026-12-04T09:00:00Z", "results": [
                   {"bench": "train", "model": "mlp", "ratio": 1.1, "ratioMin": 1.05, "ratioMax": 1.2,
                    "kilnImagesPerSecond": 50000, "fractionOfPeak": 0.4},
                   {"bench": "platform", "ratio": 1.035, "ratioMin": 1.02, "ratioMax": 1.05},
+                  {"bench": "study", "fraction": 0.4, "sameBest": true},
                   {"bench": "train", "model": "lenet", "ratio": 1.2, "ratioMin": 1.1, "ratioMax": 1.3,
                    "kilnImagesPerSecond": 9000, "fractionOfPeak": 0.1}]}""");
 
@@ -62,6 +64,7 @@ class BenchResultsTest {
         assertThat(table).containsPattern("train mlp vs PyTorch .* \\+120\\.0%  BETTER");
         assertThat(table).containsPattern("train mlp img/s .* BETTER");
         assertThat(table).containsPattern("platform vs in-process .* within the noise");
+        assertThat(table).containsPattern("study epochs vs no pruner .* within the noise");
         assertThat(table).containsPattern("train lenet vs PyTorch .* new");
         assertThat(table).contains("3 figure(s) moved beyond the noise.");
     }
