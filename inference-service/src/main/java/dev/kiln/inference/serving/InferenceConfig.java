@@ -79,8 +79,12 @@ public interface InferenceConfig {
         @WithDefault("32")
         int maxBatchSize();
 
-        /** How long the first request of a batch waits for others; 0 runs whatever is queued at once. */
-        @WithDefault("2ms")
+        /**
+         * How long the first request of a batch waits for others. 0 runs whatever is queued at once: requests that
+         * arrive during a pass queue up and share the next one, so batches still grow with the load, and a fixed wait
+         * would only add its length to every request below the batch size (the clients then wait in step with it).
+         */
+        @WithDefault("0s")
         Duration maxDelay();
     }
 }
