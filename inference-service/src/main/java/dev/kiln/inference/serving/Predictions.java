@@ -32,9 +32,13 @@ public class Predictions {
 
     private final ServedModels served;
     private final MeterRegistry metrics;
-    // Meters by their tags, so a request does not build and look up its meters every time.
-    private final Map<String, Timer> durations = new ConcurrentHashMap<>();
-    private final Map<String, Counter> requests = new ConcurrentHashMap<>();
+    // Meters by their tags, so a request does not build and look up its meters every time (nor a key string).
+    private final Map<Tags, Timer> durations = new ConcurrentHashMap<>();
+    private final Map<Tags, Counter> requests = new ConcurrentHashMap<>();
+
+    /** A meter's tags: {@code outcome} null for the durations. */
+    private record Tags(String model, String api, String outcome) {
+    }
 
     public Predictions(ServedModels served, MeterRegistry metrics) {
         this.served = served;
@@ -143,9 +147,10 @@ public class Predictions {
             }
             throw e;
         } finally {
-            durations.computeIfAbsent(model + "/" + api, key -> Timer.builder("kiln.inference.request.duration")
-                    .description("From queueing to the answer, per request").tags("model", model, "api", api)
-                    .publishPercentileHistogram().register(metrics))
+            durations.computeIfAbsent(new Tags(model, api, null),
+                    key -> Timer.builder("kiln.inference.request.duration")
+                            .description("From queueing to the answer, per request").tags("model", model, "api", api)
+                            .publishPercentileHistogram().register(metrics))
                     .record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
         }
     }
@@ -222,7 +227,7 @@ public class Predictions {
 
     /** Counts a request that ended before it reached a model (bad input, unknown model). */
     public void count(String model, String api, String outcome) {
-        requests.computeIfAbsent(model + "/" + api + "/" + outcome, key -> Counter.builder("kiln.inference.requests")
+        requests.computeIfAbsent(new Tags(model, api, outcome), key -> Counter.builder("kiln.inference.requests")
                 .description("Prediction requests by outcome").tags("model", model, "api", api, "outcome", outcome)
                 .register(metrics)).increment();
     }
