@@ -25,7 +25,6 @@ import jakarta.ws.rs.core.MediaType;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletionStage;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import org.jboss.resteasy.reactive.RestPath;
@@ -121,7 +120,7 @@ public class OpenInferenceResource {
     @Path("/models/{name}/infer")
     @Consumes(MediaType.APPLICATION_JSON)
     @Operation(summary = "Run the model's champion on a tensor of normalised images")
-    public CompletionStage<InferResponse> infer(@RestPath String name, InferRequest request) {
+    public InferResponse infer(@RestPath String name, InferRequest request) {
         return infer(predictions.projectFor(name, identity), name, null, request);
     }
 
@@ -130,14 +129,13 @@ public class OpenInferenceResource {
     @Path("/models/{name}/versions/{version}/infer")
     @Consumes(MediaType.APPLICATION_JSON)
     @Operation(summary = "Run a version of the model on a tensor of normalised images")
-    public CompletionStage<InferResponse> inferWithVersion(@RestPath String name, @RestPath String version,
-            InferRequest request) {
+    public InferResponse inferWithVersion(@RestPath String name, @RestPath String version, InferRequest request) {
         String project = predictions.projectFor(name, identity);
         return infer(project, name, VersionParam.parse(version), request);
     }
 
     /** @param project the one whose model {@code name} the caller may use ({@link Predictions#projectFor}) */
-    private CompletionStage<InferResponse> infer(String project, String name, Integer version, InferRequest request) {
+    private InferResponse infer(String project, String name, Integer version, InferRequest request) {
         Route route = predictions.routeTensors(name, version, project);
         ServedVersion lease = route.answering();
         float[] inputs;
@@ -152,22 +150,21 @@ public class OpenInferenceResource {
             throw e;
         }
         List<String> wanted = InferenceTensors.wanted(request);
-        return predictions.run(API, route, inputs, images).thenApply(result -> {
-            // During a rollout the version that answered may be either of the two: the answer names it.
-            ServedVersion answered = result.version();
-            List<String> classes = answered.classifier().classes();
-            List<InferResponse.Output> outputs = new ArrayList<>();
-            for (String output : wanted) {
-                if (output.equals(InferenceTensors.PROBABILITIES)) {
-                    outputs.add(new InferResponse.Output(output, List.of((long) images, (long) classes.size()), "FP32",
-                            result.probabilities()));
-                } else {
-                    outputs.add(new InferResponse.Output(output, List.of((long) images), "BYTES",
-                            labels(result.probabilities(), images, classes)));
-                }
+        Predictions.Result result = predictions.run(API, route, inputs, images);
+        // During a rollout the version that answered may be either of the two: the answer names it.
+        ServedVersion answered = result.version();
+        List<String> classes = answered.classifier().classes();
+        List<InferResponse.Output> outputs = new ArrayList<>();
+        for (String output : wanted) {
+            if (output.equals(InferenceTensors.PROBABILITIES)) {
+                outputs.add(new InferResponse.Output(output, List.of((long) images, (long) classes.size()), "FP32",
+                        result.probabilities()));
+            } else {
+                outputs.add(new InferResponse.Output(output, List.of((long) images), "BYTES",
+                        labels(result.probabilities(), images, classes)));
             }
-            return new InferResponse(answered.model(), String.valueOf(answered.version()), request.id(), outputs);
-        });
+        }
+        return new InferResponse(answered.model(), String.valueOf(answered.version()), request.id(), outputs);
     }
 
     private ModelMetadata metadata(String project, String name, Integer version) {

@@ -20,7 +20,6 @@ import jakarta.ws.rs.core.MediaType;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
-import java.util.concurrent.CompletionStage;
 import java.util.function.Function;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
@@ -63,7 +62,7 @@ public class PredictResource {
     @Path("/predict")
     @Consumes({"image/png", "image/jpeg"})
     @Operation(summary = "Classify one image (the raw body) with the model's champion")
-    public CompletionStage<PredictResponse> predictImage(@RestPath String name, @RestQuery Integer topK, byte[] body) {
+    public PredictResponse predictImage(@RestPath String name, @RestQuery Integer topK, byte[] body) {
         return predict(predictions.projectFor(name, identity), name, null, topK, ImageUploads.body(body));
     }
 
@@ -71,7 +70,7 @@ public class PredictResource {
     @Path("/predict")
     @Consumes(MediaType.MULTIPART_FORM_DATA)
     @Operation(summary = "Classify the images sent as files of a multipart form with the model's champion")
-    public CompletionStage<PredictResponse> predictFiles(@RestPath String name, @RestQuery Integer topK,
+    public PredictResponse predictFiles(@RestPath String name, @RestQuery Integer topK,
             @RestForm(FileUpload.ALL) List<FileUpload> files) {
         return predict(predictions.projectFor(name, identity), name, null, topK, ImageUploads.read(files));
     }
@@ -80,7 +79,7 @@ public class PredictResource {
     @Path("/versions/{version}/predict")
     @Consumes({"image/png", "image/jpeg"})
     @Operation(summary = "Classify one image (the raw body) with a given version of the model")
-    public CompletionStage<PredictResponse> predictImageWithVersion(@RestPath String name, @RestPath String version,
+    public PredictResponse predictImageWithVersion(@RestPath String name, @RestPath String version,
             @RestQuery Integer topK, byte[] body) {
         String project = predictions.projectFor(name, identity);
         return predict(project, name, VersionParam.parse(version), topK, ImageUploads.body(body));
@@ -90,14 +89,14 @@ public class PredictResource {
     @Path("/versions/{version}/predict")
     @Consumes(MediaType.MULTIPART_FORM_DATA)
     @Operation(summary = "Classify the images of a multipart form with a given version of the model")
-    public CompletionStage<PredictResponse> predictFilesWithVersion(@RestPath String name, @RestPath String version,
+    public PredictResponse predictFilesWithVersion(@RestPath String name, @RestPath String version,
             @RestQuery Integer topK, @RestForm(FileUpload.ALL) List<FileUpload> files) {
         String project = predictions.projectFor(name, identity);
         return predict(project, name, VersionParam.parse(version), topK, ImageUploads.read(files));
     }
 
     /** @param project the one whose model {@code name} the caller may use ({@link Predictions#projectFor}) */
-    private CompletionStage<PredictResponse> predict(String project, String name, Integer version, Integer topK,
+    private PredictResponse predict(String project, String name, Integer version, Integer topK,
             List<NamedImage> images) {
         uploads.checkCount(images);
         if (topK != null && topK < 1) {
@@ -118,20 +117,19 @@ public class PredictResource {
         // During a rollout the other version may normalise differently: it gets the images decoded its own way.
         Function<ServedVersion, float[]> inputsFor = other -> ImageUploads.decode(images,
                 other.classifier().transform(), other.classifier().inputSize());
-        return predictions.run(API, route, inputs, inputsFor, images.size()).thenApply(result -> {
-            double latencyMs = (System.nanoTime() - started) / 1e6;
-            String alias = version == null ? ModelRegistryRepository.CHAMPION : null;
-            // During a rollout the version that answered may be either of the two: the answer names it.
-            ServedVersion answered = result.version();
-            List<String> classes = answered.classifier().classes();
-            int k = Math.min(topK == null ? DEFAULT_TOP_K : topK, classes.size());
-            List<ImagePrediction> answers = new ArrayList<>(images.size());
-            for (int i = 0; i < images.size(); i++) {
-                List<RankedClass> top = TopK.of(result.probabilities(), i, classes, k);
-                UUID logged = predictionLog.offer(answered, alias, images.get(i).bytes(), top, latencyMs);
-                answers.add(new ImagePrediction(images.get(i).name(), top.get(0).label(), top, logged));
-            }
-            return new PredictResponse(answered.model(), answered.version(), answered.runId(), answers);
-        });
+        Predictions.Result result = predictions.run(API, route, inputs, inputsFor, images.size());
+        double latencyMs = (System.nanoTime() - started) / 1e6;
+        String alias = version == null ? ModelRegistryRepository.CHAMPION : null;
+        // During a rollout the version that answered may be either of the two: the answer names it.
+        ServedVersion answered = result.version();
+        List<String> classes = answered.classifier().classes();
+        int k = Math.min(topK == null ? DEFAULT_TOP_K : topK, classes.size());
+        List<ImagePrediction> answers = new ArrayList<>(images.size());
+        for (int i = 0; i < images.size(); i++) {
+            List<RankedClass> top = TopK.of(result.probabilities(), i, classes, k);
+            UUID logged = predictionLog.offer(answered, alias, images.get(i).bytes(), top, latencyMs);
+            answers.add(new ImagePrediction(images.get(i).name(), top.get(0).label(), top, logged));
+        }
+        return new PredictResponse(answered.model(), answered.version(), answered.runId(), answers);
     }
 }

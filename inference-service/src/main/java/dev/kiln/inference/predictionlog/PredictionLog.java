@@ -76,7 +76,7 @@ public class PredictionLog {
     }
 
     /**
-     * Logs one answered image if the sample takes it. Cheap on the calling thread (a batching thread): the
+     * Logs one answered image if the sample takes it. Cheap on the calling thread (the request's): the
      * digest, the row and the event are made on the log's own thread.
      *
      * @param alias     the alias the version was served under, null for a pinned version

@@ -10,9 +10,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.IntConsumer;
 
 /**
- * Groups concurrent requests into one forward pass: the first queued request waits at most
- * {@code maxDelay} for others, up to {@code maxBatchSize} images. One thread per served version runs the
- * passes, so a version's forward calls never overlap and the thread is prepared for inference once.
+ * Groups concurrent requests into one forward pass: a pass takes the requests queued while the previous one ran,
+ * up to {@code maxBatchSize} images, and the first of them waits at most {@code maxDelay} for others (0: none).
+ * One thread per served version runs the passes, so a version's forward calls never overlap and the thread is
+ * prepared for inference once.
  */
 public final class DynamicBatcher implements AutoCloseable {
 

@@ -36,6 +36,15 @@ public interface InferenceConfig {
     @WithDefault("2s")
     Duration rolloutReportInterval();
 
+    /**
+     * How many cores one forward pass may split over (PyTorch's intra-op threads). 1: a replica runs many small passes
+     * (a batching thread per version, requests decoding beside them), and OpenMP's workers waking for each one
+     * compete with the HTTP threads for the cores; a large model served to few clients may answer sooner with more.
+     * 0 keeps PyTorch's own choice ({@code OMP_NUM_THREADS}, else one per core).
+     */
+    @WithDefault("1")
+    int intraOpThreads();
+
     /** Pinned (non-champion) versions kept loaded at once; the least recently used one is released first. */
     @WithDefault("4")
     int pinnedVersions();
@@ -79,8 +88,12 @@ public interface InferenceConfig {
         @WithDefault("32")
         int maxBatchSize();
 
-        /** How long the first request of a batch waits for others; 0 runs whatever is queued at once. */
-        @WithDefault("2ms")
+        /**
+         * How long the first request of a batch waits for others. 0 runs whatever is queued at once: requests that
+         * arrive during a pass queue up and share the next one, so batches still grow with the load, and a fixed wait
+         * would only add its length to every request below the batch size (the clients then wait in step with it).
+         */
+        @WithDefault("0s")
         Duration maxDelay();
     }
 }

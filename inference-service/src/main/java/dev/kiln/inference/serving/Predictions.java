@@ -12,7 +12,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
@@ -33,9 +32,13 @@ public class Predictions {
 
     private final ServedModels served;
     private final MeterRegistry metrics;
-    // Meters by their tags, so a request does not build and look up its meters every time.
-    private final Map<String, Timer> durations = new ConcurrentHashMap<>();
-    private final Map<String, Counter> requests = new ConcurrentHashMap<>();
+    // Meters by their tags, so a request does not build and look up its meters every time (nor a key string).
+    private final Map<Tags, Timer> durations = new ConcurrentHashMap<>();
+    private final Map<Tags, Counter> requests = new ConcurrentHashMap<>();
+
+    /** A meter's tags: {@code outcome} null for the durations. */
+    private record Tags(String model, String api, String outcome) {
+    }
 
     public Predictions(ServedModels served, MeterRegistry metrics) {
         this.served = served;
@@ -99,18 +102,21 @@ public class Predictions {
      * @param api    {@code predict} or {@code infer}, a metric tag
      * @param inputs {@code count} normalised images for the route's answering version
      */
-    public CompletionStage<Result> run(String api, Route route, float[] inputs, int count) {
+    public Result run(String api, Route route, float[] inputs, int count) {
         return run(api, route, inputs, other -> null, count);
     }
 
     /**
+     * Waits for the answer on the calling thread (a request's worker), which then builds the response itself: the
+     * batching thread only completes futures, and the response needs no hop back to a worker.
+     *
      * @param api       {@code predict} or {@code infer}, a metric tag
      * @param inputs    {@code count} normalised images for the route's answering version
      * @param inputsFor the same images for another version that takes a different input (its own size or
      *                  normalisation), or null if they cannot be made
+     * @throws RuntimeException the forward pass's own failure, as it was thrown on the batching thread
      */
-    public CompletionStage<Result> run(String api, Route route, float[] inputs,
-            Function<ServedVersion, float[]> inputsFor, int count) {
+    public Result run(String api, Route route, float[] inputs, Function<ServedVersion, float[]> inputsFor, int count) {
         long started = System.nanoTime();
         CompletableFuture<Result> answer;
         if (route.tally() == null) {
@@ -125,19 +131,28 @@ public class Predictions {
         } else {
             answer = runRollout(route, inputs, otherInputs(route, inputs, inputsFor), count);
         }
-        ServedVersion lease = route.answering();
-        // Completes on the batching thread: what follows (the lease, metrics, the answer object) is cheap.
-        return answer.handle((result, failure) -> {
-            durations.computeIfAbsent(lease.model() + "/" + api, key -> Timer.builder("kiln.inference.request.duration")
-                    .description("From queueing to the answer, per request").tags("model", lease.model(), "api", api)
-                    .publishPercentileHistogram().register(metrics))
-                    .record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
-            count(lease.model(), api, failure == null ? "ok" : "error");
-            if (failure != null) {
-                throw failure instanceof CompletionException c ? c : new CompletionException(failure);
-            }
+        String model = route.answering().model();
+        try {
+            Result result = answer.join();
+            count(model, api, "ok");
             return result;
-        });
+        } catch (CompletionException e) {
+            count(model, api, "error");
+            // The pass's own exception, so the error mappers answer as they would had it been thrown here.
+            if (e.getCause() instanceof RuntimeException failure) {
+                throw failure;
+            }
+            if (e.getCause() instanceof Error error) {
+                throw error;
+            }
+            throw e;
+        } finally {
+            durations.computeIfAbsent(new Tags(model, api, null),
+                    key -> Timer.builder("kiln.inference.request.duration")
+                            .description("From queueing to the answer, per request").tags("model", model, "api", api)
+                            .publishPercentileHistogram().register(metrics))
+                    .record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
+        }
     }
 
     /**
@@ -212,7 +227,7 @@ public class Predictions {
 
     /** Counts a request that ended before it reached a model (bad input, unknown model). */
     public void count(String model, String api, String outcome) {
-        requests.computeIfAbsent(model + "/" + api + "/" + outcome, key -> Counter.builder("kiln.inference.requests")
+        requests.computeIfAbsent(new Tags(model, api, outcome), key -> Counter.builder("kiln.inference.requests")
                 .description("Prediction requests by outcome").tags("model", model, "api", api, "outcome", outcome)
                 .register(metrics)).increment();
     }

@@ -14,6 +14,7 @@ import dev.kiln.store.registry.ModelRegistryRepository.RegisteredModel;
 import dev.kiln.store.rollouts.RolloutRepository;
 import dev.kiln.store.rollouts.RolloutRepository.Rollout;
 import dev.kiln.vision.engine.Devices;
+import dev.kiln.vision.engine.DjlRuntime;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
@@ -103,6 +104,10 @@ public class ServedModels {
         this.events = events;
         this.metrics = metrics;
         this.config = config;
+        if (config.intraOpThreads() > 0) {
+            // Before any model loads: each batching thread takes it at its first pass.
+            DjlRuntime.intraOpThreads(config.intraOpThreads());
+        }
         Device device = Devices.resolve(config.device());
         this.loader = new ModelLoader(device, config.batching().maxBatchSize(), config.batching().maxDelay());
         Gauge.builder("kiln.inference.versions.resident", resident, AtomicInteger::get)

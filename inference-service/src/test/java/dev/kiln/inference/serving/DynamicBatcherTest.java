@@ -40,7 +40,8 @@ class DynamicBatcherTest {
                 passes::add)) {
             CompletableFuture<float[]> first = batcher.submit(new float[] {1}, 1);
             assertThat(firstPassStarted.await(5, TimeUnit.SECONDS)).isTrue();
-            // Queued while the first pass runs: they go together in the next one, in order, up to 8 images.
+            // Queued while the first pass runs: with no delay they go together in the next one, in order, up to 8
+            // images; the load, not a wait, makes the batches.
             CompletableFuture<float[]> a = batcher.submit(new float[] {2, 3}, 2);
             CompletableFuture<float[]> b = batcher.submit(new float[] {4, 5, 6}, 3);
             CompletableFuture<float[]> c = batcher.submit(new float[] {7, 8, 9, 10}, 4);
@@ -55,7 +56,7 @@ class DynamicBatcherTest {
     }
 
     @Test
-    void theFirstRequestWaitsUpToTheDelayForCompany() throws Exception {
+    void aConfiguredDelayHoldsTheFirstRequestForCompanyUntilTheBatchIsFull() throws Exception {
         List<Integer> passes = new CopyOnWriteArrayList<>();
         try (DynamicBatcher batcher = new DynamicBatcher("test", DynamicBatcherTest::twice, 1, 4, Duration.ofSeconds(2),
                 () -> { }, passes::add)) {

@@ -125,6 +125,12 @@ public final class BenchResults {
                     found.add(plain(model + " of peak", result, "fractionOfPeak", true));
                 }
                 case "platform" -> found.add(ranged("platform vs in-process", result, "ratio", false));
+                case "predict" -> {
+                    // The ratios' ranges: against the in-process measures before and after the load.
+                    found.add(ranged("predict 1 image vs in-process", result, "singleRatio", true));
+                    found.add(ranged("predict 32 images vs in-process", result, "batchRatio", true));
+                    found.add(plain("predict p99 ms at 200 req/s", result.path("paced"), "p99Millis", false));
+                }
                 case "study" -> found.add(plain("study epochs vs no pruner", result, "fraction", false));
                 default -> {
                     // A benchmark this version does not know: kept in the file, not compared.

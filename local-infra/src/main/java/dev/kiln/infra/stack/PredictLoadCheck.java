@@ -13,6 +13,7 @@ import dev.kiln.vision.serving.Classifier;
 import dev.kiln.vision.serving.ImageInputs;
 import dev.kiln.vision.serving.PngImages;
 import java.io.IOException;
+import java.io.PrintStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -25,15 +26,20 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 
 /**
  * {@code ./kiln bench predict}: the served model under load from wrk (a second process), next to the same
- * model's in-process predictor measured in this run, then 100 promotions while wrk keeps predicting.
- * Prints numbers for people (BENCHMARKS.md); nothing here is a timed test.
+ * model's in-process predictor measured in this run before and after the load (the machine drifts; the ratios are
+ * against their mean), then single images at a fixed rate for latency, then promotions while wrk keeps predicting.
+ * Prints numbers for people (BENCHMARKS.md), or with {@code --json} one JSON line for {@code ./kiln bench all}
+ * ({@link BenchResults}); nothing here is a timed test.
  */
 public final class PredictLoadCheck {
 
@@ -43,25 +49,37 @@ public final class PredictLoadCheck {
     private static final int IMAGES = 512;
     private static final int BATCH = 32;
     private static final String BOUNDARY = "kiln-bench-boundary";
+    // The latency target: p99 under 10 ms at 200 single-image requests a second.
+    private static final int PACED_RATE = 200;
+    private static final int PACED_CONNECTIONS = 4;
+    private static final Duration PACED_WARMUP = Duration.ofSeconds(5);
+    private static final Duration PACED_WINDOW = Duration.ofSeconds(30);
 
     private PredictLoadCheck() {
     }
 
-    /** args: GATEWAY_URL INFERENCE_URL JDBC_URL DATA_DIR INFERENCE_PID MODEL [SECONDS] [CONNECTIONS] [PROMOTIONS] */
+    /**
+     * args: GATEWAY_URL INFERENCE_URL JDBC_URL DATA_DIR INFERENCE_PID MODEL [SECONDS [CONNECTIONS [PROMOTIONS]]]
+     * [--json]; PROMOTIONS 0 skips the swaps.
+     */
     public static void main(String[] args) throws Exception {
-        String gateway = args[0];
-        String inference = args[1];
-        String jdbcUrl = args[2];
-        Path dataDir = Path.of(args[3]);
-        long inferencePid = Long.parseLong(args[4]);
-        String model = args[5];
-        int seconds = args.length > 6 ? Integer.parseInt(args[6]) : 20;
-        int connections = args.length > 7 ? Integer.parseInt(args[7]) : 16;
-        int promotions = args.length > 8 ? Integer.parseInt(args[8]) : 100;
+        boolean json = List.of(args).contains("--json");
+        List<String> arguments = Stream.of(args).filter(arg -> !arg.equals("--json")).toList();
+        // With --json, standard output carries the JSON line alone; what people read goes to standard error.
+        PrintStream out = json ? System.err : System.out;
+        String gateway = arguments.get(0);
+        String inference = arguments.get(1);
+        String jdbcUrl = arguments.get(2);
+        Path dataDir = Path.of(arguments.get(3));
+        long inferencePid = Long.parseLong(arguments.get(4));
+        String model = arguments.get(5);
+        int seconds = arguments.size() > 6 ? Integer.parseInt(arguments.get(6)) : 20;
+        int connections = arguments.size() > 7 ? Integer.parseInt(arguments.get(7)) : 16;
+        int promotions = arguments.size() > 8 ? Integer.parseInt(arguments.get(8)) : 100;
 
         List<Integer> versions = versions(jdbcUrl, model);
         if (versions.size() < 2) {
-            trainTwoVersions(gateway, model);
+            trainTwoVersions(gateway, model, out);
             versions = versions(jdbcUrl, model);
         }
         int champion = champion(jdbcUrl, model);
@@ -71,13 +89,13 @@ public final class PredictLoadCheck {
         for (int i = 0; i < Math.min(IMAGES, test.size()); i++) {
             pngs.add(PngImages.encode(test, i));
         }
-        System.out.printf(Locale.ROOT, "Model %s v%d (%s on %s), %d held-out test images as PNG, %d cores%n", model,
+        out.printf(Locale.ROOT, "Model %s v%d (%s on %s), %d held-out test images as PNG, %d cores%n", model,
                 champion, checkpoint.manifest().model(), checkpoint.manifest().spec().dataset(), pngs.size(),
                 Runtime.getRuntime().availableProcessors());
 
-        double inProcess = inProcessImagesPerSecond(checkpoint, pngs, seconds);
-        System.out.printf(Locale.ROOT, "1. In-process predictor (PNG decode + normalise + forward, batches of %d, one"
-                + " thread): %,.0f images/s%n", BATCH, inProcess);
+        double inProcessBefore = inProcessImagesPerSecond(checkpoint, pngs, seconds);
+        out.printf(Locale.ROOT, "1. In-process predictor (PNG decode + normalise + forward, batches of %d, one"
+                + " thread): %,.0f images/s%n", BATCH, inProcessBefore);
 
         String predict = inference + "/api/v1/models/" + model + "/predict";
         Path bodies = Files.createTempDirectory("kiln-bench-predict");
@@ -93,18 +111,87 @@ public final class PredictLoadCheck {
         List<Path> batches = Wrk.files(bodies.resolve("batch"), forms);
 
         Wrk.Result single = Wrk.post(predict, singles, "image/png", connections, Duration.ofSeconds(seconds));
-        report("2. HTTP, one PNG per request", single, 1, connections, inProcess);
-        Wrk.Result batched = Wrk.post(predict, batches, PngForms.contentType(BOUNDARY), Math.max(2, connections / 4),
+        report(out, "2. HTTP, one PNG per request", single, 1, connections);
+        int batchConnections = Math.max(2, connections / 4);
+        Wrk.Result batched = Wrk.post(predict, batches, PngForms.contentType(BOUNDARY), batchConnections,
                 Duration.ofSeconds(seconds));
-        report("3. HTTP, " + BATCH + " PNGs per request (multipart)", batched, BATCH, Math.max(2, connections / 4),
-                inProcess);
+        report(out, "3. HTTP, " + BATCH + " PNGs per request (multipart)", batched, BATCH, batchConnections);
+        Wrk.Paced paced = Wrk.paced(predict, singles, "image/png", PACED_RATE, PACED_CONNECTIONS, PACED_WARMUP,
+                PACED_WINDOW);
+        out.printf(Locale.ROOT, "4. HTTP, one PNG per request at %d requests/s (%d connections, %d s after a %d s"
+                        + " warm-up, latency from each request's scheduled send): %,d requests, latency p50 %.1f ms,"
+                        + " p99 %.1f ms, max %.1f ms, %d sent late, %d failed%n", PACED_RATE, PACED_CONNECTIONS,
+                PACED_WINDOW.toSeconds(), PACED_WARMUP.toSeconds(), paced.scheduled(), paced.p50Millis(),
+                paced.p99Millis(), paced.maxMillis(), paced.late(), paced.failed());
 
-        if (versions.size() < 2) {
-            System.out.println("4. Swap under load skipped: the model needs two versions");
-            return;
+        double inProcessAfter = inProcessImagesPerSecond(checkpoint, pngs, seconds);
+        double inProcess = (inProcessBefore + inProcessAfter) / 2;
+        double singleImages = single.requestsPerSecond();
+        double batchImages = batched.requestsPerSecond() * BATCH;
+        out.printf(Locale.ROOT, "5. In-process predictor again: %,.0f images/s. Against their mean (%,.0f images/s):"
+                + " one PNG per request %.0f%%, %d PNGs per request %.0f%%%n", inProcessAfter, inProcess,
+                100 * singleImages / inProcess, BATCH, 100 * batchImages / inProcess);
+
+        Map<String, Object> results = new LinkedHashMap<>();
+        results.put("bench", "predict");
+        results.put("model", checkpoint.manifest().model());
+        results.put("seconds", seconds);
+        results.put("connections", connections);
+        results.put("inProcessImagesPerSecond", inProcess);
+        results.put("inProcessBefore", inProcessBefore);
+        results.put("inProcessAfter", inProcessAfter);
+        putRatio(results, "single", singleImages, inProcessBefore, inProcessAfter);
+        results.put("singleP99Millis", single.p99Millis());
+        putRatio(results, "batch", batchImages, inProcessBefore, inProcessAfter);
+        results.put("batchP99Millis", batched.p99Millis());
+        Map<String, Object> pacedResults = new LinkedHashMap<>();
+        pacedResults.put("requestsPerSecond", PACED_RATE);
+        pacedResults.put("requests", paced.scheduled());
+        pacedResults.put("p50Millis", paced.p50Millis());
+        pacedResults.put("p99Millis", paced.p99Millis());
+        pacedResults.put("maxMillis", paced.maxMillis());
+        pacedResults.put("late", paced.late());
+        pacedResults.put("failed", paced.failed());
+        results.put("paced", pacedResults);
+        results.put("failed", single.failed() + batched.failed() + paced.failed());
+
+        Wrk.Result swapping = null;
+        if (promotions == 0) {
+            out.println("6. Swaps under load skipped: PROMOTIONS 0");
+        } else if (versions.size() < 2) {
+            out.println("6. Swaps under load skipped: the model needs two versions");
+        } else {
+            swapping = swapUnderLoad(out, gateway, inference, model, inferencePid, predict, singles, connections,
+                    versions.get(0), versions.get(1), champion, promotions);
+            results.put("promotions", promotions);
+            results.put("swapFailed", swapping.failed());
         }
-        int first = versions.get(0);
-        int second = versions.get(1);
+        if (json) {
+            System.out.println(JSON.writeValueAsString(results));
+        }
+        if (swapping != null && swapping.failed() > 0) {
+            System.err.println("FAILED: " + swapping.failed() + " requests failed during the swaps:\n" + swapping.output());
+            System.exit(1);
+        }
+    }
+
+    /**
+     * {@code <name>ImagesPerSecond} and {@code <name>Ratio} against the mean of the two in-process measures, with
+     * the range the two give ({@code <name>RatioMin}, {@code <name>RatioMax}: {@link BenchResults} reads it as the
+     * figure's noise).
+     */
+    private static void putRatio(Map<String, Object> results, String name, double imagesPerSecond, double before,
+            double after) {
+        results.put(name + "ImagesPerSecond", imagesPerSecond);
+        results.put(name + "Ratio", imagesPerSecond / ((before + after) / 2));
+        results.put(name + "RatioMin", imagesPerSecond / Math.max(before, after));
+        results.put(name + "RatioMax", imagesPerSecond / Math.min(before, after));
+    }
+
+    /** The two versions promoted in turn while wrk keeps posting single images; what wrk measured meanwhile. */
+    private static Wrk.Result swapUnderLoad(PrintStream out, String gateway, String inference, String model,
+            long inferencePid, String predict, List<Path> singles, int connections, int first, int second,
+            int champion, int promotions) throws Exception {
         // wrk runs for a fixed time: long enough for the promotions (about 0.2 s each here) with room to spare.
         Duration window = Duration.ofSeconds(20 + promotions);
         CompletableFuture<Wrk.Result> hammering = CompletableFuture.supplyAsync(() -> {
@@ -130,21 +217,18 @@ public final class PredictLoadCheck {
             throw new IllegalStateException("the promotions outlasted the load window of " + window.toSeconds() + " s");
         }
         Wrk.Result swapping = hammering.get();
-        report("4. HTTP while " + promotions + " promotions (v" + first + " and v" + second + " alternating) ran",
-                swapping, 1, connections, inProcess);
-        System.out.printf(Locale.ROOT, "   %d promotions in %.1f s: %.0f ms from POST .../promote to the replica"
+        report(out, "6. HTTP while " + promotions + " promotions (v" + first + " and v" + second + " alternating) ran",
+                swapping, 1, connections);
+        out.printf(Locale.ROOT, "   %d promotions in %.1f s: %.0f ms from POST .../promote to the replica"
                 + " answering with the version, on average%n", promotions, swapSeconds, 1000 * swapSeconds / promotions);
-        System.out.println("   inference resident memory (MiB) before and after every 10 promotions: "
+        out.println("   inference resident memory (MiB) before and after every 10 promotions: "
                 + rss.stream().map(kb -> String.valueOf(kb / 1024)).toList());
-        if (swapping.failed() > 0) {
-            System.err.println("FAILED: " + swapping.failed() + " requests failed during the swaps:\n" + swapping.output());
-            System.exit(1);
-        }
+        return swapping;
     }
 
     /** Two short trainings through the platform, registered as versions of the model (a minute on 2 cores). */
-    private static void trainTwoVersions(String gateway, String model) throws Exception {
-        System.out.println("Training two versions of " + model + " through the platform (mnist-sample, cifar-cnn,"
+    private static void trainTwoVersions(String gateway, String model, PrintStream out) throws Exception {
+        out.println("Training two versions of " + model + " through the platform (mnist-sample, cifar-cnn,"
                 + " 2 epochs each)...");
         List<String> runs = new ArrayList<>();
         for (long seed = 1; seed <= 2; seed++) {
@@ -203,11 +287,11 @@ public final class PredictLoadCheck {
         }
     }
 
-    private static void report(String title, Wrk.Result load, int imagesPerRequest, int connections, double inProcess) {
-        double images = load.requestsPerSecond() * imagesPerRequest;
-        System.out.printf(Locale.ROOT, "%s, wrk with %d connections: %,d requests, %,.0f images/s (%.0f%% of in-process),"
-                        + " latency p50 %.1f ms, p99 %.1f ms, %d failed%n", title, connections, load.requests(), images,
-                100 * images / inProcess, load.p50Millis(), load.p99Millis(), load.failed());
+    private static void report(PrintStream out, String title, Wrk.Result load, int imagesPerRequest,
+            int connections) {
+        out.printf(Locale.ROOT, "%s, wrk with %d connections: %,d requests, %,.0f images/s, latency p50 %.1f ms, p99"
+                        + " %.1f ms, %d failed%n", title, connections, load.requests(),
+                load.requestsPerSecond() * imagesPerRequest, load.p50Millis(), load.p99Millis(), load.failed());
     }
 
     private static void promote(String gateway, String model, int version) throws Exception {

@@ -1,11 +1,13 @@
 package dev.kiln.infra.stack;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.regex.Matcher;
@@ -13,7 +15,7 @@ import java.util.regex.Pattern;
 
 /**
  * The wrk HTTP load generator (a C program: its own CPU cost is small next to a JVM client's) sending POST
- * requests whose bodies rotate over files, and what it measured.
+ * requests whose bodies rotate over files, as fast as answered or at a fixed rate, and what it measured.
  */
 final class Wrk {
 
@@ -22,16 +24,78 @@ final class Wrk {
             long failed, String output) {
     }
 
+    /**
+     * What a paced run measured of the requests scheduled in its window: {@code late} counts those sent over 2 ms
+     * after their slot, {@code failed} non-2xx answers, socket errors and slots never answered.
+     */
+    record Paced(long scheduled, long answered, double p50Millis, double p99Millis, double maxMillis, long late,
+            long failed) {
+    }
+
     private Wrk() {
     }
 
     /**
+     * Closed-loop load: each connection sends its next request as soon as the last one is answered.
+     *
      * @param bodies      one file per request body, sent in turn
      * @param contentType of every body
      */
     static Result post(String url, List<Path> bodies, String contentType, int connections, Duration duration)
             throws IOException, InterruptedException {
-        Path script = Files.createTempFile("kiln-wrk", ".lua");
+        String lua = prelude(bodies, contentType) + """
+                local i = 0
+                request = function()
+                  i = i % #bodies + 1
+                  return wrk.format("POST", nil, headers, bodies[i])
+                end
+                """;
+        return parse(run(lua, List.of("-t2", "-c" + connections, "-d" + duration.toSeconds() + "s", "--latency"), url));
+    }
+
+    /**
+     * Open-loop load at a fixed rate (wrk-paced.lua): latencies count from each request's scheduled send time, and
+     * only requests scheduled after the warm-up, for {@code window}, are measured.
+     *
+     * @param connections one a wrk thread, each sending every {@code connections / rate} seconds
+     */
+    static Paced paced(String url, List<Path> bodies, String contentType, int rate, int connections, Duration warmup,
+            Duration window) throws IOException, InterruptedException {
+        String lua;
+        try (InputStream script = Wrk.class.getResourceAsStream("wrk-paced.lua")) {
+            lua = prelude(bodies, contentType) + String.format(Locale.ROOT,
+                    "rate = %d%nconnections = %d%nwarmup_ms = %d%nwindow_ms = %d%n", rate, connections,
+                    warmup.toMillis(), window.toMillis()) + new String(script.readAllBytes(), StandardCharsets.UTF_8);
+        }
+        // Seconds to spare after the window, for its last answers: the schedule starts a moment after wrk does.
+        long seconds = warmup.toSeconds() + window.toSeconds() + 2;
+        return parsePaced(run(lua, List.of("-t" + connections, "-c" + connections, "-d" + seconds + "s"), url),
+                rate * window.toSeconds());
+    }
+
+    /** @param scheduled the requests the window's schedule holds */
+    static Paced parsePaced(String output, long scheduled) {
+        Matcher totals = Pattern.compile("kiln-paced answered (\\d+) failed (\\d+) late (\\d+) socket-errors (\\d+)")
+                .matcher(output);
+        Matcher latencies = Pattern.compile("kiln-paced-latencies-ms ?([\\d. ]*)").matcher(output);
+        if (!totals.find() || !latencies.find()) {
+            throw new IllegalStateException("unexpected wrk output: " + output);
+        }
+        long answered = Long.parseLong(totals.group(1));
+        double[] sorted = latencies.group(1).isBlank() ? new double[0]
+                : Arrays.stream(latencies.group(1).trim().split(" ")).mapToDouble(Double::parseDouble).sorted().toArray();
+        long failed = Long.parseLong(totals.group(2)) + Long.parseLong(totals.group(4)) + Math.max(0, scheduled - answered);
+        return new Paced(scheduled, answered, percentile(sorted, 0.50), percentile(sorted, 0.99),
+                percentile(sorted, 1), Long.parseLong(totals.group(3)), failed);
+    }
+
+    /** The nearest-rank percentile of sorted values; NaN for none. */
+    static double percentile(double[] sorted, double fraction) {
+        return sorted.length == 0 ? Double.NaN : sorted[Math.max(0, (int) Math.ceil(fraction * sorted.length) - 1)];
+    }
+
+    /** The Lua that loads the bodies and the headers every request carries. */
+    private static String prelude(List<Path> bodies, String contentType) {
         StringBuilder lua = new StringBuilder("local bodies = {}\n");
         for (Path body : bodies) {
             lua.append("do local f = io.open(\"").append(body.toAbsolutePath()).append("\", \"rb\"); ")
@@ -41,18 +105,26 @@ final class Wrk {
         if (StackHttp.token() != null) {
             lua.append("headers[\"Authorization\"] = \"Bearer ").append(StackHttp.token()).append("\"\n");
         }
-        lua.append("local i = 0\n")
-                .append("request = function()\n  i = i % #bodies + 1\n")
-                .append("  return wrk.format(\"POST\", nil, headers, bodies[i])\nend\n");
-        Files.writeString(script, lua);
-        Process wrk = new ProcessBuilder("wrk", "-t2", "-c" + connections, "-d" + duration.toSeconds() + "s",
-                "--latency", "--timeout", "30s", "-s", script.toString(), url).redirectErrorStream(true).start();
-        String output = new String(wrk.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (wrk.waitFor() != 0) {
-            throw new IllegalStateException("wrk failed: " + output);
+        return lua.toString();
+    }
+
+    /** Runs wrk with the script and options; its output. */
+    private static String run(String lua, List<String> options, String url) throws IOException, InterruptedException {
+        Path script = Files.createTempFile("kiln-wrk", ".lua");
+        try {
+            Files.writeString(script, lua);
+            List<String> command = new ArrayList<>(List.of("wrk"));
+            command.addAll(options);
+            command.addAll(List.of("--timeout", "30s", "-s", script.toString(), url));
+            Process wrk = new ProcessBuilder(command).redirectErrorStream(true).start();
+            String output = new String(wrk.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            if (wrk.waitFor() != 0) {
+                throw new IllegalStateException("wrk failed: " + output);
+            }
+            return output;
+        } finally {
+            Files.delete(script);
         }
-        Files.delete(script);
-        return parse(output);
     }
 
     static Result parse(String output) {

@@ -48,6 +48,8 @@ class BenchResultsTest {
                   {"bench": "train", "model": "mlp", "ratio": 0.5, "ratioMin": 0.48, "ratioMax": 0.52,
                    "kilnImagesPerSecond": 24000, "fractionOfPeak": 0.19},
                   {"bench": "platform", "ratio": 1.03, "ratioMin": 1.02, "ratioMax": 1.04},
+                  {"bench": "predict", "singleRatio": 0.3, "singleRatioMin": 0.25, "singleRatioMax": 0.35,
+                   "batchRatio": 0.9, "batchRatioMin": 0.8, "batchRatioMax": 1.0, "paced": {"p99Millis": 27.6}},
                   {"bench": "study", "fraction": 0.4, "sameBest": true}]}""");
         JsonNode now = JSON.readTree("""
                 {"recordedAt": "2026-12-04T09:00:00Z", "results": [
@@ -55,6 +57,8 @@ class BenchResultsTest {
                    "kilnImagesPerSecond": 50000, "fractionOfPeak": 0.4},
                   {"bench": "platform", "ratio": 1.035, "ratioMin": 1.02, "ratioMax": 1.05},
                   {"bench": "study", "fraction": 0.4, "sameBest": true},
+                  {"bench": "predict", "singleRatio": 0.7, "singleRatioMin": 0.65, "singleRatioMax": 0.75,
+                   "batchRatio": 0.92, "batchRatioMin": 0.9, "batchRatioMax": 0.95, "paced": {"p99Millis": 8.2}},
                   {"bench": "train", "model": "lenet", "ratio": 1.2, "ratioMin": 1.1, "ratioMax": 1.3,
                    "kilnImagesPerSecond": 9000, "fractionOfPeak": 0.1}]}""");
 
@@ -66,6 +70,10 @@ class BenchResultsTest {
         assertThat(table).containsPattern("platform vs in-process .* within the noise");
         assertThat(table).containsPattern("study epochs vs no pruner .* within the noise");
         assertThat(table).containsPattern("train lenet vs PyTorch .* new");
-        assertThat(table).contains("3 figure(s) moved beyond the noise.");
+        assertThat(table).containsPattern("predict 1 image vs in-process .* BETTER");
+        assertThat(table).containsPattern("predict 32 images vs in-process .* within the noise");
+        // Latency: lower is better.
+        assertThat(table).containsPattern("predict p99 ms at 200 req/s .* -70\\.3%  BETTER");
+        assertThat(table).contains("5 figure(s) moved beyond the noise.");
     }
 }

@@ -50,6 +50,15 @@ public final class DjlRuntime {
         JniUtils.setGradMode(false);
     }
 
+    /**
+     * How many threads one PyTorch operation may split over, for the whole process (the {@code torch.set_num_threads}
+     * of Python): a thread that has not run PyTorch yet takes it when it first does.
+     */
+    public static void intraOpThreads(int threads) {
+        start();
+        JniUtils.setNumThreads(threads);
+    }
+
     /** {@code ./kiln up} runs this once so the natives are unpacked before several services start at once. */
     public static void main(String[] args) {
         System.out.println("DJL engine: " + start());

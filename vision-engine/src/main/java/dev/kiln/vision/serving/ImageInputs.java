@@ -61,8 +61,7 @@ public final class ImageInputs {
      */
     public static long pixels(byte[] encoded) throws ImageDecodeException {
         try {
-            ImageDecoder.Header header = ImageDecoder.header(encoded, LIMITS);
-            return (long) header.width() * header.height();
+            return ImageDecoder.claimedPixels(encoded, LIMITS);
         } catch (UnreadableImageException e) {
             throw refused(encoded, e);
         }
