@@ -24,6 +24,7 @@ public final class DjlRuntime {
     public static final ReentrantLock GRADIENTS = new ReentrantLock(true);
 
     private static EngineInfo info;
+    private static int startingIntraOpThreads;
 
     private DjlRuntime() {
     }
@@ -34,6 +35,7 @@ public final class DjlRuntime {
             defaultProperty("offline", "true");
             defaultProperty("OPT_OUT_TRACKING", "true");
             Engine engine = Engine.getEngine(ENGINE);
+            startingIntraOpThreads = JniUtils.getNumThreads();
             info = new EngineInfo(engine.getEngineName(), engine.getVersion(), Engine.getDjlVersion(),
                     engine.getGpuCount(), engine.defaultDevice().toString(), Utils.getEngineCacheDir().toString());
         }
@@ -57,6 +59,18 @@ public final class DjlRuntime {
     public static void intraOpThreads(int threads) {
         start();
         JniUtils.setNumThreads(threads);
+    }
+
+    /** The intra-op thread count the engine started with: {@code ai.djl.pytorch.num_threads}, else PyTorch's. */
+    public static int startingIntraOpThreads() {
+        start();
+        return startingIntraOpThreads;
+    }
+
+    /** The calling thread's intra-op thread count now. */
+    public static int currentIntraOpThreads() {
+        start();
+        return JniUtils.getNumThreads();
     }
 
     /** {@code ./kiln up} runs this once so the natives are unpacked before several services start at once. */

@@ -196,6 +196,9 @@ public final class ClassifierTraining {
                 ArchitectureSummary summary = imported ? spec.summary() : ShapeInference.summarize(spec.model(),
                         spec.modelArgs(), train.channels(), train.height(), train.width(),
                         data.train().classes().size());
+                if (!device.isGpu()) {
+                    IntraOpThreads.apply(summary == null ? Long.MAX_VALUE : summary.multiplyAdds() * spec.batchSize());
+                }
                 FineTuning fineTuning = spec.init() == null ? null
                         : fineTuning(summary, block, model.getNDManager(), optimizer);
                 Loop loop = new Loop(model, trainer, optimizer, normalization, engine, summary, trainBatches,
@@ -371,7 +374,8 @@ public final class ClassifierTraining {
         private float[] step(ImageBatches.Batch batch, int classes, Random random) {
             NDArray images = batch.images();
             NDArray labels = batch.labels();
-            NDArray targets = SoftTargetLoss.targets(labels, classes, spec.labelSmoothing());
+            boolean hardLabels = spec.labelSmoothing() == 0 && spec.mixupAlpha() == 0;
+            NDArray targets = hardLabels ? null : SoftTargetLoss.targets(labels, classes, spec.labelSmoothing());
             if (spec.mixupAlpha() > 0) {
                 double lambda = Sampling.symmetricBeta(random, spec.mixupAlpha());
                 NDArray order = batch.manager().create(Permutation.of(random, batch.size()));
@@ -383,7 +387,8 @@ public final class ClassifierTraining {
             DjlRuntime.GRADIENTS.lock();
             try (GradientCollector collector = trainer.newGradientCollector()) {
                 logits = trainer.forward(new NDList(images)).singletonOrThrow();
-                loss = trainer.getLoss().evaluate(new NDList(targets), new NDList(logits));
+                loss = hardLabels ? SoftTargetLoss.ofLabels(logits, labels)
+                        : trainer.getLoss().evaluate(new NDList(targets), new NDList(logits));
                 collector.backward(loss);
             } finally {
                 DjlRuntime.GRADIENTS.unlock();

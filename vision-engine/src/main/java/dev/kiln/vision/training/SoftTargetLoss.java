@@ -21,6 +21,17 @@ public final class SoftTargetLoss extends Loss {
         return logits.logSoftmax(1).mul(labels.singletonOrThrow()).sum(new int[] {1}).mean().neg();
     }
 
+    /**
+     * The same loss for hard labels (no smoothing, no mixup): each row's log-probability of its label, gathered,
+     * instead of a one-hot product and sum. The value and its gradient are bit for bit the soft form's, in fewer
+     * operations (a one-hot, a product and a sum fewer forward, and their backward).
+     *
+     * @param labels N class indices (int64); @param logits N x C; returns the batch mean
+     */
+    static NDArray ofLabels(NDArray logits, NDArray labels) {
+        return logits.logSoftmax(1).gather(labels.reshape(-1, 1), 1).mean().neg();
+    }
+
     /** One-hot rows with eps/C added everywhere and (1 - eps) on the label. */
     static NDArray targets(NDArray labels, int classes, double smoothing) {
         NDArray oneHot = labels.oneHot(classes);

@@ -6,7 +6,12 @@ import static org.assertj.core.api.Assertions.within;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import dev.kiln.vision.NDArrayTest;
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.training.GradientCollector;
+import dev.kiln.vision.engine.DjlRuntime;
+import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.Test;
 
 class SoftTargetLossTest extends NDArrayTest {
@@ -85,5 +90,31 @@ class SoftTargetLossTest extends NDArrayTest {
         expected /= LABELS.length;
 
         assertThat(loss(SoftTargetLoss.targets(labels(), 4, eps))).isCloseTo(expected, within(1e-5));
+    }
+
+    @Test
+    void hardLabelsGiveTheOneHotLossAndGradientBitForBit() {
+        NDArray labels = manager.randomInteger(0, 10, new Shape(64), DataType.INT64);
+        NDArray logits = manager.randomNormal(new Shape(64, 10)).mul(3);
+        float[][] soft = lossAndGradient(logits, l -> new SoftTargetLoss().evaluate(
+                new NDList(SoftTargetLoss.targets(labels, 10, 0)), new NDList(l)));
+        float[][] hard = lossAndGradient(logits, l -> SoftTargetLoss.ofLabels(l, labels));
+
+        assertThat(hard[0]).containsExactly(soft[0]);
+        assertThat(hard[1]).containsExactly(soft[1]);
+    }
+
+    /** {loss, gradient of the loss with respect to the logits}. */
+    private static float[][] lossAndGradient(NDArray logits, UnaryOperator<NDArray> loss) {
+        NDArray input = logits.duplicate();
+        input.setRequiresGradient(true);
+        DjlRuntime.GRADIENTS.lock();
+        try (GradientCollector collector = Engine.getEngine(DjlRuntime.ENGINE).newGradientCollector()) {
+            NDArray value = loss.apply(input);
+            collector.backward(value);
+            return new float[][] {value.toFloatArray(), input.getGradient().toFloatArray()};
+        } finally {
+            DjlRuntime.GRADIENTS.unlock();
+        }
     }
 }
