@@ -98,6 +98,10 @@ public final class ImageBatches implements AutoCloseable {
         return () -> new Iterator<>() {
             // The images' indices in the set, in this epoch's order; null keeps the stored order.
             private final long[] order = shuffle == null ? null : Permutation.of(shuffle, size);
+            // DJL makes a tensor of a direct buffer without copying it (a heap buffer costs a fresh direct one each
+            // time, 50-130 us for a batch of 64 28x28 images): one staging buffer for the epoch, whose tensor lives
+            // only until its float copy is made.
+            private final ByteBuffer staging = ByteBuffer.allocateDirect(Math.min(batchSize, size) * imageBytes);
             private int next;
 
             @Override
@@ -115,16 +119,19 @@ public final class ImageBatches implements AutoCloseable {
                 int count = Math.min(batchSize, size - first);
                 IntUnaryOperator sources = order == null ? position -> first + position
                         : position -> (int) order[first + position];
-                byte[] pixels = new byte[count * imageBytes];
+                staging.clear();
                 long[] labels = new long[count];
                 for (int position = 0; position < count; position++) {
                     int source = sources.applyAsInt(position);
-                    System.arraycopy(set.pixels(), source * imageBytes, pixels, position * imageBytes, imageBytes);
+                    staging.put(set.pixels(), source * imageBytes, imageBytes);
                     labels[position] = set.labels()[source];
                 }
+                staging.flip();
                 NDManager batchScope = manager.newSubManager();
-                NDArray x = batchScope.create(ByteBuffer.wrap(pixels), new Shape(count).addAll(imageShape),
-                        DataType.UINT8).toType(DataType.FLOAT32, false);
+                NDArray x;
+                try (NDArray bytes = batchScope.create(staging, new Shape(count).addAll(imageShape), DataType.UINT8)) {
+                    x = bytes.toType(DataType.FLOAT32, false);
+                }
                 if (augmenter != null) {
                     // The augmenter works on [0, 1] values (brightness, hue); normalise after it.
                     x = augmenter.apply(x.div(255f)).mul(255f);
