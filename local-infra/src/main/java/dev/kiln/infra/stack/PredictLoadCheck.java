@@ -114,7 +114,7 @@ public final class PredictLoadCheck {
         // Unmeasured load first: a freshly started service compiles its request path for tens of seconds, which a
         // 20 s window would measure instead of serving (C2 at a third of the CPU).
         out.printf(Locale.ROOT, "   warming the service up: %d s of each kind of request, not measured%n",
-                2 * SERVER_WARMUP.toSeconds());
+                SERVER_WARMUP.toSeconds());
         int batchConnections = Math.max(2, connections / 4);
         Wrk.post(predict, singles, "image/png", connections, SERVER_WARMUP);
         Wrk.post(predict, batches, PngForms.contentType(BOUNDARY), batchConnections, SERVER_WARMUP);
