@@ -26,9 +26,7 @@ final class IntraOpThreads {
     }
 
     /** Sets the calling thread's count for the batch's size; the thread then trains on it. */
-    static int apply(long forwardMultiplyAdds) {
-        int threads = forBatch(forwardMultiplyAdds, DjlRuntime.startingIntraOpThreads());
-        DjlRuntime.intraOpThreads(threads);
-        return threads;
+    static void apply(long forwardMultiplyAdds) {
+        DjlRuntime.intraOpThreads(forBatch(forwardMultiplyAdds, DjlRuntime.startingIntraOpThreads()));
     }
 }
