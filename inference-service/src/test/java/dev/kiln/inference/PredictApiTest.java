@@ -82,6 +82,12 @@ class PredictApiTest extends ServingTestSupport {
         given().multiPart("image", "ok.png", testPng(1), "image/png")
                 .multiPart("image", "broken.png", java.util.Arrays.copyOf(testPng(2), 40), "image/png")
                 .post(predict).then().statusCode(400).body("violations[0].field", is("broken.png"));
+        // Multipart bodies are parsed by Kiln (in memory): a broken one is a 400 that says why.
+        given().contentType("multipart/form-data; boundary=kiln").body("--kiln\r\nno end".getBytes()).post(predict)
+                .then().statusCode(400).body("violations[0].field", is("(body)"))
+                .body("detail", containsString("not a multipart/form-data body: a part's headers do not end"));
+        given().contentType("multipart/form-data").body("--kiln--".getBytes()).post(predict).then().statusCode(400)
+                .body("detail", containsString("names no boundary"));
         given().contentType("text/plain").body("hello").post(predict).then().statusCode(415)
                 .body("detail", containsString("PNG or JPEG"));
         given().contentType("image/png").body(testPng(1)).queryParam("topK", 0).post(predict).then().statusCode(400)

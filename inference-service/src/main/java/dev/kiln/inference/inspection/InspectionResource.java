@@ -30,14 +30,14 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Function;
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
 import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
 import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
-import org.jboss.resteasy.reactive.RestForm;
+import org.jboss.resteasy.reactive.RestHeader;
 import org.jboss.resteasy.reactive.RestPath;
 import org.jboss.resteasy.reactive.RestQuery;
-import org.jboss.resteasy.reactive.multipart.FileUpload;
 
 /**
  * Inside a model version, for the console's pictures: the first convolution's filters, the feature maps of every
@@ -103,9 +103,10 @@ public class InspectionResource {
     public FeatureMapsAnswer featureMapsOfFile(@RestPath String name, @RestPath String version,
             @RestQuery @Parameter(description = "channels given per layer, the first ones", schema = @Schema(
                     type = SchemaType.INTEGER, minimum = "1", maximum = "64", defaultValue = "16")) String channels,
-            @RestForm(FileUpload.ALL) List<FileUpload> files) {
+            @RestHeader("Content-Type") String contentType,
+            @RequestBody(description = ImageUploads.MULTIPART_IMAGES) byte[] body) {
         String project = predictions.projectFor(name, identity);
-        return featureMaps(project, name, version, channels, ImageUploads.read(files));
+        return featureMaps(project, name, version, channels, ImageUploads.multipart(contentType, body));
     }
 
     @POST
@@ -131,9 +132,10 @@ public class InspectionResource {
             @RestQuery("class") @Parameter(description = "the class to explain, by name; the"
                     + " predicted one when absent") String className,
             @RestQuery @Parameter(description = "vanilla-gradient (the default) or grad-cam") String method,
-            @RestForm(FileUpload.ALL) List<FileUpload> files) {
+            @RestHeader("Content-Type") String contentType,
+            @RequestBody(description = ImageUploads.MULTIPART_IMAGES) byte[] body) {
         String project = predictions.projectFor(name, identity);
-        return saliency(project, name, version, className, method, ImageUploads.read(files));
+        return saliency(project, name, version, className, method, ImageUploads.multipart(contentType, body));
     }
 
     /** @param project the one whose model {@code name} the caller may use ({@link Predictions#projectFor}) */

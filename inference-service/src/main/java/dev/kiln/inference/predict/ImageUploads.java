@@ -6,12 +6,8 @@ import dev.kiln.vision.checkpoints.EvalTransform;
 import dev.kiln.vision.serving.ImageDecodeException;
 import dev.kiln.vision.serving.ImageInputs;
 import jakarta.enterprise.context.ApplicationScoped;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.List;
-import org.jboss.resteasy.reactive.multipart.FileUpload;
 
 /**
  * The images a request sends, the way every API taking images reads them: PNG or JPEG, as the raw body or as the
@@ -24,6 +20,10 @@ public class ImageUploads {
     /** An encoded image and the name it is answered under: the file name, or "body" for a raw image. */
     public record NamedImage(String name, byte[] bytes) {
     }
+
+    /** What a multipart request body holds, for the API docs. */
+    public static final String MULTIPART_IMAGES = "A multipart/form-data body: every part with a file name is an image"
+            + " (PNG or JPEG), answered in the order sent under its file name; parts without one are ignored.";
 
     private final int maxImages;
     private final long maxPixels;
@@ -38,18 +38,20 @@ public class ImageUploads {
         return List.of(new NamedImage("body", body));
     }
 
-    /** The files of a multipart form, in the order sent. */
-    public static List<NamedImage> read(List<FileUpload> files) {
-        List<NamedImage> images = new ArrayList<>(files.size());
-        for (FileUpload file : files) {
-            try {
-                images.add(new NamedImage(file.fileName() != null ? file.fileName() : file.name(),
-                        Files.readAllBytes(file.uploadedFile())));
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
+    /**
+     * The files of a multipart form, in the order sent, parsed in memory ({@link MultipartFiles}); each is answered
+     * under its file name, or its field name when the file name is empty.
+     *
+     * @param contentType the request's, with its boundary
+     */
+    public static List<NamedImage> multipart(String contentType, byte[] body) {
+        try {
+            return MultipartFiles.parse(contentType, body).stream()
+                    .map(file -> new NamedImage(file.fileName().isEmpty() ? file.name() : file.fileName(), file.bytes()))
+                    .toList();
+        } catch (MultipartFiles.MalformedMultipartException e) {
+            throw new InvalidInputException("(body)", "not a multipart/form-data body: " + e.getMessage());
         }
-        return images;
     }
 
     /** At least one image, and no more than {@code kiln.inference.max-images-per-request}. */

@@ -22,11 +22,11 @@ import java.util.List;
 import java.util.UUID;
 import java.util.function.Function;
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
-import org.jboss.resteasy.reactive.RestForm;
+import org.jboss.resteasy.reactive.RestHeader;
 import org.jboss.resteasy.reactive.RestPath;
 import org.jboss.resteasy.reactive.RestQuery;
-import org.jboss.resteasy.reactive.multipart.FileUpload;
 
 /**
  * Image classification: PNG or JPEG images in, top-k classes out, each image resized and normalised with
@@ -71,8 +71,9 @@ public class PredictResource {
     @Consumes(MediaType.MULTIPART_FORM_DATA)
     @Operation(summary = "Classify the images sent as files of a multipart form with the model's champion")
     public PredictResponse predictFiles(@RestPath String name, @RestQuery Integer topK,
-            @RestForm(FileUpload.ALL) List<FileUpload> files) {
-        return predict(predictions.projectFor(name, identity), name, null, topK, ImageUploads.read(files));
+            @RestHeader("Content-Type") String contentType,
+            @RequestBody(description = ImageUploads.MULTIPART_IMAGES) byte[] body) {
+        return predict(predictions.projectFor(name, identity), name, null, topK, ImageUploads.multipart(contentType, body));
     }
 
     @POST
@@ -90,9 +91,10 @@ public class PredictResource {
     @Consumes(MediaType.MULTIPART_FORM_DATA)
     @Operation(summary = "Classify the images of a multipart form with a given version of the model")
     public PredictResponse predictFilesWithVersion(@RestPath String name, @RestPath String version,
-            @RestQuery Integer topK, @RestForm(FileUpload.ALL) List<FileUpload> files) {
+            @RestQuery Integer topK, @RestHeader("Content-Type") String contentType,
+            @RequestBody(description = ImageUploads.MULTIPART_IMAGES) byte[] body) {
         String project = predictions.projectFor(name, identity);
-        return predict(project, name, VersionParam.parse(version), topK, ImageUploads.read(files));
+        return predict(project, name, VersionParam.parse(version), topK, ImageUploads.multipart(contentType, body));
     }
 
     /** @param project the one whose model {@code name} the caller may use ({@link Predictions#projectFor}) */

@@ -53,7 +53,9 @@ public final class PredictLoadCheck {
     private static final int PACED_RATE = 200;
     private static final int PACED_CONNECTIONS = 4;
     private static final Duration PACED_WARMUP = Duration.ofSeconds(5);
-    private static final Duration SERVER_WARMUP = Duration.ofSeconds(20);
+    private static final Duration WARMUP_WINDOW = Duration.ofSeconds(10);
+    private static final Duration WARMUP_LIMIT = Duration.ofMinutes(3);
+    private static final double SETTLED_GAIN = 1.05;
     private static final Duration PACED_WINDOW = Duration.ofSeconds(30);
 
     private PredictLoadCheck() {
@@ -111,13 +113,15 @@ public final class PredictLoadCheck {
         }
         List<Path> batches = Wrk.files(bodies.resolve("batch"), forms);
 
-        // Unmeasured load first: a freshly started service compiles its request path for tens of seconds, which a
-        // 20 s window would measure instead of serving (C2 at a third of the CPU).
-        out.printf(Locale.ROOT, "   warming the service up: %d s of each kind of request, not measured%n",
-                SERVER_WARMUP.toSeconds());
+        // Unmeasured load first: a freshly started service compiles its request path for a minute or more on 2 cores
+        // (C2 took a third of the CPU 40 s in), and a 20 s window would measure that instead of serving.
         int batchConnections = Math.max(2, connections / 4);
-        Wrk.post(predict, singles, "image/png", connections, SERVER_WARMUP);
-        Wrk.post(predict, batches, PngForms.contentType(BOUNDARY), batchConnections, SERVER_WARMUP);
+        Duration singleWarmup = warmUp(predict, singles, "image/png", connections);
+        Duration batchWarmup = warmUp(predict, batches, PngForms.contentType(BOUNDARY), batchConnections);
+        out.printf(Locale.ROOT, "   warmed the service up, not measured, until each kind's rate settled (%d s windows"
+                        + " until one gains under %.0f%% on the one before): %d s of single PNGs, %d s of multipart%n",
+                WARMUP_WINDOW.toSeconds(), 100 * (SETTLED_GAIN - 1), singleWarmup.toSeconds(),
+                batchWarmup.toSeconds());
         Wrk.Result single = Wrk.post(predict, singles, "image/png", connections, Duration.ofSeconds(seconds));
         report(out, "2. HTTP, one PNG per request", single, 1, connections);
         Wrk.Result batched = Wrk.post(predict, batches, PngForms.contentType(BOUNDARY), batchConnections,
@@ -144,6 +148,7 @@ public final class PredictLoadCheck {
         results.put("model", checkpoint.manifest().model());
         results.put("seconds", seconds);
         results.put("connections", connections);
+        results.put("warmupSeconds", Map.of("single", singleWarmup.toSeconds(), "batch", batchWarmup.toSeconds()));
         results.put("inProcessImagesPerSecond", inProcess);
         results.put("inProcessBefore", inProcessBefore);
         results.put("inProcessAfter", inProcessAfter);
@@ -271,6 +276,28 @@ public final class PredictLoadCheck {
         }
         throw new IllegalStateException("the two runs were not registered within 15 minutes");
     }
+
+    /**
+     * Unmeasured load of one kind until its rate settles: windows of {@link #WARMUP_WINDOW} until one gains less than
+     * 5% on the one before, at most {@link #WARMUP_LIMIT}.
+     *
+     * @return how long it took
+     */
+    private static Duration warmUp(String url, List<Path> bodies, String contentType, int connections)
+            throws IOException, InterruptedException {
+        Duration spent = Duration.ZERO;
+        double previous = 0;
+        while (spent.compareTo(WARMUP_LIMIT) < 0) {
+            double rate = Wrk.post(url, bodies, contentType, connections, WARMUP_WINDOW).requestsPerSecond();
+            spent = spent.plus(WARMUP_WINDOW);
+            if (previous > 0 && rate < previous * SETTLED_GAIN) {
+                break;
+            }
+            previous = rate;
+        }
+        return spent;
+    }
+
 
     private static double inProcessImagesPerSecond(Checkpoint checkpoint, List<byte[]> pngs, int seconds)
             throws Exception {
