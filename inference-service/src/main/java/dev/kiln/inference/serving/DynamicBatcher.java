@@ -10,10 +10,11 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.IntConsumer;
 
 /**
- * Groups concurrent requests into one forward pass: a pass takes the requests queued while the previous one ran,
- * up to {@code maxBatchSize} images, and the first of them waits at most {@code maxDelay} for others (0: none).
- * One thread per served version runs the passes, so a version's forward calls never overlap and the thread is
- * prepared for inference once.
+ * Groups concurrent requests into forward passes: a pass takes the requests queued while the previous one ran, up to
+ * {@code maxBatchSize} images, and the first of them waits at most {@code maxDelay} for others (0: none). A served
+ * version has its own batching threads ({@code threads}, each prepared for inference once); with more than one,
+ * passes overlap: a pass runs on one core, and on 2 cores one pass at a time left the batching thread the bottleneck
+ * while the rest of the CPU waited for it.
  */
 public final class DynamicBatcher implements AutoCloseable {
 
@@ -30,33 +31,49 @@ public final class DynamicBatcher implements AutoCloseable {
 
     private final Forward forward;
     private final int inputSize;
+    /**
+     * How passes are formed.
+     *
+     * @param maxBatchSize images per pass at most; a single request with more runs alone
+     * @param maxDelay     how long the first request of a pass waits for others (0: none)
+     * @param threads      passes that may run at once
+     */
+    public record Limits(int maxBatchSize, Duration maxDelay, int threads) {
+        public Limits {
+            if (maxBatchSize < 1 || threads < 1 || maxDelay.isNegative()) {
+                throw new IllegalArgumentException("batching needs at least 1 image per pass and 1 thread, and no"
+                        + " negative delay: " + maxBatchSize + ", " + threads + ", " + maxDelay);
+            }
+        }
+    }
+
     private final int maxBatchSize;
     private final long maxDelayNanos;
     private final IntConsumer batchSizes;
     private final BlockingQueue<Job> queue = new LinkedBlockingQueue<>();
-    private final Thread worker;
+    private final List<Thread> workers = new ArrayList<>();
     private volatile boolean closed;
 
     /**
-     * @param threadSetup runs first on the batching thread (PyTorch's grad mode is per thread)
+     * @param threadSetup runs first on every batching thread (PyTorch's grad mode is per thread)
      * @param batchSizes  told the image count of every forward pass, for metrics
      */
-    public DynamicBatcher(String name, Forward forward, int inputSize, int maxBatchSize, Duration maxDelay,
-            Runnable threadSetup, IntConsumer batchSizes) {
-        if (maxBatchSize < 1) {
-            throw new IllegalArgumentException("maxBatchSize must be at least 1, got " + maxBatchSize);
-        }
+    public DynamicBatcher(String name, Forward forward, int inputSize, Limits limits, Runnable threadSetup,
+            IntConsumer batchSizes) {
         this.forward = forward;
         this.inputSize = inputSize;
-        this.maxBatchSize = maxBatchSize;
-        this.maxDelayNanos = maxDelay.toNanos();
+        this.maxBatchSize = limits.maxBatchSize();
+        this.maxDelayNanos = limits.maxDelay().toNanos();
         this.batchSizes = batchSizes;
-        this.worker = new Thread(() -> {
-            threadSetup.run();
-            run();
-        }, "batcher-" + name);
-        worker.setDaemon(true);
-        worker.start();
+        for (int i = 0; i < limits.threads(); i++) {
+            Thread worker = new Thread(() -> {
+                threadSetup.run();
+                run();
+            }, "batcher-" + name + (limits.threads() > 1 ? "-" + i : ""));
+            worker.setDaemon(true);
+            workers.add(worker);
+        }
+        workers.forEach(Thread::start);
     }
 
     /**
@@ -147,19 +164,21 @@ public final class DynamicBatcher implements AutoCloseable {
     }
 
     /**
-     * Stops taking requests, finishes the queued ones and waits for the batching thread to end. Callers close
+     * Stops taking requests, finishes the queued ones and waits for the batching threads to end. Callers close
      * only once no request can still submit ({@link ServedVersion} closes after its last lease).
      */
     @Override
     public void close() {
         closed = true;
-        queue.add(STOP);
-        if (Thread.currentThread() == worker) {
-            // Closed from a completion callback of the last pass: the loop ends when that pass returns.
+        workers.forEach(worker -> queue.add(STOP)); // each thread ends at the first it takes
+        if (workers.contains(Thread.currentThread())) {
+            // Closed from a completion callback of the last pass: the loops end when their passes return.
             return;
         }
         try {
-            worker.join();
+            for (Thread worker : workers) {
+                worker.join();
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

@@ -95,5 +95,16 @@ public interface InferenceConfig {
          */
         @WithDefault("0s")
         Duration maxDelay();
+
+        /**
+         * Forward passes of a version that may run at once, each on its own thread. 2 by default: a pass runs on one
+         * core ({@code intra-op-threads} 1), and with one at a time the other core waited for it under load.
+         */
+        @WithDefault("2")
+        int threads();
+
+        default DynamicBatcher.Limits limits() {
+            return new DynamicBatcher.Limits(maxBatchSize(), maxDelay(), threads());
+        }
     }
 }

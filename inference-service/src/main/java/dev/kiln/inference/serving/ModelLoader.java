@@ -24,13 +24,11 @@ public final class ModelLoader {
     private static final Duration WARM_UP_TIMEOUT = Duration.ofMinutes(2);
 
     private final Device device;
-    private final int maxBatchSize;
-    private final Duration maxDelay;
+    private final DynamicBatcher.Limits batching;
 
-    public ModelLoader(Device device, int maxBatchSize, Duration maxDelay) {
+    public ModelLoader(Device device, DynamicBatcher.Limits batching) {
         this.device = device;
-        this.maxBatchSize = maxBatchSize;
-        this.maxDelay = maxDelay;
+        this.batching = batching;
     }
 
     /**
@@ -48,13 +46,13 @@ public final class ModelLoader {
             throw new ModelLoadException("the checkpoint of " + ref.origin() + " does not build: " + e.getMessage(), e);
         }
         DynamicBatcher batcher = new DynamicBatcher(ref.model() + "-v" + ref.version(), classifier::probabilities,
-                classifier.inputSize(), maxBatchSize, maxDelay, DjlRuntime::prepareThread, batchSizes);
+                classifier.inputSize(), batching, DjlRuntime::prepareThread, batchSizes);
         ServedVersion served = new ServedVersion(ref.model(), ref.project(), ref.version(), ref.runId(),
                 ref.checkpointSha256(),
                 classifier, batcher, Instant.now(), onReleased);
         try {
             warmUp(served, 1);
-            warmUp(served, maxBatchSize);
+            warmUp(served, batching.maxBatchSize());
         } catch (ModelLoadException e) {
             served.retire();
             throw e;

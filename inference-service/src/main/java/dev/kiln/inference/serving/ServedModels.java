@@ -109,7 +109,7 @@ public class ServedModels {
             DjlRuntime.intraOpThreads(config.intraOpThreads());
         }
         Device device = Devices.resolve(config.device());
-        this.loader = new ModelLoader(device, config.batching().maxBatchSize(), config.batching().maxDelay());
+        this.loader = new ModelLoader(device, config.batching().limits());
         Gauge.builder("kiln.inference.versions.resident", resident, AtomicInteger::get)
                 .description("Model versions in memory, draining ones included").register(metrics);
     }

@@ -3,6 +3,7 @@ package dev.kiln.inference.serving;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.kiln.inference.serving.DynamicBatcher.Limits;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -36,7 +37,7 @@ class DynamicBatcherTest {
             }
             return twice(inputs, count);
         };
-        try (DynamicBatcher batcher = new DynamicBatcher("test", blockingFirst, 1, 8, Duration.ZERO, () -> { },
+        try (DynamicBatcher batcher = new DynamicBatcher("test", blockingFirst, 1, new Limits(8, Duration.ZERO, 1), () -> { },
                 passes::add)) {
             CompletableFuture<float[]> first = batcher.submit(new float[] {1}, 1);
             assertThat(firstPassStarted.await(5, TimeUnit.SECONDS)).isTrue();
@@ -58,7 +59,7 @@ class DynamicBatcherTest {
     @Test
     void aConfiguredDelayHoldsTheFirstRequestForCompanyUntilTheBatchIsFull() throws Exception {
         List<Integer> passes = new CopyOnWriteArrayList<>();
-        try (DynamicBatcher batcher = new DynamicBatcher("test", DynamicBatcherTest::twice, 1, 4, Duration.ofSeconds(2),
+        try (DynamicBatcher batcher = new DynamicBatcher("test", DynamicBatcherTest::twice, 1, new Limits(4, Duration.ofSeconds(2), 1),
                 () -> { }, passes::add)) {
             CompletableFuture<float[]> first = batcher.submit(new float[] {1}, 1);
             CompletableFuture<float[]> second = batcher.submit(new float[] {2}, 1);
@@ -73,6 +74,31 @@ class DynamicBatcherTest {
     }
 
     @Test
+    void withTwoThreadsASecondPassRunsWhileTheFirstIsStillRunning() throws Exception {
+        CountDownLatch firstPassStarted = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        DynamicBatcher.Forward blocksOnNegative = (inputs, count) -> {
+            if (inputs[0] < 0) {
+                firstPassStarted.countDown();
+                await(release);
+            }
+            return twice(inputs, count);
+        };
+        CompletableFuture<float[]> blocked;
+        try (DynamicBatcher batcher = new DynamicBatcher("test", blocksOnNegative, 1, new Limits(4, Duration.ZERO, 2),
+                () -> { }, n -> { })) {
+            blocked = batcher.submit(new float[] {-1}, 1);
+            assertThat(firstPassStarted.await(5, TimeUnit.SECONDS)).isTrue();
+            // The first thread is held in its pass: the second answers the next request meanwhile.
+            assertThat(batcher.submit(new float[] {3}, 1).get(5, TimeUnit.SECONDS)).containsExactly(3, 6);
+            assertThat(blocked).isNotDone();
+            release.countDown();
+        }
+        // close() waited for both threads: the held pass finished first.
+        assertThat(blocked.getNow(null)).containsExactly(-1, -2);
+    }
+
+    @Test
     void aFailingPassFailsOnlyItsRequestsAndTheBatcherGoesOn() throws Exception {
         DynamicBatcher.Forward failsOnNegative = (inputs, count) -> {
             if (inputs[0] < 0) {
@@ -80,7 +106,7 @@ class DynamicBatcherTest {
             }
             return twice(inputs, count);
         };
-        try (DynamicBatcher batcher = new DynamicBatcher("test", failsOnNegative, 1, 1, Duration.ZERO, () -> { },
+        try (DynamicBatcher batcher = new DynamicBatcher("test", failsOnNegative, 1, new Limits(1, Duration.ZERO, 1), () -> { },
                 n -> { })) {
             CompletableFuture<float[]> bad = batcher.submit(new float[] {-1}, 1);
             assertThatThrownBy(() -> bad.get(5, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class)
@@ -91,7 +117,7 @@ class DynamicBatcherTest {
 
     @Test
     void theLastRequestsCallbackMayCloseTheBatcherFromItsOwnThread() throws Exception {
-        DynamicBatcher batcher = new DynamicBatcher("test", DynamicBatcherTest::twice, 1, 4, Duration.ZERO, () -> { },
+        DynamicBatcher batcher = new DynamicBatcher("test", DynamicBatcherTest::twice, 1, new Limits(4, Duration.ZERO, 1), () -> { },
                 n -> { });
         CompletableFuture<Void> closed = batcher.submit(new float[] {1}, 1).thenRun(batcher::close);
 
@@ -102,7 +128,7 @@ class DynamicBatcherTest {
 
     @Test
     void wrongInputSizesAreRefusedAtOnce() {
-        try (DynamicBatcher batcher = new DynamicBatcher("test", DynamicBatcherTest::twice, 2, 4, Duration.ZERO,
+        try (DynamicBatcher batcher = new DynamicBatcher("test", DynamicBatcherTest::twice, 2, new Limits(4, Duration.ZERO, 1),
                 () -> { }, n -> { })) {
             assertThatThrownBy(() -> batcher.submit(new float[3], 2)).isInstanceOf(IllegalArgumentException.class);
         }
