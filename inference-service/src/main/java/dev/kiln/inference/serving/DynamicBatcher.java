@@ -24,13 +24,6 @@ public final class DynamicBatcher implements AutoCloseable {
         float[] apply(float[] inputs, int count);
     }
 
-    private record Job(float[] inputs, int count, CompletableFuture<float[]> result) {
-    }
-
-    private static final Job STOP = new Job(new float[0], 0, null);
-
-    private final Forward forward;
-    private final int inputSize;
     /**
      * How passes are formed.
      *
@@ -47,6 +40,13 @@ public final class DynamicBatcher implements AutoCloseable {
         }
     }
 
+    private record Job(float[] inputs, int count, CompletableFuture<float[]> result) {
+    }
+
+    private static final Job STOP = new Job(new float[0], 0, null);
+
+    private final Forward forward;
+    private final int inputSize;
     private final int maxBatchSize;
     private final long maxDelayNanos;
     private final IntConsumer batchSizes;

@@ -38,7 +38,7 @@ public interface InferenceConfig {
 
     /**
      * How many cores one forward pass may split over (PyTorch's intra-op threads). 1: a replica runs many small passes
-     * (a batching thread per version, requests decoding beside them), and OpenMP's workers waking for each one
+     * (batching threads per version, requests decoding beside them), and OpenMP's workers waking for each one
      * compete with the HTTP threads for the cores; a large model served to few clients may answer sooner with more.
      * 0 keeps PyTorch's own choice ({@code OMP_NUM_THREADS}, else one per core).
      */

@@ -43,6 +43,48 @@ class ImageInputsTest {
         assertThat(input[2 * 32 * 32]).isEqualTo(30 / 255f, org.assertj.core.data.Offset.offset(1e-6f));
     }
 
+    /**
+     * The bytes read straight from an interleaved 8-bit buffer are the values {@code getSample} (grey) and
+     * {@code getRGB} (colour) give for the same decoded image, for every layout ImageIO produces from a PNG here:
+     * grey, grey with alpha (16-bit grey goes pixel by pixel), RGB, RGBA, and a palette (pixel by pixel).
+     */
+    @Test
+    void everyStoredLayoutGivesThePixelValuesOfThePixelByPixelRead() throws Exception {
+        java.util.Random random = new java.util.Random(7);
+        for (int type : new int[] {BufferedImage.TYPE_BYTE_GRAY, BufferedImage.TYPE_USHORT_GRAY,
+                BufferedImage.TYPE_3BYTE_BGR, BufferedImage.TYPE_4BYTE_ABGR, BufferedImage.TYPE_INT_RGB,
+                BufferedImage.TYPE_BYTE_INDEXED}) {
+            BufferedImage original = new BufferedImage(13, 9, type);
+            for (int y = 0; y < 9; y++) {
+                for (int x = 0; x < 13; x++) {
+                    original.setRGB(x, y, random.nextInt());
+                }
+            }
+            byte[] png = encode(original, "png");
+            BufferedImage decoded = ImageIO.read(new java.io.ByteArrayInputStream(png));
+            boolean grey = decoded.getColorModel().getNumColorComponents() == 1;
+            int shift = decoded.getRaster().getSampleModel().getSampleSize(0) - 8;
+            EvalTransform rgb = new EvalTransform(3, 9, 13, List.of(0f, 0f, 0f), List.of(1f, 1f, 1f));
+            EvalTransform luma = new EvalTransform(1, 9, 13, List.of(0f), List.of(1f));
+            byte[] colour = ImageInputs.decode(png, rgb);
+            byte[] single = ImageInputs.decode(png, luma);
+            for (int y = 0; y < 9; y++) {
+                for (int x = 0; x < 13; x++) {
+                    int argb = decoded.getRGB(x, y);
+                    int r = grey ? decoded.getRaster().getSample(x, y, 0) >> shift : (argb >> 16) & 0xff;
+                    int g = grey ? r : (argb >> 8) & 0xff;
+                    int b = grey ? r : argb & 0xff;
+                    int i = y * 13 + x;
+                    String where = "type " + type + " at " + x + "," + y;
+                    assertThat(new int[] {colour[i] & 0xff, colour[117 + i] & 0xff, colour[234 + i] & 0xff})
+                            .as(where).containsExactly(r, g, b);
+                    assertThat(single[i] & 0xff).as(where)
+                            .isEqualTo((int) Math.round(0.299 * r + 0.587 * g + 0.114 * b));
+                }
+            }
+        }
+    }
+
     @Test
     void bilinearResizeKeepsAGradientMonotoneAndItsEnds() {
         byte[] row = new byte[8];
