@@ -47,7 +47,8 @@ public class ImageUploads {
     public static List<NamedImage> multipart(String contentType, byte[] body) {
         try {
             return MultipartFiles.parse(contentType, body).stream()
-                    .map(file -> new NamedImage(file.fileName().isEmpty() ? file.name() : file.fileName(), file.bytes()))
+                    .map(file -> new NamedImage(file.fileName().isEmpty() ? file.name() : file.fileName(),
+                            file.bytes()))
                     .toList();
         } catch (MultipartFiles.MalformedMultipartException e) {
             throw new InvalidInputException("(body)", "not a multipart/form-data body: " + e.getMessage());

@@ -73,7 +73,8 @@ public class PredictResource {
     public PredictResponse predictFiles(@RestPath String name, @RestQuery Integer topK,
             @RestHeader("Content-Type") String contentType,
             @RequestBody(description = ImageUploads.MULTIPART_IMAGES) byte[] body) {
-        return predict(predictions.projectFor(name, identity), name, null, topK, ImageUploads.multipart(contentType, body));
+        String project = predictions.projectFor(name, identity);
+        return predict(project, name, null, topK, ImageUploads.multipart(contentType, body));
     }
 
     @POST

@@ -37,8 +37,8 @@ class DynamicBatcherTest {
             }
             return twice(inputs, count);
         };
-        try (DynamicBatcher batcher = new DynamicBatcher("test", blockingFirst, 1, new Limits(8, Duration.ZERO, 1), () -> { },
-                passes::add)) {
+        try (DynamicBatcher batcher = new DynamicBatcher("test", blockingFirst, 1,
+                new Limits(8, Duration.ZERO, 1), () -> { }, passes::add)) {
             CompletableFuture<float[]> first = batcher.submit(new float[] {1}, 1);
             assertThat(firstPassStarted.await(5, TimeUnit.SECONDS)).isTrue();
             // Queued while the first pass runs: with no delay they go together in the next one, in order, up to 8
@@ -59,7 +59,8 @@ class DynamicBatcherTest {
     @Test
     void aConfiguredDelayHoldsTheFirstRequestForCompanyUntilTheBatchIsFull() throws Exception {
         List<Integer> passes = new CopyOnWriteArrayList<>();
-        try (DynamicBatcher batcher = new DynamicBatcher("test", DynamicBatcherTest::twice, 1, new Limits(4, Duration.ofSeconds(2), 1),
+        try (DynamicBatcher batcher = new DynamicBatcher("test", DynamicBatcherTest::twice, 1,
+                new Limits(4, Duration.ofSeconds(2), 1),
                 () -> { }, passes::add)) {
             CompletableFuture<float[]> first = batcher.submit(new float[] {1}, 1);
             CompletableFuture<float[]> second = batcher.submit(new float[] {2}, 1);
@@ -85,8 +86,8 @@ class DynamicBatcherTest {
             return twice(inputs, count);
         };
         CompletableFuture<float[]> blocked;
-        try (DynamicBatcher batcher = new DynamicBatcher("test", blocksOnNegative, 1, new Limits(4, Duration.ZERO, 2),
-                () -> { }, n -> { })) {
+        try (DynamicBatcher batcher = new DynamicBatcher("test", blocksOnNegative, 1,
+                new Limits(4, Duration.ZERO, 2), () -> { }, n -> { })) {
             blocked = batcher.submit(new float[] {-1}, 1);
             assertThat(firstPassStarted.await(5, TimeUnit.SECONDS)).isTrue();
             // The first thread is held in its pass: the second answers the next request meanwhile.
@@ -106,8 +107,8 @@ class DynamicBatcherTest {
             }
             return twice(inputs, count);
         };
-        try (DynamicBatcher batcher = new DynamicBatcher("test", failsOnNegative, 1, new Limits(1, Duration.ZERO, 1), () -> { },
-                n -> { })) {
+        try (DynamicBatcher batcher = new DynamicBatcher("test", failsOnNegative, 1,
+                new Limits(1, Duration.ZERO, 1), () -> { }, n -> { })) {
             CompletableFuture<float[]> bad = batcher.submit(new float[] {-1}, 1);
             assertThatThrownBy(() -> bad.get(5, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class)
                     .hasMessageContaining("native error");
@@ -117,8 +118,8 @@ class DynamicBatcherTest {
 
     @Test
     void theLastRequestsCallbackMayCloseTheBatcherFromItsOwnThread() throws Exception {
-        DynamicBatcher batcher = new DynamicBatcher("test", DynamicBatcherTest::twice, 1, new Limits(4, Duration.ZERO, 1), () -> { },
-                n -> { });
+        DynamicBatcher batcher = new DynamicBatcher("test", DynamicBatcherTest::twice, 1,
+                new Limits(4, Duration.ZERO, 1), () -> { }, n -> { });
         CompletableFuture<Void> closed = batcher.submit(new float[] {1}, 1).thenRun(batcher::close);
 
         closed.get(5, TimeUnit.SECONDS);
@@ -128,8 +129,8 @@ class DynamicBatcherTest {
 
     @Test
     void wrongInputSizesAreRefusedAtOnce() {
-        try (DynamicBatcher batcher = new DynamicBatcher("test", DynamicBatcherTest::twice, 2, new Limits(4, Duration.ZERO, 1),
-                () -> { }, n -> { })) {
+        try (DynamicBatcher batcher = new DynamicBatcher("test", DynamicBatcherTest::twice, 2,
+                new Limits(4, Duration.ZERO, 1), () -> { }, n -> { })) {
             assertThatThrownBy(() -> batcher.submit(new float[3], 2)).isInstanceOf(IllegalArgumentException.class);
         }
     }
