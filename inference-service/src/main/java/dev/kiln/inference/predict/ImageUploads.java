@@ -6,7 +6,6 @@ import dev.kiln.vision.checkpoints.EvalTransform;
 import dev.kiln.vision.serving.ImageDecodeException;
 import dev.kiln.vision.serving.ImageInputs;
 import jakarta.enterprise.context.ApplicationScoped;
-import java.util.ArrayList;
 import java.util.List;
 
 /**

@@ -29,6 +29,8 @@ final class MultipartFiles {
 
     private static final byte[] CRLF = {'\r', '\n'};
     private static final byte[] HEADERS_END = {'\r', '\n', '\r', '\n'};
+    /** After a delimiter, what makes it the close delimiter. */
+    private static final byte[] CLOSE = {'-', '-'};
 
     private MultipartFiles() {
     }
@@ -36,16 +38,21 @@ final class MultipartFiles {
     /** The file parts of {@code body}, in the order sent. */
     static List<FilePart> parse(String contentType, byte[] body) throws MalformedMultipartException {
         byte[] delimiter = ("--" + boundary(contentType)).getBytes(StandardCharsets.ISO_8859_1);
-        // The first delimiter opens the body or follows a preamble's CRLF.
-        int at = startsWith(body, 0, delimiter) ? 0 : indexOf(body, concat(CRLF, delimiter), 0);
-        if (at < 0) {
-            throw new MalformedMultipartException("the body holds no part delimited by its boundary");
-        }
-        at += startsWith(body, at, delimiter) ? delimiter.length : CRLF.length + delimiter.length;
         byte[] nextDelimiter = concat(CRLF, delimiter);
+        // The first delimiter opens the body or follows a preamble's CRLF.
+        int at;
+        if (startsWith(body, 0, delimiter)) {
+            at = delimiter.length;
+        } else {
+            int found = indexOf(body, nextDelimiter, 0);
+            if (found < 0) {
+                throw new MalformedMultipartException("the body holds no part delimited by its boundary");
+            }
+            at = found + nextDelimiter.length;
+        }
         List<FilePart> files = new ArrayList<>();
         while (true) {
-            if (startsWith(body, at, new byte[] {'-', '-'})) {
+            if (startsWith(body, at, CLOSE)) {
                 return files; // the close delimiter; an epilogue after it is ignored
             }
             at = skipTransportPadding(body, at);

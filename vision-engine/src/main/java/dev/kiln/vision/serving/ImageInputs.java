@@ -152,13 +152,14 @@ public final class ImageInputs {
     private static byte[] interleavedBytes(BufferedImage image, boolean grey) {
         Raster raster = image.getRaster();
         ColorModel colours = image.getColorModel();
-        boolean plain = raster.getParent() == null && raster.getSampleModelTranslateX() == 0
-                && raster.getSampleModelTranslateY() == 0 && raster.getDataBuffer().getOffset() == 0
-                && raster.getDataBuffer() instanceof DataBufferByte bytes && bytes.getNumBanks() == 1
-                && raster.getSampleModel() instanceof ComponentSampleModel
-                && colours instanceof ComponentColorModel && !colours.isAlphaPremultiplied()
-                && (grey || colours.getColorSpace().isCS_sRGB() && raster.getNumBands() >= 3);
-        return plain ? ((DataBufferByte) raster.getDataBuffer()).getData() : null;
+        if (!(raster.getDataBuffer() instanceof DataBufferByte bytes) || bytes.getNumBanks() != 1
+                || bytes.getOffset() != 0 || raster.getParent() != null || raster.getSampleModelTranslateX() != 0
+                || raster.getSampleModelTranslateY() != 0 || !(raster.getSampleModel() instanceof ComponentSampleModel)
+                || !(colours instanceof ComponentColorModel) || colours.isAlphaPremultiplied()
+                || !(grey || colours.getColorSpace().isCS_sRGB() && raster.getNumBands() >= 3)) {
+            return null;
+        }
+        return bytes.getData();
     }
 
     /** Bilinear resize with half-pixel centres (torchvision's {@code antialias=False}); a no-op at the same size. */
