@@ -70,6 +70,19 @@ class StudyExamplesTest {
         assertThat(full.pruner()).isEqualTo(new PrunerSpec("asha", null, null, 2, 5, 8));
     }
 
+    @Test
+    void mnistSampleGridIsTheSameGridSmallEnoughForTheEndToEndCheck() throws Exception {
+        StudySpec full = example("mnist-sample-grid-study.json").withDefaults();
+        StudySpec benchmarks = example("fashion-mnist-grid-study.json").withDefaults();
+
+        assertThat(StudySpecValidator.validate(full, "")).isEmpty();
+        assertThat(full.parameters()).isEqualTo(benchmarks.parameters());
+        assertThat(full.base().dataset()).isEqualTo("mnist-sample");
+        // One cut after 2 epochs with all 8 trials there; the best 2 train on to 8: 28 epochs of 7,200 images.
+        assertThat(full.pruner()).isEqualTo(new PrunerSpec("asha", null, null, 2, 4, 8));
+        assertThat(full.base().epochs()).isEqualTo(8);
+    }
+
     private static String architecture(Map<String, Object> trial) {
         return trial.get("modelArgs.c1") + "-" + trial.get("modelArgs.c2") + "-" + trial.get("modelArgs.l1");
     }
