@@ -114,7 +114,7 @@ public class ModelRegistry {
      * Throws an {@link InvalidRequestException} listing {@code errors} and, if the model's name (from the path)
      * is not a valid name, that too; returns if there is nothing to list.
      */
-    static void requireValid(String name, List<FieldError> errors) {
+    public static void requireValid(String name, List<FieldError> errors) {
         List<FieldError> all = new ArrayList<>();
         Names.check("name", name, all);
         all.addAll(errors);

@@ -2,7 +2,6 @@ package dev.kiln.gateway.rollouts;
 
 import dev.kiln.access.Caller;
 import dev.kiln.contracts.access.Role;
-import dev.kiln.gateway.api.InvalidRequestException;
 import dev.kiln.gateway.api.Paging;
 import dev.kiln.gateway.models.ModelRegistry;
 import dev.kiln.store.registry.ModelRegistryRepository;
@@ -49,10 +48,7 @@ public class RolloutResource {
                     + " (reason: the breached threshold) or SUPERSEDED, and for one RUNNING what the inference"
                     + " replicas observed of its step so far. limit 1..500, default 20.")
     public List<RolloutView> list(@RestPath String name, @QueryParam("limit") @DefaultValue("20") int limit) {
-        var problems = Paging.limitProblems(limit);
-        if (!problems.isEmpty()) {
-            throw new InvalidRequestException(problems);
-        }
+        ModelRegistry.requireValid(name, Paging.limitProblems(limit));
         String project = Caller.projectOf(identity);
         return QuarkusTransaction.requiringNew().call(() -> {
             if (registry.findInProject(name, project) == null) {

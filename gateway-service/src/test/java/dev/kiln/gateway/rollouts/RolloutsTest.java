@@ -3,6 +3,7 @@ package dev.kiln.gateway.rollouts;
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
+import static org.hamcrest.Matchers.containsInAnyOrder;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.hasItem;
 import static org.hamcrest.Matchers.is;
@@ -56,6 +57,13 @@ class RolloutsTest {
 
     @Inject
     RolloutRepository rollouts;
+
+    @Test
+    void aBadNameOrLimitIsA400NamingEachField() {
+        given().get("/api/v1/models/Not A Name/rollouts?limit=0").then().statusCode(400)
+                .body("violations.field", containsInAnyOrder("name", "limit"));
+        given().get("/api/v1/models/no-such-model/rollouts").then().statusCode(404);
+    }
 
     @Test
     void aHealthyCanaryWidensAndCompletesAndABreachingOneRollsBack() {

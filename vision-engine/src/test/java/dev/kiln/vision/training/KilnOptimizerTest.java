@@ -212,6 +212,22 @@ class KilnOptimizerTest extends NDArrayTest {
     }
 
     @Test
+    void aFrozenParameterAndOneWithoutAGradientAreLeftAlone() {
+        Parameter trained = parameter("trained", Parameter.Type.WEIGHT);
+        Parameter frozen = parameter("frozen", Parameter.Type.WEIGHT);
+        Parameter unused = parameter("unused", Parameter.Type.WEIGHT);
+        KilnOptimizer adam = bound(new KilnOptimizer("adam", 0.1, 0, false, 0), trained, frozen, unused);
+        frozen.freeze(true);
+
+        // unused is not in the loss: it has no gradient, as a layer a fine-tuning run bypasses.
+        step(adam, trained, frozen);
+
+        assertThat(values(trained)).isNotEqualTo(START);
+        assertThat(values(frozen)).containsExactly(START);
+        assertThat(values(unused)).containsExactly(START);
+    }
+
+    @Test
     void theRealGradientIsZeroedAfterTheUpdate() {
         Parameter w = parameter("w", Parameter.Type.WEIGHT);
         KilnOptimizer sgd = bound(new KilnOptimizer("sgd", 0.1, 0, false, 0), w);
