@@ -33,15 +33,18 @@ public final class TrainBench {
 
     static final String USAGE = """
             Usage: ./kiln bench train [--model M] [--images N] [--batch B] [--threads T] [--rounds R]
-                                      [--image-size S] [--json]
+                                      [--warmup W] [--image-size S] [--json]
 
             Trains one epoch of M (default cifar-cnn; any registry architecture: fc2layer, mnist-cnn, mlp, lenet,
             cifar-cnn, confignet, vgg11, vgg16, resnet18) on the first N (default 20000) Fashion-MNIST training
             images, resized to S x S (default: 28, their own size, where the architecture takes it, else 32), with SGD
             (lr 0.01, momentum 0.9), batch B (default 64), on T cores (default: all), in Kiln and then in plain
-            PyTorch, R times (default 5) after one uncounted warm-up round, and prints the medians and the median of
-            the per-round ratios (rounds are paired because the machine's speed drifts). Each at its best: Kiln picks
-            its thread count (one for a tiny network), the reference the fastest of its settings in the warm-up.
+            PyTorch, R times (default 5), and prints the medians and the median of the per-round ratios (rounds are
+            paired because the machine's speed drifts). Both sides are measured warm: Kiln after W (default 3)
+            uncounted rounds in the same JVM, as a trainer worker trains run after run (its first rounds run while the
+            JIT compiles the step), the reference after 20 uncounted batches in its own process. Each at its best:
+            Kiln picks its thread count (one for a tiny network), the reference the fastest of its settings in the
+            first warm-up round.
             """;
 
     /** Fashion-MNIST's own image size: no resizing. */
@@ -53,7 +56,7 @@ public final class TrainBench {
     public static void main(String[] args) throws IOException, InterruptedException {
         Optional<Map<String, String>> parsed = BenchOptions.parse(args, USAGE, Map.of("--model", "cifar-cnn",
                 "--images", "20000", "--batch", "64", "--threads",
-                String.valueOf(Runtime.getRuntime().availableProcessors()), "--rounds", "5", "--data", ".kiln/data", "--image-size", "auto",
+                String.valueOf(Runtime.getRuntime().availableProcessors()), "--rounds", "5", "--warmup", "3", "--data", ".kiln/data", "--image-size", "auto",
                 "--python", "/usr/bin/python3"), Set.of("--json"));
         if (parsed.isEmpty()) {
             return;
@@ -77,6 +80,10 @@ public final class TrainBench {
                 """.formatted(model, batch, imageSize == NATIVE_SIZE ? "null" : imageSize), TrainingSpec.class);
 
         int rounds = Integer.parseInt(options.get("--rounds"));
+        int warmup = Integer.parseInt(options.get("--warmup"));
+        if (rounds < 1 || warmup < 1) {
+            throw new IllegalArgumentException("--rounds and --warmup need at least 1");
+        }
         List<Double> kiln = new ArrayList<>();
         List<Double> pipeline = new ArrayList<>();
         List<Double> pytorch = new ArrayList<>();
@@ -84,20 +91,24 @@ public final class TrainBench {
         ReferenceSetting setting = null;
         int kilnThreads = threads;
         List<Double> ratios = new ArrayList<>();
-        for (int round = 0; round <= rounds; round++) {
+        for (int round = 1 - warmup; round <= rounds; round++) {
             TrainingResult result = new ClassifierTraining(spec, data, Device.cpu()).run();
             // The training chose its own thread count on this thread (one for a tiny network).
             kilnThreads = DjlRuntime.currentIntraOpThreads();
             EpochMetrics epoch = result.epochs().get(0);
-            if (round == 0) {
-                setting = fastestReference(options, model, images, batch, threads, imageSize);
+            if (round < 1) {
+                // Warm-up, not counted: the JIT compiling the training step, native libraries, the page cache.
+                if (setting == null) {
+                    setting = fastestReference(options, model, images, batch, threads, imageSize);
+                }
+                if (!json) {
+                    System.out.printf(Locale.ROOT, "warm-up %d of %d: kiln %,.0f img/s (not counted)%n",
+                            round + warmup, warmup, epoch.imagesPerSecond());
+                }
+                continue;
             }
             reference = runReference(options, model, images, batch, imageSize, setting);
             double referenceSpeed = reference.get("images_per_second").asDouble();
-            if (round == 0) {
-                // Warm-up: JIT, native libraries and page cache; not counted.
-                continue;
-            }
             kiln.add(epoch.imagesPerSecond());
             pipeline.add(epoch.pipelineImagesPerSecond());
             pytorch.add(referenceSpeed);
@@ -125,6 +136,7 @@ public final class TrainBench {
         report.put("pytorchThreads", setting.threads());
         report.put("imageSize", imageSize);
         report.put("rounds", rounds);
+        report.put("warmupRounds", warmup);
         report.put("kilnImagesPerSecond", kilnMedian);
         report.put("pytorchImagesPerSecond", pytorchMedian);
         report.put("ratio", BenchStatistics.median(ratios));

@@ -129,6 +129,47 @@ class ImageBatchesTest {
     }
 
     @Test
+    void hostNormalisationIsBitForBitTheDevicesProductThenDifference() {
+        // Every byte value in each of three channels, with CIFAR's statistics.
+        Normalization cifar = new Normalization(new float[] {0.4914f, 0.4822f, 0.4465f},
+                new float[] {0.2023f, 0.1994f, 0.2010f});
+        byte[] pixels = new byte[3 * 256];
+        for (int i = 0; i < pixels.length; i++) {
+            pixels[i] = (byte) (i * 7);
+        }
+        ImageSet colour = new ImageSet(List.of("a"), 3, 16, 16, pixels, new int[] {0});
+        float[] expected;
+        try (NDManager scope = manager.newSubManager()) {
+            float[] scales = new float[3];
+            float[] shifts = new float[3];
+            for (int c = 0; c < 3; c++) {
+                scales[c] = 1f / (255f * cifar.std()[c]);
+                shifts[c] = cifar.mean()[c] / cifar.std()[c];
+            }
+            expected = scope.create(pixels, new Shape(1, 3, 16, 16)).toType(DataType.UINT8, false)
+                    .toType(DataType.FLOAT32, false).mul(scope.create(scales).reshape(1, 3, 1, 1))
+                    .sub(scope.create(shifts).reshape(1, 3, 1, 1)).toFloatArray();
+        }
+
+        try (ImageBatches colourBatches = new ImageBatches(colour, cifar, manager, Device.cpu());
+                ImageBatches.Batch batch = colourBatches.epoch(1, null, null).iterator().next()) {
+            assertThat(batch.images().toFloatArray()).containsExactly(expected);
+        }
+    }
+
+    @Test
+    void aBatchStillOpenKeepsItsImagesWhileTheNextIsMade() {
+        var iterator = batches.epoch(2, null, null).iterator();
+        try (ImageBatches.Batch first = iterator.next()) {
+            float[] before = first.images().toFloatArray();
+            try (ImageBatches.Batch second = iterator.next()) {
+                assertThat(second.images().toFloatArray()).isNotEqualTo(before);
+            }
+            assertThat(first.images().toFloatArray()).containsExactly(before);
+        }
+    }
+
+    @Test
     void aNormalisationForOtherChannelsIsRefused() {
         ImageSet colour = new ImageSet(List.of("a"), 3, 1, 1, new byte[3], new int[] {0});
 
