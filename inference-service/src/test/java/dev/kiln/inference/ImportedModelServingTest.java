@@ -81,7 +81,8 @@ class ImportedModelServingTest extends ServingTestSupport {
         JsonNode batch = fixture("expected.json");
         Map<String, Object> request = Map.of("inputs", List.of(Map.of("name", "input", "datatype", "FP32",
                 "shape", batch.get("shape"), "data", batch.get("input"))));
-        given().get("/v2/models/" + MODEL).then().statusCode(200).body("inputs[0].shape", contains(-1, 1, 28, 28));
+        given().get("/v2/models/" + MODEL).then().statusCode(200).body("inputs[0].shape", contains(-1, 1, 28, 28))
+                .body("platform", is("kiln-djl-pytorch"));
         JsonNode inferred = Json.read(given().contentType(ContentType.JSON).body(Json.write(request))
                 .post("/v2/models/" + MODEL + "/infer").then().statusCode(200)
                 .body("model_version", is(String.valueOf(version))).extract().asString(), JsonNode.class);

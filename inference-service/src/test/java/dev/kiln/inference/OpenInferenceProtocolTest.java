@@ -40,6 +40,7 @@ class OpenInferenceProtocolTest extends ServingTestSupport {
         given().get("/v2").then().statusCode(200).body("name", is("kiln-inference"));
         given().get("/v2/models/" + MODEL).then().statusCode(200)
                 .body("name", is(MODEL)).body("versions", contains("1"))
+                .body("platform", is("kiln-onnxruntime"))
                 .body("inputs[0].name", is("input")).body("inputs[0].datatype", is("FP32"))
                 .body("inputs[0].shape", contains(-1, 1, 28, 28))
                 .body("outputs.name", contains("probabilities", "label"))

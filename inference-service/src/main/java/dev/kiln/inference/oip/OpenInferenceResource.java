@@ -171,7 +171,8 @@ public class OpenInferenceResource {
         ServedVersion lease = predictions.lease(name, version, project);
         try {
             EvalTransform t = lease.classifier().transform();
-            return new ModelMetadata(name, List.of(String.valueOf(lease.version())), "kiln-djl-pytorch",
+            return new ModelMetadata(name, List.of(String.valueOf(lease.version())),
+                    lease.classifier().engine().platform(),
                     List.of(new TensorMetadata(InferenceTensors.INPUT, "FP32",
                             List.of(-1L, (long) t.channels(), (long) t.height(), (long) t.width()))),
                     List.of(new TensorMetadata(InferenceTensors.PROBABILITIES, "FP32",

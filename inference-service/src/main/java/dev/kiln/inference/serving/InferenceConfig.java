@@ -1,5 +1,7 @@
 package dev.kiln.inference.serving;
 
+import dev.kiln.vision.serving.ForwardEngine;
+
 import io.quarkus.runtime.configuration.MemorySize;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
@@ -44,6 +46,14 @@ public interface InferenceConfig {
      */
     @WithDefault("1")
     int intraOpThreads();
+
+    /**
+     * What runs the forward passes: onnx-runtime (the whole graph in one native call; on the CPU, for Kiln-built
+     * architectures, each checked against libtorch when it loads) or libtorch (every pass through DJL). A model
+     * ONNX Runtime cannot run is served by libtorch either way: an imported TorchScript module, a GPU device.
+     */
+    @WithDefault("onnx-runtime")
+    ForwardEngine forwardEngine();
 
     /** Pinned (non-champion) versions kept loaded at once; the least recently used one is released first. */
     @WithDefault("4")

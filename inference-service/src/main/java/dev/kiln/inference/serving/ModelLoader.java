@@ -5,6 +5,7 @@ import dev.kiln.vision.checkpoints.Checkpoint;
 import dev.kiln.vision.checkpoints.CheckpointException;
 import dev.kiln.vision.engine.DjlRuntime;
 import dev.kiln.vision.serving.Classifier;
+import dev.kiln.vision.serving.ForwardEngine;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.ExecutionException;
@@ -24,10 +25,12 @@ public final class ModelLoader {
     private static final Duration WARM_UP_TIMEOUT = Duration.ofMinutes(2);
 
     private final Device device;
+    private final ForwardEngine engine;
     private final DynamicBatcher.Limits batching;
 
-    public ModelLoader(Device device, DynamicBatcher.Limits batching) {
+    public ModelLoader(Device device, ForwardEngine engine, DynamicBatcher.Limits batching) {
         this.device = device;
+        this.engine = engine;
         this.batching = batching;
     }
 
@@ -41,7 +44,7 @@ public final class ModelLoader {
         Checkpoint checkpoint = verified(ref, content);
         Classifier classifier;
         try {
-            classifier = Classifier.load(checkpoint, device);
+            classifier = Classifier.load(checkpoint, device, engine);
         } catch (CheckpointException | RuntimeException e) {
             throw new ModelLoadException("the checkpoint of " + ref.origin() + " does not build: " + e.getMessage(), e);
         }

@@ -15,6 +15,7 @@ import dev.kiln.store.rollouts.RolloutRepository;
 import dev.kiln.store.rollouts.RolloutRepository.Rollout;
 import dev.kiln.vision.engine.Devices;
 import dev.kiln.vision.engine.DjlRuntime;
+import dev.kiln.vision.serving.Classifier;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
@@ -109,7 +110,7 @@ public class ServedModels {
             DjlRuntime.intraOpThreads(config.intraOpThreads());
         }
         Device device = Devices.resolve(config.device());
-        this.loader = new ModelLoader(device, config.batching().limits());
+        this.loader = new ModelLoader(device, config.forwardEngine(), config.batching().limits());
         Gauge.builder("kiln.inference.versions.resident", resident, AtomicInteger::get)
                 .description("Model versions in memory, draining ones included").register(metrics);
     }
@@ -347,8 +348,10 @@ public class ServedModels {
             events.retired(ref, loadedAt.get());
         });
         resident.incrementAndGet();
-        LOG.infof("Loaded %s from %s in %d ms (checkpoint SHA-256 %s verified, warmed up)", ref, ref.origin(),
-                (System.nanoTime() - started) / 1_000_000, ref.checkpointSha256());
+        Classifier classifier = served.classifier();
+        LOG.infof("Loaded %s from %s in %d ms (checkpoint SHA-256 %s verified, warmed up), passes on %s%s", ref,
+                ref.origin(), (System.nanoTime() - started) / 1_000_000, ref.checkpointSha256(),
+                classifier.engine(), classifier.engineFallback().map(why -> " (" + why + ")").orElse(""));
         loadedAt.set(events.publish(ModelServingEventV1.Type.LOADED, ref, null));
         return served;
     }

@@ -10,6 +10,7 @@ import dev.kiln.vision.datasets.ImageSet;
 import dev.kiln.vision.engine.DjlRuntime;
 import dev.kiln.vision.pipeline.TrainTestData;
 import dev.kiln.vision.serving.Classifier;
+import dev.kiln.vision.serving.ForwardEngine;
 import dev.kiln.vision.serving.ImageInputs;
 import dev.kiln.vision.serving.PngImages;
 import java.io.IOException;
@@ -92,13 +93,14 @@ public final class PredictLoadCheck {
         for (int i = 0; i < Math.min(IMAGES, test.size()); i++) {
             pngs.add(PngImages.encode(test, i));
         }
-        out.printf(Locale.ROOT, "Model %s v%d (%s on %s), %d held-out test images as PNG, %d cores%n", model,
-                champion, checkpoint.manifest().model(), checkpoint.manifest().spec().dataset(), pngs.size(),
-                Runtime.getRuntime().availableProcessors());
+        ForwardEngine engine = servedEngine(inference, model);
+        out.printf(Locale.ROOT, "Model %s v%d (%s on %s, passes on %s), %d held-out test images as PNG, %d cores%n",
+                model, champion, checkpoint.manifest().model(), checkpoint.manifest().spec().dataset(), engine,
+                pngs.size(), Runtime.getRuntime().availableProcessors());
 
-        double inProcessBefore = inProcessImagesPerSecond(checkpoint, pngs, seconds);
-        out.printf(Locale.ROOT, "1. In-process predictor (PNG decode + normalise + forward, batches of %d, one"
-                + " thread): %,.0f images/s%n", BATCH, inProcessBefore);
+        double inProcessBefore = inProcessImagesPerSecond(checkpoint, engine, pngs, seconds);
+        out.printf(Locale.ROOT, "1. In-process predictor (PNG decode + normalise + forward on %s, batches of %d, one"
+                + " thread): %,.0f images/s%n", engine, BATCH, inProcessBefore);
 
         String predict = inference + "/api/v1/models/" + model + "/predict";
         Path bodies = Files.createTempDirectory("kiln-bench-predict");
@@ -135,7 +137,7 @@ public final class PredictLoadCheck {
                 PACED_WINDOW.toSeconds(), PACED_WARMUP.toSeconds(), paced.scheduled(), paced.p50Millis(),
                 paced.p99Millis(), paced.maxMillis(), paced.late(), paced.failed());
 
-        double inProcessAfter = inProcessImagesPerSecond(checkpoint, pngs, seconds);
+        double inProcessAfter = inProcessImagesPerSecond(checkpoint, engine, pngs, seconds);
         double inProcess = (inProcessBefore + inProcessAfter) / 2;
         double singleImages = single.requestsPerSecond();
         double batchImages = batched.requestsPerSecond() * BATCH;
@@ -146,6 +148,7 @@ public final class PredictLoadCheck {
         Map<String, Object> results = new LinkedHashMap<>();
         results.put("bench", "predict");
         results.put("model", checkpoint.manifest().model());
+        results.put("forwardEngine", engine.name());
         results.put("seconds", seconds);
         results.put("connections", connections);
         results.put("warmupSeconds", Map.of("single", singleWarmup.toSeconds(), "batch", batchWarmup.toSeconds()));
@@ -299,10 +302,21 @@ public final class PredictLoadCheck {
     }
 
 
-    private static double inProcessImagesPerSecond(Checkpoint checkpoint, List<byte[]> pngs, int seconds)
-            throws Exception {
+    /** The served model's engine, which the in-process reference must use too (its OIP metadata's platform). */
+    private static ForwardEngine servedEngine(String inference, String model) throws Exception {
+        HttpResponse<String> response = HTTP.send(StackHttp.request(URI.create(inference + "/v2/models/" + model))
+                .build(), HttpResponse.BodyHandlers.ofString());
+        String platform = JSON.readTree(response.body()).path("platform").asText();
+        return ForwardEngine.ofPlatform(platform).orElseThrow(() -> new IllegalStateException(
+                "the inference service names no known engine for " + model + ": " + response.body()));
+    }
+
+    /** One thread, as the service's passes (kiln.inference.intra-op-threads 1), on the served model's engine. */
+    private static double inProcessImagesPerSecond(Checkpoint checkpoint, ForwardEngine engine, List<byte[]> pngs,
+            int seconds) throws Exception {
         DjlRuntime.prepareThread();
-        try (Classifier classifier = Classifier.load(checkpoint, Device.cpu())) {
+        DjlRuntime.intraOpThreads(1);
+        try (Classifier classifier = Classifier.load(checkpoint, Device.cpu(), engine)) {
             EvalTransform transform = classifier.transform();
             long images = 0;
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);

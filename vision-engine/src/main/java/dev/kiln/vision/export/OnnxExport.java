@@ -46,28 +46,56 @@ public final class OnnxExport {
      */
     public static byte[] export(Checkpoint checkpoint) throws CheckpointException {
         CheckpointManifest manifest = checkpoint.manifest();
+        requireKilnBuilt(manifest);
+        DjlRuntime.prepareThread();
+        try (NDManager manager = NDManager.newBaseManager(Device.cpu(), DjlRuntime.ENGINE)) {
+            return build(manifest, checkpoint.loadBlock(manager), Input.PIXELS);
+        }
+    }
+
+    /**
+     * The graph Kiln's own CPU serving runs (see {@link dev.kiln.vision.serving.ForwardEngine#ONNX_RUNTIME}): the same
+     * layers and parameters, from a block already loaded on the CPU, but its input {@code pixels} already normalised
+     * (as {@link dev.kiln.vision.serving.ImageInputs} makes them), so the served pass does not normalise twice.
+     */
+    public static byte[] forNormalisedInput(CheckpointManifest manifest, Block block) {
+        return build(manifest, block, Input.NORMALISED);
+    }
+
+    /** What the graph's input holds. */
+    private enum Input {
+        /** Floats in [0, 1]: the graph normalises them (the exported file, for any ONNX consumer). */
+        PIXELS,
+        /** Already normalised with the checkpoint's mean and std. */
+        NORMALISED
+    }
+
+    private static byte[] build(CheckpointManifest manifest, Block block, Input input) {
+        requireKilnBuilt(manifest);
+        EvalTransform transform = manifest.evalTransform();
+        ModelSpec model = manifest.spec() != null ? manifest.spec().model() : ModelSpec.named(manifest.model());
+        ArchitectureSummary summary = ShapeInference.summarize(model, manifest.modelArgs(), transform.channels(),
+                transform.height(), transform.width(), manifest.classes().size());
+        return new OnnxExport(LayerParameters.of(summary.layout(), block)).build(manifest, summary, input);
+    }
+
+    /** Checked before the parameters load: an imported module's layers are not Kiln's to map. */
+    private static void requireKilnBuilt(CheckpointManifest manifest) {
         if (manifest.torchScript()) {
             throw new IllegalArgumentException("an imported TorchScript model exports as TorchScript, not ONNX: its"
                     + " layers are not Kiln's to map");
         }
-        EvalTransform input = manifest.evalTransform();
-        ModelSpec model = manifest.spec() != null ? manifest.spec().model() : ModelSpec.named(manifest.model());
-        ArchitectureSummary summary = ShapeInference.summarize(model, manifest.modelArgs(), input.channels(),
-                input.height(), input.width(), manifest.classes().size());
-        DjlRuntime.prepareThread();
-        try (NDManager manager = NDManager.newBaseManager(Device.cpu(), DjlRuntime.ENGINE)) {
-            Block block = checkpoint.loadBlock(manager);
-            OnnxExport export = new OnnxExport(LayerParameters.of(summary.layout(), block));
-            return export.build(manifest, summary);
-        }
     }
 
-    private byte[] build(CheckpointManifest manifest, ArchitectureSummary summary) {
+    private byte[] build(CheckpointManifest manifest, ArchitectureSummary summary, Input input) {
         EvalTransform transform = manifest.evalTransform();
         int channels = transform.channels();
         graph.input("pixels", -1, channels, transform.height(), transform.width());
-        String x = graph.node("Sub", "pixels", graph.constant("mean", floats(transform.mean()), 1, channels, 1, 1));
-        x = graph.node("Div", x, graph.constant("std", floats(transform.std()), 1, channels, 1, 1));
+        String x = "pixels";
+        if (input == Input.PIXELS) {
+            x = graph.node("Sub", x, graph.constant("mean", floats(transform.mean()), 1, channels, 1, 1));
+            x = graph.node("Div", x, graph.constant("std", floats(transform.std()), 1, channels, 1, 1));
+        }
         String logits = layers(summary.layout(), x);
         int classes = manifest.classes().size();
         graph.output(logits, "logits", -1, classes);

@@ -12,7 +12,10 @@ import dev.kiln.vision.checkpoints.CheckpointException;
 import dev.kiln.vision.checkpoints.CheckpointManifest;
 import dev.kiln.vision.checkpoints.EvalTransform;
 import dev.kiln.vision.engine.DjlRuntime;
+import dev.kiln.vision.export.OnnxExport;
 import java.util.List;
+import java.util.Optional;
+import java.util.Random;
 
 /**
  * A checkpoint's network, loaded for inference on one device: normalised inputs in, class probabilities out.
@@ -21,29 +24,101 @@ import java.util.List;
  */
 public final class Classifier implements AutoCloseable {
 
+    /** The most a probability may differ between the engines before ONNX Runtime is refused for a model. */
+    static final double ENGINE_TOLERANCE = 1e-4;
+
     private final CheckpointManifest manifest;
     private final NDManager manager;
     private final Block block;
     private final int inputSize;
+    /** The ONNX Runtime session running the passes; null when libtorch runs them. */
+    private final OnnxRuntimeForward onnxRuntime;
+    private final String fallback;
 
-    private Classifier(CheckpointManifest manifest, NDManager manager, Block block) {
+    private Classifier(CheckpointManifest manifest, NDManager manager, Block block, OnnxRuntimeForward onnxRuntime,
+            String fallback) {
         this.manifest = manifest;
         this.manager = manager;
         this.block = block;
         EvalTransform t = manifest.evalTransform();
         this.inputSize = t.channels() * t.height() * t.width();
+        this.onnxRuntime = onnxRuntime;
+        this.fallback = fallback;
     }
 
     /** Builds the manifest's architecture on the device and loads the checkpoint's parameters into it. */
     public static Classifier load(Checkpoint checkpoint, Device device) throws CheckpointException {
+        return load(checkpoint, device, ForwardEngine.LIBTORCH);
+    }
+
+    /**
+     * As {@link #load(Checkpoint, Device)}, the passes run by {@code engine} where it can run them (see
+     * {@link ForwardEngine#ONNX_RUNTIME}): {@link #engine()} tells which runs them, {@link #engineFallback()} why not
+     * the one asked for.
+     */
+    public static Classifier load(Checkpoint checkpoint, Device device, ForwardEngine engine)
+            throws CheckpointException {
         DjlRuntime.start();
         NDManager manager = NDManager.newBaseManager(device);
         try {
-            return new Classifier(checkpoint.manifest(), manager, checkpoint.loadBlock(manager));
+            Classifier libtorch = new Classifier(checkpoint.manifest(), manager, checkpoint.loadBlock(manager), null,
+                    null);
+            return engine == ForwardEngine.ONNX_RUNTIME ? libtorch.onOnnxRuntime() : libtorch;
         } catch (CheckpointException | RuntimeException e) {
             manager.close();
             throw e;
         }
+    }
+
+    /**
+     * This network with its passes on ONNX Runtime, if ONNX Runtime can run it and agrees with libtorch on a probe of
+     * four random images; else this one, saying why.
+     */
+    private Classifier onOnnxRuntime() {
+        if (manifest.torchScript()) {
+            return withFallback("an imported TorchScript module runs on libtorch");
+        }
+        if (!Device.cpu().equals(device())) {
+            return withFallback("ONNX Runtime runs on the CPU only, the model is on " + device());
+        }
+        EvalTransform t = manifest.evalTransform();
+        OnnxRuntimeForward session;
+        try {
+            session = new OnnxRuntimeForward(OnnxExport.forNormalisedInput(manifest, block),
+                    new long[] {t.channels(), t.height(), t.width()}, DjlRuntime.currentIntraOpThreads());
+        } catch (Exception e) {
+            return withFallback("ONNX Runtime cannot run its graph: " + e.getMessage());
+        }
+        Random random = new Random(inputSize);
+        float[] probe = new float[4 * inputSize];
+        for (int i = 0; i < probe.length; i++) {
+            probe[i] = (float) random.nextGaussian();
+        }
+        float[] expected = probabilities(probe, 4);
+        float[] actual = session.probabilities(probe, 4);
+        double worst = 0;
+        for (int i = 0; i < expected.length; i++) {
+            worst = Math.max(worst, Math.abs(expected[i] - actual[i]));
+        }
+        if (worst > ENGINE_TOLERANCE) {
+            closeQuietly(session);
+            return withFallback("ONNX Runtime's probabilities differ from libtorch's by up to " + worst);
+        }
+        return new Classifier(manifest, manager, block, session, null);
+    }
+
+    private Classifier withFallback(String reason) {
+        return new Classifier(manifest, manager, block, null, reason);
+    }
+
+    /** What runs this network's forward passes. */
+    public ForwardEngine engine() {
+        return onnxRuntime != null ? ForwardEngine.ONNX_RUNTIME : ForwardEngine.LIBTORCH;
+    }
+
+    /** Why libtorch runs the passes though ONNX Runtime was asked for; empty otherwise. */
+    public Optional<String> engineFallback() {
+        return Optional.ofNullable(fallback);
     }
 
     public CheckpointManifest manifest() {
@@ -85,6 +160,9 @@ public final class Classifier implements AutoCloseable {
         if (inputs.length != count * inputSize) {
             throw new IllegalArgumentException(inputs.length + " floats are not " + count + " images of " + inputSize);
         }
+        if (onnxRuntime != null) {
+            return onnxRuntime.probabilities(inputs, count);
+        }
         EvalTransform t = manifest.evalTransform();
         try (NDManager scope = manager.newSubManager()) {
             NDArray x = scope.create(inputs, new Shape(count, t.channels(), t.height(), t.width()));
@@ -95,6 +173,17 @@ public final class Classifier implements AutoCloseable {
 
     @Override
     public void close() {
+        if (onnxRuntime != null) {
+            closeQuietly(onnxRuntime);
+        }
         manager.close();
+    }
+
+    private static void closeQuietly(OnnxRuntimeForward session) {
+        try {
+            session.close();
+        } catch (Exception e) {
+            // Closing a session only frees its memory; nothing is lost if it fails.
+        }
     }
 }

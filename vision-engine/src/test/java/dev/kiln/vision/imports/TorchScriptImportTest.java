@@ -13,6 +13,7 @@ import dev.kiln.contracts.validation.FieldError;
 import dev.kiln.vision.checkpoints.Checkpoint;
 import dev.kiln.vision.engine.DjlRuntime;
 import dev.kiln.vision.serving.Classifier;
+import dev.kiln.vision.serving.ForwardEngine;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -46,7 +47,10 @@ class TorchScriptImportTest {
         assertThat(checkpoint.manifest().classes()).hasSize(10);
         float[] probabilities;
         DjlRuntime.prepareThread();
-        try (Classifier classifier = Classifier.load(checkpoint, Device.cpu())) {
+        // As the inference service loads it: ONNX Runtime asked for, libtorch running the imported module.
+        try (Classifier classifier = Classifier.load(checkpoint, Device.cpu(), ForwardEngine.ONNX_RUNTIME)) {
+            assertThat(classifier.engine()).isEqualTo(ForwardEngine.LIBTORCH);
+            assertThat(classifier.engineFallback()).contains("an imported TorchScript module runs on libtorch");
             probabilities = classifier.probabilities(input, 4);
         }
         float[] pytorch = softmax(logits, 10);

@@ -64,6 +64,50 @@ class ClassifierTest {
     }
 
     @Test
+    void onOnnxRuntimeEveryTestImageGetsLibtorchsClassAndProbabilities() throws Exception {
+        ImageSet test = data.test();
+        float[] inputs = new float[test.size() * test.imageBytes()];
+        var transform = trained.model().manifest().evalTransform();
+        for (int i = 0; i < test.size(); i++) {
+            System.arraycopy(ImageInputs.fromPixels(test.pixels(), i * test.imageBytes(), transform), 0, inputs,
+                    i * test.imageBytes(), test.imageBytes());
+        }
+        DjlRuntime.prepareThread();
+        float[] libtorch;
+        try (Classifier classifier = Classifier.load(trained.model().forInference(), Device.cpu())) {
+            assertThat(classifier.engine()).isEqualTo(ForwardEngine.LIBTORCH);
+            libtorch = classifier.probabilities(inputs, test.size());
+        }
+        try (Classifier classifier = Classifier.load(trained.model().forInference(), Device.cpu(),
+                ForwardEngine.ONNX_RUNTIME)) {
+            assertThat(classifier.engineFallback()).isEmpty();
+            assertThat(classifier.engine()).isEqualTo(ForwardEngine.ONNX_RUNTIME);
+            float[] onnxRuntime = classifier.probabilities(inputs, test.size());
+            float[] single = classifier.probabilities(java.util.Arrays.copyOf(inputs, test.imageBytes()), 1);
+
+            int classes = classifier.classes().size();
+            assertThat(onnxRuntime).hasSameSizeAs(libtorch);
+            assertThat(single).containsExactly(java.util.Arrays.copyOf(onnxRuntime, classes), within(1e-6f));
+            for (int i = 0; i < test.size(); i++) {
+                assertThat(argMax(onnxRuntime, i * classes, classes)).as("image %d", i)
+                        .isEqualTo(argMax(libtorch, i * classes, classes));
+                for (int k = 0; k < classes; k++) {
+                    assertThat(onnxRuntime[i * classes + k]).isCloseTo(libtorch[i * classes + k],
+                            within((float) Classifier.ENGINE_TOLERANCE));
+                }
+            }
+        }
+    }
+
+    private static int argMax(float[] values, int offset, int length) {
+        int best = 0;
+        for (int k = 1; k < length; k++) {
+            best = values[offset + k] > values[offset + best] ? k : best;
+        }
+        return best;
+    }
+
+    @Test
     void decodedPngsAreTheDataSetsOwnPixels() throws Exception {
         ImageSet test = data.test();
         var transform = trained.model().manifest().evalTransform();
