@@ -55,8 +55,10 @@ public final class PredictLoadCheck {
     private static final int PACED_CONNECTIONS = 4;
     private static final Duration PACED_WARMUP = Duration.ofSeconds(5);
     private static final Duration WARMUP_WINDOW = Duration.ofSeconds(10);
-    private static final Duration WARMUP_LIMIT = Duration.ofMinutes(3);
-    private static final double SETTLED_GAIN = 1.05;
+    private static final Duration WARMUP_LIMIT = Duration.ofMinutes(6);
+    /** The share of the machine's CPU the service's JIT compiler may still take in a warm-up round. */
+    private static final double SETTLED_COMPILER_SHARE = 0.05;
+    private static final double CLOCK_TICKS_PER_SECOND = 100;
     private static final Duration PACED_WINDOW = Duration.ofSeconds(30);
 
     private PredictLoadCheck() {
@@ -115,15 +117,16 @@ public final class PredictLoadCheck {
         }
         List<Path> batches = Wrk.files(bodies.resolve("batch"), forms);
 
-        // Unmeasured load first: a freshly started service compiles its request path for a minute or more on 2 cores
-        // (C2 took a third of the CPU 40 s in), and a 20 s window would measure that instead of serving.
+        // Unmeasured load first: a freshly started service compiles its request path for minutes on 2 cores (its
+        // JIT compiler took a fifth of the CPU 3 minutes in), and a 20 s window would measure that instead of serving.
         int batchConnections = Math.max(2, connections / 4);
-        Duration singleWarmup = warmUp(predict, singles, "image/png", connections);
-        Duration batchWarmup = warmUp(predict, batches, PngForms.contentType(BOUNDARY), batchConnections);
-        out.printf(Locale.ROOT, "   warmed the service up, not measured, until each kind's rate settled (%d s windows"
-                        + " until one gains under %.0f%% on the one before): %d s of single PNGs, %d s of multipart%n",
-                WARMUP_WINDOW.toSeconds(), 100 * (SETTLED_GAIN - 1), singleWarmup.toSeconds(),
-                batchWarmup.toSeconds());
+        WarmUp warmUp = warmUp(inferencePid, predict, singles, batches, connections, batchConnections);
+        out.printf(Locale.ROOT, "   warmed the service up, not measured, until its JIT compiler took under %.0f%% of the"
+                        + " CPU in a round of %d s single PNGs and %d s multipart: %d s (last round: the compiler %.1f%%,"
+                        + " %,.0f single requests/s)%s%n", 100 * SETTLED_COMPILER_SHARE, WARMUP_WINDOW.toSeconds(),
+                WARMUP_WINDOW.toSeconds(), warmUp.spent().toSeconds(), 100 * warmUp.compilerShare(),
+                warmUp.singleRate(), warmUp.settled() ? "" : "; not settled within " + WARMUP_LIMIT.toMinutes()
+                        + " minutes");
         Wrk.Result single = Wrk.post(predict, singles, "image/png", connections, Duration.ofSeconds(seconds));
         report(out, "2. HTTP, one PNG per request", single, 1, connections);
         Wrk.Result batched = Wrk.post(predict, batches, PngForms.contentType(BOUNDARY), batchConnections,
@@ -151,7 +154,8 @@ public final class PredictLoadCheck {
         results.put("forwardEngine", engine.name());
         results.put("seconds", seconds);
         results.put("connections", connections);
-        results.put("warmupSeconds", Map.of("single", singleWarmup.toSeconds(), "batch", batchWarmup.toSeconds()));
+        results.put("warmupSeconds", warmUp.spent().toSeconds());
+        results.put("warmupCompilerShare", warmUp.compilerShare());
         results.put("inProcessImagesPerSecond", inProcess);
         results.put("inProcessBefore", inProcessBefore);
         results.put("inProcessAfter", inProcessAfter);
@@ -207,8 +211,9 @@ public final class PredictLoadCheck {
     private static Wrk.Result swapUnderLoad(PrintStream out, String gateway, String inference, String model,
             long inferencePid, String predict, List<Path> singles, int connections, int first, int second,
             int champion, int promotions) throws Exception {
-        // wrk runs for a fixed time: long enough for the promotions (about 0.2 s each here) with room to spare.
-        Duration window = Duration.ofSeconds(20 + promotions);
+        // wrk runs for a fixed time: long enough for the promotions (1.1 s each on average under this load on 2 cores,
+        // 0.1 to 3.2 s: the promotion's way through the outbox and Kafka) with room to spare.
+        Duration window = Duration.ofSeconds(20 + 3L * promotions);
         CompletableFuture<Wrk.Result> hammering = CompletableFuture.supplyAsync(() -> {
             try {
                 return Wrk.post(predict, singles, "image/png", connections, window);
@@ -280,25 +285,53 @@ public final class PredictLoadCheck {
         throw new IllegalStateException("the two runs were not registered within 15 minutes");
     }
 
+    private record WarmUp(Duration spent, double compilerShare, double singleRate, boolean settled) {
+    }
+
     /**
-     * Unmeasured load of one kind until its rate settles: windows of {@link #WARMUP_WINDOW} until one gains less than
-     * 5% on the one before, at most {@link #WARMUP_LIMIT}.
-     *
-     * @return how long it took
+     * Unmeasured load in rounds of both kinds (the JIT compiles each kind's path, and recompiles shared code when
+     * the mix changes) until, in a round, the service's JIT compiler threads took under
+     * {@link #SETTLED_COMPILER_SHARE} of the machine's CPU; at most {@link #WARMUP_LIMIT}. A replica serving for
+     * hours has compiled its request path; a rate that merely stopped rising may still be paying for the compiler.
      */
-    private static Duration warmUp(String url, List<Path> bodies, String contentType, int connections)
-            throws IOException, InterruptedException {
+    private static WarmUp warmUp(long pid, String url, List<Path> singles, List<Path> batches, int connections,
+            int batchConnections) throws IOException, InterruptedException {
         Duration spent = Duration.ZERO;
-        double previous = 0;
-        while (spent.compareTo(WARMUP_LIMIT) < 0) {
-            double rate = Wrk.post(url, bodies, contentType, connections, WARMUP_WINDOW).requestsPerSecond();
-            spent = spent.plus(WARMUP_WINDOW);
-            if (previous > 0 && rate < previous * SETTLED_GAIN) {
-                break;
+        int cores = Runtime.getRuntime().availableProcessors();
+        while (true) {
+            double compilerBefore = compilerCpuSeconds(pid);
+            long started = System.nanoTime();
+            double singleRate = Wrk.post(url, singles, "image/png", connections, WARMUP_WINDOW).requestsPerSecond();
+            Wrk.post(url, batches, PngForms.contentType(BOUNDARY), batchConnections, WARMUP_WINDOW);
+            double seconds = (System.nanoTime() - started) / 1e9;
+            double share = (compilerCpuSeconds(pid) - compilerBefore) / (seconds * cores);
+            spent = spent.plus(WARMUP_WINDOW.multipliedBy(2));
+            boolean settled = share < SETTLED_COMPILER_SHARE;
+            if (settled || spent.compareTo(WARMUP_LIMIT) >= 0) {
+                return new WarmUp(spent, share, singleRate, settled);
             }
-            previous = rate;
         }
-        return spent;
+    }
+
+    /** CPU seconds the process's JIT compiler threads ({@code C1/C2 CompilerThread}) have used so far. */
+    static double compilerCpuSeconds(long pid) throws IOException {
+        long ticks = 0;
+        try (var tasks = Files.list(Path.of("/proc/" + pid + "/task"))) {
+            for (Path task : tasks.toList()) {
+                try {
+                    if (!Files.readString(task.resolve("comm")).contains("CompilerThre")) {
+                        continue;
+                    }
+                    String stat = Files.readString(task.resolve("stat"));
+                    // After the command's closing parenthesis: state is field 3, utime and stime fields 14 and 15.
+                    String[] fields = stat.substring(stat.lastIndexOf(')') + 2).trim().split(" ");
+                    ticks += Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
+                } catch (IOException e) {
+                    // The thread ended between the listing and the read: its time is gone with it.
+                }
+            }
+        }
+        return ticks / CLOCK_TICKS_PER_SECOND;
     }
 
 
