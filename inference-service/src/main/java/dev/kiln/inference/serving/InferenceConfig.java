@@ -1,7 +1,6 @@
 package dev.kiln.inference.serving;
 
 import dev.kiln.vision.serving.ForwardEngine;
-
 import io.quarkus.runtime.configuration.MemorySize;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;

@@ -314,7 +314,7 @@ public final class PredictLoadCheck {
     }
 
     /** CPU seconds the process's JIT compiler threads ({@code C1/C2 CompilerThread}) have used so far. */
-    static double compilerCpuSeconds(long pid) throws IOException {
+    private static double compilerCpuSeconds(long pid) throws IOException {
         long ticks = 0;
         try (var tasks = Files.list(Path.of("/proc/" + pid + "/task"))) {
             for (Path task : tasks.toList()) {

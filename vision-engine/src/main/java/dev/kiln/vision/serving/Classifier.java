@@ -95,7 +95,13 @@ public final class Classifier implements AutoCloseable {
             probe[i] = (float) random.nextGaussian();
         }
         float[] expected = probabilities(probe, 4);
-        float[] actual = session.probabilities(probe, 4);
+        float[] actual;
+        try {
+            actual = session.probabilities(probe, 4);
+        } catch (RuntimeException e) {
+            closeQuietly(session);
+            return withFallback(e.getMessage());
+        }
         double worst = 0;
         for (int i = 0; i < expected.length; i++) {
             worst = Math.max(worst, Math.abs(expected[i] - actual[i]));

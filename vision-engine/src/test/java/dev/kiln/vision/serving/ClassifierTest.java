@@ -11,6 +11,7 @@ import dev.kiln.vision.engine.DjlRuntime;
 import dev.kiln.vision.pipeline.TrainTestData;
 import dev.kiln.vision.training.ClassifierTraining;
 import dev.kiln.vision.training.TrainingResult;
+import java.util.Arrays;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -83,11 +84,11 @@ class ClassifierTest {
             assertThat(classifier.engineFallback()).isEmpty();
             assertThat(classifier.engine()).isEqualTo(ForwardEngine.ONNX_RUNTIME);
             float[] onnxRuntime = classifier.probabilities(inputs, test.size());
-            float[] single = classifier.probabilities(java.util.Arrays.copyOf(inputs, test.imageBytes()), 1);
+            float[] single = classifier.probabilities(Arrays.copyOf(inputs, test.imageBytes()), 1);
 
             int classes = classifier.classes().size();
             assertThat(onnxRuntime).hasSameSizeAs(libtorch);
-            assertThat(single).containsExactly(java.util.Arrays.copyOf(onnxRuntime, classes), within(1e-6f));
+            assertThat(single).containsExactly(Arrays.copyOf(onnxRuntime, classes), within(1e-6f));
             for (int i = 0; i < test.size(); i++) {
                 assertThat(argMax(onnxRuntime, i * classes, classes)).as("image %d", i)
                         .isEqualTo(argMax(libtorch, i * classes, classes));
