@@ -26,8 +26,9 @@ import org.jboss.logging.Logger;
  * Publishes this service's outbox rows (those of its {@code kiln.outbox.topics}) to Kafka and marks them
  * published, oldest first, stopping at the first failure so it
  * is retried first: each key's messages arrive in the order they were written. One relay in the whole
- * deployment publishes at a time (an advisory lock in PostgreSQL), whichever process it runs in, so every
- * service can run one and none overtakes another. It runs on a thread of its own, after every commit that
+ * deployment publishes a topic at a time (an advisory lock per topic in PostgreSQL), whichever process it runs in,
+ * so every replica of every service can run one and none overtakes another, while services that share no topic
+ * publish side by side. It runs on a thread of its own, after every commit that
  * wrote a message and on a timer (rows left by a failed round, or by another process); callers never wait.
  * At least once: a message can be published twice only if marking it published fails after Kafka took it,
  * and consumers are idempotent (on the run id, the version, the promotion); every record carries the row's
@@ -138,7 +139,7 @@ public class OutboxRelay {
     }
 
     private Round publishBatch() {
-        if (!outbox.tryLockRelay()) {
+        if (!outbox.tryLockRelay(config.topics())) {
             return new Round(0, false);
         }
         List<OutboxMessage> batch = outbox.lockPending(config.topics(), config.batchSize());

@@ -26,17 +26,29 @@ public class OutboxRepository implements PanacheRepositoryBase<OutboxMessage, Lo
         persist(row);
     }
 
-    /** The advisory lock that makes one relay in the whole deployment publish at a time ('kiln' in ASCII). */
-    private static final long RELAY_LOCK = 0x6b696c6eL;
+    /** The first key of the relay's advisory locks ('kiln' in ASCII); the second is the topic's hash. */
+    private static final int RELAY_LOCKS = 0x6b696c6e;
 
     /**
-     * Takes the relay lock for this transaction, or answers false at once if another relay (this process's or
-     * another's) holds it. One publisher at a time keeps each key's messages in the order they were written.
+     * Takes the relay locks of these topics for this transaction, one advisory lock per topic, or answers false at
+     * once if another relay (this process's or another's) holds any of them. One publisher at a time per topic keeps
+     * each key's messages in the order they were written; relays of other topics (another service's) go on beside
+     * it, so the inference service publishing its prediction log never holds back the gateway's promotions. Two
+     * topics whose hashes collide only share a lock.
      */
-    public boolean tryLockRelay() {
-        return (Boolean) getEntityManager().createNativeQuery("select pg_try_advisory_xact_lock(?1)")
-                .setParameter(1, RELAY_LOCK)
-                .getSingleResult();
+    public boolean tryLockRelay(Collection<String> topics) {
+        int[] hashes = topics.stream().mapToInt(String::hashCode).distinct().sorted().toArray();
+        for (int hash : hashes) {
+            boolean locked = (Boolean) getEntityManager()
+                    .createNativeQuery("select pg_try_advisory_xact_lock(?1, ?2)")
+                    .setParameter(1, RELAY_LOCKS)
+                    .setParameter(2, hash)
+                    .getSingleResult();
+            if (!locked) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Whether a message with this topic and key waits to be published. */
