@@ -211,8 +211,8 @@ public final class PredictLoadCheck {
     private static Wrk.Result swapUnderLoad(PrintStream out, String gateway, String inference, String model,
             long inferencePid, String predict, List<Path> singles, int connections, int first, int second,
             int champion, int promotions) throws Exception {
-        // wrk runs for a fixed time: long enough for the promotions (1.1 s each on average under this load on 2 cores,
-        // 0.1 to 3.2 s: the promotion's way through the outbox and Kafka) with room to spare.
+        // wrk runs for a fixed time: long enough for the promotions (0.6 s each on average under this load on 2 cores,
+        // 1.3 s before the outbox relays locked per topic; BENCHMARKS.md) with room to spare.
         Duration window = Duration.ofSeconds(20 + 3L * promotions);
         CompletableFuture<Wrk.Result> hammering = CompletableFuture.supplyAsync(() -> {
             try {
