@@ -335,10 +335,15 @@ public final class PredictLoadCheck {
     }
 
 
+    /** The replica's OIP metadata of the model's champion ({@code GET /v2/models/{name}}). */
+    private static HttpResponse<String> modelMetadata(String inference, String model) throws Exception {
+        return HTTP.send(StackHttp.request(URI.create(inference + "/v2/models/" + model)).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
     /** The served model's engine, which the in-process reference must use too (its OIP metadata's platform). */
     private static ForwardEngine servedEngine(String inference, String model) throws Exception {
-        HttpResponse<String> response = HTTP.send(StackHttp.request(URI.create(inference + "/v2/models/" + model))
-                .build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> response = modelMetadata(inference, model);
         String platform = JSON.readTree(response.body()).path("platform").asText();
         return ForwardEngine.ofPlatform(platform).orElseThrow(() -> new IllegalStateException(
                 "the inference service names no known engine for " + model + ": " + response.body()));
@@ -390,8 +395,7 @@ public final class PredictLoadCheck {
     private static void awaitServed(String inference, String model, int version) throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         while (System.nanoTime() < deadline) {
-            HttpResponse<String> response = HTTP.send(StackHttp.request(
-                    URI.create(inference + "/v2/models/" + model)).build(), HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> response = modelMetadata(inference, model);
             if (response.statusCode() == 200) {
                 JsonNode versions = JSON.readTree(response.body()).path("versions");
                 if (versions.size() == 1 && versions.get(0).asText().equals(String.valueOf(version))) {

@@ -30,6 +30,11 @@ import java.util.Map;
  */
 public final class OnnxExport {
 
+    /** The graph's input: N x C x H x W floats. */
+    public static final String INPUT = "pixels";
+    /** The graph's softmax output, N x classes. */
+    public static final String PROBABILITIES = "probabilities";
+
     /** DJL's BatchNorm epsilon, which is also PyTorch's. */
     private static final float BATCHNORM_EPSILON = 1e-5f;
 
@@ -59,6 +64,7 @@ public final class OnnxExport {
      * (as {@link dev.kiln.vision.serving.ImageInputs} makes them), so the served pass does not normalise twice.
      */
     public static byte[] forNormalisedInput(CheckpointManifest manifest, Block block) {
+        requireKilnBuilt(manifest);
         return build(manifest, block, Input.NORMALISED);
     }
 
@@ -71,7 +77,6 @@ public final class OnnxExport {
     }
 
     private static byte[] build(CheckpointManifest manifest, Block block, Input input) {
-        requireKilnBuilt(manifest);
         EvalTransform transform = manifest.evalTransform();
         ModelSpec model = manifest.spec() != null ? manifest.spec().model() : ModelSpec.named(manifest.model());
         ArchitectureSummary summary = ShapeInference.summarize(model, manifest.modelArgs(), transform.channels(),
@@ -90,8 +95,8 @@ public final class OnnxExport {
     private byte[] build(CheckpointManifest manifest, ArchitectureSummary summary, Input input) {
         EvalTransform transform = manifest.evalTransform();
         int channels = transform.channels();
-        graph.input("pixels", -1, channels, transform.height(), transform.width());
-        String x = "pixels";
+        graph.input(INPUT, -1, channels, transform.height(), transform.width());
+        String x = INPUT;
         if (input == Input.PIXELS) {
             x = graph.node("Sub", x, graph.constant("mean", floats(transform.mean()), 1, channels, 1, 1));
             x = graph.node("Div", x, graph.constant("std", floats(transform.std()), 1, channels, 1, 1));
@@ -99,7 +104,7 @@ public final class OnnxExport {
         String logits = layers(summary.layout(), x);
         int classes = manifest.classes().size();
         graph.output(logits, "logits", -1, classes);
-        graph.output(graph.node("Softmax", List.of(logits), Map.of("axis", 1)), "probabilities", -1, classes);
+        graph.output(graph.node("Softmax", List.of(logits), Map.of("axis", 1)), PROBABILITIES, -1, classes);
         Map<String, String> metadata = new LinkedHashMap<>();
         metadata.put("kiln.classes", Json.write(manifest.classes()));
         metadata.put("kiln.transform", Json.write(transform));

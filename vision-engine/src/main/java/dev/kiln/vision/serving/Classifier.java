@@ -99,7 +99,7 @@ public final class Classifier implements AutoCloseable {
         try {
             actual = session.probabilities(probe, 4);
         } catch (RuntimeException e) {
-            closeQuietly(session);
+            session.close();
             return withFallback(e.getMessage());
         }
         double worst = 0;
@@ -107,7 +107,7 @@ public final class Classifier implements AutoCloseable {
             worst = Math.max(worst, Math.abs(expected[i] - actual[i]));
         }
         if (worst > ENGINE_TOLERANCE) {
-            closeQuietly(session);
+            session.close();
             return withFallback("ONNX Runtime's probabilities differ from libtorch's by up to " + worst);
         }
         return new Classifier(manifest, manager, block, session, null);
@@ -180,16 +180,8 @@ public final class Classifier implements AutoCloseable {
     @Override
     public void close() {
         if (onnxRuntime != null) {
-            closeQuietly(onnxRuntime);
+            onnxRuntime.close();
         }
         manager.close();
-    }
-
-    private static void closeQuietly(OnnxRuntimeForward session) {
-        try {
-            session.close();
-        } catch (Exception e) {
-            // Closing a session only frees its memory; nothing is lost if it fails.
-        }
     }
 }

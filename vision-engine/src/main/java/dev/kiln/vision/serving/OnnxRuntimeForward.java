@@ -4,6 +4,7 @@ import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
+import dev.kiln.vision.export.OnnxExport;
 import java.nio.FloatBuffer;
 import java.util.Map;
 import java.util.Set;
@@ -29,7 +30,7 @@ final class OnnxRuntimeForward implements AutoCloseable {
     float[] probabilities(float[] inputs, int count) {
         long[] shape = {count, imageShape[0], imageShape[1], imageShape[2]};
         try (OnnxTensor input = OnnxTensor.createTensor(environment, FloatBuffer.wrap(inputs), shape);
-                OrtSession.Result result = session.run(Map.of("pixels", input), Set.of("probabilities"))) {
+                OrtSession.Result result = session.run(Map.of(OnnxExport.INPUT, input), Set.of(OnnxExport.PROBABILITIES))) {
             FloatBuffer output = ((OnnxTensor) result.get(0)).getFloatBuffer();
             float[] probabilities = new float[output.remaining()];
             output.get(probabilities);
@@ -39,8 +40,13 @@ final class OnnxRuntimeForward implements AutoCloseable {
         }
     }
 
+    /** Frees the session's native memory. */
     @Override
-    public void close() throws OrtException {
-        session.close();
+    public void close() {
+        try {
+            session.close();
+        } catch (OrtException e) {
+            // Closing only frees native memory; there is nothing to recover.
+        }
     }
 }
