@@ -140,4 +140,23 @@ class PredictApiTest extends ServingTestSupport {
         given().contentType("image/jpeg").body(jpeg.toByteArray()).post("/api/v1/models/" + MODEL + "/predict")
                 .then().statusCode(200).body("predictions.image", contains("body"));
     }
+
+    /** Above 256x256 pixels a single image is decoded on a worker thread, not the I/O thread: the same answer. */
+    @Test
+    void aLargeImageGetsTheClassOfItsDownscaledSelf() throws Exception {
+        java.awt.image.BufferedImage digit = javax.imageio.ImageIO.read(new java.io.ByteArrayInputStream(testPng(7)));
+        java.awt.image.BufferedImage large = new java.awt.image.BufferedImage(280, 280,
+                java.awt.image.BufferedImage.TYPE_BYTE_GRAY);
+        java.awt.Graphics2D graphics = large.createGraphics();
+        graphics.drawImage(digit, 0, 0, 280, 280, null);
+        graphics.dispose();
+        java.io.ByteArrayOutputStream png = new java.io.ByteArrayOutputStream();
+        javax.imageio.ImageIO.write(large, "png", png);
+
+        String label = given().contentType("image/png").body(testPng(7)).post("/api/v1/models/" + MODEL + "/predict")
+                .then().statusCode(200).extract().path("predictions[0].label");
+        given().contentType("image/png").body(png.toByteArray()).post("/api/v1/models/" + MODEL + "/predict")
+                .then().statusCode(200).body("predictions.image", contains("body"))
+                .body("predictions[0].label", is(label));
+    }
 }

@@ -54,6 +54,15 @@ public class ImageUploads {
         }
     }
 
+    /** Whether the image's header parses and claims at most {@code pixels} pixels; nothing is decoded. */
+    public static boolean claimsAtMost(byte[] image, long pixels) {
+        try {
+            return image != null && image.length > 0 && ImageInputs.pixels(image) <= pixels;
+        } catch (ImageDecodeException e) {
+            return false;
+        }
+    }
+
     /** At least one image, and no more than {@code kiln.inference.max-images-per-request}. */
     public void checkCount(List<NamedImage> images) {
         if (images.isEmpty()) {

@@ -86,6 +86,14 @@ public class Predictions {
     }
 
     /**
+     * As {@link #route} for the champion, from what this replica serves alone, never blocking (for an I/O thread):
+     * null when it serves no champion of the model; {@link #route} then asks the registry why.
+     */
+    public Route routeServed(String model, String project) {
+        return served.routeServedChampion(model, project, false);
+    }
+
+    /**
      * As {@link #route} for inputs that are tensors normalised already (the Open Inference Protocol): during a
      * rollout whose versions take different inputs, the champion alone runs them, the version the model's metadata
      * describes.
@@ -117,6 +125,27 @@ public class Predictions {
      * @throws RuntimeException the forward pass's own failure, as it was thrown on the batching thread
      */
     public Result run(String api, Route route, float[] inputs, Function<ServedVersion, float[]> inputsFor, int count) {
+        try {
+            return submit(api, route, inputs, inputsFor, count).join();
+        } catch (CompletionException e) {
+            throw cause(e);
+        }
+    }
+
+    /**
+     * The forward pass's own exception behind a {@link #submit} answer's failure, so the error mappers answer as they
+     * would had it been thrown on the request's thread.
+     */
+    public static RuntimeException cause(CompletionException e) {
+        return e.getCause() instanceof RuntimeException failure ? failure : e;
+    }
+
+    /**
+     * As {@link #run} without waiting: the answer completes on the batching thread, counted and timed, failed with
+     * the forward pass's own exception.
+     */
+    public CompletableFuture<Result> submit(String api, Route route, float[] inputs,
+            Function<ServedVersion, float[]> inputsFor, int count) {
         long started = System.nanoTime();
         CompletableFuture<Result> answer;
         if (route.tally() == null) {
@@ -132,27 +161,14 @@ public class Predictions {
             answer = runRollout(route, inputs, otherInputs(route, inputs, inputsFor), count);
         }
         String model = route.answering().model();
-        try {
-            Result result = answer.join();
-            count(model, api, "ok");
-            return result;
-        } catch (CompletionException e) {
-            count(model, api, "error");
-            // The pass's own exception, so the error mappers answer as they would had it been thrown here.
-            if (e.getCause() instanceof RuntimeException failure) {
-                throw failure;
-            }
-            if (e.getCause() instanceof Error error) {
-                throw error;
-            }
-            throw e;
-        } finally {
+        return answer.whenComplete((result, failure) -> {
+            count(model, api, failure == null ? "ok" : "error");
             durations.computeIfAbsent(new Tags(model, api, null),
                     key -> Timer.builder("kiln.inference.request.duration")
                             .description("From queueing to the answer, per request").tags("model", model, "api", api)
                             .publishPercentileHistogram().register(metrics))
                     .record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
-        }
+        });
     }
 
     /**

@@ -145,10 +145,19 @@ public class ServedModels {
      * Another project's model is as unknown as one that does not exist.
      */
     public ServedVersion acquireChampion(String model, String project) {
+        ServedVersion leased = acquireServedChampion(model, project);
+        if (leased == null) {
+            throw notServed(model, project);
+        }
+        return leased;
+    }
+
+    /** The champion served here, leased; null when there is none (only the registry can say why). */
+    private ServedVersion acquireServedChampion(String model, String project) {
         while (true) {
             ServedVersion current = champions.get(model);
             if (current == null) {
-                throw notServed(model, project);
+                return null;
             }
             if (!current.project().equals(project)) {
                 throw UnknownModelException.model(model);
@@ -169,9 +178,22 @@ public class ServedModels {
      *                request runs on the champion alone
      */
     public Route routeChampion(String model, String project, boolean tensors) {
+        Route routed = routeServedChampion(model, project, tensors);
+        return routed != null ? routed : Route.of(acquireChampion(model, project));
+    }
+
+    /**
+     * As {@link #routeChampion} from what this replica serves alone, never blocking (for an I/O thread): null when it
+     * serves no champion of the model, where {@link #routeChampion} asks the registry why.
+     */
+    public Route routeServedChampion(String model, String project, boolean tensors) {
         Plan plan = plans.get(model);
         Route routed = plan == null || (tensors && !plan.sameInput()) ? null : routeRollout(plan, model, project);
-        return routed != null ? routed : Route.of(acquireChampion(model, project));
+        if (routed != null) {
+            return routed;
+        }
+        ServedVersion champion = acquireServedChampion(model, project);
+        return champion == null ? null : Route.of(champion);
     }
 
     /** The rollout's route, or null if its versions are changing under it (the caller falls back to the champion). */
