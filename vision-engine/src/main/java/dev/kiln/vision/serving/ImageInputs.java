@@ -132,8 +132,9 @@ public final class ImageInputs {
                 }
                 int i = y * w + x;
                 if (channels == 1) {
-                    // ITU-R 601 luma, as PIL's convert("L") and torchvision's Grayscale compute it.
-                    planes[i] = (byte) Math.round(0.299 * r + 0.587 * g + 0.114 * b);
+                    // ITU-R 601 luma, as PIL's convert("L") and torchvision's Grayscale compute it; a grey pixel's is
+                    // its value.
+                    planes[i] = grey ? (byte) r : (byte) Math.round(0.299 * r + 0.587 * g + 0.114 * b);
                 } else {
                     planes[i] = (byte) r;
                     planes[h * w + i] = (byte) g;
