@@ -134,13 +134,7 @@ public class PredictResource {
             List<NamedImage> images) {
         check(images, topK);
         Queued queued = queue(predictions.route(name, version, project), images);
-        Predictions.Result result;
-        try {
-            result = queued.answer().join();
-        } catch (CompletionException e) {
-            throw Predictions.cause(e);
-        }
-        return answer(result, version, topK, images, queued.started());
+        return answer(Predictions.await(queued.answer()), version, topK, images, queued.started());
     }
 
     /** A request's images on their way through a pass. */

@@ -125,19 +125,19 @@ public class Predictions {
      * @throws RuntimeException the forward pass's own failure, as it was thrown on the batching thread
      */
     public Result run(String api, Route route, float[] inputs, Function<ServedVersion, float[]> inputsFor, int count) {
-        try {
-            return submit(api, route, inputs, inputsFor, count).join();
-        } catch (CompletionException e) {
-            throw cause(e);
-        }
+        return await(submit(api, route, inputs, inputsFor, count));
     }
 
     /**
-     * The forward pass's own exception behind a {@link #submit} answer's failure, so the error mappers answer as they
-     * would had it been thrown on the request's thread.
+     * Waits for a {@link #submit} answer on the calling thread; a failure is the forward pass's own exception, so the
+     * error mappers answer as they would had it been thrown on the request's thread.
      */
-    public static RuntimeException cause(CompletionException e) {
-        return e.getCause() instanceof RuntimeException failure ? failure : e;
+    public static Result await(CompletableFuture<Result> answer) {
+        try {
+            return answer.join();
+        } catch (CompletionException e) {
+            throw e.getCause() instanceof RuntimeException failure ? failure : e;
+        }
     }
 
     /**
