@@ -129,8 +129,7 @@ public final class TrainBench {
         // and for the weights.
         long forwardMultiplyAdds = spec.withDefaults().summary().multiplyAdds();
         double achieved = 3.0 * forwardMultiplyAdds * kilnMedian;
-        // The best of the peaks before and after the rounds: a host whose speed swings can slow either measure, and
-        // a peak measured in a slow moment had put large networks above 100% of it.
+        // The best of the peaks before and after the rounds: a host whose speed swings can slow either measure.
         double peak = Math.max(peakBefore, peak(threads));
         Map<String, Object> report = new LinkedHashMap<>();
         report.put("bench", "train");
