@@ -1,6 +1,8 @@
 #!/usr/bin/env python3
 """The plain-PyTorch reference of `./kiln bench train`: the same CNN, data, batch size, optimizer and thread
-count as the Kiln side, trained for one pass over the same images. Prints one JSON object.
+count as the Kiln side. Once warm, it trains one timed pass over the same images for each line it reads on
+stdin and prints one JSON object per pass, so the benchmark pairs each Kiln round with a pass a moment
+later, without a process start between them (`echo | python3 bench/pytorch_reference.py ...` runs one).
 
 It mirrors Kiln's pipeline choice (the data set held in memory as bytes, one shuffle per epoch, each batch
 scaled and normalised as a tensor), so the comparison is of the training step, not of a DataLoader.
@@ -8,6 +10,7 @@ scaled and normalised as a tensor), so the comparison is of the training step, n
 import argparse
 import gzip
 import json
+import sys
 import time
 
 import numpy as np
@@ -125,7 +128,7 @@ def main():
     parser.add_argument("--batch", type=int, default=64)
     parser.add_argument("--threads", type=int, required=True)
     parser.add_argument("--lr", type=float, default=0.01)
-    parser.add_argument("--warmup-batches", type=int, default=20, help="uncounted batches before the timed epoch")
+    parser.add_argument("--warmup-batches", type=int, default=20, help="uncounted batches before the timed passes")
     parser.add_argument("--image-size", type=int, default=0, help="resize the images to this square size first")
     args = parser.parse_args()
 
@@ -147,14 +150,20 @@ def main():
         loss_fn(net(normalised(images[begin:begin + args.batch])), labels[begin:begin + args.batch]).backward()
         optimizer.step()
 
+    for _ in sys.stdin:
+        print(json.dumps(timed_epoch(net, optimizer, loss_fn, images, labels, args.batch)), flush=True)
+
+
+def timed_epoch(net, optimizer, loss_fn, images, labels, batch):
+    """One shuffled pass over the images, timed, as a Kiln epoch."""
     start = time.perf_counter()
     order = torch.randperm(len(labels))
     shuffled_images, shuffled_labels = images[order], labels[order]
     seen = 0
     loss_sum = 0.0
-    for begin in range(0, len(labels), args.batch):
-        x = normalised(shuffled_images[begin:begin + args.batch])
-        y = shuffled_labels[begin:begin + args.batch]
+    for begin in range(0, len(labels), batch):
+        x = normalised(shuffled_images[begin:begin + batch])
+        y = shuffled_labels[begin:begin + batch]
         optimizer.zero_grad()
         loss = loss_fn(net(x), y)
         loss.backward()
@@ -162,9 +171,9 @@ def main():
         loss_sum += loss.item() * len(y)
         seen += len(y)
     seconds = time.perf_counter() - start
-    print(json.dumps({"images": seen, "seconds": seconds, "images_per_second": seen / seconds,
-                      "mean_loss": loss_sum / seen, "threads": torch.get_num_threads(),
-                      "torch": torch.__version__, "blas": torch.__config__.show().count("OpenBLAS") > 0}))
+    return {"images": seen, "seconds": seconds, "images_per_second": seen / seconds, "mean_loss": loss_sum / seen,
+            "threads": torch.get_num_threads(), "torch": torch.__version__,
+            "blas": torch.__config__.show().count("OpenBLAS") > 0}
 
 
 if __name__ == "__main__":

@@ -2,7 +2,6 @@ package dev.kiln.vision.bench;
 
 import ai.djl.Device;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.kiln.contracts.messaging.Json;
 import dev.kiln.contracts.runs.TrainingSpec;
 import dev.kiln.vision.datasets.ImageSet;
@@ -12,7 +11,6 @@ import dev.kiln.vision.training.ClassifierTraining;
 import dev.kiln.contracts.runs.EpochMetrics;
 import dev.kiln.vision.training.TrainingResult;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -39,12 +37,13 @@ public final class TrainBench {
             cifar-cnn, confignet, vgg11, vgg16, resnet18) on the first N (default 20000) Fashion-MNIST training
             images, resized to S x S (default: 28, their own size, where the architecture takes it, else 32), with SGD
             (lr 0.01, momentum 0.9), batch B (default 64), on T cores (default: all), in Kiln and then in plain
-            PyTorch, R times (default 5), and prints the medians and the median of the per-round ratios (rounds are
-            paired because the machine's speed drifts). Both sides are measured warm: Kiln after W (default 3)
-            uncounted rounds in the same JVM, as a trainer worker trains run after run (its first rounds run while the
-            JIT compiles the step), the reference after 20 uncounted batches in its own process. Each at its best:
-            Kiln picks its thread count (one for a tiny network), the reference the fastest of its settings in the
-            first warm-up round.
+            PyTorch, R times (default 5), and prints the medians and the median of the per-round ratios. Rounds are
+            paired because the machine's speed drifts: the reference is one process kept running, which trains its
+            pass right before or after Kiln's, the two taking turns to go first. Both sides are measured warm: Kiln
+            after W (default 3) uncounted rounds in the same JVM, as a trainer worker trains run after run (its
+            first rounds run while the JIT compiles the step), the reference after 20 uncounted batches and a trial
+            pass. Each at its best: Kiln picks its thread count (one for a tiny network), the reference the fastest
+            of its settings in the first warm-up round.
             """;
 
     /** Fashion-MNIST's own image size: no resizing. */
@@ -88,38 +87,47 @@ public final class TrainBench {
         List<Double> pipeline = new ArrayList<>();
         List<Double> pytorch = new ArrayList<>();
         JsonNode reference = null;
-        ReferenceSetting setting = null;
+        PytorchReference.Setting setting;
         int kilnThreads = threads;
         List<Double> ratios = new ArrayList<>();
         double peakBefore = 0;
-        for (int round = 1 - warmup; round <= rounds; round++) {
-            TrainingResult result = new ClassifierTraining(spec, data, Device.cpu()).run();
-            // The training chose its own thread count on this thread (one for a tiny network).
-            kilnThreads = DjlRuntime.currentIntraOpThreads();
-            EpochMetrics epoch = result.epochs().get(0);
-            if (round < 1) {
-                // Warm-up, not counted: the JIT compiling the training step, native libraries, the page cache.
-                if (setting == null) {
-                    setting = fastestReference(options, model, images, batch, threads, imageSize);
+        PytorchReference.Workload workload = new PytorchReference.Workload(options.get("--python"),
+                dataDir.resolve("fashion-mnist"), model, images, batch, imageSize == NATIVE_SIZE ? 0 : imageSize);
+        try (PytorchReference pytorchReference = PytorchReference.fastest(workload, threads)) {
+            setting = pytorchReference.setting();
+            for (int round = 1 - warmup; round <= rounds; round++) {
+                // Every other round the reference goes first: a drift in the machine's speed then falls on both sides.
+                boolean referenceFirst = round >= 1 && round % 2 == 0;
+                if (referenceFirst) {
+                    reference = pytorchReference.epoch();
                 }
+                TrainingResult result = new ClassifierTraining(spec, data, Device.cpu()).run();
+                // The training chose its own thread count on this thread (one for a tiny network).
+                kilnThreads = DjlRuntime.currentIntraOpThreads();
+                EpochMetrics epoch = result.epochs().get(0);
+                if (round < 1) {
+                    // Warm-up, not counted: the JIT compiling the training step, native libraries, the page cache.
+                    if (!json) {
+                        System.out.printf(Locale.ROOT, "warm-up %d of %d: kiln %,.0f img/s (not counted)%n",
+                                round + warmup, warmup, epoch.imagesPerSecond());
+                    }
+                    if (round == 0) {
+                        peakBefore = peak(threads);
+                    }
+                    continue;
+                }
+                if (!referenceFirst) {
+                    reference = pytorchReference.epoch();
+                }
+                double referenceSpeed = reference.get("images_per_second").asDouble();
+                kiln.add(epoch.imagesPerSecond());
+                pipeline.add(epoch.pipelineImagesPerSecond());
+                pytorch.add(referenceSpeed);
+                ratios.add(epoch.imagesPerSecond() / referenceSpeed);
                 if (!json) {
-                    System.out.printf(Locale.ROOT, "warm-up %d of %d: kiln %,.0f img/s (not counted)%n",
-                            round + warmup, warmup, epoch.imagesPerSecond());
+                    System.out.printf(Locale.ROOT, "round %d: kiln %,.0f img/s, pytorch %,.0f img/s, ratio %.2f%n",
+                            round, epoch.imagesPerSecond(), referenceSpeed, epoch.imagesPerSecond() / referenceSpeed);
                 }
-                if (round == 0) {
-                    peakBefore = peak(threads);
-                }
-                continue;
-            }
-            reference = runReference(options, model, images, batch, imageSize, setting);
-            double referenceSpeed = reference.get("images_per_second").asDouble();
-            kiln.add(epoch.imagesPerSecond());
-            pipeline.add(epoch.pipelineImagesPerSecond());
-            pytorch.add(referenceSpeed);
-            ratios.add(epoch.imagesPerSecond() / referenceSpeed);
-            if (!json) {
-                System.out.printf(Locale.ROOT, "round %d: kiln %,.0f img/s, pytorch %,.0f img/s, ratio %.2f%n", round,
-                        epoch.imagesPerSecond(), referenceSpeed, epoch.imagesPerSecond() / referenceSpeed);
             }
         }
         double kilnMedian = BenchStatistics.median(kiln);
@@ -193,55 +201,6 @@ public final class TrainBench {
         } catch (IllegalArgumentException e) {
             return 32;
         }
-    }
-
-    /** How the reference runs: PyTorch's intra-op threads, and OPENBLAS_NUM_THREADS (null: OpenBLAS's default). */
-    private record ReferenceSetting(int threads, String blasThreads) {
-    }
-
-    /**
-     * The reference at its best, as Kiln picks its own thread count: whichever of all cores with OpenBLAS's own
-     * threads, all cores with one OpenBLAS thread, and one core trained fastest in the warm-up. Beside PyTorch's
-     * OpenMP threads, OpenBLAS's oversubscribe the cores; on small networks that cost the reference a third of its
-     * speed, on larger ones the threads may pay.
-     */
-    private static ReferenceSetting fastestReference(Map<String, String> options, String model, int images, int batch,
-            int threads, int imageSize) throws IOException, InterruptedException {
-        List<ReferenceSetting> candidates = new ArrayList<>(List.of(new ReferenceSetting(threads, null),
-                new ReferenceSetting(threads, "1")));
-        if (threads > 1) {
-            candidates.add(new ReferenceSetting(1, "1"));
-        }
-        ReferenceSetting fastest = null;
-        double best = 0;
-        for (ReferenceSetting candidate : candidates) {
-            double speed = runReference(options, model, images, batch, imageSize, candidate).get("images_per_second")
-                    .asDouble();
-            if (speed > best) {
-                best = speed;
-                fastest = candidate;
-            }
-        }
-        return fastest;
-    }
-
-    private static JsonNode runReference(Map<String, String> options, String model, int images, int batch,
-            int imageSize, ReferenceSetting setting) throws IOException, InterruptedException {
-        ProcessBuilder builder = new ProcessBuilder(options.get("--python"), "bench/pytorch_reference.py",
-                "--data", Path.of(options.get("--data")).resolve("fashion-mnist").toString(), "--model", model,
-                "--images", String.valueOf(images), "--batch", String.valueOf(batch),
-                "--threads", String.valueOf(setting.threads()),
-                "--image-size", String.valueOf(imageSize == NATIVE_SIZE ? 0 : imageSize))
-                .redirectError(ProcessBuilder.Redirect.INHERIT);
-        if (setting.blasThreads() != null) {
-            builder.environment().put("OPENBLAS_NUM_THREADS", setting.blasThreads());
-        }
-        Process process = builder.start();
-        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (process.waitFor() != 0) {
-            throw new IOException("the PyTorch reference failed (exit " + process.exitValue() + ")");
-        }
-        return new ObjectMapper().readTree(output);
     }
 
     private static ImageSet first(ImageSet set, int count) {

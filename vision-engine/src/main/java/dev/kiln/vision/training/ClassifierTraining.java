@@ -124,6 +124,29 @@ public final class ClassifierTraining {
         return this;
     }
 
+    /** The spec's registry architecture for these images, freshly initialised. */
+    private Block newNetwork(ImageSet train) {
+        Block block = ModelRegistry.build(spec.model(), spec.modelArgs(), train.channels(), train.height(),
+                train.width(), data.train().classes().size());
+        Initialization.apply(block);
+        return block;
+    }
+
+    /**
+     * Sets this thread's intra-op count for the training ({@link IntraOpThreads}): an imported module, which has no
+     * copy to measure, and a network of unknown size train on every core.
+     */
+    private void applyIntraOpThreads(boolean imported, ArchitectureSummary summary, ImageSet train) {
+        if (imported || summary == null) {
+            IntraOpThreads.applyAll();
+            return;
+        }
+        Shape batch = new Shape(spec.batchSize(), train.channels(), train.height(), train.width());
+        String shape = spec.model().label() + Json.write(spec.modelArgs()) + batch + "->" + data.train().classes().size();
+        IntraOpThreads.apply(shape, summary.multiplyAdds() * spec.batchSize(), batch, data.train().classes().size(),
+                () -> newNetwork(train));
+    }
+
     private static boolean sameExceptEpochs(TrainingSpec a, TrainingSpec b) {
         return Json.write(withEpochs(a)).equals(Json.write(withEpochs(b)));
     }
@@ -166,6 +189,13 @@ public final class ClassifierTraining {
         }
         Normalization normalization = imported ? Normalization.of(module.manifest().evalTransform())
                 : Normalization.of(spec.normalization(), train);
+        // The summary's shape inference needs no model: it names the layers that freezing and manifests refer to.
+        ArchitectureSummary summary = imported ? spec.summary() : ShapeInference.summarize(spec.model(),
+                spec.modelArgs(), train.channels(), train.height(), train.width(), data.train().classes().size());
+        if (!device.isGpu()) {
+            // Before the seed: measuring the thread counts builds and trains a copy of the network.
+            applyIntraOpThreads(imported, summary, train);
+        }
         Engine.getEngine(DjlRuntime.ENGINE).setRandomSeed(Long.hashCode(spec.seed()));
         KilnOptimizer optimizer = new KilnOptimizer(spec.optimizer(), spec.learningRate(), spec.momentum(),
                 spec.nesterov(), spec.weightDecay());
@@ -174,9 +204,7 @@ public final class ClassifierTraining {
             if (imported) {
                 block = TorchScriptModule.trainable(module, model.getNDManager());
             } else {
-                block = ModelRegistry.build(spec.model(), spec.modelArgs(), train.channels(), train.height(),
-                        train.width(), data.train().classes().size());
-                Initialization.apply(block);
+                block = newNetwork(train);
             }
             model.setBlock(block);
             if (resumeFrom != null && !imported) {
@@ -192,13 +220,6 @@ public final class ClassifierTraining {
                     ImageBatches testBatches = new ImageBatches(data.test(), normalization, model.getNDManager(), device)) {
                 trainer.initialize(new Shape(1, train.channels(), train.height(), train.width()));
                 optimizer.bind(block.getParameters());
-                // The model for these images, layer by layer: what freezing names and every manifest records.
-                ArchitectureSummary summary = imported ? spec.summary() : ShapeInference.summarize(spec.model(),
-                        spec.modelArgs(), train.channels(), train.height(), train.width(),
-                        data.train().classes().size());
-                if (!device.isGpu()) {
-                    IntraOpThreads.apply(summary == null ? Long.MAX_VALUE : summary.multiplyAdds() * spec.batchSize());
-                }
                 FineTuning fineTuning = spec.init() == null ? null
                         : fineTuning(summary, block, model.getNDManager(), optimizer);
                 Loop loop = new Loop(model, trainer, optimizer, normalization, engine, summary, trainBatches,

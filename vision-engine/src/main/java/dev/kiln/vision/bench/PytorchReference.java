@@ -1,0 +1,112 @@
+package dev.kiln.vision.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.kiln.contracts.messaging.Json;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * bench/pytorch_reference.py kept running: it loads the data and warms up once, then trains one timed pass per
+ * {@link #epoch()}, so a pass follows a Kiln round by a moment instead of by a Python start-up and data load.
+ */
+final class PytorchReference implements AutoCloseable {
+
+    /** How the reference runs: PyTorch's intra-op threads, and OPENBLAS_NUM_THREADS (null: OpenBLAS's default). */
+    record Setting(int threads, String blasThreads) {
+    }
+
+    /** What the reference trains: the same model, images, batch and square size as the Kiln side. */
+    record Workload(String python, Path fashionMnist, String model, int images, int batch, int imageSize) {
+    }
+
+    private final Setting setting;
+    private final Process process;
+    private final OutputStream commands;
+    private final BufferedReader results;
+
+    private PytorchReference(Workload workload, Setting setting) throws IOException {
+        this.setting = setting;
+        ProcessBuilder builder = new ProcessBuilder(workload.python(), "bench/pytorch_reference.py",
+                "--data", workload.fashionMnist().toString(), "--model", workload.model(),
+                "--images", String.valueOf(workload.images()), "--batch", String.valueOf(workload.batch()),
+                "--threads", String.valueOf(setting.threads()), "--image-size", String.valueOf(workload.imageSize()))
+                .redirectError(ProcessBuilder.Redirect.INHERIT);
+        if (setting.blasThreads() != null) {
+            builder.environment().put("OPENBLAS_NUM_THREADS", setting.blasThreads());
+        }
+        process = builder.start();
+        commands = process.getOutputStream();
+        results = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+    }
+
+    /**
+     * The reference at its best, as Kiln picks its own thread count: whichever of all cores with OpenBLAS's own
+     * threads, all cores with one OpenBLAS thread, and one core trains a pass fastest. Beside PyTorch's OpenMP
+     * threads, OpenBLAS's oversubscribe the cores; on small networks that cost the reference a third of its speed,
+     * on larger ones the threads may pay. The others are stopped.
+     */
+    static PytorchReference fastest(Workload workload, int threads) throws IOException {
+        List<Setting> candidates = new ArrayList<>(List.of(new Setting(threads, null), new Setting(threads, "1")));
+        if (threads > 1) {
+            candidates.add(new Setting(1, "1"));
+        }
+        PytorchReference fastest = null;
+        double best = 0;
+        for (Setting candidate : candidates) {
+            PytorchReference reference = new PytorchReference(workload, candidate);
+            double speed = reference.epoch().get("images_per_second").asDouble();
+            if (speed > best) {
+                best = speed;
+                if (fastest != null) {
+                    fastest.close();
+                }
+                fastest = reference;
+            } else {
+                reference.close();
+            }
+        }
+        return fastest;
+    }
+
+    Setting setting() {
+        return setting;
+    }
+
+    /** Trains one timed pass: images, seconds, images_per_second, mean_loss, threads, torch (its version). */
+    JsonNode epoch() throws IOException {
+        commands.write('\n');
+        commands.flush();
+        String line = results.readLine();
+        if (line == null) {
+            throw new IOException("the PyTorch reference stopped" + exitStatus());
+        }
+        return Json.read(line, JsonNode.class);
+    }
+
+    private String exitStatus() {
+        try {
+            return " (exit " + process.waitFor() + ")";
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return "";
+        }
+    }
+
+    /** Ends the process: it exits when its stdin closes. */
+    @Override
+    public void close() throws IOException {
+        commands.close();
+        try {
+            process.waitFor();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            process.destroy();
+        }
+    }
+}
