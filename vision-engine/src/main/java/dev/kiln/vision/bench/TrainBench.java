@@ -42,8 +42,8 @@ public final class TrainBench {
             pass right before or after Kiln's, the two taking turns to go first. Both sides are measured warm: Kiln
             after W (default 3) uncounted rounds in the same JVM, as a trainer worker trains run after run (its
             first rounds run while the JIT compiles the step), the reference after 20 uncounted batches and a trial
-            pass. Each at its best: Kiln picks its thread count (one for a tiny network), the reference the fastest
-            of its settings in the first warm-up round.
+            pass. Each at its best: Kiln picks its thread count (a small network measures one thread against all),
+            the reference the fastest of its settings in one trial pass each, before Kiln's warm-up.
             """;
 
     /** Fashion-MNIST's own image size: no resizing. */
