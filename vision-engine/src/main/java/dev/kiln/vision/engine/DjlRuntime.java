@@ -10,7 +10,8 @@ import ai.djl.util.Utils;
  * The one entry to DJL's PyTorch engine. It loads the natives from the {@code pytorch-native-*} jar on
  * the classpath and never reaches the network: offline mode and opted-out usage tracking are the
  * defaults (DJL otherwise probes a cloud metadata address at every engine start). A user who wants
- * DJL to download something sets {@code -Doffline=false} explicitly.
+ * DJL to download something sets {@code -Doffline=false} explicitly. It also tunes the C library's allocator for
+ * PyTorch's tensors ({@link NativeAllocator}).
  */
 public final class DjlRuntime {
 
@@ -34,6 +35,7 @@ public final class DjlRuntime {
         if (info == null) {
             defaultProperty("offline", "true");
             defaultProperty("OPT_OUT_TRACKING", "true");
+            NativeAllocator.keepFreedMemory();
             Engine engine = Engine.getEngine(ENGINE);
             startingIntraOpThreads = JniUtils.getNumThreads();
             info = new EngineInfo(engine.getEngineName(), engine.getVersion(), Engine.getDjlVersion(),

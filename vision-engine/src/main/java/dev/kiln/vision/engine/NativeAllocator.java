@@ -1,0 +1,91 @@
+package dev.kiln.vision.engine;
+
+import com.sun.jna.Function;
+import com.sun.jna.NativeLibrary;
+import com.sun.jna.Platform;
+import java.util.Map;
+
+/**
+ * glibc's malloc, told to keep the memory PyTorch frees for the next training step. Each step allocates its
+ * activations and gradients (megabytes each) and frees them at its end. With glibc's defaults a JVM's PyTorch thread
+ * handed that memory back to the kernel (a thread's arena trims its heap once 128 KiB or more are free at its top)
+ * and faulted it in again, zeroed, in the next step: cifar-cnn's training took 4.4 million page faults and 38 s of
+ * system time for 14,000 batches, and ran at 1,300 to 5,700 images/s from round to round of the same work. Plain
+ * PyTorch in Python, on the main arena, did not. Kept: 0.3 million faults, every round at the fast end
+ * (BENCHMARKS.md, "The allocator"). The cost: up to {@link #TRIM_THRESHOLD} of freed memory stays resident per
+ * arena, so the services also cap the arenas ({@code MALLOC_ARENA_MAX=2}).
+ */
+public final class NativeAllocator {
+
+    /** glibc's {@code mallopt} parameters ({@code malloc.h}). */
+    private static final int M_TRIM_THRESHOLD = -1;
+    private static final int M_MMAP_THRESHOLD = -3;
+
+    /**
+     * Free memory at the top of a heap kept rather than trimmed: above a training step's activations for the
+     * registry's networks at batch 64 (VGG-16's are about 100 MiB).
+     */
+    static final int TRIM_THRESHOLD = 256 << 20;
+
+    /**
+     * Blocks from this size up get their own mapping, handed back when freed: glibc's own upper bound for its
+     * adaptive threshold, which setting the trim threshold turns off (it would otherwise stay at 128 KiB and map,
+     * then fault in, nearly every tensor).
+     */
+    static final int MMAP_THRESHOLD = 32 << 20;
+
+    /** glibc reads these at start; a user who sets one has tuned malloc and is left alone. */
+    private static final String[] USER_SETTINGS = {
+        "MALLOC_TRIM_THRESHOLD_", "MALLOC_MMAP_THRESHOLD_", "MALLOC_TOP_PAD_", "MALLOC_MMAP_MAX_"};
+
+    /** What {@link #keepFreedMemory} did. */
+    public enum Setting {
+        /** The thresholds above are set. */
+        KEEPS_FREED_MEMORY,
+        /** The environment sets glibc's own tunables; they stand. */
+        USERS_OWN,
+        /** Not glibc (macOS, musl): its allocator's defaults stand. */
+        NOT_GLIBC
+    }
+
+    private static Setting setting;
+
+    private NativeAllocator() {
+    }
+
+    /** Sets the thresholds once per process, where the C library is glibc and the user has not; says what it did. */
+    public static synchronized Setting keepFreedMemory() {
+        if (setting == null) {
+            setting = keepFreedMemory(System.getenv());
+        }
+        return setting;
+    }
+
+    /**
+     * The same thresholds as glibc's environment variables, for a process Kiln starts that should allocate as Kiln
+     * does (the benchmark's PyTorch reference).
+     */
+    public static Map<String, String> asEnvironment() {
+        return Map.of("MALLOC_TRIM_THRESHOLD_", String.valueOf(TRIM_THRESHOLD),
+                "MALLOC_MMAP_THRESHOLD_", String.valueOf(MMAP_THRESHOLD));
+    }
+
+    static Setting keepFreedMemory(Map<String, String> environment) {
+        for (String name : USER_SETTINGS) {
+            if (environment.containsKey(name)) {
+                return Setting.USERS_OWN;
+            }
+        }
+        Function mallopt;
+        try {
+            NativeLibrary libc = NativeLibrary.getInstance(Platform.C_LIBRARY_NAME);
+            libc.getFunction("gnu_get_libc_version");
+            mallopt = libc.getFunction("mallopt");
+        } catch (UnsatisfiedLinkError notGlibc) {
+            return Setting.NOT_GLIBC;
+        }
+        boolean set = mallopt.invokeInt(new Object[] {M_TRIM_THRESHOLD, TRIM_THRESHOLD}) == 1
+                & mallopt.invokeInt(new Object[] {M_MMAP_THRESHOLD, MMAP_THRESHOLD}) == 1;
+        return set ? Setting.KEEPS_FREED_MEMORY : Setting.NOT_GLIBC;
+    }
+}
