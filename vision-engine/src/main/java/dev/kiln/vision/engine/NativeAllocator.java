@@ -7,13 +7,14 @@ import java.util.Map;
 
 /**
  * glibc's malloc, told to keep the memory PyTorch frees for the next training step. Each step allocates its
- * activations and gradients (megabytes each) and frees them at its end. With glibc's defaults a JVM's PyTorch thread
- * handed that memory back to the kernel (a thread's arena trims its heap once 128 KiB or more are free at its top)
- * and faulted it in again, zeroed, in the next step: cifar-cnn's training took 4.4 million page faults and 38 s of
- * system time for 14,000 batches, and ran at 1,300 to 5,700 images/s from round to round of the same work. Plain
- * PyTorch in Python, on the main arena, did not. Kept: 0.3 million faults, every round at the fast end
- * (BENCHMARKS.md, "The allocator"). The cost: up to {@link #TRIM_THRESHOLD} of freed memory stays resident per
- * arena, so the services also cap the arenas ({@code MALLOC_ARENA_MAX=2}).
+ * activations and gradients (megabytes each) and frees them at its end. With glibc's defaults that memory went back
+ * to the kernel and was faulted in again, zeroed, in the next step: a cifar-cnn step on a worker thread took 2,767
+ * page faults (6 with these settings, {@code NativeAllocatorTest}), and {@code ./kiln bench train} of cifar-cnn took
+ * 4.4 million faults and 38 s of system time, its rounds of the same work running at anything from 1,300 to 5,700
+ * images/s. With them, every round ran at the fast end (BENCHMARKS.md). The cost: a thread's arena (its heaps are at
+ * most 64 MiB each, below the trim threshold) now keeps its peak instead of handing memory back, so a process's
+ * resident memory stays at its high-water mark, as PyTorch's own GPU caching allocator does; the services cap the
+ * arenas at two ({@code MALLOC_ARENA_MAX=2}).
  */
 public final class NativeAllocator {
 
@@ -21,10 +22,7 @@ public final class NativeAllocator {
     private static final int M_TRIM_THRESHOLD = -1;
     private static final int M_MMAP_THRESHOLD = -3;
 
-    /**
-     * Free memory at the top of a heap kept rather than trimmed: above a training step's activations for the
-     * registry's networks at batch 64 (VGG-16's are about 100 MiB).
-     */
+    /** Free memory at the top of a heap kept rather than trimmed (glibc's default is 128 KiB, then adaptive). */
     static final int TRIM_THRESHOLD = 256 << 20;
 
     /**
