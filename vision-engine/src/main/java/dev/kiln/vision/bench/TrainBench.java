@@ -42,7 +42,7 @@ public final class TrainBench {
             pass right before or after Kiln's, the two taking turns to go first. Both sides are measured warm: Kiln
             after W (default 3) uncounted rounds in the same JVM, as a trainer worker trains run after run (its
             first rounds run while the JIT compiles the step), the reference after 20 uncounted batches and a trial
-            pass. Each at its best: Kiln picks its thread count (it measures one thread against all),
+            pass. Each at its best: Kiln picks its thread count (a small network measures one thread against all),
             the reference the fastest of its settings in one trial pass each, before Kiln's warm-up.
             """;
 

@@ -134,16 +134,17 @@ public final class ClassifierTraining {
 
     /**
      * Sets this thread's intra-op count for the training ({@link IntraOpThreads}): an imported module, which has no
-     * copy to measure, trains on every core.
+     * copy to measure, and a network of unknown size train on every core.
      */
-    private void applyIntraOpThreads(boolean imported, ImageSet train) {
-        if (imported) {
+    private void applyIntraOpThreads(boolean imported, ArchitectureSummary summary, ImageSet train) {
+        if (imported || summary == null) {
             IntraOpThreads.applyAll();
             return;
         }
         Shape batch = new Shape(spec.batchSize(), train.channels(), train.height(), train.width());
         String shape = spec.model().label() + Json.write(spec.modelArgs()) + batch + "->" + data.train().classes().size();
-        IntraOpThreads.apply(shape, batch, data.train().classes().size(), () -> newNetwork(train));
+        IntraOpThreads.apply(shape, summary.multiplyAdds() * spec.batchSize(), batch, data.train().classes().size(),
+                () -> newNetwork(train));
     }
 
     private static boolean sameExceptEpochs(TrainingSpec a, TrainingSpec b) {
@@ -193,7 +194,7 @@ public final class ClassifierTraining {
                 spec.modelArgs(), train.channels(), train.height(), train.width(), data.train().classes().size());
         if (!device.isGpu()) {
             // Before the seed: measuring the thread counts builds and trains a copy of the network.
-            applyIntraOpThreads(imported, train);
+            applyIntraOpThreads(imported, summary, train);
         }
         Engine.getEngine(DjlRuntime.ENGINE).setRandomSeed(Long.hashCode(spec.seed()));
         KilnOptimizer optimizer = new KilnOptimizer(spec.optimizer(), spec.learningRate(), spec.momentum(),

@@ -18,29 +18,28 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
 
 /**
- * How many cores one training's PyTorch operations split over on a CPU. Sharing an operation pays only where the
- * work outweighs waking and joining the other cores' threads (OpenMP's workers sleep between operations,
- * {@code OMP_WAIT_POLICY=PASSIVE}, so that idle services do not spin), and where that line falls depends on the
- * machine and on how fast it runs at the time: on the same 2-core VM mnist-cnn trained 40% faster on both cores one
- * day and 30% faster on one the next, and cifar-cnn, 128 M multiply-adds a batch, trained faster on one core than
- * on two in the slow hour of a night (BENCHMARKS.md, training throughput). So every network is measured: the first
- * training of its shape in the process times training steps of a throwaway copy at one thread and at all,
- * alternately, and it and every later training of that shape in the process take the faster. A large network's
- * steps take a second, so its measurement stops after {@link #MIN_TIMED_ROUNDS} rounds once it has spent
- * {@link #TIMED_BUDGET_NANOS}. The copy is built before the training seeds its generators, so the training's numbers
- * do not depend on it, and trainings of one shape in one process run at the same count (a resumed run's losses
- * match an uninterrupted one's). PyTorch keeps the count per thread, so trainings running side by side each keep
- * their own.
+ * How many cores one training's PyTorch operations split over on a CPU. A small network's operations take
+ * microseconds; OpenMP's workers sleep between operations ({@code OMP_WAIT_POLICY=PASSIVE}, so that idle services
+ * do not spin), and waking them for each can cost more than sharing the work saves. Where that line falls depends
+ * on the machine, and on how fast it runs at the time: on the same 2-core VM mnist-cnn trained 40% faster on both
+ * cores one day and 30% faster on one the next (BENCHMARKS.md, training throughput). So a network small enough for
+ * it to matter is measured: the first training of its shape in the process times training steps of a throwaway
+ * copy at one thread and at all, alternately, and it and every later training of that shape in the process take the
+ * faster. The copy is built before the training seeds its generators, so the training's numbers do not depend on
+ * it, and trainings of one shape in one process run at the same count (a resumed run's losses match an
+ * uninterrupted one's). PyTorch keeps the count per thread, so trainings running side by side each keep their own.
  */
 final class IntraOpThreads {
 
-    /** Untimed rounds first (allocator, oneDNN's kernels), each a step at one thread and a step at all. */
-    private static final int WARM_ROUNDS = 2;
+    /**
+     * A batch's forward multiply-adds above which every core pays without a doubt (cifar-cnn at batch 64 has 128 M;
+     * VGG and ResNet thousands): such a network trains on all of them without a measurement.
+     */
+    static final long LARGE_BATCH_MULTIPLY_ADDS = 100_000_000L;
 
-    /** Timed rounds: a small network's run all of these, a large network's stop at the budget. */
-    static final int MAX_TIMED_ROUNDS = 7;
-    static final int MIN_TIMED_ROUNDS = 3;
-    static final long TIMED_BUDGET_NANOS = 3_000_000_000L;
+    /** Untimed steps at each count first (allocator, oneDNN's kernels), then timed ones, alternating counts. */
+    private static final int WARM_STEPS = 2;
+    private static final int TIMED_STEPS = 7;
 
     /** The measured choice per network shape, for this process. */
     private static final Map<String, Integer> CHOSEN = new ConcurrentHashMap<>();
@@ -49,24 +48,25 @@ final class IntraOpThreads {
     }
 
     /**
-     * The calling thread's count for this network, measured once per shape in this process, then set on the calling
-     * thread, which then trains on it.
+     * The calling thread's count for this network, measured once per shape in this process where it is small enough
+     * to matter, then set on the calling thread, which then trains on it.
      *
-     * @param shape   what identifies the network and its batches (architecture, arguments, batch shape)
-     * @param batch   the input batch's shape (batch size, channels, height, width)
-     * @param classes the network's outputs
-     * @param network a fresh, initialised copy of the network, for the measurement
+     * @param shape               what identifies the network and its batches (architecture, arguments, batch shape)
+     * @param batchMultiplyAdds   a batch's forward multiply-adds
+     * @param batch               the input batch's shape (batch size, channels, height, width)
+     * @param classes             the network's outputs
+     * @param network             a fresh, initialised copy of the network, for the measurement
      * @return the count now set
      */
-    static int apply(String shape, Shape batch, int classes, Supplier<Block> network) {
+    static int apply(String shape, long batchMultiplyAdds, Shape batch, int classes, Supplier<Block> network) {
         int available = DjlRuntime.startingIntraOpThreads();
-        int threads = available == 1 ? available
+        int threads = available == 1 || batchMultiplyAdds > LARGE_BATCH_MULTIPLY_ADDS ? available
                 : CHOSEN.computeIfAbsent(shape, s -> measure(network, batch, classes, available));
         DjlRuntime.intraOpThreads(threads);
         return threads;
     }
 
-    /** All cores for a network whose copy cannot be built (an imported module). */
+    /** All cores for a network too large to measure, or one whose copy cannot be built (an imported module). */
     static int applyAll() {
         int available = DjlRuntime.startingIntraOpThreads();
         DjlRuntime.intraOpThreads(available);
@@ -78,39 +78,30 @@ final class IntraOpThreads {
         return median(allThreadsNanos) < median(oneThreadNanos) ? available : 1;
     }
 
-    /** Whether the timed rounds so far decide: all of them, or the fewest once the budget is spent. */
-    static boolean enough(int timedRounds, long timedNanos) {
-        return timedRounds >= MAX_TIMED_ROUNDS || timedRounds >= MIN_TIMED_ROUNDS && timedNanos >= TIMED_BUDGET_NANOS;
-    }
-
     private static int measure(Supplier<Block> network, Shape batch, int classes, int available) {
-        long[] one = new long[MAX_TIMED_ROUNDS];
-        long[] all = new long[MAX_TIMED_ROUNDS];
-        int timed = 0;
+        long[] one = new long[TIMED_STEPS];
+        long[] all = new long[TIMED_STEPS];
         try (Model copy = Model.newInstance("intra-op-threads", Device.cpu(), DjlRuntime.ENGINE)) {
             copy.setBlock(network.get());
             try (Trainer trainer = copy.newTrainer(new DefaultTrainingConfig(new SoftTargetLoss())
                     .optDevices(new Device[] {Device.cpu()}))) {
                 trainer.initialize(new Shape(1).addAll(batch.slice(1)));
-                long timedNanos = 0;
-                for (int round = -WARM_ROUNDS; !enough(timed, timedNanos); round++) {
-                    long oneNanos = timedStep(trainer, batch, classes, 1);
-                    long allNanos = timedStep(trainer, batch, classes, available);
-                    if (round >= 0) {
-                        one[timed] = oneNanos;
-                        all[timed] = allNanos;
-                        timed++;
-                        timedNanos += oneNanos + allNanos;
+                for (int step = -WARM_STEPS; step < TIMED_STEPS; step++) {
+                    for (int threads : new int[] {1, available}) {
+                        DjlRuntime.intraOpThreads(threads);
+                        long nanos = timedStep(trainer, batch, classes);
+                        if (step >= 0) {
+                            (threads == 1 ? one : all)[step] = nanos;
+                        }
                     }
                 }
             }
         }
-        return faster(Arrays.copyOf(one, timed), Arrays.copyOf(all, timed), available);
+        return faster(one, all, available);
     }
 
-    /** One forward and backward pass of a random batch on this many threads, timed (the gradients are the copy's). */
-    private static long timedStep(Trainer trainer, Shape batch, int classes, int threads) {
-        DjlRuntime.intraOpThreads(threads);
+    /** One forward and backward pass of a random batch, timed (its gradients are the throwaway copy's). */
+    private static long timedStep(Trainer trainer, Shape batch, int classes) {
         try (NDManager step = trainer.getManager().newSubManager()) {
             NDArray images = step.randomNormal(batch);
             NDArray labels = step.randomInteger(0, classes, new Shape(batch.get(0)), DataType.INT64);
