@@ -7,14 +7,14 @@ import java.util.Map;
 
 /**
  * glibc's malloc, told to keep the memory PyTorch frees for the next training step. Each step allocates its
- * activations and gradients (megabytes each) and frees them at its end. With glibc's defaults that memory went back
- * to the kernel and was faulted in again, zeroed, in the next step: a cifar-cnn step on a worker thread took 2,767
- * page faults (6 with these settings, {@code NativeAllocatorTest}), and {@code ./kiln bench train} of cifar-cnn took
- * 4.4 million faults and 38 s of system time, its rounds of the same work running at anything from 1,300 to 5,700
- * images/s. With them, every round ran at the fast end (BENCHMARKS.md). The cost: a thread's arena (its heaps are at
- * most 64 MiB each, below the trim threshold) now keeps its peak instead of handing memory back, so a process's
- * resident memory stays at its high-water mark, as PyTorch's own GPU caching allocator does; the services cap the
- * arenas at two ({@code MALLOC_ARENA_MAX=2}).
+ * activations and gradients (megabytes each) and frees them at its end. With glibc's defaults that memory went back to
+ * the kernel and was faulted in again, zeroed, in the next step: a cifar-cnn step on a worker thread of its own, on
+ * one intra-op thread, took 2,297 page faults (102 with these settings, {@code NativeAllocatorTest}), and {@code
+ * ./kiln bench train} of cifar-cnn took 4.4 million faults and 38 s of system time, its rounds of the same work
+ * running at anything from 1,300 to 5,700 images/s. With them, every round ran at the fast end (BENCHMARKS.md). The
+ * cost: a thread's arena (its heaps are at most 64 MiB each, below the trim threshold) now keeps its peak instead of
+ * handing memory back, so a process's resident memory stays at its high-water mark, as PyTorch's own GPU caching
+ * allocator does; the services cap the arenas at two ({@code MALLOC_ARENA_MAX=2}).
  */
 public final class NativeAllocator {
 
