@@ -10,7 +10,6 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
 import ai.djl.training.DefaultTrainingConfig;
-import ai.djl.training.GradientCollector;
 import ai.djl.training.Trainer;
 import ai.djl.util.Pair;
 import dev.kiln.contracts.architectures.ArchitectureSummary;
@@ -403,22 +402,15 @@ public final class ClassifierTraining {
                 images = images.mul(lambda).add(images.get(order).mul(1 - lambda));
                 targets = targets.mul(lambda).add(targets.get(order).mul(1 - lambda));
             }
-            NDArray loss;
-            NDArray logits;
-            DjlRuntime.GRADIENTS.lock();
-            try (GradientCollector collector = trainer.newGradientCollector()) {
-                logits = trainer.forward(new NDList(images)).singletonOrThrow();
-                loss = hardLabels ? SoftTargetLoss.ofLabels(logits, labels)
-                        : trainer.getLoss().evaluate(new NDList(targets), new NDList(logits));
-                collector.backward(loss);
-            } finally {
-                DjlRuntime.GRADIENTS.unlock();
-            }
+            NDArray softTargets = targets;
+            BackwardPass pass = BackwardPass.of(trainer, images, logits -> hardLabels
+                    ? SoftTargetLoss.ofLabels(logits, labels)
+                    : trainer.getLoss().evaluate(new NDList(softTargets), new NDList(logits)));
             if (spec.gradClipNorm() != null) {
                 clipGradients(spec.gradClipNorm());
             }
             optimizer.step();
-            return new float[] {loss.getFloat(), correct(logits, batch)};
+            return new float[] {pass.loss().getFloat(), correct(pass.logits(), batch)};
         }
 
         /** Predictions that match the labels: the predicted classes are copied to the host and compared there. */

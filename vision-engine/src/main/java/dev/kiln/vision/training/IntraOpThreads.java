@@ -3,13 +3,11 @@ package dev.kiln.vision.training;
 import ai.djl.Device;
 import ai.djl.Model;
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
 import ai.djl.training.DefaultTrainingConfig;
-import ai.djl.training.GradientCollector;
 import ai.djl.training.Trainer;
 import dev.kiln.vision.engine.DjlRuntime;
 import java.util.Arrays;
@@ -106,13 +104,7 @@ final class IntraOpThreads {
             NDArray images = step.randomNormal(batch);
             NDArray labels = step.randomInteger(0, classes, new Shape(batch.get(0)), DataType.INT64);
             long start = System.nanoTime();
-            DjlRuntime.GRADIENTS.lock();
-            try (GradientCollector collector = trainer.newGradientCollector()) {
-                NDArray logits = trainer.forward(new NDList(images)).singletonOrThrow();
-                collector.backward(SoftTargetLoss.ofLabels(logits, labels));
-            } finally {
-                DjlRuntime.GRADIENTS.unlock();
-            }
+            BackwardPass.of(trainer, images, logits -> SoftTargetLoss.ofLabels(logits, labels));
             return System.nanoTime() - start;
         }
     }

@@ -10,11 +10,11 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.DefaultTrainingConfig;
-import ai.djl.training.GradientCollector;
 import ai.djl.training.Trainer;
 import ai.djl.training.loss.Loss;
 import dev.kiln.vision.models.Initialization;
 import dev.kiln.vision.models.ModelRegistry;
+import dev.kiln.vision.training.BackwardPass;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -85,13 +85,7 @@ class NativeAllocatorTest {
         try (NDManager step = trainer.getManager().newSubManager()) {
             NDArray images = step.randomNormal(BATCH);
             NDArray labels = step.randomInteger(0, 10, new Shape(BATCH.get(0)), DataType.INT64);
-            DjlRuntime.GRADIENTS.lock();
-            try (GradientCollector collector = trainer.newGradientCollector()) {
-                NDArray logits = trainer.forward(new NDList(images)).singletonOrThrow();
-                collector.backward(trainer.getLoss().evaluate(new NDList(labels), new NDList(logits)));
-            } finally {
-                DjlRuntime.GRADIENTS.unlock();
-            }
+            BackwardPass.of(trainer, images, logits -> trainer.getLoss().evaluate(new NDList(labels), new NDList(logits)));
             trainer.step();
         }
     }
