@@ -76,6 +76,20 @@ class ClassifierTrainingTest {
     }
 
     @Test
+    void softTargetsFromLabelSmoothingAndMixupTrainAClassifier() throws IOException {
+        TrainingSpec spec = Json.read("""
+                {"dataset": "mnist-sample", "model": "mnist-cnn", "epochs": 2, "batchSize": 64, "optimizer": "adam",
+                 "learningRate": 0.002, "labelSmoothing": 0.1, "mixupAlpha": 0.2, "seed": 5}
+                """, TrainingSpec.class);
+
+        TrainingResult result = new ClassifierTraining(spec, mnistSample, Device.cpu()).run();
+
+        assertThat(result.outcome()).isEqualTo(TrainingResult.Outcome.COMPLETED);
+        assertThat(result.epochs().get(1).trainLoss()).isLessThan(result.epochs().get(0).trainLoss());
+        assertThat(result.test().accuracy()).as("held-out MNIST sample accuracy").isGreaterThanOrEqualTo(0.9);
+    }
+
+    @Test
     void sameSpecAndSeedGiveTheSameEpochLosses() {
         TrainingSpec spec = small(2, "adam", 7L);
 
