@@ -124,7 +124,10 @@ public final class BenchResults {
                     found.add(plain(model + " img/s", result, "kilnImagesPerSecond", true));
                     found.add(plain(model + " of peak", result, "fractionOfPeak", true));
                 }
-                case "platform" -> found.add(ranged("platform vs in-process", result, "ratio", false));
+                case "platform" -> {
+                    found.add(ranged("platform vs in-process", result, "ratio", false));
+                    found.add(ranged("platform vs in-process training alone", result, "ratioWithoutLoad", false));
+                }
                 case "predict" -> {
                     // The ratios' ranges: against the in-process measures before and after the load.
                     found.add(ranged("predict 1 image vs in-process", result, "singleRatio", true));
