@@ -53,29 +53,37 @@ final class PytorchReference implements AutoCloseable {
      * The reference at its best, as Kiln picks its own thread count: whichever of all cores with OpenBLAS's own
      * threads, all cores with one OpenBLAS thread, and one core trains a pass fastest. Beside PyTorch's OpenMP
      * threads, OpenBLAS's oversubscribe the cores; on small networks that cost the reference a third of its speed,
-     * on larger ones the threads may pay. The others are stopped.
+     * on larger ones the threads may pay. The others are stopped once all are measured, and all if one fails.
      */
     static PytorchReference fastest(Workload workload, int threads) throws IOException {
         List<Setting> candidates = new ArrayList<>(List.of(new Setting(threads, null), new Setting(threads, "1")));
         if (threads > 1) {
             candidates.add(new Setting(1, "1"));
         }
+        List<PytorchReference> started = new ArrayList<>();
         PytorchReference fastest = null;
-        double best = 0;
-        for (Setting candidate : candidates) {
-            PytorchReference reference = new PytorchReference(workload, candidate);
-            double speed = reference.epoch().get("images_per_second").asDouble();
-            if (speed > best) {
-                best = speed;
-                if (fastest != null) {
-                    fastest.close();
+        boolean measured = false;
+        try {
+            double best = 0;
+            for (Setting candidate : candidates) {
+                PytorchReference reference = new PytorchReference(workload, candidate);
+                started.add(reference);
+                double speed = reference.epoch().get("images_per_second").asDouble();
+                if (speed > best) {
+                    best = speed;
+                    fastest = reference;
                 }
-                fastest = reference;
-            } else {
-                reference.close();
+            }
+            measured = true;
+            return fastest;
+        } finally {
+            // Where a candidate failed, none is kept running.
+            for (PytorchReference reference : started) {
+                if (!measured || reference != fastest) {
+                    reference.close();
+                }
             }
         }
-        return fastest;
     }
 
     Setting setting() {

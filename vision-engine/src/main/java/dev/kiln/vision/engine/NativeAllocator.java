@@ -3,6 +3,7 @@ package dev.kiln.vision.engine;
 import com.sun.jna.Function;
 import com.sun.jna.NativeLibrary;
 import com.sun.jna.Platform;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -32,9 +33,12 @@ public final class NativeAllocator {
      */
     static final int MMAP_THRESHOLD = 32 << 20;
 
+    private static final String TRIM_THRESHOLD_VARIABLE = "MALLOC_TRIM_THRESHOLD_";
+    private static final String MMAP_THRESHOLD_VARIABLE = "MALLOC_MMAP_THRESHOLD_";
+
     /** glibc reads these at start; a user who sets one has tuned malloc and is left alone. */
-    private static final String[] USER_SETTINGS = {
-        "MALLOC_TRIM_THRESHOLD_", "MALLOC_MMAP_THRESHOLD_", "MALLOC_TOP_PAD_", "MALLOC_MMAP_MAX_"};
+    private static final List<String> USER_SETTINGS = List.of(
+            TRIM_THRESHOLD_VARIABLE, MMAP_THRESHOLD_VARIABLE, "MALLOC_TOP_PAD_", "MALLOC_MMAP_MAX_");
 
     /** What {@link #keepFreedMemory} did. */
     public enum Setting {
@@ -64,8 +68,8 @@ public final class NativeAllocator {
      * does (the benchmark's PyTorch reference).
      */
     public static Map<String, String> asEnvironment() {
-        return Map.of("MALLOC_TRIM_THRESHOLD_", String.valueOf(TRIM_THRESHOLD),
-                "MALLOC_MMAP_THRESHOLD_", String.valueOf(MMAP_THRESHOLD));
+        return Map.of(TRIM_THRESHOLD_VARIABLE, String.valueOf(TRIM_THRESHOLD),
+                MMAP_THRESHOLD_VARIABLE, String.valueOf(MMAP_THRESHOLD));
     }
 
     static Setting keepFreedMemory(Map<String, String> environment) {
