@@ -150,8 +150,8 @@ public final class PlatformBench {
         Instant claimed = instant(run, "claimedAt");
         Instant started = instant(run, "startedAt");
         Instant finished = instant(run, "finishedAt");
-        return new Round(local.seconds(), local.loadSeconds(), seconds(created, finished), seconds(created, claimed), seconds(claimed, started),
-                seconds(started, finished));
+        return new Round(local.seconds(), local.loadSeconds(), seconds(created, finished), seconds(created, claimed),
+                seconds(claimed, started), seconds(started, finished));
     }
 
     private static Instant instant(JsonNode run, String field) {

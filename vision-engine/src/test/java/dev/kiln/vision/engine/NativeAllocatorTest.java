@@ -85,7 +85,8 @@ class NativeAllocatorTest {
         try (NDManager step = trainer.getManager().newSubManager()) {
             NDArray images = step.randomNormal(BATCH);
             NDArray labels = step.randomInteger(0, 10, new Shape(BATCH.get(0)), DataType.INT64);
-            BackwardPass.of(trainer, images, logits -> trainer.getLoss().evaluate(new NDList(labels), new NDList(logits)));
+            BackwardPass.of(trainer, images,
+                    logits -> trainer.getLoss().evaluate(new NDList(labels), new NDList(logits)));
             trainer.step();
         }
     }
