@@ -44,14 +44,13 @@ public final class PlatformBench {
     }
 
     /** One round: seconds in this process, and the run's seconds with where they went. */
-    private record Round(double local, double localLoad, double platform, double queued, double starting,
-            double training) {
+    private record Round(Local local, double platform, double queued, double starting, double training) {
         double ratio() {
-            return platform / local;
+            return platform / local.seconds();
         }
 
         double ratioWithoutLoad() {
-            return platform / (local - localLoad);
+            return platform / (local.seconds() - local.loadSeconds());
         }
     }
 
@@ -84,8 +83,8 @@ public final class PlatformBench {
             if (!json) {
                 System.out.printf(Locale.ROOT, "round %d: here %.2f s (loading the data set %.2f), platform %.2f s"
                         + " (queued %.2f, claimed to training %.2f, training and evaluation %.2f), ratio %.3f,"
-                        + " without the load %.3f%n", round, result.local(), result.localLoad(), result.platform(),
-                        result.queued(), result.starting(), result.training(), result.ratio(),
+                        + " without the load %.3f%n", round, result.local().seconds(), result.local().loadSeconds(),
+                        result.platform(), result.queued(), result.starting(), result.training(), result.ratio(),
                         result.ratioWithoutLoad());
             }
         }
@@ -96,8 +95,9 @@ public final class PlatformBench {
         report.put("bench", "platform");
         report.put("spec", JSON.readTree(DEFAULT_SPEC));
         report.put("rounds", rounds);
-        report.put("localSeconds", BenchStatistics.median(measured.stream().map(Round::local).toList()));
-        report.put("localLoadSeconds", BenchStatistics.median(measured.stream().map(Round::localLoad).toList()));
+        report.put("localSeconds", BenchStatistics.median(measured.stream().map(r -> r.local().seconds()).toList()));
+        report.put("localLoadSeconds",
+                BenchStatistics.median(measured.stream().map(r -> r.local().loadSeconds()).toList()));
         report.put("platformSeconds", BenchStatistics.median(measured.stream().map(Round::platform).toList()));
         report.put("queuedSeconds", BenchStatistics.median(measured.stream().map(Round::queued).toList()));
         report.put("ratio", ratio);
@@ -150,8 +150,8 @@ public final class PlatformBench {
         Instant claimed = instant(run, "claimedAt");
         Instant started = instant(run, "startedAt");
         Instant finished = instant(run, "finishedAt");
-        return new Round(local.seconds(), local.loadSeconds(), seconds(created, finished), seconds(created, claimed),
-                seconds(claimed, started), seconds(started, finished));
+        return new Round(local, seconds(created, finished), seconds(created, claimed), seconds(claimed, started),
+                seconds(started, finished));
     }
 
     private static Instant instant(JsonNode run, String field) {
