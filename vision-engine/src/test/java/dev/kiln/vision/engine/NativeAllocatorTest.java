@@ -66,8 +66,10 @@ class NativeAllocatorTest {
 
     /**
      * A step whose memory lies in a heap of its own, the heap before it full: glibc unmapped such a heap when the step
-     * freed its memory, and the next step mapped a fresh one and faulted all of it in again (4,096 faults for these
-     * 16 MiB). With the top pad the emptied heap stays, and the steps after the first fault nothing in.
+     * freed its memory, and the next step mapped a fresh one and faulted all of it in again (4,097 faults a step
+     * here, one for each page of these 16 MiB). With the top pad the emptied heap stays, and the steps after the
+     * first fault nothing in. Run on its own the test failed every time without the pad; after other tests, the
+     * thread may be given an arena whose free blocks already hold the step.
      */
     @Test
     void aHeapThatAStepEmptiesIsKeptForTheNextStep() throws Exception {
