@@ -32,6 +32,12 @@ class NativeAllocatorTest {
     /** cifar-cnn's batch of 64: megabytes of activations and gradients allocated and freed each step. */
     private static final Shape BATCH = new Shape(64, 3, 32, 32);
 
+    /** glibc's heaps of a thread's arena: 64 MiB each, at addresses aligned to that. */
+    private static final long HEAP = 64L << 20;
+
+    /** The bit of a chunk's size word that says it came from a thread arena, not the main one. */
+    private static final long NON_MAIN_ARENA = 0x4;
+
     @Test
     void glibcIsToldToKeepFreedMemoryAtEngineStart() {
         DjlRuntime.start();
@@ -85,10 +91,6 @@ class NativeAllocatorTest {
         assertThat(faultsPerStep).as("a thread with an arena of heaps").isPresent();
         assertThat(faultsPerStep.getAsLong()).as("page faults per 16 MiB step").isLessThan(100);
     }
-
-    /** glibc's heaps of a thread's arena: 64 MiB each, at addresses aligned to that. */
-    private static final long HEAP = 64L << 20;
-    private static final long NON_MAIN_ARENA = 0x4;
 
     /** Empty where the calling thread allocates from glibc's main arena, which grows in one piece, without heaps. */
     private static OptionalLong faultsPerStepInAHeapOfItsOwn() {
