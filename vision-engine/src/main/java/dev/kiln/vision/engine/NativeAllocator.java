@@ -3,8 +3,11 @@ package dev.kiln.vision.engine;
 import com.sun.jna.Function;
 import com.sun.jna.NativeLibrary;
 import com.sun.jna.Platform;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 /**
  * glibc's malloc, told to keep the memory PyTorch frees for the next training step. Each step allocates its
@@ -19,38 +22,40 @@ import java.util.Map;
  */
 public final class NativeAllocator {
 
-    /** glibc's {@code mallopt} parameters ({@code malloc.h}). */
-    private static final int M_TRIM_THRESHOLD = -1;
-    private static final int M_TOP_PAD = -2;
-    private static final int M_MMAP_THRESHOLD = -3;
+    /** Each setting: its {@code mallopt} parameter ({@code malloc.h}), glibc's variable for it, and Kiln's value. */
+    enum Tunable {
+        /** Free memory at the top of a heap kept rather than trimmed (glibc's default is 128 KiB, then adaptive). */
+        TRIM_THRESHOLD(-1, "MALLOC_TRIM_THRESHOLD_", 256 << 20),
+        /**
+         * Free space a thread's arena keeps when a heap of it empties: a whole heap (glibc's 64 MiB on 64-bit), so
+         * that an emptied heap is never handed back. Without it, a step whose peak crossed from one heap into a fresh
+         * one had that heap mapped at its start and unmapped at its end, every step, and faulted all its memory in
+         * afresh: which processes did so depended on where their heaps stood when training began. {@code ./kiln bench
+         * train} of lenet ran at a quarter of its speed in one run of three, with 3.5 times the page faults and 4,306
+         * munmap calls against about 1,000.
+         */
+        TOP_PAD(-2, "MALLOC_TOP_PAD_", 64 << 20),
+        /**
+         * Blocks from this size up get their own mapping, handed back when freed: glibc's own upper bound for its
+         * adaptive threshold, which setting the trim threshold turns off (it would otherwise stay at 128 KiB and map,
+         * then fault in, nearly every tensor).
+         */
+        MMAP_THRESHOLD(-3, "MALLOC_MMAP_THRESHOLD_", 32 << 20);
 
-    /** Free memory at the top of a heap kept rather than trimmed (glibc's default is 128 KiB, then adaptive). */
-    static final int TRIM_THRESHOLD = 256 << 20;
+        final int parameter;
+        final String variable;
+        final int value;
 
-    /**
-     * Blocks from this size up get their own mapping, handed back when freed: glibc's own upper bound for its
-     * adaptive threshold, which setting the trim threshold turns off (it would otherwise stay at 128 KiB and map,
-     * then fault in, nearly every tensor).
-     */
-    static final int MMAP_THRESHOLD = 32 << 20;
-
-    /**
-     * Free space a thread's arena keeps when a heap of it empties: a whole heap (glibc's 64 MiB on 64-bit), so that an
-     * emptied heap is never handed back. Without it, a step whose peak crossed from one heap into a fresh one had that
-     * heap mapped at its start and unmapped at its end, every step, and faulted all its memory in afresh: which
-     * processes did so depended on where their heaps stood when training began. {@code ./kiln bench train} of lenet
-     * ran at a quarter of its speed in one run of three, with 3.5 times the page faults and 4,306 munmap calls against
-     * about 1,000.
-     */
-    static final int TOP_PAD = 64 << 20;
-
-    private static final String TRIM_THRESHOLD_VARIABLE = "MALLOC_TRIM_THRESHOLD_";
-    private static final String TOP_PAD_VARIABLE = "MALLOC_TOP_PAD_";
-    private static final String MMAP_THRESHOLD_VARIABLE = "MALLOC_MMAP_THRESHOLD_";
+        Tunable(int parameter, String variable, int value) {
+            this.parameter = parameter;
+            this.variable = variable;
+            this.value = value;
+        }
+    }
 
     /** glibc reads these at start; a user who sets one has tuned malloc and is left alone. */
-    private static final List<String> USER_SETTINGS = List.of(
-            TRIM_THRESHOLD_VARIABLE, MMAP_THRESHOLD_VARIABLE, TOP_PAD_VARIABLE, "MALLOC_MMAP_MAX_");
+    private static final List<String> USER_SETTINGS = Stream.concat(
+            Arrays.stream(Tunable.values()).map(tunable -> tunable.variable), Stream.of("MALLOC_MMAP_MAX_")).toList();
 
     /** What {@link #keepFreedMemory} did. */
     public enum Setting {
@@ -76,12 +81,12 @@ public final class NativeAllocator {
     }
 
     /**
-     * The same thresholds as glibc's environment variables, for a process Kiln starts that should allocate as Kiln
+     * The same settings as glibc's environment variables, for a process Kiln starts that should allocate as Kiln
      * does (the benchmark's PyTorch reference).
      */
     public static Map<String, String> asEnvironment() {
-        return Map.of(TRIM_THRESHOLD_VARIABLE, String.valueOf(TRIM_THRESHOLD),
-                MMAP_THRESHOLD_VARIABLE, String.valueOf(MMAP_THRESHOLD), TOP_PAD_VARIABLE, String.valueOf(TOP_PAD));
+        return Arrays.stream(Tunable.values())
+                .collect(Collectors.toMap(tunable -> tunable.variable, tunable -> String.valueOf(tunable.value)));
     }
 
     static Setting keepFreedMemory(Map<String, String> environment) {
@@ -98,9 +103,10 @@ public final class NativeAllocator {
         } catch (UnsatisfiedLinkError notGlibc) {
             return Setting.NOT_GLIBC;
         }
-        boolean set = mallopt.invokeInt(new Object[] {M_TRIM_THRESHOLD, TRIM_THRESHOLD}) == 1
-                & mallopt.invokeInt(new Object[] {M_MMAP_THRESHOLD, MMAP_THRESHOLD}) == 1
-                & mallopt.invokeInt(new Object[] {M_TOP_PAD, TOP_PAD}) == 1;
+        boolean set = true;
+        for (Tunable tunable : Tunable.values()) {
+            set &= mallopt.invokeInt(new Object[] {tunable.parameter, tunable.value}) == 1;
+        }
         return set ? Setting.KEEPS_FREED_MEMORY : Setting.NOT_GLIBC;
     }
 }
