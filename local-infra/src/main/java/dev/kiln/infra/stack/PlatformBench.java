@@ -88,9 +88,6 @@ public final class PlatformBench {
                         result.ratioWithoutLoad());
             }
         }
-        List<Double> ratios = measured.stream().map(Round::ratio).sorted().toList();
-        double ratio = BenchStatistics.median(ratios);
-        List<Double> withoutLoad = measured.stream().map(Round::ratioWithoutLoad).sorted().toList();
         Map<String, Object> report = new LinkedHashMap<>();
         report.put("bench", "platform");
         report.put("spec", JSON.readTree(DEFAULT_SPEC));
@@ -100,22 +97,20 @@ public final class PlatformBench {
                 BenchStatistics.median(measured.stream().map(r -> r.local().loadSeconds()).toList()));
         report.put("platformSeconds", BenchStatistics.median(measured.stream().map(Round::platform).toList()));
         report.put("queuedSeconds", BenchStatistics.median(measured.stream().map(Round::queued).toList()));
-        report.put("ratio", ratio);
-        report.put("ratioMin", ratios.get(0));
-        report.put("ratioMax", ratios.get(ratios.size() - 1));
+        BenchStatistics.putMedianAndRange(report, "ratio", measured.stream().map(Round::ratio).toList());
+        double ratio = (double) report.get("ratio");
         report.put("overhead", ratio - 1);
-        report.put("ratioWithoutLoad", BenchStatistics.median(withoutLoad));
-        report.put("ratioWithoutLoadMin", withoutLoad.get(0));
-        report.put("ratioWithoutLoadMax", withoutLoad.get(withoutLoad.size() - 1));
+        BenchStatistics.putMedianAndRange(report, "ratioWithoutLoad",
+                measured.stream().map(Round::ratioWithoutLoad).toList());
         if (json) {
             System.out.println(Json.write(report));
         } else {
             System.out.printf(Locale.ROOT, "%nmedian of %d rounds: here %.2f s, through the platform %.2f s: ratio %.3f"
                     + " (%.3f to %.3f), platform overhead %+.1f%%; without loading the data set here (%.2f s),"
                     + " ratio %.3f (%.3f to %.3f)%n", rounds, report.get("localSeconds"),
-                    report.get("platformSeconds"), ratio, ratios.get(0), ratios.get(ratios.size() - 1),
+                    report.get("platformSeconds"), ratio, report.get("ratioMin"), report.get("ratioMax"),
                     100 * (ratio - 1), report.get("localLoadSeconds"), report.get("ratioWithoutLoad"),
-                    withoutLoad.get(0), withoutLoad.get(withoutLoad.size() - 1));
+                    report.get("ratioWithoutLoadMin"), report.get("ratioWithoutLoadMax"));
         }
     }
 

@@ -152,9 +152,7 @@ public final class TrainBench {
         report.put("warmupRounds", warmup);
         report.put("kilnImagesPerSecond", kilnMedian);
         report.put("pytorchImagesPerSecond", pytorchMedian);
-        report.put("ratio", BenchStatistics.median(ratios));
-        report.put("ratioMin", ratios.stream().mapToDouble(Double::doubleValue).min().orElseThrow());
-        report.put("ratioMax", ratios.stream().mapToDouble(Double::doubleValue).max().orElseThrow());
+        BenchStatistics.putMedianAndRange(report, "ratio", ratios);
         report.put("pipelineImagesPerSecond", pipelineMedian);
         report.put("pytorchVersion", reference.get("torch").asText());
         report.put("pytorchBlasThreads", setting.blasThreads() == null ? "default" : setting.blasThreads());
@@ -174,7 +172,7 @@ public final class TrainBench {
                     + " measured peak, %.2f GMAC/s (float32 matrix multiplies through the same natives)%n", rounds,
                     model, images, batch, threads, kilnMedian, kilnThreads, pytorchMedian, reference.get("torch").asText(),
                     setting.threads(), report.get("pytorchBlasThreads"),
-                    BenchStatistics.median(ratios), report.get("ratioMin"), report.get("ratioMax"), pipelineMedian,
+                    report.get("ratio"), report.get("ratioMin"), report.get("ratioMax"), pipelineMedian,
                     pipelineMedian / kilnMedian, achieved / 1e9, forwardMultiplyAdds, kilnMedian,
                     100 * achieved / peak, peak / 1e9);
         }
