@@ -29,8 +29,8 @@ final class PytorchReference implements AutoCloseable {
         }
     }
 
-    /** Timed passes per setting when choosing one: each setting's best counts. */
-    static final int TRIAL_PASSES = 2;
+    /** Processes, of one timed pass each, tried per setting when choosing one: the fastest is kept. */
+    static final int TRIAL_PROCESSES = 2;
 
     /** What the reference trains: the same model, images, batch and square size as the Kiln side. */
     record Workload(String python, Path fashionMnist, String model, int images, int batch, int imageSize) {
@@ -64,44 +64,51 @@ final class PytorchReference implements AutoCloseable {
      * The reference at its best, as Kiln picks its own thread count: whichever of all cores with OpenBLAS's own
      * threads, all cores with one OpenBLAS thread, and one core trains a pass fastest. Beside PyTorch's OpenMP
      * threads, OpenBLAS's oversubscribe the cores; on small networks that cost the reference a third of its speed,
-     * on larger ones the threads may pay. Each setting trains {@link #TRIAL_PASSES} passes, the settings taking
-     * turns, and its best counts: from one pass each, a setting slowed for a moment by the host could lose (on
-     * 2026-12-05, fc2layer's reference was chosen at 85,000 img/s where one core trains 240,000). The others are
-     * stopped once all are measured, and all if one fails.
+     * on larger ones the threads may pay. Each setting is tried {@link #TRIAL_PROCESSES} times, the settings taking
+     * turns, each time in a process of its own, and the fastest process is kept: one pass each let a setting slowed
+     * for a moment lose, and a process can be slow for its whole life (fc2layer's reference: 130,000 to 150,000 img/s
+     * in some processes, 240,000 to 255,000 in others, on the same host in the same half hour).
      */
     static PytorchReference fastest(Workload workload, int threads) throws IOException {
         List<Setting> candidates = new ArrayList<>(List.of(new Setting(threads, null), new Setting(threads, "1")));
         if (threads > 1) {
             candidates.add(new Setting(1, "1"));
         }
-        Map<Setting, PytorchReference> started = new LinkedHashMap<>();
         Map<Setting, Double> best = new LinkedHashMap<>();
         PytorchReference fastest = null;
+        double fastestSpeed = 0;
         try {
-            for (int pass = 0; pass < TRIAL_PASSES; pass++) {
+            for (int pass = 0; pass < TRIAL_PROCESSES; pass++) {
                 for (Setting candidate : candidates) {
-                    // Started just before its first pass: a process loading and warming up would slow the others'.
-                    PytorchReference reference = started.get(candidate);
-                    if (reference == null) {
-                        reference = new PytorchReference(workload, candidate);
-                        started.put(candidate, reference);
+                    // One process at a time: another one loading and warming up would slow its pass.
+                    PytorchReference reference = new PytorchReference(workload, candidate);
+                    double speed;
+                    try {
+                        speed = reference.epoch().get("images_per_second").asDouble();
+                    } catch (IOException | RuntimeException e) {
+                        reference.close();
+                        throw e;
                     }
-                    double speed = reference.epoch().get("images_per_second").asDouble();
                     best.merge(candidate, speed, Math::max);
+                    if (speed > fastestSpeed) {
+                        if (fastest != null) {
+                            fastest.close();
+                        }
+                        fastest = reference;
+                        fastestSpeed = speed;
+                    } else {
+                        reference.close();
+                    }
                 }
             }
-            Setting chosen = best.entrySet().stream().max(Map.Entry.comparingByValue()).orElseThrow().getKey();
-            fastest = started.get(chosen);
-            fastest.trials.putAll(best);
-            return fastest;
-        } finally {
-            // Where a candidate failed, none is kept running.
-            for (PytorchReference reference : started.values()) {
-                if (reference != fastest) {
-                    reference.close();
-                }
+        } catch (IOException | RuntimeException e) {
+            if (fastest != null) {
+                fastest.close();
             }
+            throw e;
         }
+        fastest.trials.putAll(best);
+        return fastest;
     }
 
     Setting setting() {

@@ -32,7 +32,7 @@ public final class TrainBench {
 
     static final String USAGE = """
             Usage: ./kiln bench train [--model M] [--images N] [--batch B] [--threads T] [--rounds R]
-                                      [--warmup W] [--image-size S] [--json]
+                                      [--warmup W] [--warmup-seconds D] [--image-size S] [--json]
 
             Trains one epoch of M (default cifar-cnn; any registry architecture: fc2layer, mnist-cnn, mlp, lenet,
             cifar-cnn, confignet, vgg11, vgg16, resnet18) on the first N (default 20000) Fashion-MNIST training
@@ -42,9 +42,11 @@ public final class TrainBench {
             paired because the machine's speed drifts: the reference is one process kept running, which trains its
             pass right before or after Kiln's, the two taking turns to go first. Both sides are measured warm: Kiln
             after W (default 3) uncounted rounds in the same JVM, as a trainer worker trains run after run (its
-            first rounds run while the JIT compiles the step), the reference after 20 uncounted batches and a trial
-            pass. Each at its best: Kiln picks its thread count (a small network measures one thread against all),
-            the reference the fastest of its settings, tried after Kiln's warm-up in two passes each, taking turns.
+            first rounds run while the JIT compiles the step; rounds go on until D seconds, default 10, have passed,
+            as a tiny network's W rounds take under a second), the reference after 20 uncounted batches and its
+            trial. Each at its best: Kiln picks its thread count (a small network measures one thread against all),
+            the reference the fastest of its settings, tried after Kiln's warm-up in two processes each, taking
+            turns, the fastest process kept.
             """;
 
     /** Fashion-MNIST's own image size: no resizing. */
@@ -56,7 +58,8 @@ public final class TrainBench {
     public static void main(String[] args) throws IOException, InterruptedException {
         Optional<Map<String, String>> parsed = BenchOptions.parse(args, USAGE, Map.of("--model", "cifar-cnn",
                 "--images", "20000", "--batch", "64", "--threads",
-                String.valueOf(Runtime.getRuntime().availableProcessors()), "--rounds", "5", "--warmup", "3", "--data", ".kiln/data", "--image-size", "auto",
+                String.valueOf(Runtime.getRuntime().availableProcessors()), "--rounds", "5", "--warmup", "3",
+                "--warmup-seconds", "10", "--data", ".kiln/data", "--image-size", "auto",
                 "--python", "/usr/bin/python3"), Set.of("--json"));
         if (parsed.isEmpty()) {
             return;
@@ -81,8 +84,9 @@ public final class TrainBench {
 
         int rounds = Integer.parseInt(options.get("--rounds"));
         int warmup = Integer.parseInt(options.get("--warmup"));
-        if (rounds < 1 || warmup < 1) {
-            throw new IllegalArgumentException("--rounds and --warmup need at least 1");
+        double warmupSeconds = Double.parseDouble(options.get("--warmup-seconds"));
+        if (rounds < 1 || warmup < 1 || warmupSeconds < 0) {
+            throw new IllegalArgumentException("--rounds and --warmup need at least 1, --warmup-seconds at least 0");
         }
         List<Double> kiln = new ArrayList<>();
         List<Double> pipeline = new ArrayList<>();
@@ -94,25 +98,35 @@ public final class TrainBench {
         List<Double> ratios = new ArrayList<>();
         PytorchReference.Workload workload = new PytorchReference.Workload(options.get("--python"),
                 dataDir.resolve("fashion-mnist"), model, images, batch, imageSize == NATIVE_SIZE ? 0 : imageSize);
-        for (int round = 1; round <= warmup; round++) {
-            // Warm-up, not counted: the JIT compiling the training step, native libraries, the page cache.
-            EpochMetrics epoch = new ClassifierTraining(spec, data, Device.cpu()).run().epochs().get(0);
-            if (!json) {
-                System.out.printf(Locale.ROOT, "warm-up %d of %d: kiln %,.0f img/s (not counted)%n", round, warmup,
-                        epoch.imagesPerSecond());
+        // Warm-up, not counted: the JIT compiling the training step, native libraries, the page cache. By rounds and by
+        // time: fc2layer's three rounds take half a second, and its speed still rose for five rounds more.
+        long warmupEnds = System.nanoTime() + (long) (warmupSeconds * 1e9);
+        int warmupRounds = 0;
+        EpochMetrics lastWarmup = null;
+        while (warmupRounds < warmup || System.nanoTime() < warmupEnds) {
+            lastWarmup = new ClassifierTraining(spec, data, Device.cpu()).run().epochs().get(0);
+            warmupRounds++;
+            if (!json && warmupRounds <= warmup) {
+                System.out.printf(Locale.ROOT, "warm-up %d of %d: kiln %,.0f img/s (not counted)%n", warmupRounds,
+                        warmup, lastWarmup.imagesPerSecond());
             }
         }
+        if (!json && warmupRounds > warmup) {
+            System.out.printf(Locale.ROOT, "warm-up went on to %.0f s: %d rounds more, the last at %,.0f img/s (not"
+                    + " counted)%n", warmupSeconds, warmupRounds - warmup, lastWarmup.imagesPerSecond());
+        }
         double peakBefore = peak(threads);
-        // The reference's settings are tried only now, with Kiln's JVM idle: tried beside a JVM still compiling its
-        // start-up, a setting could lose its trial by chance and the benchmark compare against a slow reference.
+        // The reference's settings are tried only now, with Kiln's JVM warm and idle: tried beside a JVM still
+        // compiling its start-up, a setting could lose its trial by chance and the benchmark compare against a slow
+        // reference.
         try (PytorchReference pytorchReference = PytorchReference.fastest(workload, threads)) {
             setting = pytorchReference.setting();
             trials = pytorchReference.trials();
             if (!json) {
-                System.out.println("pytorch settings tried (" + PytorchReference.TRIAL_PASSES + " passes each,"
-                        + " the best counts): " + trials.entrySet().stream().map(trial -> String.format(Locale.ROOT,
-                        "%s %,.0f img/s", trial.getKey(), trial.getValue())).collect(Collectors.joining("; "))
-                        + "; chosen: " + setting);
+                String tried = trials.entrySet().stream().map(trial -> String.format(Locale.ROOT, "%s %,.0f img/s",
+                        trial.getKey(), trial.getValue())).collect(Collectors.joining("; "));
+                System.out.println("pytorch settings tried (" + PytorchReference.TRIAL_PROCESSES + " processes each,"
+                        + " one pass each; the fastest process is kept): " + tried + "; chosen: " + setting);
             }
             for (int round = 1; round <= rounds; round++) {
                 // Every other round the reference goes first: a drift in the machine's speed then falls on both sides.
@@ -157,7 +171,8 @@ public final class TrainBench {
         report.put("pytorchThreads", setting.threads());
         report.put("imageSize", imageSize);
         report.put("rounds", rounds);
-        report.put("warmupRounds", warmup);
+        report.put("warmupRounds", warmupRounds);
+        report.put("warmupSeconds", warmupSeconds);
         report.put("kilnImagesPerSecond", kilnMedian);
         report.put("pytorchImagesPerSecond", pytorchMedian);
         BenchStatistics.putMedianAndRange(report, "ratio", ratios);
