@@ -52,6 +52,10 @@ public final class TrainBench {
     /** Fashion-MNIST's own image size: no resizing. */
     private static final int NATIVE_SIZE = 28;
 
+    /** A reference setting's best trial pass, in the JSON: a record, so that its fields keep their order. */
+    private record SettingTried(String setting, double imagesPerSecond) {
+    }
+
     private TrainBench() {
     }
 
@@ -179,8 +183,8 @@ public final class TrainBench {
         report.put("pipelineImagesPerSecond", pipelineMedian);
         report.put("pytorchVersion", reference.get("torch").asText());
         report.put("pytorchBlasThreads", setting.blasThreads() == null ? "default" : setting.blasThreads());
-        report.put("pytorchSettingsTried", trials.entrySet().stream().map(trial -> Map.of("setting",
-                trial.getKey().toString(), "imagesPerSecond", trial.getValue())).toList());
+        report.put("pytorchSettingsTried", trials.entrySet().stream()
+                .map(trial -> new SettingTried(trial.getKey().toString(), trial.getValue())).toList());
         report.put("forwardMultiplyAddsPerImage", forwardMultiplyAdds);
         report.put("achievedMultiplyAddsPerSecond", achieved);
         report.put("peakMultiplyAddsPerSecond", peak);
