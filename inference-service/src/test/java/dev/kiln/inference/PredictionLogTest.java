@@ -24,6 +24,7 @@ import jakarta.inject.Inject;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.UUID;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.BeforeEach;
@@ -80,6 +81,26 @@ class PredictionLogTest extends ServingTestSupport {
             assertThat(logged.top()).extracting(RankedClass::label)
                     .containsExactlyElementsOf(top.stream().map(c -> (String) c.get("label")).toList());
             assertThat(logged.top().get(0).label()).isEqualTo(answer.getString("predictions[" + i + "].label"));
+        }
+    }
+
+    @Test
+    void theImagesOfALargeRequestAreEachLoggedThoughWrittenTogether() {
+        // More than one write holds (PredictionLog.MAX_WRITE), all queued at once: every one stored, none twice.
+        int count = 150;
+        var request = given();
+        for (int i = 0; i < count; i++) {
+            request = request.multiPart("image", i + ".png", testPng(i), "image/png");
+        }
+        List<String> ids = request.post("/api/v1/models/" + MODEL + "/predict").then().statusCode(200).extract()
+                .jsonPath().getList("predictions.predictionId");
+
+        assertThat(ids).hasSize(count).doesNotContainNull().doesNotHaveDuplicates();
+        List<byte[]> stored = await().atMost(WAIT).until(() -> QuarkusTransaction.requiringNew().call(
+                () -> ids.stream().map(id -> log.image(UUID.fromString(id))).toList()),
+                images -> images.stream().allMatch(Objects::nonNull));
+        for (int i = 0; i < count; i++) {
+            assertThat(stored.get(i)).as("the image of prediction %d", i).isEqualTo(testPng(i));
         }
     }
 

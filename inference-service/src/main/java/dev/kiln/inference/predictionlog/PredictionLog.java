@@ -16,13 +16,17 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.jboss.logging.Logger;
 
@@ -31,19 +35,36 @@ import org.jboss.logging.Logger;
  * answered, each stored with its answer and the image as sent (Flyway V25) and announced as a
  * {@link PredictionLoggedV1} through the outbox, in one transaction. Written on a thread of its own from a bounded
  * queue, bounded in entries and in bytes: a request never waits on PostgreSQL, and when the store falls behind,
- * logged predictions are dropped (counted), never the answer. Metric {@code kiln_inference_prediction_log_total{outcome}}: logged, dropped
- * (the queue was full), failed (the store refused).
+ * logged predictions are dropped (counted), never the answer. The thread writes whatever has queued, up to
+ * {@link #MAX_WRITE} predictions, in one transaction: one transaction per prediction cost the replica a fifth of its
+ * single-image throughput at the default 1% sample (BENCHMARKS.md, "Serving"). Metric
+ * {@code kiln_inference_prediction_log_total{outcome}}: logged, dropped (the queue was full), failed (the store
+ * refused; a failed write fails all the predictions it held).
  */
 @ApplicationScoped
 public class PredictionLog {
 
     private static final Logger LOG = Logger.getLogger(PredictionLog.class);
+    /** Predictions written in one transaction at most. */
+    static final int MAX_WRITE = 100;
+
+    /** A sampled prediction waiting to be written: its event is made on the log's own thread. */
+    private record Entry(UUID id, ServedVersion version, String alias, byte[] image, List<RankedClass> top,
+            double latencyMs, Instant at) {
+    }
 
     private final PredictionLogRepository log;
     private final Outbox outbox;
     private final ReplicaIdentity replica;
     private final double sampleRate;
-    private final ThreadPoolExecutor writer;
+    private final BlockingQueue<Entry> waiting;
+    private final ExecutorService writer = Executors.newSingleThreadExecutor(r -> {
+        Thread thread = new Thread(r, "prediction-log");
+        thread.setDaemon(true);
+        return thread;
+    });
+    /** Whether a write of what waits is queued on the writer and not yet started: offers coalesce into it. */
+    private final AtomicBoolean writeScheduled = new AtomicBoolean();
     /** The images waiting in the queue, in bytes: an entry may hold megabytes, the queue stays bounded in memory. */
     private final AtomicLong queuedBytes = new AtomicLong();
     private final long maxQueuedBytes;
@@ -64,12 +85,7 @@ public class PredictionLog {
                     + sampleRate);
         }
         this.maxQueuedBytes = config.predictionLog().queueBytes().asLongValue();
-        this.writer = new ThreadPoolExecutor(1, 1, 0, TimeUnit.SECONDS,
-                new ArrayBlockingQueue<>(config.predictionLog().queue()), r -> {
-                    Thread thread = new Thread(r, "prediction-log");
-                    thread.setDaemon(true);
-                    return thread;
-                });
+        this.waiting = new ArrayBlockingQueue<>(config.predictionLog().queue());
         this.logged = counter(metrics, "logged");
         this.dropped = counter(metrics, "dropped");
         this.failed = counter(metrics, "failed");
@@ -97,40 +113,62 @@ public class PredictionLog {
         }
         UUID id = UUID.randomUUID();
         Instant at = Instant.now().truncatedTo(ChronoUnit.MICROS);
-        try {
-            writer.execute(() -> {
-                try {
-                    write(new PredictionLoggedV1(PredictionLoggedV1.SCHEMA, id, version.project(), version.model(),
-                            version.version(), alias, replica.id(), ArtifactStore.sha256(image), top, latencyMs, at),
-                            image);
-                } finally {
-                    queuedBytes.addAndGet(-image.length);
-                }
-            });
-            return failing ? null : id;
-        } catch (RejectedExecutionException full) {
+        if (!waiting.offer(new Entry(id, version, alias, image, top, latencyMs, at))) {
             queuedBytes.addAndGet(-image.length);
             dropped.increment();
             return null;
         }
+        writeSoon();
+        return failing ? null : id;
     }
 
-    private void write(PredictionLoggedV1 prediction, byte[] image) {
+    /** Queues a write of what waits on the writer thread, unless one is queued already and has not started. */
+    private void writeSoon() {
+        if (writeScheduled.compareAndSet(false, true)) {
+            try {
+                writer.execute(this::writeWaiting);
+            } catch (RejectedExecutionException stopping) {
+                writeScheduled.set(false);
+            }
+        }
+    }
+
+    /** Writes what waits, {@link #MAX_WRITE} at a time, until nothing does. */
+    private void writeWaiting() {
+        writeScheduled.set(false);
+        List<Entry> entries = new ArrayList<>(MAX_WRITE);
+        while (waiting.drainTo(entries, MAX_WRITE) > 0) {
+            try {
+                write(entries);
+            } finally {
+                entries.forEach(entry -> queuedBytes.addAndGet(-entry.image().length));
+                entries.clear();
+            }
+        }
+    }
+
+    private void write(List<Entry> entries) {
         try {
             QuarkusTransaction.requiringNew().run(() -> {
-                log.record(prediction, image);
-                outbox.publish(prediction);
+                for (Entry entry : entries) {
+                    ServedVersion version = entry.version();
+                    PredictionLoggedV1 prediction = new PredictionLoggedV1(PredictionLoggedV1.SCHEMA, entry.id(),
+                            version.project(), version.model(), version.version(), entry.alias(), replica.id(),
+                            ArtifactStore.sha256(entry.image()), entry.top(), entry.latencyMs(), entry.at());
+                    log.record(prediction, entry.image());
+                    outbox.publish(prediction);
+                }
             });
-            logged.increment();
+            logged.increment(entries.size());
             if (failing) {
                 LOG.info("Predictions are logged again");
                 failing = false;
             }
         } catch (RuntimeException e) {
-            failed.increment();
+            failed.increment(entries.size());
             if (!failing) {
-                LOG.warnf("Could not log prediction %s (logged once until it works again): %s",
-                        prediction.predictionId(), e.getMessage());
+                LOG.warnf("Could not log %d predictions, the first %s (logged once until it works again): %s",
+                        entries.size(), entries.get(0).id(), e.getMessage());
                 failing = true;
             }
         }
@@ -140,7 +178,10 @@ public class PredictionLog {
     void onStop(@Observes ShutdownEvent stop) throws InterruptedException {
         writer.shutdown();
         if (!writer.awaitTermination(10, TimeUnit.SECONDS)) {
-            LOG.warnf("%d logged predictions not written at shutdown", writer.shutdownNow().size());
+            writer.shutdownNow();
+        }
+        if (!waiting.isEmpty()) {
+            LOG.warnf("%d logged predictions not written at shutdown", waiting.size());
         }
     }
 
