@@ -14,6 +14,7 @@ import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.runtime.ShutdownEvent;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
@@ -21,9 +22,9 @@ import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -35,9 +36,10 @@ import org.jboss.logging.Logger;
  * answered, each stored with its answer and the image as sent (Flyway V25) and announced as a
  * {@link PredictionLoggedV1} through the outbox, in one transaction. Written on a thread of its own from a bounded
  * queue, bounded in entries and in bytes: a request never waits on PostgreSQL, and when the store falls behind,
- * logged predictions are dropped (counted), never the answer. The thread writes whatever has queued, up to
- * {@link #MAX_WRITE} predictions, in one transaction: one transaction per prediction cost the replica a fifth of its
- * single-image throughput at the default 1% sample (BENCHMARKS.md, "Serving"). Metric
+ * logged predictions are dropped (counted), never the answer. A sampled prediction waits {@link #LINGER} for others,
+ * and the thread writes what has queued, up to {@link #MAX_WRITE} predictions, in one transaction: a transaction per
+ * prediction cost the replica a fifth of its single-image throughput at the default 1% sample (BENCHMARKS.md,
+ * "Serving"). Metric
  * {@code kiln_inference_prediction_log_total{outcome}}: logged, dropped (the queue was full), failed (the store
  * refused; a failed write fails all the predictions it held).
  */
@@ -47,6 +49,11 @@ public class PredictionLog {
     private static final Logger LOG = Logger.getLogger(PredictionLog.class);
     /** Predictions written in one transaction at most. */
     static final int MAX_WRITE = 100;
+    /**
+     * How long a sampled prediction waits for others to share its write: at 1% of 8,000 images/s, a write every 100 ms
+     * holds about 8 (and the outbox relay's round, which each commit starts, sends them together).
+     */
+    static final Duration LINGER = Duration.ofMillis(100);
 
     /** A sampled prediction waiting to be written: its event is made on the log's own thread. */
     private record Entry(UUID id, ServedVersion version, String alias, byte[] image, List<RankedClass> top,
@@ -58,7 +65,7 @@ public class PredictionLog {
     private final ReplicaIdentity replica;
     private final double sampleRate;
     private final BlockingQueue<Entry> waiting;
-    private final ExecutorService writer = Executors.newSingleThreadExecutor(r -> {
+    private final ScheduledExecutorService writer = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread thread = new Thread(r, "prediction-log");
         thread.setDaemon(true);
         return thread;
@@ -122,11 +129,11 @@ public class PredictionLog {
         return failing ? null : id;
     }
 
-    /** Queues a write of what waits on the writer thread, unless one is queued already and has not started. */
+    /** Schedules a write of what waits on the writer thread, unless one is scheduled already and has not started. */
     private void writeSoon() {
         if (writeScheduled.compareAndSet(false, true)) {
             try {
-                writer.execute(this::writeWaiting);
+                writer.schedule(this::writeWaiting, LINGER.toNanos(), TimeUnit.NANOSECONDS);
             } catch (RejectedExecutionException stopping) {
                 writeScheduled.set(false);
             }
