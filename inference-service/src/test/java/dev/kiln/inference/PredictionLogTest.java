@@ -85,8 +85,8 @@ class PredictionLogTest extends ServingTestSupport {
     }
 
     @Test
-    void theImagesOfALargeRequestAreEachLoggedThoughWrittenTogether() {
-        // More than one write holds (PredictionLog.MAX_WRITE), all queued at once: every one stored, none twice.
+    void everyImageOfALargeRequestIsLoggedOnce() {
+        // 150 entries queued at once, from one request: every one stored, each under an id of its own.
         int count = 150;
         var request = given();
         for (int i = 0; i < count; i++) {
