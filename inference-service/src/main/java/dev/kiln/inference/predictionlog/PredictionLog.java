@@ -27,12 +27,12 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.jboss.logging.Logger;
 
 /**
- * The prediction log: a sample ({@code kiln.inference.prediction-log.sample-rate}) of the images the predict API
- * answered, each stored with its answer and the image as sent (Flyway V25) and announced as a
+ * The prediction log: a sample ({@code kiln.inference.prediction-log.sample-rate}, at most
+ * {@code kiln.inference.prediction-log.max-per-second}) of the images the predict API answered, each stored with its answer and the image as sent (Flyway V25) and announced as a
  * {@link PredictionLoggedV1} through the outbox, in one transaction. Written on a thread of its own from a bounded
  * queue, bounded in entries and in bytes: a request never waits on PostgreSQL, and when the store falls behind,
- * logged predictions are dropped (counted), never the answer. Metric {@code kiln_inference_prediction_log_total{outcome}}: logged, dropped
- * (the queue was full), failed (the store refused).
+ * logged predictions are dropped (counted), never the answer. Metric {@code kiln_inference_prediction_log_total{outcome}}: logged,
+ * limited (sampled over the limit a second), dropped (the queue was full), failed (the store refused).
  */
 @ApplicationScoped
 public class PredictionLog {
@@ -43,11 +43,13 @@ public class PredictionLog {
     private final Outbox outbox;
     private final ReplicaIdentity replica;
     private final double sampleRate;
+    private final PerSecondLimit limit;
     private final ThreadPoolExecutor writer;
     /** The images waiting in the queue, in bytes: an entry may hold megabytes, the queue stays bounded in memory. */
     private final AtomicLong queuedBytes = new AtomicLong();
     private final long maxQueuedBytes;
     private final Counter logged;
+    private final Counter limited;
     private final Counter dropped;
     private final Counter failed;
     /** Whether the last write failed, so that a store away for an hour is logged once, not every prediction. */
@@ -63,6 +65,12 @@ public class PredictionLog {
             throw new IllegalArgumentException("kiln.inference.prediction-log.sample-rate must be 0 to 1, got "
                     + sampleRate);
         }
+        int maxPerSecond = config.predictionLog().maxPerSecond();
+        if (maxPerSecond < 0) {
+            throw new IllegalArgumentException("kiln.inference.prediction-log.max-per-second must be 0 (no limit) or"
+                    + " more, got " + maxPerSecond);
+        }
+        this.limit = PerSecondLimit.of(maxPerSecond);
         this.maxQueuedBytes = config.predictionLog().queueBytes().asLongValue();
         this.writer = new ThreadPoolExecutor(1, 1, 0, TimeUnit.SECONDS,
                 new ArrayBlockingQueue<>(config.predictionLog().queue()), r -> {
@@ -71,6 +79,7 @@ public class PredictionLog {
                     return thread;
                 });
         this.logged = counter(metrics, "logged");
+        this.limited = counter(metrics, "limited");
         this.dropped = counter(metrics, "dropped");
         this.failed = counter(metrics, "failed");
     }
@@ -83,11 +92,15 @@ public class PredictionLog {
      * @param image     the image as sent
      * @param top       the answer's classes, most probable first
      * @param latencyMs the request's time from queueing to its answer
-     * @return the logged prediction's id, or null when it is not logged: not sampled, the queue full (entries or
-     *         bytes), or the log failing (the store away: the entry is tried, but no answer names it)
+     * @return the logged prediction's id, or null when it is not logged: not sampled, over the limit, the queue
+     *         full (entries or bytes), or the log failing (the store away: the entry is tried, but no answer names it)
      */
     public UUID offer(ServedVersion version, String alias, byte[] image, List<RankedClass> top, double latencyMs) {
         if (sampleRate == 0 || (sampleRate < 1 && ThreadLocalRandom.current().nextDouble() >= sampleRate)) {
+            return null;
+        }
+        if (!limit.tryAcquire()) {
+            limited.increment();
             return null;
         }
         if (queuedBytes.addAndGet(image.length) > maxQueuedBytes) {

@@ -81,6 +81,13 @@ public interface InferenceConfig {
         @WithDefault("0.01")
         double sampleRate();
 
+        /**
+         * Logged predictions a second at most, per replica (0: no limit). Each costs a row, an outbox row and a
+         * Kafka record, so under heavy load a share alone would make the log's cost, and its growth, follow the load.
+         */
+        @WithDefault("10")
+        int maxPerSecond();
+
         /** Logged predictions waiting to be written at most; more are dropped (counted), never waited for. */
         @WithDefault("1000")
         int queue();
