@@ -31,8 +31,11 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
@@ -62,6 +65,9 @@ public final class PredictLoadCheck {
     private static final double SETTLED_RATE_GAIN = 0.03;
     private static final double CLOCK_TICKS_PER_SECOND = 100;
     private static final Duration PACED_WINDOW = Duration.ofSeconds(30);
+    /** A line of the inference service's counter of logged predictions, by outcome, in /q/metrics. */
+    private static final Pattern PREDICTION_LOG_TOTAL = Pattern.compile(
+            "^kiln_inference_prediction_log_total\\{outcome=\"(\\w+)\",?} ([0-9.E+]+)$", Pattern.MULTILINE);
 
     private PredictLoadCheck() {
     }
@@ -132,8 +138,13 @@ public final class PredictLoadCheck {
                 100 * SETTLED_RATE_GAIN, warmUp.spent().toSeconds(), 100 * warmUp.compilerShare(),
                 warmUp.singleRate(), warmUp.settled() ? "" : "; not settled within " + WARMUP_LIMIT.toMinutes()
                         + " minutes");
+        Map<String, Long> logBefore = predictionLogCounts(inference);
         Wrk.Result single = Wrk.post(predict, singles, "image/png", connections, Duration.ofSeconds(seconds));
         report(out, "2. HTTP, one PNG per request", single, 1, connections);
+        Map<String, Long> logged = new LinkedHashMap<>(predictionLogCounts(inference));
+        logged.replaceAll((outcome, count) -> count - logBefore.getOrDefault(outcome, 0L));
+        out.printf(Locale.ROOT, "   the prediction log meanwhile (kiln.inference.prediction-log.*, as the service"
+                + " runs): %s%n", logged);
         Wrk.Result batched = Wrk.post(predict, batches, PngForms.contentType(BOUNDARY), batchConnections,
                 Duration.ofSeconds(seconds));
         report(out, "3. HTTP, " + BATCH + " PNGs per request (multipart)", batched, BATCH, batchConnections);
@@ -166,6 +177,7 @@ public final class PredictLoadCheck {
         results.put("inProcessAfter", inProcessAfter);
         putRatio(results, "single", singleImages, inProcessBefore, inProcessAfter);
         results.put("singleP99Millis", single.p99Millis());
+        results.put("singlePredictionLog", logged);
         putRatio(results, "batch", batchImages, inProcessBefore, inProcessAfter);
         results.put("batchP99Millis", batched.p99Millis());
         Map<String, Object> pacedResults = new LinkedHashMap<>();
@@ -389,6 +401,16 @@ public final class PredictLoadCheck {
         out.printf(Locale.ROOT, "%s, wrk with %d connections: %,d requests, %,.0f images/s, latency p50 %.1f ms, p99"
                         + " %.1f ms, %d failed%n", title, connections, load.requests(),
                 load.requestsPerSecond() * imagesPerRequest, load.p50Millis(), load.p99Millis(), load.failed());
+    }
+
+    /** The inference service's prediction log so far, logged predictions by outcome (its Prometheus counter). */
+    private static Map<String, Long> predictionLogCounts(String inference) throws IOException, InterruptedException {
+        Map<String, Long> counts = new TreeMap<>();
+        Matcher counter = PREDICTION_LOG_TOTAL.matcher(StackHttp.get(inference + "/q/metrics").body());
+        while (counter.find()) {
+            counts.put(counter.group(1), (long) Double.parseDouble(counter.group(2)));
+        }
+        return counts;
     }
 
     private static void promote(String gateway, String model, int version) throws Exception {
