@@ -28,11 +28,12 @@ import org.jboss.logging.Logger;
 
 /**
  * The prediction log: a sample ({@code kiln.inference.prediction-log.sample-rate}, at most
- * {@code kiln.inference.prediction-log.max-per-second}) of the images the predict API answered, each stored with its answer and the image as sent (Flyway V25) and announced as a
- * {@link PredictionLoggedV1} through the outbox, in one transaction. Written on a thread of its own from a bounded
- * queue, bounded in entries and in bytes: a request never waits on PostgreSQL, and when the store falls behind,
- * logged predictions are dropped (counted), never the answer. Metric {@code kiln_inference_prediction_log_total{outcome}}: logged,
- * limited (sampled over the limit a second), dropped (the queue was full), failed (the store refused).
+ * {@code kiln.inference.prediction-log.max-per-second}) of the images the predict API answered, each stored with its
+ * answer and the image as sent (Flyway V25) and announced as a {@link PredictionLoggedV1} through the outbox, in one
+ * transaction. Written on a thread of its own from a bounded queue, bounded in entries and in bytes: a request never
+ * waits on PostgreSQL, and when the store falls behind, logged predictions are dropped (counted), never the answer.
+ * Metric {@code kiln_inference_prediction_log_total{outcome}}: logged, limited (sampled over the limit a second),
+ * dropped (the queue was full), failed (the store refused).
  */
 @ApplicationScoped
 public class PredictionLog {

@@ -75,7 +75,8 @@ public final class LoopCheck {
             String id = prediction.path("predictionId").asText(null);
             if (id == null) {
                 fail("image " + prediction.path("image").asText() + " was not logged: the inference service must log"
-                        + " every prediction for this check (KILN_PREDICTION_LOG_SAMPLE_RATE=1, KILN_PREDICTION_LOG_MAX_PER_SECOND=0)");
+                        + " every prediction for this check (KILN_PREDICTION_LOG_SAMPLE_RATE=1,"
+                        + " KILN_PREDICTION_LOG_MAX_PER_SECOND=0)");
             }
             String truth = test.classes().get(test.labels()[Integer.parseInt(prediction.path("image").asText())]);
             wrong += truth.equals(prediction.path("label").asText()) ? 0 : 1;
