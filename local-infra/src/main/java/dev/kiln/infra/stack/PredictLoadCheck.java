@@ -148,13 +148,25 @@ public final class PredictLoadCheck {
         Wrk.Result batched = Wrk.post(predict, batches, PngForms.contentType(BOUNDARY), batchConnections,
                 Duration.ofSeconds(seconds));
         report(out, "3. HTTP, " + BATCH + " PNGs per request (multipart)", batched, BATCH, batchConnections);
+        KernelThreads.Sample kernelBefore = KernelThreads.sample();
+        long pacedStarted = System.nanoTime();
         Wrk.Paced paced = Wrk.paced(predict, singles, "image/png", PACED_RATE, PACED_CONNECTIONS, PACED_WARMUP,
                 PACED_WINDOW);
+        double pacedSeconds = (System.nanoTime() - pacedStarted) / 1e9;
+        List<Map.Entry<String, Long>> kernelThreads = KernelThreads.sample().since(kernelBefore);
         out.printf(Locale.ROOT, "4. HTTP, one PNG per request at %d requests/s (%d connections, %d s after a %d s"
                         + " warm-up, latency from each request's scheduled send): %,d requests, latency p50 %.1f ms,"
                         + " p99 %.1f ms, max %.1f ms, %d sent late, %d failed%n", PACED_RATE, PACED_CONNECTIONS,
                 PACED_WINDOW.toSeconds(), PACED_WARMUP.toSeconds(), paced.scheduled(), paced.p50Millis(),
                 paced.p99Millis(), paced.maxMillis(), paced.late(), paced.failed());
+        double kernelMillis = kernelThreads.stream().mapToLong(Map.Entry::getValue).sum() / 1e6;
+        if (!kernelThreads.isEmpty()) {
+            // A kernel thread that takes a core in bursts stalls whatever waits on that core (BENCHMARKS.md, "Serving").
+            out.printf(Locale.ROOT, "   the kernel's own threads meanwhile (wrk's %.0f s): %,.0f ms of CPU, the busiest"
+                            + " %s with %,.0f ms (%.1f%% of a core)%n", pacedSeconds, kernelMillis,
+                    kernelThreads.get(0).getKey(), kernelThreads.get(0).getValue() / 1e6,
+                    kernelThreads.get(0).getValue() / 1e7 / pacedSeconds);
+        }
 
         double inProcessAfter = inProcessImagesPerSecond(checkpoint, engine, pngs, seconds);
         double inProcess = (inProcessBefore + inProcessAfter) / 2;
@@ -188,6 +200,11 @@ public final class PredictLoadCheck {
         pacedResults.put("maxMillis", paced.maxMillis());
         pacedResults.put("late", paced.late());
         pacedResults.put("failed", paced.failed());
+        pacedResults.put("kernelThreadsCpuMillis", kernelMillis);
+        if (!kernelThreads.isEmpty()) {
+            pacedResults.put("busiestKernelThread", kernelThreads.get(0).getKey());
+            pacedResults.put("busiestKernelThreadCpuMillis", kernelThreads.get(0).getValue() / 1e6);
+        }
         results.put("paced", pacedResults);
         results.put("failed", single.failed() + batched.failed() + paced.failed());
 
