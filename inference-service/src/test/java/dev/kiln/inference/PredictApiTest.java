@@ -115,7 +115,10 @@ class PredictApiTest extends ServingTestSupport {
                 .body(containsString("kiln_inference_requests_total{api=\"predict\",model=\"" + MODEL
                         + "\",outcome=\"bad_input\"}"))
                 .body(containsString("kiln_inference_request_duration_seconds_bucket"))
-                .body(containsString("kiln_inference_batch_size_count{model=\"" + MODEL + "\"}"));
+                // The warm-up passes at load ran on the batching threads; a single image's pass, on the event loop
+                // that read it (this model's passes are short).
+                .body(containsString("kiln_inference_batch_size_count{model=\"" + MODEL + "\",thread=\"batching\"}"))
+                .body(containsString("kiln_inference_batch_size_count{model=\"" + MODEL + "\",thread=\"event-loop\"}"));
     }
 
     /** Sends only the headers of a request announcing a body of this size: the service refuses before reading it. */

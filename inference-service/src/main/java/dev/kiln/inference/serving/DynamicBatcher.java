@@ -5,9 +5,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.function.IntConsumer;
 
 /**
  * Groups concurrent requests into forward passes: a pass takes the requests queued while the previous one ran, up to
@@ -15,8 +15,48 @@ import java.util.function.IntConsumer;
  * version has its own batching threads ({@code threads}, each prepared for inference once); with more than one,
  * passes overlap: a pass runs on one core, and on 2 cores one pass at a time left the batching thread the bottleneck
  * while the rest of the CPU waited for it.
+ *
+ * <p>Once told to ({@link #runPassesOnCallerLoops}), requests submitted from an event loop skip the batching threads:
+ * the requests a loop read in one turn share a pass that the loop runs itself when the turn's I/O is done, and each
+ * answer continues on that loop in its request's own context. For a short pass, handing it to a batching thread and
+ * back (a wake-up each way) cost more than the pass.
  */
 public final class DynamicBatcher implements AutoCloseable {
+
+    /**
+     * The event loop the calling thread runs, if any: a task given to its executor runs on that thread after the
+     * loop's current turn, in the caller's context.
+     */
+    @FunctionalInterface
+    public interface CallerLoop {
+        /** @return the calling thread's loop, or null if it runs none */
+        Executor current();
+    }
+
+    /** Where a pass ran. */
+    public enum PassThread {
+        /** One of the version's batching threads. */
+        BATCHING("batching"),
+        /** The event loop that read the pass's requests. */
+        EVENT_LOOP("event-loop");
+
+        private final String tag;
+
+        PassThread(String tag) {
+            this.tag = tag;
+        }
+
+        /** The metric tag's value. */
+        public String tag() {
+            return tag;
+        }
+    }
+
+    /** Told of every forward pass, for metrics. */
+    @FunctionalInterface
+    public interface PassListener {
+        void passed(int images, PassThread thread);
+    }
 
     /** The model: {@code count} inputs in, {@code count * outputSize} floats out. */
     @FunctionalInterface
@@ -40,31 +80,53 @@ public final class DynamicBatcher implements AutoCloseable {
         }
     }
 
-    private record Job(float[] inputs, int count, CompletableFuture<float[]> result) {
+    /** @param loop where its answer continues: its caller's event loop, or null to complete on the pass's thread */
+    private record Job(float[] inputs, int count, CompletableFuture<float[]> result, Executor loop) {
+
+        void answer(float[] outputs) {
+            if (loop == null) {
+                result.complete(outputs);
+            } else {
+                loop.execute(() -> result.complete(outputs));
+            }
+        }
+
+        void fail(Throwable failure) {
+            if (loop == null) {
+                result.completeExceptionally(failure);
+            } else {
+                loop.execute(() -> result.completeExceptionally(failure));
+            }
+        }
     }
 
-    private static final Job STOP = new Job(new float[0], 0, null);
+    private static final Job STOP = new Job(new float[0], 0, null, null);
 
     private final Forward forward;
     private final int inputSize;
     private final int maxBatchSize;
     private final long maxDelayNanos;
-    private final IntConsumer batchSizes;
+    private final PassListener passes;
+    private final Runnable threadSetup;
     private final BlockingQueue<Job> queue = new LinkedBlockingQueue<>();
     private final List<Thread> workers = new ArrayList<>();
+    /** The requests the calling event loop has read in its current turn, waiting for the turn's pass. */
+    private final ThreadLocal<List<Job>> loopTurn = ThreadLocal.withInitial(ArrayList::new);
+    private final ThreadLocal<Boolean> loopPrepared = ThreadLocal.withInitial(() -> false);
+    private volatile CallerLoop callerLoops;
     private volatile boolean closed;
 
     /**
-     * @param threadSetup runs first on every batching thread (PyTorch's grad mode is per thread)
-     * @param batchSizes  told the image count of every forward pass, for metrics
+     * @param threadSetup runs first on every thread that runs passes (PyTorch's grad mode is per thread)
      */
     public DynamicBatcher(String name, Forward forward, int inputSize, Limits limits, Runnable threadSetup,
-            IntConsumer batchSizes) {
+            PassListener passes) {
         this.forward = forward;
         this.inputSize = inputSize;
         this.maxBatchSize = limits.maxBatchSize();
         this.maxDelayNanos = limits.maxDelay().toNanos();
-        this.batchSizes = batchSizes;
+        this.passes = passes;
+        this.threadSetup = threadSetup;
         for (int i = 0; i < limits.threads(); i++) {
             Thread worker = new Thread(() -> {
                 threadSetup.run();
@@ -74,6 +136,15 @@ public final class DynamicBatcher implements AutoCloseable {
             workers.add(worker);
         }
         workers.forEach(Thread::start);
+    }
+
+    /**
+     * From now on, a request submitted on an event loop has its pass run by that loop, with the others the loop read
+     * in the same turn, up to {@code maxBatchSize} images a pass; requests from other threads still go to the batching
+     * threads. Meant for versions whose passes are short: they hold up the loop's other connections meanwhile.
+     */
+    public void runPassesOnCallerLoops(CallerLoop loops) {
+        this.callerLoops = loops;
     }
 
     /**
@@ -90,8 +161,40 @@ public final class DynamicBatcher implements AutoCloseable {
             result.completeExceptionally(new IllegalStateException("this model version is no longer served"));
             return result;
         }
-        queue.add(new Job(inputs, count, result));
+        CallerLoop loops = callerLoops;
+        Executor loop = loops == null ? null : loops.current();
+        if (loop == null) {
+            queue.add(new Job(inputs, count, result, null));
+            return result;
+        }
+        List<Job> turn = loopTurn.get();
+        turn.add(new Job(inputs, count, result, loop));
+        if (turn.size() == 1) {
+            loop.execute(this::runLoopTurn);
+        }
         return result;
+    }
+
+    /** On an event loop after its turn: the passes of the requests it read, in order. */
+    private void runLoopTurn() {
+        if (!loopPrepared.get()) {
+            threadSetup.run();
+            loopPrepared.set(true);
+        }
+        List<Job> turn = loopTurn.get();
+        List<Job> jobs = List.copyOf(turn);
+        turn.clear();
+        int from = 0;
+        int images = 0;
+        for (int i = 0; i < jobs.size(); i++) {
+            if (i > from && images + jobs.get(i).count() > maxBatchSize) {
+                runBatch(jobs.subList(from, i), images, PassThread.EVENT_LOOP);
+                from = i;
+                images = 0;
+            }
+            images += jobs.get(i).count();
+        }
+        runBatch(jobs.subList(from, jobs.size()), images, PassThread.EVENT_LOOP);
     }
 
     private void run() {
@@ -131,11 +234,11 @@ public final class DynamicBatcher implements AutoCloseable {
                 batch.add(next);
                 images += next.count();
             }
-            runBatch(batch, images);
+            runBatch(batch, images, PassThread.BATCHING);
         }
     }
 
-    private void runBatch(List<Job> batch, int images) {
+    private void runBatch(List<Job> batch, int images, PassThread thread) {
         try {
             float[] inputs;
             if (batch.size() == 1) {
@@ -149,17 +252,17 @@ public final class DynamicBatcher implements AutoCloseable {
                 }
             }
             float[] outputs = forward.apply(inputs, images);
-            batchSizes.accept(images);
+            passes.passed(images, thread);
             int outputSize = outputs.length / images;
             int at = 0;
             for (Job job : batch) {
                 float[] own = new float[job.count() * outputSize];
                 System.arraycopy(outputs, at, own, 0, own.length);
                 at += own.length;
-                job.result().complete(own);
+                job.answer(own);
             }
         } catch (RuntimeException | Error e) {
-            batch.forEach(job -> job.result().completeExceptionally(e));
+            batch.forEach(job -> job.fail(e));
         }
     }
 

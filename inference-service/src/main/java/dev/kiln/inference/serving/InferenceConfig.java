@@ -119,6 +119,15 @@ public interface InferenceConfig {
         @WithDefault("2")
         int threads();
 
+        /**
+         * Requests read by an event loop have their passes run on that loop, with the others it read in the same turn,
+         * for a version whose warm pass of {@code max-batch-size} images takes at most this long at load, and only
+         * with no {@code max-delay}. The hand-off to a batching thread and back cost a 28x28 image more than its
+         * pass; a long pass would hold up the loop's other connections. 0: every pass on the batching threads.
+         */
+        @WithDefault("5ms")
+        Duration eventLoopPassLimit();
+
         default DynamicBatcher.Limits limits() {
             return new DynamicBatcher.Limits(maxBatchSize(), maxDelay(), threads());
         }

@@ -12,34 +12,50 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
-import java.util.function.IntConsumer;
+import org.jboss.logging.Logger;
 
 /**
  * Turns stored checkpoint bytes into a served version, checking everything before anything is swapped in:
  * the bytes against the digest the registry pinned, the checkpoint's own parameter digest, that the
  * manifest's architecture accepts the parameters, and a warm-up pass at batch sizes 1 and the maximum
- * that must yield one finite probability row per image.
+ * that must yield one finite probability row per image. A second, timed pass at the maximum decides where the
+ * version's passes run ({@link EventLoopPasses}).
  */
 public final class ModelLoader {
 
+    private static final Logger LOG = Logger.getLogger(ModelLoader.class);
     private static final Duration WARM_UP_TIMEOUT = Duration.ofMinutes(2);
+    private static final int TIMED_PASSES = 5;
+
+    /**
+     * Which versions have the passes of requests read by an event loop run on that loop
+     * ({@link DynamicBatcher#runPassesOnCallerLoops}): those whose warm pass of a full batch took at most
+     * {@code maxPass}, where no batching delay is set (a loop's turn waits for no one).
+     *
+     * @param maxPass 0: none
+     */
+    public record EventLoopPasses(Duration maxPass, DynamicBatcher.CallerLoop loops) {
+    }
 
     private final Device device;
     private final ForwardEngine engine;
     private final DynamicBatcher.Limits batching;
+    private final EventLoopPasses eventLoopPasses;
 
-    public ModelLoader(Device device, ForwardEngine engine, DynamicBatcher.Limits batching) {
+    public ModelLoader(Device device, ForwardEngine engine, DynamicBatcher.Limits batching,
+            EventLoopPasses eventLoopPasses) {
         this.device = device;
         this.engine = engine;
         this.batching = batching;
+        this.eventLoopPasses = eventLoopPasses;
     }
 
     /**
      * @param content    the stored checkpoint file, null when the run has none
-     * @param batchSizes told the size of every forward pass of the new version
+     * @param passes     told of every forward pass of the new version
      * @param onReleased told when the version, once retired, has released its memory
      */
-    public ServedVersion load(VersionRef ref, byte[] content, IntConsumer batchSizes,
+    public ServedVersion load(VersionRef ref, byte[] content, DynamicBatcher.PassListener passes,
             Consumer<ServedVersion> onReleased) throws ModelLoadException {
         Checkpoint checkpoint = verified(ref, content);
         Classifier classifier;
@@ -49,13 +65,14 @@ public final class ModelLoader {
             throw new ModelLoadException("the checkpoint of " + ref.origin() + " does not build: " + e.getMessage(), e);
         }
         DynamicBatcher batcher = new DynamicBatcher(ref.model() + "-v" + ref.version(), classifier::probabilities,
-                classifier.inputSize(), batching, DjlRuntime::prepareThread, batchSizes);
+                classifier.inputSize(), batching, DjlRuntime::prepareThread, passes);
         ServedVersion served = new ServedVersion(ref.model(), ref.project(), ref.version(), ref.runId(),
                 ref.checkpointSha256(),
                 classifier, batcher, Instant.now(), onReleased);
         try {
             warmUp(served, 1);
             warmUp(served, batching.maxBatchSize());
+            placePasses(served);
         } catch (ModelLoadException e) {
             served.retire();
             throw e;
@@ -80,10 +97,39 @@ public final class ModelLoader {
         }
     }
 
-    private static void warmUp(ServedVersion served, int images) throws ModelLoadException {
+    /**
+     * Lets the version's passes run on the event loops if a warm pass of a full batch fits the limit: the fastest of
+     * up to {@link #TIMED_PASSES}, as the first ones after loading (and any pass on a busy machine) run slower than
+     * the steady ones. The trial ends at the first pass that fits, and at one over ten times the limit (a large model
+     * pays one pass for it).
+     */
+    private void placePasses(ServedVersion served) throws ModelLoadException {
+        long limit = eventLoopPasses.maxPass().toNanos();
+        if (limit == 0 || !batching.maxDelay().isZero()) {
+            LOG.infof("%s v%d: passes on batching threads (kiln.inference.batching.event-loop-pass-limit %.1f ms,"
+                    + " max-delay %d ms)", served.model(), served.version(), limit / 1e6, batching.maxDelay().toMillis());
+            return;
+        }
+        long fastest = warmUp(served, batching.maxBatchSize());
+        for (int pass = 1; pass < TIMED_PASSES && fastest > limit && fastest <= 10 * limit; pass++) {
+            fastest = Math.min(fastest, warmUp(served, batching.maxBatchSize()));
+        }
+        boolean onEventLoops = fastest <= limit;
+        if (onEventLoops) {
+            served.batcher().runPassesOnCallerLoops(eventLoopPasses.loops());
+        }
+        LOG.infof("%s v%d: a warm pass of %d images took %.2f ms at best, so requests an event loop reads have their"
+                + " passes run %s (kiln.inference.batching.event-loop-pass-limit %.1f ms)", served.model(),
+                served.version(), batching.maxBatchSize(), fastest / 1e6,
+                onEventLoops ? "on that loop" : "on batching threads", limit / 1e6);
+    }
+
+    /** @return how long the pass took, from its submission to its answer */
+    private static long warmUp(ServedVersion served, int images) throws ModelLoadException {
         Classifier classifier = served.classifier();
         int classes = classifier.classes().size();
         float[] probabilities;
+        long started = System.nanoTime();
         try {
             probabilities = served.batcher().submit(new float[images * classifier.inputSize()], images)
                     .get(WARM_UP_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
@@ -99,10 +145,12 @@ public final class ModelLoader {
             throw new ModelLoadException("the warm-up pass gave " + probabilities.length + " outputs for " + images
                     + " images of " + classes + " classes");
         }
+        long took = System.nanoTime() - started;
         for (float p : probabilities) {
             if (!Float.isFinite(p)) {
                 throw new ModelLoadException("the warm-up pass gave a non-finite probability");
             }
         }
+        return took;
     }
 }

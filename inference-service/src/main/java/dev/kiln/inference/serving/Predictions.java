@@ -7,6 +7,7 @@ import io.micrometer.core.instrument.Timer;
 import io.quarkus.security.ForbiddenException;
 import io.quarkus.security.UnauthorizedException;
 import io.quarkus.security.identity.SecurityIdentity;
+import io.vertx.core.Context;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.Map;
 import java.util.Optional;
@@ -133,6 +134,10 @@ public class Predictions {
      * error mappers answer as they would had it been thrown on the request's thread.
      */
     public static Result await(CompletableFuture<Result> answer) {
+        if (Context.isOnEventLoopThread()) {
+            // The pass may be waiting for this very loop's turn to end (DynamicBatcher.runPassesOnCallerLoops).
+            throw new IllegalStateException("a prediction's answer is awaited on an event loop: chain on it instead");
+        }
         try {
             return answer.join();
         } catch (CompletionException e) {

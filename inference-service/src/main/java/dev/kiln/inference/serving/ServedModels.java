@@ -24,6 +24,8 @@ import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.quarkus.scheduler.Scheduled;
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import java.time.Instant;
@@ -38,6 +40,7 @@ import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.Executors;
@@ -110,7 +113,8 @@ public class ServedModels {
             DjlRuntime.intraOpThreads(config.intraOpThreads());
         }
         Device device = Devices.resolve(config.device());
-        this.loader = new ModelLoader(device, config.forwardEngine(), config.batching().limits());
+        this.loader = new ModelLoader(device, config.forwardEngine(), config.batching().limits(),
+                new ModelLoader.EventLoopPasses(config.batching().eventLoopPassLimit(), ServedModels::callerEventLoop));
         Gauge.builder("kiln.inference.versions.resident", resident, AtomicInteger::get)
                 .description("Model versions in memory, draining ones included").register(metrics);
     }
@@ -364,7 +368,8 @@ public class ServedModels {
         long started = System.nanoTime();
         // When the LOADED event happened: the RETIRED one removes that load's row, not a later load's of the version.
         AtomicReference<Instant> loadedAt = new AtomicReference<>();
-        ServedVersion served = loader.load(ref, content, batchSizeSummary(ref.model())::record, released -> {
+        ServedVersion served = loader.load(ref, content, (images, thread) -> batchSize(ref.model(), thread)
+                .record(images), released -> {
             resident.decrementAndGet();
             LOG.infof("Released %s v%d after its last request", released.model(), released.version());
             events.retired(ref, loadedAt.get());
@@ -497,9 +502,16 @@ public class ServedModels {
         return served == null ? Double.NaN : served.version();
     }
 
-    private DistributionSummary batchSizeSummary(String model) {
-        return batchSizes.computeIfAbsent(model, m -> DistributionSummary.builder("kiln.inference.batch.size")
-                .description("Images per forward pass").tag("model", m).publishPercentileHistogram()
+    /** The calling Vert.x event loop, in the caller's own context (a request's), or null off the event loops. */
+    private static Executor callerEventLoop() {
+        Context context = Context.isOnEventLoopThread() ? Vertx.currentContext() : null;
+        return context == null ? null : task -> context.runOnContext(ignored -> task.run());
+    }
+
+    private DistributionSummary batchSize(String model, DynamicBatcher.PassThread thread) {
+        return batchSizes.computeIfAbsent(model + "|" + thread.tag(), key -> DistributionSummary.builder(
+                        "kiln.inference.batch.size").description("Images per forward pass, by the thread it ran on")
+                .tags("model", model, "thread", thread.tag()).publishPercentileHistogram()
                 .minimumExpectedValue(1.0).maximumExpectedValue((double) Math.max(2, config.batching().maxBatchSize()))
                 .register(metrics));
     }

@@ -8,9 +8,14 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 
 class DynamicBatcherTest {
@@ -38,7 +43,7 @@ class DynamicBatcherTest {
             return twice(inputs, count);
         };
         try (DynamicBatcher batcher = new DynamicBatcher("test", blockingFirst, 1,
-                new Limits(8, Duration.ZERO, 1), () -> { }, passes::add)) {
+                new Limits(8, Duration.ZERO, 1), () -> { }, (images, thread) -> passes.add(images))) {
             CompletableFuture<float[]> first = batcher.submit(new float[] {1}, 1);
             assertThat(firstPassStarted.await(5, TimeUnit.SECONDS)).isTrue();
             // Queued while the first pass runs: with no delay they go together in the next one, in order, up to 8
@@ -61,7 +66,7 @@ class DynamicBatcherTest {
         List<Integer> passes = new CopyOnWriteArrayList<>();
         try (DynamicBatcher batcher = new DynamicBatcher("test", DynamicBatcherTest::twice, 1,
                 new Limits(4, Duration.ofSeconds(2), 1),
-                () -> { }, passes::add)) {
+                () -> { }, (images, thread) -> passes.add(images))) {
             CompletableFuture<float[]> first = batcher.submit(new float[] {1}, 1);
             CompletableFuture<float[]> second = batcher.submit(new float[] {2}, 1);
             CompletableFuture<float[]> fills = batcher.submit(new float[] {3, 4}, 2);
@@ -87,7 +92,7 @@ class DynamicBatcherTest {
         };
         CompletableFuture<float[]> blocked;
         try (DynamicBatcher batcher = new DynamicBatcher("test", blocksOnNegative, 1,
-                new Limits(4, Duration.ZERO, 2), () -> { }, n -> { })) {
+                new Limits(4, Duration.ZERO, 2), () -> { }, (images, thread) -> { })) {
             blocked = batcher.submit(new float[] {-1}, 1);
             assertThat(firstPassStarted.await(5, TimeUnit.SECONDS)).isTrue();
             // The first thread is held in its pass: the second answers the next request meanwhile.
@@ -108,7 +113,7 @@ class DynamicBatcherTest {
             return twice(inputs, count);
         };
         try (DynamicBatcher batcher = new DynamicBatcher("test", failsOnNegative, 1,
-                new Limits(1, Duration.ZERO, 1), () -> { }, n -> { })) {
+                new Limits(1, Duration.ZERO, 1), () -> { }, (images, thread) -> { })) {
             CompletableFuture<float[]> bad = batcher.submit(new float[] {-1}, 1);
             assertThatThrownBy(() -> bad.get(5, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class)
                     .hasMessageContaining("native error");
@@ -119,7 +124,7 @@ class DynamicBatcherTest {
     @Test
     void theLastRequestsCallbackMayCloseTheBatcherFromItsOwnThread() throws Exception {
         DynamicBatcher batcher = new DynamicBatcher("test", DynamicBatcherTest::twice, 1,
-                new Limits(4, Duration.ZERO, 1), () -> { }, n -> { });
+                new Limits(4, Duration.ZERO, 1), () -> { }, (images, thread) -> { });
         CompletableFuture<Void> closed = batcher.submit(new float[] {1}, 1).thenRun(batcher::close);
 
         closed.get(5, TimeUnit.SECONDS);
@@ -130,8 +135,112 @@ class DynamicBatcherTest {
     @Test
     void wrongInputSizesAreRefusedAtOnce() {
         try (DynamicBatcher batcher = new DynamicBatcher("test", DynamicBatcherTest::twice, 2,
-                new Limits(4, Duration.ZERO, 1), () -> { }, n -> { })) {
+                new Limits(4, Duration.ZERO, 1), () -> { }, (images, thread) -> { })) {
             assertThatThrownBy(() -> batcher.submit(new float[3], 2)).isInstanceOf(IllegalArgumentException.class);
+        }
+    }
+
+    /**
+     * A one-thread executor standing in for an event loop: a task it is given from its own thread runs after the
+     * current one, as a Vert.x loop runs a context's task after its turn.
+     */
+    private static final class Loop implements AutoCloseable {
+        private final AtomicReference<Thread> thread = new AtomicReference<>();
+        private final ExecutorService executor = Executors.newSingleThreadExecutor(task -> {
+            Thread loop = new Thread(task, "test-loop");
+            thread.set(loop);
+            return loop;
+        });
+
+        /** The loop's {@link DynamicBatcher.CallerLoop}: the executor, for its own thread only. */
+        Executor current() {
+            return Thread.currentThread() == thread.get() ? executor : null;
+        }
+
+        <T> T call(Callable<T> task) throws Exception {
+            return executor.submit(task).get(5, TimeUnit.SECONDS);
+        }
+
+        @Override
+        public void close() {
+            executor.shutdown();
+        }
+    }
+
+    private record Pass(int images, DynamicBatcher.PassThread thread, String threadName) {
+    }
+
+    @Test
+    void requestsALoopReadInOneTurnShareAPassThatTheLoopRunsAfterTheTurn() throws Exception {
+        List<Pass> passes = new CopyOnWriteArrayList<>();
+        List<String> forwardThreads = new CopyOnWriteArrayList<>();
+        DynamicBatcher.Forward recordsItsThread = (inputs, count) -> {
+            forwardThreads.add(Thread.currentThread().getName());
+            return twice(inputs, count);
+        };
+        try (Loop loop = new Loop(); DynamicBatcher batcher = new DynamicBatcher("test", recordsItsThread, 1,
+                new Limits(3, Duration.ZERO, 1), () -> { },
+                (images, thread) -> passes.add(new Pass(images, thread, Thread.currentThread().getName())))) {
+            batcher.runPassesOnCallerLoops(loop::current);
+            List<CompletableFuture<float[]>> answers = loop.call(() -> {
+                List<CompletableFuture<float[]>> submitted = List.of(batcher.submit(new float[] {1}, 1),
+                        batcher.submit(new float[] {2, 3}, 2), batcher.submit(new float[] {4}, 1));
+                // Nothing runs during the turn that read them.
+                assertThat(submitted).noneMatch(CompletableFuture::isDone);
+                return submitted;
+            });
+
+            assertThat(answers.get(0).get(5, TimeUnit.SECONDS)).containsExactly(1, 2);
+            assertThat(answers.get(1).get(5, TimeUnit.SECONDS)).containsExactly(2, 4, 3, 6);
+            assertThat(answers.get(2).get(5, TimeUnit.SECONDS)).containsExactly(4, 8);
+            // Up to 3 images a pass, in the order read, on the loop's own thread.
+            assertThat(passes).containsExactly(new Pass(3, DynamicBatcher.PassThread.EVENT_LOOP, "test-loop"),
+                    new Pass(1, DynamicBatcher.PassThread.EVENT_LOOP, "test-loop"));
+            assertThat(forwardThreads).containsOnly("test-loop");
+            // Other threads' requests still go to the batching threads.
+            assertThat(batcher.submit(new float[] {5}, 1).get(5, TimeUnit.SECONDS)).containsExactly(5, 10);
+            assertThat(passes.get(2).thread()).isEqualTo(DynamicBatcher.PassThread.BATCHING);
+            assertThat(passes.get(2).threadName()).isEqualTo("batcher-test");
+        }
+    }
+
+    @Test
+    void untilToldLoopsHandTheirRequestsToTheBatchingThreads() throws Exception {
+        List<Pass> passes = new CopyOnWriteArrayList<>();
+        try (Loop loop = new Loop(); DynamicBatcher batcher = new DynamicBatcher("test", DynamicBatcherTest::twice, 1,
+                new Limits(4, Duration.ZERO, 1), () -> { },
+                (images, thread) -> passes.add(new Pass(images, thread, Thread.currentThread().getName())))) {
+            CompletableFuture<float[]> answer = loop.call(() -> batcher.submit(new float[] {1}, 1));
+
+            assertThat(answer.get(5, TimeUnit.SECONDS)).containsExactly(1, 2);
+            assertThat(passes).containsExactly(new Pass(1, DynamicBatcher.PassThread.BATCHING, "batcher-test"));
+        }
+    }
+
+    @Test
+    void aFailingLoopPassFailsItsRequestsOnTheLoopAndTheLoopGoesOn() throws Exception {
+        DynamicBatcher.Forward failsOnNegative = (inputs, count) -> {
+            if (inputs[0] < 0) {
+                throw new IllegalStateException("native error");
+            }
+            return twice(inputs, count);
+        };
+        List<String> setUp = new CopyOnWriteArrayList<>();
+        try (Loop loop = new Loop(); DynamicBatcher batcher = new DynamicBatcher("test", failsOnNegative, 1,
+                new Limits(4, Duration.ZERO, 1), () -> setUp.add(Thread.currentThread().getName()),
+                (images, thread) -> { })) {
+            batcher.runPassesOnCallerLoops(loop::current);
+            List<CompletableFuture<String>> failures = loop.call(() -> List.of(
+                    batcher.submit(new float[] {-1}, 1).handle((p, failure) -> Thread.currentThread().getName()
+                            + ": " + failure.getMessage()),
+                    batcher.submit(new float[] {2}, 1).handle((p, failure) -> failure.getMessage())));
+
+            assertThat(failures.get(0).get(5, TimeUnit.SECONDS)).isEqualTo("test-loop: native error");
+            assertThat(failures.get(1).get(5, TimeUnit.SECONDS)).isEqualTo("native error");
+            assertThat(loop.call(() -> batcher.submit(new float[] {3}, 1)).get(5, TimeUnit.SECONDS))
+                    .containsExactly(3, 6);
+            // The loop's thread was set up once, as each batching thread is.
+            assertThat(setUp).containsOnlyOnce("test-loop");
         }
     }
 
