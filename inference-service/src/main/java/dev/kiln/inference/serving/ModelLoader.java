@@ -18,7 +18,7 @@ import org.jboss.logging.Logger;
  * Turns stored checkpoint bytes into a served version, checking everything before anything is swapped in:
  * the bytes against the digest the registry pinned, the checkpoint's own parameter digest, that the
  * manifest's architecture accepts the parameters, and a warm-up pass at batch sizes 1 and the maximum
- * that must yield one finite probability row per image. A second, timed pass at the maximum decides where the
+ * that must yield one finite probability row per image. Up to five more, timed, at the maximum decide where the
  * version's passes run ({@link EventLoopPasses}).
  */
 public final class ModelLoader {
@@ -29,7 +29,7 @@ public final class ModelLoader {
 
     /**
      * Which versions have the passes of requests read by an event loop run on that loop
-     * ({@link DynamicBatcher#runPassesOnCallerLoops}): those whose warm pass of a full batch took at most
+     * ({@link DynamicBatcher#runPassesOnCallerLoops}): those whose fastest warm pass of a full batch took at most
      * {@code maxPass}, where no batching delay is set (a loop's turn waits for no one).
      *
      * @param maxPass 0: none
