@@ -30,6 +30,14 @@ class DynamicBatcherTest {
         return out;
     }
 
+    /** {@link #twice}, failing a pass whose first input is negative. */
+    private static float[] failsOnNegative(float[] inputs, int count) {
+        if (inputs[0] < 0) {
+            throw new IllegalStateException("native error");
+        }
+        return twice(inputs, count);
+    }
+
     @Test
     void concurrentRequestsShareAPassAndEachGetsItsOwnRows() throws Exception {
         List<Integer> passes = new CopyOnWriteArrayList<>();
@@ -106,13 +114,7 @@ class DynamicBatcherTest {
 
     @Test
     void aFailingPassFailsOnlyItsRequestsAndTheBatcherGoesOn() throws Exception {
-        DynamicBatcher.Forward failsOnNegative = (inputs, count) -> {
-            if (inputs[0] < 0) {
-                throw new IllegalStateException("native error");
-            }
-            return twice(inputs, count);
-        };
-        try (DynamicBatcher batcher = new DynamicBatcher("test", failsOnNegative, 1,
+        try (DynamicBatcher batcher = new DynamicBatcher("test", DynamicBatcherTest::failsOnNegative, 1,
                 new Limits(1, Duration.ZERO, 1), () -> { }, (images, thread) -> { })) {
             CompletableFuture<float[]> bad = batcher.submit(new float[] {-1}, 1);
             assertThatThrownBy(() -> bad.get(5, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class)
@@ -219,14 +221,8 @@ class DynamicBatcherTest {
 
     @Test
     void aFailingLoopPassFailsItsRequestsOnTheLoopAndTheLoopGoesOn() throws Exception {
-        DynamicBatcher.Forward failsOnNegative = (inputs, count) -> {
-            if (inputs[0] < 0) {
-                throw new IllegalStateException("native error");
-            }
-            return twice(inputs, count);
-        };
         List<String> setUp = new CopyOnWriteArrayList<>();
-        try (Loop loop = new Loop(); DynamicBatcher batcher = new DynamicBatcher("test", failsOnNegative, 1,
+        try (Loop loop = new Loop(); DynamicBatcher batcher = new DynamicBatcher("test", DynamicBatcherTest::failsOnNegative, 1,
                 new Limits(4, Duration.ZERO, 1), () -> setUp.add(Thread.currentThread().getName()),
                 (images, thread) -> { })) {
             batcher.runPassesOnCallerLoops(loop::current);
