@@ -84,19 +84,23 @@ public final class DynamicBatcher implements AutoCloseable {
     private record Job(float[] inputs, int count, CompletableFuture<float[]> result, Executor loop) {
 
         void answer(float[] outputs) {
-            if (loop == null) {
-                result.complete(outputs);
-            } else {
-                loop.execute(() -> result.complete(outputs));
-            }
+            deliver(() -> result.complete(outputs));
         }
 
         void fail(Throwable failure) {
-            if (loop == null) {
-                result.completeExceptionally(failure);
-            } else {
-                loop.execute(() -> result.completeExceptionally(failure));
+            deliver(() -> result.completeExceptionally(failure));
+        }
+
+        private void deliver(Runnable completion) {
+            if (loop != null) {
+                try {
+                    loop.execute(completion);
+                    return;
+                } catch (RuntimeException closing) {
+                    // The loop takes no more tasks (the server is stopping): the answer completes here instead.
+                }
             }
+            completion.run();
         }
     }
 
@@ -170,20 +174,34 @@ public final class DynamicBatcher implements AutoCloseable {
         List<Job> turn = loopTurn.get();
         turn.add(new Job(inputs, count, result, loop));
         if (turn.size() == 1) {
-            loop.execute(this::runLoopTurn);
+            try {
+                loop.execute(this::runLoopTurn);
+            } catch (RuntimeException closing) {
+                // The loop takes no more tasks: its request goes to the batching threads.
+                loopTurn.remove();
+                queue.add(new Job(inputs, count, result, null));
+            }
         }
         return result;
     }
 
-    /** On an event loop after its turn: the passes of the requests it read, in order. */
+    /**
+     * On an event loop after its turn: the passes of the requests it read, in order. Several passes where they hold
+     * more than {@code maxBatchSize} images.
+     */
     private void runLoopTurn() {
-        if (!loopPrepared.get()) {
-            threadSetup.run();
-            loopPrepared.set(true);
+        List<Job> jobs = loopTurn.get();
+        // The next turn's requests start a list of their own.
+        loopTurn.remove();
+        try {
+            if (!loopPrepared.get()) {
+                threadSetup.run();
+                loopPrepared.set(true);
+            }
+        } catch (RuntimeException | Error e) {
+            jobs.forEach(job -> job.fail(e));
+            return;
         }
-        List<Job> turn = loopTurn.get();
-        List<Job> jobs = List.copyOf(turn);
-        turn.clear();
         int from = 0;
         int images = 0;
         for (int i = 0; i < jobs.size(); i++) {

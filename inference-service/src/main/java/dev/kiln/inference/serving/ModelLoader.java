@@ -110,10 +110,7 @@ public final class ModelLoader {
                     + " max-delay %d ms)", served.model(), served.version(), limit / 1e6, batching.maxDelay().toMillis());
             return;
         }
-        long fastest = warmUp(served, batching.maxBatchSize());
-        for (int pass = 1; pass < TIMED_PASSES && fastest > limit && fastest <= 10 * limit; pass++) {
-            fastest = Math.min(fastest, warmUp(served, batching.maxBatchSize()));
-        }
+        long fastest = fastestPass(() -> warmUp(served, batching.maxBatchSize()), limit);
         boolean onEventLoops = fastest <= limit;
         if (onEventLoops) {
             served.batcher().runPassesOnCallerLoops(eventLoopPasses.loops());
@@ -122,6 +119,24 @@ public final class ModelLoader {
                 + " passes run %s (kiln.inference.batching.event-loop-pass-limit %.1f ms)", served.model(),
                 served.version(), batching.maxBatchSize(), fastest / 1e6,
                 onEventLoops ? "on that loop" : "on batching threads", limit / 1e6);
+    }
+
+    /** A pass that says how long it took. */
+    @FunctionalInterface
+    interface TimedPass {
+        long nanos() throws ModelLoadException;
+    }
+
+    /**
+     * The fastest of up to {@link #TIMED_PASSES} passes: timed until one takes at most {@code limitNanos}, or one
+     * takes over ten times that.
+     */
+    static long fastestPass(TimedPass pass, long limitNanos) throws ModelLoadException {
+        long fastest = pass.nanos();
+        for (int timed = 1; timed < TIMED_PASSES && fastest > limitNanos && fastest <= 10 * limitNanos; timed++) {
+            fastest = Math.min(fastest, pass.nanos());
+        }
+        return fastest;
     }
 
     /** @return how long the pass took, from its submission to its answer */

@@ -126,6 +126,7 @@ public class Predictions {
      * @throws RuntimeException the forward pass's own failure, as it was thrown on the batching thread
      */
     public Result run(String api, Route route, float[] inputs, Function<ServedVersion, float[]> inputsFor, int count) {
+        refuseOnEventLoop();
         return await(submit(api, route, inputs, inputsFor, count));
     }
 
@@ -134,14 +135,18 @@ public class Predictions {
      * error mappers answer as they would had it been thrown on the request's thread.
      */
     public static Result await(CompletableFuture<Result> answer) {
-        if (Context.isOnEventLoopThread()) {
-            // The pass may be waiting for this very loop's turn to end (DynamicBatcher.runPassesOnCallerLoops).
-            throw new IllegalStateException("a prediction's answer is awaited on an event loop: chain on it instead");
-        }
+        refuseOnEventLoop();
         try {
             return answer.join();
         } catch (CompletionException e) {
             throw e.getCause() instanceof RuntimeException failure ? failure : e;
+        }
+    }
+
+    private static void refuseOnEventLoop() {
+        if (Context.isOnEventLoopThread()) {
+            // The pass may be waiting for this very loop's turn to end (DynamicBatcher.runPassesOnCallerLoops).
+            throw new IllegalStateException("a prediction's answer is awaited on an event loop: chain on it instead");
         }
     }
 

@@ -505,7 +505,8 @@ public class ServedModels {
     /** The calling Vert.x event loop, in the caller's own context (a request's), or null off the event loops. */
     private static Executor callerEventLoop() {
         Context context = Context.isOnEventLoopThread() ? Vertx.currentContext() : null;
-        return context == null ? null : task -> context.runOnContext(ignored -> task.run());
+        return context == null || !context.isEventLoopContext() ? null
+                : task -> context.runOnContext(ignored -> task.run());
     }
 
     private DistributionSummary batchSize(String model, DynamicBatcher.PassThread thread) {

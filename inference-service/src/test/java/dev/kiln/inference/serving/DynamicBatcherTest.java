@@ -14,7 +14,9 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 
@@ -237,6 +239,44 @@ class DynamicBatcherTest {
                     .containsExactly(3, 6);
             // The loop's thread was set up once, as each batching thread is.
             assertThat(setUp).containsOnlyOnce("test-loop");
+        }
+    }
+
+    @Test
+    void aLoopThatTakesNoMoreTasksHandsItsRequestToTheBatchingThreads() throws Exception {
+        List<Pass> passes = new CopyOnWriteArrayList<>();
+        try (DynamicBatcher batcher = new DynamicBatcher("test", DynamicBatcherTest::twice, 1,
+                new Limits(4, Duration.ZERO, 1), () -> { },
+                (images, thread) -> passes.add(new Pass(images, thread, Thread.currentThread().getName())))) {
+            // A closing loop: Vert.x refuses its tasks.
+            batcher.runPassesOnCallerLoops(() -> task -> {
+                throw new RejectedExecutionException("closing");
+            });
+
+            assertThat(batcher.submit(new float[] {1}, 1).get(5, TimeUnit.SECONDS)).containsExactly(1, 2);
+            assertThat(batcher.submit(new float[] {2}, 1).get(5, TimeUnit.SECONDS)).containsExactly(2, 4);
+            assertThat(passes).extracting(Pass::thread).containsExactly(DynamicBatcher.PassThread.BATCHING,
+                    DynamicBatcher.PassThread.BATCHING);
+        }
+    }
+
+    @Test
+    void aLoopWhoseSetUpFailsFailsThatTurnsRequestsAndSetsUpAgainNextTurn() throws Exception {
+        AtomicInteger loopSetUps = new AtomicInteger();
+        Runnable failsFirstOnTheLoop = () -> {
+            if (Thread.currentThread().getName().equals("test-loop") && loopSetUps.incrementAndGet() == 1) {
+                throw new IllegalStateException("no engine yet");
+            }
+        };
+        try (Loop loop = new Loop(); DynamicBatcher batcher = new DynamicBatcher("test", DynamicBatcherTest::twice, 1,
+                new Limits(4, Duration.ZERO, 1), failsFirstOnTheLoop, (images, thread) -> { })) {
+            batcher.runPassesOnCallerLoops(loop::current);
+            CompletableFuture<float[]> failed = loop.call(() -> batcher.submit(new float[] {1}, 1));
+
+            assertThatThrownBy(() -> failed.get(5, TimeUnit.SECONDS)).hasMessageContaining("no engine yet");
+            assertThat(loop.call(() -> batcher.submit(new float[] {2}, 1)).get(5, TimeUnit.SECONDS))
+                    .containsExactly(2, 4);
+            assertThat(loopSetUps).hasValue(2);
         }
     }
 
