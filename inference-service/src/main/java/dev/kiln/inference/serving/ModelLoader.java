@@ -18,8 +18,8 @@ import org.jboss.logging.Logger;
  * Turns stored checkpoint bytes into a served version, checking everything before anything is swapped in:
  * the bytes against the digest the registry pinned, the checkpoint's own parameter digest, that the
  * manifest's architecture accepts the parameters, and a warm-up pass at batch sizes 1 and the maximum
- * that must yield one finite probability row per image. Up to five more, timed, at the maximum decide where the
- * version's passes run ({@link EventLoopPasses}).
+ * that must yield one finite probability row per image. The pass at the maximum, timed, and up to four more decide
+ * where the version's passes run ({@link EventLoopPasses}).
  */
 public final class ModelLoader {
 
@@ -71,8 +71,7 @@ public final class ModelLoader {
                 classifier, batcher, Instant.now(), onReleased);
         try {
             warmUp(served, 1);
-            warmUp(served, batching.maxBatchSize());
-            placePasses(served);
+            placePasses(served, warmUp(served, batching.maxBatchSize()));
         } catch (ModelLoadException e) {
             served.retire();
             throw e;
@@ -101,16 +100,18 @@ public final class ModelLoader {
      * Lets the version's passes run on the event loops if a warm pass of a full batch fits the limit: the fastest of
      * up to {@link #TIMED_PASSES}, as the first ones after loading (and any pass on a busy machine) run slower than
      * the steady ones. The trial ends at the first pass that fits, and at one over ten times the limit (a large model
-     * pays one pass for it).
+     * pays no pass beyond its warm-up).
+     *
+     * @param fullPassNanos how long the warm-up pass of a full batch took
      */
-    private void placePasses(ServedVersion served) throws ModelLoadException {
+    private void placePasses(ServedVersion served, long fullPassNanos) throws ModelLoadException {
         long limit = eventLoopPasses.maxPass().toNanos();
         if (limit == 0 || !batching.maxDelay().isZero()) {
             LOG.infof("%s v%d: passes on batching threads (kiln.inference.batching.event-loop-pass-limit %.1f ms,"
                     + " max-delay %d ms)", served.model(), served.version(), limit / 1e6, batching.maxDelay().toMillis());
             return;
         }
-        long fastest = fastestPass(() -> warmUp(served, batching.maxBatchSize()), limit);
+        long fastest = fastestPass(fullPassNanos, () -> warmUp(served, batching.maxBatchSize()), limit);
         boolean onEventLoops = fastest <= limit;
         if (onEventLoops) {
             served.batcher().runPassesOnCallerLoops(eventLoopPasses.loops());
@@ -128,11 +129,11 @@ public final class ModelLoader {
     }
 
     /**
-     * The fastest of up to {@link #TIMED_PASSES} passes: timed until one takes at most {@code limitNanos}, or one
-     * takes over ten times that.
+     * The fastest of up to {@link #TIMED_PASSES} passes, the first already timed: more are timed until one takes at
+     * most {@code limitNanos}, or one takes over ten times that.
      */
-    static long fastestPass(TimedPass pass, long limitNanos) throws ModelLoadException {
-        long fastest = pass.nanos();
+    static long fastestPass(long firstNanos, TimedPass pass, long limitNanos) throws ModelLoadException {
+        long fastest = firstNanos;
         for (int timed = 1; timed < TIMED_PASSES && fastest > limitNanos && fastest <= 10 * limitNanos; timed++) {
             fastest = Math.min(fastest, pass.nanos());
         }

@@ -127,7 +127,7 @@ public class Predictions {
      */
     public Result run(String api, Route route, float[] inputs, Function<ServedVersion, float[]> inputsFor, int count) {
         refuseOnEventLoop();
-        return await(submit(api, route, inputs, inputsFor, count));
+        return join(submit(api, route, inputs, inputsFor, count));
     }
 
     /**
@@ -136,6 +136,10 @@ public class Predictions {
      */
     public static Result await(CompletableFuture<Result> answer) {
         refuseOnEventLoop();
+        return join(answer);
+    }
+
+    private static Result join(CompletableFuture<Result> answer) {
         try {
             return answer.join();
         } catch (CompletionException e) {

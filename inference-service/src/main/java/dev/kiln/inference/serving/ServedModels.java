@@ -368,8 +368,12 @@ public class ServedModels {
         long started = System.nanoTime();
         // When the LOADED event happened: the RETIRED one removes that load's row, not a later load's of the version.
         AtomicReference<Instant> loadedAt = new AtomicReference<>();
-        ServedVersion served = loader.load(ref, content, (images, thread) -> batchSize(ref.model(), thread)
-                .record(images), released -> {
+        // Both looked up once here, not on every pass.
+        DistributionSummary onEventLoop = batchSize(ref.model(), DynamicBatcher.PassThread.EVENT_LOOP);
+        DistributionSummary onBatchingThread = batchSize(ref.model(), DynamicBatcher.PassThread.BATCHING);
+        ServedVersion served = loader.load(ref, content, (images, thread) ->
+                (thread == DynamicBatcher.PassThread.EVENT_LOOP ? onEventLoop : onBatchingThread).record(images),
+                released -> {
             resident.decrementAndGet();
             LOG.infof("Released %s v%d after its last request", released.model(), released.version());
             events.retired(ref, loadedAt.get());
