@@ -9,6 +9,7 @@ import dev.kiln.vision.serving.ForwardEngine;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
@@ -41,13 +42,16 @@ public final class ModelLoader {
     private final ForwardEngine engine;
     private final DynamicBatcher.Limits batching;
     private final EventLoopPasses eventLoopPasses;
+    private final Executor freeing;
 
+    /** @param freeing frees each version once its last lease is given back ({@link ServedVersion#release}) */
     public ModelLoader(Device device, ForwardEngine engine, DynamicBatcher.Limits batching,
-            EventLoopPasses eventLoopPasses) {
+            EventLoopPasses eventLoopPasses, Executor freeing) {
         this.device = device;
         this.engine = engine;
         this.batching = batching;
         this.eventLoopPasses = eventLoopPasses;
+        this.freeing = freeing;
     }
 
     /**
@@ -68,7 +72,7 @@ public final class ModelLoader {
                 classifier.inputSize(), batching, DjlRuntime::prepareThread, passes);
         ServedVersion served = new ServedVersion(ref.model(), ref.project(), ref.version(), ref.runId(),
                 ref.checkpointSha256(),
-                classifier, batcher, Instant.now(), onReleased);
+                classifier, batcher, Instant.now(), onReleased, freeing);
         try {
             warmUp(served, 1);
             placePasses(served, warmUp(served, batching.maxBatchSize()));

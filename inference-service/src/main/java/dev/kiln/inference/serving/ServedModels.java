@@ -44,6 +44,7 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Collectors;
@@ -114,7 +115,8 @@ public class ServedModels {
         }
         Device device = Devices.resolve(config.device());
         this.loader = new ModelLoader(device, config.forwardEngine(), config.batching().limits(),
-                new ModelLoader.EventLoopPasses(config.batching().eventLoopPassLimit(), ServedModels::callerEventLoop));
+                new ModelLoader.EventLoopPasses(config.batching().eventLoopPassLimit(), ServedModels::callerEventLoop),
+                this::free);
         Gauge.builder("kiln.inference.versions.resident", resident, AtomicInteger::get)
                 .description("Model versions in memory, draining ones included").register(metrics);
     }
@@ -504,6 +506,23 @@ public class ServedModels {
     private static double versionOf(Map<String, ServedVersion> champions, String model) {
         ServedVersion served = champions.get(model);
         return served == null ? Double.NaN : served.version();
+    }
+
+    /**
+     * Frees a released version on the thread that gave back its last lease, unless that is an event loop (a request's
+     * last pass): then on the loading thread, so the loop's other connections never wait for the batcher's threads to
+     * end and the native memory to be freed.
+     */
+    private void free(Runnable freeing) {
+        if (Context.isOnEventLoopThread()) {
+            try {
+                loading.execute(freeing);
+                return;
+            } catch (RejectedExecutionException stopping) {
+                // The replica is stopping: freed here.
+            }
+        }
+        freeing.run();
     }
 
     /** The calling Vert.x event loop, in the caller's own context (a request's), or null off the event loops. */

@@ -3,6 +3,7 @@ package dev.kiln.inference.serving;
 import dev.kiln.vision.serving.Classifier;
 import java.time.Instant;
 import java.util.UUID;
+import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
@@ -23,6 +24,7 @@ public final class ServedVersion {
     private final DynamicBatcher batcher;
     private final Instant loadedAt;
     private final Consumer<ServedVersion> onReleased;
+    private final Executor freeing;
     // Starts at 1: the server's own lease, given back by retire().
     private final AtomicInteger leases = new AtomicInteger(1);
     private final AtomicBoolean retired = new AtomicBoolean();
@@ -30,9 +32,13 @@ public final class ServedVersion {
     /**
      * @param project    the model's project, whose callers alone may use it
      * @param onReleased told once the version's memory is released
+     * @param freeing    frees it once the last lease is given back, given the thread that gave it back: a request's
+     *                   last lease may end on an event loop, which should not wait for the batcher's threads to end
+     *                   and the native memory to be freed
      */
     public ServedVersion(String model, String project, int version, UUID runId, String checkpointSha256,
-            Classifier classifier, DynamicBatcher batcher, Instant loadedAt, Consumer<ServedVersion> onReleased) {
+            Classifier classifier, DynamicBatcher batcher, Instant loadedAt, Consumer<ServedVersion> onReleased,
+            Executor freeing) {
         this.model = model;
         this.project = project;
         this.version = version;
@@ -42,6 +48,7 @@ public final class ServedVersion {
         this.batcher = batcher;
         this.loadedAt = loadedAt;
         this.onReleased = onReleased;
+        this.freeing = freeing;
     }
 
     /** @return false once the version is released: the caller looks up the version that replaced it */
@@ -59,9 +66,11 @@ public final class ServedVersion {
 
     public void release() {
         if (leases.decrementAndGet() == 0) {
-            batcher.close();
-            classifier.close();
-            onReleased.accept(this);
+            freeing.execute(() -> {
+                batcher.close();
+                classifier.close();
+                onReleased.accept(this);
+            });
         }
     }
 
