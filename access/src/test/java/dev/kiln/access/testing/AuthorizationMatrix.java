@@ -73,8 +73,9 @@ public final class AuthorizationMatrix {
 
     /** Every operation the service's OpenAPI document lists. */
     public List<Operation> operations() throws IOException, InterruptedException {
+        // A time limit, as on every request here: a request left unanswered (one was, once) fails the test, not CI.
         HttpResponse<String> document = http.send(HttpRequest.newBuilder(base.resolve("/q/openapi?format=json"))
-                .build(), HttpResponse.BodyHandlers.ofString());
+                .timeout(Duration.ofSeconds(60)).build(), HttpResponse.BodyHandlers.ofString());
         assertThat(document.statusCode()).as("the OpenAPI document needs no token").isEqualTo(200);
         List<Operation> operations = new ArrayList<>();
         JSON.readTree(document.body()).get("paths").fields().forEachRemaining(path -> path.getValue().fieldNames()
