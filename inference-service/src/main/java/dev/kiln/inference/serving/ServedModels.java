@@ -71,6 +71,12 @@ public class ServedModels {
     private final InferenceConfig config;
     private final ModelLoader loader;
     private final ExecutorService loading = Executors.newSingleThreadExecutor(r -> new Thread(r, "model-loader"));
+    /** Frees the versions whose last lease ended on an event loop: at once, not after a load in progress. */
+    private final ExecutorService freeing = Executors.newSingleThreadExecutor(r -> {
+        Thread thread = new Thread(r, "model-freeing");
+        thread.setDaemon(true);
+        return thread;
+    });
     private final RolloutRepository rollouts;
     private final RolloutTallies tallies;
     private final Map<String, ServedVersion> champions = new ConcurrentHashMap<>();
@@ -130,6 +136,7 @@ public class ServedModels {
 
     void onStop(@Observes ShutdownEvent stop) {
         loading.shutdownNow();
+        freeing.shutdown();
     }
 
     @Scheduled(every = "${kiln.inference.reconcile-interval:30s}", delayed = "${kiln.inference.reconcile-interval:30s}",
@@ -376,6 +383,9 @@ public class ServedModels {
         ServedVersion served = loader.load(ref, content, (images, thread) ->
                 (thread == DynamicBatcher.PassThread.EVENT_LOOP ? onEventLoop : onBatchingThread).record(images),
                 released -> {
+            if (loadedAt.get() == null) {
+                return; // it failed its warm-up: never counted as resident, never LOADED
+            }
             resident.decrementAndGet();
             LOG.infof("Released %s v%d after its last request", released.model(), released.version());
             events.retired(ref, loadedAt.get());
@@ -510,19 +520,26 @@ public class ServedModels {
 
     /**
      * Frees a released version on the thread that gave back its last lease, unless that is an event loop (a request's
-     * last pass): then on the loading thread, so the loop's other connections never wait for the batcher's threads to
+     * last pass): then on a thread of its own, so the loop's other connections never wait for the batcher's threads to
      * end and the native memory to be freed.
      */
-    private void free(Runnable freeing) {
+    void free(Runnable release) {
+        Runnable logged = () -> {
+            try {
+                release.run();
+            } catch (RuntimeException e) {
+                LOG.errorf(e, "Could not free a released model version");
+            }
+        };
         if (Context.isOnEventLoopThread()) {
             try {
-                loading.execute(freeing);
+                freeing.execute(logged);
                 return;
             } catch (RejectedExecutionException stopping) {
                 // The replica is stopping: freed here.
             }
         }
-        freeing.run();
+        logged.run();
     }
 
     /** The calling Vert.x event loop, in the caller's own context (a request's), or null off the event loops. */

@@ -13,13 +13,18 @@ import dev.kiln.vision.engine.DjlRuntime;
 import dev.kiln.vision.serving.Classifier;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
+import io.vertx.core.Vertx;
+import jakarta.inject.Inject;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -31,6 +36,12 @@ import org.junit.jupiter.api.Test;
 @QuarkusTestResource(PostgresTestResource.class)
 @QuarkusTestResource(S3TestResource.class)
 class ServedVersionTest {
+
+    @Inject
+    ServedModels models;
+
+    @Inject
+    Vertx vertx;
 
     @Test
     void theLastLeaseHandsTheFreeingToTheGivenExecutorAndNothingIsFreedBefore() throws Exception {
@@ -53,12 +64,26 @@ class ServedVersionTest {
         assertThat(released).as("nothing freed on the thread that gave the lease back").hasValue(0);
         assertThat(served.tryAcquire()).as("no new lease once the last is given back").isFalse();
         float[] image = new float[classifier.inputSize()];
-        assertThat(batcher.submit(image, 1).get()).as("the batcher still answers until it is freed")
-                .hasSize(classifier.classes().size());
-
-        queued.remove(0).run();
+        try {
+            assertThat(batcher.submit(image, 1).get(30, TimeUnit.SECONDS)).as("the batcher still answers until freed")
+                    .hasSize(classifier.classes().size());
+        } finally {
+            queued.remove(0).run();
+        }
         assertThat(released).hasValue(1);
-        assertThatThrownBy(() -> batcher.submit(image, 1).get()).isInstanceOf(ExecutionException.class)
-                .hasMessageContaining("no longer served");
+        assertThatThrownBy(() -> batcher.submit(image, 1).get(30, TimeUnit.SECONDS))
+                .isInstanceOf(ExecutionException.class).hasMessageContaining("no longer served");
+    }
+
+    @Test
+    void aVersionReleasedOnAnEventLoopIsFreedOnAThreadOfItsOwnAndElsewhereWhereItWasReleased() throws Exception {
+        CompletableFuture<String> onLoop = new CompletableFuture<>();
+        vertx.getOrCreateContext().runOnContext(ignored ->
+                models.free(() -> onLoop.complete(Thread.currentThread().getName())));
+        assertThat(onLoop.get(30, TimeUnit.SECONDS)).isEqualTo("model-freeing");
+
+        AtomicReference<String> offLoop = new AtomicReference<>();
+        models.free(() -> offLoop.set(Thread.currentThread().getName()));
+        assertThat(offLoop.get()).as("freed at once where it was released").isEqualTo(Thread.currentThread().getName());
     }
 }
