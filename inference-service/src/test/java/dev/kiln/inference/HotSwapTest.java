@@ -6,6 +6,8 @@ import static org.assertj.core.api.Assertions.tuple;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.is;
 
+import ai.djl.ndarray.NDManager;
+import ai.djl.nn.Block;
 import dev.kiln.contracts.messaging.Json;
 import dev.kiln.contracts.messaging.Topics;
 import dev.kiln.contracts.models.ModelServingEventV1;
@@ -19,6 +21,7 @@ import dev.kiln.store.serving.ReplicaServingRepository;
 import dev.kiln.store.serving.ReplicaServingRepository.Replica;
 import dev.kiln.store.serving.ReplicaServingRepository.State;
 import dev.kiln.vision.checkpoints.Checkpoint;
+import dev.kiln.vision.checkpoints.CheckpointManifest;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -135,6 +138,46 @@ class HotSwapTest extends ServingTestSupport {
         given().get("/q/health/ready").then().statusCode(200);
         given().get("/q/metrics").then()
                 .body(containsString("kiln_inference_load_failures_total{model=\"" + model + "\"}"));
+    }
+
+    @Test
+    void aVersionThatFailsItsWarmUpIsNeitherCountedNorRetired() throws Exception {
+        String model = "digits-not-finite";
+        awaitServed(model, promote(model, ServingFixtures.first().model().toBytes()));
+        double resident = residentVersions();
+
+        // It verifies and builds, but its passes give NaN: the warm-up refuses it after the version was made.
+        int broken = promote(model, notFinite(ServingFixtures.first().model()));
+        assertThat(awaitLoadFailure(model, broken).reason()).contains("non-finite");
+        assertThat(residentVersions()).as("versions in memory, the failed one never counted").isEqualTo(resident);
+        // Its events are queued in order, so a RETIRED one would have come before the LOAD_FAILED one.
+        assertThat(TopicReader.await(bootstrap, Topics.MODEL_SERVING_EVENTS, r -> {
+            ModelServingEventV1 event = Json.read(r.value(), ModelServingEventV1.class);
+            return event.model().equals(model) && event.type() == ModelServingEventV1.Type.RETIRED
+                    && event.version() == broken;
+        }, Duration.ofSeconds(2))).as("no RETIRED event for a version never LOADED").isNull();
+        given().contentType("image/png").body(testPng(3)).post("/api/v1/models/" + model + "/predict")
+                .then().statusCode(200).body("version", is(1));
+    }
+
+    /** The checkpoint with its first parameter set to NaN, its digest made to match. */
+    private static byte[] notFinite(Checkpoint checkpoint) throws Exception {
+        try (NDManager manager = NDManager.newBaseManager()) {
+            Block block = checkpoint.loadBlock(manager);
+            block.getParameters().valueAt(0).getArray().muli(Float.NaN);
+            byte[] parameters = Checkpoint.parametersOf(block);
+            CheckpointManifest m = checkpoint.manifest();
+            return new Checkpoint(new CheckpointManifest(m.format(), m.model(), m.modelArgs(), m.classes(),
+                    m.evalTransform(), m.epoch(), m.metrics(), m.seed(), m.device(), m.spec(), m.versions(),
+                    Checkpoint.sha256(parameters), m.createdAt(), m.summary()), parameters, null, null, null).toBytes();
+        }
+    }
+
+    private static double residentVersions() {
+        String metrics = given().get("/q/metrics").then().statusCode(200).extract().asString();
+        return metrics.lines().filter(line -> line.startsWith("kiln_inference_versions_resident "))
+                .mapToDouble(line -> Double.parseDouble(line.substring(line.indexOf(' ') + 1))).findFirst()
+                .orElseThrow();
     }
 
     @Test
