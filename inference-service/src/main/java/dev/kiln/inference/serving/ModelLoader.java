@@ -77,7 +77,7 @@ public final class ModelLoader {
             warmUp(served, 1);
             placePasses(served, warmUp(served, batching.maxBatchSize()));
         } catch (ModelLoadException e) {
-            served.retire();
+            served.discard();
             throw e;
         }
         return served;

@@ -383,9 +383,6 @@ public class ServedModels {
         ServedVersion served = loader.load(ref, content, (images, thread) ->
                 (thread == DynamicBatcher.PassThread.EVENT_LOOP ? onEventLoop : onBatchingThread).record(images),
                 released -> {
-            if (loadedAt.get() == null) {
-                return; // it failed its warm-up: never counted as resident, never LOADED
-            }
             resident.decrementAndGet();
             LOG.infof("Released %s v%d after its last request", released.model(), released.version());
             events.retired(ref, loadedAt.get());

@@ -67,11 +67,21 @@ public final class ServedVersion {
     public void release() {
         if (leases.decrementAndGet() == 0) {
             freeing.execute(() -> {
-                batcher.close();
-                classifier.close();
+                free();
                 onReleased.accept(this);
             });
         }
+    }
+
+    /** Frees a version that was never served (it failed its warm-up): no lease was ever taken, nobody is told. */
+    public void discard() {
+        leases.set(0);
+        free();
+    }
+
+    private void free() {
+        batcher.close();
+        classifier.close();
     }
 
     /** Takes no new requests; frees the memory after the in-flight ones (at once if there are none). */
