@@ -50,7 +50,7 @@ public final class DeclarativeModels {
             case GELU -> Activation.geluBlock();
             // SiLU is swish with beta 1: x * sigmoid(x).
             case SILU -> Activation.swishBlock(1f);
-            case MAXPOOL -> Pool.maxPool2dBlock(square(layer.kernel()), square(layer.stride()),
+            case MAXPOOL -> MaxPooling.block(square(layer.kernel()), square(layer.stride()),
                     square(layer.padding()));
             // PyTorch's AvgPool2d counts the padding in the average by default; so does this.
             case AVGPOOL -> Pool.avgPool2dBlock(square(layer.kernel()), square(layer.stride()),

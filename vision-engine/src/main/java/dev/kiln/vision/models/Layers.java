@@ -6,7 +6,6 @@ import ai.djl.nn.Block;
 import ai.djl.nn.convolutional.Conv2d;
 import ai.djl.nn.core.Linear;
 import ai.djl.nn.norm.Dropout;
-import ai.djl.nn.pooling.Pool;
 
 /** The building blocks the registry's architectures are written in, named as in PyTorch. */
 final class Layers {
@@ -30,7 +29,7 @@ final class Layers {
     }
 
     static Block maxPool2() {
-        return Pool.maxPool2dBlock(new Shape(2, 2), new Shape(2, 2));
+        return MaxPooling.block(new Shape(2, 2), new Shape(2, 2));
     }
 
     static Block linear(int units) {
