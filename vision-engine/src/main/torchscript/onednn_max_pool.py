@@ -2,7 +2,7 @@
 
 PyTorch's plain CPU max pool (cpu_max_pool, one branch per element) is 5 to 10 times slower forward than oneDNN's
 (MaxPooling.java has the figures); DJL has no call that hands a tensor to oneDNN, and TorchScript has. Both pools give
-the same values, and a window's gradient goes to its first maximum in both. The module takes the pool's settings as
+the same values, NaN included (below), and a window's gradient goes to its first maximum in both. The module takes the pool's settings as
 a tensor: [kernel h, kernel w, stride h, stride w, padding h, padding w, ceil mode 0 or 1].
 
 Regenerate (Debian's python3-torch, any version that writes a format PyTorch 2.0 reads):
@@ -18,8 +18,13 @@ OUT = "vision-engine/src/main/resources/dev/kiln/vision/models/onednn-max-pool.p
 class OneDnnMaxPool(torch.nn.Module):
     def forward(self, x: torch.Tensor, settings: torch.Tensor) -> torch.Tensor:
         s = torch.jit.annotate(List[int], settings.tolist())
-        return torch.max_pool2d(x.to_mkldnn(), [s[0], s[1]], [s[2], s[3]], [s[4], s[5]], [1, 1],
-                                s[6] == 1).to_dense()
+        kernel, stride, padding, ceil = [s[0], s[1]], [s[2], s[3]], [s[4], s[5]], s[6] == 1
+        # oneDNN's maximum drops NaN (a window of NaN gives -FLT_MAX); PyTorch's keeps it, and so a diverging training
+        # shows. A NaN anywhere makes the sum NaN (one vectorised pass, 15 us for lenet's first pool), and PyTorch's
+        # own pool takes that input.
+        if bool(torch.isnan(x.detach().sum())):
+            return torch.max_pool2d(x, kernel, stride, padding, [1, 1], ceil)
+        return torch.max_pool2d(x.to_mkldnn(), kernel, stride, padding, [1, 1], ceil).to_dense()
 
 
 torch.jit.script(OneDnnMaxPool()).save(OUT)
