@@ -169,6 +169,79 @@ class ImageBatchesTest {
         }
     }
 
+    /** {@code count} 1x2 images, image i holding bytes i and 255 - i (mod 256), its label i mod 7. */
+    private ImageBatches manyImages(int count) {
+        byte[] pixels = new byte[2 * count];
+        int[] labels = new int[count];
+        for (int i = 0; i < count; i++) {
+            pixels[2 * i] = (byte) i;
+            pixels[2 * i + 1] = (byte) (255 - i);
+            labels[i] = i % N;
+        }
+        List<String> classes = new ArrayList<>();
+        for (int i = 0; i < N; i++) {
+            classes.add("c" + i);
+        }
+        return new ImageBatches(new ImageSet(classes, 1, 1, 2, pixels, labels), NORMALIZATION, manager, Device.cpu());
+    }
+
+    private static float[] normalisedBytes(int image) {
+        return new float[] {((image & 0xff) / 255f - 0.5f) / 0.25f, (((255 - image) & 0xff) / 255f - 0.5f) / 0.25f};
+    }
+
+    @Test
+    void manyMoreBatchesThanAreMadeAheadComeInOrderWithTheirValues() {
+        // 300 batches of one: the pipeline thread fills its queue, sleeps and is woken many times.
+        try (ImageBatches many = manyImages(300)) {
+            int position = 0;
+            for (ImageBatches.Batch batch : many.epoch(1, null, null)) {
+                try (batch) {
+                    assertThat(batch.sourceIndex(0)).isEqualTo(position);
+                    assertThat(batch.labels().toLongArray()).containsExactly(position % N);
+                    assertThat(batch.images().toFloatArray()).containsExactly(normalisedBytes(position), within(1e-6f));
+                }
+                position++;
+            }
+            assertThat(position).isEqualTo(300);
+        }
+    }
+
+    @Test
+    void batchesHeldOpenKeepTheirImagesWhileTheRestOfTheEpochIsMade() {
+        try (ImageBatches many = manyImages(120)) {
+            List<ImageBatches.Batch> held = new ArrayList<>();
+            many.epoch(4, new Random(5), null).forEach(held::add);
+            assertThat(held).hasSize(30);
+            for (ImageBatches.Batch batch : held) {
+                float[] values = batch.images().toFloatArray();
+                for (int i = 0; i < batch.size(); i++) {
+                    assertThat(new float[] {values[2 * i], values[2 * i + 1]})
+                            .containsExactly(normalisedBytes(batch.sourceIndex(i)), within(1e-6f));
+                }
+                batch.close();
+            }
+        }
+    }
+
+    @Test
+    void closingStopsTheThreadOfAnEpochLeftUnfinished() {
+        long before = pipelineThreadsAlive();
+        ImageBatches many = manyImages(300);
+        try (ImageBatches.Batch first = many.epoch(1, null, null).iterator().next()) {
+            assertThat(first.sourceIndex(0)).isZero();
+        }
+        assertThat(pipelineThreadsAlive()).isEqualTo(before + 1);
+
+        many.close();
+
+        assertThat(pipelineThreadsAlive()).isEqualTo(before);
+    }
+
+    private static long pipelineThreadsAlive() {
+        return Thread.getAllStackTraces().keySet().stream()
+                .filter(thread -> thread.getName().equals("kiln-batches") && thread.isAlive()).count();
+    }
+
     @Test
     void aNormalisationForOtherChannelsIsRefused() {
         ImageSet colour = new ImageSet(List.of("a"), 3, 1, 1, new byte[3], new int[] {0});
