@@ -81,6 +81,7 @@ public final class ImageBatches implements AutoCloseable {
     private final int size;
     private final AtomicLong pipelineNanos = new AtomicLong();
     private ExecutorService pipelineThreads;
+    private final List<Staging> stagings = new ArrayList<>();
 
     public ImageBatches(ImageSet set, Normalization normalization, NDManager parent, Device device) {
         if (normalization.channels() != set.channels()) {
@@ -122,6 +123,24 @@ public final class ImageBatches implements AutoCloseable {
     }
 
     /**
+     * A cleared staging buffer of {@code bytes} that no open batch holds, now held by {@code batch}. DJL makes a
+     * tensor of a direct buffer without copying it (a heap buffer costs a fresh direct one each time, 50-130 us for a
+     * batch of 64 28x28 images). Without augmentation a batch's tensor is its buffer of normalised floats, so a
+     * buffer is reused only once the batch it backed is closed; with augmentation it holds the batch's bytes until
+     * their float copy is made. Kept across epochs (an epoch holds up to 10 at once).
+     */
+    private synchronized ByteBuffer staging(NDManager batch, int bytes) {
+        Staging free = stagings.stream().filter(staging -> staging.buffer.capacity() == bytes
+                && !staging.batch.isOpen()).findFirst().orElseGet(() -> {
+                    Staging fresh = new Staging(ByteBuffer.allocateDirect(bytes).order(ByteOrder.nativeOrder()));
+                    stagings.add(fresh);
+                    return fresh;
+                });
+        free.batch = batch;
+        return free.buffer.clear();
+    }
+
+    /**
      * The threads that make batches ahead, one an epoch being served (started with it, ended with it): an epoch left
      * unfinished keeps its thread until {@link #close()}.
      */
@@ -152,13 +171,7 @@ public final class ImageBatches implements AutoCloseable {
         private final long[] order;
         private final BatchAugmenter augmenter;
         private final int capacity;
-        /**
-         * DJL makes a tensor of a direct buffer without copying it (a heap buffer costs a fresh direct one each time,
-         * 50-130 us for a batch of 64 28x28 images). Without augmentation a batch's tensor is its buffer of normalised
-         * floats, so a buffer is reused only once the batch it backed is closed; with augmentation it holds the
-         * batch's bytes until their float copy is made. Only the thread making batches touches these.
-         */
-        private final List<Staging> stagings = new ArrayList<>();
+        /** Scratch arrays; only the thread making batches touches them. */
         private final float[] values;
         private final byte[] batchBytes;
         private final int[] floatBits;
@@ -168,6 +181,8 @@ public final class ImageBatches implements AutoCloseable {
         private final int depth;
         private volatile Thread waitingCaller;
         private volatile Thread sleepingMaker;
+        /** What ended the making of this epoch's batches early, once the caller has met it. */
+        private RuntimeException failure;
         private int next;
         private boolean started;
 
@@ -180,7 +195,7 @@ public final class ImageBatches implements AutoCloseable {
             this.batchBytes = augmenter == null ? new byte[capacity] : null;
             this.floatBits = augmenter == null ? new int[capacity] : null;
             // Up to 8 batches, and 16 MB of them, ahead; at least 2.
-            this.depth = Math.max(2, Math.min(8, (int) (AHEAD_BYTES / ((long) capacity * Float.BYTES))));
+            this.depth = Math.max(2, Math.min(8, (int) (AHEAD_BYTES / Math.max(1L, (long) capacity * Float.BYTES))));
         }
 
         @Override
@@ -199,16 +214,22 @@ public final class ImageBatches implements AutoCloseable {
                 return batch;
             }
             if (!started) {
-                started = true;
                 pipelineThreads().execute(this::makeAll);
+                started = true;
             }
             Batch batch = take();
             next += batch.size();
             return batch;
         }
 
-        /** The next batch made ahead, waiting for it if needed; wakes the pipeline thread once half the queue is taken. */
+        /**
+         * The next batch made ahead, waiting for it if needed; wakes the pipeline thread once half the queue is taken.
+         * A failure ends the epoch: it is thrown again on every later call.
+         */
         private Batch take() {
+            if (failure != null) {
+                throw failure;
+            }
             Object item;
             while ((item = ready.poll()) == null) {
                 waitingCaller = Thread.currentThread();
@@ -221,24 +242,29 @@ public final class ImageBatches implements AutoCloseable {
                     throw new CancellationException("interrupted while the next batch was made");
                 }
             }
+            // The count first: a maker that goes to sleep after this read sees the new count and stays awake.
+            int left = queued.decrementAndGet();
             Thread maker = sleepingMaker;
-            if (queued.decrementAndGet() <= depth / 2 && maker != null) {
+            if (left <= depth / 2 && maker != null) {
                 LockSupport.unpark(maker);
             }
             if (item instanceof Batch batch) {
                 return batch;
             }
-            Throwable failure = (Throwable) item;
-            if (failure instanceof RuntimeException runtime) {
-                throw runtime;
-            }
-            if (failure instanceof Error error) {
+            Throwable thrown = (Throwable) item;
+            failure = thrown instanceof RuntimeException runtime ? runtime
+                    : thrown instanceof Error error ? new IllegalStateException("making a batch failed", error)
+                    : new IllegalStateException(thrown);
+            if (thrown instanceof Error error) {
                 throw error;
             }
-            throw new IllegalStateException(failure);
+            throw failure;
         }
 
-        /** The pipeline thread's work: every batch of the epoch in order, sleeping while the queue is full. */
+        /**
+         * The pipeline thread's work: every batch of the epoch in order, sleeping while the queue is full. It ends
+         * with the last batch, or with what stopped it: a failure, or {@link #close()}.
+         */
         private void makeAll() {
             try {
                 for (int first = 0; first < size; first += batchSize) {
@@ -252,7 +278,8 @@ public final class ImageBatches implements AutoCloseable {
                         }
                     }
                     if (Thread.currentThread().isInterrupted()) {
-                        return; // closed
+                        offer(new CancellationException("the batches were closed"));
+                        return;
                     }
                     offer(make(first));
                 }
@@ -290,16 +317,8 @@ public final class ImageBatches implements AutoCloseable {
             return batch;
         }
 
-        /** A staging buffer no open batch holds, cleared, now held by {@code batch}. */
         private ByteBuffer stagingFor(NDManager batch) {
-            Staging free = stagings.stream().filter(staging -> !staging.batch.isOpen()).findFirst().orElseGet(() -> {
-                Staging fresh = new Staging(ByteBuffer.allocateDirect(augmenter == null ? capacity * Float.BYTES
-                        : capacity).order(ByteOrder.nativeOrder()));
-                stagings.add(fresh);
-                return fresh;
-            });
-            free.batch = batch;
-            return free.buffer.clear();
+            return staging(batch, augmenter == null ? capacity * Float.BYTES : capacity);
         }
 
         /**
@@ -375,7 +394,10 @@ public final class ImageBatches implements AutoCloseable {
         }
     }
 
-    /** Stops the threads making batches ahead (waiting for a batch being made), then frees the batches' memory. */
+    /**
+     * Stops the threads making batches ahead and waits for a batch being made (up to a minute, even when this thread
+     * is interrupted: the batch's memory belongs to the manager closed next), then frees the batches' memory.
+     */
     @Override
     public void close() {
         ExecutorService threads;
@@ -384,9 +406,16 @@ public final class ImageBatches implements AutoCloseable {
         }
         if (threads != null) {
             threads.shutdownNow();
-            try {
-                threads.awaitTermination(1, TimeUnit.MINUTES);
-            } catch (InterruptedException e) {
+            boolean interrupted = false;
+            long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(1);
+            while (!threads.isTerminated() && System.nanoTime() < deadline) {
+                try {
+                    threads.awaitTermination(deadline - System.nanoTime(), TimeUnit.NANOSECONDS);
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
+            if (interrupted) {
                 Thread.currentThread().interrupt();
             }
         }
