@@ -251,10 +251,11 @@ public final class ImageBatches implements AutoCloseable {
             if (item instanceof Batch batch) {
                 return batch;
             }
+            // The pipeline thread offers only what it caught: a RuntimeException or an Error. An Error is thrown as
+            // itself once, and wrapped on later calls.
             Throwable thrown = (Throwable) item;
             failure = thrown instanceof RuntimeException runtime ? runtime
-                    : thrown instanceof Error error ? new IllegalStateException("making a batch failed", error)
-                    : new IllegalStateException(thrown);
+                    : new IllegalStateException("making a batch failed", thrown);
             if (thrown instanceof Error error) {
                 throw error;
             }
@@ -308,17 +309,13 @@ public final class ImageBatches implements AutoCloseable {
                 labels[position] = set.labels()[sources.applyAsInt(position)];
             }
             NDManager batchScope = manager.newSubManager();
-            ByteBuffer staging = stagingFor(batchScope);
+            ByteBuffer staging = staging(batchScope, augmenter == null ? capacity * Float.BYTES : capacity);
             Shape shape = new Shape(count).addAll(imageShape);
             NDArray x = augmenter == null ? normalised(staging, batchScope, shape, sources)
                     : augmented(staging, batchScope, shape, sources);
             Batch batch = new Batch(x, batchScope.create(labels), count, batchScope, sources, set.labels());
             pipelineNanos.addAndGet(System.nanoTime() - start);
             return batch;
-        }
-
-        private ByteBuffer stagingFor(NDManager batch) {
-            return staging(batch, augmenter == null ? capacity * Float.BYTES : capacity);
         }
 
         /**
