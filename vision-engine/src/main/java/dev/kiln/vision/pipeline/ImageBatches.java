@@ -251,8 +251,8 @@ public final class ImageBatches implements AutoCloseable {
             if (item instanceof Batch batch) {
                 return batch;
             }
-            // The pipeline thread offers only what it caught: a RuntimeException or an Error. An Error is thrown as
-            // itself once, and wrapped on later calls.
+            // The pipeline thread offers a RuntimeException or an Error it caught, or a CancellationException when
+            // closed. An Error is thrown as itself once, and wrapped on later calls.
             Throwable thrown = (Throwable) item;
             failure = thrown instanceof RuntimeException runtime ? runtime
                     : new IllegalStateException("making a batch failed", thrown);
