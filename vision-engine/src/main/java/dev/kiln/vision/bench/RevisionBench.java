@@ -64,7 +64,7 @@ public final class RevisionBench {
                 Object train = trainTest.getMethod("train").invoke(full);
                 Object test = trainTest.getMethod("test").invoke(full);
                 data = trainTest.getConstructor(String.class, imageSet, imageSet).newInstance("fashion-mnist",
-                        first(imageSet, train, images), first(imageSet, test, 1000));
+                        first(imageSet, train, images), first(imageSet, test, BenchSpec.TEST_IMAGES));
             }
             Class<?> specClass = loader.loadClass("dev.kiln.contracts.runs.TrainingSpec");
             Object spec = loader.loadClass("dev.kiln.contracts.messaging.Json").getMethod("read", String.class,
@@ -109,10 +109,7 @@ public final class RevisionBench {
         if (rounds < 1 || images < 64 || warmupSeconds < 0) {
             throw new IllegalArgumentException("--rounds needs at least 1, --images 64, --warmup-seconds 0");
         }
-        String spec = """
-                {"dataset": "fashion-mnist", "model": "%s", "epochs": 1, "batchSize": 64, "validationSplit": 0,
-                 "optimizer": "sgd", "learningRate": 0.01, "momentum": 0.9, "seed": 42, "imageSize": %s}
-                """.formatted(model, imageSize > 0 ? imageSize : "null");
+        String spec = BenchSpec.json(model, 64, imageSize);
         // The engine's settings, as TrainBench's: one inter-op thread.
         System.setProperty("ai.djl.pytorch.num_interop_threads", "1");
         ClassLoader libraries = libraries(Path.of(options.get("--lib")));

@@ -79,12 +79,11 @@ public final class TrainBench {
         String model = options.get("--model");
         Path dataDir = Path.of(options.get("--data"));
         TrainTestData full = TrainTestData.load("fashion-mnist", dataDir);
-        TrainTestData data = new TrainTestData(full.name(), first(full.train(), images), first(full.test(), 1000));
+        TrainTestData data = new TrainTestData(full.name(), first(full.train(), images),
+                first(full.test(), BenchSpec.TEST_IMAGES));
         int imageSize = imageSize(options.get("--image-size"), model);
-        TrainingSpec spec = Json.read("""
-                {"dataset": "fashion-mnist", "model": "%s", "epochs": 1, "batchSize": %d, "validationSplit": 0,
-                 "optimizer": "sgd", "learningRate": 0.01, "momentum": 0.9, "seed": 42, "imageSize": %s}
-                """.formatted(model, batch, imageSize == NATIVE_SIZE ? "null" : imageSize), TrainingSpec.class);
+        TrainingSpec spec = Json.read(BenchSpec.json(model, batch, imageSize == NATIVE_SIZE ? 0 : imageSize),
+                TrainingSpec.class);
 
         int rounds = Integer.parseInt(options.get("--rounds"));
         int warmup = Integer.parseInt(options.get("--warmup"));
