@@ -13,20 +13,58 @@ import ai.djl.nn.Block;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
 import dev.kiln.vision.engine.DjlRuntime;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
-/** The oneDNN pool against DJL's own: the same values and the same gradients, ties and NaN included. */
+/**
+ * The oneDNN pool against DJL's own: the same values and the same gradients, ties and NaN included, whichever CPU runs
+ * the test (the oneDNN pool is made on every CPU here, though models use it only where it is fast).
+ */
 class MaxPoolingTest {
 
     private static final Shape TWO = new Shape(2, 2);
     private static final Shape NO_PADDING = new Shape(0, 0);
+
+    private static Block oneDnnPool() {
+        return MaxPooling.block(TWO, TWO, NO_PADDING, true);
+    }
+
+    @Test
+    void oneDnnPoolsWhereTheCpuHasAvx512sCoreInstructions() {
+        // An AMD EPYC of the Zen 4 kind (AVX-512), and one of the Zen 3 kind (AVX2 at most), as /proc/cpuinfo lists them.
+        assertThat(MaxPooling.oneDnnPoolsFast(" fpu sse4_2 avx avx2 fma avx512f avx512dq avx512cd avx512bw avx512vl"
+                + " avx512_bf16 vaes")).isTrue();
+        assertThat(MaxPooling.oneDnnPoolsFast(" fpu sse4_2 avx avx2 fma vaes vpclmulqdq")).isFalse();
+        // AVX-512's foundation alone (the first Xeon Phi) is not oneDNN's avx512_core.
+        assertThat(MaxPooling.oneDnnPoolsFast("avx2 avx512f avx512cd avx512er avx512pf")).isFalse();
+        assertThat(MaxPooling.oneDnnPoolsFast("")).isFalse();
+    }
+
+    @Test
+    void readsTheFirstProcessorsFlags(@TempDir Path dir) throws Exception {
+        Path cpuinfo = dir.resolve("cpuinfo");
+        Files.writeString(cpuinfo, """
+                processor\t: 0
+                vendor_id\t: AuthenticAMD
+                flags\t\t: fpu avx2 avx512f avx512dq avx512bw avx512vl
+                vmx flags\t: ept
+                processor\t: 1
+                flags\t\t: fpu avx2
+                """);
+
+        assertThat(MaxPooling.cpuFlags(cpuinfo)).isEqualTo(" fpu avx2 avx512f avx512dq avx512bw avx512vl");
+        assertThat(MaxPooling.oneDnnPoolsFast(MaxPooling.cpuFlags(cpuinfo))).isTrue();
+        assertThat(MaxPooling.cpuFlags(dir.resolve("missing"))).isEmpty();
+    }
 
     @ParameterizedTest(name = "{0}x{1}x{2}x{3}, kernel {4}, stride {5}, padding {6}, rectified {7}")
     @CsvSource({
@@ -49,7 +87,7 @@ class MaxPoolingTest {
             // Rectified, most windows of the zero half hold several equal maxima.
             input = rectified ? input.maximum(0f) : input.sub(3f);
             assertThat(MaxPooling.onOneDnn(input, k, p)).isTrue();
-            assertSameAsDjls(manager, MaxPooling.block(k, s, p), input, k, s, p);
+            assertSameAsDjls(manager, MaxPooling.block(k, s, p, true), input, k, s, p);
         }
     }
 
@@ -62,7 +100,7 @@ class MaxPoolingTest {
             NDArray input = manager.create(values, new Shape(2, 1, 4, 4));
             assertThat(MaxPooling.onOneDnn(input, TWO, NO_PADDING)).isTrue();
 
-            NDArray pooled = forward(manager, MaxPooling.block(TWO, TWO), input, false);
+            NDArray pooled = forward(manager, oneDnnPool(), input, false);
 
             assertThat(pooled.toFloatArray()).containsExactly(5, Float.NaN, 13, 15, 21, 23, 29, 31);
         }
@@ -72,7 +110,7 @@ class MaxPoolingTest {
     void trainingAndInferenceTakeTurnsOnOneThread() {
         // TorchScript's executor specialises a module on its first calls; autograd on and off must both keep working.
         DjlRuntime.prepareThread();
-        Block block = MaxPooling.block(TWO, TWO);
+        Block block = oneDnnPool();
         try (NDManager manager = NDManager.newBaseManager(Device.cpu(), DjlRuntime.ENGINE)) {
             for (int turn = 0; turn < 4; turn++) {
                 NDArray input = manager.randomNormal(new Shape(8, 3, 12, 12));
@@ -88,7 +126,7 @@ class MaxPoolingTest {
 
     @Test
     void threadsPoolAtOnce() throws Exception {
-        Block block = MaxPooling.block(TWO, TWO);
+        Block block = oneDnnPool();
         ExecutorService threads = Executors.newFixedThreadPool(4);
         try {
             List<Future<Boolean>> results = new ArrayList<>();
@@ -117,7 +155,7 @@ class MaxPoolingTest {
     @Test
     void leavesOtherDataTypesNamedArraysAndTooSmallInputsToDjl() {
         DjlRuntime.prepareThread();
-        Block block = MaxPooling.block(TWO, TWO);
+        Block block = oneDnnPool();
         try (NDManager manager = NDManager.newBaseManager(Device.cpu(), DjlRuntime.ENGINE)) {
             NDArray doubles = manager.arange(16f).reshape(1, 1, 4, 4).toType(DataType.FLOAT64, false);
             NDArray named = manager.arange(16f).reshape(1, 1, 4, 4);
