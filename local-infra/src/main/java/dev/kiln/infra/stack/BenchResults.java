@@ -133,6 +133,8 @@ public final class BenchResults {
                     found.add(ranged("predict 1 image vs in-process", result, "singleRatio", true));
                     found.add(ranged("predict 32 images vs in-process", result, "batchRatio", true));
                     found.add(plain("predict p99 ms at 200 req/s", result.path("paced"), "p99Millis", false));
+                    found.add(plain("predict bare HTTP req/s", result, "bareHttpRequestsPerSecond", true));
+                    found.add(plain("predict 1 image of the ceiling", result, "singleOfCeiling", true));
                 }
                 case "study" -> found.add(plain("study epochs vs no pruner", result, "fraction", false));
                 default -> {

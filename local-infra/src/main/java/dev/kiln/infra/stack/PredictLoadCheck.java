@@ -19,6 +19,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -42,6 +43,8 @@ import java.util.stream.Stream;
  * {@code ./kiln bench predict}: the served model under load from wrk (a second process), next to the same
  * model's in-process predictor measured in this run before and after the load (the machine drifts; the ratios are
  * against their mean), then single images at a fixed rate for latency, then promotions while wrk keeps predicting.
+ * Single images are also set against the machine's ceiling for them: a bare HTTP server's cost a request
+ * ({@link BareHttp}) with the in-process predictor's cost an image on top.
  * Prints numbers for people (BENCHMARKS.md), or with {@code --json} one JSON line for {@code ./kiln bench all}
  * ({@link BenchResults}); nothing here is a timed test.
  */
@@ -63,7 +66,8 @@ public final class PredictLoadCheck {
     private static final double SETTLED_COMPILER_SHARE = 0.05;
     /** The most a warm-up round's single-image rate may gain on the round before once the service has settled. */
     private static final double SETTLED_RATE_GAIN = 0.03;
-    private static final double CLOCK_TICKS_PER_SECOND = 100;
+    /** {@code /proc}'s clock ticks a second ({@code USER_HZ}, 100 on Linux). */
+    static final double CLOCK_TICKS_PER_SECOND = 100;
     private static final Duration PACED_WINDOW = Duration.ofSeconds(30);
     /** A line of the inference service's counter of logged predictions, by outcome, in /q/metrics. */
     private static final Pattern PREDICTION_LOG_TOTAL = Pattern.compile(
@@ -145,6 +149,20 @@ public final class PredictLoadCheck {
         logged.replaceAll((outcome, count) -> count - logBefore.getOrDefault(outcome, 0L));
         out.printf(Locale.ROOT, "   the prediction log meanwhile (kiln.inference.prediction-log.*, as the service"
                 + " runs): %s%n", logged);
+        HttpResponse<byte[]> answered = HTTP.send(StackHttp.request(predict).header("Content-Type", "image/png")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(pngs.get(0))).build(),
+                HttpResponse.BodyHandlers.ofByteArray());
+        if (answered.statusCode() != 200) {
+            throw new IllegalStateException("predict answered " + answered.statusCode() + ": "
+                    + new String(answered.body(), StandardCharsets.UTF_8));
+        }
+        byte[] answer = answered.body();
+        BareHttp.Ceiling bare = BareHttp.measure(answer, singles, "image/png", connections, Duration.ofSeconds(seconds));
+        out.printf(Locale.ROOT, "   the machine's HTTP ceiling: a bare Vert.x server in this JVM, reading each PNG and"
+                        + " answering the service's %d-byte answer to the first, nothing else, took %,.0f requests/s"
+                        + " from the same wrk (%d failed), %.0f us of the machine's CPU a request (wrk and the kernel"
+                        + " included)%n", answer.length, bare.requestsPerSecond(), bare.failed(),
+                bare.cpuMicrosPerRequest());
         Wrk.Result batched = Wrk.post(predict, batches, PngForms.contentType(BOUNDARY), batchConnections,
                 Duration.ofSeconds(seconds));
         report(out, "3. HTTP, " + BATCH + " PNGs per request (multipart)", batched, BATCH, batchConnections);
@@ -175,6 +193,14 @@ public final class PredictLoadCheck {
         out.printf(Locale.ROOT, "5. In-process predictor again: %,.0f images/s. Against their mean (%,.0f images/s):"
                 + " one PNG per request %.0f%%, %d PNGs per request %.0f%%%n", inProcessAfter, inProcess,
                 100 * singleImages / inProcess, BATCH, 100 * batchImages / inProcess);
+        int cores = Runtime.getRuntime().availableProcessors();
+        double ceiling = bare.imagesPerSecond(cores, 1e6 / inProcess);
+        out.printf(Locale.ROOT, "   the ceiling for one PNG per request on %d cores: the bare server's %.0f us a request"
+                        + " and the in-process predictor's %.0f us an image (in passes of %d) allow at most %,.0f"
+                        + " images/s, %.0f%% of the in-process predictor; the service reached %.0f%% of that ceiling%n",
+                cores,
+                bare.cpuMicrosPerRequest(), 1e6 / inProcess, BATCH, ceiling, 100 * ceiling / inProcess,
+                100 * singleImages / ceiling);
 
         Map<String, Object> results = new LinkedHashMap<>();
         results.put("bench", "predict");
@@ -189,6 +215,11 @@ public final class PredictLoadCheck {
         results.put("inProcessAfter", inProcessAfter);
         putRatio(results, "single", singleImages, inProcessBefore, inProcessAfter);
         results.put("singleP99Millis", single.p99Millis());
+        results.put("bareHttpRequestsPerSecond", bare.requestsPerSecond());
+        results.put("bareHttpCpuMicrosPerRequest", bare.cpuMicrosPerRequest());
+        results.put("bareHttpFailed", bare.failed());
+        results.put("singleCeilingImagesPerSecond", ceiling);
+        results.put("singleOfCeiling", singleImages / ceiling);
         results.put("singlePredictionLog", logged);
         putRatio(results, "batch", batchImages, inProcessBefore, inProcessAfter);
         results.put("batchP99Millis", batched.p99Millis());

@@ -58,7 +58,8 @@ class BenchResultsTest {
                   {"bench": "platform", "ratio": 1.035, "ratioMin": 1.02, "ratioMax": 1.05},
                   {"bench": "study", "fraction": 0.4, "sameBest": true},
                   {"bench": "predict", "singleRatio": 0.7, "singleRatioMin": 0.65, "singleRatioMax": 0.75,
-                   "batchRatio": 0.92, "batchRatioMin": 0.9, "batchRatioMax": 0.95, "paced": {"p99Millis": 8.2}},
+                   "batchRatio": 0.92, "batchRatioMin": 0.9, "batchRatioMax": 0.95, "paced": {"p99Millis": 8.2},
+                   "bareHttpRequestsPerSecond": 58000, "singleOfCeiling": 0.47},
                   {"bench": "train", "model": "lenet", "ratio": 1.2, "ratioMin": 1.1, "ratioMax": 1.3,
                    "kilnImagesPerSecond": 9000, "fractionOfPeak": 0.1}]}""");
 
@@ -74,6 +75,9 @@ class BenchResultsTest {
         assertThat(table).containsPattern("predict 32 images vs in-process .* within the noise");
         // Latency: lower is better.
         assertThat(table).containsPattern("predict p99 ms at 200 req/s .* -70\\.3%  BETTER");
+        // The bare HTTP ceiling, measured since 2026-12-06: new against older records.
+        assertThat(table).containsPattern("predict bare HTTP req/s .* 58,000 .* new");
+        assertThat(table).containsPattern("predict 1 image of the ceiling .* 0\\.470 .* new");
         assertThat(table).contains("5 figure(s) moved beyond the noise.");
     }
 }
