@@ -14,6 +14,7 @@ import dev.kiln.vision.NDArrayTest;
 import ai.djl.nn.Parameter;
 import ai.djl.training.GradientCollector;
 import ai.djl.util.PairList;
+import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -212,19 +213,38 @@ class KilnOptimizerTest extends NDArrayTest {
     }
 
     @Test
-    void aFrozenParameterAndOneWithoutAGradientAreLeftAlone() {
+    void aScaledParameterStepsAtItsOwnRate() {
+        Parameter body = parameter("body", Parameter.Type.WEIGHT);
+        Parameter head = parameter("head", Parameter.Type.WEIGHT);
+        KilnOptimizer sgd = bound(new KilnOptimizer("sgd", 0.1, 0.9, false, 0), body, head);
+        // Transfer learning's head rate: ten times the body's.
+        sgd.scaleLearningRate(List.of(head), 10);
+
+        step(sgd, body, head);
+
+        // g = {1, -1, 1, 0.75}: the body moves by 0.1 g, the head by 1.0 g.
+        assertThat(values(body)).containsExactly(new float[] {0.9f, -1.9f, 0.4f, 2.925f}, within(1e-6f));
+        assertThat(values(head)).containsExactly(new float[] {0f, -1f, -0.5f, 2.25f}, within(1e-6f));
+    }
+
+    @ParameterizedTest
+    @MethodSource("everyKind")
+    void aFrozenParameterAndOneWithoutAGradientAreLeftAlone(KilnOptimizer optimizer) {
         Parameter trained = parameter("trained", Parameter.Type.WEIGHT);
         Parameter frozen = parameter("frozen", Parameter.Type.WEIGHT);
         Parameter unused = parameter("unused", Parameter.Type.WEIGHT);
-        KilnOptimizer adam = bound(new KilnOptimizer("adam", 0.1, 0, false, 0), trained, frozen, unused);
+        bound(optimizer, trained, frozen, unused);
         frozen.freeze(true);
 
         // unused is not in the loss: it has no gradient, as a layer a fine-tuning run bypasses.
-        step(adam, trained, frozen);
+        step(optimizer, trained, frozen);
+        step(optimizer, trained, frozen);
 
         assertThat(values(trained)).isNotEqualTo(START);
         assertThat(values(frozen)).containsExactly(START);
         assertThat(values(unused)).containsExactly(START);
+        // Only the updates taken count: Adam's bias correction follows them.
+        assertThat(optimizer.stepCounts()).isEqualTo(Map.of("trained", 2));
     }
 
     @Test
