@@ -82,8 +82,9 @@ public final class TrainBench {
         TrainTestData data = new TrainTestData(full.name(), first(full.train(), images),
                 first(full.test(), BenchSpec.TEST_IMAGES));
         int imageSize = imageSize(options.get("--image-size"), model);
-        TrainingSpec spec = Json.read(BenchSpec.json(model, batch, imageSize == NATIVE_SIZE ? 0 : imageSize),
-                TrainingSpec.class);
+        // What both sides are told to resize to: 0 keeps the images' own size.
+        int resizeTo = imageSize == NATIVE_SIZE ? 0 : imageSize;
+        TrainingSpec spec = Json.read(BenchSpec.json(model, batch, resizeTo), TrainingSpec.class);
 
         int rounds = Integer.parseInt(options.get("--rounds"));
         int warmup = Integer.parseInt(options.get("--warmup"));
@@ -100,7 +101,7 @@ public final class TrainBench {
         int kilnThreads = threads;
         List<Double> ratios = new ArrayList<>();
         PytorchReference.Workload workload = new PytorchReference.Workload(options.get("--python"),
-                dataDir.resolve("fashion-mnist"), model, images, batch, imageSize == NATIVE_SIZE ? 0 : imageSize);
+                dataDir.resolve("fashion-mnist"), model, images, batch, resizeTo);
         // Warm-up, not counted: the JIT compiling the training step, native libraries, the page cache. By rounds and by
         // time: fc2layer's three rounds take half a second, and its speed still rose for five rounds more.
         long warmupEnds = System.nanoTime() + (long) (warmupSeconds * 1e9);
