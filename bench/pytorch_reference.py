@@ -6,6 +6,8 @@ later, without a process start between them (`echo | python3 bench/pytorch_refer
 
 It mirrors Kiln's pipeline choice (the data set held in memory as bytes, one shuffle per epoch, each batch
 scaled and normalised as a tensor), so the comparison is of the training step, not of a DataLoader.
+--memory-format channels_last trains as PyTorch's CPU performance guide says (the network and every batch in
+channels-last order), where the tutorials' code, the default, leaves both contiguous (NCHW).
 """
 import argparse
 import gzip
@@ -116,8 +118,8 @@ class ResNet18(nn.Module):
         return self.net(x)
 
 
-def normalised(batch):
-    return (batch.float() / 255 - 0.1307) / 0.3081
+def normalised(batch, memory_format):
+    return ((batch.float() / 255 - 0.1307) / 0.3081).contiguous(memory_format=memory_format)
 
 
 def main():
@@ -130,6 +132,8 @@ def main():
     parser.add_argument("--lr", type=float, default=0.01)
     parser.add_argument("--warmup-batches", type=int, default=20, help="uncounted batches before the timed passes")
     parser.add_argument("--image-size", type=int, default=0, help="resize the images to this square size first")
+    parser.add_argument("--memory-format", choices=["contiguous", "channels_last"], default="contiguous",
+                        help="the order in memory of the network's weights and of each batch")
     args = parser.parse_args()
 
     torch.set_num_threads(args.threads)
@@ -139,7 +143,8 @@ def main():
     if args.image_size:
         # Once, before timing, as Kiln resizes a data set for a spec's imageSize before training.
         images = nn.functional.interpolate(images.float(), size=args.image_size, mode="bilinear").round().byte()
-    net = model(args.model, 1, images.shape[2])
+    memory_format = torch.channels_last if args.memory_format == "channels_last" else torch.contiguous_format
+    net = model(args.model, 1, images.shape[2]).to(memory_format=memory_format)
     optimizer = torch.optim.SGD(net.parameters(), lr=args.lr, momentum=0.9)
     loss_fn = nn.CrossEntropyLoss()
     net.train()
@@ -147,14 +152,15 @@ def main():
     # Measured warm, as Kiln is: a few uncounted batches first (allocator, BLAS and oneDNN set-up).
     for begin in range(0, min(args.warmup_batches * args.batch, len(labels)), args.batch):
         optimizer.zero_grad()
-        loss_fn(net(normalised(images[begin:begin + args.batch])), labels[begin:begin + args.batch]).backward()
+        loss_fn(net(normalised(images[begin:begin + args.batch], memory_format)),
+                labels[begin:begin + args.batch]).backward()
         optimizer.step()
 
     for _ in sys.stdin:
-        print(json.dumps(timed_epoch(net, optimizer, loss_fn, images, labels, args.batch)), flush=True)
+        print(json.dumps(timed_epoch(net, optimizer, loss_fn, images, labels, args.batch, memory_format)), flush=True)
 
 
-def timed_epoch(net, optimizer, loss_fn, images, labels, batch):
+def timed_epoch(net, optimizer, loss_fn, images, labels, batch, memory_format):
     """One shuffled pass over the images, timed, as a Kiln epoch."""
     start = time.perf_counter()
     order = torch.randperm(len(labels))
@@ -162,7 +168,7 @@ def timed_epoch(net, optimizer, loss_fn, images, labels, batch):
     seen = 0
     loss_sum = 0.0
     for begin in range(0, len(labels), batch):
-        x = normalised(shuffled_images[begin:begin + batch])
+        x = normalised(shuffled_images[begin:begin + batch], memory_format)
         y = shuffled_labels[begin:begin + batch]
         optimizer.zero_grad()
         loss = loss_fn(net(x), y)

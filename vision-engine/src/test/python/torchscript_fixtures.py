@@ -1,7 +1,8 @@
 """Writes the TorchScript test fixtures of vision-engine: a small CNN for 1x28x28 digits, traced and scripted,
 its import manifest, and PyTorch's own logits for a fixed batch, which Kiln's must equal: expected.json holds a
 batch as the network takes it (normalised), pixels.json 8-bit images (what a client sends) and the logits of the
-same images normalised as the manifest says.
+same images normalised as the manifest says. memory-format.pt answers how its input lies in memory (for
+MemoryFormatTest: DJL has no call that tells).
 
 Usage: /usr/bin/python3 torchscript_fixtures.py OUTDIR   (Debian's python3-torch; ./kiln test installs it)
        /usr/bin/python3 torchscript_fixtures.py --check MODEL.pt OUTDIR
@@ -31,6 +32,13 @@ class DigitNet(nn.Module):
         return self.classifier(self.features(x))
 
 
+class MemoryFormatProbe(nn.Module):
+    """[contiguous (NCHW), channels last]: 1 or 0 each, as PyTorch sees its input's strides."""
+
+    def forward(self, x):
+        return torch.tensor([int(x.is_contiguous()), int(x.is_contiguous(memory_format=torch.channels_last))])
+
+
 def main(out):
     out.mkdir(parents=True, exist_ok=True)
     torch.manual_seed(20261201)
@@ -45,6 +53,7 @@ def main(out):
     batch = torch.rand(4, 1, 28, 28)
     torch.jit.trace(net, batch).save(str(out / "traced.pt"))
     torch.jit.script(net).save(str(out / "scripted.pt"))
+    torch.jit.script(MemoryFormatProbe()).save(str(out / "memory-format.pt"))
     with torch.no_grad():
         logits = net(batch)
     (out / "expected.json").write_text(json.dumps({

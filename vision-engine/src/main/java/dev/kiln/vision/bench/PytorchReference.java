@@ -32,8 +32,12 @@ final class PytorchReference implements AutoCloseable {
     /** Processes, of one timed pass each, tried per setting when choosing one: the fastest is kept. */
     static final int TRIAL_PROCESSES = 2;
 
-    /** What the reference trains: the same model, images, batch and square size as the Kiln side. */
-    record Workload(String python, Path fashionMnist, String model, int images, int batch, int imageSize) {
+    /**
+     * What the reference trains: the same model, images, batch and square size as the Kiln side, in PyTorch's memory
+     * format {@code contiguous} (the tutorials' code) or {@code channels_last}.
+     */
+    record Workload(String python, Path fashionMnist, String model, int images, int batch, int imageSize,
+            String memoryFormat) {
     }
 
     private final Setting setting;
@@ -47,7 +51,8 @@ final class PytorchReference implements AutoCloseable {
         ProcessBuilder builder = new ProcessBuilder(workload.python(), "bench/pytorch_reference.py",
                 "--data", workload.fashionMnist().toString(), "--model", workload.model(),
                 "--images", String.valueOf(workload.images()), "--batch", String.valueOf(workload.batch()),
-                "--threads", String.valueOf(setting.threads()), "--image-size", String.valueOf(workload.imageSize()))
+                "--threads", String.valueOf(setting.threads()), "--image-size", String.valueOf(workload.imageSize()),
+                "--memory-format", workload.memoryFormat())
                 .redirectError(ProcessBuilder.Redirect.INHERIT);
         // Python's malloc tuned as Kiln's is: with glibc's defaults the reference too faults its freed tensors back
         // in, in some settings (OpenBLAS's own threads on cifar-cnn: 2 million faults, rounds at 2,900-4,500 img/s).

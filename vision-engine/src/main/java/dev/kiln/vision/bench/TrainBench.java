@@ -6,6 +6,7 @@ import dev.kiln.contracts.messaging.Json;
 import dev.kiln.contracts.runs.TrainingSpec;
 import dev.kiln.vision.datasets.ImageSet;
 import dev.kiln.vision.engine.DjlRuntime;
+import dev.kiln.vision.models.MemoryFormat;
 import dev.kiln.vision.pipeline.TrainTestData;
 import dev.kiln.vision.training.ClassifierTraining;
 import dev.kiln.contracts.runs.EpochMetrics;
@@ -32,7 +33,8 @@ public final class TrainBench {
 
     static final String USAGE = """
             Usage: ./kiln bench train [--model M] [--images N] [--batch B] [--threads T] [--rounds R]
-                                      [--warmup W] [--warmup-seconds D] [--image-size S] [--json]
+                                      [--warmup W] [--warmup-seconds D] [--image-size S]
+                                      [--pytorch-memory-format contiguous|channels_last] [--json]
 
             Trains one epoch of M (default cifar-cnn; any registry architecture: fc2layer, mnist-cnn, mlp, lenet,
             cifar-cnn, confignet, vgg11, vgg16, resnet18) on the first N (default 20000) Fashion-MNIST training
@@ -46,7 +48,9 @@ public final class TrainBench {
             as a tiny network's W rounds take under a second), the reference after 20 uncounted batches and its
             trial. Each at its best: Kiln picks its thread count (a small network measures one thread against all),
             the reference the fastest of its settings, tried after Kiln's warm-up in two processes each, taking
-            turns, the fastest process kept.
+            turns, the fastest process kept. The reference's memory format is the tutorials' (contiguous) unless
+            --pytorch-memory-format says channels_last (PyTorch's CPU recipe: the network and each batch channels
+            last); Kiln picks its own for the network (printed).
             """;
 
     /** Fashion-MNIST's own image size: no resizing. */
@@ -60,11 +64,13 @@ public final class TrainBench {
     }
 
     public static void main(String[] args) throws IOException, InterruptedException {
-        Optional<Map<String, String>> parsed = BenchOptions.parse(args, USAGE, Map.of("--model", "cifar-cnn",
-                "--images", "20000", "--batch", "64", "--threads",
-                String.valueOf(Runtime.getRuntime().availableProcessors()), "--rounds", "5", "--warmup", "3",
-                "--warmup-seconds", "10", "--data", ".kiln/data", "--image-size", "auto",
-                "--python", "/usr/bin/python3"), Set.of("--json"));
+        Optional<Map<String, String>> parsed = BenchOptions.parse(args, USAGE, Map.ofEntries(
+                Map.entry("--model", "cifar-cnn"), Map.entry("--images", "20000"), Map.entry("--batch", "64"),
+                Map.entry("--threads", String.valueOf(Runtime.getRuntime().availableProcessors())),
+                Map.entry("--rounds", "5"), Map.entry("--warmup", "3"), Map.entry("--warmup-seconds", "10"),
+                Map.entry("--data", ".kiln/data"), Map.entry("--image-size", "auto"),
+                Map.entry("--python", "/usr/bin/python3"), Map.entry("--pytorch-memory-format", "contiguous")),
+                Set.of("--json"));
         if (parsed.isEmpty()) {
             return;
         }
@@ -92,6 +98,12 @@ public final class TrainBench {
         if (rounds < 1 || warmup < 1 || warmupSeconds < 0) {
             throw new IllegalArgumentException("--rounds and --warmup need at least 1, --warmup-seconds at least 0");
         }
+        String pytorchMemoryFormat = options.get("--pytorch-memory-format");
+        if (!List.of("contiguous", "channels_last").contains(pytorchMemoryFormat)) {
+            throw new IllegalArgumentException("--pytorch-memory-format is contiguous or channels_last, not '"
+                    + pytorchMemoryFormat + "'");
+        }
+        MemoryFormat kilnMemoryFormat = MemoryFormat.forTraining(spec.withDefaults().summary());
         List<Double> kiln = new ArrayList<>();
         List<Double> pipeline = new ArrayList<>();
         List<Double> pytorch = new ArrayList<>();
@@ -101,7 +113,7 @@ public final class TrainBench {
         int kilnThreads = threads;
         List<Double> ratios = new ArrayList<>();
         PytorchReference.Workload workload = new PytorchReference.Workload(options.get("--python"),
-                dataDir.resolve("fashion-mnist"), model, images, batch, resizeTo);
+                dataDir.resolve("fashion-mnist"), model, images, batch, resizeTo, pytorchMemoryFormat);
         // Warm-up, not counted: the JIT compiling the training step, native libraries, the page cache. By rounds and by
         // time: fc2layer's three rounds take half a second, and its speed still rose for five rounds more.
         long warmupEnds = System.nanoTime() + (long) (warmupSeconds * 1e9);
@@ -173,6 +185,8 @@ public final class TrainBench {
         report.put("threads", threads);
         report.put("kilnThreads", kilnThreads);
         report.put("pytorchThreads", setting.threads());
+        report.put("kilnMemoryFormat", kilnMemoryFormat.name().toLowerCase(Locale.ROOT));
+        report.put("pytorchMemoryFormat", pytorchMemoryFormat);
         report.put("imageSize", imageSize);
         report.put("rounds", rounds);
         report.put("warmupRounds", warmupRounds);
@@ -193,14 +207,15 @@ public final class TrainBench {
             System.out.println(Json.write(report));
         } else {
             System.out.printf(Locale.ROOT, "%nmedian of %d rounds: %s, %,d Fashion-MNIST images, batch %d, SGD momentum,"
-                    + " %d cores, CPU%n  kiln     %,8.0f img/s (%d threads)%n  pytorch  %,8.0f img/s (torch %s, %d threads,"
-                    + " OpenBLAS threads: %s)%n"
+                    + " %d cores, CPU%n  kiln     %,8.0f img/s (%d threads, %s)%n  pytorch  %,8.0f img/s (torch %s, %d"
+                    + " threads, OpenBLAS threads: %s, %s)%n"
                     + "  ratio    %.2fx (median of the rounds' ratios; %.2f to %.2f)%n"
                     + "  kiln data pipeline alone %,.0f img/s (%.0fx the training step)%n"
                     + "  achieved %.2f GMAC/s (3 x %,d multiply-adds per image x %,.0f img/s): %.1f%% of this machine's"
                     + " measured peak, %.2f GMAC/s (float32 matrix multiplies through the same natives)%n", rounds,
-                    model, images, batch, threads, kilnMedian, kilnThreads, pytorchMedian, reference.get("torch").asText(),
-                    setting.threads(), report.get("pytorchBlasThreads"),
+                    model, images, batch, threads, kilnMedian, kilnThreads, report.get("kilnMemoryFormat"), pytorchMedian,
+                    reference.get("torch").asText(), setting.threads(), report.get("pytorchBlasThreads"),
+                    pytorchMemoryFormat,
                     report.get("ratio"), report.get("ratioMin"), report.get("ratioMax"), pipelineMedian,
                     pipelineMedian / kilnMedian, achieved / 1e9, forwardMultiplyAdds, kilnMedian,
                     100 * achieved / peak, peak / 1e9);

@@ -74,6 +74,11 @@ final class MaxPooling {
                 : Pool.maxPool2d(x, kernel, stride, padding, false), NAME);
     }
 
+    /** Whether this process's pools run on oneDNN (they do on CPUs with AVX-512's core instructions). */
+    static boolean poolsOnOneDnn() {
+        return ONEDNN_POOLS_FAST;
+    }
+
     /** Whether oneDNN pools faster than PyTorch's kernel on a CPU with these flags: AVX-512's core instructions. */
     static boolean oneDnnPoolsFast(String flags) {
         return List.of(flags.trim().split("\\s+")).containsAll(ONEDNN_POOL_FLAGS);

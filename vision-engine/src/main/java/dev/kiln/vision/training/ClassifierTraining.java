@@ -32,6 +32,7 @@ import dev.kiln.vision.evaluation.Evaluator;
 import dev.kiln.vision.evaluation.MisclassifiedCollector;
 import dev.kiln.vision.imports.TorchScriptModule;
 import dev.kiln.vision.models.Initialization;
+import dev.kiln.vision.models.MemoryFormat;
 import dev.kiln.vision.models.ModelRegistry;
 import dev.kiln.vision.pipeline.AugmentationSettings;
 import dev.kiln.vision.pipeline.BatchAugmenter;
@@ -135,7 +136,8 @@ public final class ClassifierTraining {
      * Sets this thread's intra-op count for the training ({@link IntraOpThreads}): an imported module, which has no
      * copy to measure, and a network of unknown size train on every core.
      */
-    private void applyIntraOpThreads(boolean imported, ArchitectureSummary summary, ImageSet train) {
+    private void applyIntraOpThreads(boolean imported, ArchitectureSummary summary, ImageSet train,
+            MemoryFormat format) {
         if (imported || summary == null) {
             IntraOpThreads.applyAll();
             return;
@@ -143,7 +145,7 @@ public final class ClassifierTraining {
         Shape batch = new Shape(spec.batchSize(), train.channels(), train.height(), train.width());
         String shape = spec.model().label() + Json.write(spec.modelArgs()) + batch + "->" + data.train().classes().size();
         IntraOpThreads.apply(shape, summary.multiplyAdds() * spec.batchSize(), batch, data.train().classes().size(),
-                () -> newNetwork(train));
+                format, () -> newNetwork(train));
     }
 
     private static boolean sameExceptEpochs(TrainingSpec a, TrainingSpec b) {
@@ -191,9 +193,13 @@ public final class ClassifierTraining {
         // The summary's shape inference needs no model: it names the layers that freezing and manifests refer to.
         ArchitectureSummary summary = imported ? spec.summary() : ShapeInference.summarize(spec.model(),
                 spec.modelArgs(), train.channels(), train.height(), train.width(), data.train().classes().size());
+        // An imported module may view its activations as contiguous (a tutorial's x.view(-1, 400)); a GPU was not
+        // measured.
+        MemoryFormat format = imported || device.isGpu() || summary == null ? MemoryFormat.CONTIGUOUS
+                : MemoryFormat.forTraining(summary);
         if (!device.isGpu()) {
             // Before the seed: measuring the thread counts builds and trains a copy of the network.
-            applyIntraOpThreads(imported, summary, train);
+            applyIntraOpThreads(imported, summary, train, format);
         }
         Engine.getEngine(DjlRuntime.ENGINE).setRandomSeed(Long.hashCode(spec.seed()));
         KilnOptimizer optimizer = new KilnOptimizer(spec.optimizer(), spec.learningRate(), spec.momentum(),
@@ -221,7 +227,7 @@ public final class ClassifierTraining {
                 optimizer.bind(block.getParameters());
                 FineTuning fineTuning = spec.init() == null ? null
                         : fineTuning(summary, block, model.getNDManager(), optimizer);
-                Loop loop = new Loop(model, trainer, optimizer, normalization, engine, summary, trainBatches,
+                Loop loop = new Loop(model, trainer, optimizer, normalization, engine, summary, format, trainBatches,
                         validationBatches, fineTuning);
                 if (resumeFrom != null) {
                     loop.restore(resumeFrom);
@@ -256,6 +262,7 @@ public final class ClassifierTraining {
         private final Normalization normalization;
         private final EngineInfo engine;
         private final ArchitectureSummary summary;
+        private final MemoryFormat format;
         private final ImageBatches train;
         private final ImageBatches validation;
         private final LearningRateSchedule schedule;
@@ -269,8 +276,10 @@ public final class ClassifierTraining {
         private FirstBatchSampler sampler;
 
         Loop(Model model, Trainer trainer, KilnOptimizer optimizer, Normalization normalization, EngineInfo engine,
-                ArchitectureSummary summary, ImageBatches train, ImageBatches validation, FineTuning fineTuning) {
+                ArchitectureSummary summary, MemoryFormat format, ImageBatches train, ImageBatches validation,
+                FineTuning fineTuning) {
             this.summary = summary;
+            this.format = format;
             this.model = model;
             this.fineTuning = fineTuning;
             this.trainer = trainer;
@@ -403,7 +412,7 @@ public final class ClassifierTraining {
                 targets = targets.mul(lambda).add(targets.get(order).mul(1 - lambda));
             }
             NDArray softTargets = targets;
-            BackwardPass pass = BackwardPass.of(trainer, images, logits -> hardLabels
+            BackwardPass pass = BackwardPass.of(trainer, format.arrange(images), logits -> hardLabels
                     ? SoftTargetLoss.ofLabels(logits, labels)
                     : trainer.getLoss().evaluate(new NDList(softTargets), new NDList(logits)));
             if (spec.gradClipNorm() != null) {

@@ -10,6 +10,7 @@ import ai.djl.nn.Block;
 import ai.djl.training.DefaultTrainingConfig;
 import ai.djl.training.Trainer;
 import dev.kiln.vision.engine.DjlRuntime;
+import dev.kiln.vision.models.MemoryFormat;
 import java.util.Arrays;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -53,13 +54,15 @@ final class IntraOpThreads {
      * @param batchMultiplyAdds   a batch's forward multiply-adds
      * @param batch               the input batch's shape (batch size, channels, height, width)
      * @param classes             the network's outputs
+     * @param format              the order in memory the training hands batches in
      * @param network             a fresh, initialised copy of the network, for the measurement
      * @return the count now set
      */
-    static int apply(String shape, long batchMultiplyAdds, Shape batch, int classes, Supplier<Block> network) {
+    static int apply(String shape, long batchMultiplyAdds, Shape batch, int classes, MemoryFormat format,
+            Supplier<Block> network) {
         int available = DjlRuntime.startingIntraOpThreads();
         int threads = available == 1 || batchMultiplyAdds > LARGE_BATCH_MULTIPLY_ADDS ? available
-                : CHOSEN.computeIfAbsent(shape, s -> measure(network, batch, classes, available));
+                : CHOSEN.computeIfAbsent(shape, s -> measure(network, batch, classes, format, available));
         DjlRuntime.intraOpThreads(threads);
         return threads;
     }
@@ -76,7 +79,8 @@ final class IntraOpThreads {
         return median(allThreadsNanos) < median(oneThreadNanos) ? available : 1;
     }
 
-    private static int measure(Supplier<Block> network, Shape batch, int classes, int available) {
+    private static int measure(Supplier<Block> network, Shape batch, int classes, MemoryFormat format,
+            int available) {
         long[] one = new long[TIMED_STEPS];
         long[] all = new long[TIMED_STEPS];
         try (Model copy = Model.newInstance("intra-op-threads", Device.cpu(), DjlRuntime.ENGINE)) {
@@ -87,7 +91,7 @@ final class IntraOpThreads {
                 for (int step = -WARM_STEPS; step < TIMED_STEPS; step++) {
                     for (int threads : new int[] {1, available}) {
                         DjlRuntime.intraOpThreads(threads);
-                        long nanos = timedStep(trainer, batch, classes);
+                        long nanos = timedStep(trainer, batch, classes, format);
                         if (step >= 0) {
                             (threads == 1 ? one : all)[step] = nanos;
                         }
@@ -99,9 +103,9 @@ final class IntraOpThreads {
     }
 
     /** One forward and backward pass of a random batch, timed (its gradients are the throwaway copy's). */
-    private static long timedStep(Trainer trainer, Shape batch, int classes) {
+    private static long timedStep(Trainer trainer, Shape batch, int classes, MemoryFormat format) {
         try (NDManager step = trainer.getManager().newSubManager()) {
-            NDArray images = step.randomNormal(batch);
+            NDArray images = format.arrange(step.randomNormal(batch));
             NDArray labels = step.randomInteger(0, classes, new Shape(batch.get(0)), DataType.INT64);
             long start = System.nanoTime();
             BackwardPass.of(trainer, images, logits -> SoftTargetLoss.ofLabels(logits, labels));

@@ -6,6 +6,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
 import dev.kiln.vision.engine.DjlRuntime;
 import dev.kiln.vision.models.Initialization;
+import dev.kiln.vision.models.MemoryFormat;
 import dev.kiln.vision.models.ModelRegistry;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -30,9 +31,11 @@ class IntraOpThreadsTest {
         String shape = "mnist-cnn-test" + batch;
         int available = DjlRuntime.startingIntraOpThreads();
 
-        int first = IntraOpThreads.apply(shape, 149_300L * 64, batch, 10, () -> mnistCnn(copies));
+        int first = IntraOpThreads.apply(shape, 149_300L * 64, batch, 10, MemoryFormat.CHANNELS_LAST,
+                () -> mnistCnn(copies));
         assertThat(DjlRuntime.currentIntraOpThreads()).isEqualTo(first);
-        int second = IntraOpThreads.apply(shape, 149_300L * 64, batch, 10, () -> mnistCnn(copies));
+        int second = IntraOpThreads.apply(shape, 149_300L * 64, batch, 10, MemoryFormat.CHANNELS_LAST,
+                () -> mnistCnn(copies));
 
         assertThat(first).isIn(1, available);
         assertThat(second).isEqualTo(first);
@@ -44,7 +47,8 @@ class IntraOpThreadsTest {
         AtomicInteger copies = new AtomicInteger();
         Shape batch = new Shape(64, 3, 32, 32);
 
-        int threads = IntraOpThreads.apply("vgg11-test" + batch, 272_000_000L * 64, batch, 10, () -> mnistCnn(copies));
+        int threads = IntraOpThreads.apply("vgg11-test" + batch, 272_000_000L * 64, batch, 10,
+                MemoryFormat.CONTIGUOUS, () -> mnistCnn(copies));
 
         assertThat(threads).isEqualTo(DjlRuntime.startingIntraOpThreads());
         assertThat(copies.get()).isZero();

@@ -1,0 +1,55 @@
+package dev.kiln.vision.models;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.Shape;
+import dev.kiln.contracts.architectures.ArchitectureSummary;
+import dev.kiln.contracts.architectures.LayerType;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+/**
+ * The order in memory in which a training hands its image batches to the network, PyTorch's {@code
+ * torch.contiguous_format} (NCHW) or {@code torch.channels_last} (NHWC); the batch's shape is N x C x H x W either way.
+ * PyTorch's operations answer in the order they are given: a convolution of a channels-last batch answers channels
+ * last (oneDNN reads and writes it without reordering), so does the ReLU after it, and the max pool after that runs
+ * PyTorch's channels-last kernel, vectorised along the channels, where the NCHW one ({@code cpu_max_pool}) takes a
+ * branch per element. A flatten copies back to NCHW's order, so the linear layers, the parameters and checkpoints see
+ * what they always see, and the values are the same. On the AVX2 VM of BENCHMARKS.md ("Channels last") the pooling
+ * networks without batch norm trained 23 to 32% faster channels last (mnist-cnn, lenet, cifar-cnn); VGG-11, which
+ * pools but has batch norm, the same; ResNet-18 (batch norm, no max pool) 16 to 25% slower; so only the first kind
+ * trains channels last, and only where PyTorch's kernel pools ({@link MaxPooling}: where oneDNN pools, on AVX-512,
+ * it reorders to NCHW anyway, and nothing was measured there).
+ */
+public enum MemoryFormat {
+    CONTIGUOUS {
+        @Override
+        public NDArray arrange(NDArray batch) {
+            return batch;
+        }
+    },
+    CHANNELS_LAST {
+        @Override
+        public NDArray arrange(NDArray batch) {
+            Shape shape = batch.getShape();
+            // Flattening the NHWC view makes the copy in NHWC order (of one channel, a view: the order is the same);
+            // viewed as NCHW again, its strides say channels last, and PyTorch follows the strides.
+            return batch.transpose(0, 2, 3, 1).reshape(shape.get(0), -1)
+                    .reshape(shape.get(0), shape.get(2), shape.get(3), shape.get(1)).transpose(0, 3, 1, 2);
+        }
+    };
+
+    /** The same batch (N x C x H x W) in this order; the array itself where it is in this order already. */
+    public abstract NDArray arrange(NDArray batch);
+
+    /** The order a training of this network on the CPU hands it batches in; see the class comment. */
+    public static MemoryFormat forTraining(ArchitectureSummary summary) {
+        return forTraining(summary, MaxPooling.poolsOnOneDnn());
+    }
+
+    /** As {@link #forTraining(ArchitectureSummary)}, where {@code poolsOnOneDnn} says which pool runs. */
+    static MemoryFormat forTraining(ArchitectureSummary summary, boolean poolsOnOneDnn) {
+        Set<String> types = summary.layers().stream().map(ArchitectureSummary.Row::type).collect(Collectors.toSet());
+        return !poolsOnOneDnn && types.contains(LayerType.MAXPOOL.json()) && !types.contains(LayerType.BATCHNORM.json())
+                ? CHANNELS_LAST : CONTIGUOUS;
+    }
+}

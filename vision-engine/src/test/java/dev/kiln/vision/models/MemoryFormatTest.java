@@ -1,0 +1,135 @@
+package dev.kiln.vision.models;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ai.djl.Device;
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Block;
+import ai.djl.nn.convolutional.Conv2d;
+import ai.djl.nn.pooling.Pool;
+import ai.djl.pytorch.engine.PtNDManager;
+import ai.djl.pytorch.engine.PtSymbolBlock;
+import ai.djl.pytorch.jni.IValueUtils;
+import ai.djl.pytorch.jni.JniUtils;
+import ai.djl.training.GradientCollector;
+import ai.djl.training.ParameterStore;
+import dev.kiln.contracts.architectures.ArchitectureSummary;
+import dev.kiln.contracts.architectures.ModelSpec;
+import dev.kiln.contracts.architectures.ShapeInference;
+import dev.kiln.vision.engine.DjlRuntime;
+import dev.kiln.vision.imports.TorchScriptFixtures;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * Channels last as PyTorch sees it (a TorchScript probe reads the strides, which DJL does not show), kept through the
+ * layers that train faster for it, and with the same answers and gradients as NCHW.
+ */
+class MemoryFormatTest {
+
+    private static final Shape TWO = new Shape(2, 2);
+    private static final Shape NO_PADDING = new Shape(0, 0);
+
+    @ParameterizedTest
+    @ValueSource(strings = {"mnist-cnn", "lenet", "cifar-cnn"})
+    void poolingNetworksWithoutBatchNormTrainChannelsLastWherePytorchPools(String name) {
+        ArchitectureSummary summary = summary(name, 28);
+
+        assertThat(MemoryFormat.forTraining(summary, false)).isEqualTo(MemoryFormat.CHANNELS_LAST);
+        assertThat(MemoryFormat.forTraining(summary, true)).as("pools on oneDNN").isEqualTo(MemoryFormat.CONTIGUOUS);
+    }
+
+    @ParameterizedTest
+    @CsvSource({"vgg11, 32", "resnet18, 32", "confignet, 28", "mlp, 28", "fc2layer, 28"})
+    void theOtherNetworksTrainContiguous(String name, int size) {
+        assertThat(MemoryFormat.forTraining(summary(name, size), false)).isEqualTo(MemoryFormat.CONTIGUOUS);
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {1, 3})
+    void aChannelsLastBatchKeepsItsValuesAndItsConvolutionAndPoolAnswerChannelsLast(int channels) throws Exception {
+        try (NDManager manager = NDManager.newBaseManager(Device.cpu(), DjlRuntime.ENGINE)) {
+            PtSymbolBlock probe = probe(manager);
+            NDArray batch = manager.randomNormal(new Shape(4, channels, 10, 10));
+            NDArray weight = manager.randomNormal(new Shape(8, channels, 3, 3));
+            NDArray bias = manager.zeros(new Shape(8));
+
+            NDArray arranged = MemoryFormat.CHANNELS_LAST.arrange(batch);
+            NDArray convolved = conv(arranged, weight, bias);
+            NDArray pooled = Pool.maxPool2d(convolved.getNDArrayInternal().relu(), TWO, TWO, NO_PADDING, false);
+
+            assertThat(arranged.getShape()).isEqualTo(batch.getShape());
+            assertThat(arranged.contentEquals(batch)).isTrue();
+            // [contiguous, channels last]; one channel's batch is both, and only its strides tell PyTorch which.
+            assertThat(layout(probe, arranged)).containsExactly(channels == 1 ? 1 : 0, 1);
+            assertThat(layout(probe, convolved)).containsExactly(0, 1);
+            assertThat(layout(probe, pooled)).containsExactly(0, 1);
+            assertThat(layout(probe, conv(MemoryFormat.CONTIGUOUS.arrange(batch), weight, bias)))
+                    .as("NCHW stays NCHW").containsExactly(1, 0);
+            assertThat(convolved.allClose(conv(batch, weight, bias), 1e-4, 1e-5, false)).isTrue();
+        }
+    }
+
+    @Test
+    void cifarCnnAnswersAndLearnsTheSameChannelsLast() {
+        try (NDManager manager = NDManager.newBaseManager(Device.cpu(), DjlRuntime.ENGINE)) {
+            Block network = ModelRegistry.build("cifar-cnn", Map.of(), 10);
+            network.initialize(manager, ai.djl.ndarray.types.DataType.FLOAT32, new Shape(1, 1, 28, 28));
+            NDArray batch = manager.randomNormal(new Shape(8, 1, 28, 28));
+
+            float[][] contiguous = logitsAndFirstGradient(manager, network, MemoryFormat.CONTIGUOUS.arrange(batch));
+            float[][] channelsLast = logitsAndFirstGradient(manager, network,
+                    MemoryFormat.CHANNELS_LAST.arrange(batch));
+
+            for (int i = 0; i < 2; i++) {
+                NDArray expected = manager.create(contiguous[i]);
+                assertThat(manager.create(channelsLast[i]).allClose(expected, 1e-4, 1e-5, false))
+                        .as(i == 0 ? "logits" : "the first convolution's weight gradient").isTrue();
+            }
+        }
+    }
+
+    /** The logits (dropout off) and the first parameter's gradient of their sum. */
+    private static float[][] logitsAndFirstGradient(NDManager manager, Block network, NDArray batch) {
+        NDArray weight = network.getParameters().get(0).getValue().getArray();
+        DjlRuntime.GRADIENTS.lock();
+        try (GradientCollector collector = Engine.getEngine(DjlRuntime.ENGINE).newGradientCollector()) {
+            NDArray logits = network.forward(new ParameterStore(manager, false), new NDList(batch), false)
+                    .singletonOrThrow();
+            collector.backward(logits.sum());
+            NDArray accumulated = weight.getGradient();
+            float[] gradient = accumulated.toFloatArray();
+            accumulated.subi(accumulated); // PyTorch adds the next backward's to it
+            return new float[][] {logits.toFloatArray(), gradient};
+        } finally {
+            DjlRuntime.GRADIENTS.unlock();
+        }
+    }
+
+    private static NDArray conv(NDArray batch, NDArray weight, NDArray bias) {
+        return Conv2d.conv2d(batch, weight, bias, new Shape(1, 1), new Shape(1, 1), new Shape(1, 1), 1).singletonOrThrow();
+    }
+
+    private static long[] layout(PtSymbolBlock probe, NDArray x) {
+        return IValueUtils.forward(probe, new NDList(x), false).singletonOrThrow().toLongArray();
+    }
+
+    private static PtSymbolBlock probe(NDManager manager) throws Exception {
+        try (InputStream in = Files.newInputStream(TorchScriptFixtures.dir().resolve("memory-format.pt"))) {
+            return JniUtils.loadModule((PtNDManager) manager, in, true, false);
+        }
+    }
+
+    private static ArchitectureSummary summary(String name, int size) {
+        return ShapeInference.summarize(ModelSpec.named(name), Map.of(), 1, size, size, 10);
+    }
+}
