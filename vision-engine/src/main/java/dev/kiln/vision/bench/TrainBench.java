@@ -103,7 +103,7 @@ public final class TrainBench {
             throw new IllegalArgumentException("--pytorch-memory-format is contiguous or channels_last, not '"
                     + pytorchMemoryFormat + "'");
         }
-        MemoryFormat kilnMemoryFormat = MemoryFormat.forTraining(spec.withDefaults().summary());
+        MemoryFormat kilnMemoryFormat = MemoryFormat.forTraining(spec.withDefaults().summary(), Device.cpu());
         List<Double> kiln = new ArrayList<>();
         List<Double> pipeline = new ArrayList<>();
         List<Double> pytorch = new ArrayList<>();

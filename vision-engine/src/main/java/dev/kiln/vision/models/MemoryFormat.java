@@ -1,5 +1,6 @@
 package dev.kiln.vision.models;
 
+import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
 import dev.kiln.contracts.architectures.ArchitectureSummary;
@@ -18,7 +19,7 @@ import java.util.stream.Collectors;
  * networks without batch norm trained 23 to 32% faster channels last (mnist-cnn, lenet, cifar-cnn); VGG-11, which
  * pools but has batch norm, the same; ResNet-18 (batch norm, no max pool) 16 to 25% slower; so only the first kind
  * trains channels last, and only where PyTorch's kernel pools ({@link MaxPooling}: where oneDNN pools, on AVX-512,
- * it reorders to NCHW anyway, and nothing was measured there).
+ * it reorders to NCHW anyway, and nothing was measured there), and not on a GPU (not measured either).
  */
 public enum MemoryFormat {
     CONTIGUOUS {
@@ -41,12 +42,12 @@ public enum MemoryFormat {
     /** The same batch (N x C x H x W) in this order; the array itself where it is in this order already. */
     public abstract NDArray arrange(NDArray batch);
 
-    /** The order a training of this network on the CPU hands it batches in; see the class comment. */
-    public static MemoryFormat forTraining(ArchitectureSummary summary) {
-        return forTraining(summary, MaxPooling.poolsOnOneDnn());
+    /** The order a training of this network on this device hands it batches in; see the class comment. */
+    public static MemoryFormat forTraining(ArchitectureSummary summary, Device device) {
+        return device.isGpu() ? CONTIGUOUS : forTraining(summary, MaxPooling.poolsOnOneDnn());
     }
 
-    /** As {@link #forTraining(ArchitectureSummary)}, where {@code poolsOnOneDnn} says which pool runs. */
+    /** As {@link #forTraining(ArchitectureSummary, Device)} on the CPU, {@code poolsOnOneDnn} saying which pool runs. */
     static MemoryFormat forTraining(ArchitectureSummary summary, boolean poolsOnOneDnn) {
         Set<String> types = summary.layers().stream().map(ArchitectureSummary.Row::type).collect(Collectors.toSet());
         return !poolsOnOneDnn && types.contains(LayerType.MAXPOOL.json()) && !types.contains(LayerType.BATCHNORM.json())

@@ -193,10 +193,8 @@ public final class ClassifierTraining {
         // The summary's shape inference needs no model: it names the layers that freezing and manifests refer to.
         ArchitectureSummary summary = imported ? spec.summary() : ShapeInference.summarize(spec.model(),
                 spec.modelArgs(), train.channels(), train.height(), train.width(), data.train().classes().size());
-        // An imported module may view its activations as contiguous (a tutorial's x.view(-1, 400)); a GPU was not
-        // measured.
-        MemoryFormat format = imported || device.isGpu() || summary == null ? MemoryFormat.CONTIGUOUS
-                : MemoryFormat.forTraining(summary);
+        // An imported module may view its activations as contiguous (a tutorial's x.view(-1, 400)).
+        MemoryFormat format = imported ? MemoryFormat.CONTIGUOUS : MemoryFormat.forTraining(summary, device);
         if (!device.isGpu()) {
             // Before the seed: measuring the thread counts builds and trains a copy of the network.
             applyIntraOpThreads(imported, summary, train, format);

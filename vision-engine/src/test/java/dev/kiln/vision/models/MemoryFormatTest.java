@@ -7,6 +7,7 @@ import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
 import ai.djl.nn.convolutional.Conv2d;
@@ -24,6 +25,7 @@ import dev.kiln.vision.engine.DjlRuntime;
 import dev.kiln.vision.imports.TorchScriptFixtures;
 import java.io.InputStream;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -46,6 +48,7 @@ class MemoryFormatTest {
 
         assertThat(MemoryFormat.forTraining(summary, false)).isEqualTo(MemoryFormat.CHANNELS_LAST);
         assertThat(MemoryFormat.forTraining(summary, true)).as("pools on oneDNN").isEqualTo(MemoryFormat.CONTIGUOUS);
+        assertThat(MemoryFormat.forTraining(summary, Device.gpu())).isEqualTo(MemoryFormat.CONTIGUOUS);
     }
 
     @ParameterizedTest
@@ -83,7 +86,7 @@ class MemoryFormatTest {
     void cifarCnnAnswersAndLearnsTheSameChannelsLast() {
         try (NDManager manager = NDManager.newBaseManager(Device.cpu(), DjlRuntime.ENGINE)) {
             Block network = ModelRegistry.build("cifar-cnn", Map.of(), 10);
-            network.initialize(manager, ai.djl.ndarray.types.DataType.FLOAT32, new Shape(1, 1, 28, 28));
+            network.initialize(manager, DataType.FLOAT32, new Shape(1, 1, 28, 28));
             NDArray batch = manager.randomNormal(new Shape(8, 1, 28, 28));
 
             float[][] contiguous = logitsAndFirstGradient(manager, network, MemoryFormat.CONTIGUOUS.arrange(batch));
@@ -124,7 +127,8 @@ class MemoryFormatTest {
     }
 
     private static PtSymbolBlock probe(NDManager manager) throws Exception {
-        try (InputStream in = Files.newInputStream(TorchScriptFixtures.dir().resolve("memory-format.pt"))) {
+        Path module = TorchScriptFixtures.dir().resolve("memory-format.pt");
+        try (InputStream in = Files.newInputStream(module)) {
             return JniUtils.loadModule((PtNDManager) manager, in, true, false);
         }
     }
