@@ -103,7 +103,6 @@ public final class TrainBench {
             throw new IllegalArgumentException("--pytorch-memory-format is contiguous or channels_last, not '"
                     + pytorchMemoryFormat + "'");
         }
-        MemoryFormat kilnMemoryFormat = MemoryFormat.forTraining(spec.withDefaults().summary(), Device.cpu());
         List<Double> kiln = new ArrayList<>();
         List<Double> pipeline = new ArrayList<>();
         List<Double> pytorch = new ArrayList<>();
@@ -111,6 +110,7 @@ public final class TrainBench {
         PytorchReference.Setting setting;
         Map<PytorchReference.Setting, Double> trials;
         int kilnThreads = threads;
+        MemoryFormat kilnMemoryFormat = null;
         List<Double> ratios = new ArrayList<>();
         PytorchReference.Workload workload = new PytorchReference.Workload(options.get("--python"),
                 dataDir.resolve("fashion-mnist"), model, images, batch, resizeTo, pytorchMemoryFormat);
@@ -150,9 +150,11 @@ public final class TrainBench {
                 if (referenceFirst) {
                     reference = pytorchReference.epoch();
                 }
-                TrainingResult result = new ClassifierTraining(spec, data, Device.cpu()).run();
-                // The training chose its own thread count on this thread (one for a tiny network).
+                ClassifierTraining training = new ClassifierTraining(spec, data, Device.cpu());
+                TrainingResult result = training.run();
+                // The training chose its own thread count on this thread (one for a tiny network), and memory format.
                 kilnThreads = DjlRuntime.currentIntraOpThreads();
+                kilnMemoryFormat = training.memoryFormat();
                 EpochMetrics epoch = result.epochs().get(0);
                 if (!referenceFirst) {
                     reference = pytorchReference.epoch();

@@ -15,11 +15,11 @@ import java.util.stream.Collectors;
  * last (oneDNN reads and writes it without reordering), so does the ReLU after it, and the max pool after that runs
  * PyTorch's channels-last kernel, vectorised along the channels, where the NCHW one ({@code cpu_max_pool}) takes a
  * branch per element. A flatten copies back to NCHW's order, so the linear layers, the parameters and checkpoints see
- * what they always see, and the values are the same. On the AVX2 VM of BENCHMARKS.md ("Channels last") the pooling
- * networks without batch norm trained 23 to 32% faster channels last (mnist-cnn, lenet, cifar-cnn); VGG-11, which
- * pools but has batch norm, the same; ResNet-18 (batch norm, no max pool) 16 to 25% slower; so only the first kind
- * trains channels last, and only where PyTorch's kernel pools ({@link MaxPooling}: where oneDNN pools, on AVX-512,
- * it reorders to NCHW anyway, and nothing was measured there), and not on a GPU (not measured either).
+ * what they always see, and the values are the same. Measured (BENCHMARKS.md, "Channels last"): the networks that
+ * max-pool and have no batch norm trained faster so, VGG-11 (pools, batch norm) no faster, ResNet-18 (batch norm, no
+ * max pool) slower; so only the first kind trains channels last, and only where PyTorch's kernel pools ({@link
+ * MaxPooling}: where oneDNN pools, on AVX-512, it reorders to NCHW anyway, and nothing was measured there), and not on
+ * a GPU (not measured either).
  */
 public enum MemoryFormat {
     CONTIGUOUS {

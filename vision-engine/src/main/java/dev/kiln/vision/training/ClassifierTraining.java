@@ -175,6 +175,21 @@ public final class ClassifierTraining {
         return spec;
     }
 
+    /**
+     * The order in memory this training hands its batches to the network in ({@link MemoryFormat}); contiguous for an
+     * imported module, which may view its activations as contiguous (a tutorial's {@code x.view(-1, 400)}).
+     */
+    public MemoryFormat memoryFormat() {
+        return spec.model().isTorchScript() ? MemoryFormat.CONTIGUOUS : MemoryFormat.forTraining(summary(), device);
+    }
+
+    /** The spec's architecture, layer by layer, for the training images (not for an imported module). */
+    private ArchitectureSummary summary() {
+        ImageSet train = data.train();
+        return ShapeInference.summarize(spec.model(), spec.modelArgs(), train.channels(), train.height(),
+                train.width(), train.classes().size());
+    }
+
     public TrainingResult run() {
         EngineInfo engine = DjlRuntime.start();
         DjlRuntime.prepareThread();
@@ -191,10 +206,8 @@ public final class ClassifierTraining {
         Normalization normalization = imported ? Normalization.of(module.manifest().evalTransform())
                 : Normalization.of(spec.normalization(), train);
         // The summary's shape inference needs no model: it names the layers that freezing and manifests refer to.
-        ArchitectureSummary summary = imported ? spec.summary() : ShapeInference.summarize(spec.model(),
-                spec.modelArgs(), train.channels(), train.height(), train.width(), data.train().classes().size());
-        // An imported module may view its activations as contiguous (a tutorial's x.view(-1, 400)).
-        MemoryFormat format = imported ? MemoryFormat.CONTIGUOUS : MemoryFormat.forTraining(summary, device);
+        ArchitectureSummary summary = imported ? spec.summary() : summary();
+        MemoryFormat format = memoryFormat();
         if (!device.isGpu()) {
             // Before the seed: measuring the thread counts builds and trains a copy of the network.
             applyIntraOpThreads(imported, summary, train, format);
