@@ -39,7 +39,7 @@ public enum MemoryFormat {
         }
     };
 
-    /** The same batch (N x C x H x W) in this order; the array itself where it is in this order already. */
+    /** The same batch (N x C x H x W, contiguous as batches are made) in this order; CONTIGUOUS gives it back. */
     public abstract NDArray arrange(NDArray batch);
 
     /** The order a training of this network on this device hands it batches in; see the class comment. */
@@ -47,7 +47,7 @@ public enum MemoryFormat {
         return device.isGpu() ? CONTIGUOUS : forTraining(summary, MaxPooling.poolsOnOneDnn());
     }
 
-    /** As {@link #forTraining(ArchitectureSummary, Device)} on the CPU, {@code poolsOnOneDnn} saying which pool runs. */
+    /** As {@link #forTraining(ArchitectureSummary, Device)} on the CPU; {@code poolsOnOneDnn} says which pool runs. */
     static MemoryFormat forTraining(ArchitectureSummary summary, boolean poolsOnOneDnn) {
         Set<String> types = summary.layers().stream().map(ArchitectureSummary.Row::type).collect(Collectors.toSet());
         return !poolsOnOneDnn && types.contains(LayerType.MAXPOOL.json()) && !types.contains(LayerType.BATCHNORM.json())
