@@ -234,7 +234,7 @@ public final class TrainBench {
      * The square size to train at: as given, or for "auto" Fashion-MNIST's own 28 where the architecture takes it,
      * else CIFAR's 32 (VGG's five halvings need it).
      */
-    private static int imageSize(String option, String model) {
+    static int imageSize(String option, String model) {
         if (!option.equals("auto")) {
             return Integer.parseInt(option);
         }
@@ -247,7 +247,7 @@ public final class TrainBench {
         }
     }
 
-    private static ImageSet first(ImageSet set, int count) {
+    static ImageSet first(ImageSet set, int count) {
         return set.subset(IntStream.range(0, Math.min(count, set.size())).toArray());
     }
 }

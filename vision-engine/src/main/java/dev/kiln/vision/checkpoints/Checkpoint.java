@@ -1,5 +1,6 @@
 package dev.kiln.vision.checkpoints;
 
+import ai.djl.Device;
 import ai.djl.MalformedModelException;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
@@ -8,6 +9,7 @@ import ai.djl.pytorch.engine.PtNDManager;
 import ai.djl.pytorch.engine.PtSymbolBlock;
 import dev.kiln.contracts.architectures.ModelSpec;
 import dev.kiln.contracts.messaging.Json;
+import dev.kiln.vision.models.MemoryFormat;
 import dev.kiln.vision.models.ModelRegistry;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -144,6 +146,15 @@ public record Checkpoint(CheckpointManifest manifest, byte[] parameters, byte[] 
                 input.width(), manifest.classes().size());
         loadParametersInto(block, manager);
         return block;
+    }
+
+    /**
+     * The order in memory the model is handed its batches in on this device, as its training was ({@link
+     * MemoryFormat}); contiguous for an imported module and for a checkpoint written before summaries.
+     */
+    public MemoryFormat memoryFormat(Device device) {
+        return manifest.torchScript() || manifest.summary() == null ? MemoryFormat.CONTIGUOUS
+                : MemoryFormat.forNetwork(manifest.summary(), device);
     }
 
     /** A block's parameters in DJL's format, as {@code parameters.params} holds them. */

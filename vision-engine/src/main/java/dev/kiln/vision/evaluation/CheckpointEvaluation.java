@@ -41,8 +41,8 @@ public final class CheckpointEvaluation {
         EvalTransform input = model.manifest().evalTransform();
         try (NDManager manager = NDManager.newBaseManager(device, DjlRuntime.ENGINE);
                 ImageBatches batches = new ImageBatches(test, Normalization.of(input), manager, device)) {
-            return Evaluator.evaluate(model.loadBlock(manager), batches, test.classes(), BATCH,
-                    Math.min(5, test.classes().size()));
+            return Evaluator.evaluate(model.loadBlock(manager), model.memoryFormat(device), batches, test.classes(),
+                    BATCH, Math.min(5, test.classes().size()));
         } catch (CheckpointException e) {
             throw new NotComparableException("its checkpoint does not load: " + e.getMessage());
         }

@@ -7,6 +7,7 @@ import ai.djl.nn.Block;
 import ai.djl.training.ParameterStore;
 import dev.kiln.contracts.runs.EvaluationReport;
 import dev.kiln.vision.engine.DjlRuntime;
+import dev.kiln.vision.models.MemoryFormat;
 import dev.kiln.vision.pipeline.ImageBatches;
 import java.util.List;
 
@@ -31,12 +32,14 @@ public final class Evaluator {
     }
 
     /**
+     * @param format    the order in memory the block is handed its batches in (its training's, {@link MemoryFormat});
+     *                  the numbers are the same in either
      * @param batchSize images per forward pass (only memory depends on it)
      * @param topK      the k of top-k accuracy, at most the number of classes
      */
-    public static EvaluationReport evaluate(Block block, ImageBatches data, List<String> classes, int batchSize,
-            int topK) {
-        return evaluateWith(block, data, classes, batchSize, topK, (logits, truths, predictions) -> {
+    public static EvaluationReport evaluate(Block block, MemoryFormat format, ImageBatches data, List<String> classes,
+            int batchSize, int topK) {
+        return evaluateWith(block, format, data, classes, batchSize, topK, (logits, truths, predictions) -> {
         });
     }
 
@@ -45,17 +48,17 @@ public final class Evaluator {
      *
      * @param mistakes a fresh collector over the set {@code data} holds
      */
-    public static EvaluationReport evaluate(Block block, ImageBatches data, List<String> classes, int batchSize,
-            int topK, MisclassifiedCollector mistakes) {
+    public static EvaluationReport evaluate(Block block, MemoryFormat format, ImageBatches data, List<String> classes,
+            int batchSize, int topK, MisclassifiedCollector mistakes) {
         if (mistakes.setSize() != data.size()) {
             throw new IllegalArgumentException("the collector's set has " + mistakes.setSize() + " images, the data "
                     + data.size());
         }
-        return evaluateWith(block, data, classes, batchSize, topK, mistakes);
+        return evaluateWith(block, format, data, classes, batchSize, topK, mistakes);
     }
 
-    private static EvaluationReport evaluateWith(Block block, ImageBatches data, List<String> classes,
-            int batchSize, int topK, Predictions observer) {
+    private static EvaluationReport evaluateWith(Block block, MemoryFormat format, ImageBatches data,
+            List<String> classes, int batchSize, int topK, Predictions observer) {
         DjlRuntime.prepareThread();
         ConfusionMatrix matrix = new ConfusionMatrix(classes);
         double lossSum = 0;
@@ -63,7 +66,7 @@ public final class Evaluator {
         for (ImageBatches.Batch batch : data.epoch(batchSize, null, null)) {
             try (batch) {
                 NDArray logits = block.forward(new ParameterStore(batch.manager(), false),
-                        new NDList(batch.images()), false).singletonOrThrow();
+                        new NDList(format.arrange(batch.images())), false).singletonOrThrow();
                 NDArray labels = batch.labels();
                 lossSum += crossEntropySum(logits, labels);
                 long[] truths = labels.toLongArray();

@@ -9,7 +9,7 @@ import java.util.Set;
 import java.util.stream.Collectors;
 
 /**
- * The order in memory in which a training hands its image batches to the network, PyTorch's {@code
+ * The order in memory in which a training and its evaluations hand image batches to the network, PyTorch's {@code
  * torch.contiguous_format} (NCHW) or {@code torch.channels_last} (NHWC); the batch's shape is N x C x H x W either way.
  * PyTorch's operations answer in the order they are given: a convolution of a channels-last batch answers channels
  * last (oneDNN reads and writes it without reordering), so does the ReLU after it, and the max pool after that runs
@@ -19,7 +19,8 @@ import java.util.stream.Collectors;
  * max-pool and have no batch norm trained faster so, VGG-11 (pools, batch norm) no faster, ResNet-18 (batch norm, no
  * max pool) slower; so only the first kind trains channels last, and only where PyTorch's kernel pools ({@link
  * MaxPooling}: where oneDNN pools, on AVX-512, it reorders to NCHW anyway, and nothing was measured there), and not on
- * a GPU (not measured either).
+ * a GPU (not measured either). Evaluations use the training's format: channels last, cifar-cnn's forward passes ran
+ * 1.8 times as fast, lenet's 1.09, mnist-cnn's and VGG-11's about as fast ({@code ./kiln bench evaluate}).
  */
 public enum MemoryFormat {
     CONTIGUOUS {
@@ -42,13 +43,13 @@ public enum MemoryFormat {
     /** The same batch (N x C x H x W, contiguous as batches are made) in this order; CONTIGUOUS gives it back. */
     public abstract NDArray arrange(NDArray batch);
 
-    /** The order a training of this network on this device hands it batches in; see the class comment. */
-    public static MemoryFormat forTraining(ArchitectureSummary summary, Device device) {
-        return device.isGpu() ? CONTIGUOUS : forTraining(summary, MaxPooling.poolsOnOneDnn());
+    /** The order this network is handed its batches in on this device, in training and evaluation; see above. */
+    public static MemoryFormat forNetwork(ArchitectureSummary summary, Device device) {
+        return device.isGpu() ? CONTIGUOUS : forNetwork(summary, MaxPooling.poolsOnOneDnn());
     }
 
-    /** As {@link #forTraining(ArchitectureSummary, Device)} on the CPU; {@code poolsOnOneDnn} says which pool runs. */
-    static MemoryFormat forTraining(ArchitectureSummary summary, boolean poolsOnOneDnn) {
+    /** As {@link #forNetwork(ArchitectureSummary, Device)} on the CPU; {@code poolsOnOneDnn} says which pool runs. */
+    static MemoryFormat forNetwork(ArchitectureSummary summary, boolean poolsOnOneDnn) {
         Set<String> types = summary.layers().stream().map(ArchitectureSummary.Row::type).collect(Collectors.toSet());
         return !poolsOnOneDnn && types.contains(LayerType.MAXPOOL.json()) && !types.contains(LayerType.BATCHNORM.json())
                 ? CHANNELS_LAST : CONTIGUOUS;

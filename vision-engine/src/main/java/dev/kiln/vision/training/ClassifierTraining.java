@@ -180,7 +180,7 @@ public final class ClassifierTraining {
      * imported module, which may view its activations as contiguous (a tutorial's {@code x.view(-1, 400)}).
      */
     public MemoryFormat memoryFormat() {
-        return spec.model().isTorchScript() ? MemoryFormat.CONTIGUOUS : MemoryFormat.forTraining(summary(), device);
+        return spec.model().isTorchScript() ? MemoryFormat.CONTIGUOUS : MemoryFormat.forNetwork(summary(), device);
     }
 
     /** The spec's architecture, layer by layer, for the training images (not for an imported module). */
@@ -341,8 +341,8 @@ public final class ClassifierTraining {
             EvaluationReport report;
             MisclassifiedCollector mistakes = new MisclassifiedCollector(data.test(), MisclassifiedCollector.PER_CLASS);
             try (NDManager scope = model.getNDManager().newSubManager()) {
-                report = Evaluator.evaluate(result.loadBlock(scope), test, data.test().classes(), EVALUATION_BATCH,
-                        Math.min(5, data.test().classes().size()), mistakes);
+                report = Evaluator.evaluate(result.loadBlock(scope), format, test, data.test().classes(),
+                        EVALUATION_BATCH, Math.min(5, data.test().classes().size()), mistakes);
             } catch (CheckpointException e) {
                 throw new IllegalStateException("the checkpoint just written does not load", e);
             }
@@ -400,8 +400,8 @@ public final class ClassifierTraining {
             Double validationLoss = null;
             Double validationAccuracy = null;
             if (validation.size() > 0) {
-                EvaluationReport report = Evaluator.evaluate(model.getBlock(), validation, data.train().classes(),
-                        EVALUATION_BATCH, 1);
+                EvaluationReport report = Evaluator.evaluate(model.getBlock(), format, validation,
+                        data.train().classes(), EVALUATION_BATCH, 1);
                 validationLoss = report.loss();
                 validationAccuracy = report.accuracy();
             }

@@ -5,11 +5,18 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 import ai.djl.Device;
+import ai.djl.ndarray.NDManager;
+import ai.djl.nn.Block;
 import dev.kiln.contracts.runs.EvaluationReport;
 import dev.kiln.contracts.runs.TrainingSpec;
 import dev.kiln.vision.RepoFiles;
+import dev.kiln.vision.checkpoints.Checkpoint;
 import dev.kiln.vision.datasets.ImageSet;
+import dev.kiln.vision.engine.DjlRuntime;
 import dev.kiln.vision.evaluation.CheckpointEvaluation.NotComparableException;
+import dev.kiln.vision.models.MemoryFormat;
+import dev.kiln.vision.pipeline.ImageBatches;
+import dev.kiln.vision.pipeline.Normalization;
 import dev.kiln.vision.pipeline.TrainTestData;
 import dev.kiln.vision.training.ClassifierTraining;
 import dev.kiln.vision.training.TrainingResult;
@@ -78,5 +85,33 @@ class CheckpointEvaluationTest {
         assertThatThrownBy(() -> CheckpointEvaluation.on(result.model(), smaller, Device.cpu()))
                 .isInstanceOf(NotComparableException.class)
                 .hasMessage("it takes 1x28x28 images, the test set has 1x14x14");
+    }
+
+    @Test
+    void aPoolingNetworkIsEvaluatedInItsTrainingsOrderAndScoresTheSameInEither() throws Exception {
+        ClassifierTraining training = new ClassifierTraining(
+                TrainingSpec.of("mnist-sample", "mnist-cnn", 1, 64, "sgd", 0.05, 5L), mnistSample, Device.cpu());
+        TrainingResult pooling = training.run();
+        Checkpoint model = pooling.model();
+        ImageSet test = mnistSample.test();
+
+        // Channels last where PyTorch pools (CPUs without AVX-512), as MemoryFormatTest checks the rule.
+        assertThat(model.memoryFormat(Device.cpu())).isEqualTo(training.memoryFormat());
+        EvaluationReport again = CheckpointEvaluation.on(model, test, Device.cpu());
+        assertThat(again.confusion()).isDeepEqualTo(pooling.test().confusion());
+        try (NDManager manager = NDManager.newBaseManager(Device.cpu(), DjlRuntime.ENGINE);
+                ImageBatches batches = new ImageBatches(test, Normalization.of(model.manifest().evalTransform()),
+                        manager, Device.cpu())) {
+            Block block = model.loadBlock(manager);
+            EvaluationReport contiguous = Evaluator.evaluate(block, MemoryFormat.CONTIGUOUS, batches, test.classes(),
+                    100, 5);
+            EvaluationReport channelsLast = Evaluator.evaluate(block, MemoryFormat.CHANNELS_LAST, batches,
+                    test.classes(), 100, 5);
+
+            assertThat(channelsLast.confusion()).isDeepEqualTo(contiguous.confusion());
+            assertThat(channelsLast.topKAccuracy()).isEqualTo(contiguous.topKAccuracy());
+            assertThat(channelsLast.loss()).isCloseTo(contiguous.loss(), within(1e-5));
+            assertThat(contiguous.confusion()).isDeepEqualTo(pooling.test().confusion());
+        }
     }
 }

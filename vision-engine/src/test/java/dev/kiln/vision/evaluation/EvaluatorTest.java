@@ -16,6 +16,7 @@ import ai.djl.nn.SequentialBlock;
 import ai.djl.nn.core.Linear;
 import ai.djl.util.Pair;
 import dev.kiln.vision.datasets.ImageSet;
+import dev.kiln.vision.models.MemoryFormat;
 import dev.kiln.vision.pipeline.ImageBatches;
 import dev.kiln.vision.pipeline.Normalization;
 import java.util.List;
@@ -90,7 +91,7 @@ class EvaluatorTest extends NDArrayTest {
 
     private EvaluationReport evaluate(int batchSize) {
         try (ImageBatches data = new ImageBatches(sevenImages(), Normalization.NONE_GREY, manager, Device.cpu())) {
-            return Evaluator.evaluate(firstThreePixels(), data, CLASSES, batchSize, 2);
+            return Evaluator.evaluate(firstThreePixels(), MemoryFormat.CONTIGUOUS, data, CLASSES, batchSize, 2);
         }
     }
 
@@ -160,7 +161,8 @@ class EvaluatorTest extends NDArrayTest {
     private List<MisclassifiedImage> mistakes(int batchSize, int perClass) {
         MisclassifiedCollector collector = new MisclassifiedCollector(sevenImages(), perClass);
         try (ImageBatches data = new ImageBatches(sevenImages(), Normalization.NONE_GREY, manager, Device.cpu())) {
-            EvaluationReport report = Evaluator.evaluate(firstThreePixels(), data, CLASSES, batchSize, 2, collector);
+            EvaluationReport report = Evaluator.evaluate(firstThreePixels(), MemoryFormat.CONTIGUOUS, data, CLASSES,
+                    batchSize, 2, collector);
             assertThat(report).usingRecursiveComparison().isEqualTo(evaluate(batchSize));
         }
         return collector.examples();

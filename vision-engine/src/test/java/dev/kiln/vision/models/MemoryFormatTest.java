@@ -49,15 +49,15 @@ class MemoryFormatTest {
     void poolingNetworksWithoutBatchNormTrainChannelsLastWherePytorchPools(String name) {
         ArchitectureSummary summary = summary(name, 28);
 
-        assertThat(MemoryFormat.forTraining(summary, false)).isEqualTo(MemoryFormat.CHANNELS_LAST);
-        assertThat(MemoryFormat.forTraining(summary, true)).as("pools on oneDNN").isEqualTo(MemoryFormat.CONTIGUOUS);
-        assertThat(MemoryFormat.forTraining(summary, Device.gpu())).isEqualTo(MemoryFormat.CONTIGUOUS);
+        assertThat(MemoryFormat.forNetwork(summary, false)).isEqualTo(MemoryFormat.CHANNELS_LAST);
+        assertThat(MemoryFormat.forNetwork(summary, true)).as("pools on oneDNN").isEqualTo(MemoryFormat.CONTIGUOUS);
+        assertThat(MemoryFormat.forNetwork(summary, Device.gpu())).isEqualTo(MemoryFormat.CONTIGUOUS);
     }
 
     @ParameterizedTest
     @CsvSource({"vgg11, 32", "resnet18, 32", "confignet, 28", "mlp, 28", "fc2layer, 28"})
     void theOtherNetworksTrainContiguous(String name, int size) {
-        assertThat(MemoryFormat.forTraining(summary(name, size), false)).isEqualTo(MemoryFormat.CONTIGUOUS);
+        assertThat(MemoryFormat.forNetwork(summary(name, size), false)).isEqualTo(MemoryFormat.CONTIGUOUS);
     }
 
     @ParameterizedTest

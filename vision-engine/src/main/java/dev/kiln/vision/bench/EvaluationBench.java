@@ -1,0 +1,125 @@
+package dev.kiln.vision.bench;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Block;
+import dev.kiln.contracts.architectures.ModelSpec;
+import dev.kiln.contracts.architectures.ShapeInference;
+import dev.kiln.contracts.messaging.Json;
+import dev.kiln.vision.datasets.ImageSet;
+import dev.kiln.vision.datasets.ImageSets;
+import dev.kiln.vision.engine.DjlRuntime;
+import dev.kiln.vision.evaluation.Evaluator;
+import dev.kiln.vision.models.MemoryFormat;
+import dev.kiln.vision.models.ModelRegistry;
+import dev.kiln.vision.pipeline.ImageBatches;
+import dev.kiln.vision.pipeline.Normalization;
+import dev.kiln.vision.pipeline.TrainTestData;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * {@code ./kiln bench evaluate}: an evaluation's forward passes in each {@link MemoryFormat}, in one JVM taking
+ * turns, and the format Kiln's trainings and evaluations of the network use on this machine. The network is freshly
+ * initialised: its weights do not change its speed.
+ */
+public final class EvaluationBench {
+
+    private static final String USAGE = """
+            usage: ./kiln bench evaluate [--model M] [--images N] [--rounds R] [--threads T] [--image-size S] [--json]
+              Evaluates M (default cifar-cnn) on the first N Fashion-MNIST test images (default 10000), 100 a pass as
+              trainings do, on T intra-op threads (default: every core), contiguous (NCHW) and channels last taking
+              turns: 3 warm-up pairs, then R pairs (default 15), each format going first in turn. Prints both
+              formats' median images/s, the median of the pairs' ratios (channels last / contiguous) and the format
+              Kiln uses for M here. --image-size resizes the images (default: 28 where M takes it, else 32).
+            """;
+    private static final int BATCH = 100;
+    private static final int WARMUP_PAIRS = 3;
+
+    private EvaluationBench() {
+    }
+
+    public static void main(String[] args) throws IOException {
+        Optional<Map<String, String>> parsed = BenchOptions.parse(args, USAGE, Map.of("--model", "cifar-cnn",
+                "--images", "10000", "--rounds", "15", "--data", ".kiln/data", "--image-size", "auto",
+                "--threads", String.valueOf(Runtime.getRuntime().availableProcessors())), Set.of("--json"));
+        if (parsed.isEmpty()) {
+            return;
+        }
+        Map<String, String> options = parsed.get();
+        String model = options.get("--model");
+        int rounds = Integer.parseInt(options.get("--rounds"));
+        int threads = Integer.parseInt(options.get("--threads"));
+        if (rounds < 1 || threads < 1) {
+            throw new IllegalArgumentException("--rounds and --threads need at least 1");
+        }
+        System.setProperty("ai.djl.pytorch.num_threads", String.valueOf(threads));
+        DjlRuntime.prepareThread();
+        int imageSize = TrainBench.imageSize(options.get("--image-size"), model);
+        ImageSet test = TrainBench.first(TrainTestData.load("fashion-mnist", Path.of(options.get("--data"))).test(),
+                Integer.parseInt(options.get("--images")));
+        if (imageSize != test.height()) {
+            test = ImageSets.resized(test, imageSize, imageSize);
+        }
+        ModelSpec spec = ModelSpec.named(model);
+        int classes = test.classes().size();
+        MemoryFormat used = MemoryFormat.forNetwork(ShapeInference.summarize(spec, Map.of(), test.channels(),
+                test.height(), test.width(), classes), Device.cpu());
+
+        MemoryFormat[] formats = {MemoryFormat.CONTIGUOUS, MemoryFormat.CHANNELS_LAST};
+        List<List<Double>> speeds = List.of(new ArrayList<>(), new ArrayList<>());
+        List<Double> ratios = new ArrayList<>();
+        try (NDManager manager = NDManager.newBaseManager(Device.cpu(), DjlRuntime.ENGINE);
+                ImageBatches batches = new ImageBatches(test, Normalization.of("mnist", test), manager,
+                        Device.cpu())) {
+            Block network = ModelRegistry.build(spec, Map.of(), test.channels(), test.height(), test.width(),
+                    classes);
+            network.initialize(manager, DataType.FLOAT32, new Shape(1, test.channels(), test.height(), test.width()));
+            for (int pair = -WARMUP_PAIRS; pair < rounds; pair++) {
+                double[] pairSpeeds = new double[2];
+                for (int turn = 0; turn < 2; turn++) {
+                    int side = (Math.floorMod(pair, 2) + turn) % 2;
+                    long start = System.nanoTime();
+                    Evaluator.evaluate(network, formats[side], batches, test.classes(), BATCH, 1);
+                    pairSpeeds[side] = test.size() / ((System.nanoTime() - start) / 1e9);
+                }
+                if (pair >= 0) {
+                    speeds.get(0).add(pairSpeeds[0]);
+                    speeds.get(1).add(pairSpeeds[1]);
+                    ratios.add(pairSpeeds[1] / pairSpeeds[0]);
+                }
+            }
+        }
+        Map<String, Object> report = new LinkedHashMap<>();
+        report.put("bench", "evaluate");
+        report.put("model", model);
+        report.put("images", test.size());
+        report.put("imageSize", imageSize);
+        report.put("threads", threads);
+        report.put("rounds", rounds);
+        report.put("kilnMemoryFormat", used.name().toLowerCase(Locale.ROOT));
+        report.put("contiguousImagesPerSecond", BenchStatistics.median(speeds.get(0)));
+        report.put("channelsLastImagesPerSecond", BenchStatistics.median(speeds.get(1)));
+        BenchStatistics.putMedianAndRange(report, "ratio", ratios);
+        if (options.containsKey("--json")) {
+            System.out.println(Json.write(report));
+        } else {
+            System.out.printf(Locale.ROOT, "median of %d pairs: evaluating %s on %,d Fashion-MNIST test images (%d x %d),"
+                    + " %d a pass, %d threads, CPU%n  contiguous     %,8.0f img/s%n  channels last  %,8.0f img/s%n"
+                    + "  ratio          %.2fx (channels last / contiguous, median of the pairs' ratios; %.2f to %.2f)%n"
+                    + "  Kiln trains and evaluates %s %s on this machine (MemoryFormat)%n", rounds, model, test.size(),
+                    imageSize, imageSize, BATCH, threads, report.get("contiguousImagesPerSecond"),
+                    report.get("channelsLastImagesPerSecond"), report.get("ratio"), report.get("ratioMin"),
+                    report.get("ratioMax"), model, report.get("kilnMemoryFormat"));
+        }
+    }
+}
