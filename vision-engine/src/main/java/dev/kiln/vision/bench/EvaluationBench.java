@@ -35,23 +35,26 @@ import java.util.Set;
 public final class EvaluationBench {
 
     private static final String USAGE = """
-            usage: ./kiln bench evaluate [--model M] [--images N] [--rounds R] [--threads T] [--image-size S] [--json]
+            usage: ./kiln bench evaluate [--model M] [--images N] [--rounds R] [--warmup-seconds S] [--threads T]
+                                         [--image-size S] [--json]
               Evaluates M (default cifar-cnn) on the first N Fashion-MNIST test images (default 10000), 100 a pass as
-              trainings do, on T intra-op threads (default: every core), contiguous (NCHW) and channels last taking
-              turns: 3 warm-up pairs, then R pairs (default 15), each format going first in turn. Prints both
-              formats' median images/s, the median of the pairs' ratios (channels last / contiguous) and the format
-              Kiln uses for M here. --image-size resizes the images (default: 28 where M takes it, else 32).
+              trainings do, on T intra-op threads (default: every core; a small network's training may have chosen 1,
+              which its evaluations then use too), contiguous (NCHW) and channels last taking turns: warm-up pairs for
+              S seconds (default 10, at least 3 pairs), then R pairs (default 15), each format going first in turn.
+              Prints both formats' median images/s, the median of the pairs' ratios (channels last / contiguous) and
+              the format Kiln uses for M here. --image-size resizes the images (default: 28 where M takes it, else 32).
             """;
     private static final int BATCH = 100;
-    private static final int WARMUP_PAIRS = 3;
+    private static final int MIN_WARMUP_PAIRS = 3;
 
     private EvaluationBench() {
     }
 
     public static void main(String[] args) throws IOException {
         Optional<Map<String, String>> parsed = BenchOptions.parse(args, USAGE, Map.of("--model", "cifar-cnn",
-                "--images", "10000", "--rounds", "15", "--data", ".kiln/data", "--image-size", "auto",
-                "--threads", String.valueOf(Runtime.getRuntime().availableProcessors())), Set.of("--json"));
+                "--images", "10000", "--rounds", "15", "--warmup-seconds", "10", "--data", ".kiln/data",
+                "--image-size", "auto", "--threads", String.valueOf(Runtime.getRuntime().availableProcessors())),
+                Set.of("--json"));
         if (parsed.isEmpty()) {
             return;
         }
@@ -59,20 +62,23 @@ public final class EvaluationBench {
         String model = options.get("--model");
         int rounds = Integer.parseInt(options.get("--rounds"));
         int threads = Integer.parseInt(options.get("--threads"));
-        if (rounds < 1 || threads < 1) {
-            throw new IllegalArgumentException("--rounds and --threads need at least 1");
+        int images = Integer.parseInt(options.get("--images"));
+        double warmupSeconds = Double.parseDouble(options.get("--warmup-seconds"));
+        if (rounds < 1 || threads < 1 || images < 1 || warmupSeconds < 0) {
+            throw new IllegalArgumentException("--rounds, --threads and --images need at least 1, --warmup-seconds at"
+                    + " least 0");
         }
+        // Read by DJL's PyTorch engine when it starts, as in TrainBench.
         System.setProperty("ai.djl.pytorch.num_threads", String.valueOf(threads));
+        System.setProperty("ai.djl.pytorch.num_interop_threads", "1");
         DjlRuntime.prepareThread();
         int imageSize = TrainBench.imageSize(options.get("--image-size"), model);
-        ImageSet test = TrainBench.first(TrainTestData.load("fashion-mnist", Path.of(options.get("--data"))).test(),
-                Integer.parseInt(options.get("--images")));
-        if (imageSize != test.height()) {
-            test = ImageSets.resized(test, imageSize, imageSize);
-        }
+        ImageSet first = TrainBench.first(TrainTestData.load("fashion-mnist", Path.of(options.get("--data"))).test(),
+                images);
+        ImageSet test = imageSize == first.height() ? first : ImageSets.resized(first, imageSize, imageSize);
         ModelSpec spec = ModelSpec.named(model);
         int classes = test.classes().size();
-        MemoryFormat used = MemoryFormat.forNetwork(ShapeInference.summarize(spec, Map.of(), test.channels(),
+        MemoryFormat used = MemoryFormat.forModel(spec, () -> ShapeInference.summarize(spec, Map.of(), test.channels(),
                 test.height(), test.width(), classes), Device.cpu());
 
         MemoryFormat[] formats = {MemoryFormat.CONTIGUOUS, MemoryFormat.CHANNELS_LAST};
@@ -84,19 +90,16 @@ public final class EvaluationBench {
             Block network = ModelRegistry.build(spec, Map.of(), test.channels(), test.height(), test.width(),
                     classes);
             network.initialize(manager, DataType.FLOAT32, new Shape(1, test.channels(), test.height(), test.width()));
-            for (int pair = -WARMUP_PAIRS; pair < rounds; pair++) {
-                double[] pairSpeeds = new double[2];
-                for (int turn = 0; turn < 2; turn++) {
-                    int side = (Math.floorMod(pair, 2) + turn) % 2;
-                    long start = System.nanoTime();
-                    Evaluator.evaluate(network, formats[side], batches, test.classes(), BATCH, 1);
-                    pairSpeeds[side] = test.size() / ((System.nanoTime() - start) / 1e9);
-                }
-                if (pair >= 0) {
-                    speeds.get(0).add(pairSpeeds[0]);
-                    speeds.get(1).add(pairSpeeds[1]);
-                    ratios.add(pairSpeeds[1] / pairSpeeds[0]);
-                }
+            long warmupStart = System.nanoTime();
+            int warmupPairs = 0;
+            while (warmupPairs < MIN_WARMUP_PAIRS || System.nanoTime() - warmupStart < warmupSeconds * 1e9) {
+                pair(network, formats, batches, test, warmupPairs++);
+            }
+            for (int pair = 0; pair < rounds; pair++) {
+                double[] pairSpeeds = pair(network, formats, batches, test, pair);
+                speeds.get(0).add(pairSpeeds[0]);
+                speeds.get(1).add(pairSpeeds[1]);
+                ratios.add(pairSpeeds[1] / pairSpeeds[0]);
             }
         }
         Map<String, Object> report = new LinkedHashMap<>();
@@ -104,8 +107,10 @@ public final class EvaluationBench {
         report.put("model", model);
         report.put("images", test.size());
         report.put("imageSize", imageSize);
+        report.put("batchSize", BATCH);
         report.put("threads", threads);
         report.put("rounds", rounds);
+        report.put("warmupSeconds", warmupSeconds);
         report.put("kilnMemoryFormat", used.name().toLowerCase(Locale.ROOT));
         report.put("contiguousImagesPerSecond", BenchStatistics.median(speeds.get(0)));
         report.put("channelsLastImagesPerSecond", BenchStatistics.median(speeds.get(1)));
@@ -121,5 +126,17 @@ public final class EvaluationBench {
                     report.get("channelsLastImagesPerSecond"), report.get("ratio"), report.get("ratioMin"),
                     report.get("ratioMax"), model, report.get("kilnMemoryFormat"));
         }
+    }
+
+    /** One evaluation in each format, the first going first in even pairs; their images/s by format. */
+    private static double[] pair(Block network, MemoryFormat[] formats, ImageBatches batches, ImageSet test, int pair) {
+        double[] speeds = new double[2];
+        for (int turn = 0; turn < 2; turn++) {
+            int side = (pair + turn) % 2;
+            long start = System.nanoTime();
+            Evaluator.evaluate(network, formats[side], batches, test.classes(), BATCH, 1);
+            speeds[side] = test.size() / ((System.nanoTime() - start) / 1e9);
+        }
+        return speeds;
     }
 }

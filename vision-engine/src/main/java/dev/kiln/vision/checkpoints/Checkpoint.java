@@ -8,6 +8,7 @@ import ai.djl.nn.Block;
 import ai.djl.pytorch.engine.PtNDManager;
 import ai.djl.pytorch.engine.PtSymbolBlock;
 import dev.kiln.contracts.architectures.ModelSpec;
+import dev.kiln.contracts.architectures.ShapeInference;
 import dev.kiln.contracts.messaging.Json;
 import dev.kiln.vision.models.MemoryFormat;
 import dev.kiln.vision.models.ModelRegistry;
@@ -141,20 +142,26 @@ public record Checkpoint(CheckpointManifest manifest, byte[] parameters, byte[] 
             return module;
         }
         EvalTransform input = manifest.evalTransform();
-        ModelSpec model = manifest.spec() != null ? manifest.spec().model() : ModelSpec.named(manifest.model());
-        Block block = ModelRegistry.build(model, manifest.modelArgs(), input.channels(), input.height(),
+        Block block = ModelRegistry.build(architecture(), manifest.modelArgs(), input.channels(), input.height(),
                 input.width(), manifest.classes().size());
         loadParametersInto(block, manager);
         return block;
     }
 
     /**
-     * The order in memory the model is handed its batches in on this device, as its training was ({@link
-     * MemoryFormat}); contiguous for an imported module and for a checkpoint written before summaries.
+     * The order in memory the network is handed its batches in on this device ({@link MemoryFormat}): the one a
+     * training of it here would use, whatever device trained it.
      */
     public MemoryFormat memoryFormat(Device device) {
-        return manifest.torchScript() || manifest.summary() == null ? MemoryFormat.CONTIGUOUS
-                : MemoryFormat.forNetwork(manifest.summary(), device);
+        ModelSpec model = architecture();
+        EvalTransform input = manifest.evalTransform();
+        return MemoryFormat.forModel(model, () -> ShapeInference.summarize(model, manifest.modelArgs(),
+                input.channels(), input.height(), input.width(), manifest.classes().size()), device);
+    }
+
+    /** The manifest's model: its spec's (named or declarative), else the one it names (an import has no spec). */
+    private ModelSpec architecture() {
+        return manifest.spec() != null ? manifest.spec().model() : ModelSpec.named(manifest.model());
     }
 
     /** A block's parameters in DJL's format, as {@code parameters.params} holds them. */

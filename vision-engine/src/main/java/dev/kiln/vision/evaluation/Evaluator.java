@@ -32,8 +32,8 @@ public final class Evaluator {
     }
 
     /**
-     * @param format    the order in memory the block is handed its batches in (its training's, {@link MemoryFormat});
-     *                  the numbers are the same in either
+     * @param format    the order in memory the block is handed its batches in ({@link MemoryFormat}: a training's
+     *                  own); the numbers are the same in either
      * @param batchSize images per forward pass (only memory depends on it)
      * @param topK      the k of top-k accuracy, at most the number of classes
      */

@@ -5,7 +5,9 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
 import dev.kiln.contracts.architectures.ArchitectureSummary;
 import dev.kiln.contracts.architectures.LayerType;
+import dev.kiln.contracts.architectures.ModelSpec;
 import java.util.Set;
+import java.util.function.Supplier;
 import java.util.stream.Collectors;
 
 /**
@@ -19,8 +21,9 @@ import java.util.stream.Collectors;
  * max-pool and have no batch norm trained faster so, VGG-11 (pools, batch norm) no faster, ResNet-18 (batch norm, no
  * max pool) slower; so only the first kind trains channels last, and only where PyTorch's kernel pools ({@link
  * MaxPooling}: where oneDNN pools, on AVX-512, it reorders to NCHW anyway, and nothing was measured there), and not on
- * a GPU (not measured either). Evaluations use the training's format: channels last, cifar-cnn's forward passes ran
- * 1.8 times as fast, lenet's 1.09, mnist-cnn's and VGG-11's about as fast ({@code ./kiln bench evaluate}).
+ * a GPU (not measured either). Imported TorchScript modules stay contiguous: one may view its activations as
+ * contiguous (a tutorial's {@code x.view(-1, 400)}). Evaluations use the same rule: channels last, cifar-cnn's forward
+ * passes ran 1.8 times as fast, lenet's 1.09, mnist-cnn's about as fast ({@code ./kiln bench evaluate}).
  */
 public enum MemoryFormat {
     CONTIGUOUS {
@@ -43,12 +46,18 @@ public enum MemoryFormat {
     /** The same batch (N x C x H x W, contiguous as batches are made) in this order; CONTIGUOUS gives it back. */
     public abstract NDArray arrange(NDArray batch);
 
-    /** The order this network is handed its batches in on this device, in training and evaluation; see above. */
-    public static MemoryFormat forNetwork(ArchitectureSummary summary, Device device) {
-        return device.isGpu() ? CONTIGUOUS : forNetwork(summary, MaxPooling.poolsOnOneDnn());
+    /**
+     * The order the network of {@code model} is handed its batches in on this device, in training and evaluation; see
+     * above.
+     *
+     * @param summary the network layer by layer for its input, asked for only where the model is not imported
+     */
+    public static MemoryFormat forModel(ModelSpec model, Supplier<ArchitectureSummary> summary, Device device) {
+        return model.isTorchScript() || device.isGpu() ? CONTIGUOUS
+                : forNetwork(summary.get(), MaxPooling.poolsOnOneDnn());
     }
 
-    /** As {@link #forNetwork(ArchitectureSummary, Device)} on the CPU; {@code poolsOnOneDnn} says which pool runs. */
+    /** The rule for a network Kiln builds, on the CPU; {@code poolsOnOneDnn} says which pool runs. */
     static MemoryFormat forNetwork(ArchitectureSummary summary, boolean poolsOnOneDnn) {
         Set<String> types = summary.layers().stream().map(ArchitectureSummary.Row::type).collect(Collectors.toSet());
         return !poolsOnOneDnn && types.contains(LayerType.MAXPOOL.json()) && !types.contains(LayerType.BATCHNORM.json())

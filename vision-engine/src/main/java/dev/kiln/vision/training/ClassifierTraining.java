@@ -175,12 +175,9 @@ public final class ClassifierTraining {
         return spec;
     }
 
-    /**
-     * The order in memory this training hands its batches to the network in ({@link MemoryFormat}); contiguous for an
-     * imported module, which may view its activations as contiguous (a tutorial's {@code x.view(-1, 400)}).
-     */
+    /** The order in memory this training, its validation and its test evaluation hand the network its batches in. */
     public MemoryFormat memoryFormat() {
-        return spec.model().isTorchScript() ? MemoryFormat.CONTIGUOUS : MemoryFormat.forNetwork(summary(), device);
+        return MemoryFormat.forModel(spec.model(), this::summary, device);
     }
 
     /** The spec's architecture, layer by layer, for the training images (not for an imported module). */

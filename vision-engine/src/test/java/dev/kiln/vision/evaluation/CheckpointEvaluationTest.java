@@ -88,14 +88,14 @@ class CheckpointEvaluationTest {
     }
 
     @Test
-    void aPoolingNetworkIsEvaluatedInItsTrainingsOrderAndScoresTheSameInEither() throws Exception {
+    void aPoolingNetworksCheckpointScoresTheSameContiguousAndChannelsLast() throws Exception {
         ClassifierTraining training = new ClassifierTraining(
                 TrainingSpec.of("mnist-sample", "mnist-cnn", 1, 64, "sgd", 0.05, 5L), mnistSample, Device.cpu());
         TrainingResult pooling = training.run();
         Checkpoint model = pooling.model();
         ImageSet test = mnistSample.test();
 
-        // Channels last where PyTorch pools (CPUs without AVX-512), as MemoryFormatTest checks the rule.
+        // Measured in the order it trained in here: channels last where PyTorch pools (no AVX-512; MemoryFormatTest).
         assertThat(model.memoryFormat(Device.cpu())).isEqualTo(training.memoryFormat());
         EvaluationReport again = CheckpointEvaluation.on(model, test, Device.cpu());
         assertThat(again.confusion()).isDeepEqualTo(pooling.test().confusion());

@@ -18,6 +18,7 @@ import dev.kiln.contracts.validation.FieldError;
 import dev.kiln.vision.RepoFiles;
 import dev.kiln.vision.checkpoints.Checkpoint;
 import dev.kiln.vision.engine.DjlRuntime;
+import dev.kiln.vision.models.MemoryFormat;
 import dev.kiln.vision.pipeline.TrainTestData;
 import dev.kiln.vision.training.ClassifierTraining;
 import dev.kiln.vision.training.TrainingResult;
@@ -79,6 +80,9 @@ class TorchScriptFineTuningTest {
             }
         }
         assertThat(tuned.model().manifest().torchScript()).isTrue();
+        // Evaluated contiguous as trained: the rule never builds an imported module's summary.
+        assertThat(tuned.model().memoryFormat(Device.cpu())).isEqualTo(MemoryFormat.CONTIGUOUS);
+        assertThat(imported.memoryFormat(Device.cpu())).isEqualTo(MemoryFormat.CONTIGUOUS);
         assertThat(tuned.model().manifest().spec().init().base().summary()).isEqualTo(imported.manifest().summary());
         assertThat(tuned.model().torchScript()).as("exports as TorchScript again").isNotEmpty();
     }

@@ -31,6 +31,7 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -51,7 +52,17 @@ class MemoryFormatTest {
 
         assertThat(MemoryFormat.forNetwork(summary, false)).isEqualTo(MemoryFormat.CHANNELS_LAST);
         assertThat(MemoryFormat.forNetwork(summary, true)).as("pools on oneDNN").isEqualTo(MemoryFormat.CONTIGUOUS);
-        assertThat(MemoryFormat.forNetwork(summary, Device.gpu())).isEqualTo(MemoryFormat.CONTIGUOUS);
+        assertThat(MemoryFormat.forModel(ModelSpec.named(name), () -> summary, Device.gpu())).as("on a GPU")
+                .isEqualTo(MemoryFormat.CONTIGUOUS);
+        assertThat(MemoryFormat.forModel(ModelSpec.named(name), () -> summary, Device.cpu()))
+                .isEqualTo(MemoryFormat.forNetwork(summary, MaxPooling.poolsOnOneDnn()));
+    }
+
+    @Test
+    void anImportedModuleStaysContiguousWhateverItsLayers() {
+        assertThat(MemoryFormat.forModel(ModelSpec.named(ModelSpec.TORCHSCRIPT), () -> {
+            throw new AssertionError("an imported module's layers decide nothing");
+        }, Device.cpu())).isEqualTo(MemoryFormat.CONTIGUOUS);
     }
 
     @ParameterizedTest
