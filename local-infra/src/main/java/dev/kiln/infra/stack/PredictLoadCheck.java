@@ -44,7 +44,8 @@ import java.util.stream.Stream;
  * model's in-process predictor measured in this run before and after the load (the machine drifts; the ratios are
  * against their mean), then single images at a fixed rate for latency, then promotions while wrk keeps predicting.
  * Single images are also set against the machine's ceiling for them: a bare HTTP server's cost a request
- * ({@link BareHttp}) with the in-process predictor's cost an image on top.
+ * ({@link BareHttp}) with the in-process predictor's cost an image on top. From the warm-up to the end the service
+ * gets the probes and scrapes a deployed replica gets ({@link ReplicaProbes}).
  * Prints numbers for people (BENCHMARKS.md), or with {@code --json} one JSON line for {@code ./kiln bench all}
  * ({@link BenchResults}); nothing here is a timed test.
  */
@@ -131,6 +132,11 @@ public final class PredictLoadCheck {
         }
         List<Path> batches = Wrk.files(bodies.resolve("batch"), forms);
 
+        // The kubelet's probes and a Prometheus scrape from here to the end, as a deployed replica gets them: the
+        // warm-up then compiles the request path for GETs too, and the measured rounds pay no deoptimisation for them.
+        ReplicaProbes probes = ReplicaProbes.start(inference, ReplicaProbes.DEPLOYED);
+        out.printf(Locale.ROOT, "   probing the service throughout, as Kubernetes and Prometheus would: %s%n",
+                ReplicaProbes.describe(ReplicaProbes.DEPLOYED));
         // Unmeasured load first: a freshly started service compiles its request path for minutes on 2 cores (its
         // JIT compiler took a fifth of the CPU 3 minutes in), and a 20 s window would measure that instead of serving.
         int batchConnections = Math.max(2, connections / 4);
@@ -250,6 +256,13 @@ public final class PredictLoadCheck {
             results.put("promotions", promotions);
             results.put("swapFailed", swapping.failed());
         }
+        probes.close();
+        ReplicaProbes.Tally probed = probes.tally();
+        out.printf(Locale.ROOT, "   the probes: %,d answered, %d failed, the slowest answer %.0f ms%n", probed.answered(),
+                probed.failed(), probed.slowestMillis());
+        results.put("probesAnswered", probed.answered());
+        results.put("probesFailed", probed.failed());
+        results.put("probeSlowestMillis", probed.slowestMillis());
         if (json) {
             System.out.println(JSON.writeValueAsString(results));
         }
