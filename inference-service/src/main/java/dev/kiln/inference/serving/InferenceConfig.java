@@ -121,7 +121,7 @@ public interface InferenceConfig {
 
         /**
          * Requests read by an event loop have their passes run on that loop, with the others it read in the same turn,
-         * for a version whose warm pass of {@code max-batch-size} images takes at most this long at load, and only
+         * for a version whose warm pass of {@code max-batch-size} images takes at most this much CPU at load, and only
          * with no {@code max-delay}. The hand-off to a batching thread and back cost a 28x28 image more than its
          * pass; a long pass would hold up the loop's other connections. 0: every pass on the batching threads.
          */
