@@ -21,8 +21,8 @@ import org.jboss.logging.Logger;
  * Turns stored checkpoint bytes into a served version, checking everything before anything is swapped in:
  * the bytes against the digest the registry pinned, the checkpoint's own parameter digest, that the
  * manifest's architecture accepts the parameters, and a warm-up pass at batch sizes 1 and the maximum
- * that must yield one finite probability row per image. Up to five more passes at the maximum, timed by their CPU,
- * decide where the version's passes run ({@link EventLoopPasses}).
+ * that must yield one finite probability row per image. The pass at the maximum, timed, and up to four more decide
+ * where the version's passes run ({@link EventLoopPasses}).
  */
 public final class ModelLoader {
 
@@ -34,7 +34,8 @@ public final class ModelLoader {
     /**
      * Which versions have the passes of requests read by an event loop run on that loop
      * ({@link DynamicBatcher#runPassesOnCallerLoops}): those whose fastest warm pass of a full batch took at most
-     * {@code maxPass} of CPU, where no batching delay is set (a loop's turn waits for no one).
+     * {@code maxPass} (by its thread's CPU where one CPU thread runs it), where no batching delay is set (a loop's
+     * turn waits for no one).
      *
      * @param maxPass 0: none
      */
@@ -78,9 +79,8 @@ public final class ModelLoader {
                 classifier, batcher, Instant.now(), onReleased, freeing);
         try {
             warmUp(served, 1);
-            warmUp(served, batching.maxBatchSize());
-            placePasses(served);
-        } catch (ModelLoadException e) {
+            placePasses(served, warmUp(served, batching.maxBatchSize()));
+        } catch (ModelLoadException | RuntimeException | Error e) {
             served.discard();
             throw e;
         }
@@ -106,41 +106,48 @@ public final class ModelLoader {
 
     /**
      * Lets the version's passes run on the event loops if a warm pass of a full batch fits the limit: the fastest of
-     * up to {@link #TIMED_PASSES}, as the first ones after loading run slower than the steady ones. Each is timed by
-     * the CPU time of the thread that runs it, not by the clock: a version loads while the stack starts, and on 2
-     * busy cores the clock read 5.7 ms at best for a pass that takes 2.2 ms, which left the passes of a 28x28 CNN on
-     * the batching threads for good (BENCHMARKS.md, "Serving"). The trial ends at the first pass that fits, and at
-     * one over ten times the limit (a large model pays one pass for it).
+     * up to {@link #TIMED_PASSES}, as the first ones after loading run slower than the steady ones. The warm-up's pass
+     * is timed by the clock; the others, where a pass runs on one CPU thread, by that thread's CPU time: a version
+     * loads while the stack starts, and on 2 busy cores the clock read 5.7 ms at best for a pass that takes 2 ms, which
+     * left the passes of a 28x28 CNN on the batching threads for good (BENCHMARKS.md, "Serving"). On a GPU, or with
+     * more intra-op threads, the CPU of the calling thread is not the pass's length, and the clock times them all.
+     * The trial ends at the first pass that fits, and at one over ten times the limit (a large model pays no pass
+     * beyond its warm-up).
+     *
+     * @param fullPassNanos how long the warm-up pass of a full batch took by the clock
      */
-    private void placePasses(ServedVersion served) throws ModelLoadException {
+    private void placePasses(ServedVersion served, long fullPassNanos) throws ModelLoadException {
         long limit = eventLoopPasses.maxPass().toNanos();
         if (limit == 0 || !batching.maxDelay().isZero()) {
             LOG.infof("%s v%d: passes on batching threads (kiln.inference.batching.event-loop-pass-limit %.1f ms,"
                     + " max-delay %d ms)", served.model(), served.version(), limit / 1e6, batching.maxDelay().toMillis());
             return;
         }
-        // The passes below run on this thread, as they would on a loop: prepared as a batching thread is.
-        DjlRuntime.prepareThread();
-        TimedPass fullPass = () -> passCpuNanos(served.classifier(), batching.maxBatchSize());
-        long fastest = fastestPass(fullPass.nanos(), fullPass, limit);
+        boolean byCpu = !device.isGpu() && DjlRuntime.currentIntraOpThreads() == 1
+                && THREADS.isCurrentThreadCpuTimeSupported() && THREADS.isThreadCpuTimeEnabled();
+        if (byCpu) {
+            // The passes below run on this thread, prepared as a batching thread is.
+            DjlRuntime.prepareThread();
+        }
+        long fastest = fastestPass(fullPassNanos, byCpu ? () -> passCpuNanos(served.classifier(),
+                batching.maxBatchSize()) : () -> warmUp(served, batching.maxBatchSize()), limit);
         boolean onEventLoops = fastest <= limit;
         if (onEventLoops) {
             served.batcher().runPassesOnCallerLoops(eventLoopPasses.loops());
         }
-        LOG.infof("%s v%d: a warm pass of %d images took %.2f ms of CPU at best, so requests an event loop reads have"
+        LOG.infof("%s v%d: a warm pass of %d images took %.2f ms at best (%s), so requests an event loop reads have"
                 + " their passes run %s (kiln.inference.batching.event-loop-pass-limit %.1f ms)", served.model(),
                 served.version(), batching.maxBatchSize(), fastest / 1e6,
+                fastest == fullPassNanos || !byCpu ? "by the clock" : "of its thread's CPU",
                 onEventLoops ? "on that loop" : "on batching threads", limit / 1e6);
     }
 
-    /**
-     * The CPU time this thread spent on a pass of {@code images} blank images. With more than one intra-op thread the
-     * others' share is left out: what is counted is the part the caller waits through, as a loop would.
-     */
+    /** The CPU time this thread spent on a pass of {@code images} blank images, run here. */
     private static long passCpuNanos(Classifier classifier, int images) throws ModelLoadException {
+        float[] blank = new float[images * classifier.inputSize()];
         long started = THREADS.getCurrentThreadCpuTime();
         try {
-            classifier.probabilities(new float[images * classifier.inputSize()], images);
+            classifier.probabilities(blank, images);
         } catch (RuntimeException e) {
             throw new ModelLoadException("a timed pass failed: " + e.getMessage(), e);
         }
@@ -165,11 +172,16 @@ public final class ModelLoader {
         return fastest;
     }
 
-    /** A pass through the version's batcher, which must answer a finite probability row per image. */
-    private static void warmUp(ServedVersion served, int images) throws ModelLoadException {
+    /**
+     * A pass through the version's batcher, which must answer a finite probability row per image.
+     *
+     * @return how long the pass took, from its submission to its answer
+     */
+    private static long warmUp(ServedVersion served, int images) throws ModelLoadException {
         Classifier classifier = served.classifier();
         int classes = classifier.classes().size();
         float[] probabilities;
+        long started = System.nanoTime();
         try {
             probabilities = served.batcher().submit(new float[images * classifier.inputSize()], images)
                     .get(WARM_UP_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
@@ -181,6 +193,7 @@ public final class ModelLoader {
             Thread.currentThread().interrupt();
             throw new ModelLoadException("interrupted during warm-up", e);
         }
+        long took = System.nanoTime() - started;
         if (probabilities.length != images * classes) {
             throw new ModelLoadException("the warm-up pass gave " + probabilities.length + " outputs for " + images
                     + " images of " + classes + " classes");
@@ -190,5 +203,6 @@ public final class ModelLoader {
                 throw new ModelLoadException("the warm-up pass gave a non-finite probability");
             }
         }
+        return took;
     }
 }

@@ -113,6 +113,12 @@ public final class PredictLoadCheck {
                 model, champion, checkpoint.manifest().model(), checkpoint.manifest().spec().dataset(), engine,
                 pngs.size(), Runtime.getRuntime().availableProcessors());
 
+        // The kubelet's probes and a Prometheus scrape from here to the end, as a deployed replica gets them (both
+        // in-process measures and the ceiling run beside them too): the warm-up then compiles the request path for GETs
+        // as well, and the measured rounds pay no deoptimisation for them.
+        ReplicaProbes probes = ReplicaProbes.start(inference, ReplicaProbes.DEPLOYED);
+        out.printf(Locale.ROOT, "Probing the service throughout, as Kubernetes and Prometheus would: %s%n",
+                ReplicaProbes.describe(ReplicaProbes.DEPLOYED));
         double inProcessBefore = inProcessImagesPerSecond(checkpoint, engine, pngs, seconds);
         out.printf(Locale.ROOT, "1. In-process predictor (PNG decode + normalise + forward on %s, batches of %d, one"
                 + " thread): %,.0f images/s%n", engine, BATCH, inProcessBefore);
@@ -132,11 +138,6 @@ public final class PredictLoadCheck {
         }
         List<Path> batches = Wrk.files(bodies.resolve("batch"), forms);
 
-        // The kubelet's probes and a Prometheus scrape from here to the end, as a deployed replica gets them: the
-        // warm-up then compiles the request path for GETs too, and the measured rounds pay no deoptimisation for them.
-        ReplicaProbes probes = ReplicaProbes.start(inference, ReplicaProbes.DEPLOYED);
-        out.printf(Locale.ROOT, "   probing the service throughout, as Kubernetes and Prometheus would: %s%n",
-                ReplicaProbes.describe(ReplicaProbes.DEPLOYED));
         // Unmeasured load first: a freshly started service compiles its request path for minutes on 2 cores (its
         // JIT compiler took a fifth of the CPU 3 minutes in), and a 20 s window would measure that instead of serving.
         int batchConnections = Math.max(2, connections / 4);
@@ -258,11 +259,12 @@ public final class PredictLoadCheck {
         }
         probes.close();
         ReplicaProbes.Tally probed = probes.tally();
-        out.printf(Locale.ROOT, "   the probes: %,d answered, %d failed, the slowest answer %.0f ms%n", probed.answered(),
-                probed.failed(), probed.slowestMillis());
+        out.printf(Locale.ROOT, "   the probes: %,d answered, %d failed%s, the slowest response %.0f ms%n",
+                probed.answered(), probed.failed(), probed.failed() > 0 ? " (a kubelet marks a replica unready at 3 in"
+                        + " a row)" : "", probed.slowestMillis());
         results.put("probesAnswered", probed.answered());
         results.put("probesFailed", probed.failed());
-        results.put("probeSlowestMillis", probed.slowestMillis());
+        results.put("probesSlowestMillis", probed.slowestMillis());
         if (json) {
             System.out.println(JSON.writeValueAsString(results));
         }

@@ -29,7 +29,10 @@ final class ReplicaProbes implements AutoCloseable {
     static final List<Probe> DEPLOYED = List.of(new Probe("/q/health/ready", Duration.ofSeconds(5)),
             new Probe("/q/health/live", Duration.ofSeconds(10)), new Probe("/q/metrics", Duration.ofSeconds(15)));
 
-    /** What the probes met: answers (HTTP 200), failures (any other status, or no answer), the slowest answer. */
+    /**
+     * What the probes met: answers (HTTP 200), failures (any other status, or no answer), and the slowest response of
+     * either kind.
+     */
     record Tally(long answered, long failed, double slowestMillis) {
     }
 
@@ -49,23 +52,29 @@ final class ReplicaProbes implements AutoCloseable {
     static ReplicaProbes start(String baseUrl, List<Probe> probes) {
         ReplicaProbes started = new ReplicaProbes();
         for (Probe probe : probes) {
-            started.timer.scheduleAtFixedRate(() -> started.send(baseUrl + probe.path()), 0,
+            // A fixed delay, not a fixed rate: probes held up by a slow one do not follow in a burst.
+            started.timer.scheduleWithFixedDelay(() -> started.send(baseUrl + probe.path()), 0,
                     probe.period().toMillis(), TimeUnit.MILLISECONDS);
         }
         return started;
     }
 
+    /** One probe, with no token: the kubelet and Prometheus send none, and health and metrics need none. */
     private void send(String url) {
         long sent = System.nanoTime();
+        int status;
         try {
-            (StackHttp.get(url).statusCode() == 200 ? answered : failed).incrementAndGet();
-        } catch (IOException e) {
+            status = StackHttp.get(url, null).statusCode();
+        } catch (IOException | RuntimeException e) {
+            // Counted, never thrown: a periodic task that throws is not run again.
             failed.incrementAndGet();
+            return;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return;
         }
         slowestNanos.accumulateAndGet(System.nanoTime() - sent, Math::max);
+        (status == 200 ? answered : failed).incrementAndGet();
     }
 
     Tally tally() {
@@ -78,10 +87,12 @@ final class ReplicaProbes implements AutoCloseable {
                 .collect(Collectors.joining(", "));
     }
 
-    /** Stops the timer and waits for a probe in flight (at most its 10 s timeout). */
+    /** Stops the timer and waits for a probe in flight (at most its 10 s timeout), else interrupts it. */
     @Override
     public void close() throws InterruptedException {
         timer.shutdown();
-        timer.awaitTermination(15, TimeUnit.SECONDS);
+        if (!timer.awaitTermination(15, TimeUnit.SECONDS)) {
+            timer.shutdownNow();
+        }
     }
 }
