@@ -11,6 +11,7 @@ import dev.kiln.vision.engine.DjlRuntime;
 import dev.kiln.vision.pipeline.TrainTestData;
 import dev.kiln.vision.serving.Classifier;
 import dev.kiln.vision.serving.ForwardEngine;
+import dev.kiln.vision.serving.ImageDecodeException;
 import dev.kiln.vision.serving.ImageInputs;
 import dev.kiln.vision.serving.PngImages;
 import java.io.IOException;
@@ -28,6 +29,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -37,12 +39,14 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 /**
  * {@code ./kiln bench predict}: the served model under load from wrk (a second process), next to the same
- * model's in-process predictor measured in this run before and after the load (the machine drifts; the ratios are
- * against their mean), then single images at a fixed rate for latency, then promotions while wrk keeps predicting.
+ * model's in-process predictor measured in this run: single images in rounds, each between two measures of it, and
+ * multipart batches between the last of those and one more (the machine drifts; each ratio is against the measures
+ * beside it), then single images at a fixed rate for latency, then promotions while wrk keeps predicting.
  * Single images are also set against the machine's ceiling for them: a bare HTTP server's cost a request
  * ({@link BareHttp}) with the in-process predictor's cost an image on top. From the warm-up to the end the service
  * gets the probes and scrapes a deployed replica gets ({@link ReplicaProbes}).
@@ -67,9 +71,13 @@ public final class PredictLoadCheck {
     private static final double SETTLED_COMPILER_SHARE = 0.05;
     /** The most a warm-up round's single-image rate may gain on the round before once the service has settled. */
     private static final double SETTLED_RATE_GAIN = 0.03;
+    /** How far under the best warm-up round a settled round's single-image rate may be. */
+    private static final double SETTLED_SHORT_OF_BEST = 0.10;
     /** {@code /proc}'s clock ticks a second ({@code USER_HZ}, 100 on Linux). */
     static final double CLOCK_TICKS_PER_SECOND = 100;
     private static final Duration PACED_WINDOW = Duration.ofSeconds(30);
+    /** Rounds of single images, each between two measures of the in-process predictor. */
+    private static final int SINGLE_ROUNDS = 3;
     /** A line of the inference service's counter of logged predictions, by outcome, in /q/metrics. */
     private static final Pattern PREDICTION_LOG_TOTAL = Pattern.compile(
             "^kiln_inference_prediction_log_total\\{outcome=\"(\\w+)\",?} ([0-9.E+]+)$", Pattern.MULTILINE);
@@ -144,14 +152,44 @@ public final class PredictLoadCheck {
         WarmUp warmUp = warmUp(inferencePid, predict, singles, batches, connections, batchConnections);
         out.printf(Locale.ROOT, "   warmed the service up, not measured, until its JIT compiler took under %.0f%% of the"
                         + " CPU in a round of %d s single PNGs and %d s multipart and the single-image rate gained under"
-                        + " %.0f%% on the round before: %d s (last round: the compiler %.1f%%, %,.0f single requests/s)%s%n",
+                        + " %.0f%% on the round before, %.0f%% short of the best round at most: %d s (the compiler %.1f%%"
+                        + " in the last round; single requests/s by round: %s)%s%n",
                 100 * SETTLED_COMPILER_SHARE, WARMUP_WINDOW.toSeconds(), WARMUP_WINDOW.toSeconds(),
-                100 * SETTLED_RATE_GAIN, warmUp.spent().toSeconds(), 100 * warmUp.compilerShare(),
-                warmUp.singleRate(), warmUp.settled() ? "" : "; not settled within " + WARMUP_LIMIT.toMinutes()
-                        + " minutes");
+                100 * SETTLED_RATE_GAIN, 100 * SETTLED_SHORT_OF_BEST, warmUp.spent().toSeconds(),
+                100 * warmUp.compilerShare(), warmUp.singleRates().stream()
+                        .map(rate -> String.format(Locale.ROOT, "%,.0f", rate)).collect(Collectors.joining(", ")),
+                warmUp.settled() ? "" : "; not settled within " + WARMUP_LIMIT.toMinutes() + " minutes");
+        // Single images in rounds, each between two measures of the in-process predictor: the host drifts by a fifth
+        // within minutes (15,939 images/s before a run's load and 12,643 after it), and a reference minutes away from
+        // its rate carries that into the ratio.
         Map<String, Long> logBefore = predictionLogCounts(inference);
-        Wrk.Result single = Wrk.post(predict, singles, "image/png", connections, Duration.ofSeconds(seconds));
-        report(out, "2. HTTP, one PNG per request", single, 1, connections);
+        int roundSeconds = Math.max(1, seconds / 2);
+        List<Double> references = new ArrayList<>(List.of(inProcessImagesPerSecond(checkpoint, engine, pngs,
+                roundSeconds)));
+        List<Wrk.Result> singleRounds = new ArrayList<>();
+        out.printf(Locale.ROOT, "2. HTTP, one PNG per request, wrk with %d connections, in %d rounds of %d s, each"
+                + " between two %d s measures of the in-process predictor (%,.0f images/s first):%n", connections,
+                SINGLE_ROUNDS, roundSeconds, roundSeconds, references.get(0));
+        for (int round = 1; round <= SINGLE_ROUNDS; round++) {
+            Wrk.Result single = Wrk.post(predict, singles, "image/png", connections, Duration.ofSeconds(roundSeconds));
+            singleRounds.add(single);
+            references.add(inProcessImagesPerSecond(checkpoint, engine, pngs, roundSeconds));
+            out.printf(Locale.ROOT, "   round %d: %,d requests, %,.0f images/s, latency p50 %.1f ms, p99 %.1f ms, %d"
+                            + " failed; the in-process predictor after it %,.0f images/s: %.0f%% of the two beside it%n",
+                    round, single.requests(), single.requestsPerSecond(), single.p50Millis(), single.p99Millis(),
+                    single.failed(), references.get(round), 100 * single.requestsPerSecond()
+                            / ((references.get(round - 1) + references.get(round)) / 2));
+        }
+        NeighbourRatios singleRatios = new NeighbourRatios(references,
+                singleRounds.stream().map(Wrk.Result::requestsPerSecond).toList());
+        long singleRequests = singleRounds.stream().mapToLong(Wrk.Result::requests).sum();
+        double singleImages = singleRequests / singleRounds.stream().mapToDouble(Wrk.Result::seconds).sum();
+        long singleFailed = singleRounds.stream().mapToLong(Wrk.Result::failed).sum();
+        double singleP99 = singleRounds.stream().mapToDouble(Wrk.Result::p99Millis).max().orElseThrow();
+        out.printf(Locale.ROOT, "   in all: %,d requests, %,.0f images/s, the worst round's p99 %.1f ms, %d failed; one"
+                + " PNG per request %.0f%% of the in-process predictor (the middle round's ratio; %.0f to %.0f%%)%n",
+                singleRequests, singleImages, singleP99, singleFailed, 100 * singleRatios.median(),
+                100 * singleRatios.min(), 100 * singleRatios.max());
         Map<String, Long> logged = new LinkedHashMap<>(predictionLogCounts(inference));
         logged.replaceAll((outcome, count) -> count - logBefore.getOrDefault(outcome, 0L));
         out.printf(Locale.ROOT, "   the prediction log meanwhile (kiln.inference.prediction-log.*, as the service"
@@ -194,18 +232,19 @@ public final class PredictLoadCheck {
         }
 
         double inProcessAfter = inProcessImagesPerSecond(checkpoint, engine, pngs, seconds);
-        double inProcess = (inProcessBefore + inProcessAfter) / 2;
-        double singleImages = single.requestsPerSecond();
+        // Multipart against the in-process measures right before and after its part of the run.
+        double batchReference = (references.get(SINGLE_ROUNDS) + inProcessAfter) / 2;
         double batchImages = batched.requestsPerSecond() * BATCH;
-        out.printf(Locale.ROOT, "5. In-process predictor again: %,.0f images/s. Against their mean (%,.0f images/s):"
-                + " one PNG per request %.0f%%, %d PNGs per request %.0f%%%n", inProcessAfter, inProcess,
-                100 * singleImages / inProcess, BATCH, 100 * batchImages / inProcess);
+        out.printf(Locale.ROOT, "5. In-process predictor again: %,.0f images/s. Against its mean with the last measure"
+                + " beside the single images (%,.0f images/s): %d PNGs per request %.0f%%%n", inProcessAfter,
+                batchReference, BATCH, 100 * batchImages / batchReference);
         int cores = Runtime.getRuntime().availableProcessors();
+        double inProcess = singleRatios.referenceMean();
         double ceiling = bare.imagesPerSecond(cores, 1e6 / inProcess);
         out.printf(Locale.ROOT, "   the ceiling for one PNG per request on %d cores: the bare server's %.0f us a request"
-                        + " and the in-process predictor's %.0f us an image (in passes of %d) allow at most %,.0f"
-                        + " images/s, %.0f%% of the in-process predictor; the service reached %.0f%% of that ceiling%n",
-                cores,
+                        + " and the in-process predictor's %.0f us an image (in passes of %d, its mean beside the"
+                        + " single images) allow at most %,.0f images/s, %.0f%% of the in-process predictor; the"
+                        + " service reached %.0f%% of that ceiling%n", cores,
                 bare.cpuMicrosPerRequest(), 1e6 / inProcess, BATCH, ceiling, 100 * ceiling / inProcess,
                 100 * singleImages / ceiling);
 
@@ -217,18 +256,27 @@ public final class PredictLoadCheck {
         results.put("connections", connections);
         results.put("warmupSeconds", warmUp.spent().toSeconds());
         results.put("warmupCompilerShare", warmUp.compilerShare());
+        results.put("warmupSingleRates", warmUp.singleRates());
         results.put("inProcessImagesPerSecond", inProcess);
         results.put("inProcessBefore", inProcessBefore);
+        results.put("inProcessBesideSingle", singleRatios.references());
         results.put("inProcessAfter", inProcessAfter);
-        putRatio(results, "single", singleImages, inProcessBefore, inProcessAfter);
-        results.put("singleP99Millis", single.p99Millis());
+        results.put("singleImagesPerSecond", singleImages);
+        results.put("singleRounds", singleRatios.ratios());
+        results.put("singleRatio", singleRatios.median());
+        results.put("singleRatioMin", singleRatios.min());
+        results.put("singleRatioMax", singleRatios.max());
+        results.put("singleP99Millis", singleP99);
         results.put("bareHttpRequestsPerSecond", bare.requestsPerSecond());
         results.put("bareHttpCpuMicrosPerRequest", bare.cpuMicrosPerRequest());
         results.put("bareHttpFailed", bare.failed());
         results.put("singleCeilingImagesPerSecond", ceiling);
         results.put("singleOfCeiling", singleImages / ceiling);
         results.put("singlePredictionLog", logged);
-        putRatio(results, "batch", batchImages, inProcessBefore, inProcessAfter);
+        results.put("batchImagesPerSecond", batchImages);
+        results.put("batchRatio", batchImages / batchReference);
+        results.put("batchRatioMin", batchImages / Math.max(references.get(SINGLE_ROUNDS), inProcessAfter));
+        results.put("batchRatioMax", batchImages / Math.min(references.get(SINGLE_ROUNDS), inProcessAfter));
         results.put("batchP99Millis", batched.p99Millis());
         Map<String, Object> pacedResults = new LinkedHashMap<>();
         pacedResults.put("requestsPerSecond", PACED_RATE);
@@ -244,7 +292,7 @@ public final class PredictLoadCheck {
             pacedResults.put("busiestKernelThreadCpuMillis", kernelThreads.get(0).getValue() / 1e6);
         }
         results.put("paced", pacedResults);
-        results.put("failed", single.failed() + batched.failed() + paced.failed());
+        results.put("failed", singleFailed + batched.failed() + paced.failed());
 
         Wrk.Result swapping = null;
         if (promotions == 0) {
@@ -272,19 +320,6 @@ public final class PredictLoadCheck {
             System.err.println("FAILED: " + swapping.failed() + " requests failed during the swaps:\n" + swapping.output());
             System.exit(1);
         }
-    }
-
-    /**
-     * {@code <name>ImagesPerSecond} and {@code <name>Ratio} against the mean of the two in-process measures, with
-     * the range the two give ({@code <name>RatioMin}, {@code <name>RatioMax}: {@link BenchResults} reads it as the
-     * figure's noise).
-     */
-    private static void putRatio(Map<String, Object> results, String name, double imagesPerSecond, double before,
-            double after) {
-        results.put(name + "ImagesPerSecond", imagesPerSecond);
-        results.put(name + "Ratio", imagesPerSecond / ((before + after) / 2));
-        results.put(name + "RatioMin", imagesPerSecond / Math.max(before, after));
-        results.put(name + "RatioMax", imagesPerSecond / Math.min(before, after));
     }
 
     /** The two versions promoted in turn while wrk keeps posting single images; what wrk measured meanwhile. */
@@ -365,23 +400,26 @@ public final class PredictLoadCheck {
         throw new IllegalStateException("the two runs were not registered within 15 minutes");
     }
 
-    private record WarmUp(Duration spent, double compilerShare, double singleRate, boolean settled) {
+    /** @param singleRates every round's single-image rate, in order */
+    private record WarmUp(Duration spent, double compilerShare, List<Double> singleRates, boolean settled) {
     }
 
     /**
      * Unmeasured load in rounds of both kinds (the JIT compiles each kind's path, and recompiles shared code when
      * the mix changes) until, in a round, the service's JIT compiler threads took under
-     * {@link #SETTLED_COMPILER_SHARE} of the machine's CPU and the single-image rate gained under
-     * {@link #SETTLED_RATE_GAIN} on the round before; at most {@link #WARMUP_LIMIT}. A replica serving for hours has
-     * compiled its request path: a rate that merely stopped rising may still be paying for the compiler, and a quiet
-     * compiler alone stopped a fresh service about 8 points of the in-process rate below the speed a second run then
-     * measured (2026-12-04: 59% against 67%).
+     * {@link #SETTLED_COMPILER_SHARE} of the machine's CPU, the single-image rate gained under
+     * {@link #SETTLED_RATE_GAIN} on the round before, and it fell no more than {@link #SETTLED_SHORT_OF_BEST} short of
+     * the best round so far; at most {@link #WARMUP_LIMIT}. A replica serving for hours has compiled its request path:
+     * a rate that merely stopped rising may still be paying for the compiler, and a quiet compiler alone stopped a
+     * fresh service about 8 points of the in-process rate below the speed a second run then measured (2026-12-04: 59%
+     * against 67%). A round well short of the best was disturbed (the host slowed, or the service recompiled): a
+     * warm-up that ended on one at 4,271 requests/s was followed by measured rounds still rising, from 6,896 to 8,497.
      */
     private static WarmUp warmUp(long pid, String url, List<Path> singles, List<Path> batches, int connections,
             int batchConnections) throws IOException, InterruptedException {
         Duration spent = Duration.ZERO;
         int cores = Runtime.getRuntime().availableProcessors();
-        double previousRate = Double.NaN;
+        List<Double> rates = new ArrayList<>();
         while (true) {
             double compilerBefore = compilerCpuSeconds(pid);
             long started = System.nanoTime();
@@ -390,11 +428,13 @@ public final class PredictLoadCheck {
             double seconds = (System.nanoTime() - started) / 1e9;
             double share = (compilerCpuSeconds(pid) - compilerBefore) / (seconds * cores);
             spent = spent.plus(WARMUP_WINDOW.multipliedBy(2));
-            // NaN before the second round: no gain to judge yet.
-            boolean settled = share < SETTLED_COMPILER_SHARE && singleRate < previousRate * (1 + SETTLED_RATE_GAIN);
-            previousRate = singleRate;
+            // Not before the second round: no gain to judge yet.
+            boolean settled = !rates.isEmpty() && share < SETTLED_COMPILER_SHARE
+                    && singleRate < rates.get(rates.size() - 1) * (1 + SETTLED_RATE_GAIN)
+                    && singleRate >= Collections.max(rates) * (1 - SETTLED_SHORT_OF_BEST);
+            rates.add(singleRate);
             if (settled || spent.compareTo(WARMUP_LIMIT) >= 0) {
-                return new WarmUp(spent, share, singleRate, settled);
+                return new WarmUp(spent, share, rates, settled);
             }
         }
     }
@@ -441,22 +481,30 @@ public final class PredictLoadCheck {
         DjlRuntime.prepareThread();
         DjlRuntime.intraOpThreads(1);
         try (Classifier classifier = Classifier.load(checkpoint, Device.cpu(), engine)) {
-            EvalTransform transform = classifier.transform();
-            long images = 0;
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+            // A second unmeasured first: the freshly loaded session's first passes.
+            predictFor(classifier, pngs, TimeUnit.SECONDS.toNanos(1));
             long started = System.nanoTime();
-            for (int at = 0; System.nanoTime() < deadline || images == 0; at = (at + BATCH) % pngs.size()) {
-                int count = Math.min(BATCH, pngs.size() - at);
-                float[] inputs = new float[count * classifier.inputSize()];
-                for (int i = 0; i < count; i++) {
-                    System.arraycopy(ImageInputs.fromEncoded(pngs.get(at + i), transform), 0, inputs,
-                            i * classifier.inputSize(), classifier.inputSize());
-                }
-                classifier.probabilities(inputs, count);
-                images += count;
-            }
+            long images = predictFor(classifier, pngs, TimeUnit.SECONDS.toNanos(seconds));
             return images / ((System.nanoTime() - started) / 1e9);
         }
+    }
+
+    /** Decodes and predicts the PNGs in batches, round and round, for about {@code nanos}; returns the images done. */
+    private static long predictFor(Classifier classifier, List<byte[]> pngs, long nanos) throws ImageDecodeException {
+        EvalTransform transform = classifier.transform();
+        long images = 0;
+        long deadline = System.nanoTime() + nanos;
+        for (int at = 0; System.nanoTime() < deadline || images == 0; at = (at + BATCH) % pngs.size()) {
+            int count = Math.min(BATCH, pngs.size() - at);
+            float[] inputs = new float[count * classifier.inputSize()];
+            for (int i = 0; i < count; i++) {
+                System.arraycopy(ImageInputs.fromEncoded(pngs.get(at + i), transform), 0, inputs,
+                        i * classifier.inputSize(), classifier.inputSize());
+            }
+            classifier.probabilities(inputs, count);
+            images += count;
+        }
+        return images;
     }
 
     private static void report(PrintStream out, String title, Wrk.Result load, int imagesPerRequest,

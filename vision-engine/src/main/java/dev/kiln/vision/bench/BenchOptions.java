@@ -1,11 +1,18 @@
 package dev.kiln.vision.bench;
 
+import dev.kiln.contracts.runs.Catalog;
+import java.math.BigDecimal;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Function;
 
-/** A benchmark's command line: {@code --name value} options over defaults, valueless flags, and {@code --help}. */
+/**
+ * A benchmark's command line: {@code --name value} options over defaults, valueless flags, and {@code --help}. A bad
+ * value ends the benchmark with exit code 2 and a line naming the option: it is the caller's to fix, and a stack trace
+ * would hide which option it was.
+ */
 final class BenchOptions {
 
     private BenchOptions() {
@@ -33,5 +40,56 @@ final class BenchOptions {
             }
         }
         return Optional.of(options);
+    }
+
+    /** The option's whole number, at least {@code min}. */
+    static int whole(Map<String, String> options, String name, int min) {
+        return atLeast(options, name, min, Integer::valueOf, "a whole number");
+    }
+
+    /** The option's number, at least {@code min}. */
+    static double number(Map<String, String> options, String name, double min) {
+        return atLeast(options, name, min, value -> {
+            double number = Double.parseDouble(value);
+            if (!Double.isFinite(number)) {
+                throw new NumberFormatException(value);
+            }
+            return number;
+        }, "a number");
+    }
+
+    private static <T extends Comparable<T>> T atLeast(Map<String, String> options, String name, T min,
+            Function<String, T> parse, String kind) {
+        String value = options.get(name);
+        try {
+            T number = parse.apply(value);
+            if (number.compareTo(min) >= 0) {
+                return number;
+            }
+        } catch (NumberFormatException e) {
+            // Named below, with what it takes.
+        }
+        throw fail(name + " takes " + kind + " of at least " + new BigDecimal(min.toString()).stripTrailingZeros()
+                .toPlainString() + ", not '" + value + "'");
+    }
+
+    /** The {@code --model} option: an architecture of the registry. */
+    static String model(Map<String, String> options) {
+        String model = options.get("--model");
+        if (!Catalog.MODELS.contains(model)) {
+            throw fail("--model takes one of " + Catalog.MODELS + ", not '" + model + "'");
+        }
+        return model;
+    }
+
+    /**
+     * Prints the error and exits with 2.
+     *
+     * @return never; declared so that a caller can {@code throw} it where the compiler needs an end
+     */
+    static IllegalStateException fail(String message) {
+        System.err.println("error: " + message);
+        System.exit(2);
+        return new IllegalStateException(message);
     }
 }

@@ -59,20 +59,16 @@ public final class EvaluationBench {
             return;
         }
         Map<String, String> options = parsed.get();
-        String model = options.get("--model");
-        int rounds = Integer.parseInt(options.get("--rounds"));
-        int threads = Integer.parseInt(options.get("--threads"));
-        int images = Integer.parseInt(options.get("--images"));
-        double warmupSeconds = Double.parseDouble(options.get("--warmup-seconds"));
-        if (rounds < 1 || threads < 1 || images < 1 || warmupSeconds < 0) {
-            throw new IllegalArgumentException("--rounds, --threads and --images need at least 1, --warmup-seconds at"
-                    + " least 0");
-        }
+        String model = BenchOptions.model(options);
+        int rounds = BenchOptions.whole(options, "--rounds", 1);
+        int threads = BenchOptions.whole(options, "--threads", 1);
+        int images = BenchOptions.whole(options, "--images", 1);
+        double warmupSeconds = BenchOptions.number(options, "--warmup-seconds", 0);
         // Read by DJL's PyTorch engine when it starts, as in TrainBench.
         System.setProperty("ai.djl.pytorch.num_threads", String.valueOf(threads));
         System.setProperty("ai.djl.pytorch.num_interop_threads", "1");
         DjlRuntime.prepareThread();
-        int imageSize = TrainBench.imageSize(options.get("--image-size"), model);
+        int imageSize = TrainBench.imageSize(options, model);
         ImageSet first = TrainBench.first(TrainTestData.load("fashion-mnist", Path.of(options.get("--data"))).test(),
                 images);
         ImageSet test = imageSize == first.height() ? first : ImageSets.resized(first, imageSize, imageSize);

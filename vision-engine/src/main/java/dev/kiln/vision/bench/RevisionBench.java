@@ -101,14 +101,11 @@ public final class RevisionBench {
             System.exit(2);
         }
         boolean json = options.containsKey("--json");
-        String model = options.get("--model");
-        int images = Integer.parseInt(options.get("--images"));
-        int rounds = Integer.parseInt(options.get("--rounds"));
-        double warmupSeconds = Double.parseDouble(options.get("--warmup-seconds"));
-        int imageSize = Integer.parseInt(options.get("--image-size"));
-        if (rounds < 1 || images < 64 || warmupSeconds < 0) {
-            throw new IllegalArgumentException("--rounds needs at least 1, --images 64, --warmup-seconds 0");
-        }
+        String model = BenchOptions.model(options);
+        int images = BenchOptions.whole(options, "--images", 64);
+        int rounds = BenchOptions.whole(options, "--rounds", 1);
+        double warmupSeconds = BenchOptions.number(options, "--warmup-seconds", 0);
+        int imageSize = BenchOptions.whole(options, "--image-size", 0);
         String spec = BenchSpec.json(model, 64, imageSize);
         // The engine's settings, as TrainBench's: one inter-op thread.
         System.setProperty("ai.djl.pytorch.num_interop_threads", "1");

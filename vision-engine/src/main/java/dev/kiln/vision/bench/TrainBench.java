@@ -76,31 +76,28 @@ public final class TrainBench {
         }
         Map<String, String> options = parsed.get();
         boolean json = options.containsKey("--json");
-        int threads = Integer.parseInt(options.get("--threads"));
+        int threads = BenchOptions.whole(options, "--threads", 1);
         // Read by DJL's PyTorch engine when it starts: the same intra-op thread count as the reference.
         System.setProperty("ai.djl.pytorch.num_threads", String.valueOf(threads));
         System.setProperty("ai.djl.pytorch.num_interop_threads", "1");
-        int images = Integer.parseInt(options.get("--images"));
-        int batch = Integer.parseInt(options.get("--batch"));
-        String model = options.get("--model");
+        int images = BenchOptions.whole(options, "--images", 1);
+        int batch = BenchOptions.whole(options, "--batch", 1);
+        String model = BenchOptions.model(options);
         Path dataDir = Path.of(options.get("--data"));
         TrainTestData full = TrainTestData.load("fashion-mnist", dataDir);
         TrainTestData data = new TrainTestData(full.name(), first(full.train(), images),
                 first(full.test(), BenchSpec.TEST_IMAGES));
-        int imageSize = imageSize(options.get("--image-size"), model);
+        int imageSize = imageSize(options, model);
         // What both sides are told to resize to: 0 keeps the images' own size.
         int resizeTo = imageSize == NATIVE_SIZE ? 0 : imageSize;
         TrainingSpec spec = Json.read(BenchSpec.json(model, batch, resizeTo), TrainingSpec.class);
 
-        int rounds = Integer.parseInt(options.get("--rounds"));
-        int warmup = Integer.parseInt(options.get("--warmup"));
-        double warmupSeconds = Double.parseDouble(options.get("--warmup-seconds"));
-        if (rounds < 1 || warmup < 1 || warmupSeconds < 0) {
-            throw new IllegalArgumentException("--rounds and --warmup need at least 1, --warmup-seconds at least 0");
-        }
+        int rounds = BenchOptions.whole(options, "--rounds", 1);
+        int warmup = BenchOptions.whole(options, "--warmup", 1);
+        double warmupSeconds = BenchOptions.number(options, "--warmup-seconds", 0);
         String pytorchMemoryFormat = options.get("--pytorch-memory-format");
         if (!List.of("contiguous", "channels_last").contains(pytorchMemoryFormat)) {
-            throw new IllegalArgumentException("--pytorch-memory-format is contiguous or channels_last, not '"
+            throw BenchOptions.fail("--pytorch-memory-format takes contiguous or channels_last, not '"
                     + pytorchMemoryFormat + "'");
         }
         List<Double> kiln = new ArrayList<>();
@@ -234,9 +231,9 @@ public final class TrainBench {
      * The square size to train at: as given, or for "auto" Fashion-MNIST's own 28 where the architecture takes it,
      * else CIFAR's 32 (VGG's five halvings need it).
      */
-    static int imageSize(String option, String model) {
-        if (!option.equals("auto")) {
-            return Integer.parseInt(option);
+    static int imageSize(Map<String, String> options, String model) {
+        if (!options.get("--image-size").equals("auto")) {
+            return BenchOptions.whole(options, "--image-size", 1);
         }
         try {
             Json.read("{\"dataset\": \"fashion-mnist\", \"model\": \"" + model + "\"}", TrainingSpec.class).withDefaults()

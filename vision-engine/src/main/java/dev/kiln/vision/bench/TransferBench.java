@@ -59,12 +59,13 @@ public final class TransferBench {
             return;
         }
         Map<String, String> options = parsed.get();
-        int baseEpochs = Integer.parseInt(options.get("--base-epochs"));
-        int epochs = Integer.parseInt(options.get("--epochs"));
+        int baseEpochs = BenchOptions.whole(options, "--base-epochs", 1);
+        int epochs = BenchOptions.whole(options, "--epochs", 1);
+        int maxImages = BenchOptions.whole(options, "--images", 1);
         TrainTestData fashion = TrainTestData.load("fashion-mnist", Path.of(options.get("--data")));
         TrainTestData first = fashion.classRange(0, 4);
         TrainTestData allOfSecond = fashion.classRange(5, 9);
-        int images = Math.min(Integer.parseInt(options.get("--images")), allOfSecond.train().size());
+        int images = Math.min(maxImages, allOfSecond.train().size());
         TrainTestData second = new TrainTestData(allOfSecond.name(), allOfSecond.train().subset(
                 IntStream.range(0, images).toArray()), allOfSecond.test());
         System.out.printf(Locale.ROOT, "Base: %s on %s (%,d training images), %d epochs%n", first.train().classes(),
