@@ -129,7 +129,8 @@ public final class BenchResults {
                     found.add(ranged("platform vs in-process training alone", result, "ratioWithoutLoad", false));
                 }
                 case "predict" -> {
-                    // The ratios' ranges: against the in-process measures before and after the load.
+                    // The ratios' ranges: for single images, the rounds' ratios (each against the in-process measures
+                    // beside it); for multipart, against each of the two in-process measures nearest it.
                     found.add(ranged("predict 1 image vs in-process", result, "singleRatio", true));
                     found.add(ranged("predict 32 images vs in-process", result, "batchRatio", true));
                     found.add(plain("predict p99 ms at 200 req/s", result.path("paced"), "p99Millis", false));

@@ -121,15 +121,17 @@ public final class PredictLoadCheck {
                 model, champion, checkpoint.manifest().model(), checkpoint.manifest().spec().dataset(), engine,
                 pngs.size(), Runtime.getRuntime().availableProcessors());
 
-        // The kubelet's probes and a Prometheus scrape from here to the end, as a deployed replica gets them (both
+        // The kubelet's probes and a Prometheus scrape from here to the end, as a deployed replica gets them (the
         // in-process measures and the ceiling run beside them too): the warm-up then compiles the request path for GETs
         // as well, and the measured rounds pay no deoptimisation for them.
         ReplicaProbes probes = ReplicaProbes.start(inference, ReplicaProbes.DEPLOYED);
         out.printf(Locale.ROOT, "Probing the service throughout, as Kubernetes and Prometheus would: %s%n",
                 ReplicaProbes.describe(ReplicaProbes.DEPLOYED));
+        // In no ratio: it compiles this JVM's side before the measures that count, and it shows the predictor on a
+        // machine that has not served yet, beside the measures taken right after load.
         double inProcessBefore = inProcessImagesPerSecond(checkpoint, engine, pngs, seconds);
         out.printf(Locale.ROOT, "1. In-process predictor (PNG decode + normalise + forward on %s, batches of %d, one"
-                + " thread): %,.0f images/s%n", engine, BATCH, inProcessBefore);
+                + " thread), before any load (in no ratio): %,.0f images/s%n", engine, BATCH, inProcessBefore);
 
         String predict = inference + "/api/v1/models/" + model + "/predict";
         // wrk reads the bodies from files: one folder, rewritten by every run (a fresh one each run had left 2.3 MB
@@ -164,21 +166,35 @@ public final class PredictLoadCheck {
         // its rate carries that into the ratio.
         Map<String, Long> logBefore = predictionLogCounts(inference);
         int roundSeconds = Math.max(1, seconds / 2);
-        List<Double> references = new ArrayList<>(List.of(inProcessImagesPerSecond(checkpoint, engine, pngs,
-                roundSeconds)));
-        List<Wrk.Result> singleRounds = new ArrayList<>();
         out.printf(Locale.ROOT, "2. HTTP, one PNG per request, wrk with %d connections, in %d rounds of %d s, each"
-                + " between two %d s measures of the in-process predictor (%,.0f images/s first):%n", connections,
-                SINGLE_ROUNDS, roundSeconds, roundSeconds, references.get(0));
-        for (int round = 1; round <= SINGLE_ROUNDS; round++) {
-            Wrk.Result single = Wrk.post(predict, singles, "image/png", connections, Duration.ofSeconds(roundSeconds));
-            singleRounds.add(single);
+                + " between two %d s measures of the in-process predictor:%n", connections, SINGLE_ROUNDS, roundSeconds,
+                roundSeconds);
+        List<Double> references = new ArrayList<>();
+        List<Wrk.Result> singleRounds = new ArrayList<>();
+        // The service's own CPU while the measures ran: a service still busy after a round would slow the measure
+        // beside it and raise the ratio.
+        double referencesServiceCpu = 0;
+        double referencesSeconds = 0;
+        for (int round = 0; round <= SINGLE_ROUNDS; round++) {
+            Wrk.Result single = null;
+            if (round > 0) {
+                single = Wrk.post(predict, singles, "image/png", connections, Duration.ofSeconds(roundSeconds));
+                singleRounds.add(single);
+            }
+            double serviceCpuBefore = processCpuSeconds(inferencePid);
+            long started = System.nanoTime();
             references.add(inProcessImagesPerSecond(checkpoint, engine, pngs, roundSeconds));
-            out.printf(Locale.ROOT, "   round %d: %,d requests, %,.0f images/s, latency p50 %.1f ms, p99 %.1f ms, %d"
-                            + " failed; the in-process predictor after it %,.0f images/s: %.0f%% of the two beside it%n",
-                    round, single.requests(), single.requestsPerSecond(), single.p50Millis(), single.p99Millis(),
-                    single.failed(), references.get(round), 100 * single.requestsPerSecond()
-                            / ((references.get(round - 1) + references.get(round)) / 2));
+            referencesServiceCpu += processCpuSeconds(inferencePid) - serviceCpuBefore;
+            referencesSeconds += (System.nanoTime() - started) / 1e9;
+            if (single == null) {
+                out.printf(Locale.ROOT, "   the in-process predictor first: %,.0f images/s%n", references.get(0));
+            } else {
+                out.printf(Locale.ROOT, "   round %d: %,d requests, %,.0f images/s, latency p50 %.1f ms, p99 %.1f ms, %d"
+                                + " failed; the in-process predictor after it %,.0f images/s: %.0f%% of the two beside"
+                                + " it%n", round, single.requests(), single.requestsPerSecond(), single.p50Millis(),
+                        single.p99Millis(), single.failed(), references.get(round), 100 * single.requestsPerSecond()
+                                / ((references.get(round - 1) + references.get(round)) / 2));
+            }
         }
         NeighbourRatios singleRatios = new NeighbourRatios(references,
                 singleRounds.stream().map(Wrk.Result::requestsPerSecond).toList());
@@ -186,10 +202,12 @@ public final class PredictLoadCheck {
         double singleImages = singleRequests / singleRounds.stream().mapToDouble(Wrk.Result::seconds).sum();
         long singleFailed = singleRounds.stream().mapToLong(Wrk.Result::failed).sum();
         double singleP99 = singleRounds.stream().mapToDouble(Wrk.Result::p99Millis).max().orElseThrow();
+        double serviceCoresBesideReferences = referencesServiceCpu / referencesSeconds;
         out.printf(Locale.ROOT, "   in all: %,d requests, %,.0f images/s, the worst round's p99 %.1f ms, %d failed; one"
-                + " PNG per request %.0f%% of the in-process predictor (the middle round's ratio; %.0f to %.0f%%)%n",
+                + " PNG per request %.0f%% of the in-process predictor (the median of the rounds' ratios; %.0f to"
+                + " %.0f%%); the service took %.1f%% of a core while the in-process predictor was measured%n",
                 singleRequests, singleImages, singleP99, singleFailed, 100 * singleRatios.median(),
-                100 * singleRatios.min(), 100 * singleRatios.max());
+                100 * singleRatios.min(), 100 * singleRatios.max(), 100 * serviceCoresBesideReferences);
         Map<String, Long> logged = new LinkedHashMap<>(predictionLogCounts(inference));
         logged.replaceAll((outcome, count) -> count - logBefore.getOrDefault(outcome, 0L));
         out.printf(Locale.ROOT, "   the prediction log meanwhile (kiln.inference.prediction-log.*, as the service"
@@ -232,7 +250,8 @@ public final class PredictLoadCheck {
         }
 
         double inProcessAfter = inProcessImagesPerSecond(checkpoint, engine, pngs, seconds);
-        // Multipart against the in-process measures right before and after its part of the run.
+        // Multipart against the in-process measures nearest it: the last beside the single images (before the ceiling's
+        // run) and this one (after the latency phase).
         double batchReference = (references.get(SINGLE_ROUNDS) + inProcessAfter) / 2;
         double batchImages = batched.requestsPerSecond() * BATCH;
         out.printf(Locale.ROOT, "5. In-process predictor again: %,.0f images/s. Against its mean with the last measure"
@@ -262,11 +281,12 @@ public final class PredictLoadCheck {
         results.put("inProcessBesideSingle", singleRatios.references());
         results.put("inProcessAfter", inProcessAfter);
         results.put("singleImagesPerSecond", singleImages);
-        results.put("singleRounds", singleRatios.ratios());
+        results.put("singleRoundRatios", singleRatios.ratios());
         results.put("singleRatio", singleRatios.median());
         results.put("singleRatioMin", singleRatios.min());
         results.put("singleRatioMax", singleRatios.max());
-        results.put("singleP99Millis", singleP99);
+        results.put("singleP99Millis", singleP99); // the worst round's
+        results.put("serviceCoresBesideReferences", serviceCoresBesideReferences);
         results.put("bareHttpRequestsPerSecond", bare.requestsPerSecond());
         results.put("bareHttpCpuMicrosPerRequest", bare.cpuMicrosPerRequest());
         results.put("bareHttpFailed", bare.failed());
@@ -448,16 +468,25 @@ public final class PredictLoadCheck {
                     if (!Files.readString(task.resolve("comm")).contains("CompilerThre")) {
                         continue;
                     }
-                    String stat = Files.readString(task.resolve("stat"));
-                    // After the command's closing parenthesis: state is field 3, utime and stime fields 14 and 15.
-                    String[] fields = stat.substring(stat.lastIndexOf(')') + 2).trim().split(" ");
-                    ticks += Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
+                    ticks += cpuTicks(Files.readString(task.resolve("stat")));
                 } catch (IOException e) {
                     // The thread ended between the listing and the read: its time is gone with it.
                 }
             }
         }
         return ticks / CLOCK_TICKS_PER_SECOND;
+    }
+
+    /** CPU seconds the process has used so far, all its threads. */
+    private static double processCpuSeconds(long pid) throws IOException {
+        return cpuTicks(Files.readString(Path.of("/proc/" + pid + "/stat"))) / CLOCK_TICKS_PER_SECOND;
+    }
+
+    /** A {@code /proc} stat line's user and system time, in clock ticks. */
+    private static long cpuTicks(String stat) {
+        // After the command's closing parenthesis: state is field 3, utime and stime fields 14 and 15.
+        String[] fields = stat.substring(stat.lastIndexOf(')') + 2).trim().split(" ");
+        return Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
     }
 
 

@@ -47,6 +47,16 @@ final class BenchOptions {
         return atLeast(options, name, min, Integer::valueOf, "a whole number");
     }
 
+    /** The {@code --image-size} option's number: a size a training spec takes. */
+    static int imageSize(Map<String, String> options) {
+        int size = whole(options, "--image-size", Catalog.MIN_IMAGE_SIZE);
+        if (size > Catalog.MAX_IMAGE_SIZE) {
+            throw fail("--image-size takes a whole number from " + Catalog.MIN_IMAGE_SIZE + " to "
+                    + Catalog.MAX_IMAGE_SIZE + ", not '" + size + "'");
+        }
+        return size;
+    }
+
     /** The option's number, at least {@code min}. */
     static double number(Map<String, String> options, String name, double min) {
         return atLeast(options, name, min, value -> {

@@ -37,7 +37,8 @@ public final class RevisionBench {
               This build's training (one epoch of M on the first N Fashion-MNIST images, batch 64, SGD with momentum)
               against REVISION's, in one JVM taking turns: warm-up rounds for S seconds (at least 3 a side), then R
               pairs, each side going first in turn. Prints both sides' median images/s and the median of the pairs'
-              ratios (this build / REVISION). --image-size resizes the images (VGG needs 32).
+              ratios (this build / REVISION). --image-size resizes the images (VGG needs 32; 0, the default, keeps
+              their own size).
             """;
 
     private RevisionBench() {
@@ -105,7 +106,8 @@ public final class RevisionBench {
         int images = BenchOptions.whole(options, "--images", 64);
         int rounds = BenchOptions.whole(options, "--rounds", 1);
         double warmupSeconds = BenchOptions.number(options, "--warmup-seconds", 0);
-        int imageSize = BenchOptions.whole(options, "--image-size", 0);
+        // 0 keeps the images' own size.
+        int imageSize = options.get("--image-size").equals("0") ? 0 : BenchOptions.imageSize(options);
         String spec = BenchSpec.json(model, 64, imageSize);
         // The engine's settings, as TrainBench's: one inter-op thread.
         System.setProperty("ai.djl.pytorch.num_interop_threads", "1");

@@ -233,7 +233,7 @@ public final class TrainBench {
      */
     static int imageSize(Map<String, String> options, String model) {
         if (!options.get("--image-size").equals("auto")) {
-            return BenchOptions.whole(options, "--image-size", 1);
+            return BenchOptions.imageSize(options);
         }
         try {
             Json.read("{\"dataset\": \"fashion-mnist\", \"model\": \"" + model + "\"}", TrainingSpec.class).withDefaults()
