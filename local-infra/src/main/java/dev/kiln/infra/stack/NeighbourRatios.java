@@ -27,9 +27,14 @@ record NeighbourRatios(List<Double> references, List<Double> rates) {
     List<Double> ratios() {
         List<Double> ratios = new ArrayList<>();
         for (int i = 0; i < rates.size(); i++) {
-            ratios.add(rates.get(i) / ((references.get(i) + references.get(i + 1)) / 2));
+            ratios.add(ratio(rates.get(i), references.get(i), references.get(i + 1)));
         }
         return ratios;
+    }
+
+    /** A rate against the mean of the two references beside it. */
+    static double ratio(double rate, double before, double after) {
+        return rate / ((before + after) / 2);
     }
 
     /** The middle ratio (the mean of the middle two for an even count): one drifting round does not move it. */

@@ -192,8 +192,8 @@ public final class PredictLoadCheck {
                 out.printf(Locale.ROOT, "   round %d: %,d requests, %,.0f images/s, latency p50 %.1f ms, p99 %.1f ms, %d"
                                 + " failed; the in-process predictor after it %,.0f images/s: %.0f%% of the two beside"
                                 + " it%n", round, single.requests(), single.requestsPerSecond(), single.p50Millis(),
-                        single.p99Millis(), single.failed(), references.get(round), 100 * single.requestsPerSecond()
-                                / ((references.get(round - 1) + references.get(round)) / 2));
+                        single.p99Millis(), single.failed(), references.get(round), 100 * NeighbourRatios.ratio(
+                                single.requestsPerSecond(), references.get(round - 1), references.get(round)));
             }
         }
         NeighbourRatios singleRatios = new NeighbourRatios(references,
@@ -252,11 +252,12 @@ public final class PredictLoadCheck {
         double inProcessAfter = inProcessImagesPerSecond(checkpoint, engine, pngs, seconds);
         // Multipart against the in-process measures nearest it: the last beside the single images (before the ceiling's
         // run) and this one (after the latency phase).
-        double batchReference = (references.get(SINGLE_ROUNDS) + inProcessAfter) / 2;
+        double lastBesideSingle = references.get(SINGLE_ROUNDS);
         double batchImages = batched.requestsPerSecond() * BATCH;
         out.printf(Locale.ROOT, "5. In-process predictor again: %,.0f images/s. Against its mean with the last measure"
                 + " beside the single images (%,.0f images/s): %d PNGs per request %.0f%%%n", inProcessAfter,
-                batchReference, BATCH, 100 * batchImages / batchReference);
+                (lastBesideSingle + inProcessAfter) / 2, BATCH,
+                100 * NeighbourRatios.ratio(batchImages, lastBesideSingle, inProcessAfter));
         int cores = Runtime.getRuntime().availableProcessors();
         double inProcess = singleRatios.referenceMean();
         double ceiling = bare.imagesPerSecond(cores, 1e6 / inProcess);
@@ -293,10 +294,7 @@ public final class PredictLoadCheck {
         results.put("singleCeilingImagesPerSecond", ceiling);
         results.put("singleOfCeiling", singleImages / ceiling);
         results.put("singlePredictionLog", logged);
-        results.put("batchImagesPerSecond", batchImages);
-        results.put("batchRatio", batchImages / batchReference);
-        results.put("batchRatioMin", batchImages / Math.max(references.get(SINGLE_ROUNDS), inProcessAfter));
-        results.put("batchRatioMax", batchImages / Math.min(references.get(SINGLE_ROUNDS), inProcessAfter));
+        putRatio(results, "batch", batchImages, lastBesideSingle, inProcessAfter);
         results.put("batchP99Millis", batched.p99Millis());
         Map<String, Object> pacedResults = new LinkedHashMap<>();
         pacedResults.put("requestsPerSecond", PACED_RATE);
@@ -534,6 +532,18 @@ public final class PredictLoadCheck {
             images += count;
         }
         return images;
+    }
+
+    /**
+     * {@code NAMEImagesPerSecond}, and {@code NAMERatio} against the mean of the two in-process measures beside it,
+     * with its range against either alone ({@code NAMERatioMin}, {@code NAMERatioMax}).
+     */
+    private static void putRatio(Map<String, Object> results, String name, double imagesPerSecond, double before,
+            double after) {
+        results.put(name + "ImagesPerSecond", imagesPerSecond);
+        results.put(name + "Ratio", NeighbourRatios.ratio(imagesPerSecond, before, after));
+        results.put(name + "RatioMin", imagesPerSecond / Math.max(before, after));
+        results.put(name + "RatioMax", imagesPerSecond / Math.min(before, after));
     }
 
     private static void report(PrintStream out, String title, Wrk.Result load, int imagesPerRequest,

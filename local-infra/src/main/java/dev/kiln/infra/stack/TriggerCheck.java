@@ -40,6 +40,12 @@ public final class TriggerCheck {
     private static final Duration FIRING_TIMEOUT = Duration.ofMinutes(3);
     /** How long after the last expected firing a duplicate would still have had to show. */
     private static final Duration QUIET = Duration.ofSeconds(10);
+    /**
+     * For the gateway to show a firing's run: it is there with the firing, but the gateway, restarted a minute ago,
+     * answers on a machine busy training the runs just fired; in one CI run a single answer took longer than a
+     * request's own 10 s, so the wait leaves room for several.
+     */
+    private static final Duration RUN_TIMEOUT = Duration.ofSeconds(60);
     private static final String SHORT_RUN = "{\"dataset\": \"mnist-sample\", \"model\": \"mlp\", \"epochs\": 1,"
             + " \"optimizer\": \"sgd\", \"learningRate\": 0.05, \"seed\": %d}";
 
@@ -119,11 +125,13 @@ public final class TriggerCheck {
         if (runs.size() != causes.size()) {
             fail("the " + causes.size() + " firings submitted " + runs.size() + " distinct runs");
         }
+        long asked = System.nanoTime();
         for (String run : runs) {
-            awaitJson(gateway + "/api/v1/runs/" + run, r -> r.has("status"), Duration.ofSeconds(10), "run " + run);
+            awaitJson(gateway + "/api/v1/runs/" + run, r -> r.has("status"), RUN_TIMEOUT, "run " + run);
         }
-        System.out.printf("   %d promotion events in all, one firing each, each with a run of its own; of this round's"
-                + " %d, %d fired before the kill and %d after the restart%n", events.size(), round, beforeKill,
+        System.out.printf("   %d promotion events in all, one firing each, each with a run of its own (the gateway"
+                + " showed the %d runs in %.1f s); of this round's %d, %d fired before the kill and %d after the"
+                + " restart%n", events.size(), runs.size(), (System.nanoTime() - asked) / 1e9, round, beforeKill,
                 round - beforeKill);
     }
 
