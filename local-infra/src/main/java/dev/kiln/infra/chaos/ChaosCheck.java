@@ -33,6 +33,8 @@ public final class ChaosCheck {
 
     private static final Duration DRAIN_TIMEOUT = Duration.ofMinutes(10);
     private static final Duration SERVE_WITHIN = Duration.ofSeconds(60);
+    /** The reconciler registers a run ended 10 s before, every 15 s; the consumer's partitions move within 45 s. */
+    private static final Duration REGISTER_WITHIN = Duration.ofSeconds(90);
     /** After the inference process is back, requests may still fail while its champion is loading. */
     private static final Duration INFERENCE_GRACE = Duration.ofSeconds(5);
     private static final int POISON = 2;
@@ -97,7 +99,7 @@ public final class ChaosCheck {
             workload.close();
 
             invariants.runs(runs, 2);
-            invariants.versions(model);
+            invariants.versions(model, REGISTER_WITHIN);
             invariants.study(study);
             predictions(invariants, workload.predictions(), faults);
             invariants.deadLetters(started, marker, POISON);

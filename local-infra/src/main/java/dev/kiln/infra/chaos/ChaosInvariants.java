@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.UUID;
@@ -93,10 +94,33 @@ final class ChaosInvariants {
                         + " killed between Kafka's ack and its commit): " + republished + first(problems));
     }
 
-    /** Every SUCCEEDED run that names a registered model is a version of it exactly once. */
-    void versions(String model) throws SQLException {
+    /**
+     * Every SUCCEEDED run that names a registered model is a version of it exactly once, within {@code within}:
+     * registration follows the run's end (the gateway's consumer of run events, or its reconciler for a run ended
+     * while that consumer was away, e.g. a gateway killed and restarted as the last fault: its partitions wait out
+     * the dead member's session). A run registered twice fails at once.
+     */
+    void versions(String model, Duration within) throws SQLException, InterruptedException {
+        long started = System.nanoTime();
+        Registered registered = registered(model);
+        while (!registered.problems().isEmpty() && registered.onlyMissing()
+                && System.nanoTime() - started < within.toNanos()) {
+            Thread.sleep(1000);
+            registered = registered(model);
+        }
+        record("every succeeded run naming the model is a version exactly once", registered.problems().isEmpty(),
+                String.format(Locale.ROOT, "%d runs, %s; waited %.0f s for registrations", registered.runs(), model,
+                        (System.nanoTime() - started) / 1e9) + first(registered.problems()));
+    }
+
+    /** The model's succeeded runs, those not a version exactly once, and whether each of those is simply none yet. */
+    private record Registered(int runs, List<String> problems, boolean onlyMissing) {
+    }
+
+    private Registered registered(String model) throws SQLException {
         List<String> problems = new ArrayList<>();
         int runs = 0;
+        boolean onlyMissing = true;
         try (Connection c = connect(); PreparedStatement query = c.prepareStatement(
                 "select r.id, (select count(*) from model_versions v where v.run_id = r.id and v.model = ?)"
                         + " from runs r where r.registered_model = ? and r.status = 'SUCCEEDED'")) {
@@ -107,12 +131,12 @@ final class ChaosInvariants {
                     runs++;
                     if (rs.getInt(2) != 1) {
                         problems.add(rs.getString(1) + " is " + rs.getInt(2) + " versions");
+                        onlyMissing &= rs.getInt(2) == 0;
                     }
                 }
             }
         }
-        record("every succeeded run naming the model is a version exactly once", problems.isEmpty(),
-                runs + " runs, " + model + first(problems));
+        return new Registered(runs, problems, onlyMissing);
     }
 
     /** The study ended, and its trials are numbered 1..n without a gap or a duplicate. */

@@ -32,7 +32,7 @@ final class ChaosWorkload implements AutoCloseable {
     record Prediction(Instant at, boolean ok, String failure) {
     }
 
-    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    private static final HttpClient HTTP = StackHttp.client(Duration.ofSeconds(2));
     private static final Duration SUBMIT_PATIENCE = Duration.ofMinutes(3);
 
     private final String gateway;

@@ -23,7 +23,7 @@ import java.util.Random;
 final class FaultSchedule {
 
     private static final Duration READY_TIMEOUT = Duration.ofMinutes(3);
-    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    private static final HttpClient HTTP = StackHttp.client(Duration.ofSeconds(2));
 
     private final Random random;
     private final Path launcher;

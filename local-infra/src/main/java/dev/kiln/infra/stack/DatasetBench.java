@@ -31,8 +31,7 @@ import java.util.zip.ZipOutputStream;
  */
 public final class DatasetBench {
 
-    private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(5)).build();
+    private static final HttpClient HTTP = StackHttp.client(Duration.ofSeconds(5));
 
     private DatasetBench() {
     }

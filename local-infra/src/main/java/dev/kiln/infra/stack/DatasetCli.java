@@ -32,8 +32,7 @@ import java.util.zip.ZipOutputStream;
  */
 public final class DatasetCli {
 
-    private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(5)).build();
+    private static final HttpClient HTTP = StackHttp.client(Duration.ofSeconds(5));
     private static final Duration VALIDATION_TIMEOUT = Duration.ofMinutes(60);
     private static final int LISTED = 10;
 

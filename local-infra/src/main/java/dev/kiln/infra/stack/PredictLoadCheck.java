@@ -56,8 +56,7 @@ import java.util.stream.Stream;
 public final class PredictLoadCheck {
 
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(5)).build();
+    private static final HttpClient HTTP = StackHttp.client(Duration.ofSeconds(5));
     private static final int IMAGES = 512;
     private static final int BATCH = 32;
     private static final String BOUNDARY = "kiln-bench-boundary";

@@ -21,9 +21,19 @@ public final class StackHttp {
 
     public static final ObjectMapper JSON = new ObjectMapper();
     private static final AtomicReference<String> TOKEN = new AtomicReference<>();
-    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    private static final HttpClient HTTP = client(Duration.ofSeconds(2));
 
     private StackHttp() {
+    }
+
+    /**
+     * A client for the stack's services that speaks HTTP/1.1, as curl, wrk, kubelets and Prometheus do. The JDK
+     * client's default, HTTP/2, opens each plain-HTTP connection with an h2c upgrade, a path Vert.x's maintainers
+     * advise against; twice here a request of that client went unanswered (2026-12-05, for 10 minutes, the service
+     * idle; a CI run on 2026-12-07, for over 10 s). The upgrade as their cause is not proven.
+     */
+    public static HttpClient client(Duration connectTimeout) {
+        return HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(connectTimeout).build();
     }
 
     /** A request to the stack carrying the caller's {@linkplain #token() token}. */

@@ -31,7 +31,7 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
  */
 public final class StackProbe {
 
-    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    private static final HttpClient HTTP = StackHttp.client(Duration.ofSeconds(2));
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Duration READY_TIMEOUT = Duration.ofSeconds(90);
     private static final Duration CLAIM_TIMEOUT = Duration.ofSeconds(60);
