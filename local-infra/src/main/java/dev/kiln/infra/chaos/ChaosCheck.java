@@ -10,6 +10,7 @@ import dev.kiln.contracts.messaging.Topics;
 import dev.kiln.infra.stack.StackHttp;
 import dev.kiln.vision.pipeline.TrainTestData;
 import dev.kiln.vision.serving.PngImages;
+import java.io.IOException;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -95,11 +96,12 @@ public final class ChaosCheck {
             awaitJson(gateway + "/api/v1/studies/" + study, s -> !"RUNNING".equals(s.path("status").asText()), DRAIN_TIMEOUT,
                     "end of study " + study);
             Instant drained = Instant.now();
-            servesChampion(invariants, gateway, inference, model, drained);
+            // Registration first: a run registered late may become the champion (auto-promotion is on).
+            invariants.versions(model, REGISTER_WITHIN);
+            servesChampion(invariants, gateway, inference, model, Instant.now());
             workload.close();
 
             invariants.runs(runs, 2);
-            invariants.versions(model, REGISTER_WITHIN);
             invariants.study(study);
             predictions(invariants, workload.predictions(), faults);
             invariants.deadLetters(started, marker, POISON);
@@ -117,11 +119,16 @@ public final class ChaosCheck {
         String champion = "";
         String served = "";
         while (System.nanoTime() < deadline) {
-            champion = JSON.readTree(get(gateway + "/api/v1/models/" + model).body()).path("aliases").path("champion")
-                    .asText();
-            served = JSON.readTree(get(inference + "/v2/models/" + model).body()).path("versions").path(0).asText();
-            if (champion.equals(served)) {
-                break;
+            try {
+                champion = JSON.readTree(get(gateway + "/api/v1/models/" + model).body()).path("aliases")
+                        .path("champion").asText();
+                served = JSON.readTree(get(inference + "/v2/models/" + model).body()).path("versions").path(0)
+                        .asText();
+                if (champion.equals(served)) {
+                    break;
+                }
+            } catch (IOException e) {
+                // One slow or refused answer: ask again until the deadline.
             }
             Thread.sleep(500);
         }

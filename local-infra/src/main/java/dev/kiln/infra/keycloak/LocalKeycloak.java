@@ -3,6 +3,7 @@ package dev.kiln.infra.keycloak;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.kiln.infra.stack.StackHttp;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.Reader;
@@ -10,7 +11,6 @@ import java.io.UncheckedIOException;
 import java.io.Writer;
 import java.net.URI;
 import java.net.URLEncoder;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
@@ -245,7 +245,7 @@ public final class LocalKeycloak {
         }
         String form = "grant_type=password&client_id=" + CLIENT + "&username=" + encode(user) + "&password="
                 + encode(password);
-        HttpResponse<InputStream> response = HttpClient.newHttpClient().send(
+        HttpResponse<InputStream> response = StackHttp.client(Duration.ofSeconds(5)).send(
                 HttpRequest.newBuilder(URI.create(issuer + "/protocol/openid-connect/token"))
                         .timeout(Duration.ofSeconds(20)).header("Content-Type", "application/x-www-form-urlencoded")
                         .POST(HttpRequest.BodyPublishers.ofString(form)).build(),

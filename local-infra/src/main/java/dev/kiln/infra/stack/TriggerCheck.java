@@ -41,11 +41,11 @@ public final class TriggerCheck {
     /** How long after the last expected firing a duplicate would still have had to show. */
     private static final Duration QUIET = Duration.ofSeconds(10);
     /**
-     * For the gateway to show a firing's run: it is there with the firing, but the gateway, restarted a minute ago,
-     * answers on a machine busy training the runs just fired; in one CI run a single answer took longer than a
-     * request's own 10 s, so the wait leaves room for several.
+     * For the gateway to answer a read after the quiet spell (the firings, each firing's run, which exists with its
+     * firing): restarted a minute before, it answers on a machine busy training the runs just fired, and in one CI
+     * run a single answer took longer than a request's own 10 s, so the wait leaves room for several.
      */
-    private static final Duration RUN_TIMEOUT = Duration.ofSeconds(60);
+    private static final Duration ANSWER_TIMEOUT = Duration.ofSeconds(60);
     private static final String SHORT_RUN = "{\"dataset\": \"mnist-sample\", \"model\": \"mlp\", \"epochs\": 1,"
             + " \"optimizer\": \"sgd\", \"learningRate\": 0.05, \"seed\": %d}";
 
@@ -100,7 +100,7 @@ public final class TriggerCheck {
         awaitJson(firingsUrl, f -> f.size() >= events.size(), FIRING_TIMEOUT,
                 events.size() + " firings of trigger " + trigger);
         Thread.sleep(QUIET.toMillis());
-        JsonNode firings = JSON.readTree(StackHttp.get(firingsUrl).body());
+        JsonNode firings = awaitJson(firingsUrl, f -> true, ANSWER_TIMEOUT, "the firings of trigger " + trigger);
         List<String> causes = new ArrayList<>();
         Set<String> runs = new HashSet<>();
         int beforeKill = 0;
@@ -127,7 +127,7 @@ public final class TriggerCheck {
         }
         long asked = System.nanoTime();
         for (String run : runs) {
-            awaitJson(gateway + "/api/v1/runs/" + run, r -> r.has("status"), RUN_TIMEOUT, "run " + run);
+            awaitJson(gateway + "/api/v1/runs/" + run, r -> r.has("status"), ANSWER_TIMEOUT, "run " + run);
         }
         System.out.printf("   %d promotion events in all, one firing each, each with a run of its own (the gateway"
                 + " showed the %d runs in %.1f s); of this round's %d, %d fired before the kill and %d after the"
