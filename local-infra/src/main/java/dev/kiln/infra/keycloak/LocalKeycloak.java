@@ -11,6 +11,7 @@ import java.io.UncheckedIOException;
 import java.io.Writer;
 import java.net.URI;
 import java.net.URLEncoder;
+import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
@@ -45,6 +46,7 @@ import java.util.zip.ZipInputStream;
 public final class LocalKeycloak {
 
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final HttpClient LOGIN_HTTP = StackHttp.client(Duration.ofSeconds(5));
     private static final String PROJECT = "default";
     private static final String PROJECT_ATTRIBUTE = "kiln_project";
 
@@ -245,7 +247,7 @@ public final class LocalKeycloak {
         }
         String form = "grant_type=password&client_id=" + CLIENT + "&username=" + encode(user) + "&password="
                 + encode(password);
-        HttpResponse<InputStream> response = StackHttp.client(Duration.ofSeconds(5)).send(
+        HttpResponse<InputStream> response = LOGIN_HTTP.send(
                 HttpRequest.newBuilder(URI.create(issuer + "/protocol/openid-connect/token"))
                         .timeout(Duration.ofSeconds(20)).header("Content-Type", "application/x-www-form-urlencoded")
                         .POST(HttpRequest.BodyPublishers.ofString(form)).build(),

@@ -20,7 +20,9 @@ import java.util.Map;
  * file; {@code compare RECORDED RESULTS} lists every figure against the recorded results and says which moved beyond
  * the noise. A figure measured over paired rounds carries its rounds' range; it moved when the new median lies
  * outside the recorded range and the recorded median lies outside the new one, by more than
- * {@value #TOLERANCE_PERCENT}% either way. A figure without rounds moved when it changed by more than that.
+ * {@value #TOLERANCE_PERCENT}% either way. A figure without rounds moved when it changed by more than that. The file
+ * names the CPU it was measured on: this project's VMs change kind between sessions (AVX2 or AVX-512, twice the
+ * compute), and the comparison says so first when the CPUs differ.
  */
 public final class BenchResults {
 
@@ -51,6 +53,7 @@ public final class BenchResults {
         ObjectNode file = JSON.createObjectNode();
         file.put("recordedAt", Instant.now().toString());
         file.put("cores", Runtime.getRuntime().availableProcessors());
+        file.put("cpu", cpu(Path.of("/proc/cpuinfo")));
         ArrayNode list = file.putArray("results");
         for (String line : Files.readAllLines(lines)) {
             // The benchmarks' JSON objects, among whatever else the commands printed (a stack starting, warnings).
@@ -59,6 +62,30 @@ public final class BenchResults {
             }
         }
         JSON.writeValue(results.toFile(), file);
+    }
+
+    /**
+     * The first processor of {@code /proc/cpuinfo} in a line: {@code AMD EPYC (family 26, model 2), AVX-512}, the vector
+     * width named because the convolutions' speed follows it; "unknown" where the file is missing.
+     */
+    static String cpu(Path cpuinfo) throws IOException {
+        if (!Files.isReadable(cpuinfo)) {
+            return "unknown";
+        }
+        Map<String, String> fields = new LinkedHashMap<>();
+        for (String line : Files.readAllLines(cpuinfo)) {
+            if (line.isBlank() && !fields.isEmpty()) {
+                break;
+            }
+            int colon = line.indexOf(':');
+            if (colon > 0) {
+                fields.putIfAbsent(line.substring(0, colon).trim(), line.substring(colon + 1).trim());
+            }
+        }
+        List<String> flags = List.of(fields.getOrDefault("flags", "").split(" "));
+        String vectors = flags.contains("avx512f") ? "AVX-512" : flags.contains("avx2") ? "AVX2" : "no AVX2";
+        return String.format(Locale.ROOT, "%s (family %s, model %s), %s", fields.getOrDefault("model name", "?"),
+                fields.getOrDefault("cpu family", "?"), fields.getOrDefault("model", "?"), vectors);
     }
 
     private static JsonNode read(Path file) throws IOException {
@@ -70,6 +97,12 @@ public final class BenchResults {
         Map<String, Figure> before = figures(recorded);
         StringBuilder out = new StringBuilder(String.format(Locale.ROOT, "Against the results recorded %s:%n",
                 recorded.path("recordedAt").asText("(unknown)")));
+        String recordedCpu = recorded.path("cpu").asText("unknown");
+        String cpuNow = now.path("cpu").asText("unknown");
+        if (!recordedCpu.equals(cpuNow)) {
+            out.append(String.format(Locale.ROOT, "  (recorded on %s, measured now on %s: the machines differ, so what"
+                    + " moved may be the machine)%n", recordedCpu, cpuNow));
+        }
         out.append(String.format(Locale.ROOT, "  %-34s %-28s %-28s %8s  %s%n", "figure", "recorded", "now", "change",
                 "verdict"));
         int moved = 0;

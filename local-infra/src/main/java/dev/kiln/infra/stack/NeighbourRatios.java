@@ -34,7 +34,12 @@ record NeighbourRatios(List<Double> references, List<Double> rates) {
 
     /** A rate against the mean of the two references beside it. */
     static double ratio(double rate, double before, double after) {
-        return rate / ((before + after) / 2);
+        return rate / mean(before, after);
+    }
+
+    /** The reference a rate measured between these two is set against. */
+    static double mean(double before, double after) {
+        return (before + after) / 2;
     }
 
     /** The middle ratio (the mean of the middle two for an even count): one drifting round does not move it. */

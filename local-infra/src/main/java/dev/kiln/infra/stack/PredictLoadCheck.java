@@ -255,7 +255,7 @@ public final class PredictLoadCheck {
         double batchImages = batched.requestsPerSecond() * BATCH;
         out.printf(Locale.ROOT, "5. In-process predictor again: %,.0f images/s. Against its mean with the last measure"
                 + " beside the single images (%,.0f images/s): %d PNGs per request %.0f%%%n", inProcessAfter,
-                (lastBesideSingle + inProcessAfter) / 2, BATCH,
+                NeighbourRatios.mean(lastBesideSingle, inProcessAfter), BATCH,
                 100 * NeighbourRatios.ratio(batchImages, lastBesideSingle, inProcessAfter));
         int cores = Runtime.getRuntime().availableProcessors();
         double inProcess = singleRatios.referenceMean();

@@ -33,7 +33,12 @@ public final class StackHttp {
      * idle; a CI run on 2026-12-07, for over 10 s). The upgrade as their cause is not proven.
      */
     public static HttpClient client(Duration connectTimeout) {
-        return HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(connectTimeout).build();
+        return clientBuilder(connectTimeout).build();
+    }
+
+    /** {@link #client(Duration)}'s settings, for a caller that sets more (its own executor). */
+    public static HttpClient.Builder clientBuilder(Duration connectTimeout) {
+        return HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(connectTimeout);
     }
 
     /** A request to the stack carrying the caller's {@linkplain #token() token}. */

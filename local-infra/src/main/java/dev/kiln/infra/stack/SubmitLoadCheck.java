@@ -7,6 +7,7 @@ import dev.kiln.infra.postgres.LocalPostgres;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
@@ -35,6 +36,8 @@ public final class SubmitLoadCheck {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Duration PUBLISH_WAIT = Duration.ofMinutes(2);
+    /** Ten times the slowest accept measured (2.3 s, cold); a lost answer then fails its request, not the whole burst. */
+    private static final Duration ANSWER_TIMEOUT = Duration.ofSeconds(30);
 
     private SubmitLoadCheck() {
     }
@@ -48,11 +51,12 @@ public final class SubmitLoadCheck {
         int concurrency = args.length > 4 ? Integer.parseInt(args[4]) : 32;
         String experiment = "load-check-" + Instant.now().getEpochSecond();
         String body = "{\"experiment\": \"" + experiment + "\", \"spec\": {\"dataset\": \"mnist-sample\", \"model\": \"mlp\"}}";
-        HttpClient http = HttpClient.newBuilder().executor(Executors.newFixedThreadPool(concurrency)).build();
+        HttpClient http = StackHttp.clientBuilder(Duration.ofSeconds(5))
+                .executor(Executors.newFixedThreadPool(concurrency)).build();
 
         System.out.printf("Submitting %,d train requests, %d at a time, experiment %s...%n", requests, concurrency, experiment);
         Map<String, Long> latencies = new ConcurrentHashMap<>();
-        List<Integer> failures = Collections.synchronizedList(new ArrayList<>());
+        List<String> failures = Collections.synchronizedList(new ArrayList<>());
         ExecutorService clients = Executors.newFixedThreadPool(concurrency);
         Instant start = Instant.now();
         List<Future<?>> sent = new ArrayList<>();
@@ -60,14 +64,21 @@ public final class SubmitLoadCheck {
             String key = experiment + "-" + i;
             sent.add(clients.submit(() -> {
                 long t0 = System.nanoTime();
-                HttpResponse<String> response = http.send(StackHttp.request(gateway + "/api/v1/runs")
-                        .header("Content-Type", "application/json").header("Idempotency-Key", key)
-                        .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+                HttpResponse<String> response;
+                try {
+                    response = http.send(StackHttp.request(gateway + "/api/v1/runs").timeout(ANSWER_TIMEOUT)
+                            .header("Content-Type", "application/json").header("Idempotency-Key", key)
+                            .POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+                            HttpResponse.BodyHandlers.ofString());
+                } catch (HttpTimeoutException e) {
+                    failures.add("no answer in " + ANSWER_TIMEOUT.toSeconds() + " s");
+                    return null;
+                }
                 long nanos = System.nanoTime() - t0;
                 if (response.statusCode() == 202) {
                     latencies.put(JSON.readTree(response.body()).get("id").asText(), nanos);
                 } else {
-                    failures.add(response.statusCode());
+                    failures.add(String.valueOf(response.statusCode()));
                 }
                 return null;
             }));
@@ -126,7 +137,7 @@ public final class SubmitLoadCheck {
     private static void cancelAll(HttpClient http, String gateway, Set<String> ids) {
         ids.parallelStream().forEach(id -> {
             try {
-                http.send(StackHttp.request(gateway + "/api/v1/runs/" + id + "/cancel")
+                http.send(StackHttp.request(gateway + "/api/v1/runs/" + id + "/cancel").timeout(ANSWER_TIMEOUT)
                         .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.discarding());
             } catch (Exception e) {
                 System.err.println("could not cancel run " + id + ": " + e.getMessage());

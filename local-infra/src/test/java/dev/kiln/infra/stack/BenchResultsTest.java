@@ -5,7 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.kiln.infra.stack.BenchResults.Figure;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class BenchResultsTest {
 
@@ -39,6 +42,38 @@ class BenchResultsTest {
                 .isEqualTo("within the noise");
         assertThat(BenchResults.verdict(recorded, new Figure("study epochs vs grid", 0.30, 0.30, 0.30, false)))
                 .isEqualTo("BETTER");
+    }
+
+    @Test
+    void theCpuIsReadFromTheFirstProcessor(@TempDir Path dir) throws Exception {
+        Path cpuinfo = dir.resolve("cpuinfo");
+        Files.writeString(cpuinfo, """
+                processor\t: 0
+                vendor_id\t: AuthenticAMD
+                cpu family\t: 25
+                model\t\t: 1
+                model name\t: AMD EPYC
+                flags\t\t: fpu sse2 avx avx2 fma
+
+                processor\t: 1
+                model name\t: another
+                flags\t\t: avx512f
+                """);
+
+        assertThat(BenchResults.cpu(cpuinfo)).isEqualTo("AMD EPYC (family 25, model 1), AVX2");
+        assertThat(BenchResults.cpu(dir.resolve("missing"))).isEqualTo("unknown");
+    }
+
+    @Test
+    void aComparisonAcrossCpusSaysSoFirst() throws Exception {
+        JsonNode recorded = JSON.readTree("""
+                {"recordedAt": "2026-12-07T05:48:00Z", "results": []}""");
+        JsonNode sameKind = JSON.readTree("""
+                {"recordedAt": "2026-12-08T05:48:00Z", "cpu": "AMD EPYC (family 26, model 2), AVX-512", "results": []}""");
+
+        assertThat(BenchResults.compare(recorded, sameKind))
+                .contains("recorded on unknown, measured now on AMD EPYC (family 26, model 2), AVX-512");
+        assertThat(BenchResults.compare(sameKind, sameKind)).doesNotContain("the machines differ");
     }
 
     @Test
