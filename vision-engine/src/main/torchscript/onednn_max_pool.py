@@ -1,6 +1,6 @@
 """Writes the TorchScript module MaxPooling runs on the CPU: PyTorch's max_pool2d on a oneDNN (mkldnn) tensor.
 
-PyTorch's plain CPU max pool (cpu_max_pool, one branch per element) is 5 to 10 times slower forward than oneDNN's
+PyTorch's plain CPU max pool for NCHW (cpu_max_pool, one branch per element) is 5 to 10 times slower forward than oneDNN's
 (MaxPooling.java has the figures); DJL has no call that hands a tensor to oneDNN, and TorchScript has. Both pools give
 the same values, NaN included (below), and a window's gradient goes to its first maximum in both. The module takes the pool's settings as
 a tensor: [kernel h, kernel w, stride h, stride w, padding h, padding w, ceil mode 0 or 1].
@@ -23,6 +23,11 @@ class OneDnnMaxPool(torch.nn.Module):
         # shows. A NaN anywhere makes the sum NaN (one vectorised pass, 15 us for lenet's first pool), and PyTorch's
         # own pool takes that input.
         if bool(torch.isnan(x.detach().sum())):
+            return torch.max_pool2d(x, kernel, stride, padding, [1, 1], ceil)
+        # A channels-last input (a training that hands its network channels-last batches, MemoryFormat) goes to
+        # PyTorch's channels-last kernel, vectorised along the channels, and answers channels last; oneDNN's pool
+        # would reorder it to NCHW and back.
+        if x.dim() == 4 and x.is_contiguous(memory_format=torch.channels_last) and not x.is_contiguous():
             return torch.max_pool2d(x, kernel, stride, padding, [1, 1], ceil)
         return torch.max_pool2d(x.to_mkldnn(), kernel, stride, padding, [1, 1], ceil).to_dense()
 

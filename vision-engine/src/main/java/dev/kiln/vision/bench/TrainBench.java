@@ -128,7 +128,7 @@ public final class TrainBench {
             System.out.printf(Locale.ROOT, "warm-up went on to %.0f s: %d rounds more, the last at %,.0f img/s (not"
                     + " counted)%n", warmupSeconds, warmupRounds - warmup, lastWarmup.imagesPerSecond());
         }
-        double peakBefore = peak(threads);
+        MachinePeak.Peak peakBefore = peak(threads);
         // The reference's settings are tried only now, with Kiln's JVM warm and idle: tried beside a JVM still
         // compiling its start-up, a setting could lose its trial by chance and the benchmark compare against a slow
         // reference.
@@ -175,7 +175,10 @@ public final class TrainBench {
         long forwardMultiplyAdds = spec.withDefaults().summary().multiplyAdds();
         double achieved = 3.0 * forwardMultiplyAdds * kilnMedian;
         // The best of the peaks before and after the rounds: a host whose speed swings can slow either measure.
-        double peak = Math.max(peakBefore, peak(threads));
+        MachinePeak.Peak peakAfter = peak(threads);
+        double matrixMultiplyPeak = Math.max(peakBefore.matrixMultiply(), peakAfter.matrixMultiply());
+        double convolutionPeak = Math.max(peakBefore.convolution(), peakAfter.convolution());
+        double peak = Math.max(matrixMultiplyPeak, convolutionPeak);
         Map<String, Object> report = new LinkedHashMap<>();
         report.put("bench", "train");
         report.put("model", model);
@@ -201,6 +204,8 @@ public final class TrainBench {
         report.put("forwardMultiplyAddsPerImage", forwardMultiplyAdds);
         report.put("achievedMultiplyAddsPerSecond", achieved);
         report.put("peakMultiplyAddsPerSecond", peak);
+        report.put("matrixMultiplyPeak", matrixMultiplyPeak);
+        report.put("convolutionPeak", convolutionPeak);
         report.put("fractionOfPeak", achieved / peak);
         if (json) {
             System.out.println(Json.write(report));
@@ -211,20 +216,21 @@ public final class TrainBench {
                     + "  ratio    %.2fx (median of the rounds' ratios; %.2f to %.2f)%n"
                     + "  kiln data pipeline alone %,.0f img/s (%.0fx the training step)%n"
                     + "  achieved %.2f GMAC/s (3 x %,d multiply-adds per image x %,.0f img/s): %.1f%% of this machine's"
-                    + " measured peak, %.2f GMAC/s (float32 matrix multiplies through the same natives)%n", rounds,
+                    + " measured peak, %.2f GMAC/s (through the same natives, the faster of float32 matrix multiplies,"
+                    + " %.2f, and 3x3 convolutions, %.2f)%n", rounds,
                     model, images, batch, threads, kilnMedian, kilnThreads, report.get("kilnMemoryFormat"), pytorchMedian,
                     reference.get("torch").asText(), setting.threads(), report.get("pytorchBlasThreads"),
                     pytorchMemoryFormat,
                     report.get("ratio"), report.get("ratioMin"), report.get("ratioMax"), pipelineMedian,
                     pipelineMedian / kilnMedian, achieved / 1e9, forwardMultiplyAdds, kilnMedian,
-                    100 * achieved / peak, peak / 1e9);
+                    100 * achieved / peak, peak / 1e9, matrixMultiplyPeak / 1e9, convolutionPeak / 1e9);
         }
     }
 
     /** This machine's measured peak on all the benchmark's threads, not on the one a tiny network's training left set. */
-    private static double peak(int threads) {
+    private static MachinePeak.Peak peak(int threads) {
         DjlRuntime.intraOpThreads(threads);
-        return MachinePeak.multiplyAddsPerSecond(Device.cpu());
+        return MachinePeak.measure(Device.cpu());
     }
 
     /**

@@ -36,7 +36,8 @@ import java.util.stream.Stream;
  * decide, once a process ({@link #oneDnnPoolsFast}); where there are none to read (not Linux, or not x86), PyTorch's
  * kernel pools. oneDNN capped below AVX-512 by {@code ONEDNN_MAX_CPU_ISA} would pool slowly: not a setting Kiln uses.
  * Both pools give the same values, and a window's gradient goes to its first maximum in both; oneDNN's maximum drops
- * NaN, so an input holding one goes to PyTorch's pool (a sum tells, 15 us for lenet's first pool). DJL has no call that
+ * NaN, so an input holding one goes to PyTorch's pool (a sum tells, 15 us for lenet's first pool). So does a
+ * channels-last input ({@link MemoryFormat}): PyTorch's channels-last kernel is vectorised, and oneDNN's would reorder. DJL has no call that
  * hands a tensor to oneDNN, so the pool is a small TorchScript module ({@code onednn-max-pool.pt}, written by {@code
  * src/main/torchscript/onednn_max_pool.py}); it follows the calling thread's autograd mode like any other operation.
  * Other devices and data types use DJL's pool (PyTorch's own kernel on a GPU).

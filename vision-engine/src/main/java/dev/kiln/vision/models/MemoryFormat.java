@@ -19,9 +19,12 @@ import java.util.stream.Collectors;
  * branch per element. A flatten copies back to NCHW's order, so the linear layers, the parameters and checkpoints see
  * what they always see, and the values are the same. Measured (BENCHMARKS.md, "Channels last"): the networks that
  * max-pool and have no batch norm trained faster so, VGG-11 (pools, batch norm) no faster, ResNet-18 (batch norm, no
- * max pool) slower; so only the first kind trains channels last, and only where PyTorch's kernel pools ({@link
- * MaxPooling}: where oneDNN pools, on AVX-512, it reorders to NCHW anyway, and nothing was measured there), and not on
- * a GPU (not measured either). Imported TorchScript modules stay contiguous: one may view its activations as
+ * max pool) slower; so only the first kind trains channels last, and not on a GPU (not measured there). On a CPU with
+ * AVX-512, where oneDNN pools NCHW batches fast ({@link MaxPooling}), channels last pays only where every pool has at
+ * least {@value #FULL_VECTOR_CHANNELS} channels, a whole AVX-512 vector of float32 for the channels-last kernel (it
+ * vectorises along the channels): on an AMD Zen 5 (BENCHMARKS.md, 2026-12-07) cifar-cnn (32 and 64 channels) trained
+ * about 40% faster so, lenet (6, 16) and mnist-cnn (10, 20) 7 to 10% slower; a channels-last batch pools in PyTorch's
+ * kernel there too. Imported TorchScript modules stay contiguous: one may view its activations as
  * contiguous (a tutorial's {@code x.view(-1, 400)}). Evaluations use the same rule: channels last, cifar-cnn's forward
  * passes ran 1.8 times as fast, lenet's 1.09, mnist-cnn's about as fast ({@code ./kiln bench evaluate}).
  */
@@ -43,6 +46,9 @@ public enum MemoryFormat {
         }
     };
 
+    /** Float32 values in an AVX-512 vector: a channels-last pool with fewer channels leaves its vectors part empty. */
+    static final int FULL_VECTOR_CHANNELS = 16;
+
     /** The same batch (N x C x H x W, contiguous as batches are made) in this order; CONTIGUOUS gives it back. */
     public abstract NDArray arrange(NDArray batch);
 
@@ -57,10 +63,16 @@ public enum MemoryFormat {
                 : forNetwork(summary.get(), MaxPooling.poolsOnOneDnn());
     }
 
-    /** The rule for a network Kiln builds, on the CPU; {@code poolsOnOneDnn} says which pool runs. */
+    /** The rule for a network Kiln builds, on the CPU; {@code poolsOnOneDnn} says whether oneDNN pools NCHW batches. */
     static MemoryFormat forNetwork(ArchitectureSummary summary, boolean poolsOnOneDnn) {
         Set<String> types = summary.layers().stream().map(ArchitectureSummary.Row::type).collect(Collectors.toSet());
-        return !poolsOnOneDnn && types.contains(LayerType.MAXPOOL.json()) && !types.contains(LayerType.BATCHNORM.json())
-                ? CHANNELS_LAST : CONTIGUOUS;
+        boolean pools = types.contains(LayerType.MAXPOOL.json()) && !types.contains(LayerType.BATCHNORM.json());
+        return pools && (!poolsOnOneDnn || poolsWholeVectors(summary)) ? CHANNELS_LAST : CONTIGUOUS;
+    }
+
+    /** Whether every max pool has at least {@value #FULL_VECTOR_CHANNELS} channels (its output's first dimension). */
+    private static boolean poolsWholeVectors(ArchitectureSummary summary) {
+        return summary.layers().stream().filter(row -> row.type().equals(LayerType.MAXPOOL.json()))
+                .allMatch(row -> row.output().get(0) >= FULL_VECTOR_CHANNELS);
     }
 }

@@ -46,12 +46,14 @@ class MemoryFormatTest {
     private static final Shape NO_PADDING = new Shape(0, 0);
 
     @ParameterizedTest
-    @ValueSource(strings = {"mnist-cnn", "lenet", "cifar-cnn"})
-    void poolingNetworksWithoutBatchNormTrainChannelsLastWherePytorchPools(String name) {
+    @CsvSource({"mnist-cnn, CONTIGUOUS", "lenet, CONTIGUOUS", "cifar-cnn, CHANNELS_LAST"})
+    void poolingNetworksWithoutBatchNormTrainChannelsLastWherePytorchPoolsOrTheirPoolsFillAvx512Vectors(String name,
+            MemoryFormat whereOneDnnPools) {
         ArchitectureSummary summary = summary(name, 28);
 
         assertThat(MemoryFormat.forNetwork(summary, false)).isEqualTo(MemoryFormat.CHANNELS_LAST);
-        assertThat(MemoryFormat.forNetwork(summary, true)).as("pools on oneDNN").isEqualTo(MemoryFormat.CONTIGUOUS);
+        // mnist-cnn's first pool has 10 channels and lenet's 6; cifar-cnn's 32 and 64.
+        assertThat(MemoryFormat.forNetwork(summary, true)).as("pools on oneDNN").isEqualTo(whereOneDnnPools);
         assertThat(MemoryFormat.forModel(ModelSpec.named(name), () -> summary, Device.gpu())).as("on a GPU")
                 .isEqualTo(MemoryFormat.CONTIGUOUS);
         assertThat(MemoryFormat.forModel(ModelSpec.named(name), () -> summary, Device.cpu()))
@@ -82,7 +84,10 @@ class MemoryFormatTest {
 
             NDArray arranged = MemoryFormat.CHANNELS_LAST.arrange(batch);
             NDArray convolved = conv(arranged, weight, bias);
-            NDArray pooled = Pool.maxPool2d(convolved.getNDArrayInternal().relu(), TWO, TWO, NO_PADDING, false);
+            NDArray rectified = convolved.getNDArrayInternal().relu();
+            NDArray pooled = Pool.maxPool2d(rectified, TWO, TWO, NO_PADDING, false);
+            NDArray pooledByTheOneDnnBlock = MaxPooling.block(TWO, TWO, NO_PADDING, true)
+                    .forward(new ParameterStore(manager, false), new NDList(rectified), false).singletonOrThrow();
 
             assertThat(arranged.getShape()).isEqualTo(batch.getShape());
             assertThat(arranged.contentEquals(batch)).isTrue();
@@ -90,6 +95,9 @@ class MemoryFormatTest {
             assertThat(layout(probe, arranged)).containsExactly(channels == 1 ? 1 : 0, 1);
             assertThat(layout(probe, convolved)).containsExactly(0, 1);
             assertThat(layout(probe, pooled)).containsExactly(0, 1);
+            // The block that pools NCHW batches on oneDNN leaves a channels-last one to PyTorch's kernel.
+            assertThat(layout(probe, pooledByTheOneDnnBlock)).containsExactly(0, 1);
+            assertThat(pooledByTheOneDnnBlock.contentEquals(pooled)).isTrue();
             assertThat(layout(probe, conv(MemoryFormat.CONTIGUOUS.arrange(batch), weight, bias)))
                     .as("NCHW stays NCHW").containsExactly(1, 0);
             assertThat(convolved.allClose(conv(batch, weight, bias), 1e-4, 1e-5, false)).isTrue();
@@ -97,13 +105,14 @@ class MemoryFormatTest {
     }
 
     @ParameterizedTest
-    @ValueSource(ints = {1, 3})
-    void aPoolingNetworkAnswersAndLearnsTheSameChannelsLast(int channels) {
+    @CsvSource({"1, false", "3, false", "3, true"})
+    void aPoolingNetworkAnswersAndLearnsTheSameChannelsLast(int channels, boolean oneDnnBlocks) {
         try (NDManager manager = NDManager.newBaseManager(Device.cpu(), DjlRuntime.ENGINE)) {
-            // cifar-cnn's kind of network, pooling with PyTorch's kernel as channels-last trainings do on any CPU.
+            // cifar-cnn's kind of network, its pools made for PyTorch's kernel (a CPU without AVX-512) or for oneDNN
+            // (with it), where a channels-last batch still pools in PyTorch's kernel; NCHW pools on oneDNN then.
             Block network = new SequentialBlock()
-                    .add(conv(8)).add(Activation.reluBlock()).add(MaxPooling.block(TWO, TWO, NO_PADDING, false))
-                    .add(conv(16)).add(Activation.reluBlock()).add(MaxPooling.block(TWO, TWO, NO_PADDING, false))
+                    .add(conv(8)).add(Activation.reluBlock()).add(MaxPooling.block(TWO, TWO, NO_PADDING, oneDnnBlocks))
+                    .add(conv(16)).add(Activation.reluBlock()).add(MaxPooling.block(TWO, TWO, NO_PADDING, oneDnnBlocks))
                     .add(Blocks.batchFlattenBlock()).add(Linear.builder().setUnits(10).build());
             network.initialize(manager, DataType.FLOAT32, new Shape(1, channels, 28, 28));
             NDArray batch = manager.randomNormal(new Shape(8, channels, 28, 28));
