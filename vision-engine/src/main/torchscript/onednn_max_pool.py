@@ -19,15 +19,15 @@ class OneDnnMaxPool(torch.nn.Module):
     def forward(self, x: torch.Tensor, settings: torch.Tensor) -> torch.Tensor:
         s = torch.jit.annotate(List[int], settings.tolist())
         kernel, stride, padding, ceil = [s[0], s[1]], [s[2], s[3]], [s[4], s[5]], s[6] == 1
+        # A channels-last input (a training that hands its network channels-last batches, MemoryFormat) goes to
+        # PyTorch's channels-last kernel, vectorised along the channels, and answers channels last; oneDNN's pool
+        # would reorder it to NCHW and back. Strides tell, before any pass over the values.
+        if x.dim() == 4 and x.is_contiguous(memory_format=torch.channels_last) and not x.is_contiguous():
+            return torch.max_pool2d(x, kernel, stride, padding, [1, 1], ceil)
         # oneDNN's maximum drops NaN (a window of NaN gives -FLT_MAX); PyTorch's keeps it, and so a diverging training
         # shows. A NaN anywhere makes the sum NaN (one vectorised pass, 15 us for lenet's first pool), and PyTorch's
         # own pool takes that input.
         if bool(torch.isnan(x.detach().sum())):
-            return torch.max_pool2d(x, kernel, stride, padding, [1, 1], ceil)
-        # A channels-last input (a training that hands its network channels-last batches, MemoryFormat) goes to
-        # PyTorch's channels-last kernel, vectorised along the channels, and answers channels last; oneDNN's pool
-        # would reorder it to NCHW and back.
-        if x.dim() == 4 and x.is_contiguous(memory_format=torch.channels_last) and not x.is_contiguous():
             return torch.max_pool2d(x, kernel, stride, padding, [1, 1], ceil)
         return torch.max_pool2d(x.to_mkldnn(), kernel, stride, padding, [1, 1], ceil).to_dense()
 

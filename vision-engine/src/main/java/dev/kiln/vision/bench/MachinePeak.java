@@ -19,7 +19,7 @@ import java.util.function.Supplier;
 public final class MachinePeak {
 
     private static final int[] MATRIX_SIZES = {256, 512, 1024};
-    /** Channels in and out of each convolution, and the side of its square input: VGG's layers, at batch 32. */
+    /** Channels in and out of each convolution, and the side of its square input: ResNet-18's stages at 224 x 224. */
     private static final int[][] CONVOLUTIONS = {{64, 56}, {128, 28}, {256, 14}};
     private static final int CONVOLUTION_BATCH = 32;
     private static final long MIN_NANOS = 500_000_000L;
@@ -30,6 +30,11 @@ public final class MachinePeak {
         /** The machine's peak: the faster kernel. */
         public double best() {
             return Math.max(matrixMultiply, convolution);
+        }
+
+        /** Each kernel's better rate of the two measures: a host whose speed swings can slow either. */
+        public Peak better(Peak other) {
+            return new Peak(Math.max(matrixMultiply, other.matrixMultiply), Math.max(convolution, other.convolution));
         }
     }
 

@@ -174,11 +174,9 @@ public final class TrainBench {
         // and for the weights.
         long forwardMultiplyAdds = spec.withDefaults().summary().multiplyAdds();
         double achieved = 3.0 * forwardMultiplyAdds * kilnMedian;
-        // The best of the peaks before and after the rounds: a host whose speed swings can slow either measure.
-        MachinePeak.Peak peakAfter = peak(threads);
-        double matrixMultiplyPeak = Math.max(peakBefore.matrixMultiply(), peakAfter.matrixMultiply());
-        double convolutionPeak = Math.max(peakBefore.convolution(), peakAfter.convolution());
-        double peak = Math.max(matrixMultiplyPeak, convolutionPeak);
+        // The best of the peaks before and after the rounds.
+        MachinePeak.Peak peaks = peakBefore.better(peak(threads));
+        double peak = peaks.best();
         Map<String, Object> report = new LinkedHashMap<>();
         report.put("bench", "train");
         report.put("model", model);
@@ -204,8 +202,8 @@ public final class TrainBench {
         report.put("forwardMultiplyAddsPerImage", forwardMultiplyAdds);
         report.put("achievedMultiplyAddsPerSecond", achieved);
         report.put("peakMultiplyAddsPerSecond", peak);
-        report.put("matrixMultiplyPeak", matrixMultiplyPeak);
-        report.put("convolutionPeak", convolutionPeak);
+        report.put("matrixMultiplyPeak", peaks.matrixMultiply());
+        report.put("convolutionPeak", peaks.convolution());
         report.put("fractionOfPeak", achieved / peak);
         if (json) {
             System.out.println(Json.write(report));
@@ -223,7 +221,7 @@ public final class TrainBench {
                     pytorchMemoryFormat,
                     report.get("ratio"), report.get("ratioMin"), report.get("ratioMax"), pipelineMedian,
                     pipelineMedian / kilnMedian, achieved / 1e9, forwardMultiplyAdds, kilnMedian,
-                    100 * achieved / peak, peak / 1e9, matrixMultiplyPeak / 1e9, convolutionPeak / 1e9);
+                    100 * achieved / peak, peak / 1e9, peaks.matrixMultiply() / 1e9, peaks.convolution() / 1e9);
         }
     }
 

@@ -96,8 +96,8 @@ final class MaxPooling {
     }
 
     /**
-     * Whether a block made to pool on oneDNN pools this array there: an unnamed CPU float32 batch that the window fits.
-     * The others go to DJL's pool, which reports what does not fit (a module call that throws would leave its inputs
+     * Whether a block made to pool on oneDNN hands this array to the oneDNN module: an unnamed CPU float32 batch that the
+     * window fits (the module pools it on oneDNN unless it is channels last or holds a NaN). The others go to DJL's pool, which reports what does not fit (a module call that throws would leave its inputs
      * allocated: DJL frees them only when it returns).
      */
     static boolean onOneDnn(NDArray x, Shape kernel, Shape padding) {

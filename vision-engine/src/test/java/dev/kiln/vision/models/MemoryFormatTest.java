@@ -52,7 +52,7 @@ class MemoryFormatTest {
         ArchitectureSummary summary = summary(name, 28);
 
         assertThat(MemoryFormat.forNetwork(summary, false)).isEqualTo(MemoryFormat.CHANNELS_LAST);
-        // mnist-cnn's first pool has 10 channels and lenet's 6; cifar-cnn's 32 and 64.
+        // mnist-cnn's pools have 6 channels and lenet's first 6; cifar-cnn's 16, 32 and 64.
         assertThat(MemoryFormat.forNetwork(summary, true)).as("pools on oneDNN").isEqualTo(whereOneDnnPools);
         assertThat(MemoryFormat.forModel(ModelSpec.named(name), () -> summary, Device.gpu())).as("on a GPU")
                 .isEqualTo(MemoryFormat.CONTIGUOUS);
@@ -71,6 +71,8 @@ class MemoryFormatTest {
     @CsvSource({"vgg11, 32", "resnet18, 32", "confignet, 28", "mlp, 28", "fc2layer, 28"})
     void theOtherNetworksTrainContiguous(String name, int size) {
         assertThat(MemoryFormat.forNetwork(summary(name, size), false)).isEqualTo(MemoryFormat.CONTIGUOUS);
+        assertThat(MemoryFormat.forNetwork(summary(name, size), true)).as("pools on oneDNN")
+                .isEqualTo(MemoryFormat.CONTIGUOUS);
     }
 
     @ParameterizedTest
