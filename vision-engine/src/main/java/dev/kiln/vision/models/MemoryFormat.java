@@ -25,9 +25,10 @@ import java.util.stream.Collectors;
  * vectorises along the channels): on an AMD Zen 5 (BENCHMARKS.md, 2026-12-07) cifar-cnn (pools of 16, 32 and 64
  * channels) trained 39 to 50% faster so and evaluated 1.37 times as fast, lenet (6, 16) trained 6 to 8% slower and
  * mnist-cnn (6, 6) 7 to 17%; a channels-last batch pools in PyTorch's kernel there too. Imported TorchScript
- * modules stay contiguous: one may view its activations as contiguous (a tutorial's {@code x.view(-1, 400)}). Evaluations use the same rule: channels last, cifar-cnn's forward
- * passes ran 1.8 times as fast, lenet's 1.09, mnist-cnn's about as fast on an AVX2 CPU ({@code ./kiln bench evaluate});
- * on the Zen 5, lenet's 0.94 and mnist-cnn's 0.90 times, so they stay contiguous there.
+ * modules stay contiguous: one may view its activations as contiguous (a tutorial's {@code x.view(-1, 400)}).
+ * Evaluations use the same rule: channels last, cifar-cnn's forward passes ran 1.8 times as fast, lenet's 1.09,
+ * mnist-cnn's about as fast on an AVX2 CPU ({@code ./kiln bench evaluate}); on the Zen 5, lenet's 0.94 and mnist-cnn's
+ * 0.90 times, so they stay contiguous there.
  */
 public enum MemoryFormat {
     CONTIGUOUS {
