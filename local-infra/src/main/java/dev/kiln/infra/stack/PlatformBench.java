@@ -62,8 +62,11 @@ public final class PlatformBench {
     public static void main(String[] args) throws Exception {
         String gateway = args[0];
         Path dataDir = Path.of(args[1]);
-        boolean json = List.of(args).contains("--json");
-        int rounds = args.length > 2 && !args[2].equals("--json") ? Integer.parseInt(args[2]) : 3;
+        List<String> options = List.of(args).subList(2, args.length);
+        boolean json = options.contains("--json");
+        // ./kiln has checked ROUNDS; it may come before or after --json.
+        int rounds = options.stream().filter(option -> !option.equals("--json")).findFirst().map(Integer::parseInt)
+                .orElse(3);
         if (rounds < 1) {
             fail("ROUNDS must be at least 1, got " + rounds);
         }

@@ -27,18 +27,19 @@ import java.util.stream.Stream;
  * 2-D max pooling that runs on oneDNN on CPUs with AVX-512. PyTorch 2.0.1's own CPU kernel for NCHW tensors ({@code
  * cpu_max_pool}, a branch per element) took a third of lenet's training step. Timed alone on one thread of an AVX-512
  * CPU, pooling lenet's first activation (64 x 6 x 24 x 24) takes 0.9 ms forward and 1.2 ms with its backward in
- * PyTorch's kernel, 0.2 and 0.6 ms on oneDNN; cifar-cnn's first (64 x 32 x 28 x 28) 6.6 and 7.8 ms against 0.8 and 3.0
- * ms. In a whole training step the forward gains and the backward loses some (oneDNN recomputes the pool and copies the
- * gradient twice): lenet's step 4.05 to 3.53 ms, mnist-cnn's 3.50 to 3.29 ms (BENCHMARKS.md). Evaluation and
- * prediction get the whole forward gain. Without AVX-512 (an AMD Zen 3, say) oneDNN has no vectorised pool for this
- * plain layout and runs its {@code simple_nchw} one, three to four times slower than PyTorch's kernel: lenet's first
- * pool took 6.1 ms with its backward against 1.7, and lenet trained at 0.67x the PyTorch reference. So the CPU's flags
- * decide, once a process ({@link #oneDnnPoolsFast}); where there are none to read (not Linux, or not x86), PyTorch's
- * kernel pools. oneDNN capped below AVX-512 by {@code ONEDNN_MAX_CPU_ISA} would pool slowly: not a setting Kiln uses.
- * Both pools give the same values, and a window's gradient goes to its first maximum in both; oneDNN's maximum drops
- * NaN, so an input holding one goes to PyTorch's pool (a sum tells, 15 us for lenet's first pool). So does a
- * channels-last input ({@link MemoryFormat}): PyTorch's channels-last kernel is vectorised, and oneDNN's would reorder. DJL has no call that
- * hands a tensor to oneDNN, so the pool is a small TorchScript module ({@code onednn-max-pool.pt}, written by {@code
+ * PyTorch's kernel, 0.2 and 0.6 ms on oneDNN; cifar-cnn's first (64 x 32 x 28 x 28, contiguous, as cifar-cnn trained
+ * before it went channels last) 6.6 and 7.8 ms against 0.8 and 3.0 ms. In a whole training step the forward gains and
+ * the backward loses some (oneDNN recomputes the pool and copies the gradient twice): lenet's step 4.05 to 3.53 ms,
+ * mnist-cnn's 3.50 to 3.29 ms (BENCHMARKS.md). Evaluation and prediction get the whole forward gain. Without AVX-512
+ * (an AMD Zen 3, say) oneDNN has no vectorised pool for this plain layout and runs its {@code simple_nchw} one, three
+ * to four times slower than PyTorch's kernel: lenet's first pool took 6.1 ms with its backward against 1.7, and lenet
+ * trained at 0.67x the PyTorch reference. So the CPU's flags decide, once a process ({@link #oneDnnPoolsFast}); where
+ * there are none to read (not Linux, or not x86), PyTorch's kernel pools. oneDNN capped below AVX-512 by {@code
+ * ONEDNN_MAX_CPU_ISA} would pool slowly: not a setting Kiln uses. Both pools give the same values, and a window's
+ * gradient goes to its first maximum in both; oneDNN's maximum drops NaN, so an input holding one goes to PyTorch's
+ * pool (a sum tells, 15 us for lenet's first pool). So does a channels-last input ({@link MemoryFormat}): PyTorch's
+ * channels-last kernel is vectorised, and oneDNN's would reorder. DJL has no call that hands a tensor to oneDNN, so the
+ * pool is a small TorchScript module ({@code onednn-max-pool.pt}, written by {@code
  * src/main/torchscript/onednn_max_pool.py}); it follows the calling thread's autograd mode like any other operation.
  * Other devices and data types use DJL's pool (PyTorch's own kernel on a GPU).
  */
@@ -97,8 +98,9 @@ final class MaxPooling {
 
     /**
      * Whether a block made to pool on oneDNN hands this array to the oneDNN module: an unnamed CPU float32 batch that the
-     * window fits (the module pools it on oneDNN unless it is channels last or holds a NaN). The others go to DJL's pool, which reports what does not fit (a module call that throws would leave its inputs
-     * allocated: DJL frees them only when it returns).
+     * window fits (the module pools it on oneDNN unless it is channels last or holds a NaN). The others go to DJL's
+     * pool, which reports what does not fit (a module call that throws would leave its inputs allocated: DJL frees them
+     * only when it returns).
      */
     static boolean onOneDnn(NDArray x, Shape kernel, Shape padding) {
         Shape shape = x.getShape();
