@@ -16,7 +16,7 @@ class StoreFaultsTest {
         assertThat(StoreFaults.unavailable(new PersistenceException("x",
                 new JDBCConnectionException("no connection", new SQLException("refused", "08001"))))).isTrue();
         assertThat(StoreFaults.unavailable(new RuntimeException(
-                new SQLTransientConnectionException("Acquisition timeout")))).isTrue();
+                new SQLTransientConnectionException("Connection is not available, request timed out")))).isTrue();
         assertThat(StoreFaults.unavailable(new SQLException("connection failure", "08006"))).isTrue();
     }
 

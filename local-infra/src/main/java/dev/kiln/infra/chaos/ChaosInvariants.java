@@ -3,6 +3,7 @@ package dev.kiln.infra.chaos;
 import dev.kiln.contracts.messaging.Topics;
 import dev.kiln.infra.kafka.TopicReader;
 import dev.kiln.infra.postgres.LocalPostgres;
+import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
@@ -17,6 +18,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.UUID;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.header.Header;
 
 /**
  * What must hold after the faults, read from PostgreSQL and the topics, each one a row of the report: held or
@@ -184,13 +186,22 @@ final class ChaosInvariants {
                     ours++;
                 } else {
                     other.add(topic + ": " + (r.value() == null ? "null"
-                            : r.value().substring(0, Math.min(100, r.value().length()))));
+                            : r.value().substring(0, Math.min(100, r.value().length())))
+                            + " (" + header(r, "dead-letter-exception-class-name") + ": "
+                            + header(r, "dead-letter-reason") + "; cause " + header(r, "dead-letter-cause-class-name")
+                            + ": " + header(r, "dead-letter-cause") + ")");
                 }
             }
         }
         record("the dead-letter topics hold only the poison injected", other.isEmpty() && ours == injected,
                 ours + " of " + injected + " injected poison records" + (other.isEmpty() ? ""
                         : "; " + other.size() + " others, e.g. " + other.get(0)));
+    }
+
+    /** A header SmallRye's dead-letter handler sets: the failure that sent the record there. */
+    private static String header(ConsumerRecord<String, String> r, String name) {
+        Header header = r.headers().lastHeader(name);
+        return header == null || header.value() == null ? "-" : new String(header.value(), StandardCharsets.UTF_8);
     }
 
     private Connection connect() throws SQLException {

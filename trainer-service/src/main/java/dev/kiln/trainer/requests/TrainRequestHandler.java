@@ -17,8 +17,8 @@ import org.jboss.logging.Logger;
  * Consumes train requests. A request that can never succeed (unreadable, unknown run) fails at once and the
  * connector moves it to the dead-letter topic. A database outage is waited out for a while, then the request
  * is let go: the run is still QUEUED in the store, and the gateway's reconciler publishes its request again
- * once no worker claimed it in time, so the dead-letter topic only ever holds poison. Either way the
- * partition moves on.
+ * once no worker claimed it in time; a request that arrives while this worker stops is let go the same way. The
+ * dead-letter topic only ever holds poison, and either way the partition moves on.
  */
 @ApplicationScoped
 public class TrainRequestHandler {
@@ -44,10 +44,14 @@ public class TrainRequestHandler {
      */
     @Incoming("train-requests")
     @Blocking
-    public void handle(String payload) throws InterruptedException {
+    public void handle(String payload) {
         TrainRequestV1 request = Json.read(payload, TrainRequestV1.class).requireComplete();
         long waiting = System.nanoTime();
-        slots.acquire();
+        if (!slots.acquire()) {
+            // Not a failure of the request: failing it would send a valid one to the dead-letter topic.
+            LOG.infof("Run %s left queued: this worker is stopping", request.runId());
+            return;
+        }
         metrics.waitedForSlot(Duration.ofNanos(System.nanoTime() - waiting));
         if (slots.active().contains(request.runId())) {
             // Paused and queued again before its training here stopped: two trainings of one run must never overlap.

@@ -12,6 +12,7 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.UUID;
+import java.util.function.Supplier;
 import org.jboss.logging.Logger;
 
 /**
@@ -85,8 +86,7 @@ public class RunKeeper {
             if (slots.active().contains(run.id) || !slots.tryAcquire()) {
                 continue;
             }
-            if (!claims.adopt(run.id, staleBefore)) {
-                slots.release();
+            if (claimedOrSlotFreed(() -> claims.adopt(run.id, staleBefore) ? run : null) == null) {
                 continue;
             }
             LOG.infof("Run %s: owner %s silent since %s; taken over by %s", run.id, run.worker, run.heartbeatAt,
@@ -103,18 +103,36 @@ public class RunKeeper {
     void claimWaiting() {
         Instant queuedBefore = now().minus(config.claimWaitingAfter());
         while (slots.tryAcquire()) {
-            List<RunRecord> waiting = QuarkusTransaction.requiringNew().call(() -> runs.waiting(queuedBefore, 1));
-            if (waiting.isEmpty() || slots.active().contains(waiting.get(0).id) || !claims.claim(waiting.get(0).id)) {
-                slots.release();
+            RunRecord run = claimedOrSlotFreed(() -> {
+                List<RunRecord> waiting = QuarkusTransaction.requiringNew().call(() -> runs.waiting(queuedBefore, 1));
+                return waiting.isEmpty() || slots.active().contains(waiting.get(0).id)
+                        || !claims.claim(waiting.get(0).id) ? null : waiting.get(0);
+            });
+            if (run == null) {
                 return;
             }
-            RunRecord run = waiting.get(0);
             if (run.queuedAt != null) {
                 metrics.queued(Duration.between(run.queuedAt, Instant.now()));
             }
             LOG.infof("Run %s queued since %s without a worker; claimed from the store by %s", run.id, run.queuedAt,
                     worker.id());
             slots.start(run.id, run.spec());
+        }
+    }
+
+    /**
+     * The run {@code claim} took for the slot just acquired; or null, the slot freed again. Also when the claim
+     * throws (the store went away between two queries): a slot lost here would stop the worker taking runs.
+     */
+    private RunRecord claimedOrSlotFreed(Supplier<RunRecord> claim) {
+        RunRecord claimed = null;
+        try {
+            claimed = claim.get();
+            return claimed;
+        } finally {
+            if (claimed == null) {
+                slots.release();
+            }
         }
     }
 

@@ -20,6 +20,7 @@ import java.io.IOException;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 import org.jboss.logging.Logger;
 
 /**
@@ -38,17 +39,21 @@ public final class TrainingJob implements Runnable {
 
     private final UUID runId;
     private final TrainingSpec spec;
-    private final Device device;
+    private final Supplier<Device> devices;
     private final DataSets data;
     private final RunProgress progress;
     private final BooleanSupplier shuttingDown;
     private volatile boolean lostOwnership;
 
-    public TrainingJob(UUID runId, TrainingSpec spec, Device device, DataSets data, RunProgress progress,
+    /**
+     * @param devices the device to train on, asked for when the training starts: one this machine cannot give
+     *                (a bad {@code kiln.trainer.device}) fails the run with the reason, on its own thread
+     */
+    public TrainingJob(UUID runId, TrainingSpec spec, Supplier<Device> devices, DataSets data, RunProgress progress,
             BooleanSupplier shuttingDown) {
         this.runId = runId;
         this.spec = spec;
-        this.device = device;
+        this.devices = devices;
         this.data = data;
         this.progress = progress;
         this.shuttingDown = shuttingDown;
@@ -62,6 +67,7 @@ public final class TrainingJob implements Runnable {
     @Override
     public void run() {
         try {
+            Device device = devices.get();
             Checkpoint resume = progress.resumePoint(runId);
             Recorder recorder = new Recorder(resume == null ? 0 : resume.resume().bestEpoch());
             TrainTestData loaded = data.load(spec);
@@ -96,7 +102,7 @@ public final class TrainingJob implements Runnable {
                         : result.epochs().get(result.epochs().size() - 1).epoch());
                 return;
             }
-            progress.finished(runId, result, result.succeeded() ? measureChampion(loaded.test())
+            progress.finished(runId, result, result.succeeded() ? measureChampion(loaded.test(), device)
                     : Optional.empty());
             LOG.infof("Run %s: %s%s", runId, result.outcome(), result.reason() == null ? "" : " (" + result.reason() + ")");
         } catch (IOException | RuntimeException e) {
@@ -109,7 +115,7 @@ public final class TrainingJob implements Runnable {
      * The champion of the model this run competes for, measured on this run's test split: the policy then compares
      * the two on the same images. A champion that cannot be measured there is recorded with the reason.
      */
-    private Optional<ChampionEvaluation> measureChampion(ImageSet test) {
+    private Optional<ChampionEvaluation> measureChampion(ImageSet test, Device device) {
         Optional<RunProgress.Champion> current;
         try {
             current = progress.champion(runId);

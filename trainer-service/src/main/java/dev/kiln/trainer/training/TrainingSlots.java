@@ -12,6 +12,7 @@ import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -52,14 +53,30 @@ public class TrainingSlots {
         });
     }
 
-    /** Blocks until a slot is free; then either {@link #start} a run in it or {@link #release} it. */
-    public void acquire() throws InterruptedException {
-        free.acquire();
+    /**
+     * Blocks until a slot is free, then true: the caller either {@link #start}s a run in it or {@link #release}s
+     * it. False once the worker is stopping, or if the waiting thread is interrupted (only a stopping worker does
+     * that): the caller leaves its run QUEUED for another worker.
+     */
+    public boolean acquire() {
+        try {
+            while (!closing) {
+                if (free.tryAcquire(250, TimeUnit.MILLISECONDS)) {
+                    if (!closing) {
+                        return true;
+                    }
+                    free.release();
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return false;
     }
 
-    /** A free slot now, or false; for taking over runs, which must not make the worker wait. */
+    /** A free slot now, or false (also once the worker is stopping); for taking over runs, which must not wait. */
     public boolean tryAcquire() {
-        return free.tryAcquire();
+        return !closing && free.tryAcquire();
     }
 
     public void release() {
@@ -81,20 +98,28 @@ public class TrainingSlots {
 
     /** Trains a claimed run in the slot acquired before, and frees the slot when it ends. */
     public void start(UUID runId, TrainingSpec spec) {
-        TrainingJob job = new TrainingJob(runId, spec, device(), data, progress, this::closing);
+        TrainingJob job = new TrainingJob(runId, spec, this::device, data, progress, this::closing);
         active.put(runId, job);
-        threads.execute(() -> {
-            try {
-                job.run();
-            } finally {
-                active.remove(runId);
-                free.release();
-            }
-        });
+        try {
+            threads.execute(() -> {
+                try {
+                    job.run();
+                } finally {
+                    active.remove(runId);
+                    free.release();
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            // Claimed after the hand-back's patience ran out and the threads stopped (a claim waiting out a paused
+            // PostgreSQL): the run stays CLAIMED, and another worker takes it over once the lease expires.
+            active.remove(runId);
+            free.release();
+            LOG.warnf("Run %s was claimed as this worker stopped; it is left to the lease", runId);
+        }
     }
 
-    /** Resolved on first use: the engine is loaded by then, and a bad setting fails the first run, loudly. */
-    private Device device() {
+    /** Resolved on first use: the engine is loaded by then, and a bad setting fails each run, loudly. */
+    private synchronized Device device() {
         if (device == null) {
             device = Devices.resolve(config.device());
             metrics.deviceMemory(device);
@@ -114,9 +139,16 @@ public class TrainingSlots {
      */
     void handBack(@Observes ShutdownEvent shutdown) throws InterruptedException {
         closing = true;
-        threads.shutdown();
-        if (!threads.awaitTermination(config.handBackTimeout().toMillis(), TimeUnit.MILLISECONDS)) {
-            LOG.warnf("Trainings still running after %s; their runs are left to the lease", config.handBackTimeout());
+        // Every slot free means every training has handed its run back and no run sits between its claim and its
+        // start. The threads stay up until then, or until the patience runs out: a run claimed just before this
+        // starts, and hands itself back at its first batch, rather than being refused a thread.
+        try {
+            if (!free.tryAcquire(config.slots(), config.handBackTimeout().toMillis(), TimeUnit.MILLISECONDS)) {
+                LOG.warnf("Trainings still running after %s; their runs are left to the lease",
+                        config.handBackTimeout());
+            }
+        } finally {
+            threads.shutdown();
         }
     }
 }

@@ -117,7 +117,7 @@ class TrainingJobTest {
     }
 
     private static TrainingJob job(TrainingSpec spec, RecordingProgress progress, AtomicBoolean stopping) {
-        return new TrainingJob(UUID.randomUUID(), spec, Device.cpu(), requested -> data, progress, stopping::get);
+        return new TrainingJob(UUID.randomUUID(), spec, Device::cpu, requested -> data, progress, stopping::get);
     }
 
     @Test
@@ -211,12 +211,26 @@ class TrainingJobTest {
     @Test
     void aTrainingThatBreaksFailsTheRunWithTheReason() {
         RecordingProgress progress = new RecordingProgress();
-        TrainingJob broken = new TrainingJob(UUID.randomUUID(), SPEC, Device.cpu(), requested -> {
+        TrainingJob broken = new TrainingJob(UUID.randomUUID(), SPEC, Device::cpu, requested -> {
             throw new java.io.IOException("data set " + requested.dataset() + " is unreadable");
         }, progress, () -> false);
 
         broken.run();
 
         assertThat(progress.calls).containsExactly("crashed data set mnist-sample is unreadable");
+    }
+
+    @Test
+    void aDeviceThisMachineCannotGiveFailsTheRunWithTheReason() {
+        RecordingProgress progress = new RecordingProgress();
+        TrainingJob onNoDevice = new TrainingJob(UUID.randomUUID(), SPEC, () -> {
+            throw new IllegalArgumentException("kiln.trainer.device gpu:3: this machine has no GPU 3");
+        }, requested -> {
+            throw new AssertionError("no data is loaded for a run without a device");
+        }, progress, () -> false);
+
+        onNoDevice.run();
+
+        assertThat(progress.calls).containsExactly("crashed kiln.trainer.device gpu:3: this machine has no GPU 3");
     }
 }
