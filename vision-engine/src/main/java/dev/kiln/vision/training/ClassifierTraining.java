@@ -106,7 +106,9 @@ public final class ClassifierTraining {
 
     /**
      * Continues from a checkpoint's resume state instead of starting at epoch 1. The spec must be the one
-     * the checkpoint was trained with; only {@code epochs} may differ (to train further).
+     * the checkpoint was trained with; only {@code epochs} may differ (to train further). A checkpoint of every
+     * epoch (a worker killed after its last epoch, before the run's result was recorded) goes straight to the
+     * evaluation, and ends with the result the uninterrupted training had.
      */
     public ClassifierTraining resumeFrom(Checkpoint checkpoint) {
         if (checkpoint.resume() == null) {
@@ -116,9 +118,9 @@ public final class ClassifierTraining {
         if (!sameExceptEpochs(trained, spec)) {
             throw new IllegalArgumentException("the checkpoint was trained with another spec: " + Json.write(trained));
         }
-        if (checkpoint.resume().history().size() >= spec.epochs()) {
+        if (checkpoint.resume().history().size() > spec.epochs()) {
             throw new IllegalArgumentException("the checkpoint already has " + checkpoint.resume().history().size()
-                    + " epochs; raise epochs above that to train further");
+                    + " epochs, more than the spec's " + spec.epochs() + "; raise epochs above that to train further");
         }
         this.resumeFrom = checkpoint;
         return this;

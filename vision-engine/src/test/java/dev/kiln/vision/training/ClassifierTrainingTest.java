@@ -127,6 +127,26 @@ class ClassifierTrainingTest {
     }
 
     @Test
+    void aCheckpointOfEveryEpochResumesStraightIntoTheResultOfTheUninterruptedRun() throws IOException {
+        // A worker killed after its last epoch was stored, before the run's result was: the chaos check found one.
+        TrainingSpec spec = small(2, "sgd", 5L);
+        Path dir = tmp.resolve("every-epoch");
+        TrainingResult uninterrupted = new ClassifierTraining(spec, mnistSample, Device.cpu())
+                .listener(new CheckpointWriter(dir))
+                .run();
+        Checkpoint last = Checkpoint.read(dir.resolve(CheckpointWriter.LAST));
+        assertThat(last.manifest().epoch()).isEqualTo(2);
+
+        TrainingResult resumed = new ClassifierTraining(spec, mnistSample, Device.cpu()).resumeFrom(last).run();
+
+        assertThat(resumed.outcome()).isEqualTo(TrainingResult.Outcome.COMPLETED);
+        assertThat(losses(resumed)).isEqualTo(losses(uninterrupted));
+        assertThat(resumed.bestEpoch()).isEqualTo(uninterrupted.bestEpoch());
+        assertThat(resumed.test().accuracy()).isEqualTo(uninterrupted.test().accuracy());
+        assertThat(resumed.test().loss()).isEqualTo(uninterrupted.test().loss());
+    }
+
+    @Test
     void trainsOnAThreadOtherThanTheOneThatLoadedTheEngine() throws Exception {
         // PyTorch's autograd mode is per thread: a worker's training thread must be prepared like the main one.
         DjlRuntime.start();
