@@ -3,7 +3,6 @@ package dev.kiln.infra.chaos;
 import dev.kiln.contracts.messaging.Topics;
 import dev.kiln.infra.kafka.TopicReader;
 import dev.kiln.infra.postgres.LocalPostgres;
-import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
@@ -15,10 +14,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.TreeMap;
 import java.util.UUID;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.common.header.Header;
 
 /**
  * What must hold after the faults, read from PostgreSQL and the topics, each one a row of the report: held or
@@ -187,9 +186,8 @@ final class ChaosInvariants {
                 } else {
                     other.add(topic + ": " + (r.value() == null ? "null"
                             : r.value().substring(0, Math.min(100, r.value().length())))
-                            + " (" + header(r, "dead-letter-exception-class-name") + ": "
-                            + header(r, "dead-letter-reason") + "; cause " + header(r, "dead-letter-cause-class-name")
-                            + ": " + header(r, "dead-letter-cause") + ")");
+                            + " (" + deadLetter(r, "exception-class-name") + ": " + deadLetter(r, "reason")
+                            + "; cause " + deadLetter(r, "cause-class-name") + ": " + deadLetter(r, "cause") + ")");
                 }
             }
         }
@@ -198,10 +196,9 @@ final class ChaosInvariants {
                         : "; " + other.size() + " others, e.g. " + other.get(0)));
     }
 
-    /** A header SmallRye's dead-letter handler sets: the failure that sent the record there. */
-    private static String header(ConsumerRecord<String, String> r, String name) {
-        Header header = r.headers().lastHeader(name);
-        return header == null || header.value() == null ? "-" : new String(header.value(), StandardCharsets.UTF_8);
+    /** A {@code dead-letter-*} header SmallRye's dead-letter handler sets: the failure that sent the record there. */
+    private static String deadLetter(ConsumerRecord<String, String> r, String name) {
+        return Objects.requireNonNullElse(TopicReader.header(r, "dead-letter-" + name), "-");
     }
 
     private Connection connect() throws SQLException {
