@@ -69,6 +69,13 @@ public final class TrainingJob implements Runnable {
         try {
             Device device = devices.get();
             Checkpoint resume = progress.resumePoint(runId);
+            int resumedAfter = resume == null ? 0 : resume.manifest().epoch();
+            if (shuttingDown.getAsBoolean()) {
+                // Claimed as this worker began to stop: handed back before its data set loads, which for a large one
+                // could outlast the stop's patience and leave the run to the lease.
+                progress.handedBack(runId, resumedAfter);
+                return;
+            }
             Recorder recorder = new Recorder(resume == null ? 0 : resume.resume().bestEpoch());
             TrainTestData loaded = data.load(spec);
             ClassifierTraining training = new ClassifierTraining(spec, loaded, device)
@@ -83,7 +90,6 @@ public final class TrainingJob implements Runnable {
                     training.startFrom(progress.modelCheckpoint(spec.init().base().sha256()));
                 }
             }
-            int resumedAfter = resume == null ? 0 : resume.manifest().epoch();
             if (!progress.started(runId, Devices.name(device), resumedAfter)) {
                 LOG.infof("Run %s is no longer ours; not starting it", runId);
                 return;

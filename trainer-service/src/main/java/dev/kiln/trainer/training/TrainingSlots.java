@@ -35,7 +35,7 @@ public class TrainingSlots {
     private final RunProgress progress;
     private final TrainerMetrics metrics;
     private final Map<UUID, TrainingJob> active = new ConcurrentHashMap<>();
-    private volatile Device device;
+    private Device device;
     private volatile boolean closing;
 
     public TrainingSlots(TrainerConfig config, DataCache data, StoreRunProgress progress, TrainerMetrics metrics) {

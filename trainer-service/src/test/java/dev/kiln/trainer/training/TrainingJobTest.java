@@ -179,6 +179,23 @@ class TrainingJobTest {
     }
 
     @Test
+    void aRunClaimedAsTheWorkerStopsIsHandedBackBeforeItsDataLoads() {
+        RecordingProgress first = new RecordingProgress();
+        AtomicBoolean stopping = new AtomicBoolean();
+        first.afterEpoch = () -> stopping.set(true);
+        job(SPEC, first, stopping).run();
+        RecordingProgress resumed = new RecordingProgress();
+        resumed.resumeFrom = first.lastSnapshot;
+        TrainingJob claimedWhileStopping = new TrainingJob(UUID.randomUUID(), SPEC, Device::cpu, requested -> {
+            throw new AssertionError("no data is loaded for a run handed back at once");
+        }, resumed, () -> true);
+
+        claimedWhileStopping.run();
+
+        assertThat(resumed.calls).containsExactly("handed back after 1");
+    }
+
+    @Test
     void aRunThatIsNoLongerOursIsNeitherFinishedNorHandedBack() {
         RecordingProgress progress = new RecordingProgress();
         progress.owned = false;
