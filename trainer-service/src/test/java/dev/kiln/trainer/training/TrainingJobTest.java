@@ -167,23 +167,25 @@ class TrainingJobTest {
         assertThat(recorded.notComparable()).isEqualTo("no checkpoint gone-sha here");
     }
 
-    @Test
-    void aStoppingWorkerHandsItsRunBackAfterTheEpochInProgress() {
+    /** A job of {@code spec} whose worker starts stopping as its first epoch is recorded: what it told the store. */
+    private static RecordingProgress stoppedInFirstEpoch(TrainingSpec spec) {
         RecordingProgress progress = new RecordingProgress();
         AtomicBoolean stopping = new AtomicBoolean();
         progress.afterEpoch = () -> stopping.set(true);
+        job(spec, progress, stopping).run();
+        return progress;
+    }
 
-        job(SPEC, progress, stopping).run();
+    @Test
+    void aStoppingWorkerHandsItsRunBackAfterTheEpochInProgress() {
+        RecordingProgress progress = stoppedInFirstEpoch(SPEC);
 
         assertThat(progress.calls).containsExactly("started 0", "epoch 1 with a batch sample of 16", "handed back after 1");
     }
 
     @Test
     void aRunClaimedAsTheWorkerStopsIsHandedBackBeforeItsDataLoads() {
-        RecordingProgress first = new RecordingProgress();
-        AtomicBoolean stopping = new AtomicBoolean();
-        first.afterEpoch = () -> stopping.set(true);
-        job(SPEC, first, stopping).run();
+        RecordingProgress first = stoppedInFirstEpoch(SPEC);
         RecordingProgress resumed = new RecordingProgress();
         resumed.resumeFrom = first.lastSnapshot;
         TrainingJob claimedWhileStopping = new TrainingJob(UUID.randomUUID(), SPEC, Device::cpu, requested -> {
@@ -211,11 +213,7 @@ class TrainingJobTest {
                 {"dataset": "mnist-sample", "model": "fc2layer", "epochs": 3, "batchSize": 8, "optimizer": "sgd",
                  "learningRate": 0.05, "augmentation": {"cropPadding": 2}, "seed": 12}
                 """, TrainingSpec.class).withDefaults();
-        RecordingProgress first = new RecordingProgress();
-        AtomicBoolean stopping = new AtomicBoolean();
-        first.afterEpoch = () -> stopping.set(true);
-
-        job(augmented, first, stopping).run();
+        RecordingProgress first = stoppedInFirstEpoch(augmented);
         RecordingProgress resumed = new RecordingProgress();
         resumed.resumeFrom = first.lastSnapshot;
         job(augmented, resumed, new AtomicBoolean()).run();
