@@ -264,6 +264,9 @@ class DatasetApiTest {
         // Built-in data sets are registered versions too (BuiltInDatasets registers two, as a worker would).
         submit("cifar10").then().statusCode(400).body("violations[0].field", is("spec.dataset"))
                 .body("violations[0].message", containsString("built-in data set 'cifar10' is not registered yet"));
+        // Nor can a project take its name meanwhile: the trainer would file the built-in archive under that project.
+        given().contentType(ContentType.JSON).body("{\"name\": \"cifar10\"}").post("/api/v1/datasets").then()
+                .statusCode(409).body("detail", containsString("built-in"));
 
         // As a trainer worker would record it: READY, packed, with its report.
         String packed = ArtifactStore.sha256("packed".getBytes(StandardCharsets.UTF_8));

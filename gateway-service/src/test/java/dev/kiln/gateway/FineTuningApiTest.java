@@ -53,6 +53,12 @@ class FineTuningApiTest {
                 .body("spec.init.base.dataset", is("mnist-sample"))
                 .body("spec.init.base.classes", is(10))
                 .body("spec.init.freeze[0]", is("1"));
+        given().contentType(ContentType.JSON)
+                .body(spec("\"init\": {\"run\": \"" + base + "\", \"base\": {\"sha256\": \"forged\", \"classes\": 3}}"))
+                .post("/api/v1/runs")
+                .then().statusCode(202)
+                .body("spec.init.base.sha256", is(StoredRuns.sha256(base)))
+                .body("spec.init.base.classes", is(10));
     }
 
     @Test
@@ -114,6 +120,10 @@ class FineTuningApiTest {
         refused("\"init\": {" + run + ", \"unfreezeAtEpoch\": 2}", "spec.init.unfreezeAtEpoch", "give init.freeze");
         refused("\"model\": \"lenet\", \"init\": {" + run + "}", "spec.model", "another architecture");
         refused("\"imageSize\": 32, \"init\": {" + run + "}", "spec.init", "layer 1 (linear)");
+        refused("\"modelArgs\": {\"n_hidden\": null}, \"init\": {" + run + "}", "spec.modelArgs", "no such argument");
+        // A base pin is the gateway's to set: one sent is dropped before anything reads it.
+        refused("\"model\": \"torchscript\", \"init\": {\"model\": \"x@1\", \"base\": {\"summary\": {}}}",
+                "spec.model", "imported model");
         refused("\"init\": {" + run + ", \"replaceHead\": false}", null, null);
     }
 

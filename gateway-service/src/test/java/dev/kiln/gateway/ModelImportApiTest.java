@@ -123,6 +123,7 @@ class ModelImportApiTest {
                 "manifest.channels", "must be 1 (grey) or 3 (RGB)");
         refused(importing("refused", traced, "{\"channels\": 1, \"colour\": true}"), "manifest.colour",
                 "is not a valid manifest: unknown field");
+        refused(importing("refused", traced, "null"), "manifest", "must be a JSON object, not null");
         importing("refused", traced, "{\"channels\": 1, \"colour\": true}").then()
                 .body(not(containsString("dev.kiln"))).body(not(containsString("java.")));
         refused(given().multiPart("manifest", manifest).post("/api/v1/models/refused/versions"), "model",

@@ -326,6 +326,13 @@ class ModelRegistryApiTest {
                 .body("detail", is("Registered model '" + model + "' has no version 2"));
         given().get("/api/v1/models/" + model + "/promotions?limit=0").then().statusCode(400)
                 .body("violations.field", contains("limit"));
+        promote(model, "{\"version\": 1, \"rollout\": \"gradual\"}").statusCode(400)
+                .body("violations[0].field", is("rollout"))
+                .body("violations[0].message", is("expected one of [IMMEDIATE, CANARY, SHADOW], got gradual"));
+        given().get("/api/v1/models/" + model + "/promotions?limit=ten").then().statusCode(400)
+                .body("violations.field", contains("limit"));
+        given().get("/api/v1/models/" + model + "/versions/one").then().statusCode(400)
+                .body("violations.field", contains("version"));
     }
 
     @Test

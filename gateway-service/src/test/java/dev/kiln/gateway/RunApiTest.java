@@ -203,6 +203,12 @@ class RunApiTest {
                 .post("/api/v1/runs")
                 .then().statusCode(400).body("violations[0].field", is("spec.epochs"))
                 .body("violations[0].message", containsString("integer"));
+
+        given().contentType(ContentType.JSON)
+                .body("{\"spec\": {\"dataset\": \"fashion-mnist\", \"model\": \"mlp\", \"nesterov\": \"yes\"}}")
+                .post("/api/v1/runs")
+                .then().statusCode(400).body("violations[0].field", is("spec.nesterov"))
+                .body("violations[0].message", is("expected true or false, got yes"));
     }
 
     @Test
@@ -248,6 +254,12 @@ class RunApiTest {
                 .body("find { it.name == '" + experiment + "' }.runs.QUEUED", is(3));
         given().get("/api/v1/runs?status=bogus&limit=0&offset=-1&model=alexnet").then().statusCode(400)
                 .body("violations.field", containsInAnyOrder("status", "limit", "offset", "model"));
+        // Numbers that are not numbers: a 400 naming each, not the 404 a failed conversion would give.
+        given().get("/api/v1/runs?limit=abc&offset=1.5").then().statusCode(400)
+                .body("violations.field", containsInAnyOrder("limit", "offset"));
+        given().get("/api/v1/runs?limit=99999999999").then().statusCode(400).body("violations.field", contains("limit"));
+        given().get("/api/v1/studies?offset=x").then().statusCode(400).body("violations.field", contains("offset"));
+        given().get("/api/v1/audit?limit=fifty").then().statusCode(400).body("violations.field", contains("limit"));
     }
 
     @Test

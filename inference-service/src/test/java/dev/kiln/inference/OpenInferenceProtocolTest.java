@@ -1,6 +1,7 @@
 package dev.kiln.inference;
 
 import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.hamcrest.Matchers.contains;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.hasSize;
@@ -8,6 +9,8 @@ import static org.hamcrest.Matchers.is;
 import static org.hamcrest.Matchers.startsWith;
 
 import dev.kiln.contracts.messaging.Json;
+import dev.kiln.inference.serving.ServedModels;
+import dev.kiln.inference.serving.ServedVersion;
 import dev.kiln.infra.kafka.KafkaTestResource;
 import dev.kiln.infra.postgres.PostgresTestResource;
 import dev.kiln.infra.s3.S3TestResource;
@@ -16,9 +19,12 @@ import dev.kiln.vision.serving.ImageInputs;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
+import jakarta.inject.Inject;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -30,6 +36,10 @@ import org.junit.jupiter.api.Test;
 class OpenInferenceProtocolTest extends ServingTestSupport {
 
     private static final String MODEL = "digits-oip";
+
+    @Inject
+    ServedModels served;
+
     @BeforeEach
     void serveAModel() {
         serveOnce(MODEL);
@@ -87,6 +97,17 @@ class OpenInferenceProtocolTest extends ServingTestSupport {
         assertBad(infer, "{\"inputs\": [{\"name\": \"input\", \"datatype\": \"FP32\", \"shape\": [1, 1, 28, 28],"
                 + " \"data\": \"zeros\"}]}", "inputs[0].data");
         assertBad(infer, "{\"inputs\": [", "inputs");
+        assertBad(infer, "{\"inputs\": [null]}", "inputs[0]");
+        String one = "{\"name\": \"input\", \"datatype\": \"FP32\", \"shape\": [1, 1, 28, 28], \"data\": "
+                + Json.write(new float[784]) + "}";
+        assertBad(infer, "{\"inputs\": [" + one.replace("[1, 1,", "[null, 1,") + "]}", "inputs[0].shape");
+        assertBad(infer, "{\"inputs\": [" + one + "], \"outputs\": [null]}", "outputs[0].name");
+        assertBad(infer, "{\"inputs\": [" + one + "], \"outputs\": [{}]}", "outputs[0].name");
+        assertBad(infer, "{\"inputs\": [" + one.replace("[0.0,", "[1e39,") + "]}", "inputs[0].data");
+        // Each refusal gave back the version it had leased: one kept leased would never be freed after a swap.
+        Awaitility.await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(served.champions())
+                .filteredOn(version -> version.model().equals(MODEL)).singleElement()
+                .extracting(ServedVersion::inFlight).isEqualTo(0));
         given().contentType(ContentType.JSON).body(tensor("input", "FP32", List.of(1, 1, 28, 28), 784))
                 .post("/v2/models/missing/infer").then().statusCode(404).body("error", containsString("missing"));
         given().contentType(ContentType.TEXT).body("x").post(infer).then().statusCode(415)

@@ -94,6 +94,12 @@ class PredictApiTest extends ServingTestSupport {
                 .body("detail", containsString("PNG or JPEG"));
         given().contentType("image/png").body(testPng(1)).queryParam("topK", 0).post(predict).then().statusCode(400)
                 .body("violations[0].field", is("topK"));
+        // Not a number at all: a 400 naming it too, not the 404 of a failed conversion.
+        given().contentType("image/png").body(testPng(1)).queryParam("topK", "abc").post(predict).then().statusCode(400)
+                .body("violations[0].field", is("topK"));
+        given().contentType("image/png").body(testPng(1)).queryParam("topK", "99999999999")
+                .post("/api/v1/models/" + MODEL + "/versions/1/predict").then().statusCode(400)
+                .body("violations[0].field", is("topK"));
         given().contentType("image/png").body(testPng(1)).post("/api/v1/models/" + MODEL + "/versions/abc/predict")
                 .then().statusCode(400).body("violations[0].field", is("version"));
         given().contentType("image/png").body(testPng(1)).post("/api/v1/models/" + MODEL + "/versions/9/predict")

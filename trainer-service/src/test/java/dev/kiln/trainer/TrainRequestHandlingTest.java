@@ -380,6 +380,25 @@ class TrainRequestHandlingTest {
     }
 
     @Test
+    void aStoredSpecThisWorkerCannotReadIsLeftQueuedAndTheRunsBehindItAreClaimed() {
+        // Written by a newer gateway during a rolling upgrade, say: first in line, and never trainable here.
+        UUID unreadable = storeQueuedRun();
+        QuarkusTransaction.requiringNew().run(() -> runs.getEntityManager().createNativeQuery(
+                "update runs set spec = cast(?1 as jsonb), queued_at = queued_at - interval '1 minute' where id = ?2")
+                .setParameter(1, "{\"dataset\": \"mnist-sample\", \"model\": \"mlp\", \"epochs\": \"many\"}")
+                .setParameter(2, unreadable).executeUpdate());
+        UUID behind = storeQueuedRun();
+
+        awaitStatus(behind, RunStatus.SUCCEEDED);
+
+        RunRecord left = QuarkusTransaction.requiringNew().call(() -> runs.findById(unreadable));
+        assertThat(left.status).isEqualTo(RunStatus.QUEUED);
+        assertThat(left.worker).isNull();
+        QuarkusTransaction.requiringNew().run(() -> runs.getEntityManager().createNativeQuery(
+                "update runs set status = 'CANCELLED' where id = ?1").setParameter(1, unreadable).executeUpdate());
+    }
+
+    @Test
     void aDivergingRunEndsFailedWithItsReason() throws Exception {
         TrainingSpec spec = TrainingSpec.of("mnist-sample", "mlp", 2, 64, "sgd", 10.0, 3L).withDefaults();
         UUID runId = storeQueuedRun(spec);

@@ -106,9 +106,14 @@ public record TrainingSpec(
         }
         if (modelArgs != null) {
             modelArgs.forEach((name, value) -> {
-                if (baseArgs == null || !value.equals(baseArgs.get(name))) {
+                Double base = baseArgs == null ? null : baseArgs.get(name);
+                if (base == null) {
+                    throw new IllegalArgumentException("modelArgs." + name + ": the base model (" + baseModel.label()
+                            + ") takes no such argument: omit modelArgs to take the base's");
+                }
+                if (!base.equals(value)) {
                     throw new IllegalArgumentException("modelArgs." + name + " is " + value + " but the base model's is "
-                            + (baseArgs == null ? null : baseArgs.get(name)) + ": omit modelArgs to take the base's");
+                            + base + ": omit modelArgs to take the base's");
                 }
             });
         }

@@ -18,6 +18,8 @@ import io.quarkus.security.ForbiddenException;
 import io.quarkus.security.UnauthorizedException;
 import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.core.Response;
+import java.util.Arrays;
+import java.util.Collection;
 import java.util.List;
 import java.util.UUID;
 import java.util.stream.Collectors;
@@ -175,11 +177,20 @@ public class ProblemMappers {
         if (type == Integer.class || type == int.class || type == Long.class || type == long.class) {
             return "an integer";
         }
-        if (type == Double.class || type == double.class) {
+        if (type == Double.class || type == double.class || type == Float.class || type == float.class) {
             return "a number";
+        }
+        if (type == Boolean.class || type == boolean.class) {
+            return "true or false";
         }
         if (type == String.class) {
             return "a string";
+        }
+        if (type.isEnum()) {
+            return "one of " + Arrays.stream(type.getEnumConstants()).map(c -> ((Enum<?>) c).name()).toList();
+        }
+        if (type.isArray() || Collection.class.isAssignableFrom(type)) {
+            return "an array";
         }
         return "an object (" + type.getSimpleName() + ")";
     }

@@ -10,12 +10,12 @@ import dev.kiln.store.audit.AuditRepository;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.security.identity.SecurityIdentity;
 import jakarta.annotation.security.RolesAllowed;
-import jakarta.ws.rs.DefaultValue;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
+import java.util.ArrayList;
 import java.util.List;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
@@ -43,13 +43,13 @@ public class AuditResource {
                     + "same entries are published to kiln.audit.v1 (contracts/README.md). Requests without a valid "
                     + "credential belong to no project: they are in the table and on the topic only. limit 1..500 "
                     + "(50), offset 0 or more.")
-    public List<AuditEventV1> list(@QueryParam("offset") @DefaultValue("0") int offset,
-            @QueryParam("limit") @DefaultValue("50") int limit) {
-        List<FieldError> errors = Paging.problems(offset, limit);
+    public List<AuditEventV1> list(@QueryParam("offset") String offset, @QueryParam("limit") String limit) {
+        List<FieldError> errors = new ArrayList<>();
+        Paging.Page page = Paging.page(offset, limit, 50, errors);
         if (!errors.isEmpty()) {
             throw new InvalidRequestException(errors);
         }
         String project = Caller.projectOf(identity);
-        return QuarkusTransaction.requiringNew().call(() -> entries.list(project, offset, limit));
+        return QuarkusTransaction.requiringNew().call(() -> entries.list(project, page.offset(), page.limit()));
     }
 }

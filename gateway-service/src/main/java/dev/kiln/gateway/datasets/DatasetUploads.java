@@ -2,6 +2,7 @@ package dev.kiln.gateway.datasets;
 
 import dev.kiln.artifacts.ArtifactStore;
 import dev.kiln.artifacts.StagedUpload;
+import dev.kiln.contracts.runs.Catalog;
 import dev.kiln.contracts.validation.FieldError;
 import dev.kiln.contracts.validation.Names;
 import dev.kiln.gateway.api.ConflictProblem;
@@ -62,6 +63,11 @@ public class DatasetUploads {
         }
         if (!errors.isEmpty()) {
             throw new InvalidRequestException(errors);
+        }
+        if (Catalog.DATASETS.contains(request.name())) {
+            // A trainer registers the built-in one under this name on its first start: it is every project's.
+            throw new ConflictProblem("data set '" + request.name() + "' is a built-in data set (names of data sets "
+                    + "are unique across projects)");
         }
         Instant now = now();
         return QuarkusTransaction.requiringNew().call(() -> {

@@ -65,7 +65,11 @@ public class ModelImports {
         } else {
             try {
                 manifest = Json.readStrict(manifestJson, ImportManifest.class);
-                errors.addAll(manifest.problems("manifest."));
+                if (manifest == null) {
+                    errors.add(new FieldError("manifest", "must be a JSON object, not null"));
+                } else {
+                    errors.addAll(manifest.problems("manifest."));
+                }
             } catch (MalformedMessageException e) {
                 FieldError problem = ProblemMappers.describe((JsonProcessingException) e.getCause());
                 errors.add(new FieldError(problem.field().equals(ProblemMappers.BODY) ? "manifest"

@@ -2,11 +2,13 @@ package dev.kiln.gateway.models;
 
 import dev.kiln.access.Caller;
 import dev.kiln.contracts.access.Role;
+import dev.kiln.contracts.validation.FieldError;
 import dev.kiln.gateway.api.FormParts;
+import dev.kiln.gateway.api.InvalidRequestException;
+import dev.kiln.gateway.api.Paging;
 import io.quarkus.security.identity.SecurityIdentity;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.Consumes;
-import jakarta.ws.rs.DefaultValue;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.PUT;
@@ -17,6 +19,7 @@ import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.UriInfo;
+import java.util.ArrayList;
 import java.util.List;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
@@ -80,8 +83,16 @@ public class ModelResource {
     @Operation(summary = "One version of a registered model",
             description = "Where its checkpoint came from (a run, or an imported file) and its digests; 404 for an "
                     + "unknown model or version.")
-    public ModelView.Version version(@PathParam("name") String name, @PathParam("version") int version) {
-        return registry.version(name, version, Caller.projectOf(identity));
+    public ModelView.Version version(@PathParam("name") String name, @PathParam("version") String version) {
+        int number;
+        try {
+            number = Integer.parseInt(version);
+        } catch (NumberFormatException e) {
+            // Taken as text: a failed conversion of a path parameter would answer 404, as if the model were unknown.
+            throw new InvalidRequestException(List.of(new FieldError("version", "must be a version number, got '"
+                    + version + "'")));
+        }
+        return registry.version(name, number, Caller.projectOf(identity));
     }
 
     @POST
@@ -146,9 +157,11 @@ public class ModelResource {
             description = "Every move of every alias: the version, the version before, MANUAL, POLICY, STUDY or "
                     + "ROLLBACK (a rollout breached its thresholds), when. "
                     + "limit 1..500, default 50.")
-    public List<PromotionView> history(@PathParam("name") String name,
-            @QueryParam("limit") @DefaultValue("50") int limit) {
-        return registry.promotions(name, limit, Caller.projectOf(identity));
+    public List<PromotionView> history(@PathParam("name") String name, @QueryParam("limit") String limit) {
+        List<FieldError> errors = new ArrayList<>();
+        int size = Paging.limit(limit, 50, errors);
+        ModelRegistry.requireValid(name, errors);
+        return registry.promotions(name, size, Caller.projectOf(identity));
     }
 
     @POST

@@ -2,6 +2,7 @@ package dev.kiln.gateway.predictions;
 
 import dev.kiln.access.Caller;
 import dev.kiln.contracts.validation.FieldError;
+import dev.kiln.contracts.validation.Names;
 import dev.kiln.gateway.api.ConflictProblem;
 import dev.kiln.gateway.api.InvalidRequestException;
 import dev.kiln.gateway.api.NotFoundProblem;
@@ -25,6 +26,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import java.util.zip.ZipEntry;
@@ -95,9 +97,14 @@ public class PredictionFeedback {
      *                                 no trainable image folder (fewer than two labels, say)
      */
     public DatasetFiling.Filed export(String model, String dataset, Caller caller) {
+        List<FieldError> problems = new ArrayList<>();
         if (dataset == null) {
-            throw new InvalidRequestException(List.of(new FieldError("dataset", "the data set to export to is"
-                    + " required")));
+            problems.add(new FieldError("dataset", "the data set to export to is required"));
+        } else {
+            Names.check("dataset", dataset, problems);
+        }
+        if (!problems.isEmpty()) {
+            throw new InvalidRequestException(problems);
         }
         List<LabelledImage> labelled = QuarkusTransaction.requiringNew().call(() -> {
             if (registry.findInProject(model, caller.project()) == null) {
@@ -113,8 +120,12 @@ public class PredictionFeedback {
             try {
                 uploads.create(new CreateDatasetRequest(dataset, "Labelled predictions of " + model),
                         caller.project());
-            } catch (ConflictProblem createdMeanwhile) {
-                // Another export created it first, or the name is another project's: the upload tells which.
+            } catch (ConflictProblem taken) {
+                // Another export may have created it first; otherwise the name is another project's, or a built-in's.
+                if (QuarkusTransaction.requiringNew().call(() -> datasets.findVisible(dataset, caller.project()))
+                        == null) {
+                    throw taken;
+                }
             }
         }
         return uploads.upload(dataset, new ByteArrayInputStream(archive(labelled)), caller.project());

@@ -2,6 +2,7 @@ package dev.kiln.gateway.rollouts;
 
 import dev.kiln.access.Caller;
 import dev.kiln.contracts.access.Role;
+import dev.kiln.contracts.validation.FieldError;
 import dev.kiln.gateway.api.Paging;
 import dev.kiln.gateway.models.ModelRegistry;
 import dev.kiln.store.registry.ModelRegistryRepository;
@@ -10,12 +11,12 @@ import dev.kiln.store.rollouts.RolloutRepository.State;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.security.identity.SecurityIdentity;
 import jakarta.annotation.security.RolesAllowed;
-import jakarta.ws.rs.DefaultValue;
 import jakarta.ws.rs.GET;
-import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.Path;
+import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
+import java.util.ArrayList;
 import java.util.List;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
@@ -47,14 +48,16 @@ public class RolloutResource {
                     + " candidate and baseline versions, the step and traffic share, RUNNING, COMPLETED, ROLLED_BACK"
                     + " (reason: the breached threshold) or SUPERSEDED, and for one RUNNING what the inference"
                     + " replicas observed of its step so far. limit 1..500, default 20.")
-    public List<RolloutView> list(@RestPath String name, @QueryParam("limit") @DefaultValue("20") int limit) {
-        ModelRegistry.requireValid(name, Paging.limitProblems(limit));
+    public List<RolloutView> list(@RestPath String name, @QueryParam("limit") String limit) {
+        List<FieldError> errors = new ArrayList<>();
+        int size = Paging.limit(limit, 20, errors);
+        ModelRegistry.requireValid(name, errors);
         String project = Caller.projectOf(identity);
         return QuarkusTransaction.requiringNew().call(() -> {
             if (registry.findInProject(name, project) == null) {
                 throw ModelRegistry.unknown(name);
             }
-            return rollouts.ofModel(name, limit).stream().map(rollout -> RolloutView.of(rollout,
+            return rollouts.ofModel(name, size).stream().map(rollout -> RolloutView.of(rollout,
                     rollout.state() == State.RUNNING ? rollouts.observed(rollout.id(), rollout.step()) : null))
                     .toList();
         });

@@ -88,8 +88,9 @@ public class BaseModels {
             started = spec.startingFrom(baseSpec.model(), baseSpec.modelArgs(), InitSpec.BasePin.trained(base.sha256(),
                     base.run().toString(), base.modelVersion(), baseSpec.dataset(), baseSpec.datasetInfo().classes()));
         } catch (IllegalArgumentException e) {
-            errors.add(new FieldError(spec.modelArgs() != null && spec.model() != null
-                    && spec.model().equals(baseSpec.model()) ? field + ".modelArgs" : field + ".model", e.getMessage()));
+            // startingFrom refuses another architecture first, then an argument that differs from the base's.
+            errors.add(new FieldError(spec.model() != null && !spec.model().equals(baseSpec.model())
+                    ? field + ".model" : field + ".modelArgs", e.getMessage()));
             return spec;
         }
         String misfit = misfit(baseSpec, started);
@@ -129,8 +130,7 @@ public class BaseModels {
         if (spec.init() == null) {
             return spec;
         }
-        ObjectNode tree = (ObjectNode) Json.toTree(spec);
-        ((ObjectNode) tree.get("init")).remove("base");
+        ObjectNode tree = (ObjectNode) Json.toTree(unpinned(spec));
         tree.remove(List.of("model", "modelArgs"));
         if (requested.model() != null) {
             tree.set("model", Json.toTree(requested.model()));
@@ -138,6 +138,19 @@ public class BaseModels {
         if (requested.modelArgs() != null) {
             tree.set("modelArgs", Json.toTree(requested.modelArgs()));
         }
+        return Json.fromTree(tree, TrainingSpec.class);
+    }
+
+    /**
+     * The spec without a base pin: only {@link #pin} sets one, from the store, so one a client sent is dropped before
+     * anything reads it (the validator would take its layers for the model's).
+     */
+    public static TrainingSpec unpinned(TrainingSpec spec) {
+        if (spec == null || spec.init() == null || spec.init().base() == null) {
+            return spec;
+        }
+        ObjectNode tree = (ObjectNode) Json.toTree(spec);
+        ((ObjectNode) tree.get("init")).remove("base");
         return Json.fromTree(tree, TrainingSpec.class);
     }
 

@@ -19,7 +19,6 @@ import dev.kiln.store.runs.RunRepository;
 import io.quarkus.security.identity.SecurityIdentity;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.Consumes;
-import jakarta.ws.rs.DefaultValue;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
@@ -196,9 +195,10 @@ public class RunResource {
     @GET
     @Operation(summary = "The project's runs, newest first, filtered by experiment, status and model, a page at a time")
     public List<RunView> list(@QueryParam("experiment") String experiment, @QueryParam("status") String status,
-            @QueryParam("model") String model, @QueryParam("offset") @DefaultValue("0") int offset,
-            @QueryParam("limit") @DefaultValue("50") int limit) {
-        List<FieldError> errors = new ArrayList<>(Paging.problems(offset, limit));
+            @QueryParam("model") String model, @QueryParam("offset") String offset,
+            @QueryParam("limit") String limit) {
+        List<FieldError> errors = new ArrayList<>();
+        Paging.Page page = Paging.page(offset, limit, 50, errors);
         if (model != null && !Catalog.MODELS.contains(model)) {
             errors.add(new FieldError("model", "unknown model '" + model + "'; one of " + Catalog.MODELS));
         }
@@ -206,8 +206,8 @@ public class RunResource {
         if (!errors.isEmpty()) {
             throw new InvalidRequestException(errors);
         }
-        return runs.list(new RunRepository.Filter(Caller.projectOf(identity), experiment, wanted, model), offset,
-                limit).stream()
+        return runs.list(new RunRepository.Filter(Caller.projectOf(identity), experiment, wanted, model), page.offset(),
+                page.limit()).stream()
                 .map(RunView::of).toList();
     }
 

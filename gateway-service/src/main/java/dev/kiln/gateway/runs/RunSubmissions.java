@@ -94,7 +94,7 @@ public class RunSubmissions {
      * base's architecture); its problems added to {@code errors} under {@code spec.}.
      */
     private TrainingSpec pinnedAndValidated(TrainingSpec spec, List<FieldError> errors, String project) {
-        TrainingSpec pinned = pins.pin(spec, "spec.dataset", errors, project);
+        TrainingSpec pinned = pins.pin(BaseModels.unpinned(spec), "spec.dataset", errors, project);
         errors.addAll(TrainingSpecValidator.validate(pinned, "spec"));
         if (errors.isEmpty() && pinned.init() != null) {
             pinned = baseModels.pin(pinned, "spec", errors, project);

@@ -84,6 +84,12 @@ public class Studies {
             }
         }
         StudySpec spec = checked(request, caller.project()).withDefaults();
+        if (spec.registeredModel() != null && !caller.role().includes(Role.MAINTAINER)) {
+            // Its best trial becomes the model's champion with no policy to pass: a promotion, which is a maintainer's.
+            throw new NotPermitted("registeredModel: a study that names a registered model promotes its best trial to "
+                    + "the model's champion, which takes the maintainer role; without it, promote the trial's run "
+                    + "afterwards, or submit it as a run naming the model, which its promotion policy judges");
+        }
         quotas.throttle(caller);
         UUID id = UUID.randomUUID();
         Instant now = now();
@@ -118,7 +124,7 @@ public class Studies {
         List<FieldError> errors = new ArrayList<>();
         // Every trial trains on the same data set version: pinned once, here.
         StudySpec pinned = request == null || request.base() == null ? request
-                : request.withBase(pins.pin(request.base(), "base.dataset", errors, project));
+                : request.withBase(pins.pin(BaseModels.unpinned(request.base()), "base.dataset", errors, project));
         errors.addAll(StudySpecValidator.validate(pinned, ""));
         if (errors.isEmpty() && pinned.base().init() != null) {
             // Every trial starts from the same base model too; its architecture then checked with the search space.

@@ -17,6 +17,7 @@ import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.UriInfo;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import org.eclipse.microprofile.openapi.annotations.Operation;
@@ -61,14 +62,13 @@ public class StudyResource {
 
     @GET
     @Operation(summary = "The project's studies, newest first")
-    public List<StudyView> list(@RestQuery Integer offset, @RestQuery Integer limit) {
-        int from = offset == null ? 0 : offset;
-        int size = limit == null ? 50 : limit;
-        List<FieldError> errors = Paging.problems(from, size);
+    public List<StudyView> list(@RestQuery String offset, @RestQuery String limit) {
+        List<FieldError> errors = new ArrayList<>();
+        Paging.Page page = Paging.page(offset, limit, 50, errors);
         if (!errors.isEmpty()) {
             throw new InvalidRequestException(errors);
         }
-        return studies.list(Caller.projectOf(identity), from, size);
+        return studies.list(Caller.projectOf(identity), page.offset(), page.limit());
     }
 
     @POST

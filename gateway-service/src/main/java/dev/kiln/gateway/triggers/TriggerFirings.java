@@ -53,8 +53,9 @@ public class TriggerFirings {
         if (QuarkusTransaction.requiringNew().call(() -> triggers.fired(trigger.id(), cause))) {
             return;
         }
-        // The trigger acts for whoever created it, with the role it takes to submit a run or start a study.
-        Caller creator = new Caller(trigger.createdBy(), trigger.project(), Role.MEMBER);
+        // The trigger acts for whoever created it, with the role that creating it took (a study it starts may
+        // promote its best trial).
+        Caller creator = new Caller(trigger.createdBy(), trigger.project(), Role.MAINTAINER);
         String key = idempotencyKey(trigger, cause);
         boolean study = trigger.studyRequest() != null;
         UUID runId = null;

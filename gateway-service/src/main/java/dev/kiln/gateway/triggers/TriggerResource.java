@@ -4,6 +4,7 @@ import dev.kiln.access.Caller;
 import dev.kiln.contracts.access.Role;
 import dev.kiln.contracts.validation.FieldError;
 import dev.kiln.gateway.api.InvalidRequestException;
+import dev.kiln.gateway.api.Paging;
 import dev.kiln.gateway.runs.RunIds;
 import io.quarkus.security.identity.SecurityIdentity;
 import jakarta.annotation.security.RolesAllowed;
@@ -16,6 +17,7 @@ import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.UriInfo;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import org.eclipse.microprofile.openapi.annotations.Operation;
@@ -77,10 +79,11 @@ public class TriggerResource {
     @Operation(summary = "A trigger's firings, newest first",
             description = "Each cause (name@version of a READY data set, an event's ce_id, schedule@<due time>) "
                     + "with the run it submitted, or the reason it submitted none.")
-    public List<TriggerView.FiringView> firings(@RestPath String id, @RestQuery Integer limit) {
-        int size = limit == null ? 50 : limit;
-        if (size < 1 || size > 500) {
-            throw new InvalidRequestException(List.of(new FieldError("limit", "1 to 500")));
+    public List<TriggerView.FiringView> firings(@RestPath String id, @RestQuery String limit) {
+        List<FieldError> errors = new ArrayList<>();
+        int size = Paging.limit(limit, 50, errors);
+        if (!errors.isEmpty()) {
+            throw new InvalidRequestException(errors);
         }
         return triggers.firings(parse(id), Caller.projectOf(identity), size);
     }

@@ -79,6 +79,19 @@ class ProjectsApiTest {
     }
 
     @Test
+    void aStudyThatPromotesItsBestTrialTakesAMaintainer() {
+        String model = "study-winner-" + UUID.randomUUID().toString().substring(0, 8);
+        String promoting = "{\"registeredModel\": \"" + model + "\", " + STUDY.substring(1);
+        as(TestTokens.issue(Role.MEMBER)).contentType(ContentType.JSON).body(promoting).post("/api/v1/studies").then()
+                .statusCode(403).body("detail", containsString("registeredModel: "))
+                .body("detail", containsString("maintainer"));
+        as(TestTokens.issue(Role.MEMBER)).get("/api/v1/studies").then().statusCode(200)
+                .body("spec.registeredModel", not(hasItem(model)));
+        as(TestTokens.issue(Role.MAINTAINER)).contentType(ContentType.JSON).body(promoting).post("/api/v1/studies")
+                .then().statusCode(202).body("spec.registeredModel", is(model));
+    }
+
+    @Test
     void aModelNameTakenByAnotherProjectIsAConflictThere() {
         String model = "taken-" + UUID.randomUUID().toString().substring(0, 8);
         String policy = "{\"metric\": \"test.accuracy\", \"autoPromote\": true, \"minImprovement\": 0}";

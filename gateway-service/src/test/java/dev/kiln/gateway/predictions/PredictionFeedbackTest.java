@@ -2,6 +2,7 @@ package dev.kiln.gateway.predictions;
 
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.contains;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.hasItem;
 import static org.hamcrest.Matchers.hasKey;
@@ -119,6 +120,13 @@ class PredictionFeedbackTest {
                 .body("version", is(version));
         given().contentType(ContentType.JSON).body("{}").post("/api/v1/models/" + model + "/feedback/export").then()
                 .statusCode(400).body("violations.field", hasItem("dataset"));
+        given().contentType(ContentType.JSON).body("{\"dataset\": \"bad name\"}")
+                .post("/api/v1/models/" + model + "/feedback/export").then().statusCode(400)
+                .body("violations.field", contains("dataset"));
+        // A name another project (or a built-in data set) has: a conflict, not "create it first".
+        given().contentType(ContentType.JSON).body("{\"dataset\": \"cifar10\"}")
+                .post("/api/v1/models/" + model + "/feedback/export").then().statusCode(409)
+                .body("detail", containsString("built-in"));
     }
 
     @Test

@@ -26,6 +26,9 @@ final class InferenceTensors {
             throw new InvalidInputException("inputs", "needs exactly one tensor, named '" + INPUT + "'");
         }
         InferRequest.Input input = request.inputs().get(0);
+        if (input == null) {
+            throw new InvalidInputException("inputs[0]", "must be a tensor: an object with name, shape, datatype and data");
+        }
         if (!INPUT.equals(input.name())) {
             throw new InvalidInputException("inputs[0].name", "the model's input is named '" + INPUT + "', not '"
                     + input.name() + "'");
@@ -35,7 +38,8 @@ final class InferenceTensors {
         }
         List<Long> expected = List.of((long) transform.channels(), (long) transform.height(), (long) transform.width());
         List<Long> shape = input.shape();
-        if (shape == null || shape.size() != 4 || !shape.subList(1, 4).equals(expected) || shape.get(0) < 1) {
+        if (shape == null || shape.size() != 4 || !shape.subList(1, 4).equals(expected) || shape.get(0) == null
+                || shape.get(0) < 1) {
             throw new InvalidInputException("inputs[0].shape", "must be [N, " + transform.channels() + ", "
                     + transform.height() + ", " + transform.width() + "] with N >= 1, got " + shape);
         }
@@ -44,8 +48,9 @@ final class InferenceTensors {
         }
         if (request.outputs() != null) {
             for (int i = 0; i < request.outputs().size(); i++) {
-                String name = request.outputs().get(i).name();
-                if (!OUTPUTS.contains(name)) {
+                InferRequest.RequestedOutput output = request.outputs().get(i);
+                String name = output == null ? null : output.name();
+                if (name == null || !OUTPUTS.contains(name)) {
                     throw new InvalidInputException("outputs[" + i + "].name", "the model's outputs are " + OUTPUTS
                             + ", not '" + name + "'");
                 }
@@ -54,17 +59,22 @@ final class InferenceTensors {
         return shape.get(0).intValue();
     }
 
-    /** The tensor's elements, flat, checked to be {@code expected} finite numbers. */
+    /**
+     * The tensor's elements, flat, checked to be {@code expected} numbers finite in FP32. Counted before the array
+     * is made: a short request declaring many images must not make the server allocate for them.
+     */
     static float[] data(InferRequest.Input input, int expected) {
-        float[] values = new float[expected];
-        int count = flatten(input.data(), values, 0);
+        int count = flatten(input.data(), null, 0);
         if (count != expected) {
             throw new InvalidInputException("inputs[0].data", "has " + count + " numbers, the shape " + input.shape()
                     + " needs " + expected);
         }
+        float[] values = new float[expected];
+        flatten(input.data(), values, 0);
         return values;
     }
 
+    /** Checks the elements and counts them; copies them into {@code into} unless it is null. */
     private static int flatten(JsonNode node, float[] into, int at) {
         if (node == null || !node.isArray()) {
             throw new InvalidInputException("inputs[0].data", "must be an array of numbers (flat or nested)");
@@ -72,13 +82,14 @@ final class InferenceTensors {
         for (JsonNode element : node) {
             if (element.isArray()) {
                 at = flatten(element, into, at);
-            } else if (element.isNumber() && Double.isFinite(element.doubleValue())) {
-                if (at < into.length) {
+            } else if (element.isNumber() && Float.isFinite(element.floatValue())) {
+                if (into != null) {
                     into[at] = element.floatValue();
                 }
                 at++;
             } else {
-                throw new InvalidInputException("inputs[0].data", "element " + at + " is not a finite number: " + element);
+                throw new InvalidInputException("inputs[0].data", "element " + at + " is not a finite FP32 number: "
+                        + element);
             }
         }
         return at;

@@ -144,9 +144,12 @@ public class OpenInferenceResource {
             Classifier classifier = lease.classifier();
             images = InferenceTensors.images(request, classifier.transform(), maxImages);
             inputs = InferenceTensors.data(request.inputs().get(0), images * classifier.inputSize());
-        } catch (InvalidInputException e) {
+        } catch (RuntimeException e) {
+            // Whatever refused the request, the route's leases go back: a version kept leased is never freed.
             route.release();
-            predictions.count(lease.model(), API, "bad_input");
+            if (e instanceof InvalidInputException) {
+                predictions.count(lease.model(), API, "bad_input");
+            }
             throw e;
         }
         List<String> wanted = InferenceTensors.wanted(request);

@@ -80,11 +80,12 @@ public class PredictResource {
     // the CPU of a 28x28 image. An image whose header claims more than DECODED_ON_IO_THREAD pixels (or does not parse),
     // and a model with no champion served here (its answer needs the registry), go to a worker instead.
     @NonBlocking
-    public Uni<PredictResponse> predictImage(@RestPath String name, @RestQuery Integer topK, byte[] body) {
+    public Uni<PredictResponse> predictImage(@RestPath String name, @RestQuery String topK, byte[] body) {
         return identities.getDeferredIdentity().chain(identity -> {
             String project = predictions.projectFor(name, identity);
             List<NamedImage> images = ImageUploads.body(body);
-            check(images, topK);
+            uploads.checkCount(images);
+            Integer k = topK(topK);
             Route served = ImageUploads.claimsAtMost(body, DECODED_ON_IO_THREAD)
                     ? predictions.routeServed(name, project) : null;
             Uni<Queued> queued = served != null ? Uni.createFrom().item(() -> queue(served, images))
@@ -93,7 +94,7 @@ public class PredictResource {
             return queued.chain(request -> Uni.createFrom().completionStage(request.answer())
                     // The pass's own exception, for the error mappers.
                     .onFailure(CompletionException.class).transform(Throwable::getCause)
-                    .map(result -> answer(result, null, topK, images, request.started())));
+                    .map(result -> answer(result, null, k, images, request.started())));
         });
     }
 
@@ -101,7 +102,7 @@ public class PredictResource {
     @Path("/predict")
     @Consumes(MediaType.MULTIPART_FORM_DATA)
     @Operation(summary = "Classify the images sent as files of a multipart form with the model's champion")
-    public PredictResponse predictFiles(@RestPath String name, @RestQuery Integer topK,
+    public PredictResponse predictFiles(@RestPath String name, @RestQuery String topK,
             @RestHeader("Content-Type") String contentType,
             @RequestBody(description = ImageUploads.MULTIPART_IMAGES) byte[] body) {
         String project = predictions.projectFor(name, identity);
@@ -113,7 +114,7 @@ public class PredictResource {
     @Consumes({"image/png", "image/jpeg"})
     @Operation(summary = "Classify one image (the raw body) with a given version of the model")
     public PredictResponse predictImageWithVersion(@RestPath String name, @RestPath String version,
-            @RestQuery Integer topK, byte[] body) {
+            @RestQuery String topK, byte[] body) {
         String project = predictions.projectFor(name, identity);
         return predict(project, name, VersionParam.parse(version), topK, ImageUploads.body(body));
     }
@@ -123,29 +124,42 @@ public class PredictResource {
     @Consumes(MediaType.MULTIPART_FORM_DATA)
     @Operation(summary = "Classify the images of a multipart form with a given version of the model")
     public PredictResponse predictFilesWithVersion(@RestPath String name, @RestPath String version,
-            @RestQuery Integer topK, @RestHeader("Content-Type") String contentType,
+            @RestQuery String topK, @RestHeader("Content-Type") String contentType,
             @RequestBody(description = ImageUploads.MULTIPART_IMAGES) byte[] body) {
         String project = predictions.projectFor(name, identity);
         return predict(project, name, VersionParam.parse(version), topK, ImageUploads.multipart(contentType, body));
     }
 
     /** @param project the one whose model {@code name} the caller may use ({@link Predictions#projectFor}) */
-    private PredictResponse predict(String project, String name, Integer version, Integer topK,
+    private PredictResponse predict(String project, String name, Integer version, String topK,
             List<NamedImage> images) {
-        check(images, topK);
+        uploads.checkCount(images);
+        Integer k = topK(topK);
         Queued queued = queue(predictions.route(name, version, project), images);
-        return answer(Predictions.await(queued.answer()), version, topK, images, queued.started());
+        return answer(Predictions.await(queued.answer()), version, k, images, queued.started());
     }
 
     /** A request's images on their way through a pass. */
     private record Queued(CompletableFuture<Predictions.Result> answer, long started) {
     }
 
-    private void check(List<NamedImage> images, Integer topK) {
-        uploads.checkCount(images);
-        if (topK != null && topK < 1) {
-            throw new InvalidInputException("topK", "must be at least 1, got " + topK);
+    /**
+     * The {@code topK} query parameter, null when absent. Taken as text: a failed conversion of a query parameter
+     * answers 404 in Jakarta REST, which would say the model is unknown.
+     */
+    private static Integer topK(String value) {
+        if (value != null) {
+            try {
+                int k = Integer.parseInt(value.strip());
+                if (k >= 1) {
+                    return k;
+                }
+            } catch (NumberFormatException e) {
+                // answered below
+            }
+            throw new InvalidInputException("topK", "must be a whole number of at least 1, got '" + value + "'");
         }
+        return null;
     }
 
     /** Decodes the images for the route's versions and queues them on its batcher; the route's leases go with them. */

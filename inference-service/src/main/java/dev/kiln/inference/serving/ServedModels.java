@@ -93,7 +93,7 @@ public class ServedModels {
     private volatile Set<String> unservedChampions = Set.of();
     /** Models whose predictions anyone may use, to their project, as the registry said at the last reconcile. */
     private volatile Map<String, String> publicModels = Map.of();
-    private volatile boolean startedLoading;
+    private volatile boolean readRegistryOnce;
 
     /**
      * A rollout this replica follows: the step's tally; whether both versions have the same classes (their answers
@@ -128,10 +128,7 @@ public class ServedModels {
     }
 
     void onStart(@Observes StartupEvent start) {
-        loading.execute(() -> {
-            reconcile(Set.of());
-            startedLoading = true;
-        });
+        loading.execute(() -> reconcile(Set.of()));
     }
 
     void onStop(@Observes ShutdownEvent stop) {
@@ -265,9 +262,9 @@ public class ServedModels {
         return List.copyOf(champions.values());
     }
 
-    /** True once the start-up load finished and every registered champion has a version serving. */
+    /** True once a round read the registry and loaded its champions, and every one of them has a version serving. */
     public boolean ready() {
-        return startedLoading && unservedChampions.isEmpty();
+        return readRegistryOnce && unservedChampions.isEmpty();
     }
 
     /**
@@ -363,6 +360,8 @@ public class ServedModels {
             }
         }
         unservedChampions = Set.copyOf(unserved);
+        // Only a round that read the registry ends the start-up load: one that could not has served nothing yet.
+        readRegistryOnce = true;
     }
 
     private ServedVersion load(VersionRef ref) throws ModelLoadException {

@@ -17,7 +17,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Seeded fuzzing of Open Inference Protocol requests: a valid request for a 1x28x28 model, its shape, datatype,
- * names and data mutated (absurd and negative dimensions, a billion images, nested and non-numeric data). Every
+ * names and data mutated (absurd, negative and null dimensions, a billion images, nested and non-numeric data, numbers
+ * beyond FP32, null tensors and outputs). Every
  * request must end as a parse error or a 400 naming its field, never another exception, and a request that
  * passes must carry exactly the numbers its shape declares. {@code -Dkiln.fuzz.inputs=N -Dkiln.fuzz.seed=S}
  * (./kiln fuzz) run longer.
@@ -68,7 +69,7 @@ class InferenceTensorsFuzzTest {
 
     private static void mutate(ObjectNode request, Random random) {
         ObjectNode input = (ObjectNode) request.get("inputs").get(0);
-        switch (random.nextInt(9)) {
+        switch (random.nextInt(13)) {
             case 0 -> ((ArrayNode) input.get("shape")).set(random.nextInt(4), NODES.numberNode(dimension(random)));
             case 1 -> input.set("shape", NODES.arrayNode().add(dimension(random)));
             case 2 -> input.put("datatype", random.nextBoolean() ? "FP16" : "");
@@ -78,6 +79,11 @@ class InferenceTensorsFuzzTest {
             case 5 -> input.set("data", random.nextBoolean() ? NODES.textNode("data") : NODES.objectNode());
             case 6 -> ((ArrayNode) input.get("data")).add(1.0);
             case 7 -> ((ArrayNode) request.get("inputs")).add(input.deepCopy());
+            case 8 -> ((ArrayNode) input.get("shape")).set(random.nextInt(4), NODES.nullNode());
+            case 9 -> ((ArrayNode) request.get("inputs")).set(0, NODES.nullNode());
+            case 10 -> ((ArrayNode) input.get("data")).set(random.nextInt(input.get("data").size()),
+                    NODES.numberNode(random.nextBoolean() ? 1e39 : -Double.MAX_VALUE));
+            case 11 -> request.putArray("outputs").add(random.nextBoolean() ? NODES.nullNode() : NODES.objectNode());
             default -> request.putArray("outputs").addObject().put("name", random.nextBoolean() ? "label" : "logits");
         }
     }

@@ -156,7 +156,7 @@ public class DatasetValidations {
             DatasetValidator.Outcome outcome = DatasetValidator.validate(archive, packed,
                     DatasetValidator.Settings.defaults(), images -> LOG.debugf("%s: %d images decoded", version.ref(),
                             images));
-            renewing.cancel(false);
+            // The lease is renewed until the outcome is committed: storing a large packed file can outlast it.
             record(version, outcome, packed, (System.nanoTime() - started) / 1_000_000);
         } catch (IOException | RuntimeException e) {
             if (StoreFaults.unavailable(e)) {

@@ -1,5 +1,6 @@
 package dev.kiln.trainer.training;
 
+import dev.kiln.contracts.runs.TrainingSpec;
 import dev.kiln.store.runs.RunRecord;
 import dev.kiln.store.runs.RunRepository;
 import dev.kiln.trainer.requests.RunClaims;
@@ -29,6 +30,8 @@ import org.jboss.logging.Logger;
 public class RunKeeper {
 
     private static final Logger LOG = Logger.getLogger(RunKeeper.class);
+    /** How many of the longest-waiting runs a claim from the store considers: the first this worker can train wins. */
+    private static final int WAITING_LOOKED_AT = 10;
 
     private final RunRepository runs;
     private final RunClaims claims;
@@ -83,7 +86,8 @@ public class RunKeeper {
 
     private void adopt(List<RunRecord> stale, Instant staleBefore) {
         for (RunRecord run : stale) {
-            if (slots.active().contains(run.id) || !slots.tryAcquire()) {
+            TrainingSpec spec = readableSpec(run);
+            if (spec == null || slots.active().contains(run.id) || !slots.tryAcquire()) {
                 continue;
             }
             if (claimedOrSlotFreed(() -> claims.adopt(run.id, staleBefore) ? run : null) == null) {
@@ -91,7 +95,7 @@ public class RunKeeper {
             }
             LOG.infof("Run %s: owner %s silent since %s; taken over by %s", run.id, run.worker, run.heartbeatAt,
                     worker.id());
-            slots.start(run.id, run.spec());
+            slots.start(run.id, spec);
         }
     }
 
@@ -104,9 +108,11 @@ public class RunKeeper {
         Instant queuedBefore = now().minus(config.claimWaitingAfter());
         while (slots.tryAcquire()) {
             RunRecord run = claimedOrSlotFreed(() -> {
-                List<RunRecord> waiting = QuarkusTransaction.requiringNew().call(() -> runs.waiting(queuedBefore, 1));
-                return waiting.isEmpty() || slots.active().contains(waiting.get(0).id)
-                        || !claims.claim(waiting.get(0).id) ? null : waiting.get(0);
+                List<RunRecord> waiting = QuarkusTransaction.requiringNew().call(() -> runs.waiting(queuedBefore,
+                        WAITING_LOOKED_AT));
+                RunRecord first = waiting.stream()
+                        .filter(r -> !slots.active().contains(r.id) && readableSpec(r) != null).findFirst().orElse(null);
+                return first == null || !claims.claim(first.id) ? null : first;
             });
             if (run == null) {
                 return;
@@ -117,6 +123,21 @@ public class RunKeeper {
             LOG.infof("Run %s queued since %s without a worker; claimed from the store by %s", run.id, run.queuedAt,
                     worker.id());
             slots.start(run.id, run.spec());
+        }
+    }
+
+    /**
+     * The run's stored spec, or null if this worker cannot read it (one written by a newer gateway during a rolling
+     * upgrade): such a run is never claimed here, where it would hold a slot it could not train in, and is left to
+     * a worker that can.
+     */
+    private static TrainingSpec readableSpec(RunRecord run) {
+        try {
+            return run.spec();
+        } catch (RuntimeException e) {
+            LOG.warnf("Run %s: its stored spec cannot be read by this worker, left to another: %s", run.id,
+                    e.getMessage());
+            return null;
         }
     }
 

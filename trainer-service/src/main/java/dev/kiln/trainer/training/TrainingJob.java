@@ -114,6 +114,12 @@ public final class TrainingJob implements Runnable {
         } catch (IOException | RuntimeException e) {
             LOG.errorf(e, "Run %s broke", runId);
             progress.crashed(runId, e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage());
+        } catch (Error e) {
+            // Out of memory loading a large data set, say: left unrecorded, the run would be taken over by the next
+            // worker when its lease ran out, and break there too, for ever. Recorded, then passed on.
+            LOG.errorf(e, "Run %s broke", runId);
+            progress.crashed(runId, e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage()));
+            throw e;
         }
     }
 

@@ -1,6 +1,7 @@
 package dev.kiln.trainer.training;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import ai.djl.Device;
 import dev.kiln.contracts.messaging.Json;
@@ -233,6 +234,17 @@ class TrainingJobTest {
         broken.run();
 
         assertThat(progress.calls).containsExactly("crashed data set mnist-sample is unreadable");
+    }
+
+    @Test
+    void aTrainingOutOfMemoryFailsTheRunRatherThanLeaveItToTheNextWorker() {
+        RecordingProgress progress = new RecordingProgress();
+        TrainingJob tooLarge = new TrainingJob(UUID.randomUUID(), SPEC, Device::cpu, requested -> {
+            throw new OutOfMemoryError("Java heap space");
+        }, progress, () -> false);
+
+        assertThatThrownBy(tooLarge::run).isInstanceOf(OutOfMemoryError.class);
+        assertThat(progress.calls).containsExactly("crashed OutOfMemoryError: Java heap space");
     }
 
     @Test

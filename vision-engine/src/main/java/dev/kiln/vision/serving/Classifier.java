@@ -94,13 +94,25 @@ public final class Classifier implements AutoCloseable {
         for (int i = 0; i < probe.length; i++) {
             probe[i] = (float) random.nextGaussian();
         }
-        float[] expected = probabilities(probe, 4);
+        float[] expected;
+        try {
+            expected = probabilities(probe, 4);
+        } catch (RuntimeException e) {
+            // libtorch's own pass failed: so does the load, and the session must not outlive it.
+            session.close();
+            throw e;
+        }
         float[] actual;
         try {
             actual = session.probabilities(probe, 4);
         } catch (RuntimeException e) {
             session.close();
             return withFallback(e.getMessage());
+        }
+        if (actual.length != expected.length) {
+            session.close();
+            return withFallback("ONNX Runtime answered " + actual.length + " probabilities for the probe, libtorch "
+                    + expected.length);
         }
         double worst = 0;
         for (int i = 0; i < expected.length; i++) {
