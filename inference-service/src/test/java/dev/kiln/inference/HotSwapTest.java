@@ -136,8 +136,21 @@ class HotSwapTest extends ServingTestSupport {
         given().get("/v2/models/" + model + "/versions/" + broken + "/ready").then().statusCode(503)
                 .body("error", containsString("cannot be served"));
         given().get("/q/health/ready").then().statusCode(200);
-        given().get("/q/metrics").then()
-                .body(containsString("kiln_inference_load_failures_total{model=\"" + model + "\"}"));
+        double failures = loadFailures(model);
+        // Asked for again at once, the broken version answers its failure without being loaded again.
+        for (int i = 0; i < 3; i++) {
+            given().get("/v2/models/" + model + "/versions/" + broken + "/ready").then().statusCode(503)
+                    .body("error", containsString("cannot be served"))
+                    .body("error", containsString("tried again after 30 s"));
+        }
+        assertThat(loadFailures(model)).as("load failures after asking three more times").isEqualTo(failures);
+    }
+
+    private static double loadFailures(String model) {
+        String metrics = given().get("/q/metrics").then().statusCode(200).extract().asString();
+        String counter = "kiln_inference_load_failures_total{model=\"" + model + "\"} ";
+        return metrics.lines().filter(line -> line.startsWith(counter))
+                .mapToDouble(line -> Double.parseDouble(line.substring(counter.length()))).findFirst().orElseThrow();
     }
 
     @Test

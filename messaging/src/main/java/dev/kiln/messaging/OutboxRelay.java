@@ -125,17 +125,23 @@ public class OutboxRelay {
      */
     public int publishPending() {
         int total = 0;
+        // A batch starts no send once one send's timeout has passed, so it lasts at most two: its transaction must
+        // outlive that, or a slow broker would roll back rows Kafka already has, and they would go out again.
+        int transactionSeconds = (int) config.sendTimeout().multipliedBy(3).toSeconds();
         while (true) {
-            Round round = QuarkusTransaction.requiringNew().call(this::publishBatch);
+            Round round = QuarkusTransaction.requiringNew().timeout(transactionSeconds).call(this::publishBatch);
             total += round.published();
-            if (!round.full()) {
+            if (!round.moreMayWait()) {
                 return total;
             }
         }
     }
 
-    /** One batch: how many went out, and whether the batch was full and all went out (so more may wait). */
-    private record Round(int published, boolean full) {
+    /**
+     * One batch: how many went out, and whether more may wait (the batch was full and all went out, or it stopped
+     * early for a slow broker).
+     */
+    private record Round(int published, boolean moreMayWait) {
     }
 
     private Round publishBatch() {
@@ -143,8 +149,13 @@ public class OutboxRelay {
             return new Round(0, false);
         }
         List<OutboxMessage> batch = outbox.lockPending(config.topics(), config.batchSize());
+        long sendsUntil = System.nanoTime() + config.sendTimeout().toNanos();
         int count = 0;
         for (OutboxMessage message : batch) {
+            if (count > 0 && System.nanoTime() - sendsUntil > 0) {
+                // A slow broker: commit what went out, and go on in a new transaction.
+                return new Round(count, true);
+            }
             try {
                 emitter.sendMessage(toKafka(message, config.eventSource())).await().atMost(config.sendTimeout());
             } catch (RuntimeException e) {

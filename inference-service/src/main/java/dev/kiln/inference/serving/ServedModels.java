@@ -2,8 +2,8 @@ package dev.kiln.inference.serving;
 
 import ai.djl.Device;
 import dev.kiln.artifacts.ArtifactStore;
-import dev.kiln.contracts.models.RolloutPolicy;
 import dev.kiln.contracts.models.ModelServingEventV1;
+import dev.kiln.contracts.models.RolloutPolicy;
 import dev.kiln.inference.rollouts.RolloutTallies;
 import dev.kiln.inference.rollouts.RolloutTally;
 import dev.kiln.store.faults.StoreFaults;
@@ -28,6 +28,7 @@ import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -42,9 +43,9 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Collectors;
@@ -63,6 +64,8 @@ import org.jboss.logging.Logger;
 public class ServedModels {
 
     private static final Logger LOG = Logger.getLogger(ServedModels.class);
+    /** How long a pinned version that failed to load answers that failure before it is tried again. */
+    private static final Duration PINNED_RETRY_AFTER = Duration.ofSeconds(30);
 
     private final ModelRegistryRepository registry;
     private final ArtifactStore artifacts;
@@ -88,6 +91,8 @@ public class ServedModels {
     private final LinkedHashMap<String, CompletableFuture<ServedVersion>> pinned = new LinkedHashMap<>(16, 0.75f, true);
     /** The last failure per model, "model@version#sha256" -> reason, so the timer does not retry it in a loop. */
     private final Map<String, String> failed = new ConcurrentHashMap<>();
+    /** Pinned versions ({@code model@version}) whose checkpoint failed to load, and when: retried after a while. */
+    private final Map<String, PinnedFailure> pinnedFailures = new ConcurrentHashMap<>();
     private final AtomicInteger resident = new AtomicInteger();
     private final Map<String, DistributionSummary> batchSizes = new ConcurrentHashMap<>();
     private volatile Set<String> unservedChampions = Set.of();
@@ -103,6 +108,9 @@ public class ServedModels {
     }
 
     /** The registry's champions and rollouts under way, read in one transaction. */
+    private record PinnedFailure(Instant at, String message) {
+    }
+
     private record RegistryState(List<AliasTarget> champions, Map<String, Rollout> rollouts) {
     }
 
@@ -555,6 +563,13 @@ public class ServedModels {
 
     private ServedVersion pinnedVersion(String model, int version) {
         String key = model + "@" + version;
+        PinnedFailure failure = pinnedFailures.get(key);
+        if (failure != null && failure.at().isAfter(Instant.now().minus(PINNED_RETRY_AFTER))) {
+            // A broken checkpoint is not fetched, verified and built again on every request, on the loading thread
+            // that champion swaps wait for.
+            throw new ModelUnavailableException(failure.message() + " (a try " + Duration.between(failure.at(),
+                    Instant.now()).toSeconds() + " s ago; tried again after " + PINNED_RETRY_AFTER.toSeconds() + " s)");
+        }
         CompletableFuture<ServedVersion> future;
         synchronized (pinned) {
             future = pinned.get(key);
@@ -604,14 +619,21 @@ public class ServedModels {
         ModelVersion found = registeredVersion(model, version, registered.project());
         VersionRef ref = new VersionRef(model, null, version, found.runId(), found.checkpointSha256(),
                 registered.project());
+        String key = model + "@" + version;
         try {
-            return load(ref);
+            ServedVersion loaded = load(ref);
+            pinnedFailures.remove(key);
+            return loaded;
         } catch (ModelLoadException e) {
             loadFailures(model).increment();
             LOG.errorf("Could not load pinned %s: %s", ref, e.getMessage());
             events.publish(ModelServingEventV1.Type.LOAD_FAILED, ref, e.getMessage());
-            throw new ModelUnavailableException("model '" + model + "' version " + version + " cannot be served: "
-                    + e.getMessage());
+            String message = "model '" + model + "' version " + version + " cannot be served: " + e.getMessage();
+            if (!StoreFaults.unavailable(e)) {
+                // A store that is away is waited out by the next request; a bad file is remembered for a while.
+                pinnedFailures.put(key, new PinnedFailure(Instant.now(), message));
+            }
+            throw new ModelUnavailableException(message);
         }
     }
 
