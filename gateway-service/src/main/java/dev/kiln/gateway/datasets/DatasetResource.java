@@ -2,9 +2,8 @@ package dev.kiln.gateway.datasets;
 
 import dev.kiln.access.Caller;
 import dev.kiln.contracts.access.Role;
-import dev.kiln.contracts.validation.FieldError;
-import dev.kiln.gateway.api.InvalidRequestException;
 import dev.kiln.gateway.api.NotFoundProblem;
+import dev.kiln.gateway.api.VersionParam;
 import dev.kiln.messaging.datasets.DatasetFiling;
 import dev.kiln.store.datasets.DatasetRepository;
 import dev.kiln.store.datasets.DatasetRepository.Version;
@@ -154,13 +153,7 @@ public class DatasetResource {
      * unknown data set or version, or another project's. Call in a transaction.
      */
     private Version visible(String name, String version, String project) {
-        int number;
-        try {
-            number = Integer.parseInt(version);
-        } catch (NumberFormatException e) {
-            throw new InvalidRequestException(List.of(new FieldError("version", "must be a version number, got '"
-                    + version + "'")));
-        }
+        int number = VersionParam.parse(version);
         Version found = datasets.findVisible(name, project) == null ? null : datasets.findVersion(name, number);
         if (found == null) {
             throw new NotFoundProblem("no version " + number + " of data set '" + name + "'");

@@ -4,8 +4,8 @@ import dev.kiln.access.Caller;
 import dev.kiln.contracts.access.Role;
 import dev.kiln.contracts.validation.FieldError;
 import dev.kiln.gateway.api.FormParts;
-import dev.kiln.gateway.api.InvalidRequestException;
 import dev.kiln.gateway.api.Paging;
+import dev.kiln.gateway.api.VersionParam;
 import io.quarkus.security.identity.SecurityIdentity;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.Consumes;
@@ -84,15 +84,7 @@ public class ModelResource {
             description = "Where its checkpoint came from (a run, or an imported file) and its digests; 404 for an "
                     + "unknown model or version.")
     public ModelView.Version version(@PathParam("name") String name, @PathParam("version") String version) {
-        int number;
-        try {
-            number = Integer.parseInt(version);
-        } catch (NumberFormatException e) {
-            // Taken as text: a failed conversion of a path parameter would answer 404, as if the model were unknown.
-            throw new InvalidRequestException(List.of(new FieldError("version", "must be a version number, got '"
-                    + version + "'")));
-        }
-        return registry.version(name, number, Caller.projectOf(identity));
+        return registry.version(name, VersionParam.parse(version), Caller.projectOf(identity));
     }
 
     @POST
