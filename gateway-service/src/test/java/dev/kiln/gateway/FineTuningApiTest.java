@@ -120,7 +120,7 @@ class FineTuningApiTest {
         refused("\"init\": {" + run + ", \"unfreezeAtEpoch\": 2}", "spec.init.unfreezeAtEpoch", "give init.freeze");
         refused("\"model\": \"lenet\", \"init\": {" + run + "}", "spec.model", "another architecture");
         refused("\"imageSize\": 32, \"init\": {" + run + "}", "spec.init", "layer 1 (linear)");
-        refused("\"modelArgs\": {\"n_hidden\": null}, \"init\": {" + run + "}", "spec.modelArgs", "no such argument");
+        refused("\"modelArgs\": {\"n_hidden\": null}, \"init\": {" + run + "}", "spec.modelArgs", "has no value for it");
         // A base pin is the gateway's to set: one sent is dropped before anything reads it.
         refused("\"model\": \"torchscript\", \"init\": {\"model\": \"x@1\", \"base\": {\"summary\": {}}}",
                 "spec.model", "imported model");

@@ -356,6 +356,10 @@ class RunApiTest {
                 given().get("/q/health/ready").then().statusCode(200).body("status", is("UP")));
         given().get("/q/openapi").then().statusCode(200).body(containsString("/api/v1/runs"))
                 .body(containsString("/api/v1/models/{name}/versions"));
+        // Read as text to answer a 400 naming them, the paging parameters are still documented as integers.
+        given().queryParam("format", "json").get("/q/openapi").then().statusCode(200)
+                .body("paths.'/api/v1/runs'.get.parameters.find { it.name == 'limit' }.schema.type", is("integer"))
+                .body("paths.'/api/v1/runs'.get.parameters.find { it.name == 'limit' }.schema.maximum", is(500));
         given().get("/q/metrics").then().statusCode(200).body(containsString("kiln_outbox_published"));
     }
 }

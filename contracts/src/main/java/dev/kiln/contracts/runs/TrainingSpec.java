@@ -109,7 +109,7 @@ public record TrainingSpec(
                 Double base = baseArgs == null ? null : baseArgs.get(name);
                 if (base == null) {
                     throw new IllegalArgumentException("modelArgs." + name + ": the base model (" + baseModel.label()
-                            + ") takes no such argument: omit modelArgs to take the base's");
+                            + ") has no value for it: omit modelArgs to take the base's");
                 }
                 if (!base.equals(value)) {
                     throw new IllegalArgumentException("modelArgs." + name + " is " + value + " but the base model's is "

@@ -15,7 +15,7 @@ public final class VersionParam {
     /** The version number, or a 400 naming {@code version}. */
     public static int parse(String version) {
         try {
-            return Integer.parseInt(version);
+            return Integer.parseInt(version.strip());
         } catch (NumberFormatException e) {
             throw new InvalidRequestException(List.of(new FieldError("version", "must be a version number, got '"
                     + version + "'")));

@@ -18,6 +18,9 @@ import jakarta.ws.rs.core.MediaType;
 import java.util.ArrayList;
 import java.util.List;
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 /** The audit trail of the admin's project. */
@@ -43,7 +46,11 @@ public class AuditResource {
                     + "same entries are published to kiln.audit.v1 (contracts/README.md). Requests without a valid "
                     + "credential belong to no project: they are in the table and on the topic only. limit 1..500 "
                     + "(50), offset 0 or more.")
-    public List<AuditEventV1> list(@QueryParam("offset") String offset, @QueryParam("limit") String limit) {
+    public List<AuditEventV1> list(
+            @QueryParam("offset") @Parameter(schema = @Schema(type = SchemaType.INTEGER, minimum = "0",
+                    defaultValue = "0")) String offset,
+            @QueryParam("limit") @Parameter(schema = @Schema(type = SchemaType.INTEGER, minimum = "1",
+                    maximum = "500", defaultValue = "50")) String limit) {
         List<FieldError> errors = new ArrayList<>();
         Paging.Page page = Paging.page(offset, limit, 50, errors);
         if (!errors.isEmpty()) {

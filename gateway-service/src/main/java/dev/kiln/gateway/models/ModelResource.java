@@ -22,6 +22,9 @@ import jakarta.ws.rs.core.UriInfo;
 import java.util.ArrayList;
 import java.util.List;
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import org.jboss.resteasy.reactive.RestResponse;
 import org.jboss.resteasy.reactive.server.multipart.MultipartFormDataInput;
@@ -83,7 +86,9 @@ public class ModelResource {
     @Operation(summary = "One version of a registered model",
             description = "Where its checkpoint came from (a run, or an imported file) and its digests; 404 for an "
                     + "unknown model or version.")
-    public ModelView.Version version(@PathParam("name") String name, @PathParam("version") String version) {
+    public ModelView.Version version(@PathParam("name") String name,
+            @PathParam("version") @Parameter(schema = @Schema(type = SchemaType.INTEGER, minimum = "1"))
+            String version) {
         return registry.version(name, VersionParam.parse(version), Caller.projectOf(identity));
     }
 
@@ -149,7 +154,9 @@ public class ModelResource {
             description = "Every move of every alias: the version, the version before, MANUAL, POLICY, STUDY or "
                     + "ROLLBACK (a rollout breached its thresholds), when. "
                     + "limit 1..500, default 50.")
-    public List<PromotionView> history(@PathParam("name") String name, @QueryParam("limit") String limit) {
+    public List<PromotionView> history(@PathParam("name") String name,
+            @QueryParam("limit") @Parameter(schema = @Schema(type = SchemaType.INTEGER, minimum = "1",
+                    maximum = "500", defaultValue = "50")) String limit) {
         List<FieldError> errors = new ArrayList<>();
         int size = Paging.limit(limit, 50, errors);
         ModelRegistry.requireValid(name, errors);

@@ -19,6 +19,9 @@ import jakarta.ws.rs.core.MediaType;
 import java.util.ArrayList;
 import java.util.List;
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import org.jboss.resteasy.reactive.RestPath;
 
@@ -48,7 +51,9 @@ public class RolloutResource {
                     + " candidate and baseline versions, the step and traffic share, RUNNING, COMPLETED, ROLLED_BACK"
                     + " (reason: the breached threshold) or SUPERSEDED, and for one RUNNING what the inference"
                     + " replicas observed of its step so far. limit 1..500, default 20.")
-    public List<RolloutView> list(@RestPath String name, @QueryParam("limit") String limit) {
+    public List<RolloutView> list(@RestPath String name,
+            @QueryParam("limit") @Parameter(schema = @Schema(type = SchemaType.INTEGER, minimum = "1",
+                    maximum = "500", defaultValue = "20")) String limit) {
         List<FieldError> errors = new ArrayList<>();
         int size = Paging.limit(limit, 20, errors);
         ModelRegistry.requireValid(name, errors);

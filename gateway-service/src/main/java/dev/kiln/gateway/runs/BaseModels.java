@@ -88,9 +88,7 @@ public class BaseModels {
             started = spec.startingFrom(baseSpec.model(), baseSpec.modelArgs(), InitSpec.BasePin.trained(base.sha256(),
                     base.run().toString(), base.modelVersion(), baseSpec.dataset(), baseSpec.datasetInfo().classes()));
         } catch (IllegalArgumentException e) {
-            // startingFrom refuses another architecture first, then an argument that differs from the base's.
-            errors.add(new FieldError(spec.model() != null && !spec.model().equals(baseSpec.model())
-                    ? field + ".model" : field + ".modelArgs", e.getMessage()));
+            errors.add(new FieldError(refusedField(spec, baseSpec.model(), field), e.getMessage()));
             return spec;
         }
         String misfit = misfit(baseSpec, started);
@@ -112,12 +110,13 @@ public class BaseModels {
         } catch (CheckpointException e) {
             throw new IllegalStateException("the base checkpoint " + base.sha256() + " is unreadable", e);
         }
+        ModelSpec imported = ModelSpec.named(ModelSpec.TORCHSCRIPT);
         try {
-            return spec.startingFrom(ModelSpec.named(ModelSpec.TORCHSCRIPT), null, InitSpec.BasePin.imported(
+            return spec.startingFrom(imported, null, InitSpec.BasePin.imported(
                     base.sha256(), base.run() == null ? null : base.run().toString(), base.modelVersion(),
                     manifest.classes().size(), manifest.summary()));
         } catch (IllegalArgumentException e) {
-            errors.add(new FieldError(field + (spec.modelArgs() != null ? ".modelArgs" : ".model"), e.getMessage()));
+            errors.add(new FieldError(refusedField(spec, imported, field), e.getMessage()));
             return spec;
         }
     }
@@ -139,6 +138,11 @@ public class BaseModels {
             tree.set("modelArgs", Json.toTree(requested.modelArgs()));
         }
         return Json.fromTree(tree, TrainingSpec.class);
+    }
+
+    /** What {@link TrainingSpec#startingFrom} refused: another architecture first, else an argument unlike the base's. */
+    private static String refusedField(TrainingSpec spec, ModelSpec baseModel, String field) {
+        return spec.model() != null && !spec.model().equals(baseModel) ? field + ".model" : field + ".modelArgs";
     }
 
     /**

@@ -32,6 +32,9 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.UUID;
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import org.jboss.resteasy.reactive.RestHeader;
 import org.jboss.resteasy.reactive.RestResponse;
@@ -195,8 +198,11 @@ public class RunResource {
     @GET
     @Operation(summary = "The project's runs, newest first, filtered by experiment, status and model, a page at a time")
     public List<RunView> list(@QueryParam("experiment") String experiment, @QueryParam("status") String status,
-            @QueryParam("model") String model, @QueryParam("offset") String offset,
-            @QueryParam("limit") String limit) {
+            @QueryParam("model") String model,
+            @QueryParam("offset") @Parameter(schema = @Schema(type = SchemaType.INTEGER, minimum = "0",
+                    defaultValue = "0")) String offset,
+            @QueryParam("limit") @Parameter(schema = @Schema(type = SchemaType.INTEGER, minimum = "1",
+                    maximum = "500", defaultValue = "50")) String limit) {
         List<FieldError> errors = new ArrayList<>();
         Paging.Page page = Paging.page(offset, limit, 50, errors);
         if (model != null && !Catalog.MODELS.contains(model)) {

@@ -21,6 +21,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import org.jboss.resteasy.reactive.RestPath;
 import org.jboss.resteasy.reactive.RestQuery;
@@ -62,7 +65,11 @@ public class StudyResource {
 
     @GET
     @Operation(summary = "The project's studies, newest first")
-    public List<StudyView> list(@RestQuery String offset, @RestQuery String limit) {
+    public List<StudyView> list(
+            @RestQuery @Parameter(schema = @Schema(type = SchemaType.INTEGER, minimum = "0",
+                    defaultValue = "0")) String offset,
+            @RestQuery @Parameter(schema = @Schema(type = SchemaType.INTEGER, minimum = "1",
+                    maximum = "500", defaultValue = "50")) String limit) {
         List<FieldError> errors = new ArrayList<>();
         Paging.Page page = Paging.page(offset, limit, 50, errors);
         if (!errors.isEmpty()) {

@@ -21,6 +21,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import org.jboss.resteasy.reactive.RestPath;
 import org.jboss.resteasy.reactive.RestQuery;
@@ -79,7 +82,9 @@ public class TriggerResource {
     @Operation(summary = "A trigger's firings, newest first",
             description = "Each cause (name@version of a READY data set, an event's ce_id, schedule@<due time>) "
                     + "with the run it submitted, or the reason it submitted none.")
-    public List<TriggerView.FiringView> firings(@RestPath String id, @RestQuery String limit) {
+    public List<TriggerView.FiringView> firings(@RestPath String id,
+            @RestQuery @Parameter(schema = @Schema(type = SchemaType.INTEGER, minimum = "1",
+                    maximum = "500", defaultValue = "50")) String limit) {
         List<FieldError> errors = new ArrayList<>();
         int size = Paging.limit(limit, 50, errors);
         if (!errors.isEmpty()) {

@@ -28,6 +28,9 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.function.Function;
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
 import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import org.jboss.resteasy.reactive.RestHeader;
@@ -80,7 +83,9 @@ public class PredictResource {
     // the CPU of a 28x28 image. An image whose header claims more than DECODED_ON_IO_THREAD pixels (or does not parse),
     // and a model with no champion served here (its answer needs the registry), go to a worker instead.
     @NonBlocking
-    public Uni<PredictResponse> predictImage(@RestPath String name, @RestQuery String topK, byte[] body) {
+    public Uni<PredictResponse> predictImage(@RestPath String name,
+            @RestQuery @Parameter(schema = @Schema(type = SchemaType.INTEGER, minimum = "1",
+                    defaultValue = "3")) String topK, byte[] body) {
         return identities.getDeferredIdentity().chain(identity -> {
             String project = predictions.projectFor(name, identity);
             List<NamedImage> images = ImageUploads.body(body);
@@ -102,7 +107,9 @@ public class PredictResource {
     @Path("/predict")
     @Consumes(MediaType.MULTIPART_FORM_DATA)
     @Operation(summary = "Classify the images sent as files of a multipart form with the model's champion")
-    public PredictResponse predictFiles(@RestPath String name, @RestQuery String topK,
+    public PredictResponse predictFiles(@RestPath String name,
+            @RestQuery @Parameter(schema = @Schema(type = SchemaType.INTEGER, minimum = "1",
+                    defaultValue = "3")) String topK,
             @RestHeader("Content-Type") String contentType,
             @RequestBody(description = ImageUploads.MULTIPART_IMAGES) byte[] body) {
         String project = predictions.projectFor(name, identity);
@@ -114,7 +121,8 @@ public class PredictResource {
     @Consumes({"image/png", "image/jpeg"})
     @Operation(summary = "Classify one image (the raw body) with a given version of the model")
     public PredictResponse predictImageWithVersion(@RestPath String name, @RestPath String version,
-            @RestQuery String topK, byte[] body) {
+            @RestQuery @Parameter(schema = @Schema(type = SchemaType.INTEGER, minimum = "1",
+                    defaultValue = "3")) String topK, byte[] body) {
         String project = predictions.projectFor(name, identity);
         return predict(project, name, VersionParam.parse(version), topK, ImageUploads.body(body));
     }
@@ -124,7 +132,8 @@ public class PredictResource {
     @Consumes(MediaType.MULTIPART_FORM_DATA)
     @Operation(summary = "Classify the images of a multipart form with a given version of the model")
     public PredictResponse predictFilesWithVersion(@RestPath String name, @RestPath String version,
-            @RestQuery String topK, @RestHeader("Content-Type") String contentType,
+            @RestQuery @Parameter(schema = @Schema(type = SchemaType.INTEGER, minimum = "1",
+                    defaultValue = "3")) String topK, @RestHeader("Content-Type") String contentType,
             @RequestBody(description = ImageUploads.MULTIPART_IMAGES) byte[] body) {
         String project = predictions.projectFor(name, identity);
         return predict(project, name, VersionParam.parse(version), topK, ImageUploads.multipart(contentType, body));

@@ -12,7 +12,9 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
+import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
 import org.jboss.logging.Logger;
 
@@ -30,8 +32,8 @@ import org.jboss.logging.Logger;
 public class RunKeeper {
 
     private static final Logger LOG = Logger.getLogger(RunKeeper.class);
-    /** How many of the longest-waiting runs a claim from the store considers: the first this worker can train wins. */
-    private static final int WAITING_LOOKED_AT = 10;
+    /** How many runs a round considers, beyond those it cannot read: the first this worker can train wins. */
+    private static final int LOOKED_AT = 10;
 
     private final RunRepository runs;
     private final RunClaims claims;
@@ -41,6 +43,8 @@ public class RunKeeper {
     private final TrainerConfig config;
     /** Since when every round reached the store; null after a failed round. */
     private volatile Instant storeReachedSince;
+    /** Runs whose stored spec this worker cannot read: each is said once, and looked past. */
+    private final Set<UUID> unreadable = ConcurrentHashMap.newKeySet();
 
     public RunKeeper(RunRepository runs, RunClaims claims, TrainingSlots slots, WorkerIdentity worker,
             TrainerConfig config, TrainerMetrics metrics) {
@@ -58,7 +62,8 @@ public class RunKeeper {
         try {
             renewHeartbeats();
             Instant staleBefore = now().minus(config.lease());
-            List<RunRecord> stale = QuarkusTransaction.requiringNew().call(() -> runs.stale(staleBefore, 10));
+            List<RunRecord> stale = QuarkusTransaction.requiringNew().call(() -> runs.stale(staleBefore,
+                    LOOKED_AT + unreadable.size()));
             Instant reached = now();
             if (storeReachedSince == null) {
                 storeReachedSince = reached;
@@ -109,7 +114,7 @@ public class RunKeeper {
         while (slots.tryAcquire()) {
             RunRecord run = claimedOrSlotFreed(() -> {
                 List<RunRecord> waiting = QuarkusTransaction.requiringNew().call(() -> runs.waiting(queuedBefore,
-                        WAITING_LOOKED_AT));
+                        LOOKED_AT + unreadable.size()));
                 RunRecord first = waiting.stream()
                         .filter(r -> !slots.active().contains(r.id) && readableSpec(r) != null).findFirst().orElse(null);
                 return first == null || !claims.claim(first.id) ? null : first;
@@ -131,12 +136,14 @@ public class RunKeeper {
      * upgrade): such a run is never claimed here, where it would hold a slot it could not train in, and is left to
      * a worker that can.
      */
-    private static TrainingSpec readableSpec(RunRecord run) {
+    private TrainingSpec readableSpec(RunRecord run) {
         try {
             return run.spec();
         } catch (RuntimeException e) {
-            LOG.warnf("Run %s: its stored spec cannot be read by this worker, left to another: %s", run.id,
-                    e.getMessage());
+            if (unreadable.add(run.id)) {
+                LOG.warnf("Run %s: its stored spec cannot be read by this worker, left to another: %s", run.id,
+                        e.getMessage());
+            }
             return null;
         }
     }

@@ -114,11 +114,12 @@ public final class TrainingJob implements Runnable {
         } catch (IOException | RuntimeException e) {
             LOG.errorf(e, "Run %s broke", runId);
             progress.crashed(runId, e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage());
-        } catch (Error e) {
-            // Out of memory loading a large data set, say: left unrecorded, the run would be taken over by the next
-            // worker when its lease ran out, and break there too, for ever. Recorded, then passed on.
+        } catch (OutOfMemoryError e) {
+            // A data set too large for the heap, say: left unrecorded, the run would be taken over by the next worker
+            // when its lease ran out, and break there too, for ever. Recorded, then passed on. (Other errors are the
+            // worker's, a broken native library say: its run is left to the lease and a sound worker.)
             LOG.errorf(e, "Run %s broke", runId);
-            progress.crashed(runId, e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage()));
+            progress.crashed(runId, "out of memory: " + e.getMessage());
             throw e;
         }
     }

@@ -244,7 +244,7 @@ class TrainingJobTest {
         }, progress, () -> false);
 
         assertThatThrownBy(tooLarge::run).isInstanceOf(OutOfMemoryError.class);
-        assertThat(progress.calls).containsExactly("crashed OutOfMemoryError: Java heap space");
+        assertThat(progress.calls).containsExactly("crashed out of memory: Java heap space");
     }
 
     @Test
