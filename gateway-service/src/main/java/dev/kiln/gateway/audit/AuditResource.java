@@ -5,22 +5,20 @@ import dev.kiln.contracts.access.Role;
 import dev.kiln.contracts.audit.AuditEventV1;
 import dev.kiln.contracts.validation.FieldError;
 import dev.kiln.gateway.api.InvalidRequestException;
+import dev.kiln.gateway.api.PageQuery;
 import dev.kiln.gateway.api.Paging;
 import dev.kiln.store.audit.AuditRepository;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.security.identity.SecurityIdentity;
 import jakarta.annotation.security.RolesAllowed;
+import jakarta.ws.rs.BeanParam;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
-import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
 import java.util.ArrayList;
 import java.util.List;
 import org.eclipse.microprofile.openapi.annotations.Operation;
-import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
-import org.eclipse.microprofile.openapi.annotations.media.Schema;
-import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 /** The audit trail of the admin's project. */
@@ -46,13 +44,9 @@ public class AuditResource {
                     + "same entries are published to kiln.audit.v1 (contracts/README.md). Requests without a valid "
                     + "credential belong to no project: they are in the table and on the topic only. limit 1..500 "
                     + "(50), offset 0 or more.")
-    public List<AuditEventV1> list(
-            @QueryParam("offset") @Parameter(schema = @Schema(type = SchemaType.INTEGER, minimum = "0",
-                    defaultValue = "0")) String offset,
-            @QueryParam("limit") @Parameter(schema = @Schema(type = SchemaType.INTEGER, minimum = "1",
-                    maximum = "500", defaultValue = "50")) String limit) {
+    public List<AuditEventV1> list(@BeanParam PageQuery query) {
         List<FieldError> errors = new ArrayList<>();
-        Paging.Page page = Paging.page(offset, limit, 50, errors);
+        Paging.Page page = query.page(errors);
         if (!errors.isEmpty()) {
             throw new InvalidRequestException(errors);
         }

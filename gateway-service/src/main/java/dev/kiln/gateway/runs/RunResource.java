@@ -9,6 +9,7 @@ import dev.kiln.contracts.runs.RunStatus;
 import dev.kiln.contracts.validation.FieldError;
 import dev.kiln.gateway.api.InvalidRequestException;
 import dev.kiln.gateway.api.NotFoundProblem;
+import dev.kiln.gateway.api.PageQuery;
 import dev.kiln.gateway.api.Paging;
 import dev.kiln.store.progress.CheckpointRecord;
 import dev.kiln.store.progress.CheckpointRepository;
@@ -18,6 +19,7 @@ import dev.kiln.store.runs.RunRecord;
 import dev.kiln.store.runs.RunRepository;
 import io.quarkus.security.identity.SecurityIdentity;
 import jakarta.annotation.security.RolesAllowed;
+import jakarta.ws.rs.BeanParam;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
@@ -32,9 +34,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.UUID;
 import org.eclipse.microprofile.openapi.annotations.Operation;
-import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
-import org.eclipse.microprofile.openapi.annotations.media.Schema;
-import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import org.jboss.resteasy.reactive.RestHeader;
 import org.jboss.resteasy.reactive.RestResponse;
@@ -198,13 +197,9 @@ public class RunResource {
     @GET
     @Operation(summary = "The project's runs, newest first, filtered by experiment, status and model, a page at a time")
     public List<RunView> list(@QueryParam("experiment") String experiment, @QueryParam("status") String status,
-            @QueryParam("model") String model,
-            @QueryParam("offset") @Parameter(schema = @Schema(type = SchemaType.INTEGER, minimum = "0",
-                    defaultValue = "0")) String offset,
-            @QueryParam("limit") @Parameter(schema = @Schema(type = SchemaType.INTEGER, minimum = "1",
-                    maximum = "500", defaultValue = "50")) String limit) {
+            @QueryParam("model") String model, @BeanParam PageQuery query) {
         List<FieldError> errors = new ArrayList<>();
-        Paging.Page page = Paging.page(offset, limit, 50, errors);
+        Paging.Page page = query.page(errors);
         if (model != null && !Catalog.MODELS.contains(model)) {
             errors.add(new FieldError("model", "unknown model '" + model + "'; one of " + Catalog.MODELS));
         }

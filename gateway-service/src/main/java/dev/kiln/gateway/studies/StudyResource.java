@@ -5,10 +5,12 @@ import dev.kiln.contracts.access.Role;
 import dev.kiln.contracts.studies.StudySpec;
 import dev.kiln.contracts.validation.FieldError;
 import dev.kiln.gateway.api.InvalidRequestException;
+import dev.kiln.gateway.api.PageQuery;
 import dev.kiln.gateway.api.Paging;
 import dev.kiln.gateway.runs.RunIds;
 import io.quarkus.security.identity.SecurityIdentity;
 import jakarta.annotation.security.RolesAllowed;
+import jakarta.ws.rs.BeanParam;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.PATCH;
@@ -21,12 +23,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import org.eclipse.microprofile.openapi.annotations.Operation;
-import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
-import org.eclipse.microprofile.openapi.annotations.media.Schema;
-import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import org.jboss.resteasy.reactive.RestPath;
-import org.jboss.resteasy.reactive.RestQuery;
 import org.jboss.resteasy.reactive.RestResponse;
 
 @RolesAllowed(Role.Names.VIEWER)
@@ -65,13 +63,9 @@ public class StudyResource {
 
     @GET
     @Operation(summary = "The project's studies, newest first")
-    public List<StudyView> list(
-            @RestQuery @Parameter(schema = @Schema(type = SchemaType.INTEGER, minimum = "0",
-                    defaultValue = "0")) String offset,
-            @RestQuery @Parameter(schema = @Schema(type = SchemaType.INTEGER, minimum = "1",
-                    maximum = "500", defaultValue = "50")) String limit) {
+    public List<StudyView> list(@BeanParam PageQuery query) {
         List<FieldError> errors = new ArrayList<>();
-        Paging.Page page = Paging.page(offset, limit, 50, errors);
+        Paging.Page page = query.page(errors);
         if (!errors.isEmpty()) {
             throw new InvalidRequestException(errors);
         }
