@@ -26,8 +26,8 @@ import dev.kiln.infra.s3.S3TestResource;
 import dev.kiln.messaging.Outbox;
 import dev.kiln.messaging.datasets.DatasetFiling;
 import dev.kiln.store.datasets.DatasetRepository;
-import dev.kiln.store.datasets.DatasetSampleRepository;
 import dev.kiln.store.datasets.DatasetRepository.Version;
+import dev.kiln.store.datasets.DatasetSampleRepository;
 import dev.kiln.store.runs.RunRecord;
 import dev.kiln.store.runs.RunRepository;
 import dev.kiln.trainer.datasets.CatalogRegistration;
@@ -36,6 +36,7 @@ import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
+import jakarta.persistence.EntityManager;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -95,6 +96,9 @@ class DatasetValidationTest {
 
     @Inject
     DatasetSampleRepository samples;
+
+    @Inject
+    EntityManager em;
 
     @TempDir
     Path dir;
@@ -175,6 +179,32 @@ class DatasetValidationTest {
         new CatalogRegistration(datasets, artifacts, filing, config).registerInstalled();
         assertThat(QuarkusTransaction.requiringNew().call(() -> datasets.versions("fashion-mnist")))
                 .extracting(Version::ref).containsExactly(fashion.ref());
+    }
+
+    @Test
+    void aVersionWhoseValidationNeverFinishedIsRejectedRatherThanClaimedForEver() throws Exception {
+        Path zip = dir.resolve("fashion.zip");
+        FashionFolder.writeZip(zip, DATA, 2, 0);
+        Version sound = awaitFinished(uploaded("outlived-archive", Files.readAllBytes(zip)));
+        assertThat(sound.status()).isEqualTo(DatasetStatus.READY);
+        // The same sound archive as a version three workers claimed and never finished (each killed, or out of
+        // memory): its lease long gone, and in the store before any worker can look.
+        Instant now = Instant.now().truncatedTo(ChronoUnit.MICROS);
+        Version abandoned = QuarkusTransaction.requiringNew().call(() -> {
+            datasets.create("outlived", null, "default", now);
+            datasets.lock("outlived");
+            Version added = datasets.addVersion("outlived", sound.archiveSha256(), sound.archiveBytes(), now);
+            em.createNativeQuery("update dataset_versions set attempts = 3, validator = 'trainer-gone',"
+                    + " lease_until = ?1 where dataset = 'outlived'").setParameter(1, now.minusSeconds(60))
+                    .executeUpdate();
+            return added;
+        });
+
+        Version rejected = awaitFinished(abandoned);
+
+        assertThat(rejected.status()).isEqualTo(DatasetStatus.REJECTED);
+        assertThat(Json.read(rejected.reportJson(), ValidationReport.class).rejection())
+                .startsWith("validation did not finish in 3 attempts");
     }
 
     @Test

@@ -148,6 +148,16 @@ public class DatasetRepository {
                 .setParameter(3, version).setParameter(4, worker).executeUpdate() == 1;
     }
 
+    /**
+     * Gives a version back uncounted (a store was away: no fault of the version's), for any worker to take at once;
+     * false when it is no longer the worker's.
+     */
+    public boolean releaseValidation(String name, int version, String worker) {
+        return em.createNativeQuery("update dataset_versions set attempts = attempts - 1, lease_until = null"
+                + " where dataset = ?1 and version = ?2 and validator = ?3 and status = 'VALIDATING'")
+                .setParameter(1, name).setParameter(2, version).setParameter(3, worker).executeUpdate() == 1;
+    }
+
     /** Records the validation's outcome; false when the version is no longer the worker's (taken over). */
     public boolean finish(String name, int version, String worker, DatasetStatus status, String packedSha256,
             Long packedBytes, String reportJson, Instant now) {

@@ -46,8 +46,9 @@ import org.jboss.logging.Logger;
  * {@linkplain CatalogRegistration registers}), one at a time, on a thread of its own beside the trainings. A
  * version is claimed with a lease this worker renews while it works; a worker that dies leaves it to be taken
  * over once the lease lapses. The outcome (READY with the packed blob and a few images of each class as samples,
- * or REJECTED) commits with its event. A version whose validation crashed {@value #MAX_ATTEMPTS} times is rejected
- * with the reason, not retried forever.
+ * or REJECTED) commits with its event. A version whose validation failed, or never finished (its worker killed or out
+ * of memory), {@value #MAX_ATTEMPTS} times is rejected with the reason, not retried forever; a store outage is no
+ * attempt.
  */
 @ApplicationScoped
 public class DatasetValidations {
@@ -142,6 +143,15 @@ public class DatasetValidations {
     }
 
     private void validate(Version version) {
+        if (version.attempts() > MAX_ATTEMPTS) {
+            // Each claim counts an attempt, and only a store outage gives one back: the workers before this one
+            // stopped without an outcome (killed, or out of memory), and so would the next.
+            String reason = "validation did not finish in " + MAX_ATTEMPTS + " attempts: each worker validating it"
+                    + " stopped before recording an outcome (killed, or out of memory)";
+            finish(version, DatasetStatus.REJECTED, null, ValidationReport.rejected("image-folder", reason), List.of());
+            LOG.warnf("Data set %s REJECTED: %s", version.ref(), reason);
+            return;
+        }
         LOG.infof("Validating data set %s (attempt %d, archive %d bytes)", version.ref(), version.attempts(),
                 version.archiveBytes());
         ScheduledFuture<?> renewing = renewals.scheduleAtFixedRate(() -> renew(version), lease.toMillis() / 3,
@@ -160,6 +170,7 @@ public class DatasetValidations {
             record(version, outcome, packed, (System.nanoTime() - started) / 1_000_000);
         } catch (IOException | RuntimeException e) {
             if (StoreFaults.unavailable(e)) {
+                giveBack(version);
                 throw e instanceof RuntimeException runtime ? runtime : new IllegalStateException(e);
             }
             LOG.errorf(e, "Validating %s failed (attempt %d)", version.ref(), version.attempts());
@@ -232,6 +243,16 @@ public class DatasetValidations {
             LOG.warnf("Data set %s was taken over by another worker; its outcome there stands", version.ref());
         }
         return recorded;
+    }
+
+    /** Hands the version back uncounted, if the store takes it; else its lease lapses and the attempt counts. */
+    private void giveBack(Version version) {
+        try {
+            QuarkusTransaction.requiringNew().run(() -> datasets.releaseValidation(version.dataset(),
+                    version.version(), worker.id()));
+        } catch (RuntimeException e) {
+            LOG.debugf("Could not give %s back: %s", version.ref(), e.getMessage());
+        }
     }
 
     private void renew(Version version) {
