@@ -24,7 +24,7 @@ public final class Paging {
      * naming {@code offset} and {@code limit}.
      */
     public static Page page(String offset, String limit, int defaultLimit, List<FieldError> errors) {
-        Integer from = whole("offset", offset, 0, errors);
+        Integer from = whole("offset", offset, 0, " (0 or more)", errors);
         if (from != null && from < 0) {
             errors.add(new FieldError("offset", "must be 0 or more, got " + from));
         }
@@ -33,7 +33,7 @@ public final class Paging {
 
     /** The {@code limit} of a list that has no offset, as {@link #page} reads it. */
     public static int limit(String limit, int defaultLimit, List<FieldError> errors) {
-        Integer size = whole("limit", limit, defaultLimit, errors);
+        Integer size = whole("limit", limit, defaultLimit, " between 1 and " + MAX_LIMIT, errors);
         if (size != null) {
             errors.addAll(limitProblems(size));
         }
@@ -46,16 +46,15 @@ public final class Paging {
                 ? List.of(new FieldError("limit", "must be between 1 and " + MAX_LIMIT + ", got " + limit)) : List.of();
     }
 
-    /** The parameter's whole number, {@code absent} when not given, or null with the problem added. */
-    private static Integer whole(String field, String value, int absent, List<FieldError> errors) {
+    /** The parameter's whole number, {@code absent} when not given, or null with the problem (and its range) added. */
+    private static Integer whole(String field, String value, int absent, String range, List<FieldError> errors) {
         if (value == null) {
             return absent;
         }
         try {
             return Integer.valueOf(value.strip());
         } catch (NumberFormatException e) {
-            errors.add(new FieldError(field, "must be a whole number" + (field.equals("limit")
-                    ? " between 1 and " + MAX_LIMIT : " (0 or more)")));
+            errors.add(new FieldError(field, "must be a whole number" + range));
             return null;
         }
     }

@@ -3,7 +3,7 @@ package dev.kiln.inference.exports;
 import dev.kiln.access.Caller;
 import dev.kiln.contracts.access.Role;
 import dev.kiln.inference.api.InvalidInputException;
-import dev.kiln.inference.predict.VersionParam;
+import dev.kiln.inference.predict.PositiveParam;
 import io.quarkus.security.identity.SecurityIdentity;
 import io.smallrye.common.annotation.Blocking;
 import jakarta.annotation.security.RolesAllowed;
@@ -40,7 +40,7 @@ public class ExportResource {
     @Produces(MediaType.APPLICATION_OCTET_STREAM)
     @Operation(summary = "Download a model version as its Kiln checkpoint, as ONNX (opset 13) or, imported, as TorchScript")
     public RestResponse<byte[]> export(@RestPath String name, @RestPath String version, @RestQuery String format) {
-        int number = VersionParam.parse(version);
+        int number = PositiveParam.parse("version", version);
         ExportFormat wanted = format == null ? ExportFormat.CHECKPOINT : ExportFormat.of(format).orElseThrow(() ->
                 new InvalidInputException("format", "must be one of " + Arrays.stream(ExportFormat.values())
                         .map(ExportFormat::json).toList() + ", got '" + format + "'"));

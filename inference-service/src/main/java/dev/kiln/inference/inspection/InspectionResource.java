@@ -1,13 +1,13 @@
 package dev.kiln.inference.inspection;
 
+import dev.kiln.contracts.predictions.RankedClass;
 import dev.kiln.inference.api.InvalidInputException;
 import dev.kiln.inference.inspection.InspectionResponses.FeatureMapsAnswer;
 import dev.kiln.inference.inspection.InspectionResponses.Filters;
 import dev.kiln.inference.inspection.InspectionResponses.Saliency;
 import dev.kiln.inference.predict.ImageUploads;
 import dev.kiln.inference.predict.ImageUploads.NamedImage;
-import dev.kiln.contracts.predictions.RankedClass;
-import dev.kiln.inference.predict.VersionParam;
+import dev.kiln.inference.predict.PositiveParam;
 import dev.kiln.inference.serving.Predictions;
 import dev.kiln.inference.serving.ServedVersion;
 import dev.kiln.vision.inspection.ConvFilters;
@@ -74,7 +74,7 @@ public class InspectionResource {
     @Operation(summary = "The first convolution's filters: per output channel its weights, with their min and max")
     public Filters filters(@RestPath String name, @RestPath String version) {
         String project = predictions.projectFor(name, identity);
-        ServedVersion lease = predictions.lease(name, VersionParam.parse(version), project);
+        ServedVersion lease = predictions.lease(name, PositiveParam.parse("version", version), project);
         try {
             ConvFilters filters = inspect(lease, FILTERS, ModelInspection::filters);
             return new Filters(lease.model(), lease.version(), lease.runId(), filters.layer(), filters.outChannels(),
@@ -141,7 +141,7 @@ public class InspectionResource {
     /** @param project the one whose model {@code name} the caller may use ({@link Predictions#projectFor}) */
     private FeatureMapsAnswer featureMaps(String project, String name, String version, String channels,
             List<NamedImage> images) {
-        int number = VersionParam.parse(version);
+        int number = PositiveParam.parse("version", version);
         int maxChannels = channels(channels);
         NamedImage image = uploads.single(images);
         ServedVersion lease = predictions.lease(name, number, project);
@@ -162,7 +162,7 @@ public class InspectionResource {
 
     private Saliency saliency(String project, String name, String version, String className, String method,
             List<NamedImage> images) {
-        int number = VersionParam.parse(version);
+        int number = PositiveParam.parse("version", version);
         boolean gradCam = method != null && !method.equals(SaliencyMap.GRADIENT);
         if (gradCam && !method.equals(SaliencyMap.GRAD_CAM)) {
             throw new InvalidInputException("method", "must be one of " + METHODS + ", got '" + method + "'");

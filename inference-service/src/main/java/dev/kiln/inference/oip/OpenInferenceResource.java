@@ -3,8 +3,8 @@ package dev.kiln.inference.oip;
 import dev.kiln.contracts.access.Role;
 import dev.kiln.inference.api.InvalidInputException;
 import dev.kiln.inference.oip.ModelMetadata.TensorMetadata;
+import dev.kiln.inference.predict.PositiveParam;
 import dev.kiln.inference.predict.TopK;
-import dev.kiln.inference.predict.VersionParam;
 import dev.kiln.inference.serving.InferenceConfig;
 import dev.kiln.inference.serving.Predictions;
 import dev.kiln.inference.serving.Route;
@@ -95,7 +95,7 @@ public class OpenInferenceResource {
     @Operation(summary = "Metadata of a version of the model")
     public ModelMetadata metadataOfVersion(@RestPath String name, @RestPath String version) {
         String project = predictions.projectFor(name, identity);
-        return metadata(project, name, VersionParam.parse(version));
+        return metadata(project, name, PositiveParam.parse("version", version));
     }
 
     @GET
@@ -112,7 +112,7 @@ public class OpenInferenceResource {
     @Operation(summary = "Whether the version answers on this replica; loads it if needed")
     public Map<String, Object> versionReady(@RestPath String name, @RestPath String version) {
         String project = predictions.projectFor(name, identity);
-        return readiness(project, name, VersionParam.parse(version));
+        return readiness(project, name, PositiveParam.parse("version", version));
     }
 
     @POST
@@ -131,7 +131,7 @@ public class OpenInferenceResource {
     @Operation(summary = "Run a version of the model on a tensor of normalised images")
     public InferResponse inferWithVersion(@RestPath String name, @RestPath String version, InferRequest request) {
         String project = predictions.projectFor(name, identity);
-        return infer(project, name, VersionParam.parse(version), request);
+        return infer(project, name, PositiveParam.parse("version", version), request);
     }
 
     /** @param project the one whose model {@code name} the caller may use ({@link Predictions#projectFor}) */

@@ -124,7 +124,7 @@ public class PredictResource {
             @RestQuery @Parameter(schema = @Schema(type = SchemaType.INTEGER, minimum = "1",
                     defaultValue = "3")) String topK, byte[] body) {
         String project = predictions.projectFor(name, identity);
-        return predict(project, name, VersionParam.parse(version), topK, ImageUploads.body(body));
+        return predict(project, name, PositiveParam.parse("version", version), topK, ImageUploads.body(body));
     }
 
     @POST
@@ -136,7 +136,8 @@ public class PredictResource {
                     defaultValue = "3")) String topK, @RestHeader("Content-Type") String contentType,
             @RequestBody(description = ImageUploads.MULTIPART_IMAGES) byte[] body) {
         String project = predictions.projectFor(name, identity);
-        return predict(project, name, VersionParam.parse(version), topK, ImageUploads.multipart(contentType, body));
+        return predict(project, name, PositiveParam.parse("version", version), topK,
+                ImageUploads.multipart(contentType, body));
     }
 
     /** @param project the one whose model {@code name} the caller may use ({@link Predictions#projectFor}) */
@@ -152,23 +153,9 @@ public class PredictResource {
     private record Queued(CompletableFuture<Predictions.Result> answer, long started) {
     }
 
-    /**
-     * The {@code topK} query parameter, null when absent. Taken as text: a failed conversion of a query parameter
-     * answers 404 in Jakarta REST, which would say the model is unknown.
-     */
+    /** The {@code topK} query parameter, null when absent. */
     private static Integer topK(String value) {
-        if (value != null) {
-            try {
-                int k = Integer.parseInt(value.strip());
-                if (k >= 1) {
-                    return k;
-                }
-            } catch (NumberFormatException e) {
-                // answered below
-            }
-            throw new InvalidInputException("topK", "must be a whole number of at least 1, got '" + value + "'");
-        }
-        return null;
+        return value == null ? null : PositiveParam.parse("topK", value);
     }
 
     /** Decodes the images for the route's versions and queues them on its batcher; the route's leases go with them. */
